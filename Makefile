@@ -1,0 +1,45 @@
+# One entry point for people: `make run` and `make test` install what is missing first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test lint format kafka kafka-stop bench clean
+
+# Re-installs when pyproject.toml changes; the stamp keeps repeated runs instant.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/pkc run
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+kafka: install
+	$(BIN)/pkc kafka start
+
+kafka-stop: install
+	$(BIN)/pkc kafka stop
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	-test -x $(BIN)/pkc && $(BIN)/pkc kafka stop
+	rm -rf $(VENV) .pkc .pytest_cache .mypy_cache .ruff_cache bench/results
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

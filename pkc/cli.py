@@ -1,0 +1,180 @@
+"""`pkc`: the single command-line entry point of the platform."""
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pkc.localkafka import KafkaSetupError, LocalKafka
+from pkc.paths import cache_dir, state_dir
+
+app = typer.Typer(help="The PKC contact-centre event platform.", no_args_is_help=True)
+kafka_cli = typer.Typer(help="The local Apache Kafka broker (KRaft, from Maven Central jars).")
+topics_cli = typer.Typer(help="Kafka topics from the registry in schemas/topics.py.")
+schemas_cli = typer.Typer(help="The JSON Schema files generated from the event models.")
+triage_cli = typer.Typer(help="Triage rules: check a rules file, classify a text.")
+app.add_typer(kafka_cli, name="kafka")
+app.add_typer(topics_cli, name="topics")
+app.add_typer(schemas_cli, name="schemas")
+app.add_typer(triage_cli, name="triage")
+
+Port = Annotated[int, typer.Option(help="The broker's client port (the controller uses port+1).")]
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def _bootstrap(port: int) -> str:
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{port}"
+
+
+@kafka_cli.command("start")
+def kafka_start(port: Port = 9092) -> None:
+    """Starts the local broker and waits until it answers (no-op if KAFKA_BOOTSTRAP_SERVERS)."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        typer.echo(f"KAFKA_BOOTSTRAP_SERVERS is set; using {_bootstrap(port)}, starting nothing")
+        return
+    broker = LocalKafka(state_dir(), cache_dir(), port=port)
+    try:
+        took = broker.start()
+    except KafkaSetupError as exc:
+        _fail(str(exc))
+    typer.echo(f"Kafka answering on {broker.bootstrap} (ready in {took:.1f} s)")
+
+
+@kafka_cli.command("stop")
+def kafka_stop(port: Port = 9092) -> None:
+    """Stops the local broker cleanly."""
+    stopped = LocalKafka(state_dir(), cache_dir(), port=port).stop()
+    typer.echo("Kafka stopped" if stopped else "no local broker was running")
+
+
+@kafka_cli.command("status")
+def kafka_status(port: Port = 9092) -> None:
+    """Says whether a local broker runs and answers."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        from pkc.kafka_admin import cluster_answers
+
+        answers = asyncio.run(cluster_answers(_bootstrap(port), 5.0))
+        typer.echo(
+            f"external cluster {_bootstrap(port)}: {'answering' if answers else 'no answer'}"
+        )
+        return
+    typer.echo(LocalKafka(state_dir(), cache_dir(), port=port).status().describe())
+
+
+@topics_cli.command("create")
+def topics_create(
+    port: Port = 9092,
+    replication_factor: Annotated[int, typer.Option(min=1)] = 1,
+) -> None:
+    """Creates every topic of the registry that does not exist yet (idempotent)."""
+    from pkc.kafka_admin import create_topics
+    from schemas.topics import all_topics
+
+    try:
+        created = asyncio.run(create_topics(_bootstrap(port), all_topics(), replication_factor))
+    except Exception as exc:
+        _fail(f"could not create topics on {_bootstrap(port)}: {type(exc).__name__}: {exc}")
+    typer.echo(f"created {len(created)} topics" + (f": {', '.join(created)}" if created else ""))
+
+
+@schemas_cli.command("generate")
+def schemas_generate() -> None:
+    """Writes schemas/json/*.json from the pydantic models."""
+    from schemas.jsonschema import write_all
+
+    for path in write_all():
+        typer.echo(str(path))
+
+
+@app.command("serve")
+def serve(
+    service: Annotated[str, typer.Argument(help="intake, triage, queueing, reporting or notify")],
+) -> None:
+    """Runs one service in this process (its HTTP API and its Kafka side)."""
+    from pkc.serve import serve_service
+
+    try:
+        serve_service(service)
+    except (LookupError, ValueError) as exc:
+        _fail(str(exc))
+
+
+@app.command("run")
+def run(
+    port: Port = 9092,
+    speed: Annotated[float, typer.Option(min=0.01, help="simulated seconds per real second")] = 1.0,
+    clock_start: Annotated[
+        str | None, typer.Option(help="simulated start time, ISO 8601 with offset")
+    ] = None,
+    ready_timeout: Annotated[float, typer.Option(min=1)] = 120.0,
+) -> None:
+    """Starts Kafka, the topics and all five services; Ctrl-C stops everything."""
+    from pkc.run import run_platform
+
+    try:
+        code = run_platform(port, speed, clock_start, ready_timeout)
+    except (KafkaSetupError, TimeoutError, RuntimeError) as exc:
+        _fail(str(exc))
+    raise typer.Exit(code)
+
+
+@triage_cli.command("check")
+def triage_check(file: Annotated[Path, typer.Argument(help="a rules file (YAML)")]) -> None:
+    """Validates a rules file; names the line of each error."""
+    from services.triage.rules import RulesError, load_rules
+
+    try:
+        rules = load_rules(file)
+    except RulesError as exc:
+        _fail(str(exc))
+    typer.echo(f"{file}: {len(rules.rules)} rules, version {rules.version}: OK")
+
+
+@triage_cli.command("classify")
+def triage_classify(
+    text: str,
+    channel: Annotated[str, typer.Option(help="the contact's channel")] = "phone",
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object")] = False,
+    rules: Annotated[Path | None, typer.Option(help="a rules file")] = None,
+) -> None:
+    """Prints the decision for TEXT and its explanation."""
+    from schemas import Channel
+    from services.triage.classifier import DEFAULT_RULES, Classifier
+    from services.triage.rules import RulesError
+
+    try:
+        classifier = Classifier.from_file(rules or DEFAULT_RULES)
+        decision = classifier.classify(text, Channel(channel))
+    except (RulesError, ValueError) as exc:
+        _fail(str(exc))
+    result = {
+        "category": decision.category.value,
+        "matter": decision.matter.value,
+        "priority": decision.priority,
+        "route": decision.route.value,
+        "e_service": decision.e_service,
+        "rule": decision.rule_id,
+        "matched": list(decision.matched),
+        "rules_version": classifier.version,
+    }
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    for key, value in result.items():
+        typer.echo(f"{key:>14}: {value}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(app())

@@ -1,0 +1,5 @@
+"""A real single-node Apache Kafka (KRaft) started from the official jars on Maven Central."""
+
+from pkc.localkafka.broker import BrokerStatus, KafkaSetupError, LocalKafka
+
+__all__ = ["BrokerStatus", "KafkaSetupError", "LocalKafka"]

@@ -1,0 +1,100 @@
+"""The closed vocabularies every event shares: regions, channels, need categories, routes."""
+
+from enum import StrEnum
+
+
+class Region(StrEnum):
+    """The seven police regions. Values are ASCII slugs, safe in keys, URLs and file names."""
+
+    BERGSLAGEN = "bergslagen"
+    MITT = "mitt"
+    NORD = "nord"
+    STOCKHOLM = "stockholm"
+    SYD = "syd"
+    VAST = "vast"
+    OST = "ost"
+
+    @property
+    def display_name(self) -> str:
+        return _REGION_NAMES[self]
+
+
+_REGION_NAMES = {
+    Region.BERGSLAGEN: "Bergslagen",
+    Region.MITT: "Mitt",
+    Region.NORD: "Nord",
+    Region.STOCKHOLM: "Stockholm",
+    Region.SYD: "Syd",
+    Region.VAST: "Väst",
+    Region.OST: "Öst",
+}
+
+
+class Channel(StrEnum):
+    """How a contact reached the police (DOMAIN.md, channels). `phone` is 114 14."""
+
+    PHONE = "phone"
+    E_SERVICE = "e_service"
+    SOCIAL_MEDIA = "social_media"
+    RECEPTION = "reception"
+    PHYSICAL_MEETING = "physical_meeting"
+    MAIL = "mail"
+
+
+class NeedCategory(StrEnum):
+    """Behovskategorier: every contact falls into one of these four."""
+
+    EMERGENCY = "emergency"  # Nöd
+    URGENT = "urgent"  # Skyndsamt
+    CASE_HELP = "case_help"  # Hjälp med ärende
+    INFORMATION = "information"  # Information
+
+    @property
+    def label_sv(self) -> str:
+        return _CATEGORY_SV[self]
+
+
+_CATEGORY_SV = {
+    NeedCategory.EMERGENCY: "Nöd",
+    NeedCategory.URGENT: "Skyndsamt",
+    NeedCategory.CASE_HELP: "Hjälp med ärende",
+    NeedCategory.INFORMATION: "Information",
+}
+
+
+class MatterType(StrEnum):
+    ONGOING_CRIME_OR_DANGER = "ongoing_crime_or_danger"
+    THEFT = "theft"
+    BURGLARY = "burglary"
+    SHOP_THEFT = "shop_theft"
+    CARD_FRAUD = "card_fraud"
+    LOSS = "loss"
+    VANDALISM = "vandalism"
+    PARKING_DAMAGE = "parking_damage"
+    TIP = "tip"
+    PASSPORT_BOOKING = "passport_booking"
+    CRIMINAL_RECORD_EXTRACT = "criminal_record_extract"
+    PERMIT_PUBLIC_PLACE = "permit_public_place"
+    PERMIT_WEAPONS = "permit_weapons"
+    TRAFFIC = "traffic"
+    CASE_QUESTION = "case_question"
+    GENERAL_QUESTION = "general_question"
+    OTHER = "other"
+
+
+class Route(StrEnum):
+    """Where a classified contact belongs."""
+
+    EMERGENCY_112 = "emergency_112"
+    E_SERVICE = "e_service"
+    OPERATOR = "operator"
+    SWITCHBOARD = "switchboard"
+    RECEPTION_BOOKING = "reception_booking"
+
+
+class QueueName(StrEnum):
+    """The separate operator queues of one region."""
+
+    CRIME_REPORT = "crime_report"
+    URGENT = "urgent"
+    SWITCHBOARD = "switchboard"

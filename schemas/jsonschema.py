@@ -1,0 +1,42 @@
+"""Generates the JSON Schema files in schemas/json/ for adapters written in other languages."""
+
+import json
+from pathlib import Path
+
+from schemas.codec import EVENT_TYPES
+
+JSON_DIR = Path(__file__).parent / "json"
+
+
+def render_all() -> dict[str, str]:
+    """File name -> content, for every event type at its current version."""
+    files = {}
+    for name, model in sorted(EVENT_TYPES.items()):
+        schema = model.model_json_schema(mode="serialization")
+        schema["$id"] = f"https://pkc.polisen.se/schemas/{name}.v{model.SCHEMA_VERSION}.json"
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        text = json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        files[f"{name}.v{model.SCHEMA_VERSION}.json"] = text
+    return files
+
+
+def write_all(directory: Path = JSON_DIR) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for file_name, text in render_all().items():
+        path = directory / file_name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def stale_files(directory: Path = JSON_DIR) -> list[str]:
+    """Names of the files that differ from what the models generate (or are missing/extra)."""
+    expected = render_all()
+    present = {p.name for p in directory.glob("*.json")}
+    stale = [
+        name
+        for name, text in expected.items()
+        if not (directory / name).exists() or (directory / name).read_text("utf-8") != text
+    ]
+    return sorted(stale + sorted(present - expected.keys()))

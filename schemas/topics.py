@@ -1,0 +1,95 @@
+"""The topic registry: every topic, its partitions and key, and each consumer with its DLQ.
+
+Kubernetes KafkaTopic resources and `pkc topics create` are both generated from this module, so
+there is one place to change a topic.
+"""
+
+from dataclasses import dataclass, field
+
+from schemas.codec import EVENT_TYPES
+from schemas.envelope import Event
+from schemas.events import (
+    Abandoned,
+    AlertDelivered,
+    Answered,
+    CaseCreated,
+    Classified,
+    ContactReceived,
+    Queued,
+    SlaBreached,
+    SlaRecovered,
+    SlaStatus,
+)
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    partitions: int
+    key: str  # the event field whose value is the record key: what ordering is kept by
+    events: tuple[type[Event], ...]
+    retention_ms: int = 14 * DAY_MS
+    compacted: bool = False
+
+    def key_of(self, event: Event) -> bytes:
+        return str(getattr(event, self.key)).encode()
+
+
+@dataclass(frozen=True)
+class Consumer:
+    group: str
+    service: str
+    topics: tuple[Topic, ...]
+    dead_letter: Topic = field(init=False)
+
+    def __post_init__(self) -> None:
+        dlq = Topic(f"pkc.dlq.{self.group}", partitions=1, key="event_id", events=())
+        object.__setattr__(self, "dead_letter", dlq)
+
+
+CONTACTS_RECEIVED = Topic("pkc.contacts.received", 6, "contact_id", (ContactReceived,))
+# Region keys keep one region's contact life-cycle in order for queueing and reporting.
+CONTACTS_CLASSIFIED = Topic("pkc.contacts.classified", 7, "region", (Classified,))
+QUEUE_EVENTS = Topic("pkc.queue.events", 7, "region", (Queued, Answered, Abandoned))
+CASES = Topic("pkc.cases.created", 3, "case_id", (CaseCreated,), retention_ms=90 * DAY_MS)
+SLA_EVENTS = Topic("pkc.sla.events", 7, "region", (SlaStatus, SlaBreached, SlaRecovered))
+ALERTS = Topic("pkc.alerts.delivered", 1, "region", (AlertDelivered,), retention_ms=90 * DAY_MS)
+
+TOPICS: tuple[Topic, ...] = (
+    CONTACTS_RECEIVED,
+    CONTACTS_CLASSIFIED,
+    QUEUE_EVENTS,
+    CASES,
+    SLA_EVENTS,
+    ALERTS,
+)
+
+TRIAGE = Consumer("triage", "triage", (CONTACTS_RECEIVED,))
+QUEUEING = Consumer("queueing", "queueing", (CONTACTS_CLASSIFIED,))
+REPORTING = Consumer("reporting", "reporting", (QUEUE_EVENTS,))
+NOTIFY = Consumer("notify", "notify", (SLA_EVENTS,))
+
+CONSUMERS: tuple[Consumer, ...] = (TRIAGE, QUEUEING, REPORTING, NOTIFY)
+
+
+def all_topics() -> tuple[Topic, ...]:
+    """Every topic the platform needs, dead-letter topics included."""
+    return TOPICS + tuple(c.dead_letter for c in CONSUMERS)
+
+
+def topic_for(event: Event) -> Topic:
+    for topic in TOPICS:
+        if type(event) in topic.events:
+            return topic
+    raise LookupError(f"no topic carries {event.EVENT_TYPE}")
+
+
+def _check_every_event_has_a_topic() -> None:
+    carried = {e for t in TOPICS for e in t.events}
+    missing = set(EVENT_TYPES.values()) - carried
+    assert not missing, f"events without a topic: {missing}"
+
+
+_check_every_event_has_a_topic()

@@ -1,0 +1,53 @@
+"""What a channel adapter submits, and how it becomes a ContactReceived.
+
+Ids are derived from the adapter's idempotency key, so a retried submission yields the very same
+contact_id and event_id even if intake crashed between publishing and recording the key.
+"""
+
+import hashlib
+import uuid
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from schemas import Channel, ContactReceived, Region
+from schemas.events import MAX_TEXT_CHARS
+
+_NAMESPACE = uuid.UUID("6f1d7c52-3a0e-4c59-9a55-0d7b6c1e5a21")
+
+
+class ContactSubmission(BaseModel):
+    """The body of POST /contacts."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    idempotency_key: str = Field(min_length=1, max_length=128, pattern=r"^[\w.:\-]+$")
+    source: str = Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")
+    region: Region
+    channel: Channel
+    text: str = Field(default="", max_length=MAX_TEXT_CHARS)
+    received_at: AwareDatetime | None = Field(
+        default=None, description="when the contact reached the adapter; defaults to now"
+    )
+
+    def fingerprint(self) -> str:
+        """Identifies the content, so a reused key with other content is caught (409)."""
+        material = f"{self.region}|{self.channel}|{self.text}".encode()
+        return hashlib.sha256(material).hexdigest()
+
+
+def contact_id_for(source: str, idempotency_key: str) -> uuid.UUID:
+    return uuid.uuid5(_NAMESPACE, f"{source}\x00{idempotency_key}")
+
+
+def to_event(submission: ContactSubmission, now: datetime) -> ContactReceived:
+    contact_id = contact_id_for(submission.source, submission.idempotency_key)
+    return ContactReceived(
+        event_id=uuid.uuid5(contact_id, ContactReceived.EVENT_TYPE),
+        occurred_at=submission.received_at or now,
+        contact_id=contact_id,
+        region=submission.region,
+        channel=submission.channel,
+        source=submission.source,
+        text=submission.text,
+    )

@@ -1,0 +1,1 @@
+"""Notify: turns breach events into alerts that reach on-call staff."""

@@ -1,0 +1,57 @@
+"""HTTP webhook delivery: a JSON body, an HMAC-SHA256 signature, bounded retries."""
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+SIGNATURE_HEADER = "X-PKC-Signature"
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    delivered: bool
+    attempts: int
+    detail: str
+
+
+async def deliver(
+    client: httpx.AsyncClient,
+    url: str,
+    secret: str,
+    payload: dict[str, Any],
+    attempts: int,
+    first_backoff: float,
+) -> DeliveryResult:
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    delay, detail = first_backoff, ""
+    for attempt in range(1, attempts + 1):
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(secret, timestamp, body),
+            "Idempotency-Key": str(payload.get("cause_event_id", "")),
+        }
+        try:
+            response = await client.post(url, content=body, headers=headers, timeout=10.0)
+            if response.is_success:
+                return DeliveryResult(True, attempt, f"HTTP {response.status_code}")
+            detail = f"HTTP {response.status_code}"
+            if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+                return DeliveryResult(False, attempt, detail)  # the receiver refuses: no retry
+        except httpx.HTTPError as exc:
+            detail = type(exc).__name__
+        if attempt < attempts:
+            await asyncio.sleep(delay)
+            delay *= 2
+    return DeliveryResult(False, attempts, f"gave up: {detail}")

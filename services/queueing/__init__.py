@@ -1,0 +1,1 @@
+"""Queueing: per-region operator queues, operators taking and answering contacts."""

@@ -1,0 +1,22 @@
+"""What queueing does with the events it consumes."""
+
+import asyncio
+
+from schemas import Classified
+from schemas.envelope import Event
+from services.queueing.domain import needs_queue
+from services.queueing.store import QueueStore
+from services.shared.clock import Clock
+from services.shared.kafka import PermanentError
+
+
+class ClassifiedHandler:
+    def __init__(self, store: QueueStore, clock: Clock):
+        self.store = store
+        self.clock = clock
+
+    async def __call__(self, event: Event) -> None:
+        if not isinstance(event, Classified):
+            raise PermanentError(f"queueing does not handle {event.EVENT_TYPE}")
+        if needs_queue(event):
+            await asyncio.to_thread(self.store.enqueue, event, self.clock.now())

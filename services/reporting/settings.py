@@ -1,0 +1,17 @@
+from pydantic import Field
+
+from services.shared.settings import ServiceSettings
+
+
+class ReportingSettings(ServiceSettings):
+    model_config = ServiceSettings.model_config | {"env_prefix": "PKC_REPORTING_"}
+
+    service_name: str = "reporting"
+    http_port: int = 8004
+    window_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    step_minutes: int = Field(default=1, ge=1)
+    short_abandon_seconds: float = Field(default=5.0, ge=0)
+    target: float = Field(default=0.85, gt=0, le=1)
+    recovery_margin: float = Field(default=0.03, ge=0)
+    min_volume: int = Field(default=20, ge=1)
+    table_store: str = "memory://"

@@ -1,0 +1,1 @@
+"""Plumbing every service shares: settings, clock, logging, tracing, Kafka I/O."""

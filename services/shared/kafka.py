@@ -1,0 +1,190 @@
+"""Typed Kafka I/O: a durable event producer and a consumer loop with dead-lettering.
+
+At-least-once: offsets are committed only after a record was handled or dead-lettered, so a crash
+replays it; handlers are idempotent on event_id. A record that does not decode, or whose handler
+still fails after bounded retries, goes to the consumer's DLQ with the reason, and the partition
+moves on.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from opentelemetry import trace
+
+from schemas.codec import UndecodableEvent, decode_event
+from schemas.envelope import Event
+from schemas.topics import Consumer, Topic, topic_for
+from services.shared.logs import fields
+from services.shared.tracing import consumer_span, inject_headers
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Event], Awaitable[None]]
+
+
+class PermanentError(Exception):
+    """A handler's verdict that retrying cannot help: dead-letter at once. Message must be safe."""
+
+
+class EventProducer:
+    """acks=all and idempotence: a completed `publish` means the event is durably in Kafka."""
+
+    def __init__(self, bootstrap: str, client_id: str):
+        self._bootstrap = bootstrap
+        self._client_id = client_id
+        self._client: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        # aiokafka clients bind to the running loop, so they are built here, not in __init__.
+        self._client = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap,
+            client_id=self._client_id,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=2,
+            request_timeout_ms=30000,
+        )
+        await self._client.start()
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            await self._client.stop()
+            self._client = None
+
+    @property
+    def _producer(self) -> AIOKafkaProducer:
+        if self._client is None:
+            raise RuntimeError("EventProducer used before start()")
+        return self._client
+
+    async def publish(self, event: Event, topic: Topic | None = None) -> None:
+        await (await self.enqueue(event, topic))
+
+    async def enqueue(self, event: Event, topic: Topic | None = None) -> "asyncio.Future[Any]":
+        """Hands the event to the batch sender; await the returned future for the broker's ack."""
+        topic = topic or topic_for(event)
+        headers = inject_headers([("event_type", event.EVENT_TYPE.encode())])
+        future: asyncio.Future[Any] = await self._producer.send(
+            topic.name,
+            value=event.to_json(),
+            key=topic.key_of(event),
+            headers=headers,
+            timestamp_ms=int(event.occurred_at.timestamp() * 1000),
+        )
+        return future
+
+    async def send_raw(
+        self, topic: str, value: bytes | None, key: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> None:
+        await self._producer.send_and_wait(topic, value=value, key=key, headers=headers)
+
+
+class EventConsumer:
+    """Runs `handler` for every event on the consumer's topics, in partition order."""
+
+    def __init__(
+        self,
+        spec: Consumer,
+        bootstrap: str,
+        handler: Handler,
+        producer: EventProducer,
+        *,
+        max_attempts: int = 3,
+        first_backoff: float = 0.2,
+    ):
+        self.spec = spec
+        self._handler = handler
+        self._producer = producer
+        self._max_attempts = max_attempts
+        self._first_backoff = first_backoff
+        self._bootstrap = bootstrap
+        self.handled = 0
+        self.dead_lettered = 0
+        self.assigned = asyncio.Event()
+
+    async def run(self) -> None:
+        consumer = AIOKafkaConsumer(
+            *(t.name for t in self.spec.topics),
+            bootstrap_servers=self._bootstrap,
+            group_id=self.spec.group,
+            client_id=f"pkc-{self.spec.service}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=500,
+        )
+        await consumer.start()
+        try:
+            while True:
+                batch = await consumer.getmany(timeout_ms=500, max_records=500)
+                if consumer.assignment():
+                    self.assigned.set()
+                for partition, records in batch.items():
+                    for record in records:
+                        await self._process(record)
+                    await consumer.commit({partition: records[-1].offset + 1})
+        finally:
+            await consumer.stop()
+
+    async def _process(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        attributes: dict[str, str | int] = {
+            "messaging.system": "kafka",
+            "messaging.destination.name": record.topic,
+            "messaging.kafka.partition": record.partition,
+            "messaging.kafka.offset": record.offset,
+        }
+        with consumer_span(f"{record.topic} process", record.headers, attributes) as span:
+            try:
+                event = decode_event(record.value)
+            except UndecodableEvent as exc:
+                await self._dead_letter(record, str(exc))
+                return
+            span.set_attribute("pkc.event_type", event.EVENT_TYPE)
+            reason = await self._handle_with_retries(event)
+            if reason is None:
+                self.handled += 1
+            else:
+                span.set_status(trace.StatusCode.ERROR, reason)
+                await self._dead_letter(record, reason)
+
+    async def _handle_with_retries(self, event: Event) -> str | None:
+        delay = self._first_backoff
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                await self._handler(event)
+                return None
+            except PermanentError as exc:
+                return f"rejected: {exc}"
+            except Exception as exc:
+                if attempt == self._max_attempts:
+                    return f"failed after {attempt} attempts: {type(exc).__name__}: {exc}"[:500]
+                log.warning(
+                    "handler failed, retrying",
+                    extra=fields(
+                        event_type=event.EVENT_TYPE, attempt=attempt, error=type(exc).__name__
+                    ),
+                )
+                await asyncio.sleep(delay)
+                delay *= 2
+        return "unreachable"
+
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
+        headers = [
+            ("dlq.reason", reason.encode()),
+            ("dlq.consumer", self.spec.group.encode()),
+            ("dlq.topic", record.topic.encode()),
+            ("dlq.partition", str(record.partition).encode()),
+            ("dlq.offset", str(record.offset).encode()),
+            ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        await self._producer.send_raw(self.spec.dead_letter.name, record.value, record.key, headers)
+        self.dead_lettered += 1
+        log.warning(
+            "record dead-lettered",
+            extra=fields(
+                topic=record.topic, partition=record.partition, offset=record.offset, reason=reason
+            ),
+        )

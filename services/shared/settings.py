@@ -1,0 +1,66 @@
+"""The settings every service shares; each service subclasses with its own prefix and fields.
+
+Defaults run the embedded setup (local Kafka, SQLite under .pkc/) with no configuration at all.
+Secrets have development defaults that are refused outside `environment=local`.
+"""
+
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, AwareDatetime, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "local-development-only"  # noqa: S105 - refused in production
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PKC_", extra="ignore", frozen=True)
+
+    service_name: str = "pkc"
+    environment: Literal["local", "test", "production"] = Field(
+        default="local", validation_alias=AliasChoices("PKC_ENVIRONMENT")
+    )
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "PKC_KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    topic_replication_factor: int = Field(
+        default=1, ge=1, validation_alias=AliasChoices("PKC_TOPIC_REPLICATION_FACTOR")
+    )
+    state_dir: Path = Field(default=Path(".pkc"), validation_alias=AliasChoices("PKC_STATE_DIR"))
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("PKC_LOG_LEVEL"))
+    traces_exporter: Literal["console", "otlp", "none"] = Field(
+        default="console", validation_alias=AliasChoices("PKC_TRACES_EXPORTER")
+    )
+    otlp_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    # The simulated clock (`pkc run --speed`): all processes derive the same time from these.
+    clock_start: AwareDatetime | None = Field(
+        default=None, validation_alias=AliasChoices("PKC_CLOCK_START")
+    )
+    clock_anchor: float | None = Field(
+        default=None, validation_alias=AliasChoices("PKC_CLOCK_ANCHOR")
+    )
+    clock_speed: float = Field(default=1.0, gt=0, validation_alias=AliasChoices("PKC_CLOCK_SPEED"))
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=0, le=65535)
+
+    @model_validator(mode="after")
+    def _exporter_needs_endpoint(self) -> "ServiceSettings":
+        if self.otlp_endpoint and self.traces_exporter == "console":
+            object.__setattr__(self, "traces_exporter", "otlp")
+        return self
+
+    def refuse_dev_secret(self, name: str, value: str) -> None:
+        if self.environment == "production" and value == DEV_SECRET:
+            raise ValueError(f"{name} must be set to a real secret outside local development")
+
+    def default_database_url(self, service: str) -> str:
+        return f"sqlite:///{self.state_dir / f'{service}.db'}"
+
+    def clock_origin(self) -> tuple[datetime, float] | None:
+        if self.clock_start is None:
+            return None
+        return self.clock_start, self.clock_anchor if self.clock_anchor is not None else 0.0

@@ -1,0 +1,75 @@
+"""OpenTelemetry set-up and W3C trace context in Kafka headers."""
+
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from opentelemetry import context, propagate, trace
+from opentelemetry.propagators.textmap import Getter, Setter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SpanExporter,
+)
+
+Headers = list[tuple[str, bytes]]
+
+
+def setup_tracing(
+    service: str, exporter: str, otlp_endpoint: str | None = None
+) -> TracerProvider | None:
+    """Installs the global tracer provider once per process; console spans go to stderr."""
+    if exporter == "none":
+        return None
+    provider = TracerProvider(resource=Resource.create({"service.name": f"pkc-{service}"}))
+    span_exporter: SpanExporter
+    if exporter == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        endpoint = (otlp_endpoint or "http://127.0.0.1:4318").rstrip("/") + "/v1/traces"
+        span_exporter = OTLPSpanExporter(endpoint=endpoint)
+    else:
+        span_exporter = ConsoleSpanExporter(
+            out=sys.stderr, formatter=lambda span: span.to_json(indent=None) + "\n"
+        )
+    provider.add_span_processor(BatchSpanProcessor(span_exporter))
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+class _HeaderSetter(Setter[Headers]):
+    def set(self, carrier: Headers, key: str, value: str) -> None:
+        carrier.append((key, value.encode()))
+
+
+class _HeaderGetter(Getter[Sequence[tuple[str, bytes]]]):
+    def get(self, carrier: Sequence[tuple[str, bytes]], key: str) -> list[str] | None:
+        found = [v.decode(errors="replace") for k, v in carrier if k == key]
+        return found or None
+
+    def keys(self, carrier: Sequence[tuple[str, bytes]]) -> list[str]:
+        return [k for k, _ in carrier]
+
+
+def inject_headers(headers: Headers) -> Headers:
+    propagate.inject(headers, setter=_HeaderSetter())
+    return headers
+
+
+@contextmanager
+def consumer_span(
+    name: str, headers: Sequence[tuple[str, bytes]] | None, attributes: dict[str, str | int]
+) -> Iterator[trace.Span]:
+    """A CONSUMER span whose parent is the trace context that came with the record."""
+    parent = propagate.extract(headers or [], getter=_HeaderGetter())
+    token = context.attach(parent)
+    try:
+        tracer = trace.get_tracer("pkc")
+        with tracer.start_as_current_span(
+            name, kind=trace.SpanKind.CONSUMER, attributes=attributes
+        ) as span:
+            yield span
+    finally:
+        context.detach(token)

@@ -1,0 +1,1 @@
+"""Triage: ContactReceived -> Classified, by rules kept as data (rules.yaml)."""

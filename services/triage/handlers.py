@@ -1,0 +1,68 @@
+"""Turns a ContactReceived into a Classified (and, for e-service matters, a CaseCreated)."""
+
+import uuid
+
+from schemas import CaseCreated, Classified, ContactReceived, Route
+from schemas.envelope import Event
+from services.shared.clock import Clock
+from services.shared.kafka import EventProducer, PermanentError
+from services.shared.runtime import derived_id
+from services.triage.classifier import Classifier
+
+
+def classify_contact(contact: ContactReceived, classifier: Classifier, clock: Clock) -> Classified:
+    decision = classifier.classify(contact.text, contact.channel)
+    return Classified(
+        event_id=derived_id(contact.event_id, Classified.EVENT_TYPE),
+        occurred_at=clock.now(),
+        contact_id=contact.contact_id,
+        region=contact.region,
+        channel=contact.channel,
+        received_at=contact.occurred_at,
+        category=decision.category,
+        matter=decision.matter,
+        priority=decision.priority,
+        route=decision.route,
+        e_service=decision.e_service,
+        e_service_capable=decision.e_service_capable,
+        rule_id=decision.rule_id,
+        rules_version=classifier.version,
+        matched=decision.matched,
+    )
+
+
+def automatic_case(classified: Classified) -> CaseCreated | None:
+    """An e-service contact an e-service can take becomes a case with no operator."""
+    if classified.route != Route.E_SERVICE:
+        return None
+    case_id = derived_id(classified.contact_id, "case")
+    return CaseCreated(
+        event_id=derived_id(classified.event_id, CaseCreated.EVENT_TYPE),
+        occurred_at=classified.occurred_at,
+        case_id=case_id,
+        contact_id=classified.contact_id,
+        region=classified.region,
+        case_number=case_number(case_id, classified.occurred_at.year),
+        matter=classified.matter,
+        created_by="e_service",
+    )
+
+
+def case_number(case_id: uuid.UUID, year: int) -> str:
+    return f"K{case_id.int % 10**7:07d}-{year % 100:02d}"
+
+
+class TriageHandler:
+    def __init__(self, classifier: Classifier, producer: EventProducer, clock: Clock):
+        self.classifier = classifier
+        self.producer = producer
+        self.clock = clock
+
+    async def __call__(self, event: Event) -> None:
+        if not isinstance(event, ContactReceived):
+            raise PermanentError(f"triage does not handle {event.EVENT_TYPE}")
+        classified = classify_contact(event, self.classifier, self.clock)
+        await self.producer.publish(classified)
+        case = automatic_case(classified)
+        if case is not None:
+            await self.producer.publish(case)

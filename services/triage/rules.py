@@ -1,0 +1,234 @@
+"""The rules file: loading, validation with line numbers, and the compiled form.
+
+A phrase is one or more words. A word matches a token that starts with it when the word has
+four letters or more ("stöld" matches "stölden", "stolder"); shorter words match exactly unless
+they end in "*". Phrases are written in ordinary Swedish or English; å/ä/ö fold to a/a/o.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from schemas import Channel, MatterType, NeedCategory, Route
+from services.triage.text import tokens
+
+PREFIX_MIN = 4
+
+
+class RulesError(ValueError):
+    """An invalid rules file; the message names the file, the line and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Phrase:
+    source: str
+    words: tuple[str, ...]
+
+    def find(self, toks: list[str]) -> int:
+        """Index of the first token where the phrase starts, or -1."""
+        n = len(self.words)
+        for i in range(len(toks) - n + 1):
+            if all(_word_matches(w, toks[i + j]) for j, w in enumerate(self.words)):
+                return i
+        return -1
+
+
+def _word_matches(word: str, token: str) -> bool:
+    if word.endswith("*"):
+        return token.startswith(word[:-1])
+    if len(word) >= PREFIX_MIN:
+        return token.startswith(word)
+    return token == word
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    line: int
+    category: NeedCategory
+    matter: MatterType
+    priority: int
+    route: Route
+    precedence: int
+    phrases: tuple[Phrase, ...]
+    requires_cue: tuple[str, ...] = ()
+    excludes_cue: tuple[str, ...] = ()
+    channels: frozenset[Channel] | None = None
+    e_service: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    version: str
+    cues: dict[str, tuple[Phrase, ...]]
+    negations: tuple[Phrase, ...]
+    rules: tuple[Rule, ...] = field(default=())
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Records each mapping's line (1-based) under the key `__line__`."""
+
+
+def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping  # type: ignore[return-value]
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+
+_RULE_KEYS = {
+    "id",
+    "category",
+    "matter",
+    "priority",
+    "route",
+    "precedence",
+    "phrases",
+    "requires_cue",
+    "excludes_cue",
+    "channels",
+    "e_service",
+    "__line__",
+}
+
+
+def load_rules(path: Path) -> RuleSet:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "unknown line"
+        raise RulesError(
+            f"{path}: {where}: not valid YAML: {getattr(exc, 'problem', exc)}"
+        ) from None
+    except OSError as exc:
+        raise RulesError(f"{path}: cannot read: {exc.strerror}") from None
+    errors: list[str] = []
+    ruleset = _build(data, errors)
+    if errors or ruleset is None:
+        raise RulesError("\n".join(f"{path}: {e}" for e in errors))
+    return ruleset
+
+
+def _build(data: Any, errors: list[str]) -> RuleSet | None:
+    if not isinstance(data, dict):
+        errors.append("line 1: the file must be a mapping with version, cues, negations, rules")
+        return None
+    version = str(data.get("version", "")).strip()
+    if not version:
+        errors.append("line 1: `version` is missing")
+    cues_raw = data.get("cues") or {}
+    cues = {
+        name: _phrases(values, f"cue {name}", cues_raw.get("__line__", 1), errors)
+        for name, values in cues_raw.items()
+        if name != "__line__"
+    }
+    negations = _phrases(data.get("negations") or [], "negations", 1, errors)
+    rules: list[Rule] = []
+    seen: dict[str, int] = {}
+    for raw in data.get("rules") or []:
+        rule = _rule(raw, set(cues), seen, errors)
+        if rule is not None:
+            rules.append(rule)
+    if not rules and not errors:
+        errors.append("line 1: no rules")
+    ordered = sorted(rules, key=lambda r: r.precedence)  # stable: file order breaks ties
+    return RuleSet(version=version, cues=cues, negations=negations, rules=tuple(ordered))
+
+
+def _rule(raw: Any, cue_names: set[str], seen: dict[str, int], errors: list[str]) -> Rule | None:
+    if not isinstance(raw, dict):
+        errors.append("rules: every rule must be a mapping")
+        return None
+    line = raw.get("__line__", 0)
+    before = len(errors)
+
+    def fail(message: str) -> None:
+        errors.append(f"line {line}: rule {raw.get('id', '?')!s}: {message}")
+
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        fail(f"unknown keys {sorted(unknown)}")
+    rule_id = str(raw.get("id", "")).strip()
+    if not rule_id:
+        fail("`id` is missing")
+    elif rule_id in seen:
+        fail(f"duplicate id (first on line {seen[rule_id]})")
+    else:
+        seen[rule_id] = line
+    category = _enum(NeedCategory, raw.get("category"), "category", fail)
+    matter = _enum(MatterType, raw.get("matter"), "matter", fail)
+    route = _enum(Route, raw.get("route"), "route", fail)
+    priority, precedence = raw.get("priority"), raw.get("precedence")
+    if not isinstance(priority, int) or not 1 <= priority <= 5:
+        fail("`priority` must be an integer 1..5")
+    if not isinstance(precedence, int):
+        fail("`precedence` must be an integer (lower wins)")
+    phrases = _phrases(raw.get("phrases") or [], f"rule {rule_id}", line, errors)
+    if not phrases:
+        fail("`phrases` must list at least one phrase")
+    requires = tuple(raw.get("requires_cue") or ())
+    excludes = tuple(raw.get("excludes_cue") or ())
+    for cue in requires + excludes:
+        if cue not in cue_names:
+            fail(f"unknown cue {cue!r} (known: {sorted(cue_names)})")
+    channels = None
+    if raw.get("channels") is not None:
+        channels = frozenset(
+            c for c in (_enum(Channel, v, "channel", fail) for v in raw["channels"]) if c
+        )
+    if category == NeedCategory.EMERGENCY and route not in (None, Route.EMERGENCY_112):
+        fail("an emergency rule must route to emergency_112")
+    if len(errors) > before:
+        return None
+    assert category is not None
+    assert matter is not None
+    assert route is not None
+    assert isinstance(priority, int)
+    assert isinstance(precedence, int)
+    return Rule(
+        id=rule_id,
+        line=line,
+        category=category,
+        matter=matter,
+        priority=priority,
+        route=route,
+        precedence=precedence,
+        phrases=phrases,
+        requires_cue=requires,
+        excludes_cue=excludes,
+        channels=channels,
+        e_service=raw.get("e_service"),
+    )
+
+
+E = TypeVar("E", NeedCategory, MatterType, Route, Channel)
+
+
+def _enum(kind: type[E], value: Any, name: str, fail: Any) -> E | None:
+    try:
+        return kind(value)
+    except ValueError:
+        fail(f"unknown {name} {value!r} (one of {', '.join(m.value for m in kind)})")
+        return None
+
+
+def _phrases(values: Any, owner: str, line: int, errors: list[str]) -> tuple[Phrase, ...]:
+    if not isinstance(values, list):
+        errors.append(f"line {line}: {owner}: phrases must be a list")
+        return ()
+    phrases = []
+    for value in values:
+        if not isinstance(value, str) or not tokens(value.replace("*", "")):
+            errors.append(f"line {line}: {owner}: bad pattern {value!r} (empty after normalising)")
+            continue
+        words = tuple(
+            w + ("*" if raw.endswith("*") else "")
+            for raw in value.split()
+            for w in tokens(raw.replace("*", ""))
+        )
+        phrases.append(Phrase(source=value, words=words))
+    return tuple(phrases)
