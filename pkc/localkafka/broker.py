@@ -64,11 +64,7 @@ class LocalKafka:
         jvm = [java, "-Xms256m", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true"]
         jvm.append(f"-Dlog4j2.configurationFile={self.home / 'log4j2.properties'}")
         if not (self.home / "data" / "meta.properties").exists():
-            fmt = [*jvm, "-cp", classpath, "kafka.tools.StorageTool", "format"]
-            fmt += ["-t", new_cluster_id(), "-c", str(properties), "--ignore-formatted"]
-            done = subprocess.run(fmt, capture_output=True, text=True, check=False)  # noqa: S603
-            if done.returncode != 0:
-                raise KafkaSetupError(f"formatting Kafka storage failed:\n{done.stderr[-2000:]}")
+            self.format_storage(jvm, classpath, properties, new_cluster_id())
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(  # noqa: S603
                 [*jvm, "-cp", classpath, "kafka.Kafka", str(properties)],
@@ -89,6 +85,16 @@ class LocalKafka:
                 return time.monotonic() - began
         self.stop()
         raise KafkaSetupError(f"the broker did not answer within {timeout:.0f} s:\n{self.tail()}")
+
+    @staticmethod
+    def format_storage(jvm: list[str], classpath: str, properties: Path, cluster_id: str) -> None:
+        command = [*jvm, "-cp", classpath, "kafka.tools.StorageTool", "format"]
+        # `--cluster-id=` form: a base64url id may start with "-", which argparse would
+        # otherwise take for an option.
+        command += [f"--cluster-id={cluster_id}", "-c", str(properties), "--ignore-formatted"]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if done.returncode != 0:
+            raise KafkaSetupError(f"formatting Kafka storage failed:\n{done.stderr[-2000:]}")
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Stops the broker cleanly (SIGTERM, then SIGKILL past the timeout); False if none ran."""

@@ -50,7 +50,7 @@ class _BodyTooLarge(Exception):
 async def _too_large(limit: int, send: Send) -> None:
     response = JSONResponse(
         {"detail": f"request body larger than {limit} bytes"},
-        status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        status_code=status.HTTP_413_CONTENT_TOO_LARGE,
     )
     await response({"type": "http"}, _no_receive, send)
 

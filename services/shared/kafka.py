@@ -73,7 +73,10 @@ class EventProducer:
             value=event.to_json(),
             key=topic.key_of(event),
             headers=headers,
-            timestamp_ms=int(event.occurred_at.timestamp() * 1000),
+            # The record keeps the producer's wall-clock timestamp. Event time is in the payload
+            # (occurred_at), which is what every window reads; stamping records with event time
+            # would make retention delete a replayed past month at once, and Kafka refuses
+            # timestamps over an hour ahead (a simulated clock can be).
         )
         return future
 
@@ -104,6 +107,7 @@ class EventConsumer:
         self._bootstrap = bootstrap
         self.handled = 0
         self.dead_lettered = 0
+        self.committed = 0  # records whose offsets are committed: done for good
         self.assigned = asyncio.Event()
 
     async def run(self) -> None:
@@ -126,6 +130,7 @@ class EventConsumer:
                     for record in records:
                         await self._process(record)
                     await consumer.commit({partition: records[-1].offset + 1})
+                    self.committed += len(records)
         finally:
             await consumer.stop()
 

@@ -1,0 +1,58 @@
+"""The whole platform as separate processes on the session's real broker."""
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from pkc.processes import SERVICES, ServiceProcess, wait_ready
+from services.shared.clock import SimulatedClock
+from services.shared.settings import DEV_SECRET
+from tests.conftest import free_port
+from tests.webhook_receiver import WebhookReceiver, webhook_receiver
+
+# A Tuesday morning in Stockholm (CET), inside PKC's 07:00-20:00 service hours.
+SIMULATED_START = datetime.fromisoformat("2026-11-24T09:00:00+01:00")
+TOKEN = DEV_SECRET
+
+
+@dataclass
+class Platform:
+    services: dict[str, ServiceProcess]
+    clock: SimulatedClock
+    webhook: WebhookReceiver
+    token: str = TOKEN
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+
+@pytest.fixture(scope="module")
+def platform(kafka: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    state: Path = tmp_path_factory.mktemp("platform")
+    anchor = time.time()
+    with webhook_receiver() as webhook:
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": kafka,
+            "PKC_STATE_DIR": str(state),
+            "PKC_TRACES_EXPORTER": "none",
+            "PKC_CLOCK_START": SIMULATED_START.isoformat(),
+            "PKC_CLOCK_ANCHOR": str(anchor),
+            "PKC_REPORTING_MIN_VOLUME": "5",
+            "PKC_NOTIFY_WEBHOOK_URL": webhook.url,
+            "PKC_NOTIFY_FIRST_BACKOFF_SECONDS": "0.1",
+        }
+        services = {
+            name: ServiceProcess(name, free_port(), state / "logs", env) for name in SERVICES
+        }
+        for service in services.values():
+            service.start()
+        try:
+            wait_ready(list(services.values()), timeout=90)
+            yield Platform(services, SimulatedClock(SIMULATED_START, anchor, 1.0), webhook)
+        finally:
+            for service in services.values():
+                service.stop()

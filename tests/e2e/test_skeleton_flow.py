@@ -1,0 +1,131 @@
+"""One walk through the whole platform on real Kafka: contacts in, a breach alert out."""
+
+import hashlib
+import hmac
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from services.notify.webhook import SIGNATURE_HEADER
+from services.shared.settings import DEV_SECRET
+from tests.e2e.conftest import Platform
+
+pytestmark = pytest.mark.kafka
+
+CONTACTS_PER_REGION = 8
+THEFT_REPORT = "Hej, jag vill anmäla att min cykel blev stulen utanför jobbet i förra veckan."
+
+
+def post_contact(platform: Platform, key: str, region: str, text: str, waited: timedelta) -> str:
+    response = httpx.post(
+        f"{platform.url('intake')}/contacts",
+        json={
+            "idempotency_key": key,
+            "source": "phone-gw",
+            "region": region,
+            "channel": "phone",
+            "text": text,
+            "received_at": (platform.clock.now() - waited).isoformat(),
+        },
+        headers={"Authorization": f"Bearer {platform.token}"},
+    )
+    assert response.status_code == 202, response.text
+    return str(response.json()["contact_id"])
+
+
+def log_in(platform: Platform, operator: str, region: str) -> dict[str, str]:
+    response = httpx.post(
+        f"{platform.url('queueing')}/operators/login",
+        json={"operator_id": operator, "region": region},
+        headers={"Authorization": f"Bearer {platform.token}"},
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def answer_all(platform: Platform, headers: dict[str, str], expected: int) -> list[str]:
+    """Takes and answers contacts until `expected` were answered (queueing fills asynchronously)."""
+    answered: list[str] = []
+    deadline = time.monotonic() + 60
+    while len(answered) < expected:
+        assert time.monotonic() < deadline, f"only {len(answered)} of {expected} arrived"
+        taken = httpx.post(f"{platform.url('queueing')}/operators/me/next", headers=headers)
+        if taken.status_code == 204:
+            time.sleep(0.1)  # poll interval while triage and queueing catch up
+            continue
+        assert taken.status_code == 200, taken.text
+        contact_id = taken.json()["contact_id"]
+        done = httpx.post(
+            f"{platform.url('queueing')}/contacts/{contact_id}/answer", headers=headers
+        )
+        assert done.status_code == 200, done.text
+        answered.append(contact_id)
+    return answered
+
+
+def sla_of(platform: Platform, region: str) -> dict[str, Any]:
+    regions = httpx.get(f"{platform.url('reporting')}/sla").json()
+    return next(r for r in regions if r["region"] == region)
+
+
+def wait_for_sla(platform: Platform, region: str, predicate: Any) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while True:
+        current = sla_of(platform, region)
+        if predicate(current):
+            return current
+        assert time.monotonic() < deadline, f"{region} never reached the state: {current}"
+        time.sleep(0.2)
+
+
+def test_a_region_answered_late_breaches_and_its_alert_reaches_the_webhook(
+    platform: Platform,
+) -> None:
+    stockholm = [
+        post_contact(platform, f"sthlm-{i}", "stockholm", THEFT_REPORT, timedelta(minutes=15))
+        for i in range(CONTACTS_PER_REGION)
+    ]
+    ost = [
+        post_contact(platform, f"ost-{i}", "ost", THEFT_REPORT, timedelta(minutes=1))
+        for i in range(CONTACTS_PER_REGION)
+    ]
+    # Nöd is never queued: it goes to 112 at once.
+    post_contact(
+        platform,
+        "sthlm-nod",
+        "stockholm",
+        "Hjälp! Någon bryter sig in i lägenheten bredvid just nu!",
+        timedelta(0),
+    )
+
+    answered_sthlm = answer_all(
+        platform, log_in(platform, "op-sthlm-1", "stockholm"), CONTACTS_PER_REGION
+    )
+    answered_ost = answer_all(platform, log_in(platform, "op-ost-1", "ost"), CONTACTS_PER_REGION)
+    assert sorted(answered_sthlm) == sorted(stockholm)
+    assert sorted(answered_ost) == sorted(ost)
+
+    sthlm = wait_for_sla(platform, "stockholm", lambda r: r["window"]["answered_late"] >= 8)
+    ost_sla = wait_for_sla(platform, "ost", lambda r: r["window"]["answered_within"] >= 8)
+    assert sthlm["window"]["share"] < 0.85
+    assert sthlm["in_breach"]
+    assert ost_sla["window"]["share"] >= 0.85
+    assert not ost_sla["in_breach"]
+
+    alerts = platform.webhook.wait_for(
+        lambda got: any(r.json()["region"] == "stockholm" for r in got), timeout=30
+    )
+    breach = next(r for r in alerts if r.json()["region"] == "stockholm")
+    body = breach.json()
+    assert body["kind"] == "SlaBreached"
+    assert body["share"] < 0.85
+    timestamp = breach.headers[SIGNATURE_HEADER].split(",")[0].removeprefix("t=")
+    expected = hmac.new(
+        DEV_SECRET.encode(), timestamp.encode() + b"." + breach.body, hashlib.sha256
+    ).hexdigest()
+    assert breach.headers[SIGNATURE_HEADER].endswith(f"v1={expected}")
+    assert "cykel" not in breach.body.decode(), "no citizen text in an alert"
+    assert all(r.json()["region"] != "ost" for r in alerts), "the healthy region raised nothing"

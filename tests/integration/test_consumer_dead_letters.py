@@ -1,0 +1,114 @@
+"""The shared consumer on real Kafka: poison records go to the DLQ and the partition flows on."""
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from schemas import Channel, ContactReceived, Region
+from schemas.envelope import Event
+from schemas.topics import Consumer, Topic
+from services.shared.kafka import EventConsumer, EventProducer, PermanentError
+from tests.kafka_helpers import read_until
+
+pytestmark = pytest.mark.kafka
+
+
+def contact(text: str) -> ContactReceived:
+    return ContactReceived(
+        occurred_at=datetime.now(UTC),
+        contact_id=uuid4(),
+        region=Region.SYD,
+        channel=Channel.PHONE,
+        source="test",
+        text=text,
+    )
+
+
+async def _fresh_consumer_spec(bootstrap: str) -> Consumer:
+    """A private topic and group per test, so tests never see each other's records."""
+    from pkc.kafka_admin import create_topics
+
+    name = f"test.{uuid4().hex[:8]}"
+    topic = Topic(name, 1, "contact_id", (ContactReceived,))
+    spec = Consumer(f"dlqtest-{name}", "test", (topic,))
+    await create_topics(bootstrap, (topic, spec.dead_letter))
+    return spec
+
+
+async def _run_until(consumer: EventConsumer, done: Callable[[], bool]) -> None:
+    task = asyncio.create_task(consumer.run())
+    try:
+        async with asyncio.timeout(30):
+            while not done():  # a poll with a deadline: the consumer exposes counters, not events
+                await asyncio.sleep(0.05)  # noqa: ASYNC110
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_poison_and_failing_records_are_dead_lettered_and_the_rest_flows(
+    kafka: str,
+) -> None:
+    spec = await _fresh_consumer_spec(kafka)
+    topic = spec.topics[0].name
+    handled: list[str] = []
+
+    async def handler(event: Event) -> None:
+        assert isinstance(event, ContactReceived)
+        if event.text == "reject":
+            raise PermanentError("rejected by the test")
+        if event.text == "always fails":
+            raise RuntimeError("database down")
+        handled.append(event.text)
+
+    raw = AIOKafkaProducer(bootstrap_servers=kafka)
+    await raw.start()
+    for value in [
+        contact("first").to_json(),
+        b"not json at all",
+        b'{"event_type": "ContactReceived", "schema_version": 1}',
+        contact("reject").to_json(),
+        contact("always fails").to_json(),
+        contact("last").to_json(),
+    ]:
+        await raw.send_and_wait(topic, value)
+    await raw.stop()
+
+    producer = EventProducer(kafka, "test")
+    await producer.start()
+    consumer = EventConsumer(spec, kafka, handler, producer, max_attempts=2, first_backoff=0.01)
+    await _run_until(consumer, lambda: "last" in handled)
+    await producer.stop()
+
+    assert handled == ["first", "last"], "valid records on both sides of the poison are handled"
+    dead = await read_until(kafka, spec.dead_letter.name, lambda r: len(r) >= 4)
+    reasons = [dict(r.headers)["dlq.reason"].decode() for r in dead]
+    assert reasons[0].startswith("not JSON")
+    assert reasons[1].startswith("invalid ContactReceived")
+    assert reasons[2] == "rejected: rejected by the test"
+    assert reasons[3].startswith("failed after 2 attempts: RuntimeError")
+    assert dead[0].value == b"not json at all", "the original record is kept for inspection"
+    assert all(dict(r.headers)["dlq.topic"].decode() == topic for r in dead)
+
+
+async def test_committed_records_are_not_handled_again_after_a_restart(kafka: str) -> None:
+    spec = await _fresh_consumer_spec(kafka)
+    handled: list[str] = []
+
+    async def handler(event: Event) -> None:
+        assert isinstance(event, ContactReceived)
+        handled.append(event.text)
+
+    producer = EventProducer(kafka, "test")
+    await producer.start()
+    await producer.publish(contact("one"), spec.topics[0])
+    first = EventConsumer(spec, kafka, handler, producer)
+    await _run_until(first, lambda: first.committed == 1)
+    await producer.publish(contact("two"), spec.topics[0])
+    await _run_until(EventConsumer(spec, kafka, handler, producer), lambda: len(handled) >= 2)
+    await producer.stop()
+    assert handled == ["one", "two"]

@@ -1,0 +1,108 @@
+"""Intake's HTTP contract on real Kafka: accepted means published; bad input publishes nothing."""
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from schemas import ContactReceived, decode_event
+from schemas.topics import CONTACTS_RECEIVED
+from services.intake.app import create_app
+from services.intake.settings import IntakeSettings
+from tests.kafka_helpers import read_until
+
+pytestmark = pytest.mark.kafka
+AUTH = {"Authorization": "Bearer intake-test-token"}
+
+
+@pytest.fixture
+def client(kafka: str, state_dir: Path) -> Iterator[TestClient]:
+    settings = IntakeSettings(
+        kafka_bootstrap_servers=kafka, state_dir=state_dir, adapter_tokens="intake-test-token"
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def body(key: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "idempotency_key": key,
+        "source": "intake-test",
+        "region": "nord",
+        "channel": "phone",
+        "text": "Min bil har blivit repad på parkeringen",
+    } | overrides
+
+
+def published(kafka: str, contact_ids: set[str]) -> list[ContactReceived]:
+    """The ContactReceived events on the topic for these contacts (reads until all are there)."""
+
+    def has_all(records: list[Any]) -> bool:
+        seen = {json.loads(r.value)["contact_id"] for r in records}
+        return contact_ids <= seen
+
+    records = asyncio.run(read_until(kafka, CONTACTS_RECEIVED.name, has_all))
+    events = [decode_event(r.value) for r in records]
+    return [
+        e for e in events if isinstance(e, ContactReceived) and str(e.contact_id) in contact_ids
+    ]
+
+
+def test_an_accepted_contact_is_in_kafka_and_a_retry_publishes_nothing_new(
+    client: TestClient, kafka: str
+) -> None:
+    first = client.post("/contacts", json=body("retry-1"), headers=AUTH)
+    again = client.post("/contacts", json=body("retry-1"), headers=AUTH)
+    assert first.status_code == 202
+    assert again.status_code == 200
+    assert again.json() == {"contact_id": first.json()["contact_id"], "duplicate": True}
+    events = published(kafka, {first.json()["contact_id"]})
+    assert len(events) == 1
+    assert events[0].region.value == "nord"
+
+
+def test_a_reused_key_with_other_content_is_a_conflict(client: TestClient) -> None:
+    assert client.post("/contacts", json=body("reuse-1"), headers=AUTH).status_code == 202
+    other = client.post("/contacts", json=body("reuse-1", text="något annat"), headers=AUTH)
+    assert other.status_code == 409
+
+
+def test_bad_fields_are_named_and_never_echoed(client: TestClient) -> None:
+    response = client.post(
+        "/contacts",
+        json=body("bad-1", region="gotland", channel="fax", text="ring 070-1234567"),
+        headers=AUTH,
+    )
+    assert response.status_code == 422
+    fields = {tuple(e["loc"]) for e in response.json()["detail"]}
+    assert fields == {("body", "region"), ("body", "channel")}
+    assert "070-1234567" not in response.text
+    assert "gotland" not in response.text
+
+
+def test_an_oversized_body_is_refused_before_parsing(client: TestClient) -> None:
+    response = client.post("/contacts", json=body("big-1", text="x" * 40_000), headers=AUTH)
+    assert response.status_code == 413
+
+
+def test_text_over_ten_thousand_characters_is_refused(client: TestClient) -> None:
+    response = client.post("/contacts", json=body("long-1", text="å" * 10_001), headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "text"]
+
+
+def test_missing_or_wrong_credentials_are_refused(client: TestClient) -> None:
+    assert client.post("/contacts", json=body("auth-1")).status_code == 401
+    wrong = {"Authorization": "Bearer nope"}
+    assert client.post("/contacts", json=body("auth-1"), headers=wrong).status_code == 403
+
+
+def test_malformed_json_is_a_clear_client_error(client: TestClient) -> None:
+    response = client.post(
+        "/contacts", content=b"{not json", headers=AUTH | {"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422

@@ -1,0 +1,115 @@
+"""The event contracts: generated JSON Schemas, decoding, upcasting, topics."""
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from uuid import uuid4
+
+import pytest
+from pydantic import ValidationError
+
+from schemas import (
+    EVENT_TYPES,
+    Channel,
+    ContactReceived,
+    Region,
+    UndecodableEvent,
+    codec,
+    decode_event,
+)
+from schemas.jsonschema import stale_files
+from schemas.topics import CONSUMERS, all_topics, topic_for
+
+
+def contact(**overrides: object) -> ContactReceived:
+    values: dict[str, object] = {
+        "occurred_at": datetime(2026, 5, 4, 9, 30, tzinfo=UTC),
+        "contact_id": uuid4(),
+        "region": Region.STOCKHOLM,
+        "channel": Channel.PHONE,
+        "source": "phone-gw",
+        "text": "Min cykel blev stulen",
+    }
+    return ContactReceived(**(values | overrides))  # type: ignore[arg-type]
+
+
+def test_checked_in_json_schemas_match_the_models() -> None:
+    assert stale_files() == [], "run `pkc schemas generate` and commit schemas/json/"
+
+
+def test_every_event_type_round_trips_through_the_wire_format() -> None:
+    event = contact()
+    assert decode_event(event.to_json()) == event
+    assert json.loads(event.to_json())["event_type"] == "ContactReceived"
+    assert set(EVENT_TYPES) >= {
+        "ContactReceived",
+        "Classified",
+        "Queued",
+        "Answered",
+        "Abandoned",
+        "CaseCreated",
+    }
+
+
+def test_timestamps_are_normalised_to_utc_and_naive_ones_refused() -> None:
+    stockholm_summer = timezone(timedelta(hours=2))
+    event = contact(occurred_at=datetime(2026, 6, 1, 12, 0, tzinfo=stockholm_summer))
+    assert event.occurred_at == datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+    assert event.occurred_at.utcoffset() == timedelta(0)
+    with pytest.raises(ValidationError):
+        contact(occurred_at=datetime(2026, 6, 1, 12, 0))
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (None, "empty record value"),
+        (b"\xff\xfe garbage", "not JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"event_type": "Unheard"}', "unknown event_type"),
+        (b'{"event_type": "ContactReceived", "schema_version": 9}', "unsupported schema_version"),
+    ],
+)
+def test_undecodable_records_are_refused_with_a_reason(raw: bytes | None, reason: str) -> None:
+    with pytest.raises(UndecodableEvent, match=reason):
+        decode_event(raw)
+
+
+def test_validation_reasons_name_fields_but_never_echo_the_values() -> None:
+    data = json.loads(contact().to_json())
+    data["region"] = "atlantis-19850101-1234"
+    with pytest.raises(UndecodableEvent) as caught:
+        decode_event(json.dumps(data))
+    assert "region" in str(caught.value)
+    assert "19850101-1234" not in str(caught.value)
+
+
+def test_an_old_schema_version_is_upcast_when_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A v0-style record (here: 'origin' instead of 'source') reads as the current model."""
+    data = json.loads(contact().to_json())
+    data["origin"] = data.pop("source")
+    data["schema_version"] = 1
+
+    def v1_to_v2(old: dict[str, object]) -> dict[str, object]:
+        new = dict(old)
+        new["source"] = new.pop("origin")
+        return new
+
+    # Pretend the current model is v2 and v1 used `origin`.
+    monkeypatch.setitem(codec.UPCASTERS, ("ContactReceived", 1), v1_to_v2)
+    upcast = codec.upcast("ContactReceived", data, current=2)
+    assert upcast["source"] == "phone-gw"
+    assert upcast["schema_version"] == 2
+
+
+def test_every_event_has_a_topic_and_every_consumer_a_dead_letter_topic() -> None:
+    names = {t.name for t in all_topics()}
+    for model in EVENT_TYPES.values():
+        assert topic_for(model.model_construct()).name in names
+    for consumer in CONSUMERS:
+        assert consumer.dead_letter.name in names
+        assert consumer.dead_letter.name.startswith("pkc.dlq.")
+
+
+def test_region_keys_keep_one_regions_events_in_order() -> None:
+    event = contact()
+    assert topic_for(event).key_of(event) == str(event.contact_id).encode()

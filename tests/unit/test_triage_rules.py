@@ -1,0 +1,99 @@
+"""Triage decisions and the rules file's validation."""
+
+from pathlib import Path
+
+import pytest
+
+from schemas import Channel, MatterType, NeedCategory, Route
+from services.triage.classifier import Classifier
+from services.triage.rules import RulesError, load_rules
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier.from_file()
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "matter"),
+    [
+        (
+            "Någon bryter sig in hos grannen just nu!",
+            NeedCategory.EMERGENCY,
+            MatterType.ONGOING_CRIME_OR_DANGER,
+        ),
+        ("Min cykel blev stulen i förra veckan", NeedCategory.CASE_HELP, MatterType.THEFT),
+        ("min cykel blev stulen igar", NeedCategory.CASE_HELP, MatterType.THEFT),
+        ("Stölden skedde i helgen", NeedCategory.CASE_HELP, MatterType.THEFT),
+        ("Vilka öppettider har ni?", NeedCategory.INFORMATION, MatterType.GENERAL_QUESTION),
+        ("Jag vill boka tid för pass", NeedCategory.CASE_HELP, MatterType.PASSPORT_BOOKING),
+    ],
+)
+def test_contacts_are_classified_by_need(
+    classifier: Classifier, text: str, category: NeedCategory, matter: MatterType
+) -> None:
+    decision = classifier.classify(text, Channel.PHONE)
+    assert (decision.category, decision.matter) == (category, matter)
+    assert decision.matched, "the explanation names the phrases that matched"
+
+
+def test_emergency_goes_to_112_from_any_channel(classifier: Classifier) -> None:
+    for channel in Channel:
+        decision = classifier.classify("Det brinner i trapphuset!", channel)
+        assert decision.route == Route.EMERGENCY_112, channel
+
+
+def test_an_e_service_matter_is_routed_to_the_e_service_only_from_that_channel(
+    classifier: Classifier,
+) -> None:
+    web = classifier.classify("Min plånbok blev stulen igår", Channel.E_SERVICE)
+    phone = classifier.classify("Min plånbok blev stulen igår", Channel.PHONE)
+    assert web.route == Route.E_SERVICE
+    assert phone.route == Route.OPERATOR
+    assert phone.e_service_capable
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x01\x02", "x" * 10_000])
+def test_empty_or_garbage_text_falls_back_to_information_for_an_operator(
+    classifier: Classifier, text: str
+) -> None:
+    decision = classifier.classify(text, Channel.PHONE)
+    assert (decision.category, decision.route) == (NeedCategory.INFORMATION, Route.OPERATOR)
+
+
+def test_rules_file_errors_name_their_line(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text(
+        "version: '1'\n"
+        "cues: {now: [just nu]}\n"
+        "negations: [inte]\n"
+        "rules:\n"
+        "  - id: a\n"
+        "    category: emergency\n"
+        "    matter: theft\n"
+        "    priority: 1\n"
+        "    route: emergency_112\n"
+        "    precedence: 1\n"
+        "    phrases: [stöld]\n"
+        "  - id: a\n"
+        "    category: panic\n"
+        "    matter: theft\n"
+        "    priority: 1\n"
+        "    route: operator\n"
+        "    precedence: 2\n"
+        "    phrases: ['!!!']\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RulesError) as caught:
+        load_rules(bad)
+    message = str(caught.value)
+    assert "line 12: rule a: duplicate id (first on line 5)" in message
+    assert "line 12: rule a: unknown category 'panic'" in message
+    assert "bad pattern '!!!'" in message
+
+
+def test_broken_yaml_is_reported_with_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("version: '1'\nrules:\n  - id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(RulesError, match="line 4"):
+        load_rules(bad)
