@@ -43,8 +43,9 @@ async def _run_until(consumer: EventConsumer, done: Callable[[], bool]) -> None:
     task = asyncio.create_task(consumer.run())
     try:
         async with asyncio.timeout(30):
-            while not done():  # a poll with a deadline: the consumer exposes counters, not events
-                await asyncio.sleep(0.05)  # noqa: ASYNC110
+            # A poll with a deadline: the consumer exposes counters, not events.
+            while not done():  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
