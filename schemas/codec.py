@@ -13,13 +13,21 @@ from pydantic import ValidationError
 from schemas.envelope import Event
 from schemas.events import (
     Abandoned,
+    AlertAcknowledged,
     AlertDelivered,
+    AlertEscalated,
     Answered,
     CaseCreated,
     Classified,
     ContactReceived,
+    OperatorPresenceChanged,
     Queued,
+    RedirectedTo112,
+    ReinforcementEnded,
+    ReinforcementOrdered,
+    ReinforcementRequested,
     SlaBreached,
+    SlaBreachPredicted,
     SlaRecovered,
     SlaStatus,
 )
@@ -33,10 +41,18 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Answered,
         Abandoned,
         CaseCreated,
+        RedirectedTo112,
+        OperatorPresenceChanged,
+        ReinforcementOrdered,
+        ReinforcementEnded,
         SlaStatus,
         SlaBreached,
+        SlaBreachPredicted,
         SlaRecovered,
+        ReinforcementRequested,
         AlertDelivered,
+        AlertEscalated,
+        AlertAcknowledged,
     )
 }
 

@@ -156,6 +156,93 @@ class SlaRecovered(Event):
     target: float
 
 
+class SlaBreachPredicted(Event):
+    """The share has not fallen yet, but the calls waiting say it will."""
+
+    event_type: Literal["SlaBreachPredicted"] = "SlaBreachPredicted"
+    schema_version: Literal[1] = 1
+    region: Region
+    window: SlaWindow
+    waiting_past_target: int = Field(ge=0, description="calls already waiting over 600 s")
+    about_to_pass: int = Field(ge=0, description="calls that pass 600 s within the horizon")
+    predicted_share: float = Field(ge=0, le=1)
+    target: float
+
+
+class DonorLoan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    region: Region
+    operators: int = Field(ge=1)
+
+
+class ReinforcementRequested(Event):
+    """A region in breach needs operators from other regions; the figures behind the request."""
+
+    event_type: Literal["ReinforcementRequested"] = "ReinforcementRequested"
+    schema_version: Literal[1] = 1
+    region: Region
+    episode_id: UUID
+    window: SlaWindow
+    arrivals_per_hour: float = Field(ge=0)
+    handling_seconds: float = Field(gt=0)
+    patience_seconds: float | None = Field(default=None, gt=0)
+    operators_needed_erlang_c: int = Field(ge=0)
+    operators_needed_erlang_a: int | None = Field(default=None, ge=0)
+    operators_present: int = Field(ge=0)
+    shortfall: int = Field(ge=0)
+    donors: tuple[DonorLoan, ...] = ()
+    until: AwareDatetime
+
+
+class ReinforcementOrdered(Event):
+    """Region `region` is reinforced by donor regions' operators until `until`."""
+
+    event_type: Literal["ReinforcementOrdered"] = "ReinforcementOrdered"
+    schema_version: Literal[1] = 1
+    order_id: UUID
+    region: Region
+    donors: tuple[DonorLoan, ...]
+    until: AwareDatetime
+    ordered_by: str = Field(description="'reporting' or the supervisor's id")
+    cause_event_id: UUID | None = None
+
+
+class ReinforcementEnded(Event):
+    event_type: Literal["ReinforcementEnded"] = "ReinforcementEnded"
+    schema_version: Literal[1] = 1
+    order_id: UUID
+    region: Region
+    reason: Literal["expired", "ended_early", "recovered"]
+    ended_by: str
+
+
+class OperatorPresenceChanged(Event):
+    """An operator logged in, paused, resumed or logged out: reporting counts staffing from it."""
+
+    event_type: Literal["OperatorPresenceChanged"] = "OperatorPresenceChanged"
+    schema_version: Literal[1] = 1
+    operator_id: str
+    region: Region
+    status: Literal["available", "paused", "offline"]
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class RedirectedTo112(Event):
+    """A Nöd contact was sent to 112 at once and never queued."""
+
+    event_type: Literal["RedirectedTo112"] = "RedirectedTo112"
+    schema_version: Literal[1] = 1
+    contact_id: UUID
+    region: Region
+    channel: Channel
+    received_at: AwareDatetime
+    redirect_seconds: Seconds = Field(description="from receipt to the redirect decision")
+
+
+AlertKind = Literal["breach", "breach_update", "predicted_breach", "recovery", "reinforcement"]
+
+
 class AlertDelivered(Event):
     """Notify delivered (or finally failed to deliver) an alert to an on-call receiver."""
 
@@ -164,7 +251,30 @@ class AlertDelivered(Event):
     region: Region
     alert_id: UUID
     cause_event_id: UUID
+    kind: AlertKind = "breach"
     transport: Literal["webhook", "email"]
+    recipient: str = Field(default="", description="on-call staff id, never a citizen")
+    level: int = Field(default=1, ge=1, description="escalation level that was alerted")
     delivered: bool
     attempts: int = Field(ge=1)
     detail: str = ""
+
+
+class AlertEscalated(Event):
+    """An alert was not acknowledged in time and went to the next on-call level."""
+
+    event_type: Literal["AlertEscalated"] = "AlertEscalated"
+    schema_version: Literal[1] = 1
+    region: Region
+    alert_id: UUID
+    from_level: int = Field(ge=1)
+    to_level: int = Field(ge=2)
+
+
+class AlertAcknowledged(Event):
+    event_type: Literal["AlertAcknowledged"] = "AlertAcknowledged"
+    schema_version: Literal[1] = 1
+    region: Region
+    alert_id: UUID
+    acknowledged_by: str
+    via: Literal["link", "api"]

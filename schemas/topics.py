@@ -10,13 +10,21 @@ from schemas.codec import EVENT_TYPES
 from schemas.envelope import Event
 from schemas.events import (
     Abandoned,
+    AlertAcknowledged,
     AlertDelivered,
+    AlertEscalated,
     Answered,
     CaseCreated,
     Classified,
     ContactReceived,
+    OperatorPresenceChanged,
     Queued,
+    RedirectedTo112,
+    ReinforcementEnded,
+    ReinforcementOrdered,
+    ReinforcementRequested,
     SlaBreached,
+    SlaBreachPredicted,
     SlaRecovered,
     SlaStatus,
 )
@@ -51,11 +59,35 @@ class Consumer:
 
 CONTACTS_RECEIVED = Topic("pkc.contacts.received", 6, "contact_id", (ContactReceived,))
 # Region keys keep one region's contact life-cycle in order for queueing and reporting.
-CONTACTS_CLASSIFIED = Topic("pkc.contacts.classified", 7, "region", (Classified,))
-QUEUE_EVENTS = Topic("pkc.queue.events", 7, "region", (Queued, Answered, Abandoned))
+CONTACTS_CLASSIFIED = Topic("pkc.contacts.classified", 7, "region", (Classified, RedirectedTo112))
+# Everything reporting counts travels on one region-keyed topic, so per region it is in order.
+QUEUE_EVENTS = Topic(
+    "pkc.queue.events",
+    7,
+    "region",
+    (
+        Queued,
+        Answered,
+        Abandoned,
+        OperatorPresenceChanged,
+        ReinforcementOrdered,
+        ReinforcementEnded,
+    ),
+)
 CASES = Topic("pkc.cases.created", 3, "case_id", (CaseCreated,), retention_ms=90 * DAY_MS)
-SLA_EVENTS = Topic("pkc.sla.events", 7, "region", (SlaStatus, SlaBreached, SlaRecovered))
-ALERTS = Topic("pkc.alerts.delivered", 1, "region", (AlertDelivered,), retention_ms=90 * DAY_MS)
+SLA_EVENTS = Topic(
+    "pkc.sla.events",
+    7,
+    "region",
+    (SlaStatus, SlaBreached, SlaBreachPredicted, SlaRecovered, ReinforcementRequested),
+)
+ALERTS = Topic(
+    "pkc.alerts.log",
+    1,
+    "region",
+    (AlertDelivered, AlertEscalated, AlertAcknowledged),
+    retention_ms=90 * DAY_MS,
+)
 
 TOPICS: tuple[Topic, ...] = (
     CONTACTS_RECEIVED,
@@ -67,7 +99,8 @@ TOPICS: tuple[Topic, ...] = (
 )
 
 TRIAGE = Consumer("triage", "triage", (CONTACTS_RECEIVED,))
-QUEUEING = Consumer("queueing", "queueing", (CONTACTS_CLASSIFIED,))
+# Queueing also follows reporting's reinforcement requests, to turn them into orders.
+QUEUEING = Consumer("queueing", "queueing", (CONTACTS_CLASSIFIED, SLA_EVENTS))
 REPORTING = Consumer("reporting", "reporting", (QUEUE_EVENTS,))
 NOTIFY = Consumer("notify", "notify", (SLA_EVENTS,))
 

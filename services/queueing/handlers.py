@@ -7,7 +7,6 @@ from schemas.envelope import Event
 from services.queueing.domain import needs_queue
 from services.queueing.store import QueueStore
 from services.shared.clock import Clock
-from services.shared.kafka import PermanentError
 
 
 class ClassifiedHandler:
@@ -17,6 +16,6 @@ class ClassifiedHandler:
 
     async def __call__(self, event: Event) -> None:
         if not isinstance(event, Classified):
-            raise PermanentError(f"queueing does not handle {event.EVENT_TYPE}")
+            return  # the SLA topic's other events are not queueing's business
         if needs_queue(event):
             await asyncio.to_thread(self.store.enqueue, event, self.clock.now())

@@ -15,7 +15,10 @@ DEV_SECRET = "local-development-only"  # noqa: S105 - refused in production
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PKC_", extra="ignore", frozen=True)
+    # populate_by_name: code (tests, `pkc run`) may pass fields by name beside the env aliases.
+    model_config = SettingsConfigDict(
+        env_prefix="PKC_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     service_name: str = "pkc"
     environment: Literal["local", "test", "production"] = Field(
