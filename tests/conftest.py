@@ -6,15 +6,18 @@ Set KAFKA_BOOTSTRAP_SERVERS to test against an existing cluster instead.
 import asyncio
 import os
 import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from pkc.kafka_admin import create_topics, wait_for_cluster
 from pkc.localkafka import LocalKafka
 from pkc.paths import cache_dir
 from schemas.topics import all_topics
+from tests.postgres import private_postgres
 
 
 def free_port(pairs: int = 1) -> int:
@@ -55,6 +58,37 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield bootstrap
     if broker is not None:
         broker.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str | None]:
+    with private_postgres(free_port()) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_server: str | None
+) -> Iterator[str]:
+    """Each database test runs twice: on a SQLite file and on a real PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    if postgres_server is None:
+        pytest.skip("no PostgreSQL on this machine (CI installs it; or set PKC_TEST_POSTGRES_URL)")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(
+        postgres_server.replace("postgresql://", "postgresql+psycopg://"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sqlalchemy.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

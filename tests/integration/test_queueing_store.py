@@ -3,7 +3,6 @@
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlmodel import Session, select
 
@@ -31,14 +30,14 @@ def classified(region: Region = Region.VAST, priority: int = 3) -> Classified:
     )
 
 
-def store_at(path: Path) -> QueueStore:
-    engine = make_engine(f"sqlite:///{path / 'queueing.db'}")
+def store_at(url: str) -> QueueStore:
+    engine = make_engine(url)
     create_tables(engine, QueueEntry, Operator, OutboxRecord, ProcessedEvent)
     return QueueStore(engine)
 
 
-def test_fifty_concurrent_operators_never_get_the_same_contact(tmp_path: Path) -> None:
-    store = store_at(tmp_path)
+def test_fifty_concurrent_operators_never_get_the_same_contact(database_url: str) -> None:
+    store = store_at(database_url)
     contacts = [classified() for _ in range(200)]
     for event in contacts:
         store.enqueue(event, NOW)
@@ -62,8 +61,8 @@ def test_fifty_concurrent_operators_never_get_the_same_contact(tmp_path: Path) -
     assert len(taken) == len(set(taken)) == 200
 
 
-def test_a_redelivered_classified_event_is_queued_once(tmp_path: Path) -> None:
-    store = store_at(tmp_path)
+def test_a_redelivered_classified_event_is_queued_once(database_url: str) -> None:
+    store = store_at(database_url)
     event = classified()
     assert store.enqueue(event, NOW)
     assert not store.enqueue(event, NOW)
@@ -72,8 +71,8 @@ def test_a_redelivered_classified_event_is_queued_once(tmp_path: Path) -> None:
         assert len(session.exec(select(OutboxRecord)).all()) == 1
 
 
-def test_an_operator_takes_only_from_their_regions(tmp_path: Path) -> None:
-    store = store_at(tmp_path)
+def test_an_operator_takes_only_from_their_regions(database_url: str) -> None:
+    store = store_at(database_url)
     store.enqueue(classified(Region.SYD), NOW)
     store.log_in("op-nord", Region.NORD, "tok", NOW)
     operator = store.operator_by_token("tok")
