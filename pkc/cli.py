@@ -172,6 +172,28 @@ def triage_classify(
         typer.echo(f"{key:>14}: {value}")
 
 
+@triage_cli.command("eval")
+def triage_eval(
+    labelled: Annotated[Path | None, typer.Option(help="a labelled JSONL set")] = None,
+    rules: Annotated[Path | None, typer.Option(help="a rules file")] = None,
+    show_misses: Annotated[bool, typer.Option("--misses", help="list each miss")] = False,
+) -> None:
+    """Per-category precision and recall and a confusion matrix on the labelled set."""
+    from pkc.triage_report import print_evaluation
+    from services.triage.classifier import DEFAULT_RULES, Classifier
+    from services.triage.evaluation import DEFAULT_SET, evaluate, load_labelled
+    from services.triage.rules import RulesError
+
+    try:
+        classifier = Classifier.from_file(rules or DEFAULT_RULES)
+        items = load_labelled(labelled or DEFAULT_SET)
+    except (RulesError, ValueError, OSError) as exc:
+        _fail(str(exc))
+    result = evaluate(classifier, items)
+    print_evaluation(result, show_misses)
+    raise typer.Exit(0 if result.goals_met else 1)
+
+
 def main() -> None:
     app()
 

@@ -95,6 +95,23 @@ class Abandoned(Event):
     category: NeedCategory
     received_at: AwareDatetime
     wait_seconds: Seconds
+    # Optional with a default: v1 records without it still read (hung_up).
+    reason: Literal["hung_up", "timeout", "closed"] = "hung_up"
+    outside_service_hours: bool = False
+
+
+class ContactResolved(Event):
+    """An operator recorded the outcome of an answered contact."""
+
+    event_type: Literal["ContactResolved"] = "ContactResolved"
+    schema_version: Literal[1] = 1
+    contact_id: UUID
+    region: Region
+    operator_id: str
+    outcome: Literal[
+        "report_filed", "sent_to_e_service", "information_given", "transferred", "redirected_to_112"
+    ]
+    case_id: UUID | None = None
 
 
 class CaseCreated(Event):

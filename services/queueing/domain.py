@@ -4,14 +4,22 @@ Ordering with aging: each contact gets a rank time = received_at + priority x AG
 queues are served by the earliest rank. One priority level is worth AGING_STEP of waiting, so a
 priority-1 tip jumps ahead of fresh priority-5 questions, yet a question that has waited
 4 x AGING_STEP longer than a new tip is served first: nothing starves.
+
+Reinforcement: while an order stands, up to k operators of each donor region are lent to the
+reinforced region. A lent operator taking the next contact gets the reinforced region's contact
+that has waited longest (earliest received_at), and only when that queue is empty one of their
+own region's. Operators are lent lazily, the first k of a donor region to ask.
 """
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from schemas import Classified, NeedCategory, QueueName, Route
 
 AGING_STEP = timedelta(minutes=2)
-
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 QUEUED_ROUTES = frozenset({Route.OPERATOR, Route.SWITCHBOARD, Route.RECEPTION_BOOKING})
 
 
@@ -21,6 +29,32 @@ class QueueError(Exception):
 
 class NotFound(QueueError):
     pass
+
+
+class Forbidden(QueueError):
+    pass
+
+
+class Outcome(StrEnum):
+    REPORT_FILED = "report_filed"  # creates a case
+    SENT_TO_E_SERVICE = "sent_to_e_service"
+    INFORMATION_GIVEN = "information_given"
+    TRANSFERRED = "transferred"
+    REDIRECTED_TO_112 = "redirected_to_112"
+
+
+class ContactStatus(StrEnum):
+    WAITING = "waiting"
+    ASSIGNED = "assigned"
+    ANSWERED = "answered"
+    RESOLVED = "resolved"
+    ABANDONED = "abandoned"
+
+
+class OperatorStatus(StrEnum):
+    AVAILABLE = "available"
+    PAUSED = "paused"
+    OFFLINE = "offline"
 
 
 def needs_queue(classified: Classified) -> bool:
@@ -44,3 +78,46 @@ def rank_time(received_at: datetime, priority: int) -> datetime:
 
 def wait_seconds(received_at: datetime, now: datetime) -> float:
     return max(0.0, (now - received_at).total_seconds())
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """One queue's daily hours in Stockholm local time (zoneinfo keeps DST right)."""
+
+    opens: time = time(7, 0)
+    closes: time = time(20, 0)
+
+    def is_open(self, moment: datetime) -> bool:
+        local = moment.astimezone(STOCKHOLM).time()
+        return self.opens <= local < self.closes
+
+    @classmethod
+    def parse(cls, text: str) -> "OpeningHours":
+        """'07:00-20:00'."""
+        try:
+            opens, closes = (time.fromisoformat(part.strip()) for part in text.split("-"))
+        except ValueError:
+            raise ValueError(f"opening hours {text!r} are not HH:MM-HH:MM") from None
+        if opens >= closes:
+            raise ValueError(f"opening hours {text!r} close before they open")
+        return cls(opens, closes)
+
+
+def parse_opening_hours(spec: str) -> dict[QueueName, OpeningHours]:
+    """'crime_report=07:00-20:00,switchboard=08:00-16:00'; queues not named keep 07:00-20:00."""
+    hours = dict.fromkeys(QueueName, OpeningHours())
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, value = item.partition("=")
+        try:
+            queue = QueueName(name.strip())
+        except ValueError:
+            raise ValueError(f"unknown queue {name!r} in opening hours") from None
+        hours[queue] = OpeningHours.parse(value)
+    return hours
+
+
+def check_outcome(status: ContactStatus) -> None:
+    if status == ContactStatus.ASSIGNED:
+        raise QueueError("answer the contact before recording its outcome")
+    if status != ContactStatus.ANSWERED:
+        raise QueueError(f"contact is {status.value}; an outcome needs an answered contact")

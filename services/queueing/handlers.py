@@ -1,21 +1,68 @@
 """What queueing does with the events it consumes."""
 
 import asyncio
+from datetime import timedelta
 
-from schemas import Classified
+from schemas import Classified, ReinforcementRequested, SlaRecovered
 from schemas.envelope import Event
+from services.queueing.contacts import Contacts
 from services.queueing.domain import needs_queue
-from services.queueing.store import QueueStore
+from services.queueing.reinforcements import Reinforcements
 from services.shared.clock import Clock
+from services.shared.runtime import derived_id
 
 
-class ClassifiedHandler:
-    def __init__(self, store: QueueStore, clock: Clock):
-        self.store = store
+class QueueingHandler:
+    def __init__(self, contacts: Contacts, reinforcements: Reinforcements, clock: Clock):
+        self.contacts = contacts
+        self.reinforcements = reinforcements
         self.clock = clock
 
     async def __call__(self, event: Event) -> None:
-        if not isinstance(event, Classified):
-            return  # the SLA topic's other events are not queueing's business
-        if needs_queue(event):
-            await asyncio.to_thread(self.store.enqueue, event, self.clock.now())
+        now = self.clock.now()
+        if isinstance(event, Classified):
+            if needs_queue(event):
+                await asyncio.to_thread(self.contacts.enqueue, event, now)
+        elif isinstance(event, ReinforcementRequested):
+            await asyncio.to_thread(self._order, event)
+        elif isinstance(event, SlaRecovered):
+            await asyncio.to_thread(
+                self.reinforcements.end_for_region, event.region, "reporting", "recovered", now
+            )
+        # SlaStatus and predictions are not queueing's business.
+
+    def _order(self, request: ReinforcementRequested) -> None:
+        """One order per request (its id derives from the request, so a redelivery is a no-op)."""
+        now = self.clock.now()
+        order_id = derived_id(request.event_id, "order")
+        if not request.donors or request.until <= now:
+            return
+        if self.reinforcements.exists(order_id) or self.reinforcements.active(
+            now, request.region.value
+        ):
+            return  # already ordered, or the region is already reinforced
+        self.reinforcements.order(
+            request.region,
+            request.donors,
+            request.until,
+            "reporting",
+            now,
+            cause_event_id=request.event_id,
+            order_id=order_id,
+        )
+
+
+async def sweep(
+    contacts: Contacts,
+    reinforcements: Reinforcements,
+    clock: Clock,
+    max_wait: timedelta | None,
+    interval: float,
+) -> None:
+    """Times out contacts waiting too long and ends expired orders, every `interval` seconds."""
+    while True:
+        now = clock.now()
+        if max_wait is not None:
+            await asyncio.to_thread(contacts.time_out_overdue, max_wait, now)
+        await asyncio.to_thread(reinforcements.expire, now)
+        await asyncio.sleep(interval)

@@ -3,14 +3,14 @@
 import asyncio
 
 from schemas.codec import decode_event
-from services.queueing.store import QueueStore
+from services.queueing.store import QueueDb
 from services.shared.kafka import EventProducer
 
 IDLE_POLL_SECONDS = 1.0
 
 
 class OutboxRelay:
-    def __init__(self, store: QueueStore, producer: EventProducer):
+    def __init__(self, store: QueueDb, producer: EventProducer):
         self.store = store
         self.producer = producer
         self.wake = asyncio.Event()

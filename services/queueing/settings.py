@@ -1,4 +1,6 @@
-from pydantic import Field
+from typing import Literal
+
+from pydantic import AliasChoices, Field
 
 from services.shared.settings import DEV_SECRET, ServiceSettings
 
@@ -8,9 +10,30 @@ class QueueingSettings(ServiceSettings):
 
     service_name: str = "queueing"
     http_port: int = 8003
-    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
-    # Bearer tokens of operator UIs allowed to log operators in (comma-separated).
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "PKC_QUEUEING_DATABASE_URL")
+    )
+    # Bearer tokens (comma-separated): operator UIs that log operators in, supervisors who
+    # manage reinforcement orders, channel adapters that report hang-ups.
     ui_tokens: str = DEV_SECRET
+    supervisor_tokens: str = DEV_SECRET
+    adapter_tokens: str = DEV_SECRET
+    # Per queue, Stockholm time; queues not named keep 07:00-20:00.
+    opening_hours: str = ""
+    closed_outcome: Literal["close", "queue"] = "close"
+    max_wait_seconds: float = Field(default=45 * 60, gt=0)
+    on_max_wait: Literal["abandon", "keep"] = "abandon"
+    sweep_interval_seconds: float = Field(default=5.0, gt=0)
+    # How often the live stream of queue state for operator UIs looks for changes.
+    live_interval_seconds: float = Field(default=1.0, gt=0)
 
-    def tokens(self) -> frozenset[str]:
-        return frozenset(t.strip() for t in self.ui_tokens.split(",") if t.strip())
+    def secrets(self) -> dict[str, str]:
+        return {
+            "PKC_QUEUEING_UI_TOKENS": self.ui_tokens,
+            "PKC_QUEUEING_SUPERVISOR_TOKENS": self.supervisor_tokens,
+            "PKC_QUEUEING_ADAPTER_TOKENS": self.adapter_tokens,
+        }
+
+
+def split_tokens(value: str) -> frozenset[str]:
+    return frozenset(t.strip() for t in value.split(",") if t.strip())

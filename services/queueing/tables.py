@@ -18,20 +18,25 @@ def _ts(nullable: bool = False) -> Column:  # type: ignore[type-arg]
 
 class QueueEntry(SQLModel, table=True):
     __tablename__ = "queueing_entry"
-    __table_args__ = (Index("ix_queueing_waiting", "status", "region", "rank_at"),)
+    __table_args__ = (Index("ix_queueing_waiting", "status", "region", "queue", "rank_at"),)
 
     contact_id: uuid.UUID = Field(primary_key=True)
     region: str = Field(max_length=20)
     queue: str = Field(max_length=20)
     channel: str = Field(max_length=20)
     category: str = Field(max_length=20)
+    matter: str = Field(max_length=40)
     priority: int
     received_at: datetime = Field(sa_column=_ts())
     rank_at: datetime = Field(sa_column=_ts())
-    status: str = Field(default="waiting", max_length=12)  # waiting, assigned, answered
+    status: str = Field(default="waiting", max_length=12)
+    outside_service_hours: bool = False
     operator_id: str | None = Field(default=None, max_length=64)
+    order_id: uuid.UUID | None = None  # the reinforcement order it was answered under
     assigned_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     answered_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    outcome: str | None = Field(default=None, max_length=24)
+    case_number: str | None = Field(default=None, max_length=24)
 
 
 class Operator(SQLModel, table=True):
@@ -39,9 +44,46 @@ class Operator(SQLModel, table=True):
 
     operator_id: str = Field(primary_key=True, max_length=64)
     region: str = Field(max_length=20)
+    skills: str = Field(default="", max_length=200)  # comma-separated queue names
     token_hash: str = Field(max_length=64, index=True)
     status: str = Field(default="available", max_length=12)
+    pause_reason: str | None = Field(default=None, max_length=200)
+    lent_order_id: uuid.UUID | None = None
     logged_in_at: datetime = Field(sa_column=_ts())
+
+    def skill_set(self) -> list[str]:
+        return [s for s in self.skills.split(",") if s]
+
+
+class ReinforcementOrder(SQLModel, table=True):
+    __tablename__ = "queueing_reinforcement_order"
+
+    order_id: uuid.UUID = Field(primary_key=True)
+    region: str = Field(max_length=20)
+    donors: str = Field(max_length=400)  # "syd:3,ost:2"
+    until: datetime = Field(sa_column=_ts())
+    ordered_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_ts())
+    ended_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    end_reason: str | None = Field(default=None, max_length=20)
+
+    def donor_quota(self) -> dict[str, int]:
+        pairs = (item.split(":") for item in self.donors.split(",") if item)
+        return {region: int(count) for region, count in pairs}
+
+
+class AuditRecord(SQLModel, table=True):
+    """Every reinforcement order and every contact answered under one (no personal data)."""
+
+    __tablename__ = "queueing_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_ts())
+    kind: str = Field(max_length=32)
+    order_id: uuid.UUID | None = Field(default=None, index=True)
+    region: str = Field(max_length=20)
+    actor: str = Field(max_length=64)
+    detail: str = Field(default="", max_length=400)
 
 
 class OutboxRecord(SQLModel, table=True):
@@ -60,3 +102,6 @@ class ProcessedEvent(SQLModel, table=True):
     __tablename__ = "queueing_processed_event"
 
     event_id: uuid.UUID = Field(primary_key=True)
+
+
+ALL_TABLES = (QueueEntry, Operator, ReinforcementOrder, AuditRecord, OutboxRecord, ProcessedEvent)

@@ -4,12 +4,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemas import Channel, MatterType, NeedCategory, Route
-from services.triage.rules import Phrase, Rule, RuleSet, load_rules
+from services.triage.matching import PhraseIndex
+from services.triage.rules import Rule, RuleSet, load_rules
 from services.triage.text import tokens
 
 DEFAULT_RULES = Path(__file__).with_name("rules.yaml")
-NEGATION_REACH = 3  # a negation word cancels a phrase starting this many tokens after it
-MAX_TOKENS = 2_000  # very long texts: the key fact is nearly always early; bounds the cost
+NEGATION_REACH = 3  # a negation cancels a phrase that starts within this many tokens after it
+MAX_TOKENS = 2_000  # bounds the cost of huge texts; the key fact is nearly always early
+FALLBACK_RULE = "fallback"
 
 
 @dataclass(frozen=True)
@@ -27,12 +29,33 @@ class Decision:
         return self.e_service is not None
 
 
-FALLBACK_RULE = "fallback"
+FALLBACK = Decision(
+    category=NeedCategory.INFORMATION,
+    matter=MatterType.OTHER,
+    priority=4,
+    route=Route.OPERATOR,
+    e_service=None,
+    rule_id=FALLBACK_RULE,
+    matched=(),
+)
 
 
 class Classifier:
     def __init__(self, ruleset: RuleSet):
         self.ruleset = ruleset
+        every = [p for r in ruleset.rules for p in r.phrases]
+        every += [p for cue in ruleset.cues.values() for p in cue]
+        index = PhraseIndex([*every, *ruleset.negations])
+        self._index = index
+        self._negations = {index.id_of(p) for p in ruleset.negations}
+        self._cues_of: dict[int, set[str]] = {}
+        for name, phrases in ruleset.cues.items():
+            for phrase in phrases:
+                self._cues_of.setdefault(index.id_of(phrase), set()).add(name)
+        self._rules_of: dict[int, list[tuple[int, str]]] = {}
+        for position, rule in enumerate(ruleset.rules):
+            for phrase in rule.phrases:
+                self._rules_of.setdefault(index.id_of(phrase), []).append((position, phrase.source))
 
     @classmethod
     def from_file(cls, path: Path = DEFAULT_RULES) -> "Classifier":
@@ -43,43 +66,30 @@ class Classifier:
         return self.ruleset.version
 
     def classify(self, text: str, channel: Channel) -> Decision:
-        toks = tokens(text)[:MAX_TOKENS]
-        cues = {name for name, phrases in self.ruleset.cues.items() if _any_found(phrases, toks)}
-        for rule in self.ruleset.rules:  # ordered by precedence: the first that matches decides
+        found = self._index.find_all(tokens(text)[:MAX_TOKENS])
+        negations = [i for pid in self._negations for i in found.get(pid, ())]
+        cues: set[str] = set()
+        hits: dict[int, list[str]] = {}
+        for pid, starts in found.items():
+            cues.update(self._cues_of.get(pid, ()))
+            rules = self._rules_of.get(pid)
+            if rules and not all(_negated(start, negations) for start in starts):
+                for position, source in rules:
+                    hits.setdefault(position, []).append(source)
+        for position in sorted(hits):  # rules are ordered by precedence: the first that fits
+            rule = self.ruleset.rules[position]
             if rule.channels is not None and channel not in rule.channels:
                 continue
-            if rule.requires_cue and not any(c in cues for c in rule.requires_cue):
+            if rule.requires_cue and not cues.intersection(rule.requires_cue):
                 continue
-            if any(c in cues for c in rule.excludes_cue):
+            if cues.intersection(rule.excludes_cue):
                 continue
-            matched = self._matched(rule, toks)
-            if matched:
-                return _decide(rule, channel, matched)
-        return Decision(
-            category=NeedCategory.INFORMATION,
-            matter=MatterType.OTHER,
-            priority=4,
-            route=Route.OPERATOR,
-            e_service=None,
-            rule_id=FALLBACK_RULE,
-            matched=(),
-        )
-
-    def _matched(self, rule: Rule, toks: list[str]) -> tuple[str, ...]:
-        found = []
-        for phrase in rule.phrases:
-            start = phrase.find(toks)
-            if start >= 0 and not self._negated(toks, start):
-                found.append(phrase.source)
-        return tuple(found)
-
-    def _negated(self, toks: list[str], start: int) -> bool:
-        window = toks[max(0, start - NEGATION_REACH) : start]
-        return _any_found(self.ruleset.negations, window)
+            return _decide(rule, channel, tuple(hits[position]))
+        return FALLBACK
 
 
-def _any_found(phrases: tuple[Phrase, ...], toks: list[str]) -> bool:
-    return any(p.find(toks) >= 0 for p in phrases)
+def _negated(start: int, negation_starts: list[int]) -> bool:
+    return any(start - NEGATION_REACH <= n < start for n in negation_starts)
 
 
 def _decide(rule: Rule, channel: Channel, matched: tuple[str, ...]) -> Decision:

@@ -1,9 +1,10 @@
 """Turns a ContactReceived into a Classified (and, for e-service matters, a CaseCreated)."""
 
-import uuid
+import asyncio
 
-from schemas import CaseCreated, Classified, ContactReceived, Route
+from schemas import CaseCreated, Classified, ContactReceived, RedirectedTo112, Route
 from schemas.envelope import Event
+from services.shared.cases import case_number
 from services.shared.clock import Clock
 from services.shared.kafka import EventProducer, PermanentError
 from services.shared.runtime import derived_id
@@ -48,8 +49,21 @@ def automatic_case(classified: Classified) -> CaseCreated | None:
     )
 
 
-def case_number(case_id: uuid.UUID, year: int) -> str:
-    return f"K{case_id.int % 10**7:07d}-{year % 100:02d}"
+def redirect_to_112(classified: Classified) -> RedirectedTo112 | None:
+    """Nöd never waits: the redirect is recorded with the time it took from receipt."""
+    if classified.route != Route.EMERGENCY_112:
+        return None
+    return RedirectedTo112(
+        event_id=derived_id(classified.event_id, RedirectedTo112.EVENT_TYPE),
+        occurred_at=classified.occurred_at,
+        contact_id=classified.contact_id,
+        region=classified.region,
+        channel=classified.channel,
+        received_at=classified.received_at,
+        redirect_seconds=max(
+            0.0, (classified.occurred_at - classified.received_at).total_seconds()
+        ),
+    )
 
 
 class TriageHandler:
@@ -62,7 +76,7 @@ class TriageHandler:
         if not isinstance(event, ContactReceived):
             raise PermanentError(f"triage does not handle {event.EVENT_TYPE}")
         classified = classify_contact(event, self.classifier, self.clock)
-        await self.producer.publish(classified)
-        case = automatic_case(classified)
-        if case is not None:
-            await self.producer.publish(case)
+        followers = [f for f in (redirect_to_112(classified), automatic_case(classified)) if f]
+        # Hand all to the batch sender, then wait for every ack: one round trip, not three.
+        acks = [await self.producer.enqueue(e) for e in (classified, *followers)]
+        await asyncio.gather(*acks)

@@ -25,22 +25,23 @@ class RulesError(ValueError):
 class Phrase:
     source: str
     words: tuple[str, ...]
+    # Each word as (text, matches as a prefix), decided once here instead of per token.
+    pattern: tuple[tuple[str, bool], ...] = field(init=False, repr=False, compare=False)
 
-    def find(self, toks: list[str]) -> int:
-        """Index of the first token where the phrase starts, or -1."""
-        n = len(self.words)
-        for i in range(len(toks) - n + 1):
-            if all(_word_matches(w, toks[i + j]) for j, w in enumerate(self.words)):
-                return i
-        return -1
+    def __post_init__(self) -> None:
+        pattern = tuple(
+            (w[:-1], True) if w.endswith("*") else (w, len(w) >= PREFIX_MIN) for w in self.words
+        )
+        object.__setattr__(self, "pattern", pattern)
 
-
-def _word_matches(word: str, token: str) -> bool:
-    if word.endswith("*"):
-        return token.startswith(word[:-1])
-    if len(word) >= PREFIX_MIN:
-        return token.startswith(word)
-    return token == word
+    def matches_at(self, toks: list[str], start: int) -> bool:
+        if start + len(self.pattern) > len(toks):
+            return False
+        for offset, (word, prefix) in enumerate(self.pattern):
+            token = toks[start + offset]
+            if not (token.startswith(word) if prefix else token == word):
+                return False
+        return True
 
 
 @dataclass(frozen=True)

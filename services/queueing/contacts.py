@@ -1,0 +1,330 @@
+"""A contact's life in the queue: queued, assigned, answered, resolved, or abandoned."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import TextClause, bindparam, text
+from sqlmodel import Session, col, func, select
+
+from schemas import (
+    Abandoned,
+    Answered,
+    CaseCreated,
+    Channel,
+    Classified,
+    ContactResolved,
+    MatterType,
+    NeedCategory,
+    Queued,
+    QueueName,
+    Region,
+)
+from services.queueing.domain import (
+    ContactStatus,
+    Forbidden,
+    NotFound,
+    OpeningHours,
+    OperatorStatus,
+    Outcome,
+    QueueError,
+    check_outcome,
+    queue_for,
+    rank_time,
+    wait_seconds,
+)
+from services.queueing.reinforcements import Reinforcements
+from services.queueing.store import QueueDb, Tx
+from services.queueing.tables import Operator, ProcessedEvent, QueueEntry, utc
+from services.shared.cases import case_number
+from services.shared.runtime import derived_id
+
+ClosedOutcome = Literal["close", "queue"]
+
+
+@dataclass(frozen=True)
+class QueuePolicy:
+    opening_hours: dict[QueueName, OpeningHours]
+    closed_outcome: ClosedOutcome = "close"  # what a contact arriving while closed gets
+
+
+# Served by rank (priority with aging) in the own region; waiting longest first when lent.
+_TAKE = (
+    "UPDATE queueing_entry SET status='assigned', operator_id=:op, assigned_at=:now, "
+    "order_id=:order WHERE contact_id = (SELECT contact_id FROM queueing_entry "
+    "WHERE status='waiting' AND region = :region AND queue IN :queues "
+    "ORDER BY {order} LIMIT 1{lock}) AND status='waiting' RETURNING contact_id"
+)
+
+
+class Contacts:
+    def __init__(self, db: QueueDb, reinforcements: Reinforcements, policy: QueuePolicy):
+        self.db = db
+        self.reinforcements = reinforcements
+        self.policy = policy
+        lock = " FOR UPDATE SKIP LOCKED" if db.postgres else ""
+        self._take_own = self._statement(_TAKE.format(order="rank_at, received_at", lock=lock))
+        self._take_lent = self._statement(_TAKE.format(order="received_at", lock=lock))
+
+    @staticmethod
+    def _statement(sql: str) -> TextClause:
+        return text(sql).bindparams(bindparam("queues", expanding=True))
+
+    def enqueue(self, classified: Classified, now: datetime) -> bool:
+        """Queues a classified contact; False for a redelivered event."""
+        with self.db.transaction() as tx:
+            if tx.session.get(ProcessedEvent, classified.event_id) is not None:
+                return False
+            tx.session.add(ProcessedEvent(event_id=classified.event_id))
+            queue = queue_for(classified)
+            outside = not self.policy.opening_hours[queue].is_open(classified.received_at)
+            if outside and self.policy.closed_outcome == "close":
+                tx.emit(
+                    Abandoned(
+                        event_id=derived_id(classified.event_id, Abandoned.EVENT_TYPE),
+                        occurred_at=now,
+                        contact_id=classified.contact_id,
+                        region=classified.region,
+                        channel=classified.channel,
+                        category=classified.category,
+                        received_at=classified.received_at,
+                        wait_seconds=0.0,
+                        reason="closed",
+                        outside_service_hours=True,
+                    )
+                )
+                return True
+            tx.session.add(
+                QueueEntry(
+                    contact_id=classified.contact_id,
+                    region=classified.region.value,
+                    queue=queue.value,
+                    channel=classified.channel.value,
+                    category=classified.category.value,
+                    matter=classified.matter.value,
+                    priority=classified.priority,
+                    received_at=classified.received_at,
+                    rank_at=rank_time(classified.received_at, classified.priority),
+                    outside_service_hours=outside,
+                )
+            )
+            tx.emit(
+                Queued(
+                    event_id=derived_id(classified.event_id, Queued.EVENT_TYPE),
+                    occurred_at=now,
+                    contact_id=classified.contact_id,
+                    region=classified.region,
+                    queue=queue,
+                    channel=classified.channel,
+                    category=classified.category,
+                    priority=classified.priority,
+                    received_at=classified.received_at,
+                    outside_service_hours=outside,
+                    e_service_capable=classified.e_service_capable,
+                )
+            )
+            return True
+
+    def take_next(self, operator_id: str, now: datetime) -> QueueEntry | None:
+        """Assigns the best waiting contact: atomic, never given to two operators."""
+        with self.db.transaction() as tx:
+            operator = tx.session.get(Operator, operator_id)
+            if operator is None or operator.status == OperatorStatus.OFFLINE:
+                raise NotFound("unknown operator")
+            if operator.status != OperatorStatus.AVAILABLE:
+                raise QueueError(f"operator is {operator.status}; resume before taking contacts")
+            busy = tx.session.exec(
+                select(QueueEntry.contact_id).where(
+                    QueueEntry.operator_id == operator_id,
+                    QueueEntry.status == ContactStatus.ASSIGNED,
+                )
+            ).first()
+            if busy is not None:
+                raise QueueError("answer the contact you already hold first")
+            order = self.reinforcements.lend(tx, operator, now)
+            tx.session.add(operator)
+            entry = None
+            if order is not None:
+                entry = self._assign(
+                    tx, self._take_lent, operator, order.region, now, order.order_id
+                )
+            if entry is None:
+                entry = self._assign(tx, self._take_own, operator, operator.region, now, None)
+            return entry
+
+    def _assign(
+        self,
+        tx: Tx,
+        statement: TextClause,
+        operator: Operator,
+        region: str,
+        now: datetime,
+        order_id: uuid.UUID | None,
+    ) -> QueueEntry | None:
+        order_param = None if order_id is None else (order_id if self.db.postgres else order_id.hex)
+        row = tx.session.execute(
+            statement,
+            {
+                "op": operator.operator_id,
+                "now": now,
+                "region": region,
+                "queues": operator.skill_set(),
+                "order": order_param,
+            },
+        ).first()
+        if row is None:
+            return None
+        contact_id = row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(str(row[0]))
+        entry = tx.session.get(QueueEntry, contact_id, populate_existing=True)
+        assert entry is not None
+        return entry
+
+    def answer(self, operator: Operator, contact_id: uuid.UUID, now: datetime) -> Answered:
+        with self.db.transaction() as tx:
+            entry = self._held_by(tx.session, operator, contact_id)
+            if entry.status != ContactStatus.ASSIGNED:
+                raise QueueError(f"contact is already {entry.status}")
+            received = utc(entry.received_at)
+            answered = Answered(
+                occurred_at=now,
+                contact_id=contact_id,
+                region=Region(entry.region),
+                channel=Channel(entry.channel),
+                category=NeedCategory(entry.category),
+                received_at=received,
+                wait_seconds=wait_seconds(received, now),
+                operator_id=operator.operator_id,
+                operator_region=Region(operator.region),
+            )
+            entry.status, entry.answered_at = ContactStatus.ANSWERED.value, now
+            tx.session.add(entry)
+            tx.emit(answered)
+            if entry.order_id is not None:
+                tx.audit(
+                    now,
+                    "answered_under_order",
+                    entry.region,
+                    operator.operator_id,
+                    order_id=entry.order_id,
+                    contact_id=contact_id,
+                    operator_region=operator.region,
+                )
+            return answered
+
+    def resolve(
+        self, operator: Operator, contact_id: uuid.UUID, outcome: Outcome, now: datetime
+    ) -> ContactResolved:
+        with self.db.transaction() as tx:
+            entry = self._held_by(tx.session, operator, contact_id)
+            check_outcome(ContactStatus(entry.status))
+            case_id = None
+            if outcome == Outcome.REPORT_FILED:
+                case_id = derived_id(contact_id, "case")
+                entry.case_number = case_number(case_id, now.year)
+                tx.emit(
+                    CaseCreated(
+                        event_id=derived_id(contact_id, CaseCreated.EVENT_TYPE),
+                        occurred_at=now,
+                        case_id=case_id,
+                        contact_id=contact_id,
+                        region=Region(entry.region),
+                        case_number=entry.case_number,
+                        matter=MatterType(entry.matter),
+                        created_by="operator",
+                    )
+                )
+            entry.status, entry.outcome = ContactStatus.RESOLVED.value, outcome.value
+            tx.session.add(entry)
+            resolved = ContactResolved(
+                occurred_at=now,
+                contact_id=contact_id,
+                region=Region(entry.region),
+                operator_id=operator.operator_id,
+                outcome=outcome.value,
+                case_id=case_id,
+            )
+            tx.emit(resolved)
+            return resolved
+
+    def abandon(
+        self, contact_id: uuid.UUID, now: datetime, reason: Literal["hung_up", "timeout"]
+    ) -> Abandoned:
+        with self.db.transaction() as tx:
+            entry = tx.session.get(QueueEntry, contact_id)
+            if entry is None:
+                raise NotFound("no such contact in any queue")
+            return self._abandon(tx, entry, now, reason)
+
+    def time_out_overdue(self, max_wait: timedelta, now: datetime) -> int:
+        """Contacts waiting past `max_wait` are abandoned with reason timeout."""
+        with self.db.transaction() as tx:
+            overdue = tx.session.exec(
+                select(QueueEntry)
+                .where(
+                    QueueEntry.status == ContactStatus.WAITING,
+                    col(QueueEntry.received_at) < now - max_wait,
+                )
+                .limit(500)
+            ).all()
+            for entry in overdue:
+                self._abandon(tx, entry, now, "timeout")
+            return len(overdue)
+
+    def _abandon(
+        self, tx: Tx, entry: QueueEntry, now: datetime, reason: Literal["hung_up", "timeout"]
+    ) -> Abandoned:
+        if entry.status not in (ContactStatus.WAITING, ContactStatus.ASSIGNED):
+            raise QueueError(f"contact is already {entry.status}")
+        received = utc(entry.received_at)
+        entry.status = ContactStatus.ABANDONED.value
+        tx.session.add(entry)
+        abandoned = Abandoned(
+            occurred_at=now,
+            contact_id=entry.contact_id,
+            region=Region(entry.region),
+            channel=Channel(entry.channel),
+            category=NeedCategory(entry.category),
+            received_at=received,
+            wait_seconds=wait_seconds(received, now),
+            reason=reason,
+            outside_service_hours=entry.outside_service_hours,
+        )
+        tx.emit(abandoned)
+        return abandoned
+
+    @staticmethod
+    def _held_by(session: Session, operator: Operator, contact_id: uuid.UUID) -> QueueEntry:
+        entry = session.get(QueueEntry, contact_id)
+        if entry is None:
+            raise NotFound("no such contact in any queue")
+        if entry.operator_id != operator.operator_id:
+            raise Forbidden("this contact is not assigned to you")
+        return entry
+
+    def state(self, region: Region, now: datetime) -> dict[str, object]:
+        with Session(self.db.engine) as session:
+            rows = session.exec(
+                select(QueueEntry.queue, func.count(), func.min(QueueEntry.received_at))
+                .where(QueueEntry.region == region.value, QueueEntry.status == "waiting")
+                .group_by(col(QueueEntry.queue))
+            ).all()
+            available = session.exec(
+                select(func.count()).where(
+                    Operator.region == region.value, Operator.status == OperatorStatus.AVAILABLE
+                )
+            ).one()
+        waiting = {q.value: 0 for q in QueueName}
+        oldest: dict[str, float] = {q.value: 0.0 for q in QueueName}
+        for queue, count, first in rows:
+            waiting[queue] = count
+            oldest[queue] = wait_seconds(utc(first), now) if first else 0.0
+        return {
+            "region": region.value,
+            "at": now.isoformat(),
+            "waiting": waiting,
+            "waiting_total": sum(waiting.values()),
+            "oldest_wait_seconds": max(oldest.values()),
+            "oldest_wait_by_queue": oldest,
+            "operators_available": available,
+        }

@@ -1,0 +1,179 @@
+"""Reinforcement orders: region X is reinforced by donor regions' operators until a time."""
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import text
+from sqlmodel import col, select
+
+from schemas import DonorLoan, Region, ReinforcementEnded, ReinforcementOrdered
+from services.queueing.domain import NotFound, QueueError
+from services.queueing.store import QueueDb, Tx
+from services.queueing.tables import Operator, ReinforcementOrder, utc
+
+EndReason = Literal["expired", "ended_early", "recovered"]
+
+
+class Reinforcements:
+    def __init__(self, db: QueueDb):
+        self.db = db
+
+    def order(
+        self,
+        region: Region,
+        donors: tuple[DonorLoan, ...],
+        until: datetime,
+        ordered_by: str,
+        now: datetime,
+        cause_event_id: uuid.UUID | None = None,
+        order_id: uuid.UUID | None = None,
+    ) -> ReinforcementOrder:
+        if until <= now:
+            raise QueueError("a reinforcement order must end in the future")
+        if not donors or any(d.region == region for d in donors):
+            raise QueueError("name at least one donor region other than the reinforced one")
+        with self.db.transaction() as tx:
+            order = ReinforcementOrder(
+                order_id=order_id or uuid.uuid4(),
+                region=region.value,
+                donors=",".join(f"{d.region.value}:{d.operators}" for d in donors),
+                until=until,
+                ordered_by=ordered_by,
+                created_at=now,
+            )
+            tx.session.add(order)
+            tx.emit(
+                ReinforcementOrdered(
+                    occurred_at=now,
+                    order_id=order.order_id,
+                    region=region,
+                    donors=donors,
+                    until=until,
+                    ordered_by=ordered_by,
+                    cause_event_id=cause_event_id,
+                )
+            )
+            tx.audit(
+                now,
+                "order_created",
+                region.value,
+                ordered_by,
+                order_id=order.order_id,
+                donors=order.donors,
+                until=until.isoformat(),
+            )
+            return order
+
+    def end(self, order_id: uuid.UUID, ended_by: str, reason: EndReason, now: datetime) -> None:
+        with self.db.transaction() as tx:
+            order = tx.session.get(ReinforcementOrder, order_id)
+            if order is None:
+                raise NotFound("no such reinforcement order")
+            if order.ended_at is not None:
+                raise QueueError(f"the order already ended ({order.end_reason})")
+            self._end(tx, order, ended_by, reason, now)
+
+    def end_for_region(
+        self, region: Region, ended_by: str, reason: EndReason, now: datetime
+    ) -> int:
+        with self.db.transaction() as tx:
+            orders = self._active(tx, now, region.value)
+            for order in orders:
+                self._end(tx, order, ended_by, reason, now)
+            return len(orders)
+
+    def expire(self, now: datetime) -> int:
+        """Ends the orders whose time is up; returns how many."""
+        with self.db.transaction() as tx:
+            query = select(ReinforcementOrder).where(
+                col(ReinforcementOrder.ended_at).is_(None), col(ReinforcementOrder.until) <= now
+            )
+            expired = list(tx.session.exec(query))
+            for order in expired:
+                self._end(tx, order, "queueing", "expired", now)
+            return len(expired)
+
+    def exists(self, order_id: uuid.UUID) -> bool:
+        with self.db.transaction() as tx:
+            return tx.session.get(ReinforcementOrder, order_id) is not None
+
+    def active(self, now: datetime, region: str | None = None) -> list[ReinforcementOrder]:
+        with self.db.transaction() as tx:
+            return self._active(tx, now, region)
+
+    def lend(self, tx: Tx, operator: Operator, now: datetime) -> ReinforcementOrder | None:
+        """The order this operator works under: kept if still active, else the first active one
+        whose quota for the operator's region has room (the operator is then lent to it)."""
+        if operator.lent_order_id is not None:
+            current = tx.session.get(ReinforcementOrder, operator.lent_order_id)
+            if current is not None and current.ended_at is None and utc(current.until) > now:
+                return current
+            operator.lent_order_id = None
+        for order in self._active(tx, now, None, lock=self.db.postgres):
+            quota = order.donor_quota().get(operator.region, 0)
+            if quota == 0:
+                continue
+            # One statement: lends only while fewer than `quota` are lent (atomic in SQLite;
+            # PostgreSQL additionally holds the order row's lock taken above).
+            lent = tx.session.execute(
+                text(
+                    "UPDATE queueing_operator SET lent_order_id = :order "
+                    "WHERE operator_id = :op AND (SELECT count(*) FROM queueing_operator "
+                    "WHERE lent_order_id = :order AND region = :region) < :quota"
+                ),
+                {
+                    "order": order.order_id if self.db.postgres else order.order_id.hex,
+                    "op": operator.operator_id,
+                    "region": operator.region,
+                    "quota": quota,
+                },
+            )
+            if lent.rowcount:  # type: ignore[attr-defined]
+                operator.lent_order_id = order.order_id
+                tx.audit(
+                    now,
+                    "operator_lent",
+                    order.region,
+                    operator.operator_id,
+                    order_id=order.order_id,
+                    donor=operator.region,
+                )
+                return order
+        return None
+
+    @staticmethod
+    def _active(
+        tx: Tx, now: datetime, region: str | None, lock: bool = False
+    ) -> list[ReinforcementOrder]:
+        query = select(ReinforcementOrder).where(
+            col(ReinforcementOrder.ended_at).is_(None), col(ReinforcementOrder.until) > now
+        )
+        if region is not None:
+            query = query.where(ReinforcementOrder.region == region)
+        query = query.order_by(col(ReinforcementOrder.created_at))
+        if lock:
+            query = query.with_for_update()
+        return list(tx.session.exec(query))
+
+    @staticmethod
+    def _end(
+        tx: Tx, order: ReinforcementOrder, ended_by: str, reason: EndReason, now: datetime
+    ) -> None:
+        order.ended_at, order.end_reason = now, reason
+        tx.session.add(order)
+        for operator in tx.session.exec(
+            select(Operator).where(Operator.lent_order_id == order.order_id)
+        ):
+            operator.lent_order_id = None
+            tx.session.add(operator)
+        tx.emit(
+            ReinforcementEnded(
+                occurred_at=now,
+                order_id=order.order_id,
+                region=Region(order.region),
+                reason=reason,
+                ended_by=ended_by,
+            )
+        )
+        tx.audit(now, "order_ended", order.region, ended_by, order_id=order.order_id, reason=reason)

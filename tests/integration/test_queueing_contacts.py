@@ -1,0 +1,257 @@
+"""Queueing's state changes on SQLite and PostgreSQL: atomic assignment, outcomes, refusals,
+opening hours, abandonment and reinforcement routing. Each change's events are in the outbox."""
+
+import json
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from schemas import Channel, Classified, DonorLoan, MatterType, NeedCategory, QueueName, Region
+from schemas import Route
+from services.queueing.contacts import Contacts, QueuePolicy
+from services.queueing.domain import Forbidden, NotFound, OpeningHours, Outcome, QueueError
+from services.queueing.domain import parse_opening_hours
+from services.queueing.operators import Operators
+from services.queueing.reinforcements import Reinforcements
+from services.queueing.store import QueueDb
+from services.queueing.tables import Operator, OutboxRecord, QueueEntry
+from services.shared.db import make_engine
+
+NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm
+
+
+class Queueing:
+    def __init__(self, url: str, closed_outcome: str = "close"):
+        self.db = QueueDb(make_engine(url))
+        self.reinforcements = Reinforcements(self.db)
+        policy = QueuePolicy(parse_opening_hours(""), closed_outcome)  # type: ignore[arg-type]
+        self.contacts = Contacts(self.db, self.reinforcements, policy)
+        self.operators = Operators(self.db)
+
+    def log_in(self, operator_id: str, region: Region, skills: list[QueueName] | None = None
+               ) -> Operator:
+        return self.operators.log_in(operator_id, region, skills or [], f"t-{operator_id}", NOW)
+
+    def events(self) -> list[dict[str, object]]:
+        with Session(self.db.engine) as session:
+            return [json.loads(r.event_json) for r in session.exec(select(OutboxRecord))]
+
+    def entry(self, contact_id: uuid.UUID) -> QueueEntry:
+        with Session(self.db.engine) as session:
+            entry = session.get(QueueEntry, contact_id)
+            assert entry is not None
+            return entry
+
+
+@pytest.fixture
+def q(database_url: str) -> Queueing:
+    return Queueing(database_url)
+
+
+def classified(region: Region = Region.VAST, priority: int = 3, waited: float = 60,
+               category: NeedCategory = NeedCategory.CASE_HELP, at: datetime = NOW) -> Classified:
+    return Classified(
+        occurred_at=at, contact_id=uuid.uuid4(), region=region, channel=Channel.PHONE,
+        received_at=at - timedelta(seconds=waited), category=category,
+        matter=MatterType.THEFT, priority=priority, route=Route.OPERATOR, rule_id="t",
+        rules_version="t",
+    )
+
+
+def test_fifty_concurrent_operators_never_get_the_same_contact(q: Queueing) -> None:
+    for _ in range(200):
+        q.contacts.enqueue(classified(), NOW)
+    operators = [q.log_in(f"op-{i}", Region.VAST) for i in range(50)]
+    taken: list[uuid.UUID] = []
+    lock = threading.Lock()
+
+    def work(operator: Operator) -> None:
+        while (entry := q.contacts.take_next(operator.operator_id, NOW)) is not None:
+            q.contacts.answer(operator, entry.contact_id, NOW)
+            with lock:
+                taken.append(entry.contact_id)
+
+    threads = [threading.Thread(target=work, args=(op,)) for op in operators]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(taken) == len(set(taken)) == 200
+    answered = [e for e in q.events() if e["event_type"] == "Answered"]
+    assert len(answered) == 200
+
+
+def test_a_redelivered_classified_event_is_queued_once(q: Queueing) -> None:
+    event = classified()
+    assert q.contacts.enqueue(event, NOW)
+    assert not q.contacts.enqueue(event, NOW)
+    assert [e["event_type"] for e in q.events()].count("Queued") == 1
+
+
+def test_operators_take_only_their_regions_and_skills(q: Queueing) -> None:
+    q.contacts.enqueue(classified(Region.SYD), NOW)
+    tip = classified(Region.NORD, priority=2, category=NeedCategory.URGENT)
+    q.contacts.enqueue(tip, NOW)
+    other_region = q.log_in("op-nord", Region.NORD, [QueueName.CRIME_REPORT])
+    assert q.contacts.take_next(other_region.operator_id, NOW) is None, "skill: not urgent"
+    urgent = q.log_in("op-nord-2", Region.NORD, [QueueName.URGENT])
+    entry = q.contacts.take_next(urgent.operator_id, NOW)
+    assert entry is not None
+    assert entry.contact_id == tip.contact_id
+
+
+def test_priority_then_waiting_time_with_aging(q: Queueing) -> None:
+    old_question = classified(priority=5, waited=20 * 60)
+    fresh_tip = classified(priority=1, waited=10)
+    middle = classified(priority=3, waited=60)
+    for event in (middle, fresh_tip, old_question):
+        q.contacts.enqueue(event, NOW)
+    operator = q.log_in("op", Region.VAST)
+    order = []
+    for _ in range(3):
+        entry = q.contacts.take_next(operator.operator_id, NOW)
+        assert entry is not None
+        q.contacts.answer(operator, entry.contact_id, NOW)
+        order.append(entry.contact_id)
+    assert order == [old_question.contact_id, fresh_tip.contact_id, middle.contact_id]
+
+
+def test_an_answer_carries_the_wait_and_a_filed_report_creates_a_case(q: Queueing) -> None:
+    event = classified(waited=300)
+    q.contacts.enqueue(event, NOW)
+    operator = q.log_in("op", Region.VAST)
+    assert q.contacts.take_next(operator.operator_id, NOW) is not None
+    answered = q.contacts.answer(operator, event.contact_id, NOW)
+    assert answered.wait_seconds == 300
+    assert answered.operator_region == Region.VAST
+    resolved = q.contacts.resolve(operator, event.contact_id, Outcome.REPORT_FILED, NOW)
+    assert resolved.case_id is not None
+    cases = [e for e in q.events() if e["event_type"] == "CaseCreated"]
+    assert len(cases) == 1
+    assert cases[0]["created_by"] == "operator"
+    assert str(cases[0]["case_number"]).startswith("K")
+
+
+def test_refusals_leave_the_state_unchanged(q: Queueing) -> None:
+    event = classified()
+    q.contacts.enqueue(event, NOW)
+    holder = q.log_in("holder", Region.VAST)
+    other = q.log_in("other", Region.VAST)
+    with pytest.raises(NotFound):
+        q.contacts.take_next("nobody", NOW)
+    q.operators.pause(other.operator_id, "lunch", NOW)
+    with pytest.raises(QueueError, match="paused"):
+        q.contacts.take_next(other.operator_id, NOW)
+    assert q.entry(event.contact_id).status == "waiting"
+    assert q.contacts.take_next(holder.operator_id, NOW) is not None
+    with pytest.raises(QueueError, match="answer the contact before"):
+        q.contacts.resolve(holder, event.contact_id, Outcome.INFORMATION_GIVEN, NOW)
+    with pytest.raises(Forbidden):
+        q.contacts.answer(other, event.contact_id, NOW)
+    q.contacts.answer(holder, event.contact_id, NOW)
+    events_before = len(q.events())
+    with pytest.raises(QueueError, match="already answered"):
+        q.contacts.answer(holder, event.contact_id, NOW)
+    assert len(q.events()) == events_before
+    assert q.entry(event.contact_id).status == "answered"
+
+
+def test_presence_changes_are_events(q: Queueing) -> None:
+    operator = q.log_in("op", Region.MITT)
+    q.operators.pause(operator.operator_id, "training", NOW)
+    q.operators.resume(operator.operator_id, NOW)
+    q.operators.log_out(operator.operator_id, NOW)
+    presence = [e["status"] for e in q.events() if e["event_type"] == "OperatorPresenceChanged"]
+    assert presence == ["available", "paused", "available", "offline"]
+    assert q.operators.by_token("t-op") is None, "a logged-out operator's token is dead"
+
+
+def test_a_contact_arriving_while_closed_gets_the_configured_outcome(database_url: str) -> None:
+    evening = datetime(2026, 5, 4, 19, 30, tzinfo=UTC)  # 21:30 in Stockholm
+    closing = Queueing(database_url, "close")
+    closing.contacts.enqueue(classified(at=evening, waited=0), evening)
+    abandoned = [e for e in closing.events() if e["event_type"] == "Abandoned"]
+    assert abandoned[0]["reason"] == "closed"
+    assert abandoned[0]["outside_service_hours"] is True
+
+
+def test_opening_hours_follow_stockholm_time_across_daylight_saving() -> None:
+    hours = OpeningHours()
+    winter_open = datetime(2026, 1, 15, 6, 30, tzinfo=UTC)  # 07:30 CET
+    summer_closed = datetime(2026, 7, 15, 18, 30, tzinfo=UTC)  # 20:30 CEST
+    summer_open = datetime(2026, 7, 15, 17, 30, tzinfo=UTC)  # 19:30 CEST
+    assert hours.is_open(winter_open)
+    assert not hours.is_open(summer_closed)
+    assert hours.is_open(summer_open)
+    with pytest.raises(ValueError, match="close before they open"):
+        parse_opening_hours("urgent=20:00-07:00")
+
+
+def test_hang_ups_and_time_outs_are_abandoned_with_their_wait(q: Queueing) -> None:
+    hung_up, overdue = classified(waited=30), classified(waited=3600)
+    q.contacts.enqueue(hung_up, NOW)
+    q.contacts.enqueue(overdue, NOW)
+    q.contacts.abandon(hung_up.contact_id, NOW, "hung_up")
+    assert q.contacts.time_out_overdue(timedelta(minutes=45), NOW) == 1
+    reasons = {e["contact_id"]: (e["reason"], e["wait_seconds"])
+               for e in q.events() if e["event_type"] == "Abandoned"}
+    assert reasons[str(hung_up.contact_id)] == ("hung_up", 30)
+    assert reasons[str(overdue.contact_id)] == ("timeout", 3600)
+    with pytest.raises(QueueError, match="already abandoned"):
+        q.contacts.abandon(hung_up.contact_id, NOW, "hung_up")
+
+
+def test_reinforcement_lends_k_donor_operators_to_the_longest_waiting_contacts(
+    q: Queueing,
+) -> None:
+    sthlm = [classified(Region.STOCKHOLM, waited=w) for w in (100, 900, 500)]
+    for event in sthlm:
+        q.contacts.enqueue(event, NOW)
+    own = classified(Region.SYD, waited=10)
+    q.contacts.enqueue(own, NOW)
+    donors = [q.log_in(f"syd-{i}", Region.SYD) for i in range(3)]
+    order = q.reinforcements.order(
+        Region.STOCKHOLM, (DonorLoan(region=Region.SYD, operators=2),), NOW + timedelta(hours=1),
+        "supervisor", NOW,
+    )
+    first = q.contacts.take_next(donors[0].operator_id, NOW)
+    second = q.contacts.take_next(donors[1].operator_id, NOW)
+    third = q.contacts.take_next(donors[2].operator_id, NOW)
+    assert first is not None and second is not None and third is not None
+    assert [first.contact_id, second.contact_id] == [sthlm[1].contact_id, sthlm[2].contact_id]
+    assert third.contact_id == own.contact_id, "only k=2 of Syd's operators are lent"
+    answered = q.contacts.answer(donors[0], first.contact_id, NOW)
+    assert answered.region == Region.STOCKHOLM
+    assert answered.operator_region == Region.SYD
+    kinds = [r.kind for r in q.db.audit_log()]
+    assert {"order_created", "operator_lent", "answered_under_order"} <= set(kinds)
+
+    q.reinforcements.end(order.order_id, "supervisor", "ended_early", NOW)
+    q.contacts.answer(donors[1], second.contact_id, NOW)
+    assert q.contacts.take_next(donors[1].operator_id, NOW) is None, "back to Syd's own queue"
+    with pytest.raises(QueueError, match="already ended"):
+        q.reinforcements.end(order.order_id, "supervisor", "ended_early", NOW)
+    ended = [e for e in q.events() if e["event_type"] == "ReinforcementEnded"]
+    assert ended[0]["reason"] == "ended_early"
+
+
+def test_an_expired_order_ends_by_itself(q: Queueing) -> None:
+    q.reinforcements.order(
+        Region.NORD, (DonorLoan(region=Region.OST, operators=1),), NOW + timedelta(minutes=30),
+        "reporting", NOW,
+    )
+    assert q.reinforcements.expire(NOW + timedelta(minutes=10)) == 0
+    assert q.reinforcements.expire(NOW + timedelta(minutes=31)) == 1
+    assert q.reinforcements.active(NOW + timedelta(minutes=31)) == []
+
+
+def test_an_order_must_name_other_regions_and_end_in_the_future(q: Queueing) -> None:
+    with pytest.raises(QueueError, match="donor"):
+        q.reinforcements.order(Region.NORD, (DonorLoan(region=Region.NORD, operators=1),),
+                               NOW + timedelta(hours=1), "s", NOW)
+    with pytest.raises(QueueError, match="future"):
+        q.reinforcements.order(Region.NORD, (DonorLoan(region=Region.OST, operators=1),),
+                               NOW - timedelta(hours=1), "s", NOW)
