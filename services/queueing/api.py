@@ -184,7 +184,7 @@ def build_router(
             queue=entry.queue,
             category=entry.category,
             priority=entry.priority,
-            received_at=utc(entry.received_at),
+            received_at=entry.received_at,
             reinforcement_order=entry.order_id,
         )
 

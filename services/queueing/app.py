@@ -66,6 +66,9 @@ def create_app(settings: QueueingSettings | None = None, clock: Clock | None = N
         return {"consumer_assigned": consumer.assigned.is_set()}
 
     app.include_router(health_router(ready))
+    # What the composition root assembled, for tools and tests that drive the same objects.
+    app.state.contacts, app.state.operators = contacts, operators
+    app.state.reinforcements = reinforcements
     app.include_router(
         build_router(
             contacts,

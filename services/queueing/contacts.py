@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy import Connection, Update
 from sqlmodel import Session, col, func, select
 
 from schemas import (
@@ -35,8 +35,15 @@ from services.queueing.domain import (
     wait_seconds,
 )
 from services.queueing.reinforcements import Reinforcements
+from services.queueing.statements import answer_statement, operator_statement, take_statement
 from services.queueing.store import QueueDb, Tx
-from services.queueing.tables import Operator, ProcessedEvent, QueueEntry, utc
+from services.queueing.tables import (
+    Operator,
+    ProcessedEvent,
+    QueueEntry,
+    ReinforcementOrder,
+    utc,
+)
 from services.shared.cases import case_number
 from services.shared.runtime import derived_id
 
@@ -49,13 +56,15 @@ class QueuePolicy:
     closed_outcome: ClosedOutcome = "close"  # what a contact arriving while closed gets
 
 
-# Served by rank (priority with aging) in the own region; waiting longest first when lent.
-_TAKE = (
-    "UPDATE queueing_entry SET status='assigned', operator_id=:op, assigned_at=:now, "
-    "order_id=:order WHERE contact_id = (SELECT contact_id FROM queueing_entry "
-    "WHERE status='waiting' AND region = :region AND queue IN :queues "
-    "ORDER BY {order} LIMIT 1{lock}) AND status='waiting' RETURNING contact_id"
-)
+@dataclass(frozen=True)
+class Assignment:
+    contact_id: uuid.UUID
+    region: str
+    queue: str
+    category: str
+    priority: int
+    received_at: datetime
+    order_id: uuid.UUID | None
 
 
 class Contacts:
@@ -63,13 +72,10 @@ class Contacts:
         self.db = db
         self.reinforcements = reinforcements
         self.policy = policy
-        lock = " FOR UPDATE SKIP LOCKED" if db.postgres else ""
-        self._take_own = self._statement(_TAKE.format(order="rank_at, received_at", lock=lock))
-        self._take_lent = self._statement(_TAKE.format(order="received_at", lock=lock))
-
-    @staticmethod
-    def _statement(sql: str) -> TextClause:
-        return text(sql).bindparams(bindparam("queues", expanding=True))
+        self._operator = operator_statement()
+        self._take_own = take_statement(longest_waiting=False)
+        self._take_lent = take_statement(longest_waiting=True)
+        self._answer = answer_statement()
 
     def enqueue(self, classified: Classified, now: datetime) -> bool:
         """Queues a classified contact; False for a redelivered event."""
@@ -126,87 +132,100 @@ class Contacts:
             )
             return True
 
-    def take_next(self, operator_id: str, now: datetime) -> QueueEntry | None:
+    def take_next(self, operator_id: str, now: datetime) -> Assignment | None:
         """Assigns the best waiting contact: atomic, never given to two operators."""
         with self.db.transaction() as tx:
-            operator = tx.session.get(Operator, operator_id)
-            if operator is None or operator.status == OperatorStatus.OFFLINE:
+            conn = tx.session.connection()
+            row = conn.execute(self._operator, {"op": operator_id, "now": now}).first()
+            if row is None or row.status == OperatorStatus.OFFLINE:
                 raise NotFound("unknown operator")
-            if operator.status != OperatorStatus.AVAILABLE:
-                raise QueueError(f"operator is {operator.status}; resume before taking contacts")
-            busy = tx.session.exec(
-                select(QueueEntry.contact_id).where(
-                    QueueEntry.operator_id == operator_id,
-                    QueueEntry.status == ContactStatus.ASSIGNED,
-                )
-            ).first()
-            if busy is not None:
+            if row.status != OperatorStatus.AVAILABLE:
+                raise QueueError(f"operator is {row.status}; resume before taking contacts")
+            if row.busy:
                 raise QueueError("answer the contact you already hold first")
-            order = self.reinforcements.lend(tx, operator, now)
-            tx.session.add(operator)
-            entry = None
-            if order is not None:
-                entry = self._assign(
-                    tx, self._take_lent, operator, order.region, now, order.order_id
-                )
-            if entry is None:
-                entry = self._assign(tx, self._take_own, operator, operator.region, now, None)
-            return entry
+            skills = [s for s in row.skills.split(",") if s]
+            if row.active_orders or row.lent_order_id is not None:
+                order = self._lend(tx, operator_id, now)
+                if order is not None:
+                    lent = self._assign(
+                        conn,
+                        self._take_lent,
+                        operator_id,
+                        order.region,
+                        skills,
+                        now,
+                        order.order_id,
+                    )
+                    if lent is not None:
+                        return lent
+            return self._assign(conn, self._take_own, operator_id, row.region, skills, now, None)
 
+    def _lend(self, tx: Tx, operator_id: str, now: datetime) -> ReinforcementOrder | None:
+        """The rare path (an order stands): the ORM is fine here."""
+        operator = tx.session.get(Operator, operator_id)
+        assert operator is not None
+        order = self.reinforcements.lend(tx, operator, now)
+        tx.session.add(operator)
+        tx.session.flush()
+        return order
+
+    @staticmethod
     def _assign(
-        self,
-        tx: Tx,
-        statement: TextClause,
-        operator: Operator,
+        conn: Connection,
+        statement: Update,
+        operator_id: str,
         region: str,
+        skills: list[str],
         now: datetime,
         order_id: uuid.UUID | None,
-    ) -> QueueEntry | None:
-        order_param = None if order_id is None else (order_id if self.db.postgres else order_id.hex)
-        row = tx.session.execute(
-            statement,
-            {
-                "op": operator.operator_id,
-                "now": now,
-                "region": region,
-                "queues": operator.skill_set(),
-                "order": order_param,
-            },
-        ).first()
+    ) -> Assignment | None:
+        params = {
+            "op": operator_id,
+            "now": now,
+            "in_region": region,
+            "skills": skills,
+            "order": order_id,
+        }
+        row = conn.execute(statement, params).first()
         if row is None:
             return None
-        contact_id = row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(str(row[0]))
-        entry = tx.session.get(QueueEntry, contact_id, populate_existing=True)
-        assert entry is not None
-        return entry
+        return Assignment(
+            row.contact_id,
+            row.region,
+            row.queue,
+            row.category,
+            row.priority,
+            utc(row.received_at),
+            row.order_id,
+        )
 
     def answer(self, operator: Operator, contact_id: uuid.UUID, now: datetime) -> Answered:
         with self.db.transaction() as tx:
-            entry = self._held_by(tx.session, operator, contact_id)
-            if entry.status != ContactStatus.ASSIGNED:
+            params = {"contact": contact_id, "op": operator.operator_id, "now": now}
+            row = tx.session.connection().execute(self._answer, params).first()
+            if row is None:
+                entry = self._held_by(tx.session, operator, contact_id)
                 raise QueueError(f"contact is already {entry.status}")
-            received = utc(entry.received_at)
+            received = utc(row.received_at)
             answered = Answered(
                 occurred_at=now,
                 contact_id=contact_id,
-                region=Region(entry.region),
-                channel=Channel(entry.channel),
-                category=NeedCategory(entry.category),
+                region=Region(row.region),
+                channel=Channel(row.channel),
+                category=NeedCategory(row.category),
                 received_at=received,
                 wait_seconds=wait_seconds(received, now),
                 operator_id=operator.operator_id,
                 operator_region=Region(operator.region),
             )
-            entry.status, entry.answered_at = ContactStatus.ANSWERED.value, now
-            tx.session.add(entry)
             tx.emit(answered)
-            if entry.order_id is not None:
+            if row.order_id is not None:
                 tx.audit(
                     now,
                     "answered_under_order",
-                    entry.region,
+                    row.region,
                     operator.operator_id,
-                    order_id=entry.order_id,
+                    order_id=row.order_id,
                     contact_id=contact_id,
                     operator_region=operator.region,
                 )

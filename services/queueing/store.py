@@ -1,17 +1,21 @@
 """The queueing database: one transaction per state change, its events in the same commit."""
 
+import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from schemas.envelope import Event
 from services.queueing.tables import ALL_TABLES, AuditRecord, OutboxRecord
 from services.shared.db import create_tables
+
+OUTBOX = OutboxRecord.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -45,15 +49,22 @@ class QueueDb:
         self.engine = engine
         self.on_commit = on_commit  # wakes the outbox relay
         self.postgres = engine.dialect.name == "postgresql"
+        # SQLite has one writer at a time; queueing its writers on a lock here beats SQLite's
+        # busy handler, which sleeps and retries. PostgreSQL needs no such lock.
+        self._writer: AbstractContextManager[object] = (
+            nullcontext() if self.postgres else threading.Lock()
+        )
         create_tables(engine, *ALL_TABLES)
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._writer, Session(self.engine, expire_on_commit=False) as session:
             tx = Tx(session)
             yield tx
-            for event in tx.events:
-                session.add(OutboxRecord(event_json=event.model_dump_json()))
+            if tx.events:
+                session.connection().execute(
+                    insert(OUTBOX), [{"event_json": e.model_dump_json()} for e in tx.events]
+                )
             session.commit()
         if tx.events:
             self.on_commit()

@@ -8,7 +8,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, create_engine
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 50) -> Engine:
+    """`pool_size` bounds PostgreSQL connections; keep it at least the number of threads that
+    use the engine at once (FastAPI's sync routes run on up to 40), or they starve."""
     if url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
     elif url.startswith("postgresql://"):
@@ -18,7 +20,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+        # No pre-ping: it costs a round trip per checkout; recycling old connections and the
+        # consumers' bounded retries cover a server restart instead.
+        engine = create_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=300)
     return engine
 
 

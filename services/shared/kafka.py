@@ -120,8 +120,8 @@ class EventConsumer:
             auto_offset_reset="earliest",
             max_poll_records=500,
         )
-        await consumer.start()
         try:
+            await consumer.start()  # inside the try: a cancel while joining still closes it
             while True:
                 batch = await consumer.getmany(timeout_ms=500, max_records=500)
                 if consumer.assignment():

@@ -1,0 +1,59 @@
+"""One table of figures and goals, printed with rich and written as JSON under bench/results/."""
+
+import json
+import platform
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+RESULTS = Path(__file__).with_name("results")
+
+
+@dataclass
+class Figure:
+    benchmark: str
+    measure: str
+    value: float
+    unit: str
+    goal: str = ""
+    met: bool | None = None
+    note: str = ""
+
+
+@dataclass
+class Report:
+    figures: list[Figure] = field(default_factory=list)
+
+    def add(self, figure: Figure) -> None:
+        self.figures.append(figure)
+        Console().print(f"  {figure.benchmark}: {figure.measure} = {figure.value:,.1f} {figure.unit}")
+
+    def print(self) -> None:
+        table = Table(title="PKC benchmarks")
+        for column in ("benchmark", "measure", "value", "goal", "met", "note"):
+            table.add_column(column, justify="right" if column == "value" else "left")
+        for f in self.figures:
+            met = "" if f.met is None else ("[green]yes[/]" if f.met else "[red]no[/]")
+            table.add_row(f.benchmark, f.measure, f"{f.value:,.1f} {f.unit}", f.goal, met, f.note)
+        Console().print(table)
+
+    def write(self) -> Path:
+        RESULTS.mkdir(exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        path = RESULTS / f"bench-{stamp}.json"
+        payload = {
+            "at": stamp,
+            "machine": {"python": platform.python_version(), "cpus": _cpus()},
+            "figures": [asdict(f) for f in self.figures],
+        }
+        path.write_text(json.dumps(payload, indent=2))
+        return path
+
+
+def _cpus() -> int:
+    import os
+
+    return os.cpu_count() or 0
