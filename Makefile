@@ -4,7 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint format kafka kafka-stop bench clean
+TOOLS       := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
+
+.PHONY: install tools run test lint format kafka kafka-stop bench clean
 
 # Re-installs when pyproject.toml changes; the stamp keeps repeated runs instant.
 $(STAMP): pyproject.toml
@@ -15,10 +18,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# checkov pins packaging/python-dateutil below what the services use and adds aiodns, which
+# aiohttp would pick up: it gets a venv of its own.
+$(TOOLS_STAMP):
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS)/bin/python -m pip install --quiet 'checkov>=3.2,<4'
+	touch $(TOOLS_STAMP)
+
+tools: $(TOOLS_STAMP)
+
 run: install
 	$(BIN)/pkc run
 
-test: install
+test: install tools
 	$(BIN)/python -m pytest -q
 
 lint: install
@@ -41,5 +54,5 @@ bench: install
 
 clean:
 	-test -x $(BIN)/pkc && $(BIN)/pkc kafka stop
-	rm -rf $(VENV) .pkc .pytest_cache .mypy_cache .ruff_cache bench/results
+	rm -rf $(VENV) $(TOOLS) .pkc .pytest_cache .mypy_cache .ruff_cache bench/results
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

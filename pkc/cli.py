@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from pkc.deploy_cli import deploy_cli
 from pkc.localkafka import KafkaSetupError, LocalKafka
 from pkc.paths import cache_dir, state_dir
 
@@ -21,6 +22,7 @@ app.add_typer(kafka_cli, name="kafka")
 app.add_typer(topics_cli, name="topics")
 app.add_typer(schemas_cli, name="schemas")
 app.add_typer(triage_cli, name="triage")
+app.add_typer(deploy_cli, name="deploy")
 
 Port = Annotated[int, typer.Option(help="The broker's client port (the controller uses port+1).")]
 
