@@ -61,7 +61,7 @@ def kafka_stop(port: Port = 9092) -> None:
 def kafka_status(port: Port = 9092) -> None:
     """Says whether a local broker runs and answers."""
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        from pkc.kafka_admin import cluster_answers
+        from services.shared.kafka_admin import cluster_answers
 
         answers = asyncio.run(cluster_answers(_bootstrap(port), 5.0))
         typer.echo(
@@ -77,8 +77,8 @@ def topics_create(
     replication_factor: Annotated[int, typer.Option(min=1)] = 1,
 ) -> None:
     """Creates every topic of the registry that does not exist yet (idempotent)."""
-    from pkc.kafka_admin import create_topics
     from schemas.topics import all_topics
+    from services.shared.kafka_admin import create_topics
 
     try:
         created = asyncio.run(create_topics(_bootstrap(port), all_topics(), replication_factor))

@@ -9,11 +9,11 @@ from types import FrameType
 from rich.console import Console
 from rich.table import Table
 
-from pkc.kafka_admin import create_topics, wait_for_cluster
 from pkc.localkafka import LocalKafka
 from pkc.paths import cache_dir, state_dir
 from pkc.processes import DEFAULT_PORTS, SERVICES, ServiceProcess, wait_ready
 from schemas.topics import all_topics
+from services.shared.kafka_admin import create_topics, wait_for_cluster
 
 console = Console()
 

@@ -112,6 +112,7 @@ class ContactResolved(Event):
         "report_filed", "sent_to_e_service", "information_given", "transferred", "redirected_to_112"
     ]
     case_id: UUID | None = None
+    handling_seconds: float | None = Field(default=None, ge=0, description="answer to outcome")
 
 
 class CaseCreated(Event):

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
-from pkc.kafka_admin import create_topics, wait_for_cluster
 from pkc.localkafka import LocalKafka
 from pkc.paths import cache_dir
 from schemas.topics import all_topics
+from services.shared.kafka_admin import create_topics, wait_for_cluster
 from tests.postgres import private_postgres
 
 

@@ -158,6 +158,6 @@ def _alive(pid: int) -> bool:
 
 def _answers(bootstrap: str, timeout: float) -> bool:
     """True when the broker answers a metadata request within `timeout` seconds."""
-    from pkc.kafka_admin import cluster_answers
+    from services.shared.kafka_admin import cluster_answers
 
     return asyncio.run(cluster_answers(bootstrap, timeout))

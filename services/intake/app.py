@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, FastAPI, HTTPException, Response, status
+from opentelemetry import trace
 from pydantic import BaseModel
 
 from services.intake.domain import ContactSubmission, to_event
@@ -70,6 +71,7 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
             response.status_code = status.HTTP_200_OK
             return ContactAccepted(contact_id=known.contact_id, duplicate=True)
         event = to_event(submission, clock.now())
+        trace.get_current_span().set_attribute("pkc.contact_id", str(event.contact_id))
         await producer.publish(event)
         accepted.record(
             AcceptedContact(

@@ -47,10 +47,10 @@ def create_app(settings: QueueingSettings | None = None, clock: Clock | None = N
     max_wait = (
         timedelta(seconds=settings.max_wait_seconds) if settings.on_max_wait == "abandon" else None
     )
-    sweeper = sweep(contacts, reinforcements, clock, max_wait, settings.sweep_interval_seconds)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        sweeper = sweep(contacts, reinforcements, clock, max_wait, settings.sweep_interval_seconds)
         async with running(producer, (consumer,), (relay.run(), sweeper)):
             yield
 

@@ -46,6 +46,7 @@ from services.queueing.tables import (
 )
 from services.shared.cases import case_number
 from services.shared.runtime import derived_id
+from services.shared.tracing import current_traceparent
 
 ClosedOutcome = Literal["close", "queue"]
 
@@ -113,6 +114,7 @@ class Contacts:
                     received_at=classified.received_at,
                     rank_at=rank_time(classified.received_at, classified.priority),
                     outside_service_hours=outside,
+                    traceparent=current_traceparent(),
                 )
             )
             tx.emit(
@@ -218,7 +220,7 @@ class Contacts:
                 operator_id=operator.operator_id,
                 operator_region=Region(operator.region),
             )
-            tx.emit(answered)
+            tx.emit(answered, row.traceparent)  # the answer joins the contact's trace
             if row.order_id is not None:
                 tx.audit(
                     now,
@@ -253,6 +255,7 @@ class Contacts:
                         created_by="operator",
                     )
                 )
+            handled = (now - utc(entry.answered_at)).total_seconds() if entry.answered_at else None
             entry.status, entry.outcome = ContactStatus.RESOLVED.value, outcome.value
             tx.session.add(entry)
             resolved = ContactResolved(
@@ -262,6 +265,7 @@ class Contacts:
                 operator_id=operator.operator_id,
                 outcome=outcome.value,
                 case_id=case_id,
+                handling_seconds=max(0.0, handled) if handled is not None else None,
             )
             tx.emit(resolved)
             return resolved

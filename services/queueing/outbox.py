@@ -5,6 +5,7 @@ import asyncio
 from schemas.codec import decode_event
 from services.queueing.store import QueueDb
 from services.shared.kafka import EventProducer
+from services.shared.tracing import resumed
 
 IDLE_POLL_SECONDS = 1.0
 
@@ -37,7 +38,10 @@ class OutboxRelay:
         records = await asyncio.to_thread(self.store.pending_outbox)
         if not records:
             return 0
-        futures = [await self.producer.enqueue(decode_event(r.event_json)) for r in records]
+        futures = []
+        for record in records:
+            with resumed(record.traceparent):  # the record's headers carry its own trace
+                futures.append(await self.producer.enqueue(decode_event(record.event_json)))
         await asyncio.gather(*futures)  # every ack before marking: a crash re-sends, never loses
         await asyncio.to_thread(self.store.mark_published, [r.id for r in records if r.id])
         return len(records)

@@ -73,6 +73,7 @@ def take_statement(longest_waiting: bool) -> Update:
             ENTRY.c.priority,
             ENTRY.c.received_at,
             ENTRY.c.order_id,
+            ENTRY.c.traceparent,
         )
     )
 
@@ -93,5 +94,6 @@ def answer_statement() -> Update:
             ENTRY.c.category,
             ENTRY.c.received_at,
             ENTRY.c.order_id,
+            ENTRY.c.traceparent,
         )
     )

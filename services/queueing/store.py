@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from schemas.envelope import Event
 from services.queueing.tables import ALL_TABLES, AuditRecord, OutboxRecord
 from services.shared.db import create_tables
+from services.shared.tracing import current_traceparent
 
 OUTBOX = OutboxRecord.__table__  # type: ignore[attr-defined]
 
@@ -23,10 +24,12 @@ class Tx:
     """A unit of work: the session, plus the events and audit records it will commit."""
 
     session: Session
-    events: list[Event] = field(default_factory=list)
+    events: list[tuple[Event, str | None]] = field(default_factory=list)
 
-    def emit(self, event: Event) -> None:
-        self.events.append(event)
+    def emit(self, event: Event, traceparent: str | None = None) -> None:
+        """Queues the event for the outbox, with the trace it belongs to (default: the
+        current one), so the relay publishes it in that trace."""
+        self.events.append((event, traceparent or current_traceparent()))
 
     def audit(
         self,
@@ -63,7 +66,8 @@ class QueueDb:
             yield tx
             if tx.events:
                 session.connection().execute(
-                    insert(OUTBOX), [{"event_json": e.model_dump_json()} for e in tx.events]
+                    insert(OUTBOX),
+                    [{"event_json": e.model_dump_json(), "traceparent": t} for e, t in tx.events],
                 )
             session.commit()
         if tx.events:

@@ -36,6 +36,7 @@ class QueueEntry(SQLModel, table=True):
     assigned_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     answered_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     outcome: str | None = Field(default=None, max_length=24)
+    traceparent: str | None = Field(default=None, max_length=64)  # the contact's trace
     case_number: str | None = Field(default=None, max_length=24)
 
 
@@ -93,6 +94,7 @@ class OutboxRecord(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     event_json: str = Field(sa_column=Column(Text, nullable=False))
+    traceparent: str | None = Field(default=None, max_length=64)
     published: bool = Field(default=False, index=True)
 
 

@@ -8,16 +8,52 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from schemas import Region, SlaWindow
+from services.reporting.dashboard import dashboard_router
 from services.reporting.settings import ReportingSettings
-from services.reporting.stream import build
+from services.reporting.stream import Reporting, build, changelog_topics
 from services.shared.http import harden, health_router
+from services.shared.kafka_admin import create_topics
 
 
 class RegionSla(BaseModel):
     region: Region
     window: SlaWindow
     in_breach: bool
+    breach_predicted: bool
+    waiting_calls: int
+    operators: int
+    handling_seconds: float
+    patience_seconds: float | None
     late_events: int
+    orders: list[str] = []
+    trend: list[float | None] = []
+    by_channel: dict[str, SlaWindow] = {}
+    by_category: dict[str, SlaWindow] = {}
+
+
+def region_sla(reporting: Reporting, region: Region, detail: bool) -> RegionSla:
+    state = reporting.region(region)
+    meta = state.meta
+    view = RegionSla(
+        region=region,
+        window=state.window(),
+        in_breach=meta.in_breach,
+        breach_predicted=meta.predicted,
+        waiting_calls=sum(meta.waiting.values()),
+        operators=len(meta.operators),
+        handling_seconds=state.handling(),
+        patience_seconds=meta.patience_seconds,
+        late_events=meta.late,
+        orders=sorted(meta.orders),
+        trend=meta.trend,
+    )
+    if detail:
+        for dimension in sorted(meta.dimensions):
+            kind, _, name = dimension.partition(":")
+            target = {"channel": view.by_channel, "category": view.by_category}.get(kind)
+            if target is not None:
+                target[name] = state.window(dimension)
+    return view
 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
@@ -26,35 +62,48 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await create_topics(
+            settings.kafka_bootstrap_servers,
+            changelog_topics(settings),
+            settings.topic_replication_factor,
+        )
         await reporting.app.start()
         try:
             yield
         finally:
             await reporting.app.stop()
 
-    app = FastAPI(title="PKC reporting", version="1", lifespan=lifespan)
+    app = FastAPI(
+        title="PKC reporting",
+        version="1",
+        lifespan=lifespan,
+        description="Rolling per-region service levels against 85 % within 10 min.",
+    )
     harden(app)
 
     async def ready() -> dict[str, Any]:
-        assigned = bool(reporting.app.consumer.assignment()) if reporting.app.started else False
-        return {"consumer_assigned": assigned}
+        started = reporting.app.started
+        assigned = bool(reporting.app.consumer.assignment()) if started else False
+        recovery = getattr(reporting.app.tables, "recovery", None)
+        recovered = bool(started and recovery is not None and recovery.completed.is_set())
+        return {"consumer_assigned": assigned, "tables_recovered": recovered}
 
     app.include_router(health_router(ready))
+    app.state.reporting = reporting
+
+    def snapshot() -> list[dict[str, object]]:
+        return [region_sla(reporting, r, detail=False).model_dump(mode="json") for r in Region]
+
+    app.include_router(dashboard_router(snapshot, settings.live_interval_seconds))
 
     @app.get("/sla")
     async def sla() -> list[RegionSla]:
-        """The rolling window of every region, ending at its newest event (event time)."""
-        result = []
-        for region in Region:
-            state = reporting.region_window(region)
-            result.append(
-                RegionSla(
-                    region=region,
-                    window=state.window(reporting.config),
-                    in_breach=state.in_breach,
-                    late_events=state.late,
-                )
-            )
-        return result
+        """Every region's rolling window, ending at its newest event (event time)."""
+        return [region_sla(reporting, region, detail=False) for region in Region]
+
+    @app.get("/sla/{region}")
+    async def sla_of(region: Region) -> RegionSla:
+        """One region, with its windows per channel and per need category."""
+        return region_sla(reporting, region, detail=True)
 
     return app

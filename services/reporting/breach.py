@@ -46,3 +46,31 @@ def decide(
     if in_breach and window.share >= policy.target + policy.recovery_margin:
         return Verdict(False, episode_id, Transition.RECOVERED)
     return Verdict(in_breach, episode_id, None)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    waiting_past_target: int  # already past 600 s: certain misses
+    about_to_pass: int  # pass 600 s within the horizon unless answered first
+    predicted_share: float
+
+
+def predict(window: SlaWindow, waiting_past: int, about_to_pass: int) -> Prediction | None:
+    """The share if every call now waiting past (or about to pass) the target misses it.
+
+    None when there is nothing to say (no handled calls and nobody waiting)."""
+    handled = window.answered_within + window.answered_late + window.abandoned
+    total = handled + waiting_past + about_to_pass
+    if total == 0:
+        return None
+    return Prediction(waiting_past, about_to_pass, window.answered_within / total)
+
+
+def predicted_breach(
+    in_breach: bool, already_predicted: bool, prediction: Prediction | None, policy: BreachPolicy
+) -> bool:
+    """Raise a prediction once, before the share itself has fallen below target."""
+    if in_breach or already_predicted or prediction is None:
+        return False
+    volume = prediction.waiting_past_target + prediction.about_to_pass
+    return volume > 0 and prediction.predicted_share < policy.target

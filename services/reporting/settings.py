@@ -15,3 +15,7 @@ class ReportingSettings(ServiceSettings):
     recovery_margin: float = Field(default=0.03, ge=0)
     min_volume: int = Field(default=20, ge=1)
     table_store: str = "memory://"
+    faust_app_id: str = "pkc-reporting"  # the consumer group and the prefix of its tables
+    prediction_horizon_seconds: float = Field(default=120.0, ge=0, le=600)
+    reinforcement_minutes: int = Field(default=60, ge=1)
+    live_interval_seconds: float = Field(default=1.0, gt=0)

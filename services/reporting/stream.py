@@ -1,148 +1,185 @@
-"""The Faust worker: queue events in, per-region windows in a table, SLA events out."""
+"""The Faust worker: queue and triage events in, per-region windows in tables, SLA events out.
+
+Tables (all changelogged, so a restarted worker recovers them):
+- sla-buckets: "<region>|<minute>" -> one minute's counts per dimension (event time)
+- sla-region: "<region>" -> the region's meta (watermark, waiting calls, presence, flags)
+- sla-seen: event_id -> True, in 10-minute wall-clock windows kept 30 minutes: the dedupe
+  memory. A redelivery (an outbox re-send, or this worker replaying after a crash) comes
+  within minutes of wall-clock time, even when the event itself is from a replayed month.
+- sla-capacity (global): "<region>" -> arrivals, handling time, patience, operators, share:
+  every worker sees every region when it picks donors.
+"""
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import faust
 
-from schemas import Region, SlaBreached, SlaRecovered, SlaStatus
+from schemas import Region
 from schemas.codec import UndecodableEvent, decode_event
 from schemas.envelope import Event
-from schemas.topics import QUEUE_EVENTS, REPORTING, SLA_EVENTS
-from services.reporting.breach import BreachPolicy, Transition, decide
+from schemas.topics import CONTACTS_CLASSIFIED, QUEUE_EVENTS, REPORTING, SLA_EVENTS, Topic
+from services.reporting.decisions import Capacity, decide_step
 from services.reporting.settings import ReportingSettings
-from services.reporting.window import RegionWindow, WindowConfig
+from services.reporting.state import RegionMeta, RegionState
+from services.reporting.window import Bucket, WindowConfig
 from services.shared.logs import fields
-from services.shared.runtime import derived_id
+from services.shared.tracing import consumer_span, inject_headers
 
 log = logging.getLogger(__name__)
-TABLE = "sla-region-window"
+SEEN_WINDOW = 600.0
+
+
+class TableBuckets:
+    """One region's buckets in the sla-buckets table."""
+
+    def __init__(self, table: Any, region: str):
+        self.table = table
+        self.region = region
+
+    def get(self, minute: int) -> Bucket | None:
+        value = self.table.get(f"{self.region}|{minute}")
+        return value if value else None
+
+    def put(self, minute: int, bucket: Bucket) -> None:
+        self.table[f"{self.region}|{minute}"] = bucket
+
+    def drop(self, minute: int) -> None:
+        key = f"{self.region}|{minute}"
+        if key in self.table:
+            del self.table[key]
+
+
+TABLES = ("sla-buckets", "sla-region", "sla-seen", "sla-capacity")
+
+
+def changelog_topics(settings: ReportingSettings) -> tuple[Topic, ...]:
+    """The tables' changelog topics, created before Faust starts: Faust creates them itself
+    too, but a global table whose changelog is not there yet when the partition assignor runs
+    leaves the worker waiting on recovery for good (seen on a fresh broker)."""
+    return tuple(
+        Topic(
+            f"{settings.faust_app_id}-{name}-changelog",
+            QUEUE_EVENTS.partitions,
+            "region",
+            (),
+            retention_ms=7 * 24 * 3600 * 1000,
+            compacted=name != "sla-seen",
+        )
+        for name in TABLES
+    )
 
 
 @dataclass
 class Reporting:
     app: faust.App
-    table: Any
+    buckets: Any
+    regions: Any
+    capacity: Any
     config: WindowConfig
-    policy: BreachPolicy
+    settings: ReportingSettings
+    late_seen: int = 0
 
-    def region_window(self, region: Region) -> RegionWindow:
-        return RegionWindow.from_dict(self.table.get(region.value))
+    def region(self, region: Region) -> RegionState:
+        meta = RegionMeta.from_dict(self.regions.get(region.value))
+        return RegionState(meta, TableBuckets(self.buckets, region.value), self.config)
+
+    def capacities(self) -> list[Capacity]:
+        return [Capacity.from_dict(v) for v in self.capacity.values() if v]
 
 
 def build(settings: ReportingSettings) -> Reporting:
     app = faust.App(
-        "pkc-reporting",
+        settings.faust_app_id,
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
         store=settings.table_store,
+        datadir=str(settings.state_dir / "faust"),
         topic_replication_factor=settings.topic_replication_factor,
         topic_partitions=QUEUE_EVENTS.partitions,
         web_enabled=False,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        table_cleanup_interval=60.0,
+        table_cleanup_interval=30.0,
     )
     config = WindowConfig(
         length=timedelta(minutes=settings.window_minutes),
         step=timedelta(minutes=settings.step_minutes),
         short_abandon_seconds=settings.short_abandon_seconds,
     )
-    policy = BreachPolicy(settings.target, settings.recovery_margin, settings.min_volume)
-    source = app.topic(
-        QUEUE_EVENTS.name,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-    )
+    raw: dict[str, Any] = {
+        "key_type": bytes,
+        "value_type": bytes,
+        "key_serializer": "raw",
+        "value_serializer": "raw",
+    }
+    # Both topics are keyed by region with the same partition count: co-partitioned.
+    source = app.topic(QUEUE_EVENTS.name, CONTACTS_CLASSIFIED.name, **raw)
     sla_topic = app.topic(SLA_EVENTS.name, key_serializer="raw", value_serializer="raw")
     dead_letters = app.topic(
         REPORTING.dead_letter.name, key_serializer="raw", value_serializer="raw"
     )
-    table = app.Table(TABLE, default=dict, partitions=QUEUE_EVENTS.partitions)
-    reporting = Reporting(app, table, config, policy)
+    buckets = app.Table("sla-buckets", default=dict, partitions=QUEUE_EVENTS.partitions)
+    regions = app.Table("sla-region", default=dict, partitions=QUEUE_EVENTS.partitions)
+    seen = (
+        app.Table("sla-seen", default=bool, partitions=QUEUE_EVENTS.partitions)
+        .tumbling(SEEN_WINDOW, expires=timedelta(seconds=3 * SEEN_WINDOW))
+        .relative_to_now()
+    )
+    capacity = app.GlobalTable("sla-capacity", default=dict, partitions=QUEUE_EVENTS.partitions)
+    reporting = Reporting(app, buckets, regions, capacity, config, settings)
 
     async def publish(event: Event, region: Region) -> None:
-        await sla_topic.send(
-            key=region.value.encode(),
-            value=event.to_json(),
-            headers=[("event_type", event.EVENT_TYPE.encode())],
-        )
+        headers = inject_headers([("event_type", event.EVENT_TYPE.encode())])
+        await sla_topic.send(key=region.value.encode(), value=event.to_json(), headers=headers)
+
+    async def dead_letter(record: Any, reason: str) -> None:
+        headers = [
+            ("dlq.reason", reason.encode()),
+            ("dlq.consumer", b"reporting"),
+            ("dlq.topic", record.message.topic.encode()),
+            ("dlq.partition", str(record.message.partition).encode()),
+            ("dlq.offset", str(record.message.offset).encode()),
+        ]
+        await dead_letters.send(key=record.key, value=record.value, headers=headers)
+        log.warning("record dead-lettered", extra=fields(reason=reason))
+
+    async def handle(record: Any, span: Any) -> None:
+        try:
+            event = decode_event(record.value)
+        except UndecodableEvent as exc:
+            await dead_letter(record, str(exc))
+            return
+        span.set_attribute("pkc.event_type", event.EVENT_TYPE)
+        if (contact_id := getattr(event, "contact_id", None)) is not None:
+            span.set_attribute("pkc.contact_id", str(contact_id))
+        region = getattr(event, "region", None)
+        if not isinstance(region, Region):
+            return
+        key = str(event.event_id)
+        if seen[key].now() or seen[key].delta(SEEN_WINDOW):
+            return  # a redelivery: counted already
+        seen[key] = True
+        state = reporting.region(region)
+        state.apply(event)
+        outgoing, summary = decide_step(region, state, event, reporting.capacities(), settings)
+        regions[region.value] = state.meta.to_dict()
+        capacity[region.value] = summary.to_dict()
+        for item in outgoing:
+            await publish(item, region)
 
     @app.agent(source, name="sla-windows")
     async def sla_windows(stream: Any) -> None:
         async for record in stream.events():
-            try:
-                event = decode_event(record.value)
-            except UndecodableEvent as exc:
-                await dead_letters.send(
-                    key=record.key,
-                    value=record.value,
-                    headers=[
-                        ("dlq.reason", str(exc).encode()),
-                        ("dlq.consumer", b"reporting"),
-                        ("dlq.topic", QUEUE_EVENTS.name.encode()),
-                    ],
-                )
-                log.warning("record dead-lettered", extra=fields(reason=str(exc)))
-                continue
-            region = getattr(event, "region", None)
-            if not isinstance(region, Region):
-                continue
-            state = reporting.region_window(region)
-            if not state.record(event, config):
-                table[region.value] = state.to_dict()  # keeps the late count
-                continue
-            for outgoing in step(region, state, event, reporting):
-                await publish(outgoing, region)
-            table[region.value] = state.to_dict()
+            message = record.message
+            attributes: dict[str, str | int] = {
+                "messaging.system": "kafka",
+                "messaging.destination.name": message.topic,
+                "messaging.kafka.partition": message.partition,
+                "messaging.kafka.offset": message.offset,
+            }
+            with consumer_span(f"{message.topic} process", message.headers, attributes) as span:
+                await handle(record, span)
 
     return reporting
-
-
-def step(region: Region, state: RegionWindow, cause: Event, reporting: Reporting) -> list[Event]:
-    """After counting an event: the breach verdict, and a status once per window step."""
-    window = state.window(reporting.config)
-    episode = uuid.UUID(state.episode_id) if state.episode_id else None
-    verdict = decide(region, window, state.in_breach, episode, reporting.policy)
-    out: list[Event] = []
-    if verdict.transition == Transition.BREACHED and verdict.episode_id:
-        out.append(
-            SlaBreached(
-                event_id=derived_id(verdict.episode_id, "SlaBreached"),
-                occurred_at=cause.occurred_at,
-                region=region,
-                episode_id=verdict.episode_id,
-                window=window,
-                target=reporting.policy.target,
-            )
-        )
-    elif verdict.transition == Transition.RECOVERED and verdict.episode_id:
-        out.append(
-            SlaRecovered(
-                event_id=derived_id(verdict.episode_id, "SlaRecovered"),
-                occurred_at=cause.occurred_at,
-                region=region,
-                episode_id=verdict.episode_id,
-                window=window,
-                target=reporting.policy.target,
-            )
-        )
-    state.in_breach = verdict.in_breach
-    state.episode_id = str(verdict.episode_id) if verdict.episode_id else None
-    step_minutes = int(reporting.config.step.total_seconds()) // 60
-    if out or state.latest >= state.last_status_minute + step_minutes:
-        state.last_status_minute = state.latest
-        out.append(
-            SlaStatus(
-                event_id=derived_id(cause.event_id, "SlaStatus"),
-                occurred_at=cause.occurred_at,
-                region=region,
-                window=window,
-                in_breach=state.in_breach,
-            )
-        )
-    return out

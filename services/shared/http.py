@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.shared.tracing import server_span
+
 
 class BodyLimit:
     """Refuses request bodies over `max_bytes` with 413 before they are parsed."""
@@ -69,8 +71,36 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
+class ServerSpans:
+    """One SERVER span per HTTP request, named by method and route template (never the path
+    with its ids, nor the query: they can carry personal data)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") in ("/healthz", "/readyz"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        with server_span(f"HTTP {scope['method']}", headers) as span:
+            status_code = 500
+
+            async def record(message: Message) -> None:
+                nonlocal status_code
+                if message["type"] == "http.response.start":
+                    status_code = message["status"]
+                await send(message)
+
+            await self.app(scope, receive, record)
+            route = scope.get("route")
+            span.update_name(f"HTTP {scope['method']} {getattr(route, 'path', '')}".strip())
+            span.set_attribute("http.response.status_code", status_code)
+
+
 def harden(app: FastAPI, max_body_bytes: int = 64 * 1024) -> None:
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(ServerSpans)
     app.add_exception_handler(RequestValidationError, _validation_error)
 
 

@@ -148,6 +148,9 @@ class EventConsumer:
                 await self._dead_letter(record, str(exc))
                 return
             span.set_attribute("pkc.event_type", event.EVENT_TYPE)
+            contact_id = getattr(event, "contact_id", None)
+            if contact_id is not None:  # a random id, never personal data
+                span.set_attribute("pkc.contact_id", str(contact_id))
             reason = await self._handle_with_retries(event)
             if reason is None:
                 self.handled += 1

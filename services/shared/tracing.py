@@ -58,6 +58,40 @@ def inject_headers(headers: Headers) -> Headers:
     return headers
 
 
+def current_traceparent() -> str | None:
+    """The W3C traceparent of the current span, to store beside state written now."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier.get("traceparent")
+
+
+@contextmanager
+def resumed(traceparent: str | None) -> Iterator[None]:
+    """Runs the block in the trace a stored traceparent names (an outbox relay, a later
+    answer to a queued contact), so work done later joins the contact's trace."""
+    if not traceparent:
+        yield
+        return
+    token = context.attach(propagate.extract({"traceparent": traceparent}))
+    try:
+        yield
+    finally:
+        context.detach(token)
+
+
+@contextmanager
+def server_span(name: str, headers: dict[str, str]) -> Iterator[trace.Span]:
+    """A SERVER span for an HTTP request, continuing the caller's trace if it sent one."""
+    token = context.attach(propagate.extract(headers))
+    try:
+        with trace.get_tracer("pkc").start_as_current_span(
+            name, kind=trace.SpanKind.SERVER
+        ) as span:
+            yield span
+    finally:
+        context.detach(token)
+
+
 @contextmanager
 def consumer_span(
     name: str, headers: Sequence[tuple[str, bytes]] | None, attributes: dict[str, str | int]

@@ -38,7 +38,9 @@ def platform(kafka: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
         env = {
             "KAFKA_BOOTSTRAP_SERVERS": kafka,
             "PKC_STATE_DIR": str(state),
-            "PKC_TRACES_EXPORTER": "none",
+            # Spans as JSON lines in each service's log: the trace test reads them there.
+            "PKC_TRACES_EXPORTER": "console",
+            "OTEL_BSP_SCHEDULE_DELAY": "200",
             "PKC_CLOCK_START": SIMULATED_START.isoformat(),
             "PKC_CLOCK_ANCHOR": str(anchor),
             "PKC_REPORTING_MIN_VOLUME": "5",

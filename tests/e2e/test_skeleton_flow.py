@@ -15,7 +15,9 @@ from tests.e2e.conftest import Platform
 
 pytestmark = pytest.mark.kafka
 
-CONTACTS_PER_REGION = 8
+STOCKHOLM_CONTACTS = 30  # enough arrivals that Erlang C says one operator is too few
+OST_CONTACTS = 8
+OST_OPERATORS = 4  # Öst is comfortable: it can lend
 THEFT_REPORT = "Hej, jag vill anmäla att min cykel blev stulen utanför jobbet i förra veckan."
 
 
@@ -81,16 +83,18 @@ def wait_for_sla(platform: Platform, region: str, predicate: Any) -> dict[str, A
         time.sleep(0.2)
 
 
-def test_a_region_answered_late_breaches_and_its_alert_reaches_the_webhook(
+def test_a_lagging_region_breaches_alerts_and_is_reinforced_by_a_donor_region(
     platform: Platform,
 ) -> None:
+    ost_operators = [log_in(platform, f"op-ost-{i}", "ost") for i in range(OST_OPERATORS)]
+    sthlm_operator = log_in(platform, "op-sthlm-1", "stockholm")
     stockholm = [
         post_contact(platform, f"sthlm-{i}", "stockholm", THEFT_REPORT, timedelta(minutes=15))
-        for i in range(CONTACTS_PER_REGION)
+        for i in range(STOCKHOLM_CONTACTS)
     ]
     ost = [
         post_contact(platform, f"ost-{i}", "ost", THEFT_REPORT, timedelta(minutes=1))
-        for i in range(CONTACTS_PER_REGION)
+        for i in range(OST_CONTACTS)
     ]
     # Nöd is never queued: it goes to 112 at once.
     post_contact(
@@ -101,15 +105,17 @@ def test_a_region_answered_late_breaches_and_its_alert_reaches_the_webhook(
         timedelta(0),
     )
 
-    answered_sthlm = answer_all(
-        platform, log_in(platform, "op-sthlm-1", "stockholm"), CONTACTS_PER_REGION
-    )
-    answered_ost = answer_all(platform, log_in(platform, "op-ost-1", "ost"), CONTACTS_PER_REGION)
+    answered_sthlm = answer_all(platform, sthlm_operator, STOCKHOLM_CONTACTS)
+    answered_ost = answer_all(platform, ost_operators[0], OST_CONTACTS)
     assert sorted(answered_sthlm) == sorted(stockholm)
     assert sorted(answered_ost) == sorted(ost)
 
-    sthlm = wait_for_sla(platform, "stockholm", lambda r: r["window"]["answered_late"] >= 8)
-    ost_sla = wait_for_sla(platform, "ost", lambda r: r["window"]["answered_within"] >= 8)
+    sthlm = wait_for_sla(
+        platform, "stockholm", lambda r: r["window"]["answered_late"] >= STOCKHOLM_CONTACTS
+    )
+    ost_sla = wait_for_sla(
+        platform, "ost", lambda r: r["window"]["answered_within"] >= OST_CONTACTS
+    )
     assert sthlm["window"]["share"] < 0.85
     assert sthlm["in_breach"]
     assert ost_sla["window"]["share"] >= 0.85
@@ -129,3 +135,37 @@ def test_a_region_answered_late_breaches_and_its_alert_reaches_the_webhook(
     assert breach.headers[SIGNATURE_HEADER].endswith(f"v1={expected}")
     assert "cykel" not in breach.body.decode(), "no citizen text in an alert"
     assert all(r.json()["region"] != "ost" for r in alerts), "the healthy region raised nothing"
+
+    # Reporting asked for reinforcement with Erlang figures; queueing made it an order.
+    order = wait_for_order(platform, "stockholm")
+    assert "ost" in order["donors"]
+    lagging = post_contact(platform, "sthlm-late", "stockholm", THEFT_REPORT, timedelta(minutes=12))
+    donor = ost_operators[1]
+    taken = take_when_queued(platform, donor)
+    assert taken["contact_id"] == lagging
+    assert taken["reinforcement_order"] == order["order_id"]
+    answered = httpx.post(f"{platform.url('queueing')}/contacts/{lagging}/answer", headers=donor)
+    assert answered.json()["region"] == "stockholm"
+    assert answered.json()["operator_region"] == "ost"
+
+
+def wait_for_order(platform: Platform, region: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while True:
+        orders = httpx.get(f"{platform.url('queueing')}/reinforcements").json()
+        mine = [o for o in orders if o["region"] == region]
+        if mine:
+            return dict(mine[0])
+        assert time.monotonic() < deadline, "no reinforcement order was made"
+        time.sleep(0.2)
+
+
+def take_when_queued(platform: Platform, headers: dict[str, str]) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while True:
+        taken = httpx.post(f"{platform.url('queueing')}/operators/me/next", headers=headers)
+        if taken.status_code == 200:
+            return dict(taken.json())
+        assert taken.status_code == 204, taken.text
+        assert time.monotonic() < deadline, "the contact never reached the queue"
+        time.sleep(0.1)

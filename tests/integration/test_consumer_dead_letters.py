@@ -30,7 +30,7 @@ def contact(text: str) -> ContactReceived:
 
 async def _fresh_consumer_spec(bootstrap: str) -> Consumer:
     """A private topic and group per test, so tests never see each other's records."""
-    from pkc.kafka_admin import create_topics
+    from services.shared.kafka_admin import create_topics
 
     name = f"test.{uuid4().hex[:8]}"
     topic = Topic(name, 1, "contact_id", (ContactReceived,))

@@ -24,8 +24,11 @@ ADAPTER = {"Authorization": "Bearer adapter-token"}
 @pytest.fixture
 def client(kafka: str, state_dir: Path) -> Iterator[TestClient]:
     settings = QueueingSettings(
-        kafka_bootstrap_servers=kafka, state_dir=state_dir, ui_tokens="ui-token",
-        supervisor_tokens="supervisor-token", adapter_tokens="adapter-token",
+        kafka_bootstrap_servers=kafka,
+        state_dir=state_dir,
+        ui_tokens="ui-token",
+        supervisor_tokens="supervisor-token",
+        adapter_tokens="adapter-token",
         live_interval_seconds=0.05,
     )
     clock = SimulatedClock(SIMULATED_START)
@@ -38,17 +41,26 @@ def enqueue(client: TestClient, region: Region, waited: float = 60) -> uuid.UUID
     contacts = client.app.state.contacts  # type: ignore[attr-defined]
     clock = SimulatedClock(SIMULATED_START)
     event = Classified(
-        occurred_at=clock.now(), contact_id=uuid.uuid4(), region=region, channel=Channel.PHONE,
-        received_at=clock.now() - timedelta(seconds=waited), category=NeedCategory.CASE_HELP,
-        matter=MatterType.THEFT, priority=3, route=Route.OPERATOR, rule_id="t", rules_version="t",
+        occurred_at=clock.now(),
+        contact_id=uuid.uuid4(),
+        region=region,
+        channel=Channel.PHONE,
+        received_at=clock.now() - timedelta(seconds=waited),
+        category=NeedCategory.CASE_HELP,
+        matter=MatterType.THEFT,
+        priority=3,
+        route=Route.OPERATOR,
+        rule_id="t",
+        rules_version="t",
     )
     contacts.enqueue(event, clock.now())
     return event.contact_id
 
 
 def login(client: TestClient, operator: str, region: str) -> dict[str, str]:
-    response = client.post("/operators/login", json={"operator_id": operator, "region": region},
-                           headers=UI)
+    response = client.post(
+        "/operators/login", json={"operator_id": operator, "region": region}, headers=UI
+    )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
@@ -62,8 +74,12 @@ def test_login_needs_a_ui_token_and_operator_calls_need_the_operators_token(
     assert client.post("/operators/login", json=body, headers=wrong).status_code == 403
     assert client.post("/operators/me/next").status_code == 401
     assert client.post("/operators/me/next", headers=wrong).status_code == 401
-    assert client.post("/operators/login", json={"operator_id": "op-1", "region": "gotland"},
-                       headers=UI).status_code == 422
+    assert (
+        client.post(
+            "/operators/login", json={"operator_id": "op-1", "region": "gotland"}, headers=UI
+        ).status_code
+        == 422
+    )
 
 
 def test_an_operator_takes_answers_and_records_an_outcome(client: TestClient) -> None:
@@ -72,8 +88,9 @@ def test_an_operator_takes_answers_and_records_an_outcome(client: TestClient) ->
     taken = client.post("/operators/me/next", headers=me)
     assert taken.status_code == 200
     assert taken.json()["contact_id"] == str(contact)
-    premature = client.post(f"/contacts/{contact}/outcome", json={"outcome": "report_filed"},
-                            headers=me)
+    premature = client.post(
+        f"/contacts/{contact}/outcome", json={"outcome": "report_filed"}, headers=me
+    )
     assert premature.status_code == 409
     answered = client.post(f"/contacts/{contact}/answer", headers=me)
     assert answered.status_code == 200
@@ -81,8 +98,9 @@ def test_an_operator_takes_answers_and_records_an_outcome(client: TestClient) ->
     twice = client.post(f"/contacts/{contact}/answer", headers=me)
     assert twice.status_code == 409
     assert "already answered" in twice.json()["detail"]
-    outcome = client.post(f"/contacts/{contact}/outcome", json={"outcome": "report_filed"},
-                          headers=me)
+    outcome = client.post(
+        f"/contacts/{contact}/outcome", json={"outcome": "report_filed"}, headers=me
+    )
     assert outcome.status_code == 200
     assert outcome.json()["case_id"]
     assert client.post("/operators/me/next", headers=me).status_code == 204
@@ -99,7 +117,9 @@ def test_another_operators_contact_and_unknown_contacts_are_refused(client: Test
 def test_pause_blocks_taking_until_resume(client: TestClient) -> None:
     enqueue(client, Region.SYD)
     me = login(client, "s-1", "syd")
-    assert client.post("/operators/me/pause", json={"reason": "break"}, headers=me).status_code == 200
+    assert (
+        client.post("/operators/me/pause", json={"reason": "break"}, headers=me).status_code == 200
+    )
     blocked = client.post("/operators/me/next", headers=me)
     assert blocked.status_code == 409
     assert "paused" in blocked.json()["detail"]

@@ -9,11 +9,25 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from schemas import Channel, Classified, DonorLoan, MatterType, NeedCategory, QueueName, Region
-from schemas import Route
+from schemas import (
+    Channel,
+    Classified,
+    DonorLoan,
+    MatterType,
+    NeedCategory,
+    QueueName,
+    Region,
+    Route,
+)
 from services.queueing.contacts import Contacts, QueuePolicy
-from services.queueing.domain import Forbidden, NotFound, OpeningHours, Outcome, QueueError
-from services.queueing.domain import parse_opening_hours
+from services.queueing.domain import (
+    Forbidden,
+    NotFound,
+    OpeningHours,
+    Outcome,
+    QueueError,
+    parse_opening_hours,
+)
 from services.queueing.operators import Operators
 from services.queueing.reinforcements import Reinforcements
 from services.queueing.store import QueueDb
@@ -31,8 +45,9 @@ class Queueing:
         self.contacts = Contacts(self.db, self.reinforcements, policy)
         self.operators = Operators(self.db)
 
-    def log_in(self, operator_id: str, region: Region, skills: list[QueueName] | None = None
-               ) -> Operator:
+    def log_in(
+        self, operator_id: str, region: Region, skills: list[QueueName] | None = None
+    ) -> Operator:
         return self.operators.log_in(operator_id, region, skills or [], f"t-{operator_id}", NOW)
 
     def events(self) -> list[dict[str, object]]:
@@ -51,12 +66,24 @@ def q(database_url: str) -> Queueing:
     return Queueing(database_url)
 
 
-def classified(region: Region = Region.VAST, priority: int = 3, waited: float = 60,
-               category: NeedCategory = NeedCategory.CASE_HELP, at: datetime = NOW) -> Classified:
+def classified(
+    region: Region = Region.VAST,
+    priority: int = 3,
+    waited: float = 60,
+    category: NeedCategory = NeedCategory.CASE_HELP,
+    at: datetime = NOW,
+) -> Classified:
     return Classified(
-        occurred_at=at, contact_id=uuid.uuid4(), region=region, channel=Channel.PHONE,
-        received_at=at - timedelta(seconds=waited), category=category,
-        matter=MatterType.THEFT, priority=priority, route=Route.OPERATOR, rule_id="t",
+        occurred_at=at,
+        contact_id=uuid.uuid4(),
+        region=region,
+        channel=Channel.PHONE,
+        received_at=at - timedelta(seconds=waited),
+        category=category,
+        matter=MatterType.THEFT,
+        priority=priority,
+        route=Route.OPERATOR,
+        rule_id="t",
         rules_version="t",
     )
 
@@ -196,8 +223,11 @@ def test_hang_ups_and_time_outs_are_abandoned_with_their_wait(q: Queueing) -> No
     q.contacts.enqueue(overdue, NOW)
     q.contacts.abandon(hung_up.contact_id, NOW, "hung_up")
     assert q.contacts.time_out_overdue(timedelta(minutes=45), NOW) == 1
-    reasons = {e["contact_id"]: (e["reason"], e["wait_seconds"])
-               for e in q.events() if e["event_type"] == "Abandoned"}
+    reasons = {
+        e["contact_id"]: (e["reason"], e["wait_seconds"])
+        for e in q.events()
+        if e["event_type"] == "Abandoned"
+    }
     assert reasons[str(hung_up.contact_id)] == ("hung_up", 30)
     assert reasons[str(overdue.contact_id)] == ("timeout", 3600)
     with pytest.raises(QueueError, match="already abandoned"):
@@ -214,13 +244,18 @@ def test_reinforcement_lends_k_donor_operators_to_the_longest_waiting_contacts(
     q.contacts.enqueue(own, NOW)
     donors = [q.log_in(f"syd-{i}", Region.SYD) for i in range(3)]
     order = q.reinforcements.order(
-        Region.STOCKHOLM, (DonorLoan(region=Region.SYD, operators=2),), NOW + timedelta(hours=1),
-        "supervisor", NOW,
+        Region.STOCKHOLM,
+        (DonorLoan(region=Region.SYD, operators=2),),
+        NOW + timedelta(hours=1),
+        "supervisor",
+        NOW,
     )
     first = q.contacts.take_next(donors[0].operator_id, NOW)
     second = q.contacts.take_next(donors[1].operator_id, NOW)
     third = q.contacts.take_next(donors[2].operator_id, NOW)
-    assert first is not None and second is not None and third is not None
+    assert first is not None
+    assert second is not None
+    assert third is not None
     assert [first.contact_id, second.contact_id] == [sthlm[1].contact_id, sthlm[2].contact_id]
     assert third.contact_id == own.contact_id, "only k=2 of Syd's operators are lent"
     answered = q.contacts.answer(donors[0], first.contact_id, NOW)
@@ -240,8 +275,11 @@ def test_reinforcement_lends_k_donor_operators_to_the_longest_waiting_contacts(
 
 def test_an_expired_order_ends_by_itself(q: Queueing) -> None:
     q.reinforcements.order(
-        Region.NORD, (DonorLoan(region=Region.OST, operators=1),), NOW + timedelta(minutes=30),
-        "reporting", NOW,
+        Region.NORD,
+        (DonorLoan(region=Region.OST, operators=1),),
+        NOW + timedelta(minutes=30),
+        "reporting",
+        NOW,
     )
     assert q.reinforcements.expire(NOW + timedelta(minutes=10)) == 0
     assert q.reinforcements.expire(NOW + timedelta(minutes=31)) == 1
@@ -250,8 +288,18 @@ def test_an_expired_order_ends_by_itself(q: Queueing) -> None:
 
 def test_an_order_must_name_other_regions_and_end_in_the_future(q: Queueing) -> None:
     with pytest.raises(QueueError, match="donor"):
-        q.reinforcements.order(Region.NORD, (DonorLoan(region=Region.NORD, operators=1),),
-                               NOW + timedelta(hours=1), "s", NOW)
+        q.reinforcements.order(
+            Region.NORD,
+            (DonorLoan(region=Region.NORD, operators=1),),
+            NOW + timedelta(hours=1),
+            "s",
+            NOW,
+        )
     with pytest.raises(QueueError, match="future"):
-        q.reinforcements.order(Region.NORD, (DonorLoan(region=Region.OST, operators=1),),
-                               NOW - timedelta(hours=1), "s", NOW)
+        q.reinforcements.order(
+            Region.NORD,
+            (DonorLoan(region=Region.OST, operators=1),),
+            NOW - timedelta(hours=1),
+            "s",
+            NOW,
+        )

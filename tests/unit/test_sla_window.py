@@ -3,21 +3,46 @@
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from schemas import Abandoned, Answered, Channel, NeedCategory, Region
-from services.reporting.breach import BreachPolicy, Transition, decide
-from services.reporting.window import RegionWindow, WindowConfig
+from schemas import (
+    Abandoned,
+    Answered,
+    Channel,
+    NeedCategory,
+    Queued,
+    QueueName,
+    RedirectedTo112,
+    Region,
+)
+from services.reporting.breach import (
+    BreachPolicy,
+    Transition,
+    decide,
+    predict,
+    predicted_breach,
+)
+from services.reporting.state import RegionMeta, RegionState
+from services.reporting.window import DictBuckets, WindowConfig
 
 CONFIG = WindowConfig(length=timedelta(minutes=60))
 MORNING = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm (summer time)
 
 
-def answered(wait: float, at: datetime, channel: Channel = Channel.PHONE) -> Answered:
+def fresh() -> RegionState:
+    return RegionState(RegionMeta(), DictBuckets(), CONFIG)
+
+
+def answered(
+    wait: float,
+    at: datetime,
+    channel: Channel = Channel.PHONE,
+    category: NeedCategory = NeedCategory.CASE_HELP,
+) -> Answered:
     return Answered(
         occurred_at=at,
         contact_id=uuid4(),
         region=Region.MITT,
         channel=channel,
-        category=NeedCategory.CASE_HELP,
+        category=category,
         received_at=at - timedelta(seconds=wait),
         wait_seconds=wait,
         operator_id="op",
@@ -37,62 +62,107 @@ def abandoned(wait: float, at: datetime) -> Abandoned:
     )
 
 
+def queued(received: datetime) -> Queued:
+    return Queued(
+        occurred_at=received,
+        contact_id=uuid4(),
+        region=Region.MITT,
+        queue=QueueName.URGENT,
+        channel=Channel.PHONE,
+        category=NeedCategory.URGENT,
+        priority=2,
+        received_at=received,
+    )
+
+
 def test_share_is_answered_within_ten_minutes_over_answered_and_real_abandons() -> None:
-    state = RegionWindow()
+    state = fresh()
     for i in range(6):
-        state.record(answered(60, MORNING + timedelta(minutes=i)), CONFIG)
-    state.record(answered(900, MORNING + timedelta(minutes=7)), CONFIG)
-    state.record(abandoned(2, MORNING + timedelta(minutes=8)), CONFIG)  # short: not counted
-    state.record(abandoned(700, MORNING + timedelta(minutes=9)), CONFIG)
-    window = state.window(CONFIG)
+        state.apply(answered(60, MORNING + timedelta(minutes=i)))
+    state.apply(answered(900, MORNING + timedelta(minutes=7)))
+    state.apply(abandoned(2, MORNING + timedelta(minutes=8)))  # short: not counted
+    state.apply(abandoned(700, MORNING + timedelta(minutes=9)))
+    window = state.window()
     assert (window.answered_within, window.answered_late, window.abandoned) == (6, 1, 2)
     assert window.share == 6 / 8
 
 
-def test_a_duplicate_event_is_counted_once() -> None:
-    state = RegionWindow()
-    event = answered(60, MORNING)
-    assert state.record(event, CONFIG)
-    assert not state.record(event, CONFIG)
-    assert state.window(CONFIG).answered_within == 1
-
-
 def test_events_leave_the_window_as_event_time_moves_on() -> None:
-    state = RegionWindow()
-    state.record(answered(900, MORNING), CONFIG)
-    state.record(answered(60, MORNING + timedelta(minutes=61)), CONFIG)
-    window = state.window(CONFIG)
+    state = fresh()
+    state.apply(answered(900, MORNING))
+    state.apply(answered(60, MORNING + timedelta(minutes=61)))
+    window = state.window()
     assert (window.answered_within, window.answered_late) == (1, 0)
 
 
 def test_a_late_event_within_retention_is_counted_in_its_own_minute() -> None:
-    state = RegionWindow()
-    state.record(answered(60, MORNING + timedelta(minutes=30)), CONFIG)
-    state.record(answered(900, MORNING + timedelta(minutes=5)), CONFIG)  # out of order
-    assert state.window(CONFIG).answered_late == 1
+    state = fresh()
+    state.apply(answered(60, MORNING + timedelta(minutes=30)))
+    state.apply(answered(900, MORNING + timedelta(minutes=5)))  # out of order
+    assert state.window().answered_late == 1
 
 
 def test_events_older_than_retention_are_counted_as_late_not_lost() -> None:
-    state = RegionWindow()
-    state.record(answered(60, MORNING + timedelta(hours=3)), CONFIG)
-    assert not state.record(answered(60, MORNING), CONFIG)
-    assert state.late == 1
+    state = fresh()
+    state.apply(answered(60, MORNING + timedelta(hours=3)))
+    assert not state.apply(answered(60, MORNING))
+    assert state.meta.late == 1
 
 
-def test_only_phone_contacts_in_service_hours_count() -> None:
-    state = RegionWindow()
+def test_buckets_out_of_retention_are_dropped_even_after_a_jump_in_event_time() -> None:
+    state = fresh()
+    for i in range(30):
+        state.apply(answered(60, MORNING + timedelta(minutes=i)))
+    state.apply(answered(60, MORNING + timedelta(days=30)))
+    assert isinstance(state.buckets, DictBuckets)
+    assert len(state.buckets.data) == 1
+
+
+def test_only_phone_contacts_in_service_hours_count_in_the_main_window() -> None:
+    state = fresh()
     night = datetime(2026, 5, 4, 22, 0, tzinfo=UTC)  # 00:00 in Stockholm
-    assert not state.record(answered(60, night), CONFIG)
-    assert not state.record(answered(60, MORNING, channel=Channel.E_SERVICE), CONFIG)
-    assert state.window(CONFIG).share is None
+    assert not state.apply(answered(60, night))
+    state.apply(answered(60, MORNING, channel=Channel.E_SERVICE))
+    assert state.window().share is None
+    assert state.window("channel:e_service").answered_within == 1
 
 
-def _window(within: int, late: int) -> RegionWindow:
-    state = RegionWindow()
+def test_windows_per_channel_and_need_category_and_redirects_to_112() -> None:
+    state = fresh()
+    state.apply(answered(60, MORNING, category=NeedCategory.URGENT))
+    state.apply(answered(900, MORNING, category=NeedCategory.CASE_HELP))
+    state.apply(
+        RedirectedTo112(
+            occurred_at=MORNING,
+            contact_id=uuid4(),
+            region=Region.MITT,
+            channel=Channel.MAIL,
+            received_at=MORNING,
+            redirect_seconds=0.2,
+        )
+    )
+    assert state.window("category:urgent").share == 1.0
+    assert state.window("category:case_help").share == 0.0
+    assert state.window("channel:phone").share == 0.5
+    counts = state.buckets.get(state.meta.latest)  # type: ignore[union-attr]
+    assert counts is not None
+    assert counts["all"][6] == 1, "redirected_112 is counted"
+
+
+def test_calls_waiting_past_the_target_are_counted_for_a_prediction() -> None:
+    state = fresh()
+    for minutes_ago in (12, 11, 9, 2):
+        state.apply(queued(MORNING - timedelta(minutes=minutes_ago)))
+    assert state.waiting_over(600, MORNING) == 2
+    assert state.waiting_over(480, MORNING) == 3
+
+
+def _window(within: int, late: int) -> RegionState:
+    state = fresh()
     for i in range(within):
-        state.record(answered(60, MORNING + timedelta(seconds=i)), CONFIG)
+        state.apply(answered(60, MORNING + timedelta(seconds=i)))
     for i in range(late):
-        state.record(answered(900, MORNING + timedelta(seconds=i)), CONFIG)
+        state.apply(answered(900, MORNING + timedelta(seconds=i)))
     return state
 
 
@@ -100,29 +170,41 @@ POLICY = BreachPolicy(target=0.85, recovery_margin=0.03, min_volume=20)
 
 
 def test_breach_needs_minimum_volume() -> None:
-    verdict = decide(Region.MITT, _window(5, 5).window(CONFIG), False, None, POLICY)
+    verdict = decide(Region.MITT, _window(5, 5).window(), False, None, POLICY)
     assert verdict.transition is None
 
 
 def test_breach_opens_once_and_recovers_only_above_the_margin() -> None:
-    low = _window(16, 4).window(CONFIG)  # 80 %
+    low = _window(16, 4).window()  # 80 %
     first = decide(Region.MITT, low, False, None, POLICY)
     assert first.transition == Transition.BREACHED
     again = decide(Region.MITT, low, first.in_breach, first.episode_id, POLICY)
     assert again.transition is None, "one SlaBreached per episode"
-    just_above = _window(86, 14).window(CONFIG)  # 86 %: above target, below target + margin
+    just_above = _window(86, 14).window()  # 86 %: above target, below target + margin
     held = decide(Region.MITT, just_above, True, first.episode_id, POLICY)
     assert held.transition is None
     assert held.in_breach
-    well_above = _window(90, 10).window(CONFIG)
+    well_above = _window(90, 10).window()
     recovered = decide(Region.MITT, well_above, True, first.episode_id, POLICY)
     assert recovered.transition == Transition.RECOVERED
     assert recovered.episode_id == first.episode_id
 
 
 def test_a_replay_opens_the_same_episode() -> None:
-    low = _window(10, 10).window(CONFIG)
+    low = _window(10, 10).window()
     assert (
         decide(Region.MITT, low, False, None, POLICY).episode_id
         == decide(Region.MITT, low, False, None, POLICY).episode_id
     )
+
+
+def test_a_breach_is_predicted_before_the_share_falls() -> None:
+    healthy = _window(30, 0).window()  # 100 % so far
+    prediction = predict(healthy, waiting_past=10, about_to_pass=5)
+    assert prediction is not None
+    assert prediction.predicted_share == 30 / 45
+    assert predicted_breach(False, False, prediction, POLICY)
+    assert not predicted_breach(False, True, prediction, POLICY), "once"
+    assert not predicted_breach(True, False, prediction, POLICY), "already in breach"
+    calm = predict(healthy, waiting_past=0, about_to_pass=1)
+    assert not predicted_breach(False, False, calm, POLICY)

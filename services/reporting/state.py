@@ -1,0 +1,155 @@
+"""What reporting keeps about one region besides its buckets, as plain data for a table."""
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from schemas import (
+    Abandoned,
+    Answered,
+    Channel,
+    ContactResolved,
+    OperatorPresenceChanged,
+    Queued,
+    ReinforcementEnded,
+    ReinforcementOrdered,
+    SlaWindow,
+)
+from schemas.envelope import Event
+from services.reporting.service_hours import within_service_hours
+from services.reporting.window import (
+    MAIN,
+    Buckets,
+    WindowConfig,
+    add_to_bucket,
+    counts_for,
+    minute_of,
+    sla_window,
+)
+
+EWMA_WEIGHT = 0.05  # each new handling time or patience moves the estimate by 5 %
+DEFAULT_HANDLING_SECONDS = 360.0  # until the region has its own figure (AHT 6 min)
+
+
+@dataclass
+class RegionMeta:
+    latest: int = 0  # newest event minute: the region's event-time watermark
+    late: int = 0  # events older than retention: counted here, not silently lost
+    # Phone calls offered in service hours and still waiting, by the minute they arrived: the
+    # input of a predicted breach. Keys are str for JSON.
+    waiting: dict[str, int] = field(default_factory=dict)
+    operators: list[str] = field(default_factory=list)  # logged in and not paused
+    handling_seconds: float | None = None
+    patience_seconds: float | None = None
+    in_breach: bool = False
+    episode_id: str | None = None
+    predicted: bool = False
+    last_status_minute: int = 0
+    dimensions: list[str] = field(default_factory=list)
+    orders: dict[str, str] = field(default_factory=dict)  # standing orders: id -> until (ISO)
+    trend: list[float | None] = field(default_factory=list)  # share at each step, newest last
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "RegionMeta":
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})
+
+
+class RegionState:
+    """One region's state over its meta and its buckets; every rule here is pure."""
+
+    def __init__(self, meta: RegionMeta, buckets: Buckets, config: WindowConfig):
+        self.meta = meta
+        self.buckets = buckets
+        self.config = config
+
+    def apply(self, event: Event) -> bool:
+        """Takes in one deduplicated event; True when a window count changed."""
+        meta = self.meta
+        if isinstance(event, OperatorPresenceChanged):
+            present = set(meta.operators)
+            if event.status == "available":
+                present.add(event.operator_id)
+            else:
+                present.discard(event.operator_id)
+            meta.operators = sorted(present)
+            return False
+        if isinstance(event, ReinforcementOrdered):
+            meta.orders[str(event.order_id)] = event.until.isoformat()
+            return False
+        if isinstance(event, ReinforcementEnded):
+            meta.orders.pop(str(event.order_id), None)
+            return False
+        if isinstance(event, ContactResolved):
+            if event.handling_seconds:
+                meta.handling_seconds = _ewma(meta.handling_seconds, event.handling_seconds)
+            return False
+        self._track_waiting(event)
+        pairs = counts_for(event, self.config)
+        if not pairs:
+            return False
+        minute = minute_of(event.occurred_at)
+        if meta.latest and minute <= meta.latest - self.config.retention_minutes:
+            meta.late += 1
+            return False
+        bucket = self.buckets.get(minute) or {}
+        add_to_bucket(bucket, pairs)
+        self.buckets.put(minute, bucket)
+        for dimension, _ in pairs:
+            if dimension not in meta.dimensions:
+                meta.dimensions.append(dimension)
+        if minute > meta.latest:
+            self._advance(minute)
+        return True
+
+    def _track_waiting(self, event: Event) -> None:
+        if not isinstance(event, Queued | Answered | Abandoned):
+            return
+        if event.channel != Channel.PHONE or not within_service_hours(event.received_at):
+            return
+        key = str(minute_of(event.received_at))
+        waiting = self.meta.waiting
+        if isinstance(event, Queued):
+            waiting[key] = waiting.get(key, 0) + 1
+            return
+        if waiting.get(key, 0) > 0:
+            waiting[key] -= 1
+            if waiting[key] == 0:
+                del waiting[key]
+        real_abandon = isinstance(event, Abandoned) and event.reason == "hung_up"
+        if real_abandon and event.wait_seconds > self.config.short_abandon_seconds:
+            self.meta.patience_seconds = _ewma(self.meta.patience_seconds, event.wait_seconds)
+
+    def _advance(self, minute: int) -> None:
+        """Moves the watermark; buckets that fall out of retention are dropped. They can only
+        be in [previous - retention + 1, previous], so this costs at most `retention` steps
+        however far event time jumps (a replay of a past month)."""
+        retention, previous = self.config.retention_minutes, self.meta.latest
+        keep_from = minute - retention + 1
+        if previous:
+            for old in range(previous - retention + 1, min(keep_from, previous + 1)):
+                self.buckets.drop(old)
+        self.meta.latest = minute
+        horizon = keep_from - 1
+        self.meta.waiting = {k: n for k, n in self.meta.waiting.items() if int(k) > horizon}
+
+    def window(self, dimension: str = MAIN) -> SlaWindow:
+        return sla_window(self.buckets, self.meta.latest, self.config, dimension)
+
+    def waiting_over(self, seconds: float, now: datetime) -> int:
+        cutoff = (now.timestamp() - seconds) // 60
+        return sum(n for k, n in self.meta.waiting.items() if int(k) <= cutoff)
+
+    def arrivals_per_hour(self) -> float:
+        offered = self.window().offered
+        return offered * 60.0 / self.config.length_minutes
+
+    def handling(self) -> float:
+        return self.meta.handling_seconds or DEFAULT_HANDLING_SECONDS
+
+
+def _ewma(current: float | None, sample: float) -> float:
+    return sample if current is None else current + EWMA_WEIGHT * (sample - current)

@@ -1,0 +1,122 @@
+"""The reporting worker on real Kafka: killed mid-stream (kill -9) and restarted, it neither
+loses nor double-counts; malformed records go to its dead-letter topic."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from pkc.processes import ServiceProcess, wait_ready
+from schemas import Answered, Channel, NeedCategory, Region
+from schemas.topics import QUEUE_EVENTS, REPORTING
+from services.shared.kafka import EventProducer
+from tests.conftest import free_port
+from tests.kafka_helpers import read_until
+
+pytestmark = pytest.mark.kafka
+# Event times after every other test's, so this region's window is this test's alone.
+START = datetime(2027, 6, 1, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm
+
+
+@pytest.fixture
+def reporting(kafka: str, tmp_path: Path) -> Iterator[ServiceProcess]:
+    service = ServiceProcess(
+        "reporting",
+        free_port(),
+        tmp_path / "logs",
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": kafka,
+            "PKC_STATE_DIR": str(tmp_path),
+            "PKC_TRACES_EXPORTER": "none",
+            # A fresh consumer group and fresh tables: reads the topics from the beginning.
+            "PKC_REPORTING_FAUST_APP_ID": f"pkc-reporting-test-{uuid.uuid4().hex[:8]}",
+        },
+    )
+    service.start()
+    wait_ready([service], timeout=90)
+    yield service
+    service.stop()
+
+
+def answered(i: int) -> Answered:
+    at = START + timedelta(seconds=3 * i)
+    return Answered(
+        occurred_at=at,
+        contact_id=uuid.uuid4(),
+        region=Region.NORD,
+        channel=Channel.PHONE,
+        category=NeedCategory.CASE_HELP,
+        received_at=at - timedelta(seconds=30),
+        wait_seconds=30,
+        operator_id="op",
+        operator_region=Region.NORD,
+    )
+
+
+async def publish(kafka: str, events: list[Answered]) -> None:
+    producer = EventProducer(kafka, "test-reporting")
+    await producer.start()
+    acks = [await producer.enqueue(e, QUEUE_EVENTS) for e in events]
+    await asyncio.gather(*acks)
+    await producer.stop()
+
+
+def counted(service: ServiceProcess, expected: int, timeout: float = 60) -> int:
+    """Polls /sla/nord until `expected` answers are counted (or the deadline passes)."""
+    deadline = time.monotonic() + timeout
+    value = -1
+    while time.monotonic() < deadline:
+        try:
+            window = httpx.get(f"{service.url}/sla/nord", timeout=2).json()["window"]
+            value = window["answered_within"] + window["answered_late"]
+        except (httpx.HTTPError, KeyError, ValueError):
+            value = -1
+        if value >= expected:
+            return value
+        time.sleep(0.2)
+    return value
+
+
+def test_a_worker_killed_mid_stream_recovers_without_loss_or_double_counting(
+    kafka: str, reporting: ServiceProcess
+) -> None:
+    events = [answered(i) for i in range(401)]
+    asyncio.run(publish(kafka, events[:200]))
+    assert counted(reporting, 200) == 200
+    reporting.kill()
+    # While it is down: the rest, 50 re-sent duplicates (an outbox replaying after a crash),
+    # and last a sentinel. One region is one partition, in order: once the sentinel is
+    # counted, every duplicate before it has been seen too.
+    asyncio.run(publish(kafka, events[200:400] + events[150:200] + events[400:]))
+    reporting.start()
+    wait_ready([reporting], timeout=90)
+    assert counted(reporting, 401) == 401
+
+
+def test_malformed_records_go_to_the_dead_letter_topic(
+    kafka: str, reporting: ServiceProcess
+) -> None:
+    marker = uuid.uuid4().hex.encode()
+
+    async def poison() -> None:
+        raw = AIOKafkaProducer(bootstrap_servers=kafka)
+        await raw.start()
+        await raw.send_and_wait(QUEUE_EVENTS.name, b"not an event " + marker, key=b"nord")
+        await raw.stop()
+
+    asyncio.run(poison())
+    dead = asyncio.run(
+        read_until(
+            kafka,
+            REPORTING.dead_letter.name,
+            lambda records: any(marker in (r.value or b"") for r in records),
+        )
+    )
+    record = next(r for r in dead if marker in (r.value or b""))
+    assert dict(record.headers)["dlq.reason"].decode().startswith("not JSON")
