@@ -19,7 +19,10 @@ def main() -> int:
     args = parser.parse_args()
     chosen = args.only or list(BENCHMARKS)
     report = Report()
-    with tempfile.TemporaryDirectory(prefix="pkc-bench-") as tmp, private_postgres(free_port()) as pg:
+    with (
+        tempfile.TemporaryDirectory(prefix="pkc-bench-") as tmp,
+        private_postgres(free_port()) as pg,
+    ):
         for name in chosen:
             print(f"running {name}…")
             BENCHMARKS[name](report, Path(tmp), pg)

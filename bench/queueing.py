@@ -33,15 +33,23 @@ def run_on(url: str) -> tuple[float, int, int]:
     for _ in range(CONTACTS):
         contacts.enqueue(
             Classified(
-                occurred_at=NOW, contact_id=uuid.uuid4(), region=Region.STOCKHOLM,
-                channel=Channel.PHONE, received_at=NOW - timedelta(seconds=30),
-                category=NeedCategory.CASE_HELP, matter=MatterType.THEFT, priority=3,
-                route=Route.OPERATOR, rule_id="bench", rules_version="bench",
+                occurred_at=NOW,
+                contact_id=uuid.uuid4(),
+                region=Region.STOCKHOLM,
+                channel=Channel.PHONE,
+                received_at=NOW - timedelta(seconds=30),
+                category=NeedCategory.CASE_HELP,
+                matter=MatterType.THEFT,
+                priority=3,
+                route=Route.OPERATOR,
+                rule_id="bench",
+                rules_version="bench",
             ),
             NOW,
         )
-    people = [operators.log_in(f"op-{i}", Region.STOCKHOLM, [], f"tok-{i}", NOW)
-              for i in range(OPERATORS)]
+    people = [
+        operators.log_in(f"op-{i}", Region.STOCKHOLM, [], f"tok-{i}", NOW) for i in range(OPERATORS)
+    ]
     taken: list[uuid.UUID] = []
     lock = threading.Lock()
 
@@ -71,8 +79,14 @@ def run(report: Report, workdir: Path, postgres_url: str | None) -> None:
         targets.append(("PostgreSQL", postgres_url))
     for name, url in targets:
         rate, total, doubles = run_on(url)
-        report.add(Figure(
-            "queueing", f"take-next+answer, {OPERATORS} operators, {name}", rate, "ops/s",
-            goal=f"≥ {GOAL:.0f} ops/s, no double assignment", met=rate >= GOAL and doubles == 0,
-            note=f"{total} contacts, {doubles} assigned twice",
-        ))
+        report.add(
+            Figure(
+                "queueing",
+                f"take-next+answer, {OPERATORS} operators, {name}",
+                rate,
+                "ops/s",
+                goal=f"≥ {GOAL:.0f} ops/s, no double assignment",
+                met=rate >= GOAL and doubles == 0,
+                note=f"{total} contacts, {doubles} assigned twice",
+            )
+        )

@@ -29,7 +29,9 @@ class Report:
 
     def add(self, figure: Figure) -> None:
         self.figures.append(figure)
-        Console().print(f"  {figure.benchmark}: {figure.measure} = {figure.value:,.1f} {figure.unit}")
+        Console().print(
+            f"  {figure.benchmark}: {figure.measure} = {figure.value:,.1f} {figure.unit}"
+        )
 
     def print(self) -> None:
         table = Table(title="PKC benchmarks")

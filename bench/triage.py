@@ -34,7 +34,14 @@ def run(report: Report, workdir: Path, postgres_url: str | None) -> None:
             for text, channel in corpus:
                 classifier.classify(text, channel)
         best = max(best, rounds * len(corpus) / (time.perf_counter() - began))
-    report.add(Figure(
-        "triage", "classifications in process (best of 3)", best, "/s",
-        goal=f"≥ {GOAL:,.0f}/s", met=best >= GOAL, note=f"{len(corpus)} distinct texts",
-    ))
+    report.add(
+        Figure(
+            "triage",
+            "classifications in process (best of 3)",
+            best,
+            "/s",
+            goal=f"≥ {GOAL:,.0f}/s",
+            met=best >= GOAL,
+            note=f"{len(corpus)} distinct texts",
+        )
+    )
