@@ -12,6 +12,7 @@ import typer
 from pkc.deploy_cli import deploy_cli
 from pkc.localkafka import KafkaSetupError, LocalKafka
 from pkc.paths import cache_dir, state_dir
+from pkc.staffing_cli import staffing_cli
 
 app = typer.Typer(help="The PKC contact-centre event platform.", no_args_is_help=True)
 kafka_cli = typer.Typer(help="The local Apache Kafka broker (KRaft, from Maven Central jars).")
@@ -23,6 +24,7 @@ app.add_typer(topics_cli, name="topics")
 app.add_typer(schemas_cli, name="schemas")
 app.add_typer(triage_cli, name="triage")
 app.add_typer(deploy_cli, name="deploy")
+app.add_typer(staffing_cli, name="staffing")
 
 Port = Annotated[int, typer.Option(help="The broker's client port (the controller uses port+1).")]
 
@@ -112,17 +114,24 @@ def serve(
 @app.command("run")
 def run(
     port: Port = 9092,
-    speed: Annotated[float, typer.Option(min=0.01, help="simulated seconds per real second")] = 1.0,
+    speed: Annotated[
+        float, typer.Option(min=0.01, help="simulated seconds per real second")
+    ] = 60.0,
     clock_start: Annotated[
         str | None, typer.Option(help="simulated start time, ISO 8601 with offset")
     ] = None,
     ready_timeout: Annotated[float, typer.Option(min=1)] = 120.0,
+    simulate: Annotated[bool, typer.Option(help="national traffic and simulated operators")] = True,
+    volume: Annotated[
+        float, typer.Option(min=0.001, help="simulated traffic, 1.0 = PKC size")
+    ] = 0.1,
 ) -> None:
-    """Starts Kafka, the topics and all five services; Ctrl-C stops everything."""
+    """Starts Kafka, the topics, the five services and a simulated national day; Ctrl-C stops
+    everything."""
     from pkc.run import run_platform
 
     try:
-        code = run_platform(port, speed, clock_start, ready_timeout)
+        code = run_platform(port, speed, clock_start, ready_timeout, simulate, volume)
     except (KafkaSetupError, TimeoutError, RuntimeError) as exc:
         _fail(str(exc))
     raise typer.Exit(code)

@@ -1,0 +1,72 @@
+"""The terminal status of `pkc run`: simulated time, contacts so far, per-region share."""
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from pkc.alert_desk import AlertDesk
+from pkc.simulation import SimulationStats
+from services.shared.clock import Clock
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def _get(url: str) -> Any:
+    try:
+        return httpx.get(url, timeout=1.0).json()
+    except (httpx.HTTPError, ValueError):
+        return None
+
+
+class LatestStats:
+    """Keeps the simulator's latest progress report (called from the simulator's thread)."""
+
+    def __init__(self) -> None:
+        self.stats: SimulationStats | None = None
+
+    def __call__(self, stats: SimulationStats) -> None:
+        self.stats = stats
+
+
+def render_status(
+    clock: Clock, reporting: str, queueing: str, latest: LatestStats, desk: AlertDesk
+) -> Group:
+    now = clock.now().astimezone(STOCKHOLM)
+    stats = latest.stats
+    head = Text(f"simulated time {now:%Y-%m-%d %H:%M} (Stockholm)")
+    if stats is not None:
+        head.append(
+            f"   contacts {stats.posted}, answered {stats.answered}, "
+            f"hung up {stats.abandoned}, operators {stats.operators_on_duty}"
+        )
+    table = Table(show_header=True, header_style="bold")
+    for column in ("region", "share ≤10 min", "handled", "waiting", "operators", "state"):
+        table.add_column(column)
+    orders = _get(f"{queueing}/reinforcements") or []
+    reinforced = {o["region"] for o in orders}
+    for region in _get(f"{reporting}/sla") or []:
+        share = region["window"]["share"]
+        handled = region["window"]["answered_within"] + region["window"]["answered_late"]
+        state = []
+        if region["in_breach"]:
+            state.append("[red]BREACH[/]")
+        elif region["breach_predicted"]:
+            state.append("[yellow]at risk[/]")
+        if region["region"] in reinforced:
+            state.append("[blue]reinforced[/]")
+        table.add_row(
+            region["region"],
+            "–" if share is None else f"{share:.1%}",
+            str(handled),
+            str(region["waiting_calls"]),
+            str(region["operators"]),
+            " ".join(state) or "ok",
+        )
+    alerts = Text()
+    for alert in desk.recent(4):
+        alerts.append(f"alert: {alert.get('summary', alert.get('kind', 'alert'))}\n", style="red")
+    return Group(head, table, alerts)
