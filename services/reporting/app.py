@@ -67,6 +67,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
             changelog_topics(settings),
             settings.topic_replication_factor,
         )
+        (settings.state_dir / "faust").mkdir(parents=True, exist_ok=True)  # Faust won't
         await reporting.app.start()
         try:
             yield

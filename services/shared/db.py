@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, create_engine
 
@@ -34,5 +34,23 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class StaleSchemaError(RuntimeError):
+    """A table exists with fewer columns than the code needs (a database from an older
+    version): the message says which, and what to do."""
+
+
 def create_tables(engine: Engine, *tables: type[SQLModel]) -> None:
-    SQLModel.metadata.create_all(engine, tables=[t.__table__ for t in tables])  # type: ignore[attr-defined]
+    """Creates missing tables, and refuses to run on an existing table that lacks columns:
+    create_all never alters a table, and the first query would fail far from the cause."""
+    wanted = [t.__table__ for t in tables]  # type: ignore[attr-defined]
+    SQLModel.metadata.create_all(engine, tables=wanted)
+    live = inspect(engine)
+    for table in wanted:
+        present = {c["name"] for c in live.get_columns(table.name)}
+        missing = sorted(c.name for c in table.columns if c.name not in present)
+        if missing:
+            raise StaleSchemaError(
+                f"table {table.name} in {engine.url.render_as_string(hide_password=True)} lacks "
+                f"columns {', '.join(missing)}: it was made by an older version. For local "
+                "state, remove it (`make clean`); in production, migrate it first."
+            )
