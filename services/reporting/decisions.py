@@ -1,6 +1,7 @@
 """After each event: the region's verdict, its prediction, a reinforcement request, a status."""
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from schemas import (
@@ -28,16 +29,17 @@ def decide_step(
     region: Region,
     state: RegionState,
     cause: Event,
-    others: list[Capacity],
+    others: Callable[[], list[Capacity]],
     settings: ReportingSettings,
 ) -> tuple[list[Event], Capacity]:
+    """`others` is called only when a reinforcement is planned (it reads every region)."""
     policy = BreachPolicy(settings.target, settings.recovery_margin, settings.min_volume)
     meta = state.meta
     window = state.window()
     now = at_minute(meta.latest + 1) if meta.latest else cause.occurred_at
     summary = Capacity(
         region=region,
-        arrivals_per_hour=state.arrivals_per_hour(),
+        arrivals_per_hour=state.arrivals_per_hour(window),
         handling_seconds=state.handling(),
         patience_seconds=meta.patience_seconds,
         operators=len(meta.operators),
@@ -58,7 +60,7 @@ def decide_step(
                 target=policy.target,
             )
         )
-        others_now = [o for o in others if o.region != region]
+        others_now = [o for o in others() if o.region != region]
         out.append(_request(region, verdict.episode_id, window, summary, others_now, settings, now))
     elif verdict.transition == Transition.RECOVERED and verdict.episode_id:
         out.append(

@@ -1,6 +1,6 @@
 """What reporting keeps about one region besides its buckets, as plain data for a table."""
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +50,9 @@ class RegionMeta:
     trend: list[float | None] = field(default_factory=list)  # share at each step, newest last
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow on purpose: every field is already JSON-shaped, and a deep copy per event
+        # cost more than the rest of the event's handling.
+        return dict(self.__dict__)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "RegionMeta":
@@ -143,8 +145,8 @@ class RegionState:
         cutoff = (now.timestamp() - seconds) // 60
         return sum(n for k, n in self.meta.waiting.items() if int(k) <= cutoff)
 
-    def arrivals_per_hour(self) -> float:
-        offered = self.window().offered
+    def arrivals_per_hour(self, window: SlaWindow | None = None) -> float:
+        offered = (window or self.window()).offered
         return offered * 60.0 / self.config.length_minutes
 
     def handling(self) -> float:

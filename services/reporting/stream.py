@@ -11,7 +11,8 @@ Tables (all changelogged, so a restarted worker recovers them):
 """
 
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +31,7 @@ from services.shared.tracing import consumer_span, inject_headers
 
 log = logging.getLogger(__name__)
 SEEN_WINDOW = 600.0
+DECISION_INTERVAL = 0.25  # seconds of wall-clock time between a region's decisions
 
 
 class TableBuckets:
@@ -80,11 +82,30 @@ class Reporting:
     capacity: Any
     config: WindowConfig
     settings: ReportingSettings
-    late_seen: int = 0
+    # In-memory views of the tables, rebuilt from them after a rebalance: building a region's
+    # state from its table value on every event cost more than handling the event.
+    states: dict[str, RegionState] = field(default_factory=dict)
+    decided_at: dict[str, float] = field(default_factory=dict)
 
     def region(self, region: Region) -> RegionState:
-        meta = RegionMeta.from_dict(self.regions.get(region.value))
-        return RegionState(meta, TableBuckets(self.buckets, region.value), self.config)
+        state = self.states.get(region.value)
+        if state is None:
+            meta = RegionMeta.from_dict(self.regions.get(region.value))
+            state = RegionState(meta, TableBuckets(self.buckets, region.value), self.config)
+            self.states[region.value] = state
+        return state
+
+    def forget_states(self) -> None:
+        self.states.clear()
+
+    def decision_due(self, region: Region, moved_minute: bool) -> bool:
+        """Decisions run at most every DECISION_INTERVAL per region, and at each new minute:
+        the window read by /sla is updated on every event regardless."""
+        now = time.monotonic()
+        if moved_minute or now - self.decided_at.get(region.value, 0.0) >= DECISION_INTERVAL:
+            self.decided_at[region.value] = now
+            return True
+        return False
 
     def capacities(self) -> list[Capacity]:
         return [Capacity.from_dict(v) for v in self.capacity.values() if v]
@@ -130,6 +151,10 @@ def build(settings: ReportingSettings) -> Reporting:
     capacity = app.GlobalTable("sla-capacity", default=dict, partitions=QUEUE_EVENTS.partitions)
     reporting = Reporting(app, buckets, regions, capacity, config, settings)
 
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types the signal narrowly
+    async def on_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:
+        reporting.forget_states()  # another worker may own those regions now
+
     async def publish(event: Event, region: Region) -> None:
         headers = inject_headers([("event_type", event.EVENT_TYPE.encode())])
         await sla_topic.send(key=region.value.encode(), value=event.to_json(), headers=headers)
@@ -162,12 +187,14 @@ def build(settings: ReportingSettings) -> Reporting:
             return  # a redelivery: counted already
         seen[key] = True
         state = reporting.region(region)
+        minute_before = state.meta.latest
         state.apply(event)
-        outgoing, summary = decide_step(region, state, event, reporting.capacities(), settings)
+        if reporting.decision_due(region, state.meta.latest != minute_before):
+            outgoing, summary = decide_step(region, state, event, reporting.capacities, settings)
+            capacity[region.value] = summary.to_dict()
+            for item in outgoing:
+                await publish(item, region)
         regions[region.value] = state.meta.to_dict()
-        capacity[region.value] = summary.to_dict()
-        for item in outgoing:
-            await publish(item, region)
 
     @app.agent(source, name="sla-windows")
     async def sla_windows(stream: Any) -> None:

@@ -1,0 +1,140 @@
+"""Reporting on real Kafka: events per second through one worker, and the latency from an
+Answered event to the updated window (p50/p95/p99) at a steady 500 events/s."""
+
+import asyncio
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from bench.results import Figure, Report
+from pkc.processes import ServiceProcess, wait_ready
+from schemas import Answered, Channel, NeedCategory, Region
+from schemas.topics import QUEUE_EVENTS
+from services.shared.kafka import EventProducer
+from tests.conftest import free_port
+
+THROUGHPUT_EVENTS = 20_000
+LATENCY_RATE = 500
+LATENCY_SECONDS = 10
+# Event times of their own (a far-off day): the bench's windows are its alone.
+DAY = datetime(2028, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def answered(region: Region, i: int) -> Answered:
+    at = DAY + timedelta(milliseconds=50 * i)
+    return Answered(
+        occurred_at=at,
+        contact_id=uuid.uuid4(),
+        region=region,
+        channel=Channel.PHONE,
+        category=NeedCategory.CASE_HELP,
+        received_at=at - timedelta(seconds=40),
+        wait_seconds=40,
+        operator_id="bench",
+        operator_region=region,
+    )
+
+
+def counted(url: str, region: Region) -> int:
+    window = httpx.get(f"{url}/sla/{region.value}", timeout=5).json()["window"]
+    return int(window["answered_within"] + window["answered_late"])
+
+
+async def _throughput(bootstrap: str, url: str) -> float:
+    regions = list(Region)
+    events = [answered(regions[i % 7], i) for i in range(THROUGHPUT_EVENTS)]
+    producer = EventProducer(bootstrap, "bench-reporting")
+    await producer.start()
+    began = time.perf_counter()
+    acks = [await producer.enqueue(e, QUEUE_EVENTS) for e in events]
+    await asyncio.gather(*acks)
+    await producer.stop()
+    expected = THROUGHPUT_EVENTS // 7
+    deadline = began + 600
+    while time.perf_counter() < deadline:
+        if all(counted(url, r) >= expected for r in regions):
+            break
+        await asyncio.sleep(0.05)
+    return THROUGHPUT_EVENTS / (time.perf_counter() - began)
+
+
+async def _latency(bootstrap: str, url: str) -> list[float]:
+    region = Region.MITT
+    base = counted(url, region)
+    producer = EventProducer(bootstrap, "bench-reporting-latency")
+    await producer.start()
+    sent: list[float] = []
+    observed: list[float] = []
+    total = LATENCY_RATE * LATENCY_SECONDS
+
+    async def send() -> None:
+        for i in range(total):
+            target = start + i / LATENCY_RATE
+            await asyncio.sleep(max(0.0, target - time.perf_counter()))
+            sent.append(time.perf_counter())
+            await producer.enqueue(answered(region, 10_000_000 + i), QUEUE_EVENTS)
+
+    async def watch() -> None:
+        async with httpx.AsyncClient() as client:
+            while len(observed) < total:
+                response = await client.get(f"{url}/sla/{region.value}", timeout=5)
+                window = response.json()["window"]
+                now = time.perf_counter()
+                count = window["answered_within"] + window["answered_late"] - base
+                while len(observed) < min(count, total):
+                    observed.append(now)
+                await asyncio.sleep(0.01)
+
+    start = time.perf_counter()
+    await asyncio.gather(send(), watch())
+    await producer.stop()
+    return [o - s for s, o in zip(sent, observed, strict=True)]
+
+
+def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str) -> None:
+    service = ServiceProcess(
+        "reporting",
+        free_port(),
+        workdir / "logs",
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "PKC_STATE_DIR": str(workdir / "reporting"),
+            "PKC_TRACES_EXPORTER": "none",
+            "PKC_LOG_LEVEL": "WARNING",
+            "PKC_REPORTING_FAUST_APP_ID": f"pkc-reporting-bench-{uuid.uuid4().hex[:6]}",
+        },
+    )
+    service.start()
+    try:
+        wait_ready([service], timeout=120)
+        rate = asyncio.run(_throughput(bootstrap, service.url))
+        report.add(
+            Figure(
+                "reporting",
+                "events through one worker",
+                rate,
+                "events/s",
+                goal="≥ 5,000 events/s",
+                met=rate >= 5000,
+                note=f"{THROUGHPUT_EVENTS} Answered events, 7 regions",
+            )
+        )
+        latencies = sorted(asyncio.run(_latency(bootstrap, service.url)))
+        cuts = statistics.quantiles(latencies, n=100)
+        for name, value in (("p50", cuts[49]), ("p95", cuts[94]), ("p99", cuts[98])):
+            report.add(
+                Figure(
+                    "reporting",
+                    f"Answered -> window {name} at {LATENCY_RATE}/s",
+                    value * 1000,
+                    "ms",
+                    goal="p99 ≤ 1000 ms" if name == "p99" else "",
+                    met=(value <= 1.0) if name == "p99" else None,
+                )
+            )
+    finally:
+        service.stop()
