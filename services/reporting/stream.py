@@ -11,7 +11,6 @@ Tables (all changelogged, so a restarted worker recovers them):
 """
 
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -31,7 +30,6 @@ from services.shared.tracing import consumer_span, inject_headers
 
 log = logging.getLogger(__name__)
 SEEN_WINDOW = 600.0
-DECISION_INTERVAL = 0.25  # seconds of wall-clock time between a region's decisions
 
 
 class TableBuckets:
@@ -85,7 +83,6 @@ class Reporting:
     # In-memory views of the tables, rebuilt from them after a rebalance: building a region's
     # state from its table value on every event cost more than handling the event.
     states: dict[str, RegionState] = field(default_factory=dict)
-    decided_at: dict[str, float] = field(default_factory=dict)
 
     def region(self, region: Region) -> RegionState:
         state = self.states.get(region.value)
@@ -97,15 +94,6 @@ class Reporting:
 
     def forget_states(self) -> None:
         self.states.clear()
-
-    def decision_due(self, region: Region, moved_minute: bool) -> bool:
-        """Decisions run at most every DECISION_INTERVAL per region, and at each new minute:
-        the window read by /sla is updated on every event regardless."""
-        now = time.monotonic()
-        if moved_minute or now - self.decided_at.get(region.value, 0.0) >= DECISION_INTERVAL:
-            self.decided_at[region.value] = now
-            return True
-        return False
 
     def capacities(self) -> list[Capacity]:
         return [Capacity.from_dict(v) for v in self.capacity.values() if v]
@@ -187,14 +175,17 @@ def build(settings: ReportingSettings) -> Reporting:
             return  # a redelivery: counted already
         seen[key] = True
         state = reporting.region(region)
-        minute_before = state.meta.latest
+        minute_before, operators_before = state.meta.latest, len(state.meta.operators)
         state.apply(event)
-        if reporting.decision_due(region, state.meta.latest != minute_before):
-            outgoing, summary = decide_step(region, state, event, reporting.capacities, settings)
-            capacity[region.value] = summary.to_dict()
-            for item in outgoing:
-                await publish(item, region)
+        outgoing, summary = decide_step(region, state, event, reporting.capacities, settings)
+        for item in outgoing:
+            await publish(item, region)
         regions[region.value] = state.meta.to_dict()
+        # Other regions read this only to plan a reinforcement: refreshing it once per minute
+        # of event time, and when staffing changes, spares a changelog write per event.
+        moved = state.meta.latest != minute_before or len(state.meta.operators) != operators_before
+        if moved or region.value not in capacity:
+            capacity[region.value] = summary.to_dict()
 
     @app.agent(source, name="sla-windows")
     async def sla_windows(stream: Any) -> None:

@@ -110,6 +110,13 @@ def add_to_bucket(bucket: Bucket, pairs: list[tuple[str, str]]) -> None:
         bucket.setdefault(dimension, [0] * len(COUNTS))[_INDEX[count]] += 1
 
 
+def add_to_totals(summed: list[int], pairs: list[tuple[str, str]]) -> None:
+    """Adds an event's main-dimension count to a window's totals."""
+    for dimension, count in pairs:
+        if dimension == MAIN:
+            summed[_INDEX[count]] += 1
+
+
 def totals(buckets: Buckets, end: int, config: WindowConfig, dimension: str = MAIN) -> list[int]:
     summed = [0] * len(COUNTS)
     for minute in range(end - config.length_minutes + 1, end + 1):
@@ -122,7 +129,11 @@ def totals(buckets: Buckets, end: int, config: WindowConfig, dimension: str = MA
 def sla_window(
     buckets: Buckets, end: int, config: WindowConfig, dimension: str = MAIN
 ) -> SlaWindow:
-    named = dict(zip(COUNTS, totals(buckets, end, config, dimension), strict=True))
+    return window_of(totals(buckets, end, config, dimension), end, config)
+
+
+def window_of(summed: list[int], end: int, config: WindowConfig) -> SlaWindow:
+    named = dict(zip(COUNTS, summed, strict=True))
     handled = (
         named["answered_within"]
         + named["answered_late"]

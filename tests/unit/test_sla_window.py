@@ -1,5 +1,6 @@
 """The rolling window's counts and the breach decision, without Kafka."""
 
+import random
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -21,7 +22,7 @@ from services.reporting.breach import (
     predicted_breach,
 )
 from services.reporting.state import RegionMeta, RegionState
-from services.reporting.window import DictBuckets, WindowConfig
+from services.reporting.window import DictBuckets, WindowConfig, sla_window
 
 CONFIG = WindowConfig(length=timedelta(minutes=60))
 MORNING = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm (summer time)
@@ -208,3 +209,20 @@ def test_a_breach_is_predicted_before_the_share_falls() -> None:
     assert not predicted_breach(True, False, prediction, POLICY), "already in breach"
     calm = predict(healthy, waiting_past=0, about_to_pass=1)
     assert not predicted_breach(False, False, calm, POLICY)
+
+
+def test_the_window_read_between_events_always_equals_a_fresh_sum_of_its_buckets() -> None:
+    """The running totals behind window() must follow late events, minute changes and
+    expiry exactly like summing the buckets anew."""
+    rng = random.Random(7)
+    state = fresh()
+    at = MORNING
+    for _ in range(3000):
+        at += timedelta(seconds=rng.choice([0, 1, 5, 20, 90]))
+        when = at - timedelta(minutes=rng.choice([0, 0, 0, 3, 30, 59, 65]))  # some late
+        wait = rng.choice([2.0, 40.0, 300.0, 700.0])
+        state.apply(answered(wait, when) if rng.random() < 0.8 else abandoned(wait, when))
+        if rng.random() < 0.3:
+            assert state.window() == sla_window(state.buckets, state.meta.latest, CONFIG)
+    assert state.window() == sla_window(state.buckets, state.meta.latest, CONFIG)
+    assert state.window().answered_within > 0
