@@ -76,11 +76,15 @@ async def _latency(bootstrap: str, url: str) -> list[float]:
             target = start + i / LATENCY_RATE
             await asyncio.sleep(max(0.0, target - time.perf_counter()))
             sent.append(time.perf_counter())
-            await producer.enqueue(answered(region, 10_000_000 + i), QUEUE_EVENTS)
+            # Event times right after the throughput run's: the same window holds both.
+            await producer.enqueue(answered(region, THROUGHPUT_EVENTS + i), QUEUE_EVENTS)
 
     async def watch() -> None:
+        deadline = time.perf_counter() + LATENCY_SECONDS + 120
         async with httpx.AsyncClient() as client:
             while len(observed) < total:
+                if time.perf_counter() > deadline:
+                    raise RuntimeError(f"only {len(observed)} of {total} events were counted")
                 response = await client.get(f"{url}/sla/{region.value}", timeout=5)
                 window = response.json()["window"]
                 now = time.perf_counter()

@@ -1,0 +1,136 @@
+"""Crashes mid-stream: every accepted contact is counted exactly once afterwards.
+
+Each test posts a stream of contacts, kills one part with SIGKILL (or stops the broker) half way
+through, brings it back, and then checks two independent counts: contacts waiting in
+queueing's database and contacts offered in reporting's windows. A sentinel per region, posted
+after the restart, goes through the same partitions as any late duplicate, so once the
+sentinels are counted a duplicate would have been counted too.
+"""
+
+import asyncio
+import itertools
+import time
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from schemas import Region
+from schemas.topics import (
+    CONTACTS_CLASSIFIED,
+    CONTACTS_RECEIVED,
+    QUEUE_EVENTS,
+    SLA_EVENTS,
+)
+from tests.fault.conftest import FaultPlatform, poll
+
+pytestmark = pytest.mark.kafka
+
+CONTACTS_PER_RUN = 70  # ten per region
+_keys = itertools.count()
+
+
+def stream_with_crash(platform: FaultPlatform, crash: str) -> None:
+    """Posts CONTACTS_PER_RUN contacts and crashes `crash` half way: a service, "broker", or
+    "none" to check that traffic flows."""
+    before_offered = platform.offered()
+    before_waiting = platform.waiting()
+    regions = list(Region)
+    deadline = time.monotonic() + 180
+    for i in range(CONTACTS_PER_RUN):
+        if i == CONTACTS_PER_RUN // 2:
+            if crash == "broker":
+                platform.broker.stop()
+                platform.broker.start()
+            elif crash in platform.services:
+                platform.restart(crash)
+        platform.post_contact(f"{crash}-{next(_keys)}", regions[i % len(regions)], deadline)
+    per_region = CONTACTS_PER_RUN // len(regions)
+
+    expected = {r: before_offered.get(r, 0) + per_region for r in regions}
+    wait_for_offered(platform, expected)
+    for region in regions:  # the sentinels
+        platform.post_contact(f"{crash}-sentinel-{next(_keys)}", region, deadline)
+    expected = {r: n + 1 for r, n in expected.items()}
+    wait_for_offered(platform, expected)
+
+    assert platform.waiting() == before_waiting + CONTACTS_PER_RUN + len(regions)
+    assert platform.offered() == expected  # nothing counted twice after the sentinels either
+    platform.assert_all_alive()
+
+
+def wait_for_offered(platform: FaultPlatform, expected: dict[Region, int]) -> None:
+    try:
+        poll(lambda: platform.offered() == expected, 120, "the offered counts")
+    except AssertionError:
+        assert platform.offered() == expected  # shows which region is off, and by how much
+        raise
+
+
+@pytest.mark.parametrize("service", ["intake", "triage", "queueing", "reporting", "notify"])
+def test_a_service_killed_mid_stream_loses_and_duplicates_nothing(
+    fault_platform: FaultPlatform, service: str
+) -> None:
+    stream_with_crash(fault_platform, service)
+
+
+def test_a_broker_restarted_mid_stream_loses_and_duplicates_nothing(
+    fault_platform: FaultPlatform,
+) -> None:
+    stream_with_crash(fault_platform, "broker")
+
+
+POISON = b"\xff\xfe not an event {"
+
+
+async def _poison_and_read_dead_letters(bootstrap: str) -> dict[str, dict[str, bytes]]:
+    """Sends one undecodable record to each consumed topic; returns each DLQ record's headers
+    by the topic it came from."""
+    consumed = {
+        CONTACTS_RECEIVED.name: "pkc.dlq.triage",
+        CONTACTS_CLASSIFIED.name: "pkc.dlq.queueing",
+        QUEUE_EVENTS.name: "pkc.dlq.reporting",
+        SLA_EVENTS.name: "pkc.dlq.notify",
+    }
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for topic in consumed:
+            await producer.send_and_wait(topic, POISON, key=b"stockholm")
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(
+        *set(consumed.values()),
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    found: dict[str, dict[str, bytes]] = {}
+    try:
+        deadline = time.monotonic() + 60
+        while len(found) < len(consumed) and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                for record in records:
+                    headers = {k: v for k, v in record.headers}
+                    if record.value == POISON and "dlq.topic" in headers:
+                        found[headers["dlq.topic"].decode()] = headers
+    finally:
+        await consumer.stop()
+    return found
+
+
+def test_poison_records_on_every_consumed_topic_go_to_a_dead_letter_topic_and_traffic_flows(
+    fault_platform: FaultPlatform,
+) -> None:
+    found = asyncio.run(_poison_and_read_dead_letters(fault_platform.broker.bootstrap))
+    assert set(found) == {
+        CONTACTS_RECEIVED.name,
+        CONTACTS_CLASSIFIED.name,
+        QUEUE_EVENTS.name,
+        SLA_EVENTS.name,
+    }
+    for headers in found.values():
+        assert headers["dlq.reason"], "a dead letter says why"
+    # The partitions behind the poison keep flowing: a new contact is counted as before.
+    stream_with_crash(fault_platform, crash="none")
