@@ -239,7 +239,10 @@ def build_router(
 
     @router.get("/audit", dependencies=[supervisor], tags=["supervisors"])
     def audit(limit: int = 200) -> list[AuditRecord]:
-        return reinforcements.db.audit_log(min(max(limit, 1), 1000))
+        records = reinforcements.db.audit_log(min(max(limit, 1), 1000))
+        for record in records:  # detached copies: SQLite hands times back without their zone
+            record.at = utc(record.at)
+        return records
 
     @router.get("/queues", tags=["live"])
     def all_queues() -> list[dict[str, object]]:

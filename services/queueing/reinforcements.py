@@ -1,7 +1,7 @@
 """Reinforcement orders: region X is reinforced by donor regions' operators until a time."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import text
@@ -13,6 +13,9 @@ from services.queueing.store import QueueDb, Tx
 from services.queueing.tables import Operator, ReinforcementOrder, utc
 
 EndReason = Literal["expired", "ended_early", "recovered"]
+# Sanity bounds on an order: PKC has some 500 operators, and orders are renewed, not open-ended.
+MAX_LOAN = 200
+MAX_ORDER = timedelta(days=1)
 
 
 class Reinforcements:
@@ -33,6 +36,12 @@ class Reinforcements:
             raise QueueError("a reinforcement order must end in the future")
         if not donors or any(d.region == region for d in donors):
             raise QueueError("name at least one donor region other than the reinforced one")
+        if len({d.region for d in donors}) != len(donors):
+            raise QueueError("name each donor region once")
+        if any(d.operators > MAX_LOAN for d in donors):
+            raise QueueError(f"a donor lends at most {MAX_LOAN} operators")
+        if until > now + MAX_ORDER:
+            raise QueueError("a reinforcement order lasts at most a day; order again if needed")
         with self.db.transaction() as tx:
             order = ReinforcementOrder(
                 order_id=order_id or uuid.uuid4(),

@@ -303,3 +303,21 @@ def test_an_order_must_name_other_regions_and_end_in_the_future(q: Queueing) -> 
             "s",
             NOW,
         )
+
+
+@pytest.mark.parametrize(
+    ("donors", "until", "refusal"),
+    [
+        ((Region.OST, 2, Region.OST, 1), timedelta(hours=1), "once"),
+        ((Region.OST, 48_899_013_067_651), timedelta(hours=1), "at most"),
+        ((Region.OST, 2), timedelta(days=300), "a day"),
+    ],
+)
+def test_an_order_with_repeated_donors_absurd_loans_or_no_real_end_is_refused(
+    q: Queueing, donors: tuple[object, ...], until: timedelta, refusal: str
+) -> None:
+    pairs = zip(donors[::2], donors[1::2], strict=True)
+    loans = tuple(DonorLoan(region=r, operators=n) for r, n in pairs)
+    with pytest.raises(QueueError, match=refusal):
+        q.reinforcements.order(Region.NORD, loans, NOW + until, "s", NOW)
+    assert q.reinforcements.active(NOW) == []
