@@ -1,4 +1,4 @@
-"""Triage: in-process classifications per second (the service's throughput on Kafka: system.py)."""
+"""Triage: in-process classifications per second (the service on Kafka: system.py)."""
 
 import time
 from pathlib import Path

@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -113,3 +114,44 @@ async def test_committed_records_are_not_handled_again_after_a_restart(kafka: st
     await _run_until(EventConsumer(spec, kafka, handler, producer), lambda: len(handled) >= 2)
     await producer.stop()
     assert handled == ["one", "two"]
+
+
+async def test_a_failed_deferred_ack_is_handled_again_and_dead_lettered_if_it_keeps_failing(
+    kafka: str,
+) -> None:
+    """Handlers may return their publish acks; a failed ack is not a lost record."""
+    spec = await _fresh_consumer_spec(kafka)
+    calls: list[str] = []
+
+    async def failing_ack() -> None:
+        raise ConnectionError("broker went away")
+
+    async def fine_ack() -> None:
+        return None
+
+    async def handler(event: Event) -> Any:
+        assert isinstance(event, ContactReceived)
+        calls.append(event.text)
+        first_time = calls.count(event.text) == 1
+        if event.text == "never acked" or (event.text == "acked late" and first_time):
+            return failing_ack()
+        return fine_ack()
+
+    raw = AIOKafkaProducer(bootstrap_servers=kafka)
+    await raw.start()
+    for text in ("acked late", "never acked", "fine"):
+        await raw.send_and_wait(spec.topics[0].name, contact(text).to_json())
+    await raw.stop()
+
+    producer = EventProducer(kafka, "test")
+    await producer.start()
+    consumer = EventConsumer(spec, kafka, handler, producer, max_attempts=2, first_backoff=0.01)
+    await _run_until(consumer, lambda: consumer.committed >= 3)
+    await producer.stop()
+
+    assert calls.count("acked late") == 2, "handled again once its ack failed"
+    assert calls.count("fine") == 1
+    dead = await read_until(kafka, spec.dead_letter.name, lambda r: len(r) >= 1)
+    assert len(dead) == 1
+    assert ContactReceived.model_validate_json(dead[0].value).text == "never acked"
+    assert "ConnectionError" in dict(dead[0].headers)["dlq.reason"].decode()

@@ -1,0 +1,348 @@
+"""The platform on a real broker: the broker's own ceiling, triage through Kafka, contacts per
+second from `POST /contacts` to reporting's windows, latency to the window and to an alert, and
+each service's resident memory."""
+
+import asyncio
+import json
+import statistics
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from bench.results import Figure, Report
+from pkc.processes import SERVICES, ServiceProcess, wait_ready
+from schemas import Answered, Channel, ContactReceived, NeedCategory, Region
+from schemas.topics import CONTACTS_CLASSIFIED, CONTACTS_RECEIVED, QUEUE_EVENTS
+from services.shared.clock import SimulatedClock
+from services.shared.kafka import EventProducer
+from services.shared.settings import DEV_SECRET
+from tests.conftest import free_port
+from tests.webhook_receiver import WebhookReceiver, webhook_receiver
+
+CEILING_RECORDS = 200_000
+TRIAGE_CONTACTS = 20_000
+PIPELINE_CONTACTS = 10_000
+PIPELINE_CONCURRENCY = 64
+LATENCY_RATE = 500
+LATENCY_SECONDS = 10
+# A Wednesday morning inside service hours, a day no other benchmark uses.
+START = datetime.fromisoformat("2028-03-08T09:00:00+01:00")
+TEXT = "Min plånbok blev stulen på bussen i förra veckan och jag vill göra en anmälan."
+AUTH = {"Authorization": f"Bearer {DEV_SECRET}"}
+REGIONS = list(Region)
+
+
+def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str) -> None:
+    ceiling = asyncio.run(_ceiling(bootstrap))
+    report.add(
+        Figure(
+            "broker",
+            "raw aiokafka produce→consume (ceiling)",
+            ceiling,
+            "records/s",
+            note=f"{CEILING_RECORDS:,} records of 600 bytes, acks=all, 1 partition",
+        )
+    )
+    with _platform(workdir, bootstrap) as (services, clock, webhook):
+        rate = asyncio.run(_triage_throughput(bootstrap))
+        report.add(
+            Figure(
+                "triage",
+                "contacts through the service on Kafka",
+                rate,
+                "contacts/s",
+                goal="≥ 2,000/s",
+                met=rate >= 2000,
+                note=f"{TRIAGE_CONTACTS:,} ContactReceived → Classified",
+            )
+        )
+        offered = asyncio.run(_pipeline_throughput(services, clock))
+        report.add(
+            Figure(
+                "pipeline",
+                "POST /contacts → reporting window",
+                offered,
+                "contacts/s",
+                goal="≥ 2,000/s",
+                met=offered >= 2000,
+                note=f"{PIPELINE_CONTACTS:,} contacts, {PIPELINE_CONCURRENCY} concurrent posts",
+            )
+        )
+        ratio = offered / ceiling
+        report.add(
+            Figure(
+                "pipeline",
+                "ratio to the broker's ceiling",
+                ratio * 100,
+                "%",
+                goal="≥ 25 %",
+                met=ratio >= 0.25,
+            )
+        )
+        latencies = sorted(asyncio.run(_window_latency(services, clock)))
+        cuts = statistics.quantiles(latencies, n=100)
+        for name, value in (("p50", cuts[49]), ("p95", cuts[94]), ("p99", cuts[98])):
+            report.add(
+                Figure(
+                    "pipeline",
+                    f"POST → window {name} at {LATENCY_RATE}/s",
+                    value * 1000,
+                    "ms",
+                    goal="p99 ≤ 1,000 ms" if name == "p99" else "",
+                    met=(value <= 1.0) if name == "p99" else None,
+                )
+            )
+        alerts = asyncio.run(_alert_latency(bootstrap, clock, webhook))
+        report.add(
+            Figure(
+                "alert",
+                "breaching event → webhook delivery (worst)",
+                max(alerts) * 1000,
+                "ms",
+                goal="≤ 2,000 ms",
+                met=max(alerts) <= 2.0,
+                note=f"median {statistics.median(alerts) * 1000:,.0f} ms, {len(alerts)} regions",
+            )
+        )
+        for service in services.values():
+            report.add(Figure("memory", f"{service.name} resident", _rss_mib(service), "MiB"))
+
+
+@contextmanager
+def _platform(
+    workdir: Path, bootstrap: str
+) -> Iterator[tuple[dict[str, ServiceProcess], SimulatedClock, WebhookReceiver]]:
+    anchor = time.time()
+    with webhook_receiver() as webhook:
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "PKC_STATE_DIR": str(workdir / "system"),
+            "PKC_TRACES_EXPORTER": "none",
+            "PKC_LOG_LEVEL": "WARNING",
+            "PKC_CLOCK_START": START.isoformat(),
+            "PKC_CLOCK_ANCHOR": str(anchor),
+            "PKC_REPORTING_MIN_VOLUME": "5",
+            "PKC_REPORTING_FAUST_APP_ID": f"pkc-reporting-system-{uuid.uuid4().hex[:6]}",
+            "PKC_NOTIFY_WEBHOOK_URL": webhook.url,
+        }
+        services = {
+            name: ServiceProcess(name, free_port(), workdir / "system-logs", env)
+            for name in SERVICES
+        }
+        for service in services.values():
+            service.start()
+        try:
+            wait_ready(list(services.values()), timeout=180)
+            yield services, SimulatedClock(START, anchor, 1.0), webhook
+        finally:
+            for service in services.values():
+                service.stop()
+
+
+async def _ceiling(bootstrap: str) -> float:
+    """What the broker and aiokafka do with no platform code: the goal's yardstick."""
+    topic = f"bench.ceiling.{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    finally:
+        await admin.close()
+    payload = b"x" * 600
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await producer.start()
+    await consumer.start()
+    try:
+        began = time.perf_counter()
+
+        async def produce() -> None:
+            batch = []
+            for _ in range(CEILING_RECORDS):
+                batch.append(await producer.send(topic, payload))
+                if len(batch) >= 5000:
+                    await asyncio.gather(*batch)
+                    batch = []
+            await asyncio.gather(*batch)
+
+        async def consume() -> None:
+            seen = 0
+            while seen < CEILING_RECORDS:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    seen += len(records)
+
+        await asyncio.gather(produce(), consume())
+        return CEILING_RECORDS / (time.perf_counter() - began)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+async def _count_classified(bootstrap: str, ids: set[uuid.UUID], deadline: float) -> None:
+    consumer = AIOKafkaConsumer(
+        CONTACTS_CLASSIFIED.name, bootstrap_servers=bootstrap, auto_offset_reset="latest"
+    )
+    await consumer.start()
+    try:
+        while ids and time.perf_counter() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    ids.discard(uuid.UUID(json.loads(record.value)["contact_id"]))
+    finally:
+        await consumer.stop()
+
+
+async def _triage_throughput(bootstrap: str) -> float:
+    now = START
+    contacts = [
+        ContactReceived(
+            occurred_at=now,
+            contact_id=uuid.uuid4(),
+            region=REGIONS[i % len(REGIONS)],
+            channel=Channel.PHONE,
+            text=TEXT,
+            source="bench",
+        )
+        for i in range(TRIAGE_CONTACTS)
+    ]
+    pending = {c.contact_id for c in contacts}
+    deadline = time.perf_counter() + 600
+    watcher = asyncio.create_task(_count_classified(bootstrap, pending, deadline))
+    await asyncio.sleep(1.0)  # the watcher's consumer must have its partitions before we send
+    producer = EventProducer(bootstrap, "bench-triage")
+    await producer.start()
+    began = time.perf_counter()
+    acks = [await producer.enqueue(c, CONTACTS_RECEIVED) for c in contacts]
+    await asyncio.gather(*acks)
+    await producer.stop()
+    await watcher
+    if pending:
+        raise RuntimeError(f"{len(pending)} contacts were never classified")
+    return TRIAGE_CONTACTS / (time.perf_counter() - began)
+
+
+def _offered(client_url: str) -> int:
+    rows = httpx.get(f"{client_url}/sla", timeout=10).json()
+    return sum(int(r["window"]["offered"]) for r in rows)
+
+
+async def _post_all(
+    intake: str, clock: SimulatedClock, count: int, rate: float | None
+) -> list[float]:
+    """Posts `count` contacts (at `rate` per second, or as fast as possible); returns each
+    contact's send time."""
+    sent: list[float] = []
+    semaphore = asyncio.Semaphore(PIPELINE_CONCURRENCY)
+    began = time.perf_counter()
+    limits = httpx.Limits(max_connections=PIPELINE_CONCURRENCY)
+    async with httpx.AsyncClient(base_url=intake, headers=AUTH, limits=limits) as client:
+
+        async def post(i: int) -> None:
+            async with semaphore:
+                if rate:
+                    await asyncio.sleep(max(0.0, began + i / rate - time.perf_counter()))
+                sent.append(time.perf_counter())
+                body = {
+                    "idempotency_key": f"bench-{uuid.uuid4().hex}",
+                    "source": "bench",
+                    "region": REGIONS[i % len(REGIONS)].value,
+                    "channel": "phone",
+                    "text": TEXT,
+                    "received_at": clock.now().isoformat(),
+                }
+                response = await client.post("/contacts", json=body, timeout=60)
+                response.raise_for_status()
+
+        await asyncio.gather(*(post(i) for i in range(count)))
+    return sent
+
+
+async def _pipeline_throughput(services: dict[str, ServiceProcess], clock: SimulatedClock) -> float:
+    reporting = services["reporting"].url
+    base = _offered(reporting)
+    began = time.perf_counter()
+    await _post_all(services["intake"].url, clock, PIPELINE_CONTACTS, rate=None)
+    deadline = began + 900
+    while _offered(reporting) < base + PIPELINE_CONTACTS:
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the pipeline did not count every contact within 15 minutes")
+        await asyncio.sleep(0.05)
+    return PIPELINE_CONTACTS / (time.perf_counter() - began)
+
+
+async def _window_latency(
+    services: dict[str, ServiceProcess], clock: SimulatedClock
+) -> list[float]:
+    """From each POST to the window that counts it (counts arrive in order of sending, near
+    enough: each observed increment is matched to the oldest unmatched send)."""
+    reporting = services["reporting"].url
+    base = _offered(reporting)
+    total = LATENCY_RATE * LATENCY_SECONDS
+    observed: list[float] = []
+
+    async def watch() -> None:
+        deadline = time.perf_counter() + LATENCY_SECONDS + 300
+        async with httpx.AsyncClient() as client:
+            while len(observed) < total:
+                if time.perf_counter() > deadline:
+                    raise RuntimeError(f"only {len(observed)} of {total} contacts were counted")
+                rows = (await client.get(f"{reporting}/sla", timeout=10)).json()
+                count = sum(int(r["window"]["offered"]) for r in rows) - base
+                now = time.perf_counter()
+                while len(observed) < min(count, total):
+                    observed.append(now)
+                await asyncio.sleep(0.01)
+
+    sent, _ = await asyncio.gather(
+        _post_all(services["intake"].url, clock, total, rate=LATENCY_RATE), watch()
+    )
+    return [o - s for s, o in zip(sorted(sent), observed, strict=True)]
+
+
+async def _alert_latency(
+    bootstrap: str, clock: SimulatedClock, webhook: WebhookReceiver
+) -> list[float]:
+    """Per region: five answers past ten minutes (the minimum volume) make a breach; the time
+    from the fifth's acknowledgement by the broker to the alert at the webhook."""
+    producer = EventProducer(bootstrap, "bench-alerts")
+    await producer.start()
+    latencies = []
+    try:
+        for region in REGIONS:
+            before = len(webhook.received)
+            for _ in range(5):
+                now = clock.now()
+                late = Answered(
+                    occurred_at=now,
+                    contact_id=uuid.uuid4(),
+                    region=region,
+                    channel=Channel.PHONE,
+                    category=NeedCategory.CASE_HELP,
+                    received_at=now - timedelta(seconds=900),
+                    wait_seconds=900,
+                    operator_id="bench",
+                    operator_region=region,
+                )
+                await (await producer.enqueue(late, QUEUE_EVENTS))
+            cause = time.perf_counter()
+            await asyncio.to_thread(
+                webhook.wait_for, lambda received, n=before: len(received) > n, 60
+            )
+            latencies.append(time.perf_counter() - cause)
+    finally:
+        await producer.stop()
+    return latencies
+
+
+def _rss_mib(service: ServiceProcess) -> float:
+    assert service.process is not None
+    status = Path(f"/proc/{service.process.pid}/status").read_text()
+    kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+    return kib / 1024
