@@ -126,8 +126,7 @@ def run(
         float, typer.Option(min=0.001, help="simulated traffic, 1.0 = PKC size")
     ] = 0.1,
 ) -> None:
-    """Starts Kafka, the topics, the five services and a simulated national day; Ctrl-C stops
-    everything."""
+    """Kafka, topics, the five services and a simulated national day; Ctrl-C stops all."""
     from pkc.run import run_platform
 
     try:

@@ -110,6 +110,8 @@ def build(settings: ReportingSettings) -> Reporting:
         web_enabled=False,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # Three changelog records per event: a short linger lets them share requests.
+        producer_linger=0.005,
         table_cleanup_interval=30.0,
     )
     config = WindowConfig(
