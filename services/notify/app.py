@@ -2,10 +2,11 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from datetime import UTC
+from typing import Annotated, Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 from sqlmodel import Session, col, select
 
 from schemas.topics import NOTIFY
@@ -45,9 +46,12 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
     app.include_router(health_router(ready))
 
     @app.get("/alerts")
-    def alerts(limit: int = 100) -> list[AlertLog]:
+    def alerts(limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AlertLog]:
         with Session(engine) as session:
-            query = select(AlertLog).order_by(col(AlertLog.at).desc()).limit(min(limit, 1000))
-            return list(session.exec(query))
+            query = select(AlertLog).order_by(col(AlertLog.at).desc()).limit(limit)
+            rows = list(session.exec(query))
+        for row in rows:  # detached copies: SQLite hands times back without their zone
+            row.at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
+        return rows
 
     return app
