@@ -1,6 +1,10 @@
+from pathlib import Path
+
 from pydantic import Field
 
 from services.shared.settings import DEV_SECRET, ServiceSettings
+
+DEFAULT_SCHEDULE = Path(__file__).with_name("oncall.yaml")
 
 
 class NotifySettings(ServiceSettings):
@@ -9,7 +13,36 @@ class NotifySettings(ServiceSettings):
     service_name: str = "notify"
     http_port: int = 8005
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    # The on-call schedule loaded on first start (later edits go through PUT /oncall).
+    schedule_file: Path = DEFAULT_SCHEDULE
+    # An extra receiver for every alert beside the schedule's (an operations desk; `pkc run`).
     webhook_url: str | None = None
     webhook_secret: str = DEV_SECRET
+    # Signs acknowledgement links; the links point at public_url.
+    ack_secret: str = DEV_SECRET
+    ack_valid_hours: float = Field(default=12.0, gt=0)
+    public_url: str | None = None  # default http://<http_host>:<http_port>
+    # Bearer tokens of on-call tools that acknowledge or edit the schedule (comma-separated).
+    api_tokens: str = DEV_SECRET
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "pkc-larm@pkc.example.org"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
     delivery_attempts: int = Field(default=5, ge=1)
     first_backoff_seconds: float = Field(default=0.5, gt=0)
+    # Simulated minutes without acknowledgement before the next level is alerted.
+    escalation_minutes: float = Field(default=10.0, gt=0)
+    # An update is sent when the share has fallen this many points since the last message.
+    worsening_step: float = Field(default=0.05, gt=0, le=1)
+    # After a recovery, a new breach of the same region within this many simulated minutes
+    # is the same episode flapping: no new alert.
+    quiet_minutes: float = Field(default=15.0, ge=0)
+    poll_seconds: float = Field(default=0.2, gt=0)
+
+    def tokens(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.api_tokens.split(",") if t.strip())
+
+    def ack_base(self) -> str:
+        return self.public_url or f"http://{self.http_host}:{self.http_port}"

@@ -1,21 +1,75 @@
+"""Notify's tables: alerts (one per episode and kind), the deliveries still to make (an outbox
+that survives restarts), the alert log, and the schedule as edited through the API."""
+
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
 
+def _ts(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class Alert(SQLModel, table=True):
+    """One alert per region, episode and kind (breach, predicted, reinforcement, recovery)."""
+
+    __tablename__ = "notify_alert"
+
+    alert_id: uuid.UUID = Field(primary_key=True)
+    region: str = Field(max_length=20, index=True)
+    episode_id: uuid.UUID | None = Field(default=None, index=True)
+    kind: str = Field(max_length=16)
+    level: int = 1  # the highest level alerted so far
+    share: float | None = None  # the share last reported (for worsening updates)
+    created_at: datetime = Field(sa_column=_ts())
+    escalate_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    acknowledged_by: str | None = Field(default=None, max_length=64)
+
+
+class Delivery(SQLModel, table=True):
+    """One message to one address; pending until the receiver took it (2xx, 250) or we gave up."""
+
+    __tablename__ = "notify_delivery"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: uuid.UUID = Field(index=True)
+    key: str = Field(max_length=200, unique=True)  # makes planning a delivery idempotent
+    region: str = Field(max_length=20)
+    level: int
+    transport: str = Field(max_length=16)
+    recipient: str = Field(max_length=64)  # on-call person id, never a citizen
+    address: str = Field(max_length=300)
+    subject: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))  # JSON for webhooks
+    status: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    next_at: datetime = Field(sa_column=_ts())
+    detail: str = Field(default="", max_length=200)
+
+
 class AlertLog(SQLModel, table=True):
-    """One row per alert delivery; (cause_event_id, transport) is delivered once."""
+    """Every delivery, failure, escalation and acknowledgement, in order."""
 
     __tablename__ = "notify_alert_log"
 
-    cause_event_id: uuid.UUID = Field(primary_key=True)
-    transport: str = Field(primary_key=True, max_length=16)
-    alert_id: uuid.UUID
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: uuid.UUID = Field(index=True)
     region: str = Field(max_length=20)
-    kind: str = Field(max_length=32)
-    delivered: bool
-    attempts: int
-    detail: str = Field(max_length=200)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    kind: str = Field(max_length=16)
+    action: str = Field(max_length=16)  # delivered, failed, escalated, acknowledged
+    level: int = 1
+    transport: str = Field(default="", max_length=16)
+    recipient: str = Field(default="", max_length=64)
+    detail: str = Field(default="", max_length=200)
+    at: datetime = Field(sa_column=_ts())
+
+
+class ScheduleText(SQLModel, table=True):
+    __tablename__ = "notify_schedule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    saved_at: datetime = Field(sa_column=_ts())

@@ -32,6 +32,7 @@ async def deliver(
     payload: dict[str, Any],
     attempts: int,
     first_backoff: float,
+    idempotency_key: str | None = None,
 ) -> DeliveryResult:
     body = json.dumps(payload, ensure_ascii=False).encode()
     delay, detail = first_backoff, ""
@@ -40,7 +41,8 @@ async def deliver(
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: sign(secret, timestamp, body),
-            "Idempotency-Key": str(payload.get("cause_event_id", "")),
+            # The same for every attempt of one delivery: a receiver can drop a repeat.
+            "Idempotency-Key": idempotency_key or str(payload.get("cause_event_id", "")),
         }
         try:
             response = await client.post(url, content=body, headers=headers, timeout=10.0)

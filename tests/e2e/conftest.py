@@ -12,11 +12,15 @@ from pkc.processes import SERVICES, ServiceProcess, wait_ready
 from services.shared.clock import SimulatedClock
 from services.shared.settings import DEV_SECRET
 from tests.conftest import free_port
+from tests.smtp_receiver import Mailbox, smtp_receiver
 from tests.webhook_receiver import WebhookReceiver, webhook_receiver
 
 # A Tuesday morning in Stockholm (CET), inside PKC's 07:00-20:00 service hours.
 SIMULATED_START = datetime.fromisoformat("2026-11-24T09:00:00+01:00")
 TOKEN = DEV_SECRET
+ONCALL = Path(__file__).with_name("oncall.yaml")
+# Unacknowledged alerts go one level up after this long (simulated time runs at real speed).
+ESCALATION_MINUTES = 0.25
 
 
 @dataclass
@@ -24,6 +28,7 @@ class Platform:
     services: dict[str, ServiceProcess]
     clock: SimulatedClock
     webhook: WebhookReceiver
+    mailbox: Mailbox
     token: str = TOKEN
 
     def url(self, name: str) -> str:
@@ -34,7 +39,7 @@ class Platform:
 def platform(kafka: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     state: Path = tmp_path_factory.mktemp("platform")
     anchor = time.time()
-    with webhook_receiver() as webhook:
+    with webhook_receiver() as webhook, smtp_receiver() as mailbox:
         env = {
             "KAFKA_BOOTSTRAP_SERVERS": kafka,
             "PKC_STATE_DIR": str(state),
@@ -46,6 +51,9 @@ def platform(kafka: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
             "PKC_REPORTING_MIN_VOLUME": "5",
             "PKC_NOTIFY_WEBHOOK_URL": webhook.url,
             "PKC_NOTIFY_FIRST_BACKOFF_SECONDS": "0.1",
+            "PKC_NOTIFY_SCHEDULE_FILE": str(ONCALL),
+            "PKC_NOTIFY_SMTP_PORT": str(mailbox.port),
+            "PKC_NOTIFY_ESCALATION_MINUTES": str(ESCALATION_MINUTES),
         }
         services = {
             name: ServiceProcess(name, free_port(), state / "logs", env) for name in SERVICES
@@ -54,7 +62,8 @@ def platform(kafka: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
             service.start()
         try:
             wait_ready(list(services.values()), timeout=90)
-            yield Platform(services, SimulatedClock(SIMULATED_START, anchor, 1.0), webhook)
+            clock = SimulatedClock(SIMULATED_START, anchor, 1.0)
+            yield Platform(services, clock, webhook, mailbox)
         finally:
             for service in services.values():
                 service.stop()

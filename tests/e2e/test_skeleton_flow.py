@@ -121,13 +121,16 @@ def test_a_lagging_region_breaches_alerts_and_is_reinforced_by_a_donor_region(
     assert ost_sla["window"]["share"] >= 0.85
     assert not ost_sla["in_breach"]
 
-    alerts = platform.webhook.wait_for(
-        lambda got: any(r.json()["region"] == "stockholm" for r in got), timeout=30
-    )
-    breach = next(r for r in alerts if r.json()["region"] == "stockholm")
+    def stockholm_breach(got: list[Any]) -> list[Any]:
+        return [
+            r for r in got if r.json()["region"] == "stockholm" and r.json()["kind"] == "breach"
+        ]
+
+    alerts = platform.webhook.wait_for(lambda got: stockholm_breach(got), timeout=30)
+    breach = stockholm_breach(alerts)[0]
     body = breach.json()
-    assert body["kind"] == "SlaBreached"
     assert body["share"] < 0.85
+    assert body["ack_url"].startswith(platform.url("notify"))
     timestamp = breach.headers[SIGNATURE_HEADER].split(",")[0].removeprefix("t=")
     expected = hmac.new(
         DEV_SECRET.encode(), timestamp.encode() + b"." + breach.body, hashlib.sha256
@@ -135,6 +138,7 @@ def test_a_lagging_region_breaches_alerts_and_is_reinforced_by_a_donor_region(
     assert breach.headers[SIGNATURE_HEADER].endswith(f"v1={expected}")
     assert "cykel" not in breach.body.decode(), "no citizen text in an alert"
     assert all(r.json()["region"] != "ost" for r in alerts), "the healthy region raised nothing"
+    check_mail_escalation_and_acknowledgement(platform, body)
 
     # Reporting asked for reinforcement with Erlang figures; queueing made it an order.
     order = wait_for_order(platform, "stockholm")
@@ -147,6 +151,50 @@ def test_a_lagging_region_breaches_alerts_and_is_reinforced_by_a_donor_region(
     answered = httpx.post(f"{platform.url('queueing')}/contacts/{lagging}/answer", headers=donor)
     assert answered.json()["region"] == "stockholm"
     assert answered.json()["operator_region"] == "ost"
+
+
+def check_mail_escalation_and_acknowledgement(platform: Platform, breach: dict[str, Any]) -> None:
+    """The same breach by e-mail to Stockholm's level 1; unacknowledged, it reaches level 2
+    after the escalation time; the signed link stops it there."""
+    mailbox = platform.mailbox
+
+    def breach_mail(got: list[Any]) -> list[Any]:
+        return [m for m in got if m["To"] == LEVEL[1] and "below target" in m["Subject"]]
+
+    first = breach_mail(mailbox.wait_for(lambda got: breach_mail(got), timeout=30))[0]
+    assert "Stockholm" in first["Subject"]
+    text = first.get_payload(decode=True).decode()
+    assert breach["ack_url"] in text
+    assert "cykel" not in text, "no citizen text in an alert"
+
+    mailbox.wait_for(lambda got: any(m["To"] == LEVEL[2] for m in got), timeout=60)
+    assert "ESCALATED" in mailbox.to(LEVEL[2])[0]["Subject"]
+
+    forged = breach["ack_url"][:-4] + "AAAA"
+    assert httpx.get(forged).status_code == 403
+    acked = httpx.get(breach["ack_url"])
+    assert acked.status_code == 200, acked.text
+    assert acked.json()["status"] == "acknowledged"
+
+    alert = next(a for a in alerts_of(platform) if a["alert_id"] == breach["alert_id"])
+    assert alert["acknowledged_at"] is not None
+    assert alert["escalate_at"] is None, "an acknowledged alert escalates no further"
+    assert alert["level"] == 2
+    log = httpx.get(f"{platform.url('notify')}/alerts/log").json()
+    actions = {(e["action"], e["level"]) for e in log if e["alert_id"] == breach["alert_id"]}
+    assert {("delivered", 1), ("escalated", 2), ("delivered", 2), ("acknowledged", 2)} <= actions
+    assert mailbox.to(LEVEL[3]) == []
+
+
+LEVEL = {
+    1: "vakthavande@stockholm.example.org",
+    2: "rlc@stockholm.example.org",
+    3: "chef@stockholm.example.org",
+}
+
+
+def alerts_of(platform: Platform) -> list[dict[str, Any]]:
+    return list(httpx.get(f"{platform.url('notify')}/alerts").json())
 
 
 def wait_for_order(platform: Platform, region: str) -> dict[str, Any]:

@@ -1,0 +1,88 @@
+"""The delivery loop: sends what the outbox holds (webhook, e-mail), retries with exponential
+backoff, records a final give-up, and escalates unacknowledged alerts. Pending deliveries are
+rows, so a restart or a receiver that is down delays them and loses none."""
+
+import asyncio
+import contextlib
+import json
+import logging
+from datetime import UTC, datetime
+
+import aiosmtplib
+import httpx
+
+from services.notify.alerts import AlertBook, Sent
+from services.notify.mail import send_mail
+from services.notify.settings import NotifySettings
+from services.notify.tables import Delivery
+from services.notify.webhook import deliver
+from services.shared.clock import Clock
+from services.shared.kafka import EventProducer
+from services.shared.logs import fields
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        book: AlertBook,
+        settings: NotifySettings,
+        client: httpx.AsyncClient,
+        producer: EventProducer,
+        clock: Clock,
+    ):
+        self.book = book
+        self.settings = settings
+        self.client = client
+        self.producer = producer
+        self.clock = clock
+        self.wake = asyncio.Event()  # set when new deliveries are planned: no poll delay
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.step()
+            except Exception:  # a database or broker hiccup: the rows are still there
+                log.exception("delivery step failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), self.settings.poll_seconds)
+            self.wake.clear()
+
+    async def step(self) -> None:
+        now, wall = self.clock.now(), datetime.now(UTC)
+        for escalated in await asyncio.to_thread(self.book.escalate_due, now, wall):
+            log.warning("alert escalated", extra=fields(region=escalated.region.value))
+            await self.producer.publish(escalated)
+        due = await asyncio.to_thread(self.book.due_deliveries, wall)
+        for sent in await asyncio.gather(*(self._send(d) for d in due)):
+            done = await asyncio.to_thread(
+                self.book.settle, sent, datetime.now(UTC), self.clock.now()
+            )
+            if done is not None:
+                await self.producer.publish(done)
+
+    async def _send(self, delivery: Delivery) -> Sent:
+        assert delivery.id is not None
+        if delivery.transport == "webhook":
+            result = await deliver(
+                self.client,
+                delivery.address,
+                self.settings.webhook_secret,
+                json.loads(delivery.body),
+                attempts=1,
+                first_backoff=0.0,
+                idempotency_key=delivery.key,
+            )
+            refused = result.detail.startswith("HTTP 4") and result.detail not in (
+                "HTTP 408",
+                "HTTP 429",
+            )
+            return Sent(delivery.id, result.delivered, result.delivered or refused, result.detail)
+        try:
+            reply = await send_mail(
+                self.settings, delivery.address, delivery.subject, delivery.body
+            )
+            return Sent(delivery.id, True, True, reply)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            return Sent(delivery.id, False, False, type(exc).__name__)
