@@ -18,6 +18,7 @@ class Mailbox:
     port: int
     messages: list[Message] = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
+    refusing: bool = False  # tests set True to play a mail server that is down for a while
 
     def to(self, address: str) -> list[Message]:
         with self.arrived:
@@ -31,6 +32,8 @@ class Mailbox:
             return list(self.messages)
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.refusing:
+            return "451 4.3.0 Try again later"
         with self.arrived:
             self.messages.append(message_from_bytes(envelope.content))
             self.arrived.notify_all()

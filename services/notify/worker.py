@@ -81,7 +81,7 @@ class DeliveryWorker:
             return Sent(delivery.id, result.delivered, result.delivered or refused, result.detail)
         try:
             reply = await send_mail(
-                self.settings, delivery.address, delivery.subject, delivery.body
+                self.settings, delivery.address, delivery.subject, delivery.body, delivery.key
             )
             return Sent(delivery.id, True, True, reply)
         except (aiosmtplib.SMTPException, OSError) as exc:

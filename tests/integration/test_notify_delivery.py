@@ -1,0 +1,178 @@
+"""Notify on real Kafka, a real webhook receiver and a real SMTP server: once per episode,
+through a receiver outage and a kill -9, on SQLite and PostgreSQL."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pkc.processes import ServiceProcess, wait_ready
+from schemas import Region, SlaBreached, SlaWindow
+from services.notify.alerts import AlertBook, Sent
+from services.notify.schedule import load_schedule
+from services.notify.settings import NotifySettings
+from services.notify.tables import Alert, AlertLog, Delivery, ScheduleText
+from services.shared.db import create_tables, make_engine
+from services.shared.kafka import EventProducer
+from services.shared.settings import DEV_SECRET
+from tests.conftest import free_port
+from tests.smtp_receiver import Mailbox, smtp_receiver
+from tests.webhook_receiver import WebhookReceiver, webhook_receiver
+
+pytestmark = pytest.mark.kafka
+AUTH = {"Authorization": f"Bearer {DEV_SECRET}"}
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def schedule_text(webhook: str) -> str:
+    every_day = "[mon, tue, wed, thu, fri, sat, sun]"
+    all_day = 'from: "00:00", to: "00:00"'
+    return f"""
+people:
+  nord-1: {{name: Nord ett, email: nord@example.org, webhook: "{webhook}"}}
+  syd-1: {{name: Syd ett, webhook: "{webhook}"}}
+rotations:
+  - {{region: nord, level: 1, shifts: [{{person: nord-1, days: {every_day}, {all_day}}}]}}
+  - {{region: syd, level: 1, shifts: [{{person: syd-1, days: {every_day}, {all_day}}}]}}
+"""
+
+
+def breach(region: Region, episode: uuid.UUID) -> SlaBreached:
+    now = datetime.now(UTC)
+    window = SlaWindow(
+        start=now - timedelta(hours=1), end=now, answered_within=6, answered_late=4, share=0.6
+    )
+    return SlaBreached(
+        occurred_at=now, region=region, episode_id=episode, window=window, target=0.85
+    )
+
+
+async def publish(kafka: str, *events: SlaBreached) -> None:
+    producer = EventProducer(kafka, "test-notify")
+    await producer.start()
+    for event in events:
+        await producer.publish(event)
+    await producer.stop()
+
+
+def received(webhook: WebhookReceiver, episode: uuid.UUID) -> list[dict[str, object]]:
+    bodies = [r.json() for r in webhook.received]
+    return [b for b in bodies if b.get("episode_id") == str(episode) and b["kind"] == "breach"]
+
+
+@pytest.fixture
+def receivers() -> Iterator[tuple[WebhookReceiver, Mailbox]]:
+    with webhook_receiver() as webhook, smtp_receiver() as mailbox:
+        yield webhook, mailbox
+
+
+def notify_process(
+    kafka: str, tmp_path: Path, database_url: str, webhook: WebhookReceiver, mailbox: Mailbox
+) -> ServiceProcess:
+    schedule = tmp_path / "oncall.yaml"
+    schedule.write_text(schedule_text(webhook.url))
+    return ServiceProcess(
+        "notify",
+        free_port(),
+        tmp_path / "logs",
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": kafka,
+            "PKC_STATE_DIR": str(tmp_path),
+            "DATABASE_URL": database_url,
+            "PKC_TRACES_EXPORTER": "none",
+            "PKC_NOTIFY_SCHEDULE_FILE": str(schedule),
+            "PKC_NOTIFY_SMTP_PORT": str(mailbox.port),
+            "PKC_NOTIFY_FIRST_BACKOFF_SECONDS": "0.1",
+            "PKC_NOTIFY_DELIVERY_ATTEMPTS": "200",
+        },
+    )
+
+
+def test_an_alert_outlives_a_receiver_outage_and_a_kill_and_arrives_once(
+    kafka: str,
+    tmp_path: Path,
+    database_url: str,
+    receivers: tuple[WebhookReceiver, Mailbox],
+) -> None:
+    webhook, mailbox = receivers
+    notify = notify_process(kafka, tmp_path, database_url, webhook, mailbox)
+    notify.start()
+    try:
+        wait_ready([notify], timeout=60)
+        webhook.status = 503  # the on-call receivers are down
+        mailbox.refusing = True
+        episode = uuid.uuid4()
+        first = breach(Region.NORD, episode)
+        asyncio.run(publish(kafka, first))
+        deadline = time.monotonic() + 30
+        while not any(a["episode_id"] == str(episode) for a in alerts(notify)):
+            assert time.monotonic() < deadline, "the breach was never planned"
+            time.sleep(0.1)
+
+        notify.kill()  # with the webhook delivery still pending
+        notify.start()
+        wait_ready([notify], timeout=60)
+        webhook.status = 200
+        mailbox.refusing = False
+        webhook.wait_for(lambda _: received(webhook, episode), timeout=30)
+
+        # The same breach again (a replay), then another region's as a sentinel: once the
+        # sentinel is delivered, a duplicate of the first would have been too.
+        sentinel = uuid.uuid4()
+        asyncio.run(publish(kafka, first, breach(Region.SYD, sentinel)))
+        webhook.wait_for(lambda _: received(webhook, sentinel), timeout=30)
+        mailbox.wait_for(lambda got: any(m["To"] == "nord@example.org" for m in got), 30)
+    finally:
+        notify.stop()
+    assert len(received(webhook, episode)) == 1
+    assert len(mailbox.to("nord@example.org")) == 1
+
+
+def alerts(notify: ServiceProcess) -> list[dict[str, object]]:
+    return list(httpx.get(f"{notify.url}/alerts", timeout=5).json())
+
+
+def test_a_bad_schedule_is_refused_over_http_and_the_old_one_kept(
+    kafka: str,
+    tmp_path: Path,
+    database_url: str,
+    receivers: tuple[WebhookReceiver, Mailbox],
+) -> None:
+    webhook, mailbox = receivers
+    notify = notify_process(kafka, tmp_path, database_url, webhook, mailbox)
+    notify.start()
+    try:
+        wait_ready([notify], timeout=60)
+        bad = schedule_text(webhook.url).replace("region: syd", "region: gotland")
+        refused = httpx.put(f"{notify.url}/oncall/schedule", json={"yaml": bad}, headers=AUTH)
+        assert refused.status_code == 422
+        assert "unknown region 'gotland'" in refused.json()["detail"]
+        assert httpx.put(f"{notify.url}/oncall/schedule", json={"yaml": bad}).status_code == 401
+        on_call = httpx.get(f"{notify.url}/oncall", params={"region": "syd"}).json()
+        assert [c["person"] for c in on_call] == ["syd-1"]
+    finally:
+        notify.stop()
+
+
+def test_a_delivery_that_keeps_failing_is_given_up_and_logged(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'notify.db'}")
+    create_tables(engine, Alert, Delivery, AlertLog, ScheduleText)
+    settings = NotifySettings(delivery_attempts=3, webhook_url=None)
+    schedule = load_schedule(schedule_text("https://hooks.example.org/x"))
+    book = AlertBook(engine, settings, lambda: schedule)
+    assert book.take(breach(Region.SYD, uuid.uuid4()), NOW, NOW)
+    (pending,) = book.due_deliveries(NOW)
+    assert pending.id is not None
+    outcomes = [book.settle(Sent(pending.id, False, False, "HTTP 503"), NOW, NOW) for _ in range(3)]
+    assert outcomes[:2] == [None, None], "retried before giving up"
+    final = outcomes[2]
+    assert final is not None
+    assert not final.delivered
+    assert final.detail == "gave up: HTTP 503"
+    assert book.due_deliveries(NOW + timedelta(hours=1)) == []
+    assert [e.action for e in book.log(10)] == ["failed"]
