@@ -11,6 +11,7 @@ import typer
 
 from pkc.deploy_cli import deploy_cli
 from pkc.localkafka import KafkaSetupError, LocalKafka
+from pkc.oncall_cli import oncall_cli
 from pkc.paths import cache_dir, state_dir
 from pkc.staffing_cli import staffing_cli
 
@@ -25,6 +26,7 @@ app.add_typer(schemas_cli, name="schemas")
 app.add_typer(triage_cli, name="triage")
 app.add_typer(deploy_cli, name="deploy")
 app.add_typer(staffing_cli, name="staffing")
+app.add_typer(oncall_cli, name="oncall")
 
 Port = Annotated[int, typer.Option(help="The broker's client port (the controller uses port+1).")]
 

@@ -67,6 +67,7 @@ def run_platform(
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             "PKC_STATE_DIR": str(state_dir()),
             "PKC_NOTIFY_WEBHOOK_URL": desk.url,  # the local on-call desk (see the status)
+            "PKC_NOTIFY_SMTP_PORT": str(desk.smtp_port),  # e-mail to the schedule's people
         }
         if simulate and not clock_start:
             # Every process needs the same start: without one each would run its own clock.

@@ -69,4 +69,6 @@ def render_status(
     alerts = Text()
     for alert in desk.recent(4):
         alerts.append(f"alert: {alert.get('summary', alert.get('kind', 'alert'))}\n", style="red")
+    for mail in desk.recent_mails(3):
+        alerts.append(f"e-mail to {mail}\n", style="yellow")
     return Group(head, table, alerts)
