@@ -13,7 +13,15 @@ from tests.deploy.manifests import Doc, containers, of_kind, walk
 EXTERNAL_SECRETS = {
     "pkc-intake": {"adapter-tokens"},
     "pkc-queueing": {"ui-tokens", "supervisor-tokens", "adapter-tokens"},
-    "pkc-notify": {"webhook-url", "webhook-secret"},
+    "pkc-notify": {
+        "webhook-url",
+        "webhook-secret",
+        "ack-secret",
+        "api-tokens",
+        "smtp-host",
+        "smtp-username",
+        "smtp-password",
+    },
     "pkc-postgres-app": {"uri"},
 }
 SECRET_LOOKING = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_KEY|DATABASE_URL", re.I)
