@@ -154,7 +154,7 @@ TEMPLATES: MappingProxyType[MatterType, tuple[str, ...]] = MappingProxyType(
         ),
         M.PERMIT_WEAPONS: (
             "Jag vill förnya min vapenlicens för jaktvapen.",
-            "Hur lång tid tar det att få licens för ett jaktvapen?",
+            "Jag har sökt licens för ett jaktvapen och undrar hur det går.",
             "Jag har sökt vapentillstånd och undrar när beslutet kommer.",
         ),
         M.PERMIT_PUBLIC_PLACE: (

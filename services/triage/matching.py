@@ -24,7 +24,7 @@ class PhraseIndex:
                 key = first[:-1]
                 self._star_lengths.add(len(key))
             else:
-                key = first.rstrip("*")[:PREFIX_MIN]
+                key = first.rstrip("*=")[:PREFIX_MIN]
             self._by_key.setdefault(key, []).append((pid, phrase))
 
     def id_of(self, phrase: Phrase) -> int:

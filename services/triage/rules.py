@@ -30,7 +30,12 @@ class Phrase:
 
     def __post_init__(self) -> None:
         pattern = tuple(
-            (w[:-1], True) if w.endswith("*") else (w, len(w) >= PREFIX_MIN) for w in self.words
+            (w[:-1], True)
+            if w.endswith("*")
+            else (w[:-1], False)
+            if w.endswith("=")
+            else (w, len(w) >= PREFIX_MIN)
+            for w in self.words
         )
         object.__setattr__(self, "pattern", pattern)
 
@@ -217,6 +222,13 @@ def _enum(kind: type[E], value: Any, name: str, fail: Any) -> E | None:
         return None
 
 
+def _marker(raw: str) -> str:
+    """ "word*": any word it begins; "word=": that word only, not its inflected forms."""
+    if raw.endswith("*"):
+        return "*"
+    return "=" if raw.endswith("=") else ""
+
+
 def _phrases(values: Any, owner: str, line: int, errors: list[str]) -> tuple[Phrase, ...]:
     if not isinstance(values, list):
         errors.append(f"line {line}: {owner}: phrases must be a list")
@@ -227,9 +239,7 @@ def _phrases(values: Any, owner: str, line: int, errors: list[str]) -> tuple[Phr
             errors.append(f"line {line}: {owner}: bad pattern {value!r} (empty after normalising)")
             continue
         words = tuple(
-            w + ("*" if raw.endswith("*") else "")
-            for raw in value.split()
-            for w in tokens(raw.replace("*", ""))
+            w + _marker(raw) for raw in value.split() for w in tokens(raw.replace("*", ""))
         )
         phrases.append(Phrase(source=value, words=words))
     return tuple(phrases)

@@ -1,0 +1,52 @@
+"""The labelled sets: coverage, and the classifier meets the goals on them."""
+
+from pathlib import Path
+
+import pytest
+
+from schemas import Channel, MatterType, NeedCategory
+from services.triage.classifier import Classifier
+from services.triage.evaluation import (
+    DEFAULT_SET,
+    GOAL_ACCURACY,
+    GOAL_EMERGENCY_RECALL,
+    evaluate,
+    load_labelled,
+)
+
+HELD_OUT = DEFAULT_SET.with_name("triage_heldout.jsonl")
+
+
+def test_the_labelled_set_covers_every_category_matter_and_channel() -> None:
+    items = load_labelled(DEFAULT_SET)
+    assert len(items) >= 300
+    assert {i.category for i in items} == set(NeedCategory)
+    assert {i.matter for i in items} == {m.value for m in MatterType}
+    assert {i.channel for i in items} == set(Channel)
+    assert len({i.id for i in items}) == len(items), "ids are unique"
+    assert any(len(i.text) > 1000 for i in items), "very long texts are in"
+    assert any(len(i.text) <= 5 for i in items), "very short texts are in"
+
+
+@pytest.mark.parametrize("path", [DEFAULT_SET, HELD_OUT], ids=["labelled", "held-out"])
+def test_nod_is_never_missed_and_categories_are_right_nine_times_in_ten(path: Path) -> None:
+    result = evaluate(Classifier.from_file(), load_labelled(path))
+    missed = [(item.id, item.text) for item, got, _ in result.misses if got != item.category]
+    emergencies = [m for m in missed if m[0] in _ids(path, NeedCategory.EMERGENCY)]
+    assert result.recall(NeedCategory.EMERGENCY) >= GOAL_EMERGENCY_RECALL, emergencies
+    assert result.accuracy >= GOAL_ACCURACY, missed
+
+
+def _ids(path: Path, category: NeedCategory) -> set[str]:
+    return {i.id for i in load_labelled(path) if i.category == category}
+
+
+def test_a_malformed_line_is_reported_with_its_number(tmp_path: Path) -> None:
+    broken = tmp_path / "set.jsonl"
+    good = (
+        '{"id": "a", "text": "hej", "channel": "phone", "category": "information", '
+        '"matter": "other"}'
+    )
+    broken.write_text(good + "\n\n" + '{"id": "b", "text": "x", "channel": "fax"}\n')
+    with pytest.raises(ValueError, match="line 3"):
+        load_labelled(broken)
