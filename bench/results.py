@@ -2,6 +2,7 @@
 
 import json
 import platform
+import statistics
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,22 @@ class Report:
         Console().print(
             f"  {figure.benchmark}: {figure.measure} = {figure.value:,.1f} {figure.unit}"
         )
+
+    def add_latencies(self, benchmark: str, measure: str, seconds: list[float]) -> None:
+        """p50, p95 and p99 of `seconds` in ms; the goal for all latencies: p99 ≤ 1 s."""
+        cuts = statistics.quantiles(sorted(seconds), n=100)
+        for name, value in (("p50", cuts[49]), ("p95", cuts[94]), ("p99", cuts[98])):
+            p99 = name == "p99"
+            self.add(
+                Figure(
+                    benchmark,
+                    f"{measure} {name}",
+                    value * 1000,
+                    "ms",
+                    goal="p99 ≤ 1,000 ms" if p99 else "",
+                    met=(value <= 1.0) if p99 else None,
+                )
+            )
 
     def print(self) -> None:
         table = Table(title="PKC benchmarks")
