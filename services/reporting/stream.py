@@ -26,7 +26,7 @@ from services.reporting.settings import ReportingSettings
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import Bucket, WindowConfig
 from services.shared.logs import fields
-from services.shared.tracing import consumer_span, inject_headers
+from services.shared.tracing import consumer_span, inject_headers, record_attributes
 
 log = logging.getLogger(__name__)
 SEEN_WINDOW = 600.0
@@ -193,12 +193,7 @@ def build(settings: ReportingSettings) -> Reporting:
     async def sla_windows(stream: Any) -> None:
         async for record in stream.events():
             message = record.message
-            attributes: dict[str, str | int] = {
-                "messaging.system": "kafka",
-                "messaging.destination.name": message.topic,
-                "messaging.kafka.partition": message.partition,
-                "messaging.kafka.offset": message.offset,
-            }
+            attributes = record_attributes(message.topic, message.partition, message.offset)
             with consumer_span(f"{message.topic} process", message.headers, attributes) as span:
                 await handle(record, span)
 

@@ -19,7 +19,7 @@ from schemas.codec import UndecodableEvent, decode_event
 from schemas.envelope import Event
 from schemas.topics import Consumer, Topic, topic_for
 from services.shared.logs import fields
-from services.shared.tracing import consumer_span, inject_headers
+from services.shared.tracing import consumer_span, inject_headers, record_attributes
 
 log = logging.getLogger(__name__)
 
@@ -144,12 +144,7 @@ class EventConsumer:
         record: ConsumerRecord[bytes, bytes],
         unacked: list[tuple[ConsumerRecord[bytes, bytes], Event, Awaitable[Any]]],
     ) -> None:
-        attributes: dict[str, str | int] = {
-            "messaging.system": "kafka",
-            "messaging.destination.name": record.topic,
-            "messaging.kafka.partition": record.partition,
-            "messaging.kafka.offset": record.offset,
-        }
+        attributes = record_attributes(record.topic, record.partition, record.offset)
         with consumer_span(f"{record.topic} process", record.headers, attributes) as span:
             try:
                 event = decode_event(record.value)

@@ -92,6 +92,16 @@ def server_span(name: str, headers: dict[str, str]) -> Iterator[trace.Span]:
         context.detach(token)
 
 
+def record_attributes(topic: str, partition: int, offset: int) -> dict[str, str | int]:
+    """The OpenTelemetry messaging attributes of one consumed Kafka record."""
+    return {
+        "messaging.system": "kafka",
+        "messaging.destination.name": topic,
+        "messaging.kafka.partition": partition,
+        "messaging.kafka.offset": offset,
+    }
+
+
 @contextmanager
 def consumer_span(
     name: str, headers: Sequence[tuple[str, bytes]] | None, attributes: dict[str, str | int]
