@@ -13,6 +13,8 @@ from pkc.deploy_cli import deploy_cli
 from pkc.localkafka import KafkaSetupError, LocalKafka
 from pkc.oncall_cli import oncall_cli
 from pkc.paths import cache_dir, state_dir
+from pkc.replay_cli import replay_cli
+from pkc.report_cli import report_cli
 from pkc.staffing_cli import staffing_cli
 
 app = typer.Typer(help="The PKC contact-centre event platform.", no_args_is_help=True)
@@ -27,6 +29,8 @@ app.add_typer(triage_cli, name="triage")
 app.add_typer(deploy_cli, name="deploy")
 app.add_typer(staffing_cli, name="staffing")
 app.add_typer(oncall_cli, name="oncall")
+app.add_typer(report_cli, name="report")
+app.command("replay")(replay_cli)
 
 Port = Annotated[int, typer.Option(help="The broker's client port (the controller uses port+1).")]
 

@@ -9,10 +9,17 @@ from pydantic import BaseModel
 
 from schemas import Region, SlaWindow
 from services.reporting.dashboard import dashboard_router
+from services.reporting.monthly import (
+    build_monthly_consumer,
+    build_monthly_router,
+    open_monthly_store,
+)
 from services.reporting.settings import ReportingSettings
 from services.reporting.stream import Reporting, build, changelog_topics
 from services.shared.http import harden, health_router
+from services.shared.kafka import EventProducer
 from services.shared.kafka_admin import create_topics
+from services.shared.runtime import running
 
 
 class RegionSla(BaseModel):
@@ -59,6 +66,10 @@ def region_sla(reporting: Reporting, region: Region, detail: bool) -> RegionSla:
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     settings = settings or ReportingSettings()
     reporting = build(settings)
+    # The monthly follow-up: its own store and consumer group beside the Faust worker.
+    monthly_store = open_monthly_store(settings)
+    monthly_producer = EventProducer(settings.kafka_bootstrap_servers, "pkc-reporting-monthly")
+    monthly = build_monthly_consumer(settings, monthly_store, monthly_producer)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -70,7 +81,8 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         (settings.state_dir / "faust").mkdir(parents=True, exist_ok=True)  # Faust won't
         await reporting.app.start()
         try:
-            yield
+            async with running(monthly_producer, background=(monthly.run(),)):
+                yield
         finally:
             await reporting.app.stop()
 
@@ -87,7 +99,11 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         assigned = bool(reporting.app.consumer.assignment()) if started else False
         recovery = getattr(reporting.app.tables, "recovery", None)
         recovered = bool(started and recovery is not None and recovery.completed.is_set())
-        return {"consumer_assigned": assigned, "tables_recovered": recovered}
+        return {
+            "consumer_assigned": assigned,
+            "tables_recovered": recovered,
+            "monthly_assigned": monthly.assigned.is_set(),
+        }
 
     app.include_router(health_router(ready))
     app.state.reporting = reporting
@@ -96,6 +112,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         return [region_sla(reporting, r, detail=False).model_dump(mode="json") for r in Region]
 
     app.include_router(dashboard_router(snapshot, settings.live_interval_seconds))
+    app.include_router(build_monthly_router(monthly_store, settings.target))
 
     @app.get("/sla")
     async def sla() -> list[RegionSla]:

@@ -1,0 +1,120 @@
+"""What one event adds to the monthly figures: counter increments keyed by (region, month,
+metric, key), or a fact about a reinforcement order. Pure; the store applies it.
+
+The service-level counts are the rolling window's own (`window.counts_for`), so the monthly
+share has the same scope and formula: phone contacts offered 07:00-20:00 Stockholm time,
+answered within 600 s / (answered + abandoned after the short-abandon threshold).
+"""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from schemas import (
+    Abandoned,
+    Answered,
+    Classified,
+    Queued,
+    RedirectedTo112,
+    ReinforcementEnded,
+    ReinforcementOrdered,
+)
+from schemas.envelope import Event
+from services.reporting.monthly.figures import bucket_of, wait_ms
+from services.reporting.monthly.months import month_of
+from services.reporting.window import MAIN, WindowConfig, counts_for
+
+# Metrics: "sl:<dimension>" -> the window's counts by name; the rest are named here.
+SL = "sl:"
+CONTACTS = "contacts"  # key "<channel>|<category>": every contact, any hour
+E_SERVICE_CAPABLE = "e_service_capable"  # same keys: contacts an e-service could have taken
+ROUTE = "route"  # key: the route triage chose
+WAIT = "wait"  # key: the 10-second bucket of an answered wait (phone, in service hours)
+WAIT_MS = "wait_ms"  # key "sum": those waits' total in milliseconds
+
+CountKey = tuple[str, str, str, str]  # region, month, metric, key
+
+
+@dataclass(frozen=True)
+class OrderFact:
+    """What one order event says; None fields are left as they are in the store."""
+
+    order_id: uuid.UUID
+    region: str
+    donors: str | None = None  # "syd:3,ost:2"
+    started: datetime | None = None
+    until: datetime | None = None
+    ended: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Effect:
+    counts: tuple[tuple[CountKey, int], ...] = ()
+    order: OrderFact | None = None
+
+
+class Aggregation:
+    """The counting rules, with the short-abandon threshold of the reporting settings."""
+
+    def __init__(self, short_abandon_seconds: float = 5.0):
+        self.config = WindowConfig(short_abandon_seconds=short_abandon_seconds)
+
+    def effect(self, event: Event) -> Effect | None:
+        """None for events the monthly figures do not count (they are not recorded either)."""
+        if isinstance(event, Classified):
+            return Effect(self._classified(event))
+        if isinstance(event, Queued | Answered | Abandoned | RedirectedTo112):
+            return self._queue_event(event)
+        if isinstance(event, ReinforcementOrdered):
+            donors = ",".join(f"{d.region.value}:{d.operators}" for d in event.donors)
+            # Stored as UTC: SQLite compares times as text, which only works in one zone.
+            started, until = event.occurred_at, event.until.astimezone(UTC)
+            return Effect(
+                order=OrderFact(event.order_id, event.region.value, donors, started, until)
+            )
+        if isinstance(event, ReinforcementEnded):
+            return Effect(
+                order=OrderFact(event.order_id, event.region.value, ended=event.occurred_at)
+            )
+        return None
+
+    def _classified(self, event: Classified) -> tuple[tuple[CountKey, int], ...]:
+        region, month = event.region.value, month_of(event.received_at)
+        cell = f"{event.channel.value}|{event.category.value}"
+        counts = [
+            ((region, month, CONTACTS, cell), 1),
+            ((region, month, ROUTE, event.route.value), 1),
+        ]
+        if event.e_service_capable:
+            counts.append(((region, month, E_SERVICE_CAPABLE, cell), 1))
+        return tuple(counts)
+
+    def _queue_event(self, event: Queued | Answered | Abandoned | RedirectedTo112) -> Effect | None:
+        pairs = counts_for(event, self.config)
+        if not pairs:
+            return None
+        region, month = event.region.value, month_of(event.received_at)
+        counts = [((region, month, SL + dimension, name), 1) for dimension, name in pairs]
+        if isinstance(event, Answered) and any(dimension == MAIN for dimension, _ in pairs):
+            counts.append(((region, month, WAIT, bucket_key(bucket_of(event.wait_seconds))), 1))
+            counts.append(((region, month, WAIT_MS, "sum"), wait_ms(event.wait_seconds)))
+        return Effect(tuple(counts))
+
+
+def bucket_key(bucket: int) -> str:
+    return f"{bucket:04d}"
+
+
+def parse_donors(text: str) -> tuple[tuple[str, int], ...]:
+    pairs = (item.split(":") for item in text.split(",") if item)
+    return tuple((region, int(count)) for region, count in pairs)
+
+
+def effective(aggregation: Aggregation, events: Iterable[Event]) -> dict[uuid.UUID, Effect]:
+    """The effects of a batch by event id: a duplicate within the batch counts once."""
+    effects: dict[uuid.UUID, Effect] = {}
+    for event in events:
+        if event.event_id not in effects and (effect := aggregation.effect(event)) is not None:
+            effects[event.event_id] = effect
+    return effects

@@ -1,0 +1,98 @@
+"""The year-over-year chart with matplotlib (Agg, no pyplot: no global figure state, safe in a
+server's threads): per region and nationally a bar for the same month a year before and one for
+this month, on a 0-100 % axis, with the target as a dashed line. PNG or SVG."""
+
+import io
+from typing import TYPE_CHECKING, Literal
+
+from services.reporting.monthly.months import month_label
+from services.reporting.monthly.report import MonthlyReport
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+ChartFormat = Literal["png", "svg"]
+MEDIA_TYPES: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml"}
+BEFORE_COLOUR, NOW_COLOUR, MISSED_COLOUR, TARGET_COLOUR = "#9db4cc", "#1d4f91", "#b5452f", "#c0392b"
+
+
+def chart(report: MonthlyReport, output: ChartFormat = "png") -> bytes:
+    # Imported here: matplotlib takes a second to import, which every `pkc` command and the
+    # service's start would pay for a chart they may never draw.
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = _draw(report)
+    buffer = io.BytesIO()
+    # No creation date in the metadata: the same report gives the same file.
+    metadata = {"Date": None} if output == "svg" else {"Software": None}
+    with rc_context({"svg.hashsalt": "pkc-monthly"}):  # stable element ids in the SVG
+        FigureCanvasAgg(figure).print_figure(buffer, format=output, dpi=110, metadata=metadata)
+    return buffer.getvalue()
+
+
+def _draw(report: MonthlyReport) -> "Figure":
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    groups = [*report.regions, report.national]
+    names = [group.name for group in groups]
+    then = [_percent(g.year_before.share if g.year_before else None) for g in groups]
+    now = [_percent(g.this_month.share) for g in groups]
+    target = report.target * 100
+    figure = Figure(figsize=(9.5, 4.6))
+    axes = figure.add_subplot()
+    positions = range(len(groups))
+    width = 0.38
+    before_bars = axes.bar(
+        [p - width / 2 for p in positions], [v or 0.0 for v in then], width, color=BEFORE_COLOUR
+    )
+    now_colours = [NOW_COLOUR if v is None or v >= target else MISSED_COLOUR for v in now]
+    now_bars = axes.bar(
+        [p + width / 2 for p in positions], [v or 0.0 for v in now], width, color=now_colours
+    )
+    for bars, values in ((before_bars, then), (now_bars, now)):
+        labels = ["–" if v is None else f"{v:.1f}" for v in values]
+        axes.bar_label(bars, labels=labels, padding=2, fontsize=8)
+    axes.axhline(target, color=TARGET_COLOUR, linestyle="--", linewidth=1.3)
+    axes.text(
+        len(groups) - 0.5,
+        target + 1,
+        f"target {target:.0f} %",
+        color=TARGET_COLOUR,
+        ha="right",
+        va="bottom",
+        fontsize=9,
+    )
+    axes.set_xticks(list(positions), names)
+    axes.get_xticklabels()[-1].set_fontweight("bold")
+    axes.set_ylim(0, 118)  # room for the legend above the 100 % line
+    axes.set_yticks(range(0, 101, 20))
+    axes.set_ylabel("answered within 10 min (%)")
+    axes.yaxis.grid(True, color="#e3e3e3")
+    axes.set_axisbelow(True)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_title(
+        f"Answered within 10 minutes, 07:00–20:00: {month_label(report.month)} "
+        f"vs {month_label(report.compared_with)}",
+        loc="left",
+        fontsize=12,
+        fontweight="bold",
+    )
+    axes.legend(
+        handles=[
+            Patch(color=BEFORE_COLOUR, label=month_label(report.compared_with)),
+            Patch(color=NOW_COLOUR, label=month_label(report.month)),
+            Patch(color=MISSED_COLOUR, label=f"{month_label(report.month)}, below target"),
+        ],
+        loc="upper left",
+        ncols=3,
+        frameon=False,
+        fontsize=9,
+    )
+    figure.tight_layout()
+    return figure
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else share * 100

@@ -1,0 +1,197 @@
+"""The monthly report: per region (and nationally) this month's figures beside the same month a
+year before, like the table in DOMAIN.md. Built from stored counters by pure functions."""
+
+from collections.abc import Iterable, Mapping
+
+from pydantic import BaseModel, Field
+
+from schemas import Channel, NeedCategory, Region
+from services.reporting.monthly.aggregation import (
+    CONTACTS,
+    E_SERVICE_CAPABLE,
+    ROUTE,
+    SL,
+    WAIT,
+    WAIT_MS,
+)
+from services.reporting.monthly.figures import (
+    OrderSpan,
+    ReinforcementHours,
+    change_points,
+    mean_seconds,
+    percentile,
+    ratio,
+    reinforcement_hours,
+    service_share,
+)
+from services.reporting.monthly.months import month_bounds, year_before
+from services.reporting.window import MAIN
+
+Cells = Mapping[tuple[str, str], int]  # (metric, key) -> value of one region and month
+NATIONAL = "national"
+
+
+class Figures(BaseModel):
+    """One region's month. Service-level figures count phone contacts offered 07:00-20:00."""
+
+    share: float | None = Field(
+        description="answered within 10 min / (answered + abandoned after the short threshold)"
+    )
+    offered: int
+    answered: int
+    answered_within: int
+    abandoned: int = Field(description="every abandon in scope, short ones included")
+    abandoned_short: int = Field(description="hung up within the short threshold (5 s)")
+    mean_wait_seconds: float | None = Field(description="of answered calls")
+    p90_wait_seconds: float | None = Field(description="of answered calls, within 10 s")
+    contacts: int = Field(description="every contact received, any channel and hour")
+    by_channel: dict[str, int]
+    by_category: dict[str, int]
+    phone_contacts: int
+    e_service_capable: int = Field(description="phone contacts an e-service could have taken")
+    e_service_potential: float | None = Field(description="e_service_capable / phone_contacts")
+    routed_to_e_service: int
+    redirected_112: int
+    outside_hours: int = Field(description="contacts queued outside 07:00-20:00, any channel")
+    reinforcement_hours_given: float
+    reinforcement_hours_received: float
+
+
+class Comparison(BaseModel):
+    region: str = Field(description="the region's slug, or 'national'")
+    name: str
+    this_month: Figures
+    year_before: Figures | None = Field(description="None when nothing was recorded then")
+    share_change_points: float | None
+    meets_target: bool | None
+
+
+class MonthlyReport(BaseModel):
+    month: str
+    compared_with: str
+    target: float
+    regions: list[Comparison]
+    national: Comparison
+
+
+def build_report(
+    month: str,
+    counts: Mapping[str, Mapping[str, Cells]],
+    orders: Iterable[OrderSpan],
+    target: float = 0.85,
+) -> MonthlyReport:
+    """`counts`: month -> region -> cells, for `month` and the month a year before."""
+    before = year_before(month)
+    spans = list(orders)
+    hours = {m: reinforcement_hours(spans, *month_bounds(m)) for m in (month, before)}
+    now, then = counts.get(month, {}), counts.get(before, {})
+    regions = [
+        _compare(
+            region.value,
+            region.display_name,
+            _figures(now.get(region.value), hours[month], region.value),
+            _recorded(then.get(region.value), hours[before], region.value),
+            target,
+        )
+        for region in Region
+    ]
+    national = _compare(
+        NATIONAL,
+        "Sweden",
+        _figures(_summed(now.values()), hours[month], None),
+        _recorded(_summed(then.values()), hours[before], None),
+        target,
+    )
+    return MonthlyReport(
+        month=month, compared_with=before, target=target, regions=regions, national=national
+    )
+
+
+def _compare(
+    region: str, name: str, now: Figures, then: Figures | None, target: float
+) -> Comparison:
+    return Comparison(
+        region=region,
+        name=name,
+        this_month=now,
+        year_before=then,
+        share_change_points=_rounded(change_points(now.share, then.share if then else None)),
+        meets_target=None if now.share is None else now.share >= target,
+    )
+
+
+def _summed(regions: Iterable[Cells]) -> dict[tuple[str, str], int]:
+    total: dict[tuple[str, str], int] = {}
+    for cells in regions:
+        for cell, value in cells.items():
+            total[cell] = total.get(cell, 0) + value
+    return total
+
+
+def _recorded(cells: Cells | None, hours: ReinforcementHours, region: str | None) -> Figures | None:
+    """The figures, or None when nothing at all was recorded for the region that month."""
+    given, received = _hours(hours, region)
+    if not cells and not given and not received:
+        return None
+    return _figures(cells, hours, region)
+
+
+def _hours(hours: ReinforcementHours, region: str | None) -> tuple[float, float]:
+    """`region` None: national, where hours given and received are both the total lent."""
+    if region is None:
+        return sum(hours.given.values()), sum(hours.received.values())
+    return hours.given.get(region, 0.0), hours.received.get(region, 0.0)
+
+
+def _figures(cells: Cells | None, hours: ReinforcementHours, region: str | None) -> Figures:
+    given, received = _hours(hours, region)
+    cells = cells or {}
+
+    def sl(name: str) -> int:
+        return cells.get((SL + MAIN, name), 0)
+
+    histogram = {int(key): n for (metric, key), n in cells.items() if metric == WAIT}
+    contacts = {key: n for (metric, key), n in cells.items() if metric == CONTACTS}
+    capable = {key: n for (metric, key), n in cells.items() if metric == E_SERVICE_CAPABLE}
+    by_channel = {c.value: _cell_sum(contacts, channel=c.value) for c in Channel}
+    phone_capable = _cell_sum(capable, channel=Channel.PHONE.value)
+    answered_within, answered_late = sl("answered_within"), sl("answered_late")
+    short, within, late = sl("abandoned_short"), sl("abandoned_within"), sl("abandoned_late")
+    return Figures(
+        share=service_share(answered_within, answered_late, within, late),
+        offered=sl("offered"),
+        answered=answered_within + answered_late,
+        answered_within=answered_within,
+        abandoned=short + within + late,
+        abandoned_short=short,
+        mean_wait_seconds=_rounded(
+            mean_seconds(cells.get((WAIT_MS, "sum"), 0), sum(histogram.values()))
+        ),
+        p90_wait_seconds=_rounded(percentile(histogram, 0.9)),
+        contacts=sum(contacts.values()),
+        by_channel=by_channel,
+        by_category={c.value: _cell_sum(contacts, category=c.value) for c in NeedCategory},
+        phone_contacts=by_channel[Channel.PHONE.value],
+        e_service_capable=phone_capable,
+        e_service_potential=ratio(phone_capable, by_channel[Channel.PHONE.value]),
+        routed_to_e_service=cells.get((ROUTE, "e_service"), 0),
+        redirected_112=sl("redirected_112"),
+        outside_hours=sl("outside_hours"),
+        # Rounded: sums of floats in another order must still give the same report.
+        reinforcement_hours_given=round(given, 3),
+        reinforcement_hours_received=round(received, 3),
+    )
+
+
+def _cell_sum(cells: Mapping[str, int], channel: str = "", category: str = "") -> int:
+    """Sums "<channel>|<category>" cells matching the channel or the category given."""
+    total = 0
+    for key, value in cells.items():
+        cell_channel, _, cell_category = key.partition("|")
+        if (not channel or cell_channel == channel) and (not category or cell_category == category):
+            total += value
+    return total
+
+
+def _rounded(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)

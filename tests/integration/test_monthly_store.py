@@ -1,0 +1,80 @@
+"""The monthly store on a real database, SQLite and PostgreSQL alike: a batch is counted once
+however often it comes, order events merge in any order, and months are read back apart."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.reporting.monthly.aggregation import Effect, OrderFact
+from services.reporting.monthly.figures import OrderSpan
+from services.reporting.monthly.store import MonthlyStore
+from services.shared.db import make_engine
+
+AT = datetime(2024, 5, 7, 8, 0, tzinfo=UTC)
+
+
+def counting(region: str, month: str, metric: str, key: str, amount: int = 1) -> Effect:
+    return Effect(counts=(((region, month, metric, key), amount),))
+
+
+@pytest.fixture
+def store(database_url: str) -> MonthlyStore:
+    return MonthlyStore(make_engine(database_url))
+
+
+def test_a_batch_counts_once_however_often_it_is_applied(store: MonthlyStore) -> None:
+    batch = {
+        uuid.uuid4(): counting("nord", "2024-05", "contacts", "phone|case_help") for _ in range(3)
+    }
+    batch[uuid.uuid4()] = counting("nord", "2024-05", "wait_ms", "sum", 12_345)
+    assert store.apply(batch) == 4
+    assert store.apply(batch) == 0
+    # A batch overlapping the first: only the new event counts.
+    fresh = uuid.uuid4()
+    overlapping = {
+        **dict(list(batch.items())[:2]),
+        fresh: counting("nord", "2024-05", "wait_ms", "sum", 5),
+    }
+    assert store.apply(overlapping) == 1
+    counts = store.counts(["2024-05", "2023-05"])
+    assert counts["2024-05"]["nord"][("contacts", "phone|case_help")] == 3
+    assert counts["2024-05"]["nord"][("wait_ms", "sum")] == 12_350
+    assert counts["2023-05"] == {}
+    assert store.processed() == 5
+
+
+def test_many_ids_in_one_batch(store: MonthlyStore) -> None:
+    batch = {uuid.uuid4(): counting("syd", "2024-05", "route", "operator") for _ in range(20_000)}
+    assert store.apply(batch) == 20_000
+    assert store.apply(batch) == 0
+    assert store.counts(["2024-05"])["2024-05"]["syd"][("route", "operator")] == 20_000
+
+
+@pytest.mark.parametrize("ended_first", [False, True])
+def test_order_events_merge_in_any_order(store: MonthlyStore, ended_first: bool) -> None:
+    order_id = uuid.uuid4()
+    placed = OrderFact(order_id, "stockholm", "syd:3,ost:2", AT, AT + timedelta(hours=2))
+    ended = OrderFact(order_id, "stockholm", ended=AT + timedelta(hours=1))
+    facts = [ended, placed] if ended_first else [placed, ended]
+    for fact in facts:
+        store.apply({uuid.uuid4(): Effect(order=fact)})
+    spans = store.orders(AT - timedelta(days=1), AT + timedelta(days=1))
+    assert spans == [
+        OrderSpan(
+            "stockholm",
+            (("syd", 3), ("ost", 2)),
+            AT,
+            AT + timedelta(hours=2),
+            AT + timedelta(hours=1),
+        )
+    ]
+    assert store.orders(AT + timedelta(hours=3), AT + timedelta(days=1)) == []
+
+
+def test_positions_are_recorded_with_the_counts_and_only_move_forward(store: MonthlyStore) -> None:
+    assert store.positions() == {}
+    store.apply({uuid.uuid4(): counting("ost", "2024-05", "route", "operator")}, {("q", 0): 10})
+    store.apply({}, {("q", 0): 4, ("q", 1): 7})  # a batch read again after a rebalance
+    store.apply({}, {("q", 1): 9})
+    assert store.positions() == {("q", 0): 10, ("q", 1): 9}
