@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +19,16 @@ COMPONENTS = {
     "network-policies": K8S / "components" / "network-policies",
 }
 # The Strimzi CRDs are shared by the projects of this workplace; read in place, never copied.
-STRIMZI_CRDS = ROOT.parent / "shared" / "k8s-crds" / "strimzi"
+# PKC_K8S_CRDS names the k8s-crds folder when shared/ is not beside the clone.
+STRIMZI_CRDS = (
+    Path(os.environ["PKC_K8S_CRDS"])
+    if "PKC_K8S_CRDS" in os.environ
+    else ROOT.parent / "shared" / "k8s-crds"
+) / "strimzi"
+NO_CRDS = pytest.mark.skipif(
+    not STRIMZI_CRDS.is_dir(),
+    reason=f"no Strimzi CRDs at {STRIMZI_CRDS}: set PKC_K8S_CRDS to the shared k8s-crds folder",
+)
 
 Doc = dict[str, Any]
 
