@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 
 from services.reporting.service_hours import STOCKHOLM
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-_MONTH = re.compile(MONTH_PATTERN)
+# What users may ask for: 2000-2999. Inside, any year from 1 (a report reads the year before).
+MONTH_PATTERN = r"^2[0-9]{3}-(0[1-9]|1[0-2])$"
+_MONTH = re.compile(r"^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])$")
 _NAMES = (
     "January",
     "February",
