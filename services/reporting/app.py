@@ -39,7 +39,7 @@ class RegionSla(BaseModel):
 
 
 def region_sla(reporting: Reporting, region: Region, detail: bool) -> RegionSla:
-    state = reporting.region(region)
+    state = reporting.view(region)
     meta = state.meta
     view = RegionSla(
         region=region,

@@ -92,6 +92,16 @@ class Reporting:
             self.states[region.value] = state
         return state
 
+    def view(self, region: Region) -> RegionState:
+        """For readers (the HTTP API): the agent's state when it has one, else a fresh one that
+        is not kept. A reader must never seed the cache: during recovery the tables are not
+        complete yet, and a state built then would stay stale."""
+        state = self.states.get(region.value)
+        if state is not None:
+            return state
+        meta = RegionMeta.from_dict(self.regions.get(region.value))
+        return RegionState(meta, TableBuckets(self.buckets, region.value), self.config)
+
     def forget_states(self) -> None:
         self.states.clear()
 
