@@ -27,6 +27,36 @@ def classifier() -> Classifier:
         ("Stölden skedde i helgen", NeedCategory.CASE_HELP, MatterType.THEFT),
         ("Vilka öppettider har ni?", NeedCategory.INFORMATION, MatterType.GENERAL_QUESTION),
         ("Jag vill boka tid för pass", NeedCategory.CASE_HELP, MatterType.PASSPORT_BOOKING),
+        (
+            "Någon slår sönder bilen just nu",
+            NeedCategory.EMERGENCY,
+            MatterType.ONGOING_CRIME_OR_DANGER,
+        ),
+        (
+            "Ingen är skadad men någon har kört in i vårt staket och kört därifrån",
+            NeedCategory.CASE_HELP,
+            MatterType.TRAFFIC,
+        ),
+        (
+            "tappade min plånbok igår med id-kort och bankkort i",
+            NeedCategory.CASE_HELP,
+            MatterType.LOSS,
+        ),
+        (
+            "Någon krossade bilrutan och stal min väska från baksätet",
+            NeedCategory.CASE_HELP,
+            MatterType.THEFT,
+        ),
+        (
+            "Vad har hänt med min anmälan om inbrottet i stugan?",
+            NeedCategory.CASE_HELP,
+            MatterType.CASE_QUESTION,
+        ),
+        (
+            "Two guys are robbing the kiosk right now",
+            NeedCategory.EMERGENCY,
+            MatterType.ONGOING_CRIME_OR_DANGER,
+        ),
     ],
 )
 def test_contacts_are_classified_by_need(
