@@ -8,6 +8,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,22 +43,37 @@ def _is_free(port: int) -> bool:
     return True
 
 
+@contextmanager
+def private_broker(directory: Path) -> Iterator[LocalKafka]:
+    """A broker of one's own, with every registry topic created, stopped on the way out."""
+    broker = LocalKafka(directory, cache_dir(), port=free_port(2))
+    broker.start()
+    try:
+        asyncio.run(wait_for_cluster(broker.bootstrap, 60))
+        asyncio.run(create_topics(broker.bootstrap, all_topics()))
+        yield broker
+    finally:
+        broker.stop()
+
+
+@contextmanager
+def broker_or_external(directory: Path) -> Iterator[str]:
+    """The bootstrap address of KAFKA_BOOTSTRAP_SERVERS if set, else of a private broker."""
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        asyncio.run(wait_for_cluster(external, 60))
+        asyncio.run(create_topics(external, all_topics()))
+        yield external
+        return
+    with private_broker(directory) as broker:
+        yield broker.bootstrap
+
+
 @pytest.fixture(scope="session")
 def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The bootstrap address of a real broker with every registry topic created."""
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    broker = None
-    if external:
-        bootstrap = external
-    else:
-        broker = LocalKafka(tmp_path_factory.mktemp("kafka"), cache_dir(), port=free_port(2))
-        broker.start()
-        bootstrap = broker.bootstrap
-    asyncio.run(wait_for_cluster(bootstrap, 60))
-    asyncio.run(create_topics(bootstrap, all_topics()))
-    yield bootstrap
-    if broker is not None:
-        broker.stop()
+    with broker_or_external(tmp_path_factory.mktemp("kafka")) as bootstrap:
+        yield bootstrap
 
 
 @pytest.fixture(scope="session")

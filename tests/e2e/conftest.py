@@ -11,7 +11,7 @@ import pytest
 from pkc.processes import SERVICES, ServiceProcess, wait_ready
 from services.shared.clock import SimulatedClock
 from services.shared.settings import DEV_SECRET
-from tests.conftest import free_port
+from tests.conftest import broker_or_external, free_port
 from tests.smtp_receiver import Mailbox, smtp_receiver
 from tests.webhook_receiver import WebhookReceiver, webhook_receiver
 
@@ -36,8 +36,16 @@ class Platform:
 
 
 @pytest.fixture(scope="module")
-def platform(kafka: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """The platform on a broker of its own: every module starts on the same simulated morning,
+    and on a shared broker its consumer groups and reporting's changelogged tables would carry
+    the previous module's contacts into this one's windows (a region breached that had not)."""
     state: Path = tmp_path_factory.mktemp("platform")
+    with broker_or_external(state / "kafka") as kafka:
+        yield from _platform(kafka, state)
+
+
+def _platform(kafka: str, state: Path) -> Iterator[Platform]:
     anchor = time.time()
     with webhook_receiver() as webhook, smtp_receiver() as mailbox:
         env = {

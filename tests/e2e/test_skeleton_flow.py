@@ -138,9 +138,9 @@ def test_a_lagging_region_breaches_alerts_and_is_reinforced_by_a_donor_region(
     assert breach.headers[SIGNATURE_HEADER].endswith(f"v1={expected}")
     assert "cykel" not in breach.body.decode(), "no citizen text in an alert"
     ost_breaches = [
-        r for r in alerts if r.json()["region"] == "ost" and r.json()["kind"] == "breach"
+        r.json() for r in alerts if r.json()["region"] == "ost" and r.json()["kind"] == "breach"
     ]
-    assert not ost_breaches, "the healthy region breached nothing"
+    assert not ost_breaches, f"the healthy region breached nothing: {ost_breaches}"
 
     # Reporting asked for reinforcement with Erlang figures; queueing made it an order.
     order = wait_for_order(platform, "stockholm")

@@ -1,7 +1,6 @@
 """A platform on a broker of its own, so that tests may kill its services and the broker itself
 without disturbing the rest of the session."""
 
-import asyncio
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,14 +11,11 @@ import httpx
 import pytest
 
 from pkc.localkafka import LocalKafka
-from pkc.paths import cache_dir
 from pkc.processes import SERVICES, ServiceProcess, wait_ready
 from schemas import Region
-from schemas.topics import all_topics
 from services.shared.clock import SimulatedClock
-from services.shared.kafka_admin import create_topics, wait_for_cluster
 from services.shared.settings import DEV_SECRET
-from tests.conftest import free_port
+from tests.conftest import free_port, private_broker
 from tests.webhook_receiver import WebhookReceiver, webhook_receiver
 
 # A Tuesday morning in Stockholm (CET) inside service hours, far from every other test's day.
@@ -99,33 +95,26 @@ def poll(check: Callable[[], bool], timeout: float, what: str) -> None:
 @pytest.fixture(scope="module")
 def fault_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultPlatform]:
     state: Path = tmp_path_factory.mktemp("fault")
-    broker = LocalKafka(state / "kafka", cache_dir(), port=free_port(2))
-    broker.start()
-    asyncio.run(wait_for_cluster(broker.bootstrap, 60))
-    asyncio.run(create_topics(broker.bootstrap, all_topics()))
-    anchor = time.time()
-    try:
-        with webhook_receiver() as webhook:
-            env = {
-                "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-                "PKC_STATE_DIR": str(state),
-                "PKC_TRACES_EXPORTER": "none",
-                "PKC_CLOCK_START": SIMULATED_START.isoformat(),
-                "PKC_CLOCK_ANCHOR": str(anchor),
-                "PKC_NOTIFY_WEBHOOK_URL": webhook.url,
-                "PKC_NOTIFY_FIRST_BACKOFF_SECONDS": "0.1",
-            }
-            services = {
-                name: ServiceProcess(name, free_port(), state / "logs", env) for name in SERVICES
-            }
+    with private_broker(state / "kafka") as broker, webhook_receiver() as webhook:
+        anchor = time.time()
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+            "PKC_STATE_DIR": str(state),
+            "PKC_TRACES_EXPORTER": "none",
+            "PKC_CLOCK_START": SIMULATED_START.isoformat(),
+            "PKC_CLOCK_ANCHOR": str(anchor),
+            "PKC_NOTIFY_WEBHOOK_URL": webhook.url,
+            "PKC_NOTIFY_FIRST_BACKOFF_SECONDS": "0.1",
+        }
+        services = {
+            name: ServiceProcess(name, free_port(), state / "logs", env) for name in SERVICES
+        }
+        for service in services.values():
+            service.start()
+        try:
+            wait_ready(list(services.values()), timeout=120)
+            clock = SimulatedClock(SIMULATED_START, anchor, 1.0)
+            yield FaultPlatform(broker, services, clock, webhook)
+        finally:
             for service in services.values():
-                service.start()
-            try:
-                wait_ready(list(services.values()), timeout=120)
-                clock = SimulatedClock(SIMULATED_START, anchor, 1.0)
-                yield FaultPlatform(broker, services, clock, webhook)
-            finally:
-                for service in services.values():
-                    service.stop()
-    finally:
-        broker.stop()
+                service.stop()
