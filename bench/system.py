@@ -4,6 +4,7 @@ each service's resident memory."""
 
 import asyncio
 import json
+import os
 import statistics
 import time
 import uuid
@@ -17,6 +18,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.results import Figure, Report
+from pkc.localkafka import LocalKafka
+from pkc.paths import cache_dir
 from pkc.processes import SERVICES, ServiceProcess, wait_ready
 from schemas import Answered, Channel, ContactReceived, NeedCategory, Region
 from schemas.topics import CONTACTS_CLASSIFIED, CONTACTS_RECEIVED, QUEUE_EVENTS
@@ -65,7 +68,10 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
                 note=f"{TRIAGE_CONTACTS:,} ContactReceived → Classified",
             )
         )
+        processes = _pids(services, workdir, bootstrap)
+        cpu_before = {name: _cpu_seconds(pid) for name, pid in processes.items()}
         offered = asyncio.run(_pipeline_throughput(services, clock))
+        cpu_after = {name: _cpu_seconds(pid) for name, pid in processes.items()}
         report.add(
             Figure(
                 "pipeline",
@@ -88,6 +94,7 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
                 met=ratio >= 0.25,
             )
         )
+        _report_cpu(report, cpu_before, cpu_after)
         asyncio.run(_drained(bootstrap))
         latencies = asyncio.run(_window_latency(services, clock))
         report.add_latencies("pipeline", f"POST → window at {LATENCY_RATE}/s", latencies)
@@ -361,6 +368,43 @@ async def _alert_latency(
     finally:
         await producer.stop()
     return latencies
+
+
+def _pids(services: dict[str, ServiceProcess], workdir: Path, bootstrap: str) -> dict[str, int]:
+    """The processes that share this machine's cores during the pipeline run: the services,
+    the load generator (this process) and the broker when the benchmark started it."""
+    pids = {name: s.process.pid for name, s in services.items() if s.process is not None}
+    pids["load generator"] = os.getpid()
+    port = int(bootstrap.rsplit(":", 1)[1])
+    broker = LocalKafka(workdir / "kafka", cache_dir(), port=port).running_pid()
+    if broker is not None:
+        pids["broker"] = broker
+    return pids
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process (fields 14 and 15 of /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _report_cpu(report: Report, before: dict[str, float], after: dict[str, float]) -> None:
+    """CPU per contact per process: on a small machine the pipeline is bound by their sum."""
+    per_contact = {name: (after[name] - before[name]) / PIPELINE_CONTACTS for name in before}
+    for name, seconds in per_contact.items():
+        report.add(Figure("cpu", f"{name} per contact", seconds * 1000, "ms CPU"))
+    total = sum(per_contact.values())
+    cores = os.cpu_count() or 1
+    report.add(
+        Figure(
+            "cpu",
+            "all processes per contact",
+            total * 1000,
+            "ms CPU",
+            note=f"{cores} cores allow ≈ {cores / total:,.0f}/s; 2,000/s needs ≈ "
+            f"{2000 * total:,.0f} cores at this cost",
+        )
+    )
 
 
 def _rss_mib(service: ServiceProcess) -> float:
