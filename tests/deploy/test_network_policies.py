@@ -71,7 +71,7 @@ EXPECTED = {
     *((s, "kafka", 9092) for s in PKC_PODS),
     *((s, "dns", 53) for s in PKC_PODS),
     *((s, "otel-collector", 4318) for s in SERVICES),
-    *((s, "postgres", 5432) for s in ("intake", "queueing", "notify")),
+    *((s, "postgres", 5432) for s in ("intake", "queueing", "reporting", "notify")),
     ("adapters", "intake", 8001),
     ("adapters", "queueing", 8003),  # hang-ups reported by the channel adapters
     ("operator-uis", "queueing", 8003),

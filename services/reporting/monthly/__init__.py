@@ -34,7 +34,8 @@ def monthly_database_url(settings: ReportingSettings) -> str:
 def open_monthly_store(
     settings: ReportingSettings, database_url: str | None = None
 ) -> MonthlyStore:
-    return MonthlyStore(make_engine(database_url or monthly_database_url(settings)))
+    # One consumer and the report readers: a small pool, as up to 7 replicas share the server.
+    return MonthlyStore(make_engine(database_url or monthly_database_url(settings), pool_size=5))
 
 
 def build_monthly_consumer(
