@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ class WebhookReceiver:
     received: list[Received] = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
     status: int = 200  # what to answer; tests set 500 to play a receiver that is down
+    delay: float = 0.0  # seconds before answering: a slow receiver
 
     def wait_for(self, predicate: Any, timeout: float) -> list[Received]:
         with self.arrived:
@@ -39,12 +41,14 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            self.send_response(receiver.status)
-            self.end_headers()
-            if receiver.status < 300:
+            if receiver.status < 300:  # recorded on arrival: a slow answer hides no request
                 with receiver.arrived:
                     receiver.received.append(Received(dict(self.headers.items()), body))
                     receiver.arrived.notify_all()
+            if receiver.delay:
+                time.sleep(receiver.delay)  # plays a slow receiver; synchronises nothing
+            self.send_response(receiver.status)
+            self.end_headers()
 
         def log_message(self, *args: object) -> None:
             pass

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from schemas import (
     AlertAcknowledged,
@@ -266,7 +266,11 @@ class AlertBook:
                         to_level=to_level,
                     )
                 )
-            session.commit()
+            try:
+                session.commit()
+            except IntegrityError:  # another replica escalated the same alerts first
+                session.rollback()
+                return []
         return escalated
 
     def _reminder(self, alert: Alert, from_level: int) -> Callable[[str | None], Message]:
@@ -326,14 +330,37 @@ class AlertBook:
 
     # --- the delivery outbox ---------------------------------------------------------------
     def due_deliveries(self, wall: datetime, limit: int = 50) -> list[Delivery]:
-        with Session(self.engine) as session:
+        """Claims up to `limit` due deliveries for this replica and returns them.
+
+        Claiming moves a row's next_at past a lease, only if it is still due: of two replicas
+        that saw the same row, one updates it and the other finds it no longer due. A replica
+        that dies mid-send leaves the row to be sent again when the lease ends."""
+        lease_until = wall + timedelta(seconds=self.settings.claim_seconds)
+        with Session(self.engine, expire_on_commit=False) as session:
             query = (
                 select(Delivery)
                 .where(Delivery.status == "pending", col(Delivery.next_at) <= wall)
                 .order_by(col(Delivery.id))
                 .limit(limit)
             )
-            return list(session.exec(query))
+            due = session.exec(query).all()
+            session.rollback()  # end the read: SQLite cannot upgrade a stale read to a write
+            claimed = []
+            for delivery in due:
+                claim = (
+                    update(Delivery)
+                    .where(
+                        col(Delivery.id) == delivery.id,
+                        col(Delivery.status) == "pending",
+                        col(Delivery.next_at) <= wall,
+                    )
+                    .values(next_at=lease_until)
+                    .execution_options(synchronize_session=False)  # SQLite reads naive times
+                )
+                if session.exec(claim).rowcount == 1:
+                    claimed.append(delivery)
+            session.commit()
+            return claimed
 
     def settle(self, sent: Sent, wall: datetime, now: datetime) -> AlertDelivered | None:
         """Records one attempt; returns the event to publish once the delivery is final."""

@@ -40,6 +40,10 @@ class NotifySettings(ServiceSettings):
     # is the same episode flapping: no new alert.
     quiet_minutes: float = Field(default=15.0, ge=0)
     poll_seconds: float = Field(default=0.2, gt=0)
+    # A replica claims a due delivery for this long before sending it: longer than one attempt
+    # (webhook 5 s, SMTP 10 s), so another replica never sends the same message meanwhile.
+    # After a crash mid-send, the message goes out again when its claim has run out.
+    claim_seconds: float = Field(default=30.0, ge=15)
 
     def tokens(self) -> frozenset[str]:
         return frozenset(t.strip() for t in self.api_tokens.split(",") if t.strip())

@@ -5,11 +5,13 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel, create_engine
 
 
 def make_engine(url: str, pool_size: int = 50) -> Engine:
-    """`pool_size` bounds PostgreSQL connections; keep it at least the number of threads that
+    """Errors never carry the statement's parameters (they can hold personal data).
+    `pool_size` bounds PostgreSQL connections; keep it at least the number of threads that
     use the engine at once (FastAPI's sync routes run on up to 40), or they starve."""
     if url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
@@ -17,12 +19,16 @@ def make_engine(url: str, pool_size: int = 50) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         # No pre-ping: it costs a round trip per checkout; recycling old connections and the
         # consumers' bounded retries cover a server restart instead.
-        engine = create_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=300)
+        engine = create_engine(
+            url, pool_size=pool_size, max_overflow=10, pool_recycle=300, hide_parameters=True
+        )
     return engine
 
 
@@ -43,7 +49,13 @@ def create_tables(engine: Engine, *tables: type[SQLModel]) -> None:
     """Creates missing tables, and refuses to run on an existing table that lacks columns:
     create_all never alters a table, and the first query would fail far from the cause."""
     wanted = [t.__table__ for t in tables]  # type: ignore[attr-defined]
-    SQLModel.metadata.create_all(engine, tables=wanted)
+    try:
+        SQLModel.metadata.create_all(engine, tables=wanted)
+    except DBAPIError:
+        # Replicas starting together: another one created a table between our check and our
+        # CREATE ("already exists", or a duplicate key in PostgreSQL's catalogue). Once more:
+        # the check now sees it; any other error repeats and is raised.
+        SQLModel.metadata.create_all(engine, tables=wanted)
     live = inspect(engine)
     for table in wanted:
         present = {c["name"] for c in live.get_columns(table.name)}

@@ -72,14 +72,19 @@ def receivers() -> Iterator[tuple[WebhookReceiver, Mailbox]]:
 
 
 def notify_process(
-    kafka: str, tmp_path: Path, database_url: str, webhook: WebhookReceiver, mailbox: Mailbox
+    kafka: str,
+    tmp_path: Path,
+    database_url: str,
+    webhook: WebhookReceiver,
+    mailbox: Mailbox,
+    logs: str = "logs",
 ) -> ServiceProcess:
     schedule = tmp_path / "oncall.yaml"
     schedule.write_text(schedule_text(webhook.url))
     return ServiceProcess(
         "notify",
         free_port(),
-        tmp_path / "logs",
+        tmp_path / logs,
         {
             "KAFKA_BOOTSTRAP_SERVERS": kafka,
             "PKC_STATE_DIR": str(tmp_path),
@@ -89,6 +94,8 @@ def notify_process(
             "PKC_NOTIFY_SMTP_PORT": str(mailbox.port),
             "PKC_NOTIFY_FIRST_BACKOFF_SECONDS": "0.1",
             "PKC_NOTIFY_DELIVERY_ATTEMPTS": "200",
+            # A kill mid-send leaves the message claimed this long (the shortest allowed).
+            "PKC_NOTIFY_CLAIM_SECONDS": "15",
         },
     )
 
@@ -131,6 +138,48 @@ def test_an_alert_outlives_a_receiver_outage_and_a_kill_and_arrives_once(
         notify.stop()
     assert len(received(webhook, episode)) == 1
     assert len(mailbox.to("nord@example.org")) == 1
+
+
+def test_two_replicas_on_one_database_send_each_message_once(
+    kafka: str,
+    tmp_path: Path,
+    database_url: str,
+    receivers: tuple[WebhookReceiver, Mailbox],
+) -> None:
+    """Kubernetes runs two notify pods: both delivery loops see the same pending rows, and a
+    slow receiver leaves a row pending while the other replica polls it many times."""
+    webhook, mailbox = receivers
+    webhook.delay = 1.0
+    replicas = [
+        notify_process(kafka, tmp_path, database_url, webhook, mailbox, logs=f"logs-{i}")
+        for i in range(2)
+    ]
+    for replica in replicas:
+        replica.start()
+    try:
+        wait_ready(replicas, timeout=60)
+        episodes = {region: uuid.uuid4() for region in (Region.NORD, Region.SYD)}
+        asyncio.run(publish(kafka, *(breach(r, e) for r, e in episodes.items())))
+        for episode in episodes.values():
+            webhook.wait_for(lambda _, e=episode: received(webhook, e), timeout=30)
+        mailbox.wait_for(lambda got: any(m["To"] == "nord@example.org" for m in got), 30)
+        # All three deliveries (two webhooks, one e-mail) settled: a second send of any of them
+        # would have started while it was pending, and the receivers record on arrival.
+        deadline = time.monotonic() + 30
+        while delivered(replicas[0]) < 3:
+            assert time.monotonic() < deadline, "deliveries stayed pending"
+            time.sleep(0.2)
+    finally:
+        for replica in replicas:
+            replica.stop()
+    for region, episode in episodes.items():
+        assert len(received(webhook, episode)) == 1, f"{region} breach sent more than once"
+    assert len(mailbox.to("nord@example.org")) == 1
+
+
+def delivered(notify: ServiceProcess) -> int:
+    log = httpx.get(f"{notify.url}/alerts/log", timeout=5).json()
+    return sum(1 for entry in log if entry["action"] == "delivered")
 
 
 def alerts(notify: ServiceProcess) -> list[dict[str, object]]:
