@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -33,7 +34,9 @@ CEILING_RECORDS = 200_000
 TRIAGE_CONTACTS = 20_000
 PIPELINE_CONTACTS = 10_000
 PIPELINE_CONCURRENCY = 64
-LATENCY_RATE = 500
+LATENCY_RATE = 500  # the goal's rate
+# A rate inside this 2-core machine's capacity, so the figure is latency rather than backlog.
+LATENCY_RATE_WITHIN = 150
 LATENCY_SECONDS = 10
 # A Wednesday morning inside service hours, a day no other benchmark uses.
 START = datetime.fromisoformat("2028-03-08T09:00:00+01:00")
@@ -96,8 +99,11 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
         )
         _report_cpu(report, cpu_before, cpu_after)
         asyncio.run(_drained(bootstrap))
-        latencies = asyncio.run(_window_latency(services, clock))
-        report.add_latencies("pipeline", f"POST → window at {LATENCY_RATE}/s", latencies)
+        for rate in (LATENCY_RATE_WITHIN, LATENCY_RATE):
+            latencies = asyncio.run(_window_latency(services, clock, rate))
+            measure = f"POST → window at {rate}/s"
+            report.add_latencies("pipeline", measure, latencies, goal=rate == LATENCY_RATE)
+            asyncio.run(_drained(bootstrap))
         alerts = asyncio.run(_alert_latency(bootstrap, clock, webhook))
         report.add(
             Figure(
@@ -264,8 +270,13 @@ async def _post_all(
     sent: list[float] = []
     semaphore = asyncio.Semaphore(PIPELINE_CONCURRENCY)
     began = time.perf_counter()
-    limits = httpx.Limits(max_connections=PIPELINE_CONCURRENCY)
-    async with httpx.AsyncClient(base_url=intake, headers=AUTH, limits=limits) as client:
+    # aiohttp, not httpx: the load generator shares the machine with the platform, and httpx
+    # spent about 8 ms of CPU per request, a quarter of the whole pipeline's cost.
+    connector = aiohttp.TCPConnector(limit=PIPELINE_CONCURRENCY)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(
+        base_url=intake, headers=AUTH, connector=connector, timeout=timeout
+    ) as client:
 
         async def post(i: int) -> None:
             async with semaphore:
@@ -282,12 +293,12 @@ async def _post_all(
                 }
                 for attempt in range(5):  # an adapter retries with the same key
                     try:
-                        response = await client.post("/contacts", json=body, timeout=60)
+                        async with client.post("/contacts", json=body) as response:
+                            response.raise_for_status()
                         break
-                    except httpx.TransportError:
+                    except aiohttp.ClientConnectionError:
                         if attempt == 4:
                             raise
-                response.raise_for_status()
 
         await asyncio.gather(*(post(i) for i in range(count)))
     return sent
@@ -307,30 +318,32 @@ async def _pipeline_throughput(services: dict[str, ServiceProcess], clock: Simul
 
 
 async def _window_latency(
-    services: dict[str, ServiceProcess], clock: SimulatedClock
+    services: dict[str, ServiceProcess], clock: SimulatedClock, rate: int
 ) -> list[float]:
     """From each POST to the window that counts it (counts arrive in order of sending, near
     enough: each observed increment is matched to the oldest unmatched send)."""
     reporting = services["reporting"].url
     base = _offered(reporting)
-    total = LATENCY_RATE * LATENCY_SECONDS
+    total = rate * LATENCY_SECONDS
     observed: list[float] = []
 
     async def watch() -> None:
         deadline = time.perf_counter() + LATENCY_SECONDS + 300
-        async with httpx.AsyncClient() as client:
+        # aiohttp and a 100 ms poll: the watcher must not take the CPU it is measuring.
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as client:
             while len(observed) < total:
                 if time.perf_counter() > deadline:
                     raise RuntimeError(f"only {len(observed)} of {total} contacts were counted")
-                rows = (await client.get(f"{reporting}/sla", timeout=10)).json()
+                async with client.get(f"{reporting}/sla") as response:
+                    rows = await response.json()
                 count = sum(int(r["window"]["offered"]) for r in rows) - base
                 now = time.perf_counter()
                 while len(observed) < min(count, total):
                     observed.append(now)
-                await asyncio.sleep(0.01)
+                await asyncio.sleep(0.1)
 
     sent, _ = await asyncio.gather(
-        _post_all(services["intake"].url, clock, total, rate=LATENCY_RATE), watch()
+        _post_all(services["intake"].url, clock, total, rate=rate), watch()
     )
     return [o - s for s, o in zip(sorted(sent), observed, strict=True)]
 

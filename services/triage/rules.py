@@ -93,6 +93,7 @@ _RULE_KEYS = {
     "route",
     "precedence",
     "phrases",
+    "phrases_of_cues",
     "requires_cue",
     "excludes_cue",
     "channels",
@@ -136,7 +137,7 @@ def _build(data: Any, errors: list[str]) -> RuleSet | None:
     rules: list[Rule] = []
     seen: dict[str, int] = {}
     for raw in data.get("rules") or []:
-        rule = _rule(raw, set(cues), seen, errors)
+        rule = _rule(raw, cues, seen, errors)
         if rule is not None:
             rules.append(rule)
     if not rules and not errors:
@@ -145,7 +146,9 @@ def _build(data: Any, errors: list[str]) -> RuleSet | None:
     return RuleSet(version=version, cues=cues, negations=negations, rules=tuple(ordered))
 
 
-def _rule(raw: Any, cue_names: set[str], seen: dict[str, int], errors: list[str]) -> Rule | None:
+def _rule(
+    raw: Any, cues: dict[str, tuple[Phrase, ...]], seen: dict[str, int], errors: list[str]
+) -> Rule | None:
     if not isinstance(raw, dict):
         errors.append("rules: every rule must be a mapping")
         return None
@@ -174,13 +177,16 @@ def _rule(raw: Any, cue_names: set[str], seen: dict[str, int], errors: list[str]
     if not isinstance(precedence, int):
         fail("`precedence` must be an integer (lower wins)")
     phrases = _phrases(raw.get("phrases") or [], f"rule {rule_id}", line, errors)
-    if not phrases:
-        fail("`phrases` must list at least one phrase")
     requires = tuple(raw.get("requires_cue") or ())
     excludes = tuple(raw.get("excludes_cue") or ())
-    for cue in requires + excludes:
-        if cue not in cue_names:
-            fail(f"unknown cue {cue!r} (known: {sorted(cue_names)})")
+    # A rule may match on cues' phrases themselves (a cue's list is then written once).
+    borrowed = tuple(raw.get("phrases_of_cues") or ())
+    for cue in requires + excludes + borrowed:
+        if cue not in cues:
+            fail(f"unknown cue {cue!r} (known: {sorted(cues)})")
+    phrases += tuple(p for cue in borrowed for p in cues.get(cue, ()))
+    if not phrases:
+        fail("`phrases` (or `phrases_of_cues`) must list at least one phrase")
     channels = None
     if raw.get("channels") is not None:
         channels = frozenset(

@@ -15,6 +15,11 @@ from services.triage.evaluation import (
 )
 
 HELD_OUT = DEFAULT_SET.with_name("triage_heldout.jsonl")
+# Never tuned on (tests/data/README.md). Its figures with rules 2026.11-6: a change to the rules
+# may raise them, never lower them; the goals are out of reach on unseen wording.
+BLIND = DEFAULT_SET.with_name("triage_blind.jsonl")
+BLIND_NOD_RECALL = 35 / 44
+BLIND_ACCURACY = 0.75
 GOAL_MATTER_ACCURACY = 0.80  # an aim of the tracker, not a gate of `pkc triage eval`
 
 
@@ -36,6 +41,12 @@ def test_nod_is_never_missed_and_categories_are_right_nine_times_in_ten(path: Pa
     emergencies = [m for m in missed if m[0] in _ids(path, NeedCategory.EMERGENCY)]
     assert result.recall(NeedCategory.EMERGENCY) >= GOAL_EMERGENCY_RECALL, emergencies
     assert result.accuracy >= GOAL_ACCURACY, missed
+
+
+def test_texts_never_tuned_on_do_not_lose_what_the_rules_generalise_to() -> None:
+    result = evaluate(Classifier.from_file(), load_labelled(BLIND))
+    assert result.recall(NeedCategory.EMERGENCY) >= BLIND_NOD_RECALL
+    assert result.accuracy >= BLIND_ACCURACY
 
 
 def test_the_matter_is_right_at_least_four_times_in_five() -> None:

@@ -67,6 +67,43 @@ def test_contacts_are_classified_by_need(
     assert decision.matched, "the explanation names the phrases that matched"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "En okänd man står utanför min dörr med en hammare",
+        "There is a drunk guy with a crowbar in the stairwell and I am scared",
+        "Min pappa är dement och går omkring ute i kylan, jag är rädd",
+    ],
+)
+def test_a_danger_told_from_inside_it_is_nod_without_a_phrase_of_its_own(
+    classifier: Classifier, text: str
+) -> None:
+    decision = classifier.classify(text, Channel.PHONE)
+    assert decision.category == NeedCategory.EMERGENCY
+    assert decision.rule_id == "nod-danger-here", decision
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Får man ha en hammare i bilen, jag är snickare?",
+        "Jag har fått sms där han skriver att han ska slå mig, jag är rädd",
+        "En full man stod utanför min dörr i förra veckan",
+    ],
+)
+def test_the_same_danger_asked_written_or_past_is_not(classifier: Classifier, text: str) -> None:
+    assert classifier.classify(text, Channel.PHONE).rule_id != "nod-danger-here"
+
+
+def test_an_unmatched_text_told_as_happening_here_and_now_is_nod_in_doubt(
+    classifier: Classifier,
+) -> None:
+    doubt = classifier.classify("Det är någon konstig här ute, jag är ensam hemma", Channel.MAIL)
+    assert (doubt.category, doubt.rule_id) == (NeedCategory.EMERGENCY, "nod-in-doubt")
+    unclear = classifier.classify("Hej, det gäller en sak", Channel.MAIL)
+    assert unclear.category == NeedCategory.INFORMATION
+
+
 def test_emergency_goes_to_112_from_any_channel(classifier: Classifier) -> None:
     for channel in Channel:
         decision = classifier.classify("Det brinner i trapphuset!", channel)
@@ -105,6 +142,7 @@ def test_rules_file_errors_name_their_line(tmp_path: Path) -> None:
         "    route: emergency_112\n"
         "    precedence: 1\n"
         "    phrases: [stöld]\n"
+        "    phrases_of_cues: [soon]\n"
         "  - id: a\n"
         "    category: panic\n"
         "    matter: theft\n"
@@ -117,8 +155,9 @@ def test_rules_file_errors_name_their_line(tmp_path: Path) -> None:
     with pytest.raises(RulesError) as caught:
         load_rules(bad)
     message = str(caught.value)
-    assert "line 12: rule a: duplicate id (first on line 5)" in message
-    assert "line 12: rule a: unknown category 'panic'" in message
+    assert "line 5: rule a: unknown cue 'soon'" in message
+    assert "line 13: rule a: duplicate id (first on line 5)" in message
+    assert "line 13: rule a: unknown category 'panic'" in message
     assert "bad pattern '!!!'" in message
 
 
