@@ -75,6 +75,8 @@ def decode_event(raw: bytes | str | None) -> Event:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UndecodableEvent(f"not JSON: {type(exc).__name__} at position {_pos(exc)}") from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, nesting 100,000 deep
+        raise UndecodableEvent(f"not JSON we can read: {type(exc).__name__}") from None
     if not isinstance(data, dict):
         raise UndecodableEvent(f"not a JSON object but {type(data).__name__}")
     event_type = data.get("event_type")

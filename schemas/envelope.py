@@ -6,6 +6,16 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2199
+
+
+def in_utc(value: datetime) -> datetime:
+    """An aware instant in UTC; years far outside the platform's life are refused (at 0001 or
+    9999 the conversion itself overflows, and a wait of centuries would wreck every window)."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value.astimezone(UTC)
+
 
 class Event(BaseModel):
     """Base of every event: immutable, closed to unknown fields, timestamps in UTC.
@@ -25,7 +35,7 @@ class Event(BaseModel):
     @field_validator("occurred_at", mode="after")
     @classmethod
     def _to_utc(cls, value: datetime) -> datetime:
-        return value.astimezone(UTC)
+        return in_utc(value)
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: object) -> None:

@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI, HTTPException, Response, status
 from opentelemetry import trace
 from pydantic import BaseModel
 
-from services.intake.domain import ContactSubmission, to_event
+from services.intake.domain import MAX_AHEAD, ContactSubmission, ahead_of, to_event
 from services.intake.settings import IntakeSettings
 from services.intake.store import AcceptedContact, AcceptedContacts
 from services.shared.clock import Clock, make_clock
@@ -56,10 +56,16 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
         responses={
             200: {"description": "a retry of an accepted contact", "model": ContactAccepted},
             409: {"description": "the idempotency key was used for other content"},
+            422: {"description": "invalid body, or received_at in the future"},
         },
     )
     async def submit_contact(submission: ContactSubmission, response: Response) -> ContactAccepted:
         """Accepts one contact; 202 once ContactReceived is durably in Kafka (acks=all)."""
+        if ahead_of(submission, clock.now()):
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                f"received_at is more than {MAX_AHEAD} ahead of the platform's clock",
+            )
         key = f"{submission.source}:{submission.idempotency_key}"
         known = accepted.find(key)
         if known is not None:

@@ -6,13 +6,15 @@ contact_id and event_id even if intake crashed between publishing and recording 
 
 import hashlib
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from schemas import Channel, ContactReceived, Region
+from schemas.envelope import in_utc
 from schemas.events import MAX_TEXT_CHARS
 
+MAX_AHEAD = timedelta(minutes=5)
 _NAMESPACE = uuid.UUID("6f1d7c52-3a0e-4c59-9a55-0d7b6c1e5a21")
 
 
@@ -30,10 +32,21 @@ class ContactSubmission(BaseModel):
         default=None, description="when the contact reached the adapter; defaults to now"
     )
 
+    @field_validator("received_at", mode="after")
+    @classmethod
+    def _sane(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else in_utc(value)
+
     def fingerprint(self) -> str:
         """Identifies the content, so a reused key with other content is caught (409)."""
         material = f"{self.region}|{self.channel}|{self.text}".encode()
         return hashlib.sha256(material).hexdigest()
+
+
+def ahead_of(submission: ContactSubmission, now: datetime) -> bool:
+    """An adapter's clock may run a little fast, not a contact received in the future: it would
+    rank last in its queue for good."""
+    return submission.received_at is not None and submission.received_at > now + MAX_AHEAD
 
 
 def contact_id_for(source: str, idempotency_key: str) -> uuid.UUID:

@@ -3,6 +3,7 @@
 import asyncio
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +107,26 @@ def test_malformed_json_is_a_clear_client_error(client: TestClient) -> None:
         "/contacts", content=b"{not json", headers=AUTH | {"Content-Type": "application/json"}
     )
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "received_at", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:55:00Z", "1899-06-01T12:00:00Z"]
+)
+def test_a_receipt_time_outside_the_platform_s_years_is_refused_by_name(
+    client: TestClient, received_at: str
+) -> None:
+    response = client.post("/contacts", json=body("when-1", received_at=received_at), headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "received_at"]
+
+
+def test_a_contact_received_in_the_future_is_refused_and_one_from_now_accepted(
+    client: TestClient,
+) -> None:
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    response = client.post("/contacts", json=body("when-2", received_at=later), headers=AUTH)
+    assert response.status_code == 422
+    assert "received_at" in response.json()["detail"]
+    now = datetime.now(UTC).isoformat()
+    accepted = client.post("/contacts", json=body("when-2", received_at=now), headers=AUTH)
+    assert accepted.status_code == 202

@@ -113,3 +113,22 @@ def test_every_event_has_a_topic_and_every_consumer_a_dead_letter_topic() -> Non
 def test_region_keys_keep_one_regions_events_in_order() -> None:
     event = contact()
     assert topic_for(event).key_of(event) == str(event.contact_id).encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'{"event_type": "Queued", "x": ' + b"1" * 5000 + b"}", "not JSON we can read"),
+        (b"[" * 100_000, "not JSON we can read"),
+        (
+            b'{"event_type": "ContactReceived", "schema_version": 1, "occurred_at": '
+            b'"9999-12-31T23:30:00-01:00"}',
+            "invalid ContactReceived",
+        ),
+    ],
+)
+def test_records_that_break_the_parser_itself_are_refused_with_a_reason(
+    raw: bytes, reason: str
+) -> None:
+    with pytest.raises(UndecodableEvent, match=reason):
+        decode_event(raw)
