@@ -80,12 +80,13 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
 
     app.include_router(health_router(ready))
 
-    @app.get("/alerts", tags=["alerts"])
+    # Alerts and the schedule name on-call staff and their addresses: staff tokens only.
+    @app.get("/alerts", tags=["alerts"], dependencies=[staff])
     def alerts(limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[Alert]:
         """Recent alerts with their level and acknowledgement (no citizen data)."""
         return book.recent(limit)
 
-    @app.get("/alerts/log", tags=["alerts"])
+    @app.get("/alerts/log", tags=["alerts"], dependencies=[staff])
     def alert_log(limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AlertLog]:
         """Every delivery, failure, escalation and acknowledgement, newest first."""
         return book.log(limit)
@@ -124,7 +125,7 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
             raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
         return await _acknowledge(alert_id, "link", "link")
 
-    @app.get("/oncall", tags=["on-call"])
+    @app.get("/oncall", tags=["on-call"], dependencies=[staff])
     def on_call(region: Region, at: AwareDatetime | None = None) -> list[OnCallView]:
         """Who is on call for a region at a time (now by default), level by level."""
         when = at or clock.now()

@@ -185,7 +185,7 @@ def check_mail_escalation_and_acknowledgement(platform: Platform, breach: dict[s
     assert alert["acknowledged_at"] is not None
     assert alert["escalate_at"] is None, "an acknowledged alert escalates no further"
     assert alert["level"] == 2
-    log = httpx.get(f"{platform.url('notify')}/alerts/log").json()
+    log = httpx.get(f"{platform.url('notify')}/alerts/log", headers=platform.auth).json()
     actions = {(e["action"], e["level"]) for e in log if e["alert_id"] == breach["alert_id"]}
     assert {("delivered", 1), ("escalated", 2), ("delivered", 2), ("acknowledged", 2)} <= actions
     assert mailbox.to(LEVEL[3]) == []
@@ -199,7 +199,7 @@ LEVEL = {
 
 
 def alerts_of(platform: Platform) -> list[dict[str, Any]]:
-    return list(httpx.get(f"{platform.url('notify')}/alerts").json())
+    return list(httpx.get(f"{platform.url('notify')}/alerts", headers=platform.auth).json())
 
 
 def wait_for_order(platform: Platform, region: str) -> dict[str, Any]:

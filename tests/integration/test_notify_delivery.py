@@ -178,12 +178,12 @@ def test_two_replicas_on_one_database_send_each_message_once(
 
 
 def delivered(notify: ServiceProcess) -> int:
-    log = httpx.get(f"{notify.url}/alerts/log", timeout=5).json()
+    log = httpx.get(f"{notify.url}/alerts/log", timeout=5, headers=AUTH).json()
     return sum(1 for entry in log if entry["action"] == "delivered")
 
 
 def alerts(notify: ServiceProcess) -> list[dict[str, object]]:
-    return list(httpx.get(f"{notify.url}/alerts", timeout=5).json())
+    return list(httpx.get(f"{notify.url}/alerts", timeout=5, headers=AUTH).json())
 
 
 def test_a_bad_schedule_is_refused_over_http_and_the_old_one_kept(
@@ -202,7 +202,8 @@ def test_a_bad_schedule_is_refused_over_http_and_the_old_one_kept(
         assert refused.status_code == 422
         assert "unknown region 'gotland'" in refused.json()["detail"]
         assert httpx.put(f"{notify.url}/oncall/schedule", json={"yaml": bad}).status_code == 401
-        on_call = httpx.get(f"{notify.url}/oncall", params={"region": "syd"}).json()
+        assert httpx.get(f"{notify.url}/oncall", params={"region": "syd"}).status_code == 401
+        on_call = httpx.get(f"{notify.url}/oncall", params={"region": "syd"}, headers=AUTH).json()
         assert [c["person"] for c in on_call] == ["syd-1"]
     finally:
         notify.stop()
