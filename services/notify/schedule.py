@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import yaml
 
 from schemas import Region
@@ -104,7 +105,7 @@ def _people(raw: Any, source: str) -> dict[str, Person]:
         email, webhook = entry.get("email"), entry.get("webhook")
         if email is not None and not (isinstance(email, str) and _EMAIL.match(email)):
             raise ScheduleError(f"{where}: email is not an e-mail address")
-        if webhook is not None and not (isinstance(webhook, str) and _URL.match(webhook)):
+        if webhook is not None and not (isinstance(webhook, str) and _is_url(webhook)):
             raise ScheduleError(f"{where}: webhook is not an http(s) URL")
         if email is None and webhook is None:
             raise ScheduleError(f"{where}: needs an email or a webhook to be reached")
@@ -191,3 +192,14 @@ def next_handover(schedule: Schedule, region: Region, level: int, at: datetime) 
                 naive = datetime.combine(monday, time()) + timedelta(minutes=end + offset)
                 return naive.replace(tzinfo=STOCKHOLM)
     return None
+
+
+def _is_url(text: str) -> bool:
+    """The pattern, and what the HTTP client will accept (a port of "abc" passes the first)."""
+    if not _URL.match(text):
+        return False
+    try:
+        httpx.URL(text).port  # noqa: B018 - parsing the port is the check
+    except httpx.InvalidURL:
+        return False
+    return True

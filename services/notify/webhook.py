@@ -23,6 +23,7 @@ class DeliveryResult:
     delivered: bool
     attempts: int
     detail: str
+    final: bool = False  # refused for good: retrying cannot help
 
 
 async def deliver(
@@ -50,7 +51,9 @@ async def deliver(
                 return DeliveryResult(True, attempt, f"HTTP {response.status_code}")
             detail = f"HTTP {response.status_code}"
             if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
-                return DeliveryResult(False, attempt, detail)  # the receiver refuses: no retry
+                return DeliveryResult(False, attempt, detail, final=True)  # refused: no retry
+        except httpx.InvalidURL:
+            return DeliveryResult(False, attempt, "invalid URL", final=True)  # never will work
         except httpx.HTTPError as exc:
             detail = type(exc).__name__
         if attempt < attempts:

@@ -55,7 +55,12 @@ class DeliveryWorker:
             log.warning("alert escalated", extra=fields(region=escalated.region.value))
             await self.producer.publish(escalated)
         due = await asyncio.to_thread(self.book.due_deliveries, wall)
-        for sent in await asyncio.gather(*(self._send(d) for d in due)):
+        # One delivery's surprise must not leave the others sent but unsettled (sent again).
+        outcomes = await asyncio.gather(*(self._send(d) for d in due), return_exceptions=True)
+        for sent in outcomes:
+            if isinstance(sent, BaseException):
+                log.error("delivery failed unexpectedly", extra=fields(error=type(sent).__name__))
+                continue  # its claim runs out and it is tried again
             done = await asyncio.to_thread(
                 self.book.settle, sent, datetime.now(UTC), self.clock.now()
             )
@@ -74,11 +79,9 @@ class DeliveryWorker:
                 first_backoff=0.0,
                 idempotency_key=delivery.key,
             )
-            refused = result.detail.startswith("HTTP 4") and result.detail not in (
-                "HTTP 408",
-                "HTTP 429",
+            return Sent(
+                delivery.id, result.delivered, result.delivered or result.final, result.detail
             )
-            return Sent(delivery.id, result.delivered, result.delivered or refused, result.detail)
         try:
             reply = await send_mail(
                 self.settings, delivery.address, delivery.subject, delivery.body, delivery.key

@@ -63,6 +63,10 @@ def test_handovers_are_in_stockholm_wall_clock_time_on_both_sides_of_daylight_sa
         (("region: nord\n    level: 2", "region: lappland\n    level: 2"), "rotations[1]"),
         (("dag@example.org", "dag-at-example"), "people.day: email"),
         (('"https://hooks.example.org/natt"', "ftp://x"), "people.night: webhook"),
+        (
+            ('"https://hooks.example.org/natt"', '"https://hooks.example.org:abc/natt"'),
+            "people.night: webhook",
+        ),
         (('from: "08:00"', 'from: "8 am"'), "rotations[1] (nord level 2) shift 1"),
         (("person: chief", "person: nobody"), "unknown person 'nobody'"),
         (('from: "19:00", to: "07:00"', 'from: "18:00", to: "07:00"'), "shift 2: overlaps"),
