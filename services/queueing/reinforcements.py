@@ -1,7 +1,7 @@
 """Reinforcement orders: region X is reinforced by donor regions' operators until a time."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import text
@@ -47,7 +47,8 @@ class Reinforcements:
                 order_id=order_id or uuid.uuid4(),
                 region=region.value,
                 donors=",".join(f"{d.region.value}:{d.operators}" for d in donors),
-                until=until,
+                # In UTC: SQLite keeps the wall time and drops the offset.
+                until=until.astimezone(UTC),
                 ordered_by=ordered_by,
                 created_at=now,
             )

@@ -3,7 +3,7 @@
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -172,3 +172,16 @@ def test_live_queue_state_streams_as_server_sent_events(client: TestClient) -> N
         data = next(lines)
         assert data.startswith("data: ")
         assert json.loads(data.removeprefix("data: "))["waiting_total"] == 1
+
+
+def test_an_order_ends_at_the_instant_it_names_whatever_the_offset(client: TestClient) -> None:
+    stockholm = timezone(timedelta(hours=2))  # summer time, as a supervisor's UI would send
+    until = SimulatedClock(SIMULATED_START).now().astimezone(stockholm) + timedelta(hours=1)
+    body = {
+        "region": "nord",
+        "donors": [{"region": "syd", "operators": 2}],
+        "until": until.isoformat(),
+    }
+    assert client.post("/reinforcements", json=body, headers=SUPERVISOR).status_code == 201
+    (listed,) = client.get("/reinforcements").json()
+    assert datetime.fromisoformat(listed["until"]) == until
