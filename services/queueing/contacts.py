@@ -35,7 +35,12 @@ from services.queueing.domain import (
     wait_seconds,
 )
 from services.queueing.reinforcements import Reinforcements
-from services.queueing.statements import answer_statement, operator_statement, take_statement
+from services.queueing.statements import (
+    answer_statement,
+    lock_operator_statement,
+    operator_statement,
+    take_statement,
+)
 from services.queueing.store import QueueDb, Tx
 from services.queueing.tables import (
     Operator,
@@ -73,6 +78,7 @@ class Contacts:
         self.db = db
         self.reinforcements = reinforcements
         self.policy = policy
+        self._lock_operator = lock_operator_statement()
         self._operator = operator_statement()
         self._take_own = take_statement(longest_waiting=False)
         self._take_lent = take_statement(longest_waiting=True)
@@ -138,6 +144,8 @@ class Contacts:
         """Assigns the best waiting contact: atomic, never given to two operators."""
         with self.db.transaction() as tx:
             conn = tx.session.connection()
+            if self.db.postgres:  # SQLite's writers are already one at a time
+                conn.execute(self._lock_operator, {"op": operator_id})
             row = conn.execute(self._operator, {"op": operator_id, "now": now}).first()
             if row is None or row.status == OperatorStatus.OFFLINE:
                 raise NotFound("unknown operator")
@@ -274,7 +282,8 @@ class Contacts:
         self, contact_id: uuid.UUID, now: datetime, reason: Literal["hung_up", "timeout"]
     ) -> Abandoned:
         with self.db.transaction() as tx:
-            entry = tx.session.get(QueueEntry, contact_id)
+            # Locked (PostgreSQL): a hang-up racing an answer must not undo it.
+            entry = tx.session.get(QueueEntry, contact_id, with_for_update=True)
             if entry is None:
                 raise NotFound("no such contact in any queue")
             return self._abandon(tx, entry, now, reason)
@@ -289,6 +298,7 @@ class Contacts:
                     col(QueueEntry.received_at) < now - max_wait,
                 )
                 .limit(500)
+                .with_for_update(skip_locked=True)  # not one an operator is taking right now
             ).all()
             for entry in overdue:
                 self._abandon(tx, entry, now, "timeout")
@@ -318,7 +328,8 @@ class Contacts:
 
     @staticmethod
     def _held_by(session: Session, operator: Operator, contact_id: uuid.UUID) -> QueueEntry:
-        entry = session.get(QueueEntry, contact_id)
+        # Locked (PostgreSQL) so two concurrent outcomes for one contact see each other.
+        entry = session.get(QueueEntry, contact_id, with_for_update=True)
         if entry is None:
             raise NotFound("no such contact in any queue")
         if entry.operator_id != operator.operator_id:

@@ -7,6 +7,7 @@ from sqlmodel import Session, func, select
 
 from schemas import OperatorPresenceChanged, QueueName, Region
 from services.queueing.domain import NotFound, OperatorStatus, QueueError
+from services.queueing.statements import release_statement
 from services.queueing.store import QueueDb, Tx
 from services.queueing.tables import Operator
 
@@ -18,6 +19,7 @@ def token_hash(token: str) -> str:
 class Operators:
     def __init__(self, db: QueueDb):
         self.db = db
+        self._release = release_statement()
 
     def log_in(
         self, operator_id: str, region: Region, skills: list[QueueName], token: str, now: datetime
@@ -30,6 +32,7 @@ class Operators:
             operator.skills = ",".join(s.value for s in skills or list(QueueName))
             operator.token_hash = token_hash(token)
             operator.logged_in_at, operator.lent_order_id = now, None
+            self._release_held(tx, operator_id)  # a new session starts empty-handed
             self._set(tx, operator, OperatorStatus.AVAILABLE, None, now)
             return operator
 
@@ -76,8 +79,15 @@ class Operators:
             if status == OperatorStatus.OFFLINE:
                 operator.lent_order_id = None
                 operator.token_hash = ""  # the token dies with the session
+                self._release_held(tx, operator_id)
             self._set(tx, operator, status, reason, now)
             return operator
+
+    def _release_held(self, tx: Tx, operator_id: str) -> None:
+        """A contact assigned but not answered goes back to the queue in its old place; held
+        by a session that has ended, nobody could ever answer it."""
+        tx.session.flush()
+        tx.session.connection().execute(self._release, {"op": operator_id})
 
     @staticmethod
     def _set(

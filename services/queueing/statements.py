@@ -38,6 +38,29 @@ def operator_statement() -> Select[Any]:
     ).where(OPERATOR.c.operator_id == op)
 
 
+def lock_operator_statement() -> Select[Any]:
+    """Locks the operator's row (PostgreSQL) so one operator's concurrent take-next requests
+    run one after the other; the next statement then sees what the first one assigned.
+    Binds: op."""
+    return (
+        core_select(OPERATOR.c.operator_id)
+        .where(OPERATOR.c.operator_id == bindparam("op"))
+        .with_for_update()
+    )
+
+
+def release_statement() -> Update:
+    """Puts back the contacts an operator holds but has not answered, in their old place
+    (rank and waiting time are kept). Binds: op."""
+    return (
+        update(ENTRY)
+        .where(ENTRY.c.operator_id == bindparam("op"), ENTRY.c.status == ContactStatus.ASSIGNED)
+        .values(
+            status=ContactStatus.WAITING.value, operator_id=None, assigned_at=None, order_id=None
+        )
+    )
+
+
 def take_statement(longest_waiting: bool) -> Update:
     """Assigns one waiting contact of a region to an operator, atomically.
 

@@ -4,6 +4,7 @@ opening hours, abandonment and reinforcement routing. Each change's events are i
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -194,6 +195,110 @@ def test_presence_changes_are_events(q: Queueing) -> None:
     presence = [e["status"] for e in q.events() if e["event_type"] == "OperatorPresenceChanged"]
     assert presence == ["available", "paused", "available", "offline"]
     assert q.operators.by_token("t-op") is None, "a logged-out operator's token is dead"
+
+
+def test_a_contact_held_when_its_operator_leaves_goes_back_in_its_old_place(
+    q: Queueing,
+) -> None:
+    older, newer = classified(waited=600), classified(waited=60)
+    q.contacts.enqueue(older, NOW)
+    q.contacts.enqueue(newer, NOW)
+    leaver, colleague = q.log_in("leaver", Region.VAST), q.log_in("colleague", Region.VAST)
+    held = q.contacts.take_next(leaver.operator_id, NOW)
+    assert held is not None
+    assert held.contact_id == older.contact_id
+    q.operators.log_out(leaver.operator_id, NOW)
+    taken = q.contacts.take_next(colleague.operator_id, NOW)
+    assert taken is not None
+    assert taken.contact_id == older.contact_id, "first in line again"
+    assert q.contacts.answer(colleague, older.contact_id, NOW).wait_seconds == 600
+
+
+def test_logging_in_again_frees_the_operator_from_a_contact_never_answered(
+    q: Queueing,
+) -> None:
+    first, second = classified(waited=600), classified(waited=60)
+    q.contacts.enqueue(first, NOW)
+    q.contacts.enqueue(second, NOW)
+    operator = q.log_in("op", Region.VAST)
+    assert q.contacts.take_next(operator.operator_id, NOW) is not None
+    operator = q.log_in("op", Region.VAST)  # the UI crashed and the operator logs in again
+    taken = q.contacts.take_next(operator.operator_id, NOW)
+    assert taken is not None
+    assert taken.contact_id == first.contact_id
+    assert q.entry(second.contact_id).status == "waiting"
+
+
+def _at_once(calls: list[Callable[[], object]]) -> tuple[list[object], list[Exception]]:
+    """Runs each call on its own thread, all released together; their results and refusals."""
+    start = threading.Barrier(len(calls))
+    results: list[object] = []
+    refusals: list[Exception] = []
+    lock = threading.Lock()
+
+    def run(call: Callable[[], object]) -> None:
+        start.wait()
+        try:
+            outcome = call()
+            with lock:
+                results.append(outcome)
+        except QueueError as exc:
+            with lock:
+                refusals.append(exc)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, refusals
+
+
+def test_one_operator_asking_for_contacts_many_times_at_once_gets_one(q: Queueing) -> None:
+    for _ in range(10):
+        q.contacts.enqueue(classified(), NOW)
+    operator = q.log_in("op", Region.VAST)
+    results, refusals = _at_once([lambda: q.contacts.take_next(operator.operator_id, NOW)] * 8)
+    assert len(results) == 1
+    assert len(refusals) == 7
+    assert all("already hold" in str(r) for r in refusals)
+    with Session(q.db.engine) as session:
+        held = session.exec(select(QueueEntry).where(QueueEntry.status == "assigned")).all()
+    assert len(held) == 1
+
+
+def test_an_outcome_posted_twice_at_once_resolves_the_contact_once(q: Queueing) -> None:
+    event = classified()
+    q.contacts.enqueue(event, NOW)
+    operator = q.log_in("op", Region.VAST)
+    q.contacts.take_next(operator.operator_id, NOW)
+    q.contacts.answer(operator, event.contact_id, NOW)
+    resolve = lambda: q.contacts.resolve(operator, event.contact_id, Outcome.REPORT_FILED, NOW)  # noqa: E731
+    results, refusals = _at_once([resolve] * 8)
+    assert len(results) == 1
+    assert len(refusals) == 7
+    kinds = [e["event_type"] for e in q.events()]
+    assert kinds.count("ContactResolved") == kinds.count("CaseCreated") == 1
+
+
+def _answer_while_hanging_up(q: Queueing) -> list[object]:
+    event = classified()
+    q.contacts.enqueue(event, NOW)
+    operator = q.log_in("op", Region.VAST)
+    q.contacts.take_next(operator.operator_id, NOW)
+    results, _ = _at_once(
+        [
+            lambda: q.contacts.answer(operator, event.contact_id, NOW),
+            lambda: q.contacts.abandon(event.contact_id, NOW, "hung_up"),
+        ]
+    )
+    q.operators.log_out(operator.operator_id, NOW)
+    return results
+
+
+def test_a_hang_up_racing_the_answer_leaves_one_of_them(q: Queueing) -> None:
+    for _ in range(20):
+        assert len(_answer_while_hanging_up(q)) == 1, "answered and abandoned both"
 
 
 def test_a_contact_arriving_while_closed_gets_the_configured_outcome(database_url: str) -> None:
