@@ -3,7 +3,7 @@
 import asyncio
 import uuid
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 
 async def read_until(
@@ -30,6 +30,33 @@ async def read_until(
                     records.extend(partition_records)
     except TimeoutError:
         raise AssertionError(f"condition on {topic} not met within {timeout} s") from None
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def read_to_end(
+    bootstrap: str, topic: str, partitions: int, timeout: float = 30.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Everything on `topic` up to its end offsets as of the call."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    wanted = [TopicPartition(topic, p) for p in range(partitions)]
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        ends = await consumer.end_offsets(wanted)
+        consumer.assign(wanted)
+        await consumer.seek_to_beginning(*wanted)
+        unread = {tp for tp, end in ends.items() if end > 0}
+        async with asyncio.timeout(timeout):
+            while unread:
+                batch = await consumer.getmany(*unread, timeout_ms=200)
+                for tp, partition_records in batch.items():
+                    records.extend(r for r in partition_records if r.offset < ends[tp])
+                    if partition_records and partition_records[-1].offset >= ends[tp] - 1:
+                        unread.discard(tp)
+    except TimeoutError:
+        raise AssertionError(f"{topic} not read to its end within {timeout} s") from None
     finally:
         await consumer.stop()
     return records

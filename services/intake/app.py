@@ -63,30 +63,28 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
         """Accepts one contact; 202 once ContactReceived is durably in Kafka (acks=all)."""
         if ahead_of(submission, clock.now()):
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                422,
                 f"received_at is more than {MAX_AHEAD} ahead of the platform's clock",
             )
-        key = f"{submission.source}:{submission.idempotency_key}"
-        known = accepted.find(key)
-        if known is not None:
-            if known.fingerprint != submission.fingerprint():
-                raise HTTPException(
-                    status.HTTP_409_CONFLICT,
-                    "idempotency_key already used for a different contact",
-                )
-            response.status_code = status.HTTP_200_OK
-            return ContactAccepted(contact_id=known.contact_id, duplicate=True)
         event = to_event(submission, clock.now())
-        trace.get_current_span().set_attribute("pkc.contact_id", str(event.contact_id))
-        await producer.publish(event)
-        accepted.record(
+        claim = accepted.claim(
             AcceptedContact(
-                key=key,
+                key=f"{submission.source}:{submission.idempotency_key}",
                 contact_id=event.contact_id,
                 fingerprint=submission.fingerprint(),
                 accepted_at=clock.now(),
             )
         )
+        if claim.fingerprint != submission.fingerprint():
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, "idempotency_key already used for a different contact"
+            )
+        if claim.published:
+            response.status_code = status.HTTP_200_OK
+            return ContactAccepted(contact_id=claim.contact_id, duplicate=True)
+        trace.get_current_span().set_attribute("pkc.contact_id", str(event.contact_id))
+        await producer.publish(event)  # a retry of a claim never published lands here too
+        accepted.mark_published(claim.key)
         return ContactAccepted(contact_id=event.contact_id, duplicate=False)
 
     return app

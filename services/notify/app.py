@@ -159,7 +159,7 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
         try:
             parsed = load_schedule(text, "schedule")
         except ScheduleError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+            raise HTTPException(422, str(exc)) from None
         with Session(engine) as session:
             session.add(ScheduleText(text=text, saved_at=clock.now()))
             session.commit()

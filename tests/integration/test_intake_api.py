@@ -2,7 +2,9 @@
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,9 @@ from fastapi.testclient import TestClient
 from schemas import ContactReceived, decode_event
 from schemas.topics import CONTACTS_RECEIVED
 from services.intake.app import create_app
+from services.intake.domain import contact_id_for
 from services.intake.settings import IntakeSettings
-from tests.kafka_helpers import read_until
+from tests.kafka_helpers import read_to_end, read_until
 
 pytestmark = pytest.mark.kafka
 AUTH = {"Authorization": "Bearer intake-test-token"}
@@ -70,6 +73,27 @@ def test_a_reused_key_with_other_content_is_a_conflict(client: TestClient) -> No
     assert client.post("/contacts", json=body("reuse-1"), headers=AUTH).status_code == 202
     other = client.post("/contacts", json=body("reuse-1", text="något annat"), headers=AUTH)
     assert other.status_code == 409
+
+
+def test_of_requests_racing_with_one_key_and_different_content_one_is_accepted(
+    client: TestClient, kafka: str
+) -> None:
+    texts = [f"Min cykel är stulen, variant {i}" for i in range(8)]
+    start = threading.Barrier(len(texts))
+
+    def post(text: str) -> int:
+        start.wait()
+        return client.post("/contacts", json=body("race-1", text=text), headers=AUTH).status_code
+
+    with ThreadPoolExecutor(len(texts)) as pool:
+        codes = list(pool.map(post, texts))
+    assert sorted(codes) == [202] + [409] * 7, "only one content may hold the key"
+    contact_id = contact_id_for("intake-test", "race-1")
+    records = asyncio.run(read_to_end(kafka, CONTACTS_RECEIVED.name, CONTACTS_RECEIVED.partitions))
+    events = [decode_event(r.value) for r in records]
+    mine = [e for e in events if isinstance(e, ContactReceived) and e.contact_id == contact_id]
+    assert len(mine) == 1, "a refused content was published too"
+    assert mine[0].text == texts[codes.index(202)]
 
 
 def test_bad_fields_are_named_and_never_echoed(client: TestClient) -> None:
