@@ -36,7 +36,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _BodyTooLarge
+                    raise _BodyTooLarge(self.max_bytes)
             return message
 
         try:
@@ -45,8 +45,14 @@ class BodyLimit:
             await _too_large(self.max_bytes, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """An HTTPException, so FastAPI's body parsing passes it on as it is (it turns any other
+    error while reading the body into a 400)."""
+
+    def __init__(self, limit: int):
+        super().__init__(
+            status.HTTP_413_CONTENT_TOO_LARGE, f"request body larger than {limit} bytes"
+        )
 
 
 async def _too_large(limit: int, send: Send) -> None:

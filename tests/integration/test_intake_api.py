@@ -114,6 +114,18 @@ def test_an_oversized_body_is_refused_before_parsing(client: TestClient) -> None
     assert response.status_code == 413
 
 
+def test_an_oversized_body_sent_in_chunks_without_a_length_is_refused_as_too_large(
+    client: TestClient,
+) -> None:
+    encoded = json.dumps(body("big-2", text="x" * 100_000)).encode()
+    chunks = (encoded[i : i + 8192] for i in range(0, len(encoded), 8192))
+    response = client.post(
+        "/contacts", content=chunks, headers=AUTH | {"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert "larger than" in response.json()["detail"]
+
+
 def test_text_over_ten_thousand_characters_is_refused(client: TestClient) -> None:
     response = client.post("/contacts", json=body("long-1", text="å" * 10_001), headers=AUTH)
     assert response.status_code == 422
