@@ -80,26 +80,47 @@ def wait_seconds(received_at: datetime, now: datetime) -> float:
     return max(0.0, (now - received_at).total_seconds())
 
 
+_DAY = 24 * 3600
+
+
+def _seconds_of_day(text: str) -> int:
+    """'HH:MM' as seconds after local midnight; '24:00' is the midnight that ends the day."""
+    if text == "24:00":
+        return _DAY
+    moment = time.fromisoformat(text)
+    return moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
 @dataclass(frozen=True)
 class OpeningHours:
-    """One queue's daily hours in Stockholm local time (zoneinfo keeps DST right)."""
+    """One queue's daily hours in Stockholm local time (zoneinfo keeps DST right), as seconds
+    after local midnight. Hours that close before they open run across midnight
+    ('20:00-07:00'); '00:00-24:00' is open around the clock."""
 
-    opens: time = time(7, 0)
-    closes: time = time(20, 0)
+    opens: int = 7 * 3600
+    closes: int = 20 * 3600
 
     def is_open(self, moment: datetime) -> bool:
-        local = moment.astimezone(STOCKHOLM).time()
-        return self.opens <= local < self.closes
+        local = moment.astimezone(STOCKHOLM)
+        second = local.hour * 3600 + local.minute * 60 + local.second
+        if self.opens < self.closes:
+            return self.opens <= second < self.closes
+        return second >= self.opens or second < self.closes  # across midnight
 
     @classmethod
     def parse(cls, text: str) -> "OpeningHours":
-        """'07:00-20:00'."""
+        """'07:00-20:00', '20:00-07:00' (across midnight), '00:00-24:00' (always open)."""
         try:
-            opens, closes = (time.fromisoformat(part.strip()) for part in text.split("-"))
+            opens, closes = (_seconds_of_day(part.strip()) for part in text.split("-"))
         except ValueError:
             raise ValueError(f"opening hours {text!r} are not HH:MM-HH:MM") from None
-        if opens >= closes:
-            raise ValueError(f"opening hours {text!r} close before they open")
+        if opens == _DAY:
+            raise ValueError(f"opening hours {text!r} open at 24:00; write 00:00")
+        if opens == closes:
+            raise ValueError(
+                f"opening hours {text!r} open and close at one time; around the clock is "
+                "00:00-24:00"
+            )
         return cls(opens, closes)
 
 

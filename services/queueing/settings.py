@@ -1,7 +1,8 @@
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 
+from services.queueing.domain import parse_opening_hours
 from services.shared.settings import DEV_SECRET, ServiceSettings
 
 
@@ -18,7 +19,8 @@ class QueueingSettings(ServiceSettings):
     ui_tokens: str = DEV_SECRET
     supervisor_tokens: str = DEV_SECRET
     adapter_tokens: str = DEV_SECRET
-    # Per queue, Stockholm time; queues not named keep 07:00-20:00.
+    # Per queue, Stockholm time: 'urgent=00:00-24:00,switchboard=08:00-16:00'; hours may run
+    # across midnight ('20:00-07:00'); queues not named keep 07:00-20:00.
     opening_hours: str = ""
     closed_outcome: Literal["close", "queue"] = "close"
     max_wait_seconds: float = Field(default=45 * 60, gt=0)
@@ -26,6 +28,12 @@ class QueueingSettings(ServiceSettings):
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
     # How often the live stream of queue state for operator UIs looks for changes.
     live_interval_seconds: float = Field(default=1.0, gt=0)
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _hours_parse(cls, value: str) -> str:
+        parse_opening_hours(value)  # refused at start, by name, not at the first contact
+        return value
 
     def secrets(self) -> dict[str, str]:
         return {

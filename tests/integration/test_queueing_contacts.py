@@ -31,6 +31,7 @@ from services.queueing.domain import (
 )
 from services.queueing.operators import Operators
 from services.queueing.reinforcements import Reinforcements
+from services.queueing.settings import QueueingSettings
 from services.queueing.store import QueueDb
 from services.queueing.tables import Operator, OutboxRecord, QueueEntry
 from services.shared.db import make_engine
@@ -318,8 +319,35 @@ def test_opening_hours_follow_stockholm_time_across_daylight_saving() -> None:
     assert hours.is_open(winter_open)
     assert not hours.is_open(summer_closed)
     assert hours.is_open(summer_open)
-    with pytest.raises(ValueError, match="close before they open"):
-        parse_opening_hours("urgent=20:00-07:00")
+
+
+def test_opening_hours_may_run_across_midnight_or_around_the_clock() -> None:
+    hours = parse_opening_hours("urgent=20:00-07:00,switchboard=00:00-24:00")
+    night = hours[QueueName.URGENT]
+    assert night.is_open(datetime(2026, 1, 15, 22, 30, tzinfo=UTC))  # 23:30 CET
+    assert night.is_open(datetime(2026, 1, 15, 5, 59, tzinfo=UTC))  # 06:59 CET
+    assert not night.is_open(datetime(2026, 1, 15, 6, 0, tzinfo=UTC))  # 07:00 CET
+    assert not night.is_open(datetime(2026, 7, 15, 17, 59, tzinfo=UTC))  # 19:59 CEST
+    always = hours[QueueName.SWITCHBOARD]
+    assert all(always.is_open(NOW + timedelta(minutes=m)) for m in range(0, 24 * 60, 7))
+    assert hours[QueueName.CRIME_REPORT] == OpeningHours()  # not named: 07:00-20:00
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [
+        ("urgent=07:00-07:00", "open and close at one time"),
+        ("urgent=24:00-07:00", "write 00:00"),
+        ("urgent=7-20", "not HH:MM-HH:MM"),
+        ("urgent=25:00-07:00", "not HH:MM-HH:MM"),
+        ("queue=07:00-20:00", "unknown queue"),
+    ],
+)
+def test_opening_hours_that_make_no_sense_are_refused_by_name(spec: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        parse_opening_hours(spec)
+    with pytest.raises(ValueError, match=reason):  # the service refuses to start with them
+        QueueingSettings(opening_hours=spec)
 
 
 def test_hang_ups_and_time_outs_are_abandoned_with_their_wait(q: Queueing) -> None:
