@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from schemas import Region, SlaWindow
 from services.reporting.dashboard import dashboard_router
+from services.reporting.flush import install_complete_flush
 from services.reporting.monthly import (
     build_monthly_consumer,
     build_monthly_router,
@@ -79,6 +80,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
             settings.topic_replication_factor,
         )
         (settings.state_dir / "faust").mkdir(parents=True, exist_ok=True)  # Faust won't
+        install_complete_flush(reporting.app)  # in this loop, before the producer starts
         await reporting.app.start()
         try:
             async with running(monthly_producer, background=(monthly.run(),)):
