@@ -61,21 +61,22 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
     )
     async def submit_contact(submission: ContactSubmission, response: Response) -> ContactAccepted:
         """Accepts one contact; 202 once ContactReceived is durably in Kafka (acks=all)."""
-        if ahead_of(submission, clock.now()):
+        now, fingerprint = clock.now(), submission.fingerprint()
+        if ahead_of(submission, now):
             raise HTTPException(
                 422,
                 f"received_at is more than {MAX_AHEAD} ahead of the platform's clock",
             )
-        event = to_event(submission, clock.now())
+        event = to_event(submission, now)
         claim = accepted.claim(
             AcceptedContact(
                 key=f"{submission.source}:{submission.idempotency_key}",
                 contact_id=event.contact_id,
-                fingerprint=submission.fingerprint(),
-                accepted_at=clock.now(),
+                fingerprint=fingerprint,
+                accepted_at=now,
             )
         )
-        if claim.fingerprint != submission.fingerprint():
+        if claim.fingerprint != fingerprint:
             raise HTTPException(
                 status.HTTP_409_CONFLICT, "idempotency_key already used for a different contact"
             )

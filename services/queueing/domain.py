@@ -83,12 +83,13 @@ def wait_seconds(received_at: datetime, now: datetime) -> float:
 _DAY = 24 * 3600
 
 
+def _seconds_after_midnight(moment: time) -> int:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
 def _seconds_of_day(text: str) -> int:
     """'HH:MM' as seconds after local midnight; '24:00' is the midnight that ends the day."""
-    if text == "24:00":
-        return _DAY
-    moment = time.fromisoformat(text)
-    return moment.hour * 3600 + moment.minute * 60 + moment.second
+    return _DAY if text == "24:00" else _seconds_after_midnight(time.fromisoformat(text))
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,7 @@ class OpeningHours:
     closes: int = 20 * 3600
 
     def is_open(self, moment: datetime) -> bool:
-        local = moment.astimezone(STOCKHOLM)
-        second = local.hour * 3600 + local.minute * 60 + local.second
+        second = _seconds_after_midnight(moment.astimezone(STOCKHOLM).time())
         if self.opens < self.closes:
             return self.opens <= second < self.closes
         return second >= self.opens or second < self.closes  # across midnight

@@ -56,10 +56,8 @@ class _BodyTooLarge(HTTPException):
 
 
 async def _too_large(limit: int, send: Send) -> None:
-    response = JSONResponse(
-        {"detail": f"request body larger than {limit} bytes"},
-        status_code=status.HTTP_413_CONTENT_TOO_LARGE,
-    )
+    refusal = _BodyTooLarge(limit)
+    response = JSONResponse({"detail": refusal.detail}, status_code=refusal.status_code)
     await response({"type": "http"}, _no_receive, send)
 
 
