@@ -39,24 +39,19 @@ async def read_to_end(
     bootstrap: str, topic: str, partitions: int, timeout: float = 30.0
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Everything on `topic` up to its end offsets as of the call."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await consumer.start()
-    wanted = [TopicPartition(topic, p) for p in range(partitions)]
-    records: list[ConsumerRecord[bytes, bytes]] = []
     try:
-        ends = await consumer.end_offsets(wanted)
-        consumer.assign(wanted)
-        await consumer.seek_to_beginning(*wanted)
-        unread = {tp for tp, end in ends.items() if end > 0}
-        async with asyncio.timeout(timeout):
-            while unread:
-                batch = await consumer.getmany(*unread, timeout_ms=200)
-                for tp, partition_records in batch.items():
-                    records.extend(r for r in partition_records if r.offset < ends[tp])
-                    if partition_records and partition_records[-1].offset >= ends[tp] - 1:
-                        unread.discard(tp)
-    except TimeoutError:
-        raise AssertionError(f"{topic} not read to its end within {timeout} s") from None
+        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in range(partitions)])
     finally:
         await consumer.stop()
-    return records
+    last = {tp.partition: end - 1 for tp, end in ends.items() if end > 0}
+
+    def reached(records: list[ConsumerRecord[bytes, bytes]]) -> bool:
+        furthest: dict[int, int] = {}
+        for record in records:
+            furthest[record.partition] = max(furthest.get(record.partition, -1), record.offset)
+        return all(furthest.get(partition, -1) >= end for partition, end in last.items())
+
+    records = await read_until(bootstrap, topic, reached, timeout)
+    return [r for r in records if r.offset <= last.get(r.partition, -1)]
