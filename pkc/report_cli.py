@@ -54,7 +54,7 @@ def monthly(
         raise typer.Exit(2)
     settings = ReportingSettings()
     store = open_monthly_store(settings, database_url or monthly_database_url(settings))
-    report = monthly_report(store, month, settings.target)
+    report = monthly_report(store, month, settings.sla_target)
     if store.processed() == 0:
         errors.print("[yellow]no events counted in this store yet[/]")
     _print(report, output.lower())  # type: ignore[arg-type]

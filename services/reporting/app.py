@@ -114,7 +114,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         return [region_sla(reporting, r, detail=False).model_dump(mode="json") for r in Region]
 
     app.include_router(dashboard_router(snapshot, settings.live_interval_seconds))
-    app.include_router(build_monthly_router(monthly_store, settings.target))
+    app.include_router(build_monthly_router(monthly_store, settings.sla_target))
 
     @app.get("/sla")
     async def sla() -> list[RegionSla]:

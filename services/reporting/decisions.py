@@ -33,7 +33,9 @@ def decide_step(
     settings: ReportingSettings,
 ) -> tuple[list[Event], Capacity]:
     """`others` is called only when a reinforcement is planned (it reads every region)."""
-    policy = BreachPolicy(settings.target, settings.recovery_margin, settings.min_volume)
+    policy = BreachPolicy(
+        settings.sla_target, settings.sla_recovery_margin, settings.sla_min_volume
+    )
     meta = state.meta
     window = state.window()
     now = at_minute(meta.latest + 1) if meta.latest else cause.occurred_at
@@ -128,7 +130,7 @@ def _request(
     settings: ReportingSettings,
     now: datetime,
 ) -> ReinforcementRequested:
-    plan = plan_reinforcement(summary, others, settings.target)
+    plan = plan_reinforcement(summary, others, settings.sla_target)
     return ReinforcementRequested(
         event_id=derived_id(episode_id, "ReinforcementRequested"),
         occurred_at=now,

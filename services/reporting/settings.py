@@ -10,10 +10,6 @@ class ReportingSettings(ServiceSettings):
     http_port: int = 8004
     window_minutes: int = Field(default=60, ge=1, le=24 * 60)
     step_minutes: int = Field(default=1, ge=1)
-    short_abandon_seconds: float = Field(default=5.0, ge=0)
-    target: float = Field(default=0.85, gt=0, le=1)
-    recovery_margin: float = Field(default=0.03, ge=0)
-    min_volume: int = Field(default=20, ge=1)
     table_store: str = "memory://"
     faust_app_id: str = "pkc-reporting"  # the consumer group and the prefix of its tables
     prediction_horizon_seconds: float = Field(default=120.0, ge=0, le=600)

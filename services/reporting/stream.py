@@ -127,7 +127,7 @@ def build(settings: ReportingSettings) -> Reporting:
     config = WindowConfig(
         length=timedelta(minutes=settings.window_minutes),
         step=timedelta(minutes=settings.step_minutes),
-        short_abandon_seconds=settings.short_abandon_seconds,
+        short_abandon_seconds=settings.service_level().short_abandon_seconds,
     )
     raw: dict[str, Any] = {
         "key_type": bytes,

@@ -4,12 +4,15 @@ Defaults run the embedded setup (local Kafka, SQLite under .pkc/) with no config
 Secrets have development defaults that are refused outside `environment=local`.
 """
 
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, AwareDatetime, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.service_level import ServiceLevelPolicy
+from schemas.enums import Channel
 
 DEV_SECRET = "local-development-only"  # noqa: S105 - refused in production
 
@@ -47,6 +50,40 @@ class ServiceSettings(BaseSettings):
         default=None, validation_alias=AliasChoices("PKC_CLOCK_ANCHOR")
     )
     clock_speed: float = Field(default=1.0, gt=0, validation_alias=AliasChoices("PKC_CLOCK_SPEED"))
+    # The service-level policy is one value for the whole platform (every service reads the same
+    # PKC_SLA_* variables; reporting's older PKC_REPORTING_* names still work).
+    sla_target: float = Field(
+        default=0.85,
+        gt=0,
+        le=1,
+        validation_alias=AliasChoices("PKC_SLA_TARGET", "PKC_REPORTING_TARGET"),
+    )
+    sla_threshold_seconds: float = Field(
+        default=600.0, gt=0, validation_alias=AliasChoices("PKC_SLA_THRESHOLD_SECONDS")
+    )
+    sla_short_abandon_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        validation_alias=AliasChoices(
+            "PKC_SLA_SHORT_ABANDON_SECONDS", "PKC_REPORTING_SHORT_ABANDON_SECONDS"
+        ),
+    )
+    sla_min_volume: int = Field(
+        default=20,
+        ge=1,
+        validation_alias=AliasChoices("PKC_SLA_MIN_VOLUME", "PKC_REPORTING_MIN_VOLUME"),
+    )
+    sla_recovery_margin: float = Field(
+        default=0.03,
+        ge=0,
+        validation_alias=AliasChoices("PKC_SLA_RECOVERY_MARGIN", "PKC_REPORTING_RECOVERY_MARGIN"),
+    )
+    sla_hours: str = Field(
+        default="07:00-20:00",
+        pattern=r"^\d\d:\d\d-\d\d:\d\d$",
+        validation_alias=AliasChoices("PKC_SLA_HOURS"),
+    )
+    sla_channels: str = Field(default="phone", validation_alias=AliasChoices("PKC_SLA_CHANNELS"))
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
 
@@ -55,6 +92,26 @@ class ServiceSettings(BaseSettings):
         if self.otlp_endpoint and self.traces_exporter == "console":
             object.__setattr__(self, "traces_exporter", "otlp")
         return self
+
+    @model_validator(mode="after")
+    def _service_level_is_coherent(self) -> "ServiceSettings":
+        self.service_level()  # raises ValueError naming what does not fit, at start-up
+        return self
+
+    def service_level(self) -> ServiceLevelPolicy:
+        """The one service-level policy, built from the PKC_SLA_* settings."""
+        opens, closes = (time.fromisoformat(part) for part in self.sla_hours.split("-"))
+        channels = frozenset(Channel(name.strip()) for name in self.sla_channels.split(","))
+        return ServiceLevelPolicy(
+            target=self.sla_target,
+            threshold_seconds=self.sla_threshold_seconds,
+            short_abandon_seconds=self.sla_short_abandon_seconds,
+            counted_channels=channels,
+            opens=opens,
+            closes=closes,
+            min_volume=self.sla_min_volume,
+            recovery_margin=self.sla_recovery_margin,
+        )
 
     def refuse_dev_secret(self, name: str, value: str) -> None:
         if self.environment == "production" and value == DEV_SECRET:

@@ -48,7 +48,7 @@ def build_monthly_consumer(
         monthly_spec(settings),
         settings.kafka_bootstrap_servers,
         store,
-        Aggregation(settings.short_abandon_seconds),
+        Aggregation(settings.service_level().short_abandon_seconds),
         producer,
         replication_factor=settings.topic_replication_factor,
     )
