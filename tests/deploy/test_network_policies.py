@@ -1,5 +1,5 @@
-"""The NetworkPolicies allow exactly the flows of docs/architecture.md, and nothing else, to and from
-the PKC pods."""
+"""The NetworkPolicies allow exactly the flows of docs/architecture.md, and nothing else, to
+and from the PKC pods."""
 
 import itertools
 
