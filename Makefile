@@ -38,6 +38,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --cache-dir .pkc/import-linter
 
 format: install
 	$(BIN)/ruff format .

@@ -2,7 +2,7 @@
 
 Deterministic from a seed (event and contact ids too), so a file generated twice replays as the
 same events and consumers dedupe it. Volumes per region follow population; waits per region are
-drawn so that the share answered within 10 minutes is near May 2024's (DOMAIN.md); a few
+drawn so that the share answered within 10 minutes is near May 2024's (docs/domain.md); a few
 reinforcement orders move operators from strong regions to weak ones.
 
 Each contact gives Classified (and RedirectedTo112 for Nöd), and when it is queued, Queued and

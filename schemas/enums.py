@@ -31,7 +31,7 @@ _REGION_NAMES = {
 
 
 class Channel(StrEnum):
-    """How a contact reached the police (DOMAIN.md, channels). `phone` is 114 14."""
+    """How a contact reached the police (docs/domain.md, channels). `phone` is 114 14."""
 
     PHONE = "phone"
     E_SERVICE = "e_service"

@@ -1,4 +1,4 @@
-"""The envelope every event carries (DESIGN.md, contracts)."""
+"""The envelope every event carries (docs/architecture.md, events)."""
 
 from datetime import UTC, datetime
 from typing import ClassVar

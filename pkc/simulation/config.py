@@ -12,7 +12,7 @@ from services.shared.clock import Clock, make_clock
 from services.shared.settings import DEV_SECRET
 from services.shared.staffing import service_level
 
-# Share of 114 14 calls answered within 10 minutes in May 2024 (seed 000, DOMAIN.md): the
+# Share of 114 14 calls answered within 10 minutes in May 2024 (docs/domain.md): the
 # default staffing gives each region about this share in its peak hour.
 MAY_2024_SHARE = MappingProxyType(
     {

@@ -5,20 +5,16 @@ import contextlib
 import logging
 import os
 import signal
-import uuid
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
+# derived_id lives in the pure services.shared.ids; importing it from here loads aiokafka.
+from services.shared.ids import derived_id as derived_id
 from services.shared.kafka import EventConsumer, EventProducer
 from services.shared.logs import fields
 
 log = logging.getLogger(__name__)
-
-
-def derived_id(cause: uuid.UUID, what: str) -> uuid.UUID:
-    """The id of an event caused by another: the same on every replay, so dedupe works."""
-    return uuid.uuid5(cause, what)
 
 
 @asynccontextmanager

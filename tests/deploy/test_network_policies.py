@@ -1,5 +1,5 @@
-"""The NetworkPolicies allow exactly the flows of DESIGN.md, and nothing else, to and from
-the PKC pods."""
+"""The NetworkPolicies allow exactly the flows of docs/architecture.md, and nothing else, to
+and from the PKC pods."""
 
 import itertools
 
@@ -110,7 +110,7 @@ def test_only_the_designed_flows_are_allowed(
     policies = of_kind(deployable[variant], "NetworkPolicy")
     namespace = named(deployable[variant], "Deployment", "intake")["metadata"]["namespace"]
     flows = allowed_flows(policies, namespace)
-    assert flows - EXPECTED == set(), "allowed beyond DESIGN.md"
+    assert flows - EXPECTED == set(), "allowed beyond docs/architecture.md"
     assert EXPECTED - flows == set(), "designed flows that are blocked"
 
 

@@ -64,7 +64,7 @@ def test_mean_is_exact_from_integer_milliseconds() -> None:
 
 
 def test_change_against_a_year_before_in_percentage_points() -> None:
-    # Bergslagen, May 2023 -> May 2024 (DOMAIN.md): 63.3 % -> 85.4 %.
+    # Bergslagen, May 2023 -> May 2024 (docs/domain.md): 63.3 % -> 85.4 %.
     assert change_points(0.854, 0.633) == pytest.approx(22.1)
     assert change_points(0.854, None) is None
     assert change_points(None, 0.5) is None

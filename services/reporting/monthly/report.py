@@ -1,5 +1,5 @@
 """The monthly report: per region (and nationally) this month's figures beside the same month a
-year before, like the table in DOMAIN.md. Built from stored counters by pure functions."""
+year before, like the table in docs/domain.md. Built from stored counters by pure functions."""
 
 from collections.abc import Iterable, Mapping
 
