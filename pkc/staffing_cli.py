@@ -36,46 +36,50 @@ class _Shape:
     all_day: bool
 
 
+# The options, one alias each (the command's signature then reads as its list of defaults).
+ForecastFile = Annotated[
+    Path | None,
+    typer.Argument(
+        help="CSV with region,hour,arrivals (calls per hour that reach an operator); default: "
+        "the simulator's national forecast"
+    ),
+]
+HandlingSeconds = Annotated[float, typer.Option(help="average handling time")]
+PatienceSeconds = Annotated[float, typer.Option(help="callers' mean patience")]
+NoPatience = Annotated[bool, typer.Option("--no-patience", help="Erlang C only")]
+Target = Annotated[
+    float | None,
+    typer.Option(help="share answered within the threshold (default: PKC_SLA_TARGET)"),
+]
+ThresholdSeconds = Annotated[
+    float | None, typer.Option(help="the threshold (default: PKC_SLA_THRESHOLD_SECONDS)")
+]
+MaxOccupancy = Annotated[float, typer.Option(help="cap on operators' busy share")]
+Volume = Annotated[float, typer.Option(help="scale the forecast by this factor")]
+AllDay = Annotated[bool, typer.Option("--all-day", help="staff all 24 hours, not PKC_SLA_HOURS")]
+ShiftHours = Annotated[float, typer.Option(help="paid hours per shift")]
+DaysPerWeek = Annotated[float, typer.Option(help="shifts per person and week")]
+Shrinkage = Annotated[
+    float, typer.Option(help="share of paid time off the phones (leave, training, breaks)")
+]
+ChartFile = Annotated[Path | None, typer.Option(help="write a chart to this path (.svg or .png)")]
+
+
 @staffing_cli.callback(invoke_without_command=True)
 def staffing(
-    forecast: Annotated[
-        Path | None,
-        typer.Argument(
-            help="CSV with region,hour,arrivals (calls per hour that reach an "
-            "operator); default: the simulator's national forecast"
-        ),
-    ] = None,
-    handling_seconds: Annotated[
-        float, typer.Option(help="average handling time")
-    ] = defaults.HANDLING_SECONDS,
-    patience_seconds: Annotated[
-        float, typer.Option(help="callers' mean patience")
-    ] = defaults.PATIENCE_SECONDS,
-    no_patience: Annotated[bool, typer.Option("--no-patience", help="Erlang C only")] = False,
-    target: Annotated[
-        float | None,
-        typer.Option(help="share answered within the threshold [default: PKC_SLA_TARGET]"),
-    ] = None,
-    threshold_seconds: Annotated[
-        float | None, typer.Option(help="the threshold [default: PKC_SLA_THRESHOLD_SECONDS]")
-    ] = None,
-    max_occupancy: Annotated[
-        float, typer.Option(help="cap on operators' busy share")
-    ] = defaults.MAX_OCCUPANCY,
-    volume: Annotated[float, typer.Option(help="scale the forecast by this factor")] = 1.0,
-    all_day: Annotated[
-        bool, typer.Option("--all-day", help="staff all 24 hours, not only PKC_SLA_HOURS")
-    ] = False,
-    shift_hours: Annotated[float, typer.Option(help="paid hours per shift")] = defaults.SHIFT_HOURS,
-    days_per_week: Annotated[
-        float, typer.Option(help="shifts per person and week")
-    ] = defaults.DAYS_PER_WEEK,
-    shrinkage: Annotated[
-        float, typer.Option(help="share of paid time off the phones (leave, training, breaks)")
-    ] = defaults.SHRINKAGE,
-    chart: Annotated[
-        Path | None, typer.Option(help="write a chart to this path (.svg or .png)")
-    ] = None,
+    forecast: ForecastFile = None,
+    handling_seconds: HandlingSeconds = defaults.HANDLING_SECONDS,
+    patience_seconds: PatienceSeconds = defaults.PATIENCE_SECONDS,
+    no_patience: NoPatience = False,
+    target: Target = None,
+    threshold_seconds: ThresholdSeconds = None,
+    max_occupancy: MaxOccupancy = defaults.MAX_OCCUPANCY,
+    volume: Volume = 1.0,
+    all_day: AllDay = False,
+    shift_hours: ShiftHours = defaults.SHIFT_HOURS,
+    days_per_week: DaysPerWeek = defaults.DAYS_PER_WEEK,
+    shrinkage: Shrinkage = defaults.SHRINKAGE,
+    chart: ChartFile = None,
 ) -> None:
     """Operators needed for the target per region and hour, national totals against the seeds'
     "about 800 needed, about 300 missing", and what one national pool would save."""
