@@ -30,6 +30,12 @@ DevSecret = Annotated[str, Field(repr=False), _DEV_DEFAULT]
 """A credential setting (a secret or a comma-separated list of tokens); default DEV_SECRET."""
 
 
+def _holds_dev_secret(value: str) -> bool:
+    """The development default, alone or as one of a comma-separated list of tokens (a real
+    token added beside it would leave the development one working)."""
+    return DEV_SECRET in {part.strip() for part in value.split(",")}
+
+
 class ServiceSettings(BaseSettings):
     # populate_by_name: code (tests, `pkc run`) may pass fields by name beside the env aliases.
     # hide_input_in_errors: a refused setting's error must not echo what was given (a secret).
@@ -129,7 +135,7 @@ class ServiceSettings(BaseSettings):
         refused = [
             self.variable(name)
             for name, field in type(self).model_fields.items()
-            if _DEV_DEFAULT in field.metadata and getattr(self, name) == DEV_SECRET
+            if _DEV_DEFAULT in field.metadata and _holds_dev_secret(getattr(self, name))
         ]
         if refused:
             raise ValueError(

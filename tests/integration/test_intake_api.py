@@ -83,7 +83,9 @@ def test_of_requests_racing_with_one_key_and_different_content_one_is_accepted(
 
     def post(text: str) -> int:
         start.wait()
-        return client.post("/contacts", json=body("race-1", text=text), headers=AUTH).status_code
+        response = client.post("/contacts", json=body("race-1", text=text), headers=AUTH)
+        code: int = response.status_code
+        return code
 
     with ThreadPoolExecutor(len(texts)) as pool:
         codes = list(pool.map(post, texts))

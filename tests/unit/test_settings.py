@@ -68,6 +68,16 @@ def test_each_development_secret_is_refused_in_production_by_its_variable_name(
         monkeypatch.setenv(variable, REAL)
 
 
+def test_a_development_token_beside_real_ones_is_refused_too() -> None:
+    with pytest.raises(ValueError, match="PKC_INTAKE_ADAPTER_TOKENS") as caught:
+        IntakeSettings(environment="production", adapter_tokens=f"{REAL}, {DEV_SECRET}")
+    assert REAL not in str(caught.value)
+    assert IntakeSettings(environment="production", adapter_tokens=f"{REAL},other").tokens() == {
+        REAL,
+        "other",
+    }
+
+
 def test_development_secrets_run_the_embedded_setup_outside_production() -> None:
     for service in SECRETS:
         for environment in ("local", "test"):
