@@ -5,8 +5,9 @@ from pathlib import Path
 
 from bench.results import Figure, Report
 from schemas import Channel
-from services.triage.classifier import Classifier
+from services.triage.bootstrap import build_classifier
 from services.triage.evaluation import DEFAULT_SET, load_labelled
+from services.triage.settings import TriageSettings
 
 GOAL = 20_000.0
 SAMPLE = [
@@ -24,7 +25,7 @@ def texts() -> list[tuple[str, Channel]]:
 
 
 def run(report: Report, workdir: Path, postgres_url: str | None) -> None:
-    classifier = Classifier.from_file()
+    classifier = build_classifier(TriageSettings())  # the rules the service would load
     corpus = texts()
     rounds = max(1, 20_000 // len(corpus))
     best = 0.0

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
 
+from domain.staffing.need import service_level
 from pkc.simulation.profile import STOCKHOLM
 from pkc.simulation.traffic import TrafficModel
 from schemas import Region
 from services.shared.clock import Clock, make_clock
 from services.shared.settings import DEV_SECRET
-from services.shared.staffing import service_level
 
 # Share of 114 14 calls answered within 10 minutes in May 2024 (docs/domain.md): the
 # default staffing gives each region about this share in its peak hour.

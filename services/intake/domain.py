@@ -64,3 +64,17 @@ def to_event(submission: ContactSubmission, now: datetime) -> ContactReceived:
         source=submission.source,
         text=submission.text,
     )
+
+
+class IntakeError(Exception):
+    """A submission intake refuses; the message names the field, never its content."""
+
+
+class ReceivedInTheFuture(IntakeError):
+    def __init__(self) -> None:
+        super().__init__(f"received_at is more than {MAX_AHEAD} ahead of the platform's clock")
+
+
+class IdempotencyKeyReused(IntakeError):
+    def __init__(self) -> None:
+        super().__init__("idempotency_key already used for a different contact")

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from services.shared.settings import DEV_SECRET, ServiceSettings
+from services.shared.settings import DEV_SECRET, DevSecret, ServiceSettings
 
 DEFAULT_SCHEDULE = Path(__file__).with_name("oncall.yaml")
 
@@ -12,18 +12,17 @@ class NotifySettings(ServiceSettings):
 
     service_name: str = "notify"
     http_port: int = 8005
-    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     # The on-call schedule loaded on first start (later edits go through PUT /oncall).
     schedule_file: Path = DEFAULT_SCHEDULE
     # An extra receiver for every alert beside the schedule's (an operations desk; `pkc run`).
     webhook_url: str | None = None
-    webhook_secret: str = DEV_SECRET
+    webhook_secret: DevSecret = DEV_SECRET
     # Signs acknowledgement links; the links point at public_url.
-    ack_secret: str = DEV_SECRET
+    ack_secret: DevSecret = DEV_SECRET
     ack_valid_hours: float = Field(default=12.0, gt=0)
     public_url: str | None = None  # default http://<http_host>:<http_port>
     # Bearer tokens of on-call tools that acknowledge or edit the schedule (comma-separated).
-    api_tokens: str = DEV_SECRET
+    api_tokens: DevSecret = DEV_SECRET
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "pkc-larm@pkc.example.org"

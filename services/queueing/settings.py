@@ -1,9 +1,9 @@
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import Field, field_validator
 
 from services.queueing.domain import parse_opening_hours
-from services.shared.settings import DEV_SECRET, ServiceSettings
+from services.shared.settings import DEV_SECRET, DevSecret, ServiceSettings
 
 
 class QueueingSettings(ServiceSettings):
@@ -11,14 +11,11 @@ class QueueingSettings(ServiceSettings):
 
     service_name: str = "queueing"
     http_port: int = 8003
-    database_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("DATABASE_URL", "PKC_QUEUEING_DATABASE_URL")
-    )
     # Bearer tokens (comma-separated): operator UIs that log operators in, supervisors who
     # manage reinforcement orders, channel adapters that report hang-ups.
-    ui_tokens: str = DEV_SECRET
-    supervisor_tokens: str = DEV_SECRET
-    adapter_tokens: str = DEV_SECRET
+    ui_tokens: DevSecret = DEV_SECRET
+    supervisor_tokens: DevSecret = DEV_SECRET
+    adapter_tokens: DevSecret = DEV_SECRET
     # Per queue, Stockholm time: 'urgent=00:00-24:00,switchboard=08:00-16:00'; hours may run
     # across midnight ('20:00-07:00'); queues not named keep 07:00-20:00.
     opening_hours: str = ""
@@ -34,13 +31,6 @@ class QueueingSettings(ServiceSettings):
     def _hours_parse(cls, value: str) -> str:
         parse_opening_hours(value)  # refused at start, by name, not at the first contact
         return value
-
-    def secrets(self) -> dict[str, str]:
-        return {
-            "PKC_QUEUEING_UI_TOKENS": self.ui_tokens,
-            "PKC_QUEUEING_SUPERVISOR_TOKENS": self.supervisor_tokens,
-            "PKC_QUEUEING_ADAPTER_TOKENS": self.adapter_tokens,
-        }
 
 
 def split_tokens(value: str) -> frozenset[str]:

@@ -1,6 +1,6 @@
 """Reinforcement: how many operators a breaching region needs, and who can lend them.
 
-Erlang C (pyworkforce) and Erlang A (our own, patience-aware) come from services.shared.staffing;
+Erlang C (pyworkforce) and Erlang A (our own, patience-aware) come from domain.staffing;
 this module only decides with their figures. A donor lends operators only as long as its own
 service level, by the same model, stays at or above target + margin after lending.
 """
@@ -8,8 +8,8 @@ service level, by the same model, stays at or above target + margin after lendin
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from domain.staffing.need import operators_needed, service_level
 from schemas import DonorLoan, Region
-from services.shared.staffing import operators_needed, service_level
 
 DONOR_MARGIN = 0.03
 

@@ -15,7 +15,6 @@ class ReportingSettings(ServiceSettings):
     prediction_horizon_seconds: float = Field(default=120.0, ge=0, le=600)
     reinforcement_minutes: int = Field(default=60, ge=1)
     live_interval_seconds: float = Field(default=1.0, gt=0)
-    # The monthly follow-up's store (SQLite under the state directory unless DATABASE_URL) and
-    # its consumer group (which reads the topics from the beginning on first start).
-    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    # The monthly follow-up's consumer group (it reads the topics from the beginning on first
+    # start); its store is database_url (SQLite under the state directory unless DATABASE_URL).
     monthly_group: str = "reporting-monthly"

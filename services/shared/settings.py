@@ -1,14 +1,18 @@
 """The settings every service shares; each service subclasses with its own prefix and fields.
 
 Defaults run the embedded setup (local Kafka, SQLite under .pkc/) with no configuration at all.
-Secrets have development defaults that are refused outside `environment=local`.
+Credentials are declared `DevSecret`: their development default runs the embedded setup, and one
+validator here refuses any of them still holding it when `environment=production`, naming the
+variable and never the value. The database URL is read by one rule for every service:
+PKC_<SERVICE>_DATABASE_URL, else DATABASE_URL (what the deployments and tests set today).
 """
 
 from datetime import datetime, time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, AwareDatetime, Field, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.service_level import ServiceLevelPolicy
@@ -17,10 +21,30 @@ from schemas.enums import Channel
 DEV_SECRET = "local-development-only"  # noqa: S105 - refused in production
 
 
+class _DevelopmentDefault:
+    """Field metadata: a credential whose development default is refused in production."""
+
+
+_DEV_DEFAULT = _DevelopmentDefault()
+DevSecret = Annotated[str, Field(repr=False), _DEV_DEFAULT]
+"""A credential setting (a secret or a comma-separated list of tokens); default DEV_SECRET."""
+
+
+def _holds_dev_secret(value: str) -> bool:
+    """The development default, alone or as one of a comma-separated list of tokens (a real
+    token added beside it would leave the development one working)."""
+    return DEV_SECRET in {part.strip() for part in value.split(",")}
+
+
 class ServiceSettings(BaseSettings):
     # populate_by_name: code (tests, `pkc run`) may pass fields by name beside the env aliases.
+    # hide_input_in_errors: a refused setting's error must not echo what was given (a secret).
     model_config = SettingsConfigDict(
-        env_prefix="PKC_", extra="ignore", frozen=True, populate_by_name=True
+        env_prefix="PKC_",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        hide_input_in_errors=True,
     )
 
     service_name: str = "pkc"
@@ -86,6 +110,49 @@ class ServiceSettings(BaseSettings):
     sla_channels: str = Field(default="phone", validation_alias=AliasChoices("PKC_SLA_CHANNELS"))
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
+    # SQLite under the state directory when unset (default_database_url); the alias of each
+    # service's own name is added in __pydantic_init_subclass__.
+    database_url: str | None = Field(
+        default=None, repr=False, validation_alias=AliasChoices("DATABASE_URL")
+    )
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """One alias rule for the database URL: the service's own PKC_<SERVICE>_DATABASE_URL
+        wins over the platform-wide DATABASE_URL."""
+        super().__pydantic_init_subclass__(**kwargs)
+        own = f"{cls.model_config.get('env_prefix', '')}DATABASE_URL"
+        cls.__pydantic_fields__["database_url"] = FieldInfo.merge_field_infos(
+            cls.__pydantic_fields__["database_url"],
+            validation_alias=AliasChoices(own, "DATABASE_URL"),
+        )
+        cls.model_rebuild(force=True)
+
+    @model_validator(mode="after")
+    def _no_development_secret_in_production(self) -> "ServiceSettings":
+        if self.environment != "production":
+            return self
+        refused = [
+            self.variable(name)
+            for name, field in type(self).model_fields.items()
+            if _DEV_DEFAULT in field.metadata and _holds_dev_secret(getattr(self, name))
+        ]
+        if refused:
+            raise ValueError(
+                f"{', '.join(refused)}: still the development default; set a real secret "
+                "in production"
+            )
+        return self
+
+    @classmethod
+    def variable(cls, field_name: str) -> str:
+        """The environment variable that sets a field (its first alias, else prefix + NAME)."""
+        alias = cls.model_fields[field_name].validation_alias
+        if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+            return alias.choices[0]
+        if isinstance(alias, str):
+            return alias
+        return f"{cls.model_config.get('env_prefix', '')}{field_name.upper()}"
 
     @model_validator(mode="after")
     def _exporter_needs_endpoint(self) -> "ServiceSettings":
@@ -112,10 +179,6 @@ class ServiceSettings(BaseSettings):
             min_volume=self.sla_min_volume,
             recovery_margin=self.sla_recovery_margin,
         )
-
-    def refuse_dev_secret(self, name: str, value: str) -> None:
-        if self.environment == "production" and value == DEV_SECRET:
-            raise ValueError(f"{name} must be set to a real secret outside local development")
 
     def default_database_url(self, service: str) -> str:
         return f"sqlite:///{self.state_dir / f'{service}.db'}"

@@ -1,4 +1,4 @@
-"""The triage process: a Kafka consumer with health endpoints (composition root)."""
+"""The triage process: a Kafka consumer with health endpoints (assembled by bootstrap)."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -6,38 +6,29 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from schemas.topics import TRIAGE
-from services.shared.clock import Clock, make_clock
+from services.shared.clock import Clock
 from services.shared.http import harden, health_router
-from services.shared.kafka import EventConsumer, EventProducer
 from services.shared.runtime import running
-from services.triage.classifier import Classifier
-from services.triage.handlers import TriageHandler
+from services.triage.bootstrap import bootstrap
 from services.triage.settings import TriageSettings
 
 
 def create_app(settings: TriageSettings | None = None, clock: Clock | None = None) -> FastAPI:
-    settings = settings or TriageSettings()
-    clock = clock or make_clock(settings.clock_origin(), settings.clock_speed)
-    classifier = Classifier.from_file(settings.rules_file)  # an invalid file refuses to start
-    producer = EventProducer(settings.kafka_bootstrap_servers, "pkc-triage")
-    consumer = EventConsumer(
-        TRIAGE,
-        settings.kafka_bootstrap_servers,
-        TriageHandler(classifier, producer, clock),
-        producer,
-    )
+    triage = bootstrap(settings, clock)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with running(producer, (consumer,)):
+        async with running(triage.producer, (triage.consumer,)):
             yield
 
     app = FastAPI(title="PKC triage", version="1", lifespan=lifespan)
     harden(app)
 
     async def ready() -> dict[str, Any]:
-        return {"consumer_assigned": consumer.assigned.is_set(), "rules": classifier.version}
+        return {
+            "consumer_assigned": triage.consumer.assigned.is_set(),
+            "rules": triage.classifier.version,
+        }
 
     app.include_router(health_router(ready))
     return app

@@ -5,6 +5,7 @@ four letters or more ("stöld" matches "stölden", "stolder"); shorter words mat
 they end in "*". Phrases are written in ordinary Swedish or English; å/ä/ö fold to a/a/o.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -149,6 +150,7 @@ def _build(data: Any, errors: list[str]) -> RuleSet | None:
 def _rule(
     raw: Any, cues: dict[str, tuple[Phrase, ...]], seen: dict[str, int], errors: list[str]
 ) -> Rule | None:
+    """One rule from its mapping; every fault is appended to `errors` naming the line."""
     if not isinstance(raw, dict):
         errors.append("rules: every rule must be a mapping")
         return None
@@ -158,16 +160,7 @@ def _rule(
     def fail(message: str) -> None:
         errors.append(f"line {line}: rule {raw.get('id', '?')!s}: {message}")
 
-    unknown = set(raw) - _RULE_KEYS
-    if unknown:
-        fail(f"unknown keys {sorted(unknown)}")
-    rule_id = str(raw.get("id", "")).strip()
-    if not rule_id:
-        fail("`id` is missing")
-    elif rule_id in seen:
-        fail(f"duplicate id (first on line {seen[rule_id]})")
-    else:
-        seen[rule_id] = line
+    rule_id = _rule_id(raw, line, seen, fail)
     category = _enum(NeedCategory, raw.get("category"), "category", fail)
     matter = _enum(MatterType, raw.get("matter"), "matter", fail)
     route = _enum(Route, raw.get("route"), "route", fail)
@@ -176,22 +169,8 @@ def _rule(
         fail("`priority` must be an integer 1..5")
     if not isinstance(precedence, int):
         fail("`precedence` must be an integer (lower wins)")
-    phrases = _phrases(raw.get("phrases") or [], f"rule {rule_id}", line, errors)
-    requires = tuple(raw.get("requires_cue") or ())
-    excludes = tuple(raw.get("excludes_cue") or ())
-    # A rule may match on cues' phrases themselves (a cue's list is then written once).
-    borrowed = tuple(raw.get("phrases_of_cues") or ())
-    for cue in requires + excludes + borrowed:
-        if cue not in cues:
-            fail(f"unknown cue {cue!r} (known: {sorted(cues)})")
-    phrases += tuple(p for cue in borrowed for p in cues.get(cue, ()))
-    if not phrases:
-        fail("`phrases` (or `phrases_of_cues`) must list at least one phrase")
-    channels = None
-    if raw.get("channels") is not None:
-        channels = frozenset(
-            c for c in (_enum(Channel, v, "channel", fail) for v in raw["channels"]) if c
-        )
+    phrases, requires, excludes = _matching(raw, f"rule {rule_id}", line, cues, errors, fail)
+    channels = _channels(raw, fail)
     if category == NeedCategory.EMERGENCY and route not in (None, Route.EMERGENCY_112):
         fail("an emergency rule must route to emergency_112")
     if len(errors) > before:
@@ -217,10 +196,57 @@ def _rule(
     )
 
 
+def _rule_id(
+    raw: dict[str, Any], line: int, seen: dict[str, int], fail: Callable[[str], None]
+) -> str:
+    """The rule's id, unique in the file; unknown keys are reported here too, first."""
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        fail(f"unknown keys {sorted(unknown)}")
+    rule_id = str(raw.get("id", "")).strip()
+    if not rule_id:
+        fail("`id` is missing")
+    elif rule_id in seen:
+        fail(f"duplicate id (first on line {seen[rule_id]})")
+    else:
+        seen[rule_id] = line
+    return rule_id
+
+
+def _matching(
+    raw: dict[str, Any],
+    owner: str,
+    line: int,
+    cues: dict[str, tuple[Phrase, ...]],
+    errors: list[str],
+    fail: Callable[[str], None],
+) -> tuple[tuple[Phrase, ...], tuple[str, ...], tuple[str, ...]]:
+    """The rule's phrases (its own and its borrowed cues'), required and excluded cues."""
+    phrases = _phrases(raw.get("phrases") or [], owner, line, errors)
+    requires = tuple(raw.get("requires_cue") or ())
+    excludes = tuple(raw.get("excludes_cue") or ())
+    # A rule may match on cues' phrases themselves (a cue's list is then written once).
+    borrowed = tuple(raw.get("phrases_of_cues") or ())
+    for cue in requires + excludes + borrowed:
+        if cue not in cues:
+            fail(f"unknown cue {cue!r} (known: {sorted(cues)})")
+    phrases += tuple(p for cue in borrowed for p in cues.get(cue, ()))
+    if not phrases:
+        fail("`phrases` (or `phrases_of_cues`) must list at least one phrase")
+    return phrases, requires, excludes
+
+
+def _channels(raw: dict[str, Any], fail: Callable[[str], None]) -> frozenset[Channel] | None:
+    """The channels the rule is limited to; None: every channel."""
+    if raw.get("channels") is None:
+        return None
+    return frozenset(c for c in (_enum(Channel, v, "channel", fail) for v in raw["channels"]) if c)
+
+
 E = TypeVar("E", NeedCategory, MatterType, Route, Channel)
 
 
-def _enum(kind: type[E], value: Any, name: str, fail: Any) -> E | None:
+def _enum(kind: type[E], value: Any, name: str, fail: Callable[[str], None]) -> E | None:
     try:
         return kind(value)
     except ValueError:

@@ -83,7 +83,9 @@ def test_of_requests_racing_with_one_key_and_different_content_one_is_accepted(
 
     def post(text: str) -> int:
         start.wait()
-        return client.post("/contacts", json=body("race-1", text=text), headers=AUTH).status_code
+        response = client.post("/contacts", json=body("race-1", text=text), headers=AUTH)
+        code: int = response.status_code
+        return code
 
     with ThreadPoolExecutor(len(texts)) as pool:
         codes = list(pool.map(post, texts))
@@ -166,3 +168,28 @@ def test_a_contact_received_in_the_future_is_refused_and_one_from_now_accepted(
     now = datetime.now(UTC).isoformat()
     accepted = client.post("/contacts", json=body("when-2", received_at=now), headers=AUTH)
     assert accepted.status_code == 202
+
+
+def test_a_slow_database_does_not_stop_intake_answering_others(
+    client: TestClient, kafka: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim is a blocking database call: while one waits on the database, the event loop
+    still serves other requests (were it run on the loop, /healthz would wait for it)."""
+    accepted = client.app.state.intake.accepted  # type: ignore[attr-defined]
+    claim, entered, release = accepted.claim, threading.Event(), threading.Event()
+
+    def slow_claim(row: Any) -> Any:
+        entered.set()
+        if not release.wait(10):
+            raise TimeoutError("the loop never served /healthz while the claim waited")
+        return claim(row)
+
+    monkeypatch.setattr(accepted, "claim", slow_claim)
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(client.post, "/contacts", json=body("slow-1"), headers=AUTH)
+        assert entered.wait(10)
+        assert client.get("/healthz").status_code == 200
+        release.set()
+        response = pending.result()
+    assert response.status_code == 202
+    assert len(published(kafka, {response.json()["contact_id"]})) == 1

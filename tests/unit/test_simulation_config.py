@@ -7,6 +7,7 @@ from datetime import datetime
 import httpx
 import pytest
 
+from domain.staffing.need import service_level
 from pkc.simulation import (
     ServiceUrls,
     SimulationConfig,
@@ -22,7 +23,6 @@ from pkc.simulation.profile import STOCKHOLM
 from pkc.simulation.stats import SimulationStats
 from schemas import Region
 from services.shared.clock import SimulatedClock, make_clock
-from services.shared.staffing import service_level
 from tests.conftest import free_port
 
 

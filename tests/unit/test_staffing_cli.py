@@ -6,10 +6,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from domain.staffing.forecast import Forecast
+from domain.staffing.plan import Assumptions, Model, plan
+from pkc.staffing.forecast_csv import ForecastError, parse_forecast
 from pkc.staffing_cli import staffing_cli
 from schemas import Region
-from services.shared.staffing.forecast import Forecast, ForecastError, parse_forecast
-from services.shared.staffing.plan import Assumptions, Model, plan
 
 app = typer.Typer()
 app.add_typer(staffing_cli, name="staffing")
@@ -78,11 +79,43 @@ def test_staffing_prints_regions_totals_against_the_seed_and_pooling(tmp_path: P
     ):
         assert expected in result.output
     svg = chart.read_text()
-    assert svg.startswith("<svg")
     assert svg.rstrip().endswith("</svg>")
-    assert svg.count("<rect") > 7 * 13
-    assert "Stockholm" in svg
+    assert svg.count('id="patch_') > 7 * 13  # a bar segment per region and staffed hour
+    assert "Stockholm" in svg  # text stays text: the legend can be read and searched
     assert "one national pool" in svg
+    assert "Operators needed for 85 % within 10 min (Erlang A)" in svg
+
+
+def test_staffing_draws_a_png_chart_and_refuses_other_formats(tmp_path: Path) -> None:
+    png = tmp_path / "need.png"
+    result = runner.invoke(app, ["staffing", "--no-patience", "--chart", str(png)])
+    assert result.exit_code == 0, result.output
+    assert png.read_bytes().startswith(b"\x89PNG")
+    refused = runner.invoke(app, ["staffing", "--chart", str(tmp_path / "need.gif")])
+    assert refused.exit_code == 1
+    assert "written as .png or .svg" in refused.output
+    assert not (tmp_path / "need.gif").exists()
+
+
+def test_staffing_takes_target_threshold_and_hours_from_the_service_level_policy(
+    tmp_path: Path,
+) -> None:
+    forecast = tmp_path / "forecast.csv"
+    forecast.write_text("region,hour,arrivals\nstockholm,7,50\nstockholm,10,120\n")
+    env = {
+        "COLUMNS": "160",
+        "PKC_SLA_TARGET": "0.8",
+        "PKC_SLA_THRESHOLD_SECONDS": "300",
+        "PKC_SLA_HOURS": "09:00-17:00",
+    }
+    result = runner.invoke(app, ["staffing", str(forecast), "--no-patience"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Target: 80% answered within 300 s" in result.output
+    assert "120 calls a day reach an operator (09:00–17:00 only)" in result.output
+    given = runner.invoke(app, ["staffing", str(forecast), "--target", "0.9", "--all-day"], env=env)
+    assert given.exit_code == 0, given.output
+    assert "Target: 90% answered within 300 s" in given.output
+    assert "170 calls a day reach an operator." in given.output
 
 
 def test_staffing_reads_a_forecast_file_and_erlang_c_alone(tmp_path: Path) -> None:

@@ -6,8 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from services.shared.staffing import operators_needed, performance, service_level
-from services.shared.staffing.erlang_c import service_level_c
+from domain.staffing.erlang_a import performance
+from domain.staffing.erlang_c import service_level_c
+from domain.staffing.need import operators_needed, service_level
 
 
 def erlang_b(servers: int, traffic: float) -> float:

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from services.shared.staffing import SHORT_ABANDON_SECONDS, performance
+from domain.service_level import NATIONAL
+from domain.staffing.erlang_a import performance
+
+SHORT_ABANDON_SECONDS = NATIONAL.short_abandon_seconds
 
 CALLERS = 200_000
 BATCHES = 20

@@ -5,8 +5,10 @@ from pathlib import Path
 import pytest
 
 from schemas import Channel, MatterType, NeedCategory, Route
-from services.triage.classifier import Classifier
+from services.triage.bootstrap import bootstrap
+from services.triage.classifier import DEFAULT_RULES, Classifier
 from services.triage.rules import RulesError, load_rules
+from services.triage.settings import TriageSettings
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +168,20 @@ def test_broken_yaml_is_reported_with_its_line(tmp_path: Path) -> None:
     bad.write_text("version: '1'\nrules:\n  - id: [unclosed\n", encoding="utf-8")
     with pytest.raises(RulesError, match="line 4"):
         load_rules(bad)
+
+
+def test_triage_refuses_to_start_on_an_invalid_rules_file(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("version: '1'\nrules: []\n", encoding="utf-8")
+    with pytest.raises(RulesError, match="no rules"):
+        bootstrap(TriageSettings(rules_file=bad))
+
+
+def test_triage_is_assembled_from_its_settings_without_connecting(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(DEFAULT_RULES.read_text(encoding="utf-8"), encoding="utf-8")
+    # No broker listens on this port: assembling must not connect (the lifespan starts Kafka).
+    triage = bootstrap(TriageSettings(rules_file=rules, kafka_bootstrap_servers="127.0.0.1:9"))
+    assert triage.classifier.version == Classifier.from_file().version
+    decision = triage.classifier.classify("Någon bryter sig in hos grannen just nu!", Channel.PHONE)
+    assert decision.route == Route.EMERGENCY_112

@@ -1,35 +1,17 @@
-"""An arrival forecast per region and local hour, read from CSV (region,hour,arrivals)."""
+"""An arrival forecast read from CSV (region,hour,arrivals); errors name the file and line."""
 
 import csv
 import io
 import math
-from dataclasses import dataclass
 
+from domain.staffing.forecast import HOURS, Forecast
 from schemas import Region
 
-HOURS = range(24)
 HEADER = ("region", "hour", "arrivals")
 
 
 class ForecastError(ValueError):
     """A forecast that cannot be used; the message names the file and line."""
-
-
-@dataclass(frozen=True)
-class Forecast:
-    """Calls per hour that reach an operator, per region and local hour (0-23)."""
-
-    arrivals: dict[Region, tuple[float, ...]]
-
-    @classmethod
-    def of(cls, arrivals: dict[Region, list[float]]) -> "Forecast":
-        return cls({region: tuple(arrivals.get(region, [0.0] * 24)) for region in Region})
-
-    def national(self) -> tuple[float, ...]:
-        return tuple(sum(hours[h] for hours in self.arrivals.values()) for h in HOURS)
-
-    def per_day(self) -> float:
-        return sum(self.national())
 
 
 def region_named(name: str) -> Region:
@@ -58,16 +40,7 @@ def parse_forecast(text: str, source: str = "forecast") -> Forecast:
                 raise ForecastError(f"{where}: expected the header 'region,hour,arrivals'")
             header_read = True
             continue
-        if len(row) != 3:
-            raise ForecastError(
-                f"{where}: expected 3 fields (region,hour,arrivals), got {len(row)}"
-            )
-        try:
-            region = region_named(row[0])
-            hour = _hour(row[1])
-            count = _arrivals(row[2])
-        except ValueError as exc:
-            raise ForecastError(f"{where}: {exc}") from None
+        region, hour, count = _row(row, where)
         if (region, hour) in seen:
             first = seen[(region, hour)]
             raise ForecastError(
@@ -78,6 +51,15 @@ def parse_forecast(text: str, source: str = "forecast") -> Forecast:
     if not header_read:
         raise ForecastError(f"{source}: empty; expected the header 'region,hour,arrivals'")
     return Forecast.of(arrivals)
+
+
+def _row(row: list[str], where: str) -> tuple[Region, int, float]:
+    if len(row) != 3:
+        raise ForecastError(f"{where}: expected 3 fields (region,hour,arrivals), got {len(row)}")
+    try:
+        return region_named(row[0]), _hour(row[1]), _arrivals(row[2])
+    except ValueError as exc:
+        raise ForecastError(f"{where}: {exc}") from None
 
 
 def _hour(text: str) -> int:

@@ -9,7 +9,7 @@ few minutes: exactly PKC's case); so the search is ours, the formula is pyworkfo
 import math
 from typing import Any
 
-from services.shared.staffing import inputs
+from domain.staffing import inputs
 
 _EPSILON = 1e-9  # traffic / occupancy that lands on a whole number must not round up past it
 

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.service_level import NATIONAL, ServiceLevelPolicy
+from domain.staffing import defaults, inputs
+from domain.staffing.forecast import HOURS, Forecast
+from domain.staffing.need import StaffingNeed, operators_needed
 from schemas import Region
-from services.shared.staffing import inputs
-from services.shared.staffing.forecast import HOURS, Forecast
-from services.shared.staffing.need import StaffingNeed, operators_needed
 
 SEED_NEEDED = 800  # operators needed nationally (seed 001)
 SEED_MISSING = 300  # … of which missing (seed 001)
@@ -30,14 +31,13 @@ class Model(StrEnum):
 
 @dataclass(frozen=True)
 class Assumptions:
-    handling_seconds: float = 600.0
-    patience_seconds: float | None = 900.0
-    target: float = 0.85
-    threshold_seconds: float = 600.0
-    max_occupancy: float = 0.85
-    shift_hours: float = 8.0
-    days_per_week: float = 5.0
-    shrinkage: float = 0.35
+    handling_seconds: float = defaults.HANDLING_SECONDS
+    patience_seconds: float | None = defaults.PATIENCE_SECONDS
+    policy: ServiceLevelPolicy = NATIONAL  # the target, its threshold, the short-abandon limit
+    max_occupancy: float = defaults.MAX_OCCUPANCY
+    shift_hours: float = defaults.SHIFT_HOURS
+    days_per_week: float = defaults.DAYS_PER_WEEK
+    shrinkage: float = defaults.SHRINKAGE
 
     def __post_init__(self) -> None:
         inputs.positive("shift_hours", self.shift_hours)
@@ -51,9 +51,10 @@ class Assumptions:
             arrivals_per_hour,
             self.handling_seconds,
             self.patience_seconds,
-            self.target,
-            self.threshold_seconds,
+            self.policy.target,
+            self.policy.threshold_seconds,
             self.max_occupancy,
+            self.policy.short_abandon_seconds,
         )
 
     def headcount(self, operator_hours_per_day: float) -> float:

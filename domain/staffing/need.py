@@ -1,10 +1,16 @@
-"""Operators needed for a service level, by Erlang C and (when patience is known) Erlang A."""
+"""Operators needed for a service level, by Erlang C and (when patience is known) Erlang A.
+
+The target, the threshold and the short-abandon limit default to the national service-level
+policy (domain/service_level.py); callers that built their own policy from settings pass its
+figures. The occupancy cap is a different figure: how busy operators may be, not the target.
+"""
 
 from dataclasses import dataclass
 
-from services.shared.staffing import inputs
-from services.shared.staffing.erlang_a import operators_a, service_level_a
-from services.shared.staffing.erlang_c import operators_c, service_level_c
+from domain.service_level import NATIONAL
+from domain.staffing import defaults, inputs
+from domain.staffing.erlang_a import operators_a, service_level_a
+from domain.staffing.erlang_c import operators_c, service_level_c
 
 
 @dataclass(frozen=True)
@@ -20,14 +26,16 @@ def operators_needed(
     arrivals_per_hour: float,
     handling_seconds: float,
     patience_seconds: float | None = None,
-    target: float = 0.85,
-    threshold_seconds: float = 600.0,
-    max_occupancy: float = 0.85,
+    target: float = NATIONAL.target,
+    threshold_seconds: float = NATIONAL.threshold_seconds,
+    max_occupancy: float = defaults.MAX_OCCUPANCY,
+    short_abandon_seconds: float = NATIONAL.short_abandon_seconds,
 ) -> StaffingNeed:
     """Operators to answer `target` of calls within `threshold_seconds`, occupancy capped.
 
     Erlang A counts as reporting does: answered within the threshold over answered + abandoned
-    after 5 s, so impatient callers can make it ask for more operators than Erlang C does.
+    after the short-abandon limit, so impatient callers can make it ask for more operators than
+    Erlang C does.
     """
     arrivals = inputs.non_negative("arrivals_per_hour", arrivals_per_hour)
     handling = inputs.positive("handling_seconds", handling_seconds)
@@ -39,7 +47,9 @@ def operators_needed(
     need_a: int | None = None
     level_a: float | None = None
     if patience is not None:
-        need_a, level_a = operators_a(arrivals, handling, patience, target, threshold, occupancy)
+        need_a, level_a = operators_a(
+            arrivals, handling, patience, target, threshold, occupancy, short_abandon_seconds
+        )
     return StaffingNeed(
         erlang_c=need_c,
         erlang_a=need_a,
@@ -54,7 +64,8 @@ def service_level(
     arrivals_per_hour: float,
     handling_seconds: float,
     patience_seconds: float | None = None,
-    threshold_seconds: float = 600.0,
+    threshold_seconds: float = NATIONAL.threshold_seconds,
+    short_abandon_seconds: float = NATIONAL.short_abandon_seconds,
 ) -> float:
     """The share answered within the threshold: Erlang A when patience is given, else Erlang C."""
     count = inputs.operator_count(operators)
@@ -64,4 +75,4 @@ def service_level(
     threshold = inputs.positive("threshold_seconds", threshold_seconds)
     if patience is None:
         return service_level_c(count, arrivals, handling, threshold)
-    return service_level_a(count, arrivals, handling, patience, threshold)
+    return service_level_a(count, arrivals, handling, patience, threshold, short_abandon_seconds)

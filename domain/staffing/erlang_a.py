@@ -13,8 +13,9 @@ pyworkforce has no Erlang A, so it is written here, exactly rather than by appro
    parameter: negative-binomial sums, computed for every j at once by a cumulative sum of terms
    that are built in log space. No time stepping, no cancellation between large terms.
 
-Service level is counted as reporting counts it (README): answered within T divided by
-(answered + abandoned after the short-abandon threshold); abandons within it count in neither.
+Service level is counted as the service-level policy counts it (domain/service_level.py):
+answered within T divided by (answered + abandoned after the short-abandon limit); abandons
+within it count in neither.
 """
 
 import math
@@ -23,11 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from services.shared.staffing import inputs
+from domain.service_level import NATIONAL
+from domain.staffing import inputs
 
 Vector = npt.NDArray[np.float64]
 
-SHORT_ABANDON_SECONDS = 5.0  # reporting's default (PKC_REPORTING_SHORT_ABANDON_SECONDS)
 _TAIL_LOG = -40.0  # truncate the chain where a state's probability is e^-40 of the peak's
 _MAX_QUEUE_STATES = 2_000_000  # beyond this the queue is a fluid: see _overloaded
 
@@ -52,7 +53,7 @@ def performance(
     handling_seconds: float,
     patience_seconds: float,
     threshold_seconds: float,
-    short_abandon_seconds: float = SHORT_ABANDON_SECONDS,
+    short_abandon_seconds: float = NATIONAL.short_abandon_seconds,
 ) -> ErlangAResult:
     """The M/M/n+M figures for one staffing level (rates per second)."""
     n, lam = operators, arrivals_per_second
@@ -139,6 +140,7 @@ def service_level_a(
     handling_seconds: float,
     patience_seconds: float,
     threshold_seconds: float,
+    short_abandon_seconds: float,
 ) -> float:
     return performance(
         operators,
@@ -146,6 +148,7 @@ def service_level_a(
         handling_seconds,
         patience_seconds,
         threshold_seconds,
+        short_abandon_seconds,
     ).service_level
 
 
@@ -156,6 +159,7 @@ def operators_a(
     target: float,
     threshold_seconds: float,
     max_occupancy: float,
+    short_abandon_seconds: float,
 ) -> tuple[int, float]:
     """The fewest operators that reach `target` with occupancy ≤ `max_occupancy`, and the
     service level they give. The service level grows with operators: bisection finds the first."""
@@ -164,7 +168,9 @@ def operators_a(
         return 0, 1.0
 
     def figures(n: int) -> ErlangAResult:
-        return performance(n, lam, handling_seconds, patience_seconds, threshold_seconds)
+        return performance(
+            n, lam, handling_seconds, patience_seconds, threshold_seconds, short_abandon_seconds
+        )
 
     low, high = 0, max(1, math.ceil(lam * handling_seconds))
     while figures(high).service_level < target:
