@@ -126,7 +126,7 @@ def test_a_lagging_region_breaches_alerts_and_is_reinforced_by_a_donor_region(
             r for r in got if r.json()["region"] == "stockholm" and r.json()["kind"] == "breach"
         ]
 
-    alerts = platform.webhook.wait_for(lambda got: stockholm_breach(got), timeout=30)
+    alerts = platform.desk.webhook.wait_for(lambda got: stockholm_breach(got), timeout=30)
     breach = stockholm_breach(alerts)[0]
     body = breach.json()
     assert body["share"] < 0.85
@@ -161,7 +161,7 @@ def test_a_lagging_region_breaches_alerts_and_is_reinforced_by_a_donor_region(
 def check_mail_escalation_and_acknowledgement(platform: Platform, breach: dict[str, Any]) -> None:
     """The same breach by e-mail to Stockholm's level 1; unacknowledged, it reaches level 2
     after the escalation time; the signed link stops it there."""
-    mailbox = platform.mailbox
+    mailbox = platform.desk.mailbox
 
     def breach_mail(got: list[Any]) -> list[Any]:
         return [m for m in got if m["To"] == LEVEL[1] and "below target" in m["Subject"]]
