@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from bench.month import write_month
 from bench.results import Figure, Report
 from pkc.platform import kafka_with_topics, local_broker
+from pkc.polling import poll_async
 from schemas.topics import Consumer
 from services.reporting.monthly import MONTHLY, MonthlyStore, monthly_report
 from services.reporting.monthly.aggregation import Aggregation
@@ -33,6 +34,7 @@ from services.shared.kafka import EventProducer
 MONTH = "2024-05"
 FULL_MONTH = 1_500_000
 GOAL_SECONDS = 600.0
+CATCH_UP_SECONDS = 12 * GOAL_SECONDS
 CONTACTS = int(os.environ.get("PKC_BENCH_MONTH_CONTACTS", str(FULL_MONTH)))
 
 
@@ -122,10 +124,15 @@ async def count_until_caught_up(
                     raise RuntimeError(f"replay failed: see {log}")
             replay_seconds = time.monotonic() - began
         ends = await end_offsets(bootstrap, spec)
-        while any(consumer.positions.get(tp, 0) < end for tp, end in ends.items() if end):
+
+        async def caught_up() -> bool:
             if task.done():
                 task.result()  # raises what stopped the consumer
-            await asyncio.sleep(0.2)
+            return all(consumer.positions.get(tp, 0) >= end for tp, end in ends.items())
+
+        # A bound far past the goal: a stuck consumer ends the run instead of hanging it.
+        what = "the monthly consumer to reach the topics' ends"
+        await poll_async(caught_up, what, timeout=CATCH_UP_SECONDS, interval=0.2)
         wall = time.monotonic() - began
         cpu = Cpu(
             own_cpu() - cpu_began.consumer,

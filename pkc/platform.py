@@ -65,6 +65,7 @@ class PlatformSetup:
     speed: float = 1.0  # simulated seconds per real second
     settings: Mapping[str, str] = field(default_factory=dict)  # further PKC_* variables
     ports: Mapping[str, int] | None = None  # None: free ports
+    names: tuple[str, ...] = SERVICES  # a part of the platform, for a test of that part
 
     def env(self, desk: AlertDesk, anchor: float) -> dict[str, str]:
         env = {
@@ -92,12 +93,13 @@ class LocalPlatform:
 
 @contextmanager
 def running_platform(setup: PlatformSetup, ready_timeout: float) -> Iterator[LocalPlatform]:
-    """The five services on `setup.bootstrap`, all ready, stopped on the way out."""
+    """The services (all five unless `setup.names` says) on `setup.bootstrap`, all ready,
+    stopped on the way out."""
     with alert_desk() as desk:
         env = setup.env(desk, anchor=time.time())
-        ports = setup.ports or {name: free_port() for name in SERVICES}
+        ports = setup.ports or {name: free_port() for name in setup.names}
         logs = setup.state_dir / "logs"
-        services = {name: ServiceProcess(name, ports[name], logs, env) for name in SERVICES}
+        services = {name: ServiceProcess(name, ports[name], logs, env) for name in setup.names}
         try:
             for service in services.values():
                 service.start()
