@@ -11,11 +11,35 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 from aiosmtpd.controller import Controller
 
 from pkc.ports import free_port
+
+T = TypeVar("T")
+
+
+def _wait_for(
+    arrived: threading.Condition,
+    items: list[T],
+    predicate: Callable[[list[T]], object],
+    timeout: float,
+    what: str,
+    shown: Callable[[list[T]], str],
+) -> list[T]:
+    """A copy of `items` once `predicate` holds for them; the receiving thread appends to
+    `items` and notifies `arrived`, so this wakes on each arrival rather than polling."""
+    with arrived:
+        if not arrived.wait_for(lambda: predicate(items), timeout):
+            raise TimeoutError(
+                f"timed out after {timeout:g} s waiting for {what}; got: {shown(items)}"
+            )
+        return list(items)
+
+
+def _subjects(messages: list[Message]) -> str:
+    return str([m["Subject"] for m in messages])
 
 
 @dataclass
@@ -42,12 +66,7 @@ class WebhookReceiver:
         what: str = "the webhooks awaited",
     ) -> list[Received]:
         """Every webhook so far, once `predicate` is truthy for them (woken by each arrival)."""
-        with self.arrived:
-            if not self.arrived.wait_for(lambda: predicate(self.received), timeout):
-                raise AssertionError(
-                    f"timed out after {timeout:g} s waiting for {what}; received: {self.received}"
-                )
-            return list(self.received)
+        return _wait_for(self.arrived, self.received, predicate, timeout, what, shown=str)
 
     def recent(self, count: int = 5) -> list[dict[str, Any]]:
         """The latest alerts that were JSON objects, oldest first (for `pkc run`'s status)."""
@@ -115,13 +134,7 @@ class Mailbox:
         what: str = "the e-mail awaited",
     ) -> list[Message]:
         """Every message so far, once `predicate` is truthy for them (woken by each arrival)."""
-        with self.arrived:
-            if not self.arrived.wait_for(lambda: predicate(self.messages), timeout):
-                subjects = [m["Subject"] for m in self.messages]
-                raise AssertionError(
-                    f"timed out after {timeout:g} s waiting for {what}; subjects: {subjects}"
-                )
-            return list(self.messages)
+        return _wait_for(self.arrived, self.messages, predicate, timeout, what, shown=_subjects)
 
     def recent(self, count: int = 3) -> list[str]:
         """ "to: subject" of the latest messages (for `pkc run`'s status)."""
