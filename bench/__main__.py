@@ -1,23 +1,18 @@
 """`make bench`: every benchmark on real components, one table, JSON under bench/results/."""
 
 import argparse
-import asyncio
-import atexit
-import os
 import signal
 import sys
 import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 from bench import queueing, replay, reporting, system, triage
 from bench.results import Report
-from pkc.localkafka import LocalKafka
-from pkc.paths import cache_dir
-from schemas.topics import all_topics
-from services.shared.kafka_admin import create_topics
-from tests.conftest import free_port
-from tests.postgres import private_postgres
+from pkc.localpostgres import private_postgres
+from pkc.platform import kafka_with_topics
+from pkc.ports import free_port
 
 # Those in NEEDS_KAFKA take the bootstrap address as a fourth argument.
 BENCHMARKS: dict[str, Callable[..., None]] = {
@@ -39,11 +34,12 @@ def main() -> int:
     args = parser.parse_args()
     chosen = args.only or list(BENCHMARKS)
     report = Report()
-    with (
-        tempfile.TemporaryDirectory(prefix="pkc-bench-") as tmp,
-        private_postgres(free_port()) as pg,
-    ):
-        bootstrap = _broker(Path(tmp)) if NEEDS_KAFKA & set(chosen) else ""
+    with ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="pkc-bench-"))
+        pg = stack.enter_context(private_postgres(free_port()))
+        bootstrap = ""
+        if NEEDS_KAFKA & set(chosen):
+            bootstrap = stack.enter_context(kafka_with_topics(Path(tmp) / "kafka"))
         for name in chosen:
             print(f"running {name}…")
             if name in NEEDS_KAFKA:
@@ -53,18 +49,6 @@ def main() -> int:
     report.print()
     print(f"written to {report.write()}")
     return 0
-
-
-def _broker(workdir: Path) -> str:
-    """KAFKA_BOOTSTRAP_SERVERS, or a local broker for this run (stopped at exit)."""
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if external:
-        return external
-    broker = LocalKafka(workdir / "kafka", cache_dir(), port=free_port(2))
-    broker.start()
-    atexit.register(broker.stop)
-    asyncio.run(create_topics(broker.bootstrap, all_topics()))
-    return broker.bootstrap
 
 
 if __name__ == "__main__":

@@ -22,20 +22,19 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.month import write_month
 from bench.results import Figure, Report
-from pkc.localkafka import LocalKafka
-from pkc.paths import cache_dir
-from schemas.topics import Consumer, all_topics
+from pkc.platform import kafka_with_topics, local_broker
+from pkc.polling import poll_async
+from schemas.topics import Consumer
 from services.reporting.monthly import MONTHLY, MonthlyStore, monthly_report
 from services.reporting.monthly.aggregation import Aggregation
 from services.reporting.monthly.consumer import MonthlyConsumer
 from services.shared.db import make_engine
 from services.shared.kafka import EventProducer
-from services.shared.kafka_admin import create_topics, wait_for_cluster
-from tests.conftest import free_port
 
 MONTH = "2024-05"
 FULL_MONTH = 1_500_000
 GOAL_SECONDS = 600.0
+CATCH_UP_SECONDS = 12 * GOAL_SECONDS
 CONTACTS = int(os.environ.get("PKC_BENCH_MONTH_CONTACTS", str(FULL_MONTH)))
 
 
@@ -56,17 +55,14 @@ class Cpu:
 
 @contextmanager
 def broker(workdir: Path) -> Iterator[tuple[str, int | None]]:
-    """KAFKA_BOOTSTRAP_SERVERS if set, else a broker of our own for this run (and its pid)."""
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if external:
-        yield external, None
+    """KAFKA_BOOTSTRAP_SERVERS if set, else a broker of our own for this run (and its pid); every
+    registry topic created either way."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        with kafka_with_topics(workdir / "kafka") as bootstrap:
+            yield bootstrap, None
         return
-    local = LocalKafka(workdir / "kafka", cache_dir(), port=free_port(2), heap="2g")
-    local.start()
-    try:
+    with local_broker(workdir / "kafka", heap="2g") as local:
         yield local.bootstrap, local.running_pid()
-    finally:
-        local.stop()
 
 
 def process_cpu(pid: int | None) -> float:
@@ -128,10 +124,15 @@ async def count_until_caught_up(
                     raise RuntimeError(f"replay failed: see {log}")
             replay_seconds = time.monotonic() - began
         ends = await end_offsets(bootstrap, spec)
-        while any(consumer.positions.get(tp, 0) < end for tp, end in ends.items() if end):
+
+        async def caught_up() -> bool:
             if task.done():
                 task.result()  # raises what stopped the consumer
-            await asyncio.sleep(0.2)
+            return all(consumer.positions.get(tp, 0) >= end for tp, end in ends.items())
+
+        # A bound far past the goal: a stuck consumer ends the run instead of hanging it.
+        what = "the monthly consumer to reach the topics' ends"
+        await poll_async(caught_up, what, timeout=CATCH_UP_SECONDS, interval=0.2)
         wall = time.monotonic() - began
         cpu = Cpu(
             own_cpu() - cpu_began.consumer,
@@ -152,8 +153,6 @@ def run(report: Report, workdir: Path, postgres_url: str | None) -> None:
     generated = time.monotonic() - began
     print(f"  generated {made.events:,} events of {CONTACTS:,} contacts in {generated:.0f} s")
     with broker(workdir) as (bootstrap, broker_pid):
-        asyncio.run(wait_for_cluster(bootstrap, 60))
-        asyncio.run(create_topics(bootstrap, all_topics()))
         replay = [sys.executable, "-m", "pkc.replay_cli", str(path), "--bootstrap", bootstrap]
         sqlite_url = f"sqlite:///{workdir / 'bench-monthly.db'}"
         store, wall, replay_seconds, cpu = asyncio.run(

@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 
 from bench.results import Figure, Report
+from pkc.ports import free_port
 from pkc.processes import ServiceProcess, wait_ready
 from schemas import Answered, Channel, NeedCategory, Region
 from schemas.topics import QUEUE_EVENTS
 from services.shared.kafka import EventProducer
-from tests.conftest import free_port
 
 THROUGHPUT_EVENTS = 20_000
 LATENCY_RATE = 500

@@ -8,8 +8,7 @@ import os
 import statistics
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,16 +18,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.results import Figure, Report
+from pkc.alert_desk import Received, WebhookReceiver
 from pkc.localkafka import LocalKafka
 from pkc.paths import cache_dir
-from pkc.processes import SERVICES, ServiceProcess, wait_ready
+from pkc.platform import LocalPlatform, PlatformSetup, running_platform
+from pkc.polling import poll_async
+from pkc.processes import ServiceProcess
 from schemas import Answered, Channel, ContactReceived, NeedCategory, Region
 from schemas.topics import CONTACTS_CLASSIFIED, CONTACTS_RECEIVED, QUEUE_EVENTS
-from services.shared.clock import SimulatedClock
+from services.shared.clock import Clock
 from services.shared.kafka import EventProducer
 from services.shared.settings import DEV_SECRET
-from tests.conftest import free_port
-from tests.webhook_receiver import WebhookReceiver, webhook_receiver
 
 CEILING_RECORDS = 200_000
 TRIAGE_CONTACTS = 20_000
@@ -59,7 +59,8 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
     )
     # Groups left by the benchmarks before (their workers are gone) would never drain.
     others = asyncio.run(_groups(bootstrap))
-    with _platform(workdir, bootstrap) as (services, clock, webhook):
+    with _platform(workdir, bootstrap) as platform:
+        services, clock, webhook = platform.services, platform.clock, platform.desk.webhook
         rate = asyncio.run(_triage_throughput(bootstrap))
         asyncio.run(_drained(bootstrap, others))  # the next figures must not pay for this backlog
         report.add(
@@ -122,35 +123,17 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
             report.add(Figure("memory", f"{service.name} resident", _rss_mib(service), "MiB"))
 
 
-@contextmanager
-def _platform(
-    workdir: Path, bootstrap: str
-) -> Iterator[tuple[dict[str, ServiceProcess], SimulatedClock, WebhookReceiver]]:
-    anchor = time.time()
-    with webhook_receiver() as webhook:
-        env = {
-            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-            "PKC_STATE_DIR": str(workdir / "system"),
-            "PKC_TRACES_EXPORTER": "none",
-            "PKC_LOG_LEVEL": "WARNING",
-            "PKC_CLOCK_START": START.isoformat(),
-            "PKC_CLOCK_ANCHOR": str(anchor),
-            "PKC_REPORTING_MIN_VOLUME": "5",
-            "PKC_REPORTING_FAUST_APP_ID": f"pkc-reporting-system-{uuid.uuid4().hex[:6]}",
-            "PKC_NOTIFY_WEBHOOK_URL": webhook.url,
-        }
-        services = {
-            name: ServiceProcess(name, free_port(), workdir / "system-logs", env)
-            for name in SERVICES
-        }
-        for service in services.values():
-            service.start()
-        try:
-            wait_ready(list(services.values()), timeout=180)
-            yield services, SimulatedClock(START, anchor, 1.0), webhook
-        finally:
-            for service in services.values():
-                service.stop()
+def _platform(workdir: Path, bootstrap: str) -> AbstractContextManager[LocalPlatform]:
+    """The platform as `pkc run` starts it, on the bench's broker, quiet and untraced."""
+    settings = {
+        "PKC_TRACES_EXPORTER": "none",
+        "PKC_LOG_LEVEL": "WARNING",
+        "PKC_REPORTING_MIN_VOLUME": "5",
+        # Reporting's tables of earlier runs on an external broker must not count here.
+        "PKC_REPORTING_FAUST_APP_ID": f"pkc-reporting-system-{uuid.uuid4().hex[:6]}",
+    }
+    setup = PlatformSetup(bootstrap, workdir / "system", START, settings=settings)
+    return running_platform(setup, ready_timeout=180)
 
 
 async def _ceiling(bootstrap: str) -> float:
@@ -207,36 +190,44 @@ async def _drained(bootstrap: str, others: frozenset[str], timeout: float = 900)
     probe = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await admin.start()
     await probe.start()
+    behind = [0]  # the latest lag, for the error
+
+    async def caught_up() -> bool:
+        lag = 0
+        for group, *_ in await admin.list_consumer_groups():
+            if group in others:
+                continue
+            offsets = await admin.list_consumer_group_offsets(group)
+            ends = await probe.end_offsets(list(offsets)) if offsets else {}
+            lag += sum(ends[tp] - meta.offset for tp, meta in offsets.items())
+        behind[0] = lag
+        return lag == 0
+
     try:
-        deadline = time.perf_counter() + timeout
-        while True:
-            lag = 0
-            for group, *_ in await admin.list_consumer_groups():
-                if group in others:
-                    continue
-                offsets = await admin.list_consumer_group_offsets(group)
-                ends = await probe.end_offsets(list(offsets)) if offsets else {}
-                lag += sum(ends[tp] - meta.offset for tp, meta in offsets.items())
-            if lag == 0:
-                return
-            if time.perf_counter() > deadline:
-                raise RuntimeError(f"the platform's consumers still {lag} records behind")
-            await asyncio.sleep(0.5)
+        await poll_async(caught_up, "the consumers to drain", timeout=timeout, interval=0.5)
+    except TimeoutError:
+        raise RuntimeError(f"the platform's consumers still {behind[0]} records behind") from None
     finally:
         await probe.stop()
         await admin.close()
 
 
-async def _count_classified(bootstrap: str, ids: set[uuid.UUID], deadline: float) -> None:
+async def _count_classified(bootstrap: str, ids: set[uuid.UUID], timeout: float) -> None:
+    """Returns once every contact in `ids` was classified (and removed from it)."""
     consumer = AIOKafkaConsumer(
         CONTACTS_CLASSIFIED.name, bootstrap_servers=bootstrap, auto_offset_reset="latest"
     )
+
+    async def all_classified() -> bool:
+        for records in (await consumer.getmany(timeout_ms=500)).values():
+            for record in records:
+                ids.discard(uuid.UUID(json.loads(record.value)["contact_id"]))
+        return not ids
+
     await consumer.start()
     try:
-        while ids and time.perf_counter() < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for record in records:
-                    ids.discard(uuid.UUID(json.loads(record.value)["contact_id"]))
+        what = f"triage to classify {len(ids):,} contacts"
+        await poll_async(all_classified, what, timeout=timeout, interval=0)
     finally:
         await consumer.stop()
 
@@ -255,8 +246,7 @@ async def _triage_throughput(bootstrap: str) -> float:
         for i in range(TRIAGE_CONTACTS)
     ]
     pending = {c.contact_id for c in contacts}
-    deadline = time.perf_counter() + 600
-    watcher = asyncio.create_task(_count_classified(bootstrap, pending, deadline))
+    watcher = asyncio.create_task(_count_classified(bootstrap, pending, timeout=600))
     await asyncio.sleep(1.0)  # the watcher's consumer must have its partitions before we send
     producer = EventProducer(bootstrap, "bench-triage")
     await producer.start()
@@ -265,8 +255,6 @@ async def _triage_throughput(bootstrap: str) -> float:
     await asyncio.gather(*acks)
     await producer.stop()
     await watcher
-    if pending:
-        raise RuntimeError(f"{len(pending)} contacts were never classified")
     return TRIAGE_CONTACTS / (time.perf_counter() - began)
 
 
@@ -275,9 +263,7 @@ def _offered(client_url: str) -> int:
     return sum(int(r["window"]["offered"]) for r in rows)
 
 
-async def _post_all(
-    intake: str, clock: SimulatedClock, count: int, rate: float | None
-) -> list[float]:
+async def _post_all(intake: str, clock: Clock, count: int, rate: float | None) -> list[float]:
     """Posts `count` contacts (at `rate` per second, or as fast as possible); returns each
     contact's send time."""
     sent: list[float] = []
@@ -317,21 +303,22 @@ async def _post_all(
     return sent
 
 
-async def _pipeline_throughput(services: dict[str, ServiceProcess], clock: SimulatedClock) -> float:
+async def _pipeline_throughput(services: dict[str, ServiceProcess], clock: Clock) -> float:
     reporting = services["reporting"].url
     base = _offered(reporting)
     began = time.perf_counter()
     await _post_all(services["intake"].url, clock, PIPELINE_CONTACTS, rate=None)
-    deadline = began + 900
-    while _offered(reporting) < base + PIPELINE_CONTACTS:
-        if time.perf_counter() > deadline:
-            raise RuntimeError("the pipeline did not count every contact within 15 minutes")
-        await asyncio.sleep(0.05)
+
+    async def all_counted() -> bool:
+        return _offered(reporting) >= base + PIPELINE_CONTACTS
+
+    what = f"reporting to count {PIPELINE_CONTACTS:,} contacts"
+    await poll_async(all_counted, what, timeout=900, interval=0.05)
     return PIPELINE_CONTACTS / (time.perf_counter() - began)
 
 
 async def _window_latency(
-    services: dict[str, ServiceProcess], clock: SimulatedClock, rate: int
+    services: dict[str, ServiceProcess], clock: Clock, rate: int
 ) -> list[float]:
     """From each POST to the window that counts it (counts arrive in order of sending, near
     enough: each observed increment is matched to the oldest unmatched send)."""
@@ -341,19 +328,20 @@ async def _window_latency(
     observed: list[float] = []
 
     async def watch() -> None:
-        deadline = time.perf_counter() + LATENCY_SECONDS + 300
         # aiohttp and a 100 ms poll: the watcher must not take the CPU it is measuring.
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as client:
-            while len(observed) < total:
-                if time.perf_counter() > deadline:
-                    raise RuntimeError(f"only {len(observed)} of {total} contacts were counted")
+
+            async def all_counted() -> bool:
                 async with client.get(f"{reporting}/sla") as response:
                     rows = await response.json()
                 count = sum(int(r["window"]["offered"]) for r in rows) - base
                 now = time.perf_counter()
                 while len(observed) < min(count, total):
                     observed.append(now)
-                await asyncio.sleep(0.1)
+                return len(observed) >= total
+
+            what = f"reporting to count {total:,} contacts"
+            await poll_async(all_counted, what, timeout=LATENCY_SECONDS + 300, interval=0.1)
 
     sent, _ = await asyncio.gather(
         _post_all(services["intake"].url, clock, total, rate=rate), watch()
@@ -361,9 +349,7 @@ async def _window_latency(
     return [o - s for s, o in zip(sorted(sent), observed, strict=True)]
 
 
-async def _alert_latency(
-    bootstrap: str, clock: SimulatedClock, webhook: WebhookReceiver
-) -> list[float]:
+async def _alert_latency(bootstrap: str, clock: Clock, webhook: WebhookReceiver) -> list[float]:
     """Per region: five answers past ten minutes (the minimum volume) make a breach; the time
     from the fifth's acknowledgement by the broker to the alert at the webhook."""
     producer = EventProducer(bootstrap, "bench-alerts")
@@ -387,9 +373,11 @@ async def _alert_latency(
                 )
                 await (await producer.enqueue(late, QUEUE_EVENTS))
             cause = time.perf_counter()
-            await asyncio.to_thread(
-                webhook.wait_for, lambda received, n=before: len(received) > n, 60
-            )
+
+            def alerted(received: list[Received], seen: int = before) -> bool:
+                return len(received) > seen
+
+            await asyncio.to_thread(webhook.wait_for, alerted, 60, f"an alert for {region.value}")
             latencies.append(time.perf_counter() - cause)
     finally:
         await producer.stop()

@@ -1,78 +1,183 @@
-"""A local on-call desk for `pkc run`: a real HTTP webhook receiver and a real SMTP server
-(aiosmtpd) that keep what notify delivers, so the terminal can show it."""
+"""A local on-call desk: a real HTTP webhook receiver and a real SMTP server (aiosmtpd) that keep
+what notify delivers. `pkc run` shows it in the terminal; the tests and the bench read it to see
+what notify sent, and play a receiver that is down or slow."""
 
 import json
-import socket
 import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 from aiosmtpd.controller import Controller
 
+from pkc.ports import free_port
+
+T = TypeVar("T")
+
+
+def _wait_for(
+    arrived: threading.Condition,
+    items: list[T],
+    predicate: Callable[[list[T]], object],
+    timeout: float,
+    what: str,
+    shown: Callable[[list[T]], str],
+) -> list[T]:
+    """A copy of `items` once `predicate` holds for them; the receiving thread appends to
+    `items` and notifies `arrived`, so this wakes on each arrival rather than polling."""
+    with arrived:
+        if not arrived.wait_for(lambda: predicate(items), timeout):
+            raise TimeoutError(
+                f"timed out after {timeout:g} s waiting for {what}; got: {shown(items)}"
+            )
+        return list(items)
+
+
+def _subjects(messages: list[Message]) -> str:
+    return str([m["Subject"] for m in messages])
+
 
 @dataclass
-class AlertDesk:
-    alerts: list[dict[str, Any]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    server: ThreadingHTTPServer | None = None
-    mails: list[str] = field(default_factory=list)  # "to: subject"
-    smtp: Controller | None = None
-    smtp_port: int = 0
+class Received:
+    headers: dict[str, str]
+    body: bytes
 
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_port}/alerts"
+    def json(self) -> Any:
+        return json.loads(self.body)
 
-    def start(self) -> None:
-        desk = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                try:
-                    alert = json.loads(body)
-                except ValueError:
-                    self.send_response(400)
-                    self.end_headers()
-                    return
-                with desk.lock:
-                    desk.alerts.append(alert)
-                self.send_response(200)
-                self.end_headers()
+@dataclass
+class WebhookReceiver:
+    url: str
+    received: list[Received] = field(default_factory=list)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+    status: int = 200  # what to answer; tests set 500 to play a receiver that is down
+    delay: float = 0.0  # seconds before answering: a slow receiver
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-        class Mail:
-            async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
-                message = message_from_bytes(envelope.content)
-                with desk.lock:
-                    desk.mails.append(f"{message['To']}: {message['Subject']}")
-                return "250 Message accepted for delivery"
-
-        with socket.socket() as probe:  # aiosmtpd cannot bind port 0 itself
-            probe.bind(("127.0.0.1", 0))
-            self.smtp_port = probe.getsockname()[1]
-        self.smtp = Controller(Mail(), hostname="127.0.0.1", port=self.smtp_port)
-        self.smtp.start()
-
-    def stop(self) -> None:
-        if self.smtp is not None:
-            self.smtp.stop()
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-
-    def recent_mails(self, count: int = 3) -> list[str]:
-        with self.lock:
-            return list(self.mails[-count:])
+    def wait_for(
+        self,
+        predicate: Callable[[list[Received]], object],
+        timeout: float,
+        what: str = "the webhooks awaited",
+    ) -> list[Received]:
+        """Every webhook so far, once `predicate` is truthy for them (woken by each arrival)."""
+        return _wait_for(self.arrived, self.received, predicate, timeout, what, shown=str)
 
     def recent(self, count: int = 5) -> list[dict[str, Any]]:
-        with self.lock:
-            return list(self.alerts[-count:])
+        """The latest alerts that were JSON objects, oldest first (for `pkc run`'s status)."""
+        with self.arrived:
+            latest = self.received[-count:]
+        alerts = []
+        for webhook in latest:
+            try:
+                alert = webhook.json()
+            except ValueError:
+                continue
+            if isinstance(alert, dict):
+                alerts.append(alert)
+        return alerts
+
+    def _record(self, headers: dict[str, str], body: bytes) -> None:
+        with self.arrived:
+            self.received.append(Received(headers, body))
+            self.arrived.notify_all()
+
+
+@contextmanager
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """A receiver on a free port, answering on its own threads until the block ends."""
+    receiver: WebhookReceiver
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if receiver.status < 300:  # recorded on arrival: a slow answer hides no request
+                receiver._record(dict(self.headers.items()), body)
+            if receiver.delay:
+                time.sleep(receiver.delay)  # plays a slow receiver; synchronises nothing
+            self.send_response(receiver.status)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver = WebhookReceiver(url=f"http://127.0.0.1:{server.server_port}/alerts")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Mailbox:
+    port: int
+    messages: list[Message] = field(default_factory=list)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+    refusing: bool = False  # tests set True to play a mail server that is down for a while
+
+    def to(self, address: str) -> list[Message]:
+        with self.arrived:
+            return [m for m in self.messages if m["To"] == address]
+
+    def wait_for(
+        self,
+        predicate: Callable[[list[Message]], object],
+        timeout: float,
+        what: str = "the e-mail awaited",
+    ) -> list[Message]:
+        """Every message so far, once `predicate` is truthy for them (woken by each arrival)."""
+        return _wait_for(self.arrived, self.messages, predicate, timeout, what, shown=_subjects)
+
+    def recent(self, count: int = 3) -> list[str]:
+        """ "to: subject" of the latest messages (for `pkc run`'s status)."""
+        with self.arrived:
+            return [f"{m['To']}: {m['Subject']}" for m in self.messages[-count:]]
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.refusing:
+            return "451 4.3.0 Try again later"
+        with self.arrived:
+            self.messages.append(message_from_bytes(envelope.content))
+            self.arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+
+@contextmanager
+def smtp_receiver() -> Iterator[Mailbox]:
+    """A mail server on a free port (aiosmtpd cannot bind port 0 itself) until the block ends."""
+    mailbox = Mailbox(port=free_port())
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+@dataclass(frozen=True)
+class AlertDesk:
+    """Where notify delivers on a local platform: its webhook URL and its SMTP port."""
+
+    webhook: WebhookReceiver
+    mailbox: Mailbox
+
+    def notify_env(self) -> dict[str, str]:
+        """The settings that point notify at this desk."""
+        return {
+            "PKC_NOTIFY_WEBHOOK_URL": self.webhook.url,
+            "PKC_NOTIFY_SMTP_PORT": str(self.mailbox.port),
+        }
+
+
+@contextmanager
+def alert_desk() -> Iterator[AlertDesk]:
+    with webhook_receiver() as webhook, smtp_receiver() as mailbox:
+        yield AlertDesk(webhook, mailbox)

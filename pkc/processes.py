@@ -4,12 +4,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from pkc.polling import poll
 
 SERVICES = ("intake", "triage", "queueing", "reporting", "notify")
 DEFAULT_PORTS = {
@@ -86,18 +87,20 @@ class ServiceDied(RuntimeError):
 
 def wait_ready(services: list[ServiceProcess], timeout: float) -> None:
     """Polls every service's /readyz until all answer 200; a service that exits fails at once."""
-    deadline = time.monotonic() + timeout
     pending = list(services)
-    while pending:
+
+    def all_ready() -> bool:
         for service in list(pending):
             code = service.exit_code()
             if code is not None:
                 raise ServiceDied(f"{service.name} exited with code {code}:\n{service.tail()}")
             if service.ready():
                 pending.remove(service)
-        if pending and time.monotonic() > deadline:
-            names = ", ".join(s.name for s in pending)
-            tails = "\n".join(f"--- {s.name}\n{s.tail()}" for s in pending)
-            raise TimeoutError(f"not ready within {timeout:.0f} s: {names}\n{tails}")
-        if pending:
-            time.sleep(0.2)
+        return not pending
+
+    try:
+        poll(all_ready, "every service's /readyz", timeout=timeout, interval=0.2)
+    except TimeoutError:
+        names = ", ".join(s.name for s in pending)
+        tails = "\n".join(f"--- {s.name}\n{s.tail()}" for s in pending)
+        raise TimeoutError(f"not ready within {timeout:.0f} s: {names}\n{tails}") from None

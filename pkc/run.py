@@ -1,30 +1,21 @@
 """`pkc run`: Kafka, topics, and the five services as supervised processes."""
 
-import asyncio
-import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from types import FrameType
 
 from rich.console import Console, RenderableType
 from rich.live import Live
 from rich.table import Table
 
-from pkc.alert_desk import AlertDesk
-from pkc.localkafka import LocalKafka
-from pkc.paths import cache_dir, state_dir
-from pkc.processes import DEFAULT_PORTS, SERVICES, ServiceProcess, wait_ready
+from pkc.paths import state_dir
+from pkc.platform import LocalPlatform, PlatformSetup, kafka_with_topics, running_platform
+from pkc.processes import DEFAULT_PORTS, ServiceProcess
 from pkc.run_status import LatestStats, render_status
-from pkc.simulation import (
-    ServiceUrls,
-    SimulationConfig,
-    SimulationThread,
-    clock_from_env,
-    default_clock_start,
-)
-from schemas.topics import all_topics
-from services.shared.kafka_admin import create_topics, wait_for_cluster
+from pkc.simulation import ServiceUrls, SimulationConfig, SimulationThread, default_clock_start
 
 console = Console()
 
@@ -46,73 +37,64 @@ def run_platform(
     volume: float = 0.1,
 ) -> int:
     began = time.monotonic()
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    broker = None if external else LocalKafka(state_dir(), cache_dir(), port=port)
-    bootstrap = external or f"127.0.0.1:{port}"
     signal.signal(signal.SIGTERM, _raise_stop)
-    services: list[ServiceProcess] = []
-    sim: SimulationThread | None = None
-    desk = AlertDesk()
+    if simulate and not clock_start:
+        # Every process needs the same start: without one each would run its own clock.
+        clock_start = default_clock_start().isoformat()
+    start = _parse_start(clock_start)
     latest = LatestStats()
     try:
-        if broker is not None:
-            with console.status("starting Kafka (first run resolves the jars from Maven)…"):
-                took = broker.start()
-            console.print(f"Kafka answering on {bootstrap} after {took:.1f} s")
-        asyncio.run(wait_for_cluster(bootstrap, 60))
-        created = asyncio.run(create_topics(bootstrap, all_topics()))
-        console.print(f"topics ready ({len(created)} created)")
-        desk.start()
-        env = {
-            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-            "PKC_STATE_DIR": str(state_dir()),
-            "PKC_NOTIFY_WEBHOOK_URL": desk.url,  # the local on-call desk (see the status)
-            "PKC_NOTIFY_SMTP_PORT": str(desk.smtp_port),  # e-mail to the schedule's people
-        }
-        if simulate and not clock_start:
-            # Every process needs the same start: without one each would run its own clock.
-            clock_start = default_clock_start().isoformat()
-        if speed != 1.0 or clock_start:
-            env |= {"PKC_CLOCK_SPEED": str(speed), "PKC_CLOCK_ANCHOR": str(time.time())}
-            if clock_start:
-                env["PKC_CLOCK_START"] = clock_start
-        services = [
-            ServiceProcess(name, DEFAULT_PORTS[name], state_dir() / "logs", env)
-            for name in SERVICES
-        ]
-        for service in services:
-            service.start()
-        with console.status("waiting for the services to be ready…"):
-            wait_ready(services, ready_timeout)
-        console.print(f"[bold green]all services ready[/] in {time.monotonic() - began:.1f} s")
-        console.print(_where(services))
-        console.print(f"dashboard: {services[3].url}/   Ctrl-C stops everything.")
-        clock = clock_from_env(env)
-        if simulate:
-            urls = {s.name: s.url for s in services}
-            sim = SimulationThread(
-                SimulationConfig(volume=volume),
-                clock,
-                ServiceUrls(urls["intake"], urls["queueing"]),
-                progress=latest,
+        with ExitStack() as stack:
+            stack.callback(console.print, "stopped")  # unwound last, after everything stopped
+            with console.status("starting Kafka (the first run resolves the jars from Maven)…"):
+                bootstrap = stack.enter_context(kafka_with_topics(state_dir(), port))
+            console.print(f"Kafka with every topic on {bootstrap} after {_since(began)}")
+            setup = PlatformSetup(
+                bootstrap,
+                state_dir(),
+                start,
+                speed,
+                ports=DEFAULT_PORTS,
             )
-            sim.start()
-            console.print(f"simulating national traffic at volume {volume}, speed {speed}")
-        return _supervise(
-            services, lambda: render_status(clock, services[3].url, services[2].url, latest, desk)
-        )
+            with console.status("waiting for the services to be ready…"):
+                platform = stack.enter_context(running_platform(setup, ready_timeout))
+            stack.callback(console.print, "stopping…")
+            console.print(f"[bold green]all services ready[/] after {_since(began)}")
+            console.print(_where(list(platform.services.values())))
+            console.print(f"dashboard: {platform.url('reporting')}/   Ctrl-C stops everything.")
+            if simulate:
+                stack.enter_context(_simulation(platform, volume, latest))
+                console.print(f"simulating national traffic at volume {volume}, speed {speed}")
+            return _supervise(
+                list(platform.services.values()),
+                lambda: render_status(platform, latest),
+            )
     except (KeyboardInterrupt, _Stop):
         return 0
+
+
+def _parse_start(clock_start: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(clock_start) if clock_start else None
+    except ValueError:
+        raise RuntimeError(f"--clock-start {clock_start!r} is not an ISO 8601 time") from None
+
+
+def _since(began: float) -> str:
+    return f"{time.monotonic() - began:.1f} s"
+
+
+@contextmanager
+def _simulation(platform: LocalPlatform, volume: float, latest: LatestStats) -> Iterator[None]:
+    """National traffic into intake and queueing until the block ends; its summary at the end."""
+    urls = ServiceUrls(platform.url("intake"), platform.url("queueing"))
+    sim = SimulationThread(SimulationConfig(volume=volume), platform.clock, urls, progress=latest)
+    sim.start()
+    try:
+        yield
     finally:
-        if sim is not None and (stats := sim.stop()) is not None:
+        if (stats := sim.stop()) is not None:
             console.print(f"simulation: {stats.summary()}")
-        desk.stop()
-        with console.status("stopping…"):
-            for service in services:
-                service.stop()
-            if broker is not None:
-                broker.stop()
-        console.print("stopped")
 
 
 def _where(services: list[ServiceProcess]) -> Table:

@@ -8,9 +8,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from pkc.alert_desk import AlertDesk
+from pkc.platform import LocalPlatform
 from pkc.simulation import SimulationStats
-from services.shared.clock import Clock
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -32,10 +31,9 @@ class LatestStats:
         self.stats = stats
 
 
-def render_status(
-    clock: Clock, reporting: str, queueing: str, latest: LatestStats, desk: AlertDesk
-) -> Group:
-    now = clock.now().astimezone(STOCKHOLM)
+def render_status(platform: LocalPlatform, latest: LatestStats) -> Group:
+    reporting, queueing = platform.url("reporting"), platform.url("queueing")
+    now = platform.clock.now().astimezone(STOCKHOLM)
     stats = latest.stats
     head = Text(f"simulated time {now:%Y-%m-%d %H:%M} (Stockholm)")
     if stats is not None:
@@ -67,8 +65,8 @@ def render_status(
             " ".join(state) or "ok",
         )
     alerts = Text()
-    for alert in desk.recent(4):
+    for alert in platform.desk.webhook.recent(4):
         alerts.append(f"alert: {alert.get('summary', alert.get('kind', 'alert'))}\n", style="red")
-    for mail in desk.recent_mails(3):
+    for mail in platform.desk.mailbox.recent(3):
         alerts.append(f"e-mail to {mail}\n", style="yellow")
     return Group(head, table, alerts)

@@ -2,7 +2,7 @@
 
 import hashlib
 import hmac
-import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +12,7 @@ import pytest
 from services.notify.webhook import SIGNATURE_HEADER
 from services.shared.settings import DEV_SECRET
 from tests.e2e.conftest import Platform
+from tests.polling import poll
 
 pytestmark = pytest.mark.kafka
 
@@ -51,13 +52,11 @@ def log_in(platform: Platform, operator: str, region: str) -> dict[str, str]:
 def answer_all(platform: Platform, headers: dict[str, str], expected: int) -> list[str]:
     """Takes and answers contacts until `expected` were answered (queueing fills asynchronously)."""
     answered: list[str] = []
-    deadline = time.monotonic() + 60
-    while len(answered) < expected:
-        assert time.monotonic() < deadline, f"only {len(answered)} of {expected} arrived"
+
+    def all_answered() -> bool:
         taken = httpx.post(f"{platform.url('queueing')}/operators/me/next", headers=headers)
         if taken.status_code == 204:
-            time.sleep(0.1)  # poll interval while triage and queueing catch up
-            continue
+            return False  # not queued yet: triage and queueing are catching up
         assert taken.status_code == 200, taken.text
         contact_id = taken.json()["contact_id"]
         done = httpx.post(
@@ -65,6 +64,9 @@ def answer_all(platform: Platform, headers: dict[str, str], expected: int) -> li
         )
         assert done.status_code == 200, done.text
         answered.append(contact_id)
+        return len(answered) >= expected
+
+    poll(all_answered, f"{expected} contacts to reach the operator's queue", interval=0)
     return answered
 
 
@@ -73,14 +75,17 @@ def sla_of(platform: Platform, region: str) -> dict[str, Any]:
     return next(r for r in regions if r["region"] == region)
 
 
-def wait_for_sla(platform: Platform, region: str, predicate: Any) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while True:
+def wait_for_sla(
+    platform: Platform,
+    region: str,
+    predicate: Callable[[dict[str, Any]], object],
+    what: str = "in the state awaited",
+) -> dict[str, Any]:
+    def reached() -> dict[str, Any] | None:
         current = sla_of(platform, region)
-        if predicate(current):
-            return current
-        assert time.monotonic() < deadline, f"{region} never reached the state: {current}"
-        time.sleep(0.2)
+        return current if predicate(current) else None
+
+    return poll(reached, f"{region} to be {what}", interval=0.2)
 
 
 def test_a_lagging_region_breaches_alerts_and_is_reinforced_by_a_donor_region(
@@ -111,10 +116,16 @@ def test_a_lagging_region_breaches_alerts_and_is_reinforced_by_a_donor_region(
     assert sorted(answered_ost) == sorted(ost)
 
     sthlm = wait_for_sla(
-        platform, "stockholm", lambda r: r["window"]["answered_late"] >= STOCKHOLM_CONTACTS
+        platform,
+        "stockholm",
+        lambda r: r["window"]["answered_late"] >= STOCKHOLM_CONTACTS,
+        f"counting {STOCKHOLM_CONTACTS} answered late",
     )
     ost_sla = wait_for_sla(
-        platform, "ost", lambda r: r["window"]["answered_within"] >= OST_CONTACTS
+        platform,
+        "ost",
+        lambda r: r["window"]["answered_within"] >= OST_CONTACTS,
+        f"counting {OST_CONTACTS} answered in time",
     )
     assert sthlm["window"]["share"] < 0.85
     assert sthlm["in_breach"]
@@ -126,7 +137,7 @@ def test_a_lagging_region_breaches_alerts_and_is_reinforced_by_a_donor_region(
             r for r in got if r.json()["region"] == "stockholm" and r.json()["kind"] == "breach"
         ]
 
-    alerts = platform.webhook.wait_for(lambda got: stockholm_breach(got), timeout=30)
+    alerts = platform.desk.webhook.wait_for(lambda got: stockholm_breach(got), timeout=30)
     breach = stockholm_breach(alerts)[0]
     body = breach.json()
     assert body["share"] < 0.85
@@ -161,7 +172,7 @@ def test_a_lagging_region_breaches_alerts_and_is_reinforced_by_a_donor_region(
 def check_mail_escalation_and_acknowledgement(platform: Platform, breach: dict[str, Any]) -> None:
     """The same breach by e-mail to Stockholm's level 1; unacknowledged, it reaches level 2
     after the escalation time; the signed link stops it there."""
-    mailbox = platform.mailbox
+    mailbox = platform.desk.mailbox
 
     def breach_mail(got: list[Any]) -> list[Any]:
         return [m for m in got if m["To"] == LEVEL[1] and "below target" in m["Subject"]]
@@ -203,22 +214,19 @@ def alerts_of(platform: Platform) -> list[dict[str, Any]]:
 
 
 def wait_for_order(platform: Platform, region: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while True:
+    def order() -> dict[str, Any] | None:
         orders = httpx.get(f"{platform.url('queueing')}/reinforcements").json()
-        mine = [o for o in orders if o["region"] == region]
-        if mine:
-            return dict(mine[0])
-        assert time.monotonic() < deadline, "no reinforcement order was made"
-        time.sleep(0.2)
+        return next((dict(o) for o in orders if o["region"] == region), None)
+
+    return poll(order, f"a reinforcement order for {region}", interval=0.2)
 
 
 def take_when_queued(platform: Platform, headers: dict[str, str]) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while True:
-        taken = httpx.post(f"{platform.url('queueing')}/operators/me/next", headers=headers)
-        if taken.status_code == 200:
-            return dict(taken.json())
-        assert taken.status_code == 204, taken.text
-        assert time.monotonic() < deadline, "the contact never reached the queue"
-        time.sleep(0.1)
+    def taken() -> dict[str, Any] | None:
+        response = httpx.post(f"{platform.url('queueing')}/operators/me/next", headers=headers)
+        if response.status_code == 200:
+            return dict(response.json())
+        assert response.status_code == 204, response.text
+        return None
+
+    return poll(taken, "a contact to reach the operator's queue")

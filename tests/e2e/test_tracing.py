@@ -5,7 +5,6 @@ test follows one contact's spans through all of them by trace id and parent link
 """
 
 import json
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 
 from tests.e2e.conftest import Platform
 from tests.e2e.test_skeleton_flow import log_in, post_contact, take_when_queued
+from tests.polling import poll
 
 pytestmark = pytest.mark.kafka
 
@@ -30,18 +30,16 @@ def spans_of(platform: Platform) -> list[dict[str, Any]]:
 
 
 def contact_spans(platform: Platform, contact_id: str, expect: set[str]) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + 60
-    while True:
+    def every_span() -> list[dict[str, Any]] | None:
         found = [
             s
             for s in spans_of(platform)
             if s.get("attributes", {}).get("pkc.contact_id") == contact_id
         ]
-        kinds = {(s["service"], s["attributes"].get("pkc.event_type", "http")) for s in found}
-        if {f"{svc}:{kind}" for svc, kind in kinds} >= expect:
-            return found
-        assert time.monotonic() < deadline, f"spans seen so far: {sorted(kinds)}"
-        time.sleep(0.3)
+        kinds = {f"{s['service']}:{s['attributes'].get('pkc.event_type', 'http')}" for s in found}
+        return found if kinds >= expect else None
+
+    return poll(every_span, f"the contact's spans {sorted(expect)}", interval=0.3)
 
 
 def test_a_contacts_path_through_every_service_is_one_trace(platform: Platform) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pkc.alert_desk import Mailbox, WebhookReceiver, smtp_receiver, webhook_receiver
 from pkc.processes import ServiceProcess, wait_ready
 from schemas import Region, SlaBreached, SlaWindow
 from services.notify.alerts import AlertBook, Sent
@@ -21,8 +22,6 @@ from services.shared.db import create_tables, make_engine
 from services.shared.kafka import EventProducer
 from services.shared.settings import DEV_SECRET
 from tests.conftest import free_port
-from tests.smtp_receiver import Mailbox, smtp_receiver
-from tests.webhook_receiver import WebhookReceiver, webhook_receiver
 
 pytestmark = pytest.mark.kafka
 AUTH = {"Authorization": f"Bearer {DEV_SECRET}"}

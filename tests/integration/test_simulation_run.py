@@ -6,7 +6,6 @@ clock runs 30 times real time from a Tuesday morning inside service hours.
 """
 
 import asyncio
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,11 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pkc.processes import ServiceProcess, wait_ready
+from pkc.platform import PlatformSetup, running_platform
 from pkc.simulation import ServiceUrls, SimulationConfig, SimulationStats, Tokens, simulate
 from schemas import Channel, Region
-from services.shared.clock import SimulatedClock
-from tests.conftest import free_port
+from services.shared.clock import Clock
+from tests.polling import poll_async
 
 pytestmark = pytest.mark.kafka
 
@@ -30,34 +29,22 @@ DEADLINE_SECONDS = 40.0
 @pytest.fixture(scope="module")
 def services(
     kafka: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[ServiceUrls, SimulatedClock]]:
+) -> Iterator[tuple[ServiceUrls, Clock]]:
     state: Path = tmp_path_factory.mktemp("simulation")
-    anchor = time.time()
-    env = {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka,
-        "PKC_STATE_DIR": str(state),
-        "PKC_TRACES_EXPORTER": "none",
-        "PKC_CLOCK_START": START.isoformat(),
-        "PKC_CLOCK_ANCHOR": str(anchor),
-        "PKC_CLOCK_SPEED": str(SPEED),
-    }
-    processes = {
-        name: ServiceProcess(name, free_port(), state / "logs", env)
-        for name in ("intake", "triage", "queueing")
-    }
-    for process in processes.values():
-        process.start()
-    try:
-        wait_ready(list(processes.values()), timeout=90)
-        urls = ServiceUrls(processes["intake"].url, processes["queueing"].url)
-        yield urls, SimulatedClock(START, anchor, SPEED)
-    finally:
-        for process in processes.values():
-            process.stop()
+    setup = PlatformSetup(
+        kafka,
+        state,
+        START,
+        SPEED,
+        settings={"PKC_TRACES_EXPORTER": "none"},
+        names=("intake", "triage", "queueing"),
+    )
+    with running_platform(setup, ready_timeout=90) as platform:
+        yield ServiceUrls(platform.url("intake"), platform.url("queueing")), platform.clock
 
 
 async def test_simulated_traffic_is_posted_answered_and_hung_up(
-    services: tuple[ServiceUrls, SimulatedClock],
+    services: tuple[ServiceUrls, Clock],
 ) -> None:
     urls, clock = services
     config = SimulationConfig(
@@ -76,12 +63,14 @@ async def test_simulated_traffic_is_posted_answered_and_hung_up(
     def done(stats: SimulationStats) -> bool:
         return stats.answered_posted >= 5 and stats.resolved >= 2 and stats.abandoned >= 2
 
-    deadline = time.monotonic() + DEADLINE_SECONDS
+    async def reached() -> bool:
+        assert not run.done(), "the simulator ended by itself"
+        return bool(seen) and done(seen[-1])
+
+    what = "5 answered, 2 resolved and 2 hung up"
     try:
-        while not (seen and done(seen[-1])):
-            assert not run.done(), "the simulator ended by itself"
-            assert time.monotonic() < deadline, f"not reached in time: {seen[-1:]}"
-            await asyncio.sleep(0.2)  # poll interval of the progress snapshots
+        # The interval of the progress snapshots.
+        await poll_async(reached, what, timeout=DEADLINE_SECONDS, interval=0.2)
     finally:
         stop.set()
         stats = await asyncio.wait_for(run, 20)

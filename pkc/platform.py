@@ -1,0 +1,110 @@
+"""Starting the platform on this machine, the one way `pkc run`, the tests and the bench do it:
+Kafka with every registry topic, an alert desk for notify, and the five services as processes,
+waited on until every one is ready."""
+
+import asyncio
+import os
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pkc.alert_desk import AlertDesk, alert_desk
+from pkc.localkafka import LocalKafka
+from pkc.paths import cache_dir
+from pkc.ports import free_port
+from pkc.processes import SERVICES, ServiceProcess, wait_ready
+from pkc.simulation import clock_from_env
+from schemas.topics import all_topics
+from services.shared.clock import Clock
+from services.shared.kafka_admin import create_topics, wait_for_cluster
+
+
+def _with_topics(bootstrap: str) -> None:
+    asyncio.run(wait_for_cluster(bootstrap, 60))
+    asyncio.run(create_topics(bootstrap, all_topics()))
+
+
+@contextmanager
+def local_broker(
+    directory: Path, port: int | None = None, heap: str = "1g"
+) -> Iterator[LocalKafka]:
+    """A broker of one's own in `directory` (on a free port pair unless given), with every
+    registry topic created, stopped on the way out."""
+    broker = LocalKafka(directory, cache_dir(), port=port or free_port(2), heap=heap)
+    broker.start()
+    try:
+        _with_topics(broker.bootstrap)
+        yield broker
+    finally:
+        broker.stop()
+
+
+@contextmanager
+def kafka_with_topics(directory: Path, port: int | None = None) -> Iterator[str]:
+    """The bootstrap address of KAFKA_BOOTSTRAP_SERVERS if set, else of a `local_broker`; every
+    registry topic exists either way."""
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        _with_topics(external)
+        yield external
+        return
+    with local_broker(directory, port) as broker:
+        yield broker.bootstrap
+
+
+@dataclass(frozen=True)
+class PlatformSetup:
+    """What one local platform does differently; the rest is the services' own defaults."""
+
+    bootstrap: str
+    state_dir: Path  # SQLite files, Faust tables, and the services' logs under logs/
+    clock_start: datetime | None = None  # None: every service on the wall clock
+    speed: float = 1.0  # simulated seconds per real second
+    settings: Mapping[str, str] = field(default_factory=dict)  # further PKC_* variables
+    ports: Mapping[str, int] | None = None  # None: free ports
+    names: tuple[str, ...] = SERVICES  # a part of the platform, for a test of that part
+
+    def env(self, desk: AlertDesk, anchor: float) -> dict[str, str]:
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "PKC_STATE_DIR": str(self.state_dir),
+            **desk.notify_env(),
+        }
+        if self.clock_start is not None or self.speed != 1.0:
+            # One anchor for every process: each would otherwise start a clock of its own.
+            env |= {"PKC_CLOCK_SPEED": str(self.speed), "PKC_CLOCK_ANCHOR": str(anchor)}
+            if self.clock_start is not None:
+                env["PKC_CLOCK_START"] = self.clock_start.isoformat()
+        return env | dict(self.settings)
+
+
+@dataclass(frozen=True)
+class LocalPlatform:
+    services: dict[str, ServiceProcess]
+    desk: AlertDesk
+    clock: Clock  # the services' simulated clock, read from the same settings
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+
+@contextmanager
+def running_platform(setup: PlatformSetup, ready_timeout: float) -> Iterator[LocalPlatform]:
+    """The services (all five unless `setup.names` says) on `setup.bootstrap`, all ready,
+    stopped on the way out."""
+    with alert_desk() as desk:
+        env = setup.env(desk, anchor=time.time())
+        ports = setup.ports or {name: free_port() for name in setup.names}
+        logs = setup.state_dir / "logs"
+        services = {name: ServiceProcess(name, ports[name], logs, env) for name in setup.names}
+        try:
+            for service in services.values():
+                service.start()
+            wait_ready(list(services.values()), ready_timeout)
+            yield LocalPlatform(services, desk, clock_from_env(env))
+        finally:
+            for service in services.values():
+                service.stop()
