@@ -13,11 +13,9 @@ import pytest
 
 from pkc.processes import ServiceProcess, wait_ready
 from schemas import Region, SlaBreached, SlaWindow
-from services.notify.alerts import AlertBook, Sent
-from services.notify.schedule import load_schedule
+from services.notify.bootstrap import bootstrap
+from services.notify.outbox import Sent
 from services.notify.settings import NotifySettings
-from services.notify.tables import Alert, AlertLog, Delivery, ScheduleText
-from services.shared.db import create_tables, make_engine
 from services.shared.kafka import EventProducer
 from services.shared.settings import DEV_SECRET
 from tests.conftest import free_port
@@ -210,19 +208,23 @@ def test_a_bad_schedule_is_refused_over_http_and_the_old_one_kept(
 
 
 def test_a_delivery_that_keeps_failing_is_given_up_and_logged(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'notify.db'}")
-    create_tables(engine, Alert, Delivery, AlertLog, ScheduleText)
-    settings = NotifySettings(delivery_attempts=3, webhook_url=None)
-    schedule = load_schedule(schedule_text("https://hooks.example.org/x"))
-    book = AlertBook(engine, settings, lambda: schedule)
-    assert book.take(breach(Region.SYD, uuid.uuid4()), NOW, NOW)
-    (pending,) = book.due_deliveries(NOW)
+    schedule = tmp_path / "oncall.yaml"
+    schedule.write_text(schedule_text("https://hooks.example.org/x"))
+    settings = NotifySettings(
+        delivery_attempts=3, webhook_url=None, state_dir=tmp_path, schedule_file=schedule
+    )
+    notify = bootstrap(settings)
+    outbox = notify.outbox
+    assert notify.alerts.take(breach(Region.SYD, uuid.uuid4()), NOW, NOW)
+    (pending,) = outbox.claim_due(NOW)
     assert pending.id is not None
-    outcomes = [book.settle(Sent(pending.id, False, False, "HTTP 503"), NOW, NOW) for _ in range(3)]
+    outcomes = [
+        outbox.settle(Sent(pending.id, False, False, "HTTP 503"), NOW, NOW) for _ in range(3)
+    ]
     assert outcomes[:2] == [None, None], "retried before giving up"
     final = outcomes[2]
     assert final is not None
     assert not final.delivered
     assert final.detail == "gave up: HTTP 503"
-    assert book.due_deliveries(NOW + timedelta(hours=1)) == []
-    assert [e.action for e in book.log(10)] == ["failed"]
+    assert outbox.claim_due(NOW + timedelta(hours=1)) == []
+    assert [e.action for e in notify.store.log(10)] == ["failed"]
