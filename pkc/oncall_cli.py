@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from schemas import Region
+from services.notify.bootstrap import open_schedules
 from services.notify.schedule import (
     STOCKHOLM,
     Schedule,
@@ -16,7 +17,6 @@ from services.notify.schedule import (
     load_schedule,
     next_handover,
 )
-from services.notify.bootstrap import open_schedules
 from services.notify.settings import DEFAULT_SCHEDULE, NotifySettings
 from services.shared.clock import SystemClock
 
