@@ -96,12 +96,12 @@ class AlertService:
                 row.kind = SUPPRESSED if row.kind == HELD else row.kind
             tx.alerts.save(row)
         elif isinstance(decision, HoldBreach):
-            held = _alert(event.region, decision.alert_id, decision.episode_id, HELD, 1, now)
+            held = _alert(event.region, decision.alert_id, decision.episode_id, HELD, now)
             held.share, held.escalate_at = decision.share, decision.release_at
             tx.alerts.save(held)
         else:
             kind = STORED_KIND[decision.kind]
-            alert = _alert(event.region, decision.alert_id, decision.episode_id, kind, 1, now)
+            alert = _alert(event.region, decision.alert_id, decision.episode_id, kind, now)
             alert.level, alert.share = decision.level, decision.share
             alert.escalate_at = decision.escalate_at
             tx.alerts.save(alert)
@@ -229,14 +229,8 @@ def _alert(
     alert_id: uuid.UUID,
     episode_id: uuid.UUID | None,
     kind: str,
-    level: int,
     now: datetime,
 ) -> Alert:
     return Alert(
-        alert_id=alert_id,
-        region=region.value,
-        episode_id=episode_id,
-        kind=kind,
-        level=level,
-        created_at=now,
+        alert_id=alert_id, region=region.value, episode_id=episode_id, kind=kind, created_at=now
     )
