@@ -6,10 +6,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from schemas import Region
 from schemas.events import AlertKind
@@ -28,6 +30,7 @@ STORED_KIND: dict[AlertKind, str] = {
 }
 ALERT_KIND: dict[str, AlertKind] = {stored: kind for kind, stored in STORED_KIND.items()}
 HELD, SUPPRESSED = "held", "suppressed"
+Row = TypeVar("Row", bound=SQLModel)
 
 
 def utc(value: datetime) -> datetime:
@@ -82,30 +85,11 @@ class AlertRepository:
         )
         return list(self.session.exec(query).all())
 
-    def log(
-        self,
-        alert: Alert,
-        action: str,
-        level: int,
-        *,
-        at: datetime,
-        transport: str = "",
-        recipient: str = "",
-        detail: str = "",
-    ) -> None:
-        self.session.add(
-            AlertLog(
-                alert_id=alert.alert_id,
-                region=alert.region,
-                kind=alert.kind,
-                action=action,
-                level=level,
-                transport=transport,
-                recipient=recipient,
-                detail=detail,
-                at=at,
-            )
-        )
+    def log(self, alert: Alert, action: str, level: int, *, at: datetime, **details: str) -> None:
+        """A row of the alert log; `details`: transport, recipient, detail."""
+        about = {"alert_id": alert.alert_id, "region": alert.region, "kind": alert.kind}
+        entry = about | {"action": action, "level": level, "at": at} | details
+        self.session.add(AlertLog.model_validate(entry))
 
 
 class Transaction:
@@ -140,9 +124,7 @@ class NotifyStore:
             yield Transaction(session)
 
     def recent(self, limit: int) -> list[Alert]:
-        with Session(self.engine) as session:
-            query = select(Alert).order_by(col(Alert.created_at).desc()).limit(limit)
-            rows = list(session.exec(query))
+        rows = self._newest(select(Alert).order_by(col(Alert.created_at).desc()), limit)
         for row in rows:
             row.created_at = utc(row.created_at)
             row.escalate_at = utc(row.escalate_at) if row.escalate_at else None
@@ -150,9 +132,11 @@ class NotifyStore:
         return rows
 
     def log(self, limit: int) -> list[AlertLog]:
-        with Session(self.engine) as session:
-            query = select(AlertLog).order_by(col(AlertLog.id).desc()).limit(limit)
-            rows = list(session.exec(query))
+        rows = self._newest(select(AlertLog).order_by(col(AlertLog.id).desc()), limit)
         for row in rows:
             row.at = utc(row.at)
         return rows
+
+    def _newest(self, query: SelectOfScalar[Row], limit: int) -> list[Row]:
+        with Session(self.engine) as session:
+            return list(session.exec(query.limit(limit)))

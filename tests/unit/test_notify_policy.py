@@ -4,16 +4,8 @@ calls for, given the region's open episode and its last recovery."""
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from schemas import (
-    DonorLoan,
-    Region,
-    ReinforcementRequested,
-    SlaBreached,
-    SlaBreachPredicted,
-    SlaRecovered,
-    SlaStatus,
-    SlaWindow,
-)
+from schemas import DonorLoan, Region, ReinforcementRequested, SlaBreached
+from schemas.events import SlaBreachPredicted, SlaRecovered, SlaStatus, SlaWindow
 from services.notify.policy import (
     AlertPolicy,
     ChangeEpisode,
