@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from schemas import Region
+from services.notify.bootstrap import open_schedules
 from services.notify.schedule import (
     STOCKHOLM,
     Schedule,
@@ -16,14 +17,25 @@ from services.notify.schedule import (
     load_schedule,
     next_handover,
 )
-from services.notify.settings import DEFAULT_SCHEDULE
+from services.notify.settings import DEFAULT_SCHEDULE, NotifySettings
+from services.shared.clock import SystemClock
 
 oncall_cli = typer.Typer(help="The on-call schedule of notify: who is alerted, when.")
 ScheduleFile = Annotated[Path, typer.Option("--file", help="a schedule file (YAML)")]
+Live = Annotated[
+    bool,
+    typer.Option(
+        "--live",
+        help="the schedule notify uses now: the current version in its database "
+        "(DATABASE_URL / PKC_STATE_DIR), not a file",
+    ),
+]
 
 
-def _load(path: Path) -> Schedule:
+def _load(path: Path, live: bool = False) -> Schedule:
     try:
+        if live:
+            return open_schedules(NotifySettings(), SystemClock())[1].current()
         return load_schedule(path.read_text(encoding="utf-8"), str(path))
     except (OSError, ScheduleError) as exc:
         Console(stderr=True).print(f"[red]{exc}[/]", markup=True, highlight=False)
@@ -37,9 +49,10 @@ def show(
         str | None, typer.Option(help="ISO 8601 time; without offset: Stockholm time")
     ] = None,
     file: ScheduleFile = DEFAULT_SCHEDULE,
+    live: Live = False,
 ) -> None:
     """Who is on call for REGION at a time (now by default), level by level."""
-    schedule = _load(file)
+    schedule = _load(file, live)
     try:
         when = datetime.fromisoformat(at) if at else datetime.now(STOCKHOLM)
     except ValueError:

@@ -5,7 +5,8 @@ import base64
 import hashlib
 import hmac
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 
 class BadToken(ValueError):
@@ -39,3 +40,15 @@ def _mac(secret: str, body: str) -> bytes:
 
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class AckLinks:
+    """Makes the link each alert carries: `<base>/ack?token=…`, valid for `valid`."""
+
+    secret: str
+    base_url: str
+    valid: timedelta
+
+    def link(self, alert_id: uuid.UUID, now: datetime) -> str:
+        return f"{self.base_url}/ack?token={sign_ack(self.secret, alert_id, now + self.valid)}"

@@ -1,324 +1,219 @@
-"""Alerts and their deliveries in the database: what to send for an SLA event, escalation,
-acknowledgement, and the delivery outbox. Every change and its log row are one transaction."""
+"""Notify's service layer: takes an SLA event, asks the alert policy what it calls for, and
+stores the alerts with their messages' deliveries to the people on call, in one transaction.
+Also escalation (and the release of held breaches), and acknowledgement."""
 
-import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select, update
-
-from schemas import (
-    AlertAcknowledged,
-    AlertDelivered,
-    AlertEscalated,
-    Region,
-    ReinforcementRequested,
-    SlaBreached,
-    SlaBreachPredicted,
-    SlaRecovered,
-    SlaStatus,
+from domain.service_level import ServiceLevelPolicy
+from schemas import AlertAcknowledged, AlertEscalated, Region
+from services.notify.ack import AckLinks
+from services.notify.messages import Message, StoredAlert, compose, escalated, released
+from services.notify.outbox import Target, deliveries
+from services.notify.policy import (
+    AlertEvent,
+    AlertPolicy,
+    ChangeEpisode,
+    Decision,
+    DueDecision,
+    Escalate,
+    HoldBreach,
+    Release,
+    SendAlert,
+    plan,
+    when_due,
 )
-from schemas.envelope import Event
-from schemas.events import AlertKind
-from services.notify.ack import sign_ack
-from services.notify.messages import Message, compose
+from services.notify.repository import (
+    HELD,
+    STORED_KIND,
+    SUPPRESSED,
+    NotifyStore,
+    Transaction,
+    episode_of,
+)
 from services.notify.schedule import Schedule
-from services.notify.settings import NotifySettings
-from services.notify.tables import Alert, AlertLog, Delivery
-from services.shared.runtime import derived_id
+from services.notify.tables import Alert
+from services.shared.ids import derived_id
 
 DESK = "desk"  # the recipient id of the settings' extra webhook
-_PREDICTED = uuid.UUID("6f2d0d5e-4a8e-4c43-9a55-0b1a4c1f3a10")  # namespace of predicted alerts
 
 
-def utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+class AlertNotFound(LookupError):
+    """No alert with that id."""
 
 
-class NotFound(LookupError):
-    pass
-
-
-@dataclass(frozen=True)
-class Sent:
-    """A delivery's outcome, as the delivery loop reports it."""
-
-    delivery_id: int
-    delivered: bool
-    final: bool  # delivered, refused or out of attempts
-    detail: str
-
-
-class AlertBook:
-    def __init__(self, engine: Engine, settings: NotifySettings, schedule: Callable[[], Schedule]):
-        self.engine = engine
-        self.settings = settings
-        self.schedule = schedule
-
-    # --- planning -------------------------------------------------------------------------
-    def take(self, event: Event, now: datetime, wall: datetime) -> bool:
-        """Plans the alert an SLA event calls for; False when it calls for none (already
-        alerted, quiet period, nothing open). `now` is the platform's clock, `wall` real time."""
-        with Session(self.engine) as session:
-            planned = self._plan(session, event, now)
-            if planned is None:
-                return False
-            alert, kind, message_for = planned
-            session.add(alert)
-            levels = range(1, alert.level + 1)
-            self._add_deliveries(session, alert, kind, levels, now, wall, message_for)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()  # a concurrent or replayed plan of the same alert
-                return False
-            return True
-
-    def _plan(
-        self, session: Session, event: Event, now: datetime
-    ) -> tuple[Alert, str, Callable[[str | None], Message]] | None:
-        if isinstance(event, SlaBreached):
-            if session.get(Alert, derived_id(event.episode_id, "breach")) is not None:
-                return None
-            if self._recovered_within_quiet_period(session, event.region, now):
-                return None  # flapping: the last recovery was a moment ago
-            alert = self._new(event, "breach", derived_id(event.episode_id, "breach"), now)
-            alert.escalate_at = now + timedelta(minutes=self.settings.escalation_minutes)
-            alert.share = event.window.share
-            return alert, "breach", lambda ack: compose("breach", event, alert.alert_id, ack)
-        if isinstance(event, ReinforcementRequested | SlaRecovered):
-            kind = "recovery" if isinstance(event, SlaRecovered) else "reinforcement"
-            breach = session.get(Alert, derived_id(event.episode_id, "breach"))
-            alert_id = derived_id(event.episode_id, kind)
-            if breach is None or session.get(Alert, alert_id) is not None:
-                return None  # no breach alert (suppressed or never sent), or sent already
-            if kind == "recovery":
-                breach.escalate_at = None  # the episode is over: stop escalating
-                session.add(breach)
-            alert = self._new(event, kind, alert_id, now, level=breach.level)
-            previous = breach.share
-            return alert, kind, lambda ack: compose(kind, event, alert_id, ack, previous)
-        if isinstance(event, SlaBreachPredicted):
-            hour = event.window.end.replace(minute=0, second=0, microsecond=0)
-            alert_id = uuid.uuid5(_PREDICTED, f"{event.region.value}|{hour.isoformat()}")
-            if session.get(Alert, alert_id) is not None or self._open_breach(session, event.region):
-                return None
-            alert = self._new(event, "predicted", alert_id, now)
-            return (
-                alert,
-                "predicted_breach",
-                lambda ack: compose("predicted_breach", event, alert_id, ack),
-            )
-        if isinstance(event, SlaStatus) and event.window.share is not None:
-            return self._worsening(session, event, now)
-        return None
-
-    def _worsening(
-        self, session: Session, event: SlaStatus, now: datetime
-    ) -> tuple[Alert, str, Callable[[str | None], Message]] | None:
-        breach = self._open_breach(session, event.region)
-        share = event.window.share
-        if breach is None or breach.share is None or share is None:
-            return None
-        if breach.share - share < self.settings.worsening_step - 1e-9:
-            return None
-        previous = breach.share
-        breach.share = share
-        session.add(breach)
-        steps = round((1.0 - share) / self.settings.worsening_step)
-        alert_id = derived_id(breach.alert_id, f"update-{steps}")
-        if session.get(Alert, alert_id) is not None:
-            return None
-        alert = self._new(event, "update", alert_id, now, level=breach.level)
-        alert.episode_id = breach.episode_id
-        return (
-            alert,
-            "breach_update",
-            lambda ack: compose("breach_update", event, breach.alert_id, ack, previous),
-        )
-
-    def _new(
-        self, event: Event, kind: str, alert_id: uuid.UUID, now: datetime, level: int = 1
-    ) -> Alert:
-        return Alert(
-            alert_id=alert_id,
-            region=event.region.value,  # type: ignore[attr-defined]
-            episode_id=getattr(event, "episode_id", None),
-            kind=kind,
-            level=level,
-            created_at=now,
-        )
-
-    def _open_breach(self, session: Session, region: Region) -> Alert | None:
-        query = (
-            select(Alert)
-            .where(Alert.region == region.value, Alert.kind == "breach")
-            .order_by(col(Alert.created_at).desc())
-            .limit(1)
-        )
-        latest = session.exec(query).first()
-        if latest is None or latest.episode_id is None:
-            return None
-        recovered = session.get(Alert, derived_id(latest.episode_id, "recovery"))
-        return latest if recovered is None else None
-
-    def _recovered_within_quiet_period(
-        self, session: Session, region: Region, now: datetime
-    ) -> bool:
-        since = now - timedelta(minutes=self.settings.quiet_minutes)
-        query = select(Alert).where(
-            Alert.region == region.value, Alert.kind == "recovery", Alert.created_at >= since
-        )
-        return session.exec(query).first() is not None
-
-    def _add_deliveries(
+class AlertService:
+    def __init__(
         self,
-        session: Session,
-        alert: Alert,
-        kind: str,
-        levels: range,
+        store: NotifyStore,
+        schedule: Callable[[], Schedule],
+        policy: AlertPolicy,
+        service_level: ServiceLevelPolicy,
+        links: AckLinks,
+        desk_url: str | None = None,
+    ):
+        self.store = store
+        self.schedule = schedule
+        self.policy = policy
+        self.service_level = service_level
+        self.links = links
+        self.desk_url = desk_url
+
+    # --- planning ------------------------------------------------------------------------
+    def take(self, event: AlertEvent, now: datetime, wall: datetime) -> bool:
+        """Stores the alerts an SLA event calls for; True when there is something to send.
+        `now` is the platform's clock, `wall` real time (when deliveries are due)."""
+        schedule = self.schedule()
+        with self.store.transaction() as tx:
+            open_row = tx.alerts.open_episode(event.region)
+            episode = episode_of(open_row) if open_row is not None else None
+            last_recovery = tx.alerts.last_recovery(event.region)
+            decisions = plan(event, episode, last_recovery, self.policy, now)
+            if not decisions:
+                return False
+            for decision in decisions:
+                self._apply(tx, decision, event, schedule, now, wall)
+            # False also when the alert is stored already: a replay, or another replica.
+            return tx.commit() and any(isinstance(d, SendAlert) for d in decisions)
+
+    def _apply(
+        self,
+        tx: Transaction,
+        decision: Decision,
+        event: AlertEvent,
+        schedule: Schedule,
         now: datetime,
         wall: datetime,
-        message_for: Callable[[str | None], Message],
     ) -> None:
-        region = Region(alert.region)
-        ack_url = None
-        if kind in ("breach", "breach_update", "predicted_breach", "reinforcement"):
-            acked = alert.alert_id if kind != "breach_update" else self._breach_id(alert)
-            expires = now + timedelta(hours=self.settings.ack_valid_hours)
-            token = sign_ack(self.settings.ack_secret, acked, expires)
-            ack_url = f"{self.settings.ack_base()}/ack?token={token}"
-        message = message_for(ack_url)
-        targets: list[tuple[int, str, str, str]] = []  # level, transport, recipient, address
+        if isinstance(decision, ChangeEpisode):
+            row = tx.alerts.get(decision.alert_id)
+            assert row is not None  # the policy was handed it
+            if decision.share is not None:
+                row.share = decision.share
+            if decision.closed:
+                row.escalate_at = None
+                row.kind = SUPPRESSED if row.kind == HELD else row.kind
+            tx.alerts.save(row)
+        elif isinstance(decision, HoldBreach):
+            held = _alert(event.region, decision.alert_id, decision.episode_id, HELD, now)
+            held.share, held.escalate_at = decision.share, decision.release_at
+            tx.alerts.save(held)
+        else:
+            kind = STORED_KIND[decision.kind]
+            alert = _alert(event.region, decision.alert_id, decision.episode_id, kind, now)
+            alert.level, alert.share = decision.level, decision.share
+            alert.escalate_at = decision.escalate_at
+            tx.alerts.save(alert)
+            acknowledged = decision.acknowledges
+            link = self.links.link(acknowledged, now) if acknowledged is not None else None
+            message = compose(
+                decision.kind,
+                event,
+                acknowledged or decision.alert_id,
+                link,
+                self.service_level,
+                decision.previous_share,
+            )
+            levels = range(1, decision.level + 1)
+            self._deliver(tx, alert, message, self._targets(schedule, alert, levels, now), wall)
+
+    def _targets(
+        self, schedule: Schedule, alert: Alert, levels: range, now: datetime
+    ) -> list[Target]:
+        targets = []
         for level in levels:
-            on_call = self.schedule().on_call(region, level, now)
+            on_call = schedule.on_call(Region(alert.region), level, now)
             if on_call is None:
-                continue
+                continue  # a gap in the schedule at that level
             person = on_call.person
             if person.webhook:
-                targets.append((level, "webhook", person.id, person.webhook))
+                targets.append(Target(level, "webhook", person.id, person.webhook))
             if person.email:
-                targets.append((level, "email", person.id, person.email))
-        if self.settings.webhook_url and levels.start == 1:
-            targets.append((1, "webhook", DESK, self.settings.webhook_url))
-        for level, transport, recipient, address in targets:
-            body = json.dumps(message.payload | {"level": level}, ensure_ascii=False)
-            session.add(
-                Delivery(
-                    alert_id=alert.alert_id,
-                    key=f"{alert.alert_id}|{level}|{transport}|{recipient}",
-                    region=alert.region,
-                    level=level,
-                    transport=transport,
-                    recipient=recipient,
-                    address=address,
-                    subject=message.subject[:200],
-                    body=body if transport == "webhook" else message.text,
-                    next_at=wall,
-                )
-            )
+                targets.append(Target(level, "email", person.id, person.email))
+        if self.desk_url and levels.start == 1:
+            targets.append(Target(1, "webhook", DESK, self.desk_url))
+        return targets
 
     @staticmethod
-    def _breach_id(alert: Alert) -> uuid.UUID:
-        assert alert.episode_id is not None
-        return derived_id(alert.episode_id, "breach")
+    def _deliver(
+        tx: Transaction, alert: Alert, message: Message, targets: list[Target], wall: datetime
+    ) -> None:
+        for delivery in deliveries(alert, message, targets, wall):
+            tx.add_delivery(delivery)
 
-    # --- escalation and acknowledgement -----------------------------------------------------
+    # --- escalation ----------------------------------------------------------------------
     def escalate_due(self, now: datetime, wall: datetime) -> list[AlertEscalated]:
-        escalated = []
-        with Session(self.engine) as session:
-            due = session.exec(
-                select(Alert).where(
-                    col(Alert.escalate_at).is_not(None),
-                    col(Alert.acknowledged_at).is_(None),
-                    col(Alert.escalate_at) <= now,
-                )
-            ).all()
-            for alert in due:
-                region = Region(alert.region)
-                higher = [lvl for lvl in self.schedule().levels(region) if lvl > alert.level]
-                if not higher:
-                    alert.escalate_at = None  # nobody further up: it stays with the last level
-                    session.add(alert)
-                    continue
-                to_level = higher[0]
-                alert.escalate_at = now + timedelta(minutes=self.settings.escalation_minutes)
-                from_level, alert.level = alert.level, to_level
-                session.add(alert)
-                breach = self._reminder(alert, from_level)
-                self._add_deliveries(
-                    session, alert, "breach", range(to_level, to_level + 1), now, wall, breach
-                )
-                self._log(
-                    session, alert, "escalated", to_level, detail=f"from level {from_level}", at=now
-                )
-                escalated.append(
-                    AlertEscalated(
-                        event_id=derived_id(alert.alert_id, f"escalated-{to_level}"),
-                        occurred_at=now,
-                        region=region,
-                        alert_id=alert.alert_id,
-                        from_level=from_level,
-                        to_level=to_level,
-                    )
-                )
-            try:
-                session.commit()
-            except IntegrityError:  # another replica escalated the same alerts first
-                session.rollback()
-                return []
-        return escalated
+        """Moves every unacknowledged alert whose time is up; the escalations to publish."""
+        schedule = self.schedule()
+        with self.store.transaction() as tx:
+            done = []
+            for alert in tx.alerts.due(now):
+                levels = schedule.levels(Region(alert.region))
+                decision = when_due(episode_of(alert), levels, now, self.policy)
+                event = self._apply_due(tx, alert, decision, schedule, now, wall)
+                if event is not None:
+                    done.append(event)
+            # Another replica moved the same alerts first: theirs stand.
+            return done if tx.commit() else []
 
-    def _reminder(self, alert: Alert, from_level: int) -> Callable[[str | None], Message]:
-        def message(ack_url: str | None) -> Message:
-            name = Region(alert.region).display_name
-            share = f"{alert.share:.1%}" if alert.share is not None else "n/a"
-            subject = f"[PKC] ESCALATED: {name} below target ({share} within 10 minutes)"
-            text = (
-                f"{name} has been below the 85 % target since {alert.created_at:%H:%M} UTC "
-                f"(now {share}) and on-call level {from_level} has not acknowledged.\n"
+    def _apply_due(
+        self,
+        tx: Transaction,
+        alert: Alert,
+        decision: DueDecision,
+        schedule: Schedule,
+        now: datetime,
+        wall: datetime,
+    ) -> AlertEscalated | None:
+        stored = StoredAlert(
+            alert.alert_id, alert.episode_id, Region(alert.region), alert.share, alert.created_at
+        )
+        link = self.links.link(alert.alert_id, now)
+        if isinstance(decision, Release):
+            alert.kind, alert.escalate_at = "breach", decision.escalate_at
+            message = released(stored, link, self.service_level)
+            self._deliver(
+                tx, alert, message, self._targets(schedule, alert, range(1, 2), now), wall
             )
-            payload = {
-                "alert_id": str(alert.alert_id),
-                "kind": "breach",
-                "escalated_from": from_level,
-                "region": alert.region,
-                "region_name": name,
-                "share": alert.share,
-                "summary": subject.removeprefix("[PKC] "),
-            }
-            if ack_url:
-                payload["ack_url"] = ack_url
-                text += f"Acknowledge: {ack_url}\n"
-            return Message(subject, text, payload)
+            tx.alerts.save(alert)
+            return None
+        if not isinstance(decision, Escalate):
+            alert.escalate_at = None  # nobody further up: it stays with the last level
+            tx.alerts.save(alert)
+            return None
+        alert.level, alert.escalate_at = decision.to_level, decision.escalate_at
+        tx.alerts.save(alert)
+        message = escalated(stored, decision.from_level, link, self.service_level)
+        levels = range(decision.to_level, decision.to_level + 1)
+        self._deliver(tx, alert, message, self._targets(schedule, alert, levels, now), wall)
+        detail = f"from level {decision.from_level}"
+        tx.alerts.log(alert, "escalated", decision.to_level, detail=detail, at=now)
+        return AlertEscalated(
+            event_id=derived_id(alert.alert_id, f"escalated-{decision.to_level}"),
+            occurred_at=now,
+            region=Region(alert.region),
+            alert_id=alert.alert_id,
+            from_level=decision.from_level,
+            to_level=decision.to_level,
+        )
 
-        return message
-
+    # --- acknowledgement -----------------------------------------------------------------
     def acknowledge(
         self, alert_id: uuid.UUID, by: str, via: str, now: datetime
     ) -> AlertAcknowledged | None:
         """Stops the alert's escalation; None when it was acknowledged already."""
-        with Session(self.engine) as session:
-            alert = session.get(Alert, alert_id)
+        with self.store.transaction() as tx:
+            alert = tx.alerts.get(alert_id)
             if alert is None:
-                raise NotFound(f"no alert {alert_id}")
+                raise AlertNotFound("no such alert")
             if alert.acknowledged_at is not None:
                 return None
             alert.acknowledged_at, alert.acknowledged_by, alert.escalate_at = now, by[:64], None
-            session.add(alert)
-            self._log(
-                session,
-                alert,
-                "acknowledged",
-                alert.level,
-                detail=f"via {via} by {by}"[:200],
-                at=now,
-            )
-            session.commit()
+            tx.alerts.save(alert)
+            detail = f"via {via} by {by}"[:200]
+            tx.alerts.log(alert, "acknowledged", alert.level, detail=detail, at=now)
+            tx.commit()
             return AlertAcknowledged(
                 event_id=derived_id(alert_id, "acknowledged"),
                 occurred_at=now,
@@ -328,140 +223,14 @@ class AlertBook:
                 via="link" if via == "link" else "api",
             )
 
-    # --- the delivery outbox ---------------------------------------------------------------
-    def due_deliveries(self, wall: datetime, limit: int = 50) -> list[Delivery]:
-        """Claims up to `limit` due deliveries for this replica and returns them.
 
-        Claiming moves a row's next_at past a lease, only if it is still due: of two replicas
-        that saw the same row, one updates it and the other finds it no longer due. A replica
-        that dies mid-send leaves the row to be sent again when the lease ends."""
-        lease_until = wall + timedelta(seconds=self.settings.claim_seconds)
-        with Session(self.engine, expire_on_commit=False) as session:
-            query = (
-                select(Delivery)
-                .where(Delivery.status == "pending", col(Delivery.next_at) <= wall)
-                .order_by(col(Delivery.id))
-                .limit(limit)
-            )
-            due = session.exec(query).all()
-            session.rollback()  # end the read: SQLite cannot upgrade a stale read to a write
-            claimed = []
-            for delivery in due:
-                claim = (
-                    update(Delivery)
-                    .where(
-                        col(Delivery.id) == delivery.id,
-                        col(Delivery.status) == "pending",
-                        col(Delivery.next_at) <= wall,
-                    )
-                    .values(next_at=lease_until)
-                    .execution_options(synchronize_session=False)  # SQLite reads naive times
-                )
-                if session.exec(claim).rowcount == 1:
-                    claimed.append(delivery)
-            session.commit()
-            return claimed
-
-    def settle(self, sent: Sent, wall: datetime, now: datetime) -> AlertDelivered | None:
-        """Records one attempt; returns the event to publish once the delivery is final."""
-        with Session(self.engine) as session:
-            delivery = session.get(Delivery, sent.delivery_id)
-            if delivery is None or delivery.status != "pending":
-                return None
-            delivery.attempts += 1
-            delivery.detail = sent.detail[:200]
-            final = sent.final or delivery.attempts >= self.settings.delivery_attempts
-            if sent.delivered:
-                delivery.status = "delivered"
-            elif final:
-                delivery.status = "failed"
-                delivery.detail = f"gave up: {sent.detail}"[:200]
-            else:
-                backoff = self.settings.first_backoff_seconds * 2 ** (delivery.attempts - 1)
-                delivery.next_at = wall + timedelta(seconds=backoff)
-            session.add(delivery)
-            alert = session.get(Alert, delivery.alert_id)
-            if delivery.status != "pending" and alert is not None:
-                self._log(
-                    session,
-                    alert,
-                    delivery.status,
-                    delivery.level,
-                    transport=delivery.transport,
-                    recipient=delivery.recipient,
-                    detail=delivery.detail,
-                    at=now,
-                )
-            session.commit()
-            if delivery.status == "pending" or alert is None:
-                return None
-            return AlertDelivered(
-                event_id=derived_id(alert.alert_id, delivery.key),
-                occurred_at=now,
-                region=Region(alert.region),
-                alert_id=alert.alert_id,
-                cause_event_id=alert.alert_id,
-                kind=_ALERT_KIND.get(alert.kind, "breach"),
-                transport="email" if delivery.transport == "email" else "webhook",
-                recipient=delivery.recipient,
-                level=delivery.level,
-                delivered=delivery.status == "delivered",
-                attempts=max(1, delivery.attempts),
-                detail=delivery.detail,
-            )
-
-    def _log(
-        self,
-        session: Session,
-        alert: Alert,
-        action: str,
-        level: int,
-        *,
-        at: datetime,
-        transport: str = "",
-        recipient: str = "",
-        detail: str = "",
-    ) -> None:
-        session.add(
-            AlertLog(
-                alert_id=alert.alert_id,
-                region=alert.region,
-                kind=alert.kind,
-                action=action,
-                level=level,
-                transport=transport,
-                recipient=recipient,
-                detail=detail,
-                at=at,
-            )
-        )
-
-    # --- reading --------------------------------------------------------------------------
-    def recent(self, limit: int) -> list[Alert]:
-        with Session(self.engine) as session:
-            rows = list(
-                session.exec(select(Alert).order_by(col(Alert.created_at).desc()).limit(limit))
-            )
-        for row in rows:  # SQLite hands times back without their zone
-            row.created_at = utc(row.created_at)
-            row.escalate_at = utc(row.escalate_at) if row.escalate_at else None
-            row.acknowledged_at = utc(row.acknowledged_at) if row.acknowledged_at else None
-        return rows
-
-    def log(self, limit: int) -> list[AlertLog]:
-        with Session(self.engine) as session:
-            rows = list(
-                session.exec(select(AlertLog).order_by(col(AlertLog.id).desc()).limit(limit))
-            )
-        for row in rows:
-            row.at = utc(row.at)
-        return rows
-
-
-_ALERT_KIND: dict[str, AlertKind] = {
-    "breach": "breach",
-    "update": "breach_update",
-    "predicted": "predicted_breach",
-    "recovery": "recovery",
-    "reinforcement": "reinforcement",
-}
+def _alert(
+    region: Region,
+    alert_id: uuid.UUID,
+    episode_id: uuid.UUID | None,
+    kind: str,
+    now: datetime,
+) -> Alert:
+    return Alert(
+        alert_id=alert_id, region=region.value, episode_id=episode_id, kind=kind, created_at=now
+    )

@@ -3,31 +3,23 @@
 import asyncio
 from datetime import UTC, datetime
 
-from schemas import (
-    ReinforcementRequested,
-    SlaBreached,
-    SlaBreachPredicted,
-    SlaRecovered,
-    SlaStatus,
-)
 from schemas.envelope import Event
-from services.notify.alerts import AlertBook
+from services.notify.alerts import AlertService
+from services.notify.policy import ALERT_EVENTS
 from services.shared.clock import Clock
-
-ALERTING = (SlaBreached, SlaRecovered, SlaBreachPredicted, ReinforcementRequested, SlaStatus)
 
 
 class AlertHandler:
-    def __init__(self, book: AlertBook, clock: Clock, wake: asyncio.Event):
-        self.book = book
+    def __init__(self, alerts: AlertService, clock: Clock, wake: asyncio.Event):
+        self.alerts = alerts
         self.clock = clock
         self.wake = wake
 
     async def __call__(self, event: Event) -> None:
-        if not isinstance(event, ALERTING):
+        if not isinstance(event, ALERT_EVENTS):
             return
         planned = await asyncio.to_thread(
-            self.book.take, event, self.clock.now(), datetime.now(UTC)
+            self.alerts.take, event, self.clock.now(), datetime.now(UTC)
         )
         if planned:
             self.wake.set()

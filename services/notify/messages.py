@@ -1,20 +1,24 @@
 """What an alert says: region, share, window, trend, reinforcement figures and an
-acknowledgement link. Built from SLA events only, so it can hold no citizen data."""
+acknowledgement link. Built from SLA events and stored alerts only, so it holds no citizen data.
+
+The figures of the target come from the service-level policy (threshold, hours), and the target
+share from the event itself when it carries one (the figure reporting judged by)."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from domain.service_level import ServiceLevelPolicy
 from schemas import (
+    Region,
     ReinforcementRequested,
     SlaBreached,
     SlaBreachPredicted,
     SlaRecovered,
-    SlaStatus,
 )
-from schemas.envelope import Event
-
-AlertEvent = SlaBreached | SlaRecovered | SlaBreachPredicted | ReinforcementRequested | SlaStatus
+from schemas.events import AlertKind, SlaWindow
+from services.notify.policy import AlertEvent
 
 
 @dataclass(frozen=True)
@@ -24,48 +28,91 @@ class Message:
     payload: dict[str, Any]  # the webhook body
 
 
+@dataclass(frozen=True)
+class StoredAlert:
+    """What a message about an alert already stored can say (no event at hand)."""
+
+    alert_id: uuid.UUID
+    episode_id: uuid.UUID | None
+    region: Region
+    share: float | None
+    since: datetime
+
+
 def _pct(share: float | None) -> str:
     return f"{share:.1%}" if share is not None else "n/a"
 
 
+def _target(event: AlertEvent | None, policy: ServiceLevelPolicy) -> str:
+    if isinstance(event, SlaBreached | SlaRecovered | SlaBreachPredicted):
+        return f"{event.target * 100:g} %"
+    return policy.target_percent
+
+
 def compose(
-    kind: str,
-    event: Event,
+    kind: AlertKind,
+    event: AlertEvent,
     alert_id: uuid.UUID,
     ack_url: str | None,
+    policy: ServiceLevelPolicy,
     previous_share: float | None = None,
 ) -> Message:
-    assert isinstance(event, AlertEvent)
-    region = event.region
-    window = event.window
-    share = window.share
-    if previous_share is not None and share is not None:
-        trend = "falling" if share < previous_share else "rising"
-        trend_text = f"{trend} from {_pct(previous_share)}"
-    else:
-        trend, trend_text = "", ""
-    headline = {
-        "breach": f"{region.display_name}: {_pct(share)} answered within 10 minutes, below target",
-        "breach_update": f"{region.display_name} worsening: {_pct(share)} within 10 minutes",
-        "predicted_breach": f"{region.display_name}: breach predicted",
-        "reinforcement": f"{region.display_name}: reinforcement requested",
-        "recovery": f"{region.display_name} recovered: {_pct(share)} within 10 minutes",
-    }[kind]
-    lines = [
-        headline,
-        f"Window {window.start:%Y-%m-%d %H:%M}-{window.end:%H:%M} UTC: "
-        f"{window.answered_within} answered within 10 min, {window.answered_late} later, "
-        f"{window.abandoned} abandoned.",
-    ]
+    window, minutes = event.window, policy.threshold_minutes
+    lines = [_headline(kind, event.region, window.share, minutes), _window_line(window, minutes)]
+    trend, trend_text = _trend(window.share, previous_share)
+    payload = _payload(kind, event, alert_id, trend) | {"previous_share": previous_share}
     if trend_text:
         lines.append(f"Trend: {trend_text}.")
+    if kind in ("breach", "predicted_breach"):
+        lines.append(_target_line(_target(event, policy), policy))
+    if isinstance(event, SlaBreachPredicted):
+        lines.append(_predicted(event, payload, minutes))
+    if isinstance(event, ReinforcementRequested):
+        lines.append(_reinforcement(event, payload))
+    return _finish(lines, payload, ack_url)
+
+
+def _headline(kind: AlertKind, region: Region, share: float | None, minutes: str) -> str:
+    name, within = region.display_name, f"{_pct(share)} within {minutes} minutes"
+    return {
+        "breach": f"{name}: {_pct(share)} answered within {minutes} minutes, below target",
+        "breach_update": f"{name} worsening: {within}",
+        "predicted_breach": f"{name}: breach predicted",
+        "reinforcement": f"{name}: reinforcement requested",
+        "recovery": f"{name} recovered: {within}",
+    }[kind]
+
+
+def _window_line(window: SlaWindow, minutes: str) -> str:
+    return (
+        f"Window {window.start:%Y-%m-%d %H:%M}-{window.end:%H:%M} UTC: "
+        f"{window.answered_within} answered within {minutes} min, {window.answered_late} later, "
+        f"{window.abandoned} abandoned."
+    )
+
+
+def _target_line(target: str, policy: ServiceLevelPolicy) -> str:
+    return (
+        f"Target: {target} answered within {policy.threshold_minutes} minutes, "
+        f"calls offered {policy.hours} Stockholm time."
+    )
+
+
+def _trend(share: float | None, previous: float | None) -> tuple[str, str]:
+    if previous is None or share is None:
+        return "", ""
+    trend = "falling" if share < previous else "rising"
+    return trend, f"{trend} from {_pct(previous)}"
+
+
+def _payload(kind: AlertKind, event: AlertEvent, alert_id: uuid.UUID, trend: str) -> dict[str, Any]:
+    window, region = event.window, event.region
     payload: dict[str, Any] = {
         "alert_id": str(alert_id),
         "kind": kind,
         "region": region.value,
         "region_name": region.display_name,
-        "share": share,
-        "previous_share": previous_share,
+        "share": window.share,
         "trend": trend,
         "window_start": window.start.isoformat(),
         "window_end": window.end.isoformat(),
@@ -78,31 +125,79 @@ def compose(
         payload["target"] = event.target
     if isinstance(event, SlaBreached | SlaRecovered | ReinforcementRequested):
         payload["episode_id"] = str(event.episode_id)
-    if isinstance(event, SlaBreachPredicted):
-        payload["predicted_share"] = event.predicted_share
-        payload["waiting_past_target"] = event.waiting_past_target
-        lines.append(
-            f"Predicted share {_pct(event.predicted_share)}: {event.waiting_past_target} calls "
-            f"already waiting over 10 minutes, {event.about_to_pass} about to pass it."
-        )
-    if isinstance(event, ReinforcementRequested):
-        donors = [{"region": d.region.value, "operators": d.operators} for d in event.donors]
-        payload |= {
-            "operators_needed_erlang_c": event.operators_needed_erlang_c,
-            "operators_needed_erlang_a": event.operators_needed_erlang_a,
-            "operators_present": event.operators_present,
-            "shortfall": event.shortfall,
-            "donors": donors,
-            "until": event.until.isoformat(),
-        }
-        named = ", ".join(f"{d.operators} from {d.region.display_name}" for d in event.donors)
-        lines.append(
-            f"Needs {event.operators_needed_erlang_c} operators (Erlang C), has "
-            f"{event.operators_present}: {event.shortfall} short. Donors: {named or 'none'}."
-        )
+    return payload
+
+
+def _predicted(event: SlaBreachPredicted, payload: dict[str, Any], minutes: str) -> str:
+    payload["predicted_share"] = event.predicted_share
+    payload["waiting_past_target"] = event.waiting_past_target
+    return (
+        f"Predicted share {_pct(event.predicted_share)}: {event.waiting_past_target} calls "
+        f"already waiting over {minutes} minutes, {event.about_to_pass} about to pass it."
+    )
+
+
+def _reinforcement(event: ReinforcementRequested, payload: dict[str, Any]) -> str:
+    donors = [{"region": d.region.value, "operators": d.operators} for d in event.donors]
+    payload |= {
+        "operators_needed_erlang_c": event.operators_needed_erlang_c,
+        "operators_needed_erlang_a": event.operators_needed_erlang_a,
+        "operators_present": event.operators_present,
+        "shortfall": event.shortfall,
+        "donors": donors,
+        "until": event.until.isoformat(),
+    }
+    named = ", ".join(f"{d.operators} from {d.region.display_name}" for d in event.donors)
+    return (
+        f"Needs {event.operators_needed_erlang_c} operators (Erlang C), has "
+        f"{event.operators_present}: {event.shortfall} short. Donors: {named or 'none'}."
+    )
+
+
+def _finish(lines: list[str], payload: dict[str, Any], ack_url: str | None) -> Message:
     summary = lines[0]
     payload["summary"] = summary
     if ack_url:
         payload["ack_url"] = ack_url
         lines.append(f"Acknowledge: {ack_url}")
     return Message(subject=f"[PKC] {summary}", text="\n".join(lines) + "\n", payload=payload)
+
+
+def escalated(
+    alert: StoredAlert, from_level: int, ack_url: str | None, policy: ServiceLevelPolicy
+) -> Message:
+    """The breach again, to the next level up, because the one below did not acknowledge."""
+    name, share = alert.region.display_name, _pct(alert.share)
+    summary = f"ESCALATED: {name} below target ({share} within {policy.threshold_minutes} minutes)"
+    text = (
+        f"{name} has been below the {policy.target_percent} target since {alert.since:%H:%M} UTC "
+        f"(now {share}) and on-call level {from_level} has not acknowledged."
+    )
+    payload = _stored_payload(alert, policy) | {"escalated_from": from_level}
+    return _finish([summary, text], payload, ack_url)
+
+
+def released(alert: StoredAlert, ack_url: str | None, policy: ServiceLevelPolicy) -> Message:
+    """A breach that began soon after a recovery and outlasted the quiet period."""
+    name, minutes = alert.region.display_name, policy.threshold_minutes
+    summary = f"{name}: {_pct(alert.share)} answered within {minutes} minutes, below target"
+    text = (
+        f"Below target again since {alert.since:%H:%M} UTC, soon after a recovery, and still "
+        "below it: not a passing dip."
+    )
+    lines = [summary, text, _target_line(policy.target_percent, policy)]
+    return _finish(lines, _stored_payload(alert, policy), ack_url)
+
+
+def _stored_payload(alert: StoredAlert, policy: ServiceLevelPolicy) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "alert_id": str(alert.alert_id),
+        "kind": "breach",
+        "region": alert.region.value,
+        "region_name": alert.region.display_name,
+        "share": alert.share,
+        "target": policy.target,
+    }
+    if alert.episode_id is not None:
+        payload["episode_id"] = str(alert.episode_id)
+    return payload

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import httpx
 import yaml
 
 from schemas import Region
@@ -199,7 +199,7 @@ def _is_url(text: str) -> bool:
     if not _URL.match(text):
         return False
     try:
-        httpx.URL(text).port  # noqa: B018 - parsing the port is the check
-    except httpx.InvalidURL:
+        urlsplit(text).port  # noqa: B018 - parsing the port is the check
+    except ValueError:
         return False
     return True

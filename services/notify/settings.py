@@ -12,7 +12,7 @@ class NotifySettings(ServiceSettings):
 
     service_name: str = "notify"
     http_port: int = 8005
-    # The on-call schedule loaded on first start (later edits go through PUT /oncall).
+    # Seeds the on-call schedule in the database on first start (edits: PUT /oncall/schedule).
     schedule_file: Path = DEFAULT_SCHEDULE
     # An extra receiver for every alert beside the schedule's (an operations desk; `pkc run`).
     webhook_url: str | None = None
@@ -36,7 +36,8 @@ class NotifySettings(ServiceSettings):
     # An update is sent when the share has fallen this many points since the last message.
     worsening_step: float = Field(default=0.05, gt=0, le=1)
     # After a recovery, a new breach of the same region within this many simulated minutes
-    # is the same episode flapping: no new alert.
+    # may be the last episode flapping: it is held, and alerted when the quiet period ends
+    # if the region is still in breach then.
     quiet_minutes: float = Field(default=15.0, ge=0)
     poll_seconds: float = Field(default=0.2, gt=0)
     # A replica claims a due delivery for this long before sending it: longer than one attempt

@@ -1,6 +1,6 @@
-"""The delivery loop: sends what the outbox holds (webhook, e-mail), retries with exponential
-backoff, records a final give-up, and escalates unacknowledged alerts. Pending deliveries are
-rows, so a restart or a receiver that is down delays them and loses none."""
+"""The delivery loop: escalates unacknowledged alerts, claims what the outbox holds for a lease,
+sends it (webhook, e-mail) and settles each attempt (retry with backoff, or final). Pending
+deliveries are rows, so a restart or a receiver that is down delays them and loses none."""
 
 import asyncio
 import contextlib
@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 import aiosmtplib
 import httpx
 
-from services.notify.alerts import AlertBook, Sent
+from services.notify.alerts import AlertService
 from services.notify.mail import send_mail
+from services.notify.outbox import Outbox, Sent
 from services.notify.settings import NotifySettings
 from services.notify.tables import Delivery
 from services.notify.webhook import deliver
@@ -26,13 +27,15 @@ log = logging.getLogger(__name__)
 class DeliveryWorker:
     def __init__(
         self,
-        book: AlertBook,
+        alerts: AlertService,
+        outbox: Outbox,
         settings: NotifySettings,
         client: httpx.AsyncClient,
         producer: EventProducer,
         clock: Clock,
     ):
-        self.book = book
+        self.alerts = alerts
+        self.outbox = outbox
         self.settings = settings
         self.client = client
         self.producer = producer
@@ -51,10 +54,10 @@ class DeliveryWorker:
 
     async def step(self) -> None:
         now, wall = self.clock.now(), datetime.now(UTC)
-        for escalated in await asyncio.to_thread(self.book.escalate_due, now, wall):
+        for escalated in await asyncio.to_thread(self.alerts.escalate_due, now, wall):
             log.warning("alert escalated", extra=fields(region=escalated.region.value))
             await self.producer.publish(escalated)
-        due = await asyncio.to_thread(self.book.due_deliveries, wall)
+        due = await asyncio.to_thread(self.outbox.claim_due, wall)
         # One delivery's surprise must not leave the others sent but unsettled (sent again).
         outcomes = await asyncio.gather(*(self._send(d) for d in due), return_exceptions=True)
         for sent in outcomes:
@@ -62,7 +65,7 @@ class DeliveryWorker:
                 log.error("delivery failed unexpectedly", extra=fields(error=type(sent).__name__))
                 continue  # its claim runs out and it is tried again
             done = await asyncio.to_thread(
-                self.book.settle, sent, datetime.now(UTC), self.clock.now()
+                self.outbox.settle, sent, datetime.now(UTC), self.clock.now()
             )
             if done is not None:
                 await self.producer.publish(done)

@@ -2,10 +2,10 @@
 through a receiver outage and a kill -9, on SQLite and PostgreSQL."""
 
 import asyncio
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -14,14 +14,13 @@ import pytest
 from pkc.alert_desk import Mailbox, WebhookReceiver, smtp_receiver, webhook_receiver
 from pkc.processes import ServiceProcess, wait_ready
 from schemas import Region, SlaBreached, SlaWindow
-from services.notify.alerts import AlertBook, Sent
-from services.notify.schedule import load_schedule
+from services.notify.bootstrap import bootstrap
+from services.notify.outbox import Sent
 from services.notify.settings import NotifySettings
-from services.notify.tables import Alert, AlertLog, Delivery, ScheduleText
-from services.shared.db import create_tables, make_engine
 from services.shared.kafka import EventProducer
 from services.shared.settings import DEV_SECRET
 from tests.conftest import free_port
+from tests.polling import poll
 
 pytestmark = pytest.mark.kafka
 AUTH = {"Authorization": f"Bearer {DEV_SECRET}"}
@@ -57,6 +56,10 @@ async def publish(kafka: str, *events: SlaBreached) -> None:
     for event in events:
         await producer.publish(event)
     await producer.stop()
+
+
+def _received_any(webhook: WebhookReceiver, episode: uuid.UUID, _: object) -> bool:
+    return bool(received(webhook, episode))
 
 
 def received(webhook: WebhookReceiver, episode: uuid.UUID) -> list[dict[str, object]]:
@@ -115,10 +118,11 @@ def test_an_alert_outlives_a_receiver_outage_and_a_kill_and_arrives_once(
         episode = uuid.uuid4()
         first = breach(Region.NORD, episode)
         asyncio.run(publish(kafka, first))
-        deadline = time.monotonic() + 30
-        while not any(a["episode_id"] == str(episode) for a in alerts(notify)):
-            assert time.monotonic() < deadline, "the breach was never planned"
-            time.sleep(0.1)
+        poll(
+            lambda: any(a["episode_id"] == str(episode) for a in alerts(notify)),
+            "the breach to be planned",
+            timeout=30,
+        )
 
         notify.kill()  # with the webhook delivery still pending
         notify.start()
@@ -160,14 +164,11 @@ def test_two_replicas_on_one_database_send_each_message_once(
         episodes = {region: uuid.uuid4() for region in (Region.NORD, Region.SYD)}
         asyncio.run(publish(kafka, *(breach(r, e) for r, e in episodes.items())))
         for episode in episodes.values():
-            webhook.wait_for(lambda _, e=episode: received(webhook, e), timeout=30)
+            webhook.wait_for(partial(_received_any, webhook, episode), timeout=30)
         mailbox.wait_for(lambda got: any(m["To"] == "nord@example.org" for m in got), 30)
         # All three deliveries (two webhooks, one e-mail) settled: a second send of any of them
         # would have started while it was pending, and the receivers record on arrival.
-        deadline = time.monotonic() + 30
-        while delivered(replicas[0]) < 3:
-            assert time.monotonic() < deadline, "deliveries stayed pending"
-            time.sleep(0.2)
+        poll(lambda: delivered(replicas[0]) >= 3, "all three deliveries settled", timeout=30)
     finally:
         for replica in replicas:
             replica.stop()
@@ -209,19 +210,23 @@ def test_a_bad_schedule_is_refused_over_http_and_the_old_one_kept(
 
 
 def test_a_delivery_that_keeps_failing_is_given_up_and_logged(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'notify.db'}")
-    create_tables(engine, Alert, Delivery, AlertLog, ScheduleText)
-    settings = NotifySettings(delivery_attempts=3, webhook_url=None)
-    schedule = load_schedule(schedule_text("https://hooks.example.org/x"))
-    book = AlertBook(engine, settings, lambda: schedule)
-    assert book.take(breach(Region.SYD, uuid.uuid4()), NOW, NOW)
-    (pending,) = book.due_deliveries(NOW)
+    schedule = tmp_path / "oncall.yaml"
+    schedule.write_text(schedule_text("https://hooks.example.org/x"))
+    settings = NotifySettings(
+        delivery_attempts=3, webhook_url=None, state_dir=tmp_path, schedule_file=schedule
+    )
+    notify = bootstrap(settings)
+    outbox = notify.outbox
+    assert notify.alerts.take(breach(Region.SYD, uuid.uuid4()), NOW, NOW)
+    (pending,) = outbox.claim_due(NOW)
     assert pending.id is not None
-    outcomes = [book.settle(Sent(pending.id, False, False, "HTTP 503"), NOW, NOW) for _ in range(3)]
+    outcomes = [
+        outbox.settle(Sent(pending.id, False, False, "HTTP 503"), NOW, NOW) for _ in range(3)
+    ]
     assert outcomes[:2] == [None, None], "retried before giving up"
     final = outcomes[2]
     assert final is not None
     assert not final.delivered
     assert final.detail == "gave up: HTTP 503"
-    assert book.due_deliveries(NOW + timedelta(hours=1)) == []
-    assert [e.action for e in book.log(10)] == ["failed"]
+    assert outbox.claim_due(NOW + timedelta(hours=1)) == []
+    assert [e.action for e in notify.store.log(10)] == ["failed"]

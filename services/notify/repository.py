@@ -1,0 +1,142 @@
+"""Notify's storage of alerts and their log: the only module (with the outbox and the schedule
+store) that speaks SQL. A transaction holds the alert repository and the delivery outbox, so an
+alert, its deliveries and its log rows are written together or not at all."""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from schemas import Region
+from schemas.events import AlertKind
+from services.notify.policy import Episode
+from services.notify.tables import Alert, AlertLog, Delivery
+from services.shared.ids import derived_id
+
+# Alert kinds as stored (the column predates the event's names), and two of storage's own:
+# a breach held through the quiet period after a recovery, and one that recovered while held.
+STORED_KIND: dict[AlertKind, str] = {
+    "breach": "breach",
+    "breach_update": "update",
+    "predicted_breach": "predicted",
+    "recovery": "recovery",
+    "reinforcement": "reinforcement",
+}
+ALERT_KIND: dict[str, AlertKind] = {stored: kind for kind, stored in STORED_KIND.items()}
+HELD, SUPPRESSED = "held", "suppressed"
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands times back without their zone."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def episode_of(alert: Alert) -> Episode:
+    return Episode(alert.alert_id, alert.episode_id, alert.level, alert.share, alert.kind == HELD)
+
+
+class AlertRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, alert_id: uuid.UUID) -> Alert | None:
+        return self.session.get(Alert, alert_id)
+
+    def save(self, alert: Alert) -> None:
+        self.session.add(alert)
+
+    def open_episode(self, region: Region) -> Alert | None:
+        """The region's latest breach alert (sent or held) unless its episode is over."""
+        query = (
+            select(Alert)
+            .where(Alert.region == region.value, col(Alert.kind).in_(("breach", HELD, SUPPRESSED)))
+            .order_by(col(Alert.created_at).desc())
+            .limit(1)
+        )
+        latest = self.session.exec(query).first()
+        if latest is None or latest.episode_id is None or latest.kind == SUPPRESSED:
+            return None
+        recovered = self.get(derived_id(latest.episode_id, "recovery"))
+        return latest if recovered is None else None
+
+    def last_recovery(self, region: Region) -> datetime | None:
+        query = (
+            select(Alert.created_at)
+            .where(Alert.region == region.value, Alert.kind == "recovery")
+            .order_by(col(Alert.created_at).desc())
+            .limit(1)
+        )
+        found = self.session.exec(query).first()
+        return utc(found) if found is not None else None
+
+    def due(self, now: datetime) -> list[Alert]:
+        """Unacknowledged alerts whose escalation (or release) time has come."""
+        query = select(Alert).where(
+            col(Alert.escalate_at).is_not(None),
+            col(Alert.acknowledged_at).is_(None),
+            col(Alert.escalate_at) <= now,
+        )
+        return list(self.session.exec(query).all())
+
+    def log(self, alert: Alert, action: str, level: int, *, at: datetime, **details: str) -> None:
+        """A row of the alert log; `details`: transport, recipient, detail."""
+        about = {"alert_id": alert.alert_id, "region": alert.region, "kind": alert.kind}
+        entry = about | {"action": action, "level": level, "at": at} | details
+        self.session.add(AlertLog.model_validate(entry))
+
+
+class Transaction:
+    def __init__(self, session: Session):
+        self.session = session
+        self.alerts = AlertRepository(session)
+
+    def add_delivery(self, delivery: Delivery) -> None:
+        self.session.add(delivery)
+
+    def delivery(self, delivery_id: int) -> Delivery | None:
+        return self.session.get(Delivery, delivery_id)
+
+    def commit(self) -> bool:
+        """False when a row with the same id was written first (a replay, or another replica):
+        then nothing of this transaction is kept."""
+        try:
+            self.session.commit()
+        except IntegrityError:
+            self.session.rollback()
+            return False
+        return True
+
+
+class NotifyStore:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield Transaction(session)
+
+    def recent(self, limit: int) -> list[Alert]:
+        rows = self._newest(select(Alert).order_by(col(Alert.created_at).desc()), limit)
+        for row in rows:
+            row.created_at = utc(row.created_at)
+            row.escalate_at = utc(row.escalate_at) if row.escalate_at else None
+            row.acknowledged_at = utc(row.acknowledged_at) if row.acknowledged_at else None
+        return rows
+
+    def log(self, limit: int) -> list[AlertLog]:
+        rows = self._newest(select(AlertLog).order_by(col(AlertLog.id).desc()), limit)
+        for row in rows:
+            row.at = utc(row.at)
+        return rows
+
+    def _newest(self, query: SelectOfScalar[Row], limit: int) -> list[Row]:
+        with Session(self.engine) as session:
+            return list(session.exec(query.limit(limit)))

@@ -1,0 +1,176 @@
+"""Notify's alerts through its composition root on a real database (SQLite and PostgreSQL):
+a breach soon after a recovery is still alerted, texts follow the configured service level,
+and a schedule edited through one replica routes the alerts of the other."""
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from schemas import Region, SlaBreached, SlaRecovered, SlaWindow
+from services.notify.app import app_for
+from services.notify.bootstrap import Notify, bootstrap
+from services.notify.outbox import Sent
+from services.notify.settings import NotifySettings
+from services.notify.tables import Delivery
+from services.shared.settings import DEV_SECRET
+
+AUTH = {"Authorization": f"Bearer {DEV_SECRET}"}
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
+
+
+def schedule(person: str, webhook: str) -> str:
+    every_day = "days: [mon, tue, wed, thu, fri, sat, sun]"
+    shift = f'{{person: {person}, {every_day}, from: "00:00", to: "00:00"}}'
+    return f"""
+people:
+  {person}: {{name: {person}, webhook: "{webhook}", email: {person}@example.org}}
+rotations:
+  - {{region: syd, level: 1, shifts: [{shift}]}}
+"""
+
+
+def notify_on(database_url: str, tmp_path: Path, **settings: Any) -> Notify:
+    seed = tmp_path / "oncall.yaml"
+    seed.write_text(schedule("syd-day", "https://hooks.example.org/syd-day"))
+    return bootstrap(
+        NotifySettings(
+            database_url=database_url,
+            state_dir=tmp_path,
+            schedule_file=seed,
+            webhook_url=None,
+            **settings,
+        )
+    )
+
+
+def window(share: float, at: datetime) -> SlaWindow:
+    return SlaWindow(start=at - timedelta(hours=1), end=at, answered_within=6, share=share)
+
+
+def breached(episode: uuid.UUID, at: datetime, target: float = 0.85) -> SlaBreached:
+    return SlaBreached(
+        occurred_at=at, region=Region.SYD, episode_id=episode, window=window(0.6, at), target=target
+    )
+
+
+def deliver(notify: Notify, at: datetime) -> list[Delivery]:
+    """Claims what is due at `at` and settles it as delivered, as the delivery loop would."""
+    due = notify.outbox.claim_due(at)
+    for delivery in due:
+        assert delivery.id is not None
+        notify.outbox.settle(Sent(delivery.id, True, True, "HTTP 200"), at, at)
+    return due
+
+
+def sent(notify: Notify, at: datetime) -> list[dict[str, Any]]:
+    """The webhook bodies sent at `at`."""
+    return [json.loads(d.body) for d in deliver(notify, at) if d.transport == "webhook"]
+
+
+def mails(notify: Notify, at: datetime) -> dict[str, str]:
+    """The e-mails sent at `at`: subject to text."""
+    return {d.subject: d.body for d in deliver(notify, at) if d.transport == "email"}
+
+
+def test_a_breach_soon_after_a_recovery_is_alerted_once_the_quiet_period_ends(
+    database_url: str, tmp_path: Path
+) -> None:
+    notify = notify_on(database_url, tmp_path, quiet_minutes=15, escalation_minutes=60)
+    first, second = uuid.uuid4(), uuid.uuid4()
+    assert notify.alerts.take(breached(first, NOW), NOW, NOW)
+    recovered_at = NOW + timedelta(minutes=20)
+    recovery = SlaRecovered(
+        occurred_at=recovered_at,
+        region=Region.SYD,
+        episode_id=first,
+        window=window(0.9, recovered_at),
+        target=0.85,
+    )
+    assert notify.alerts.take(recovery, recovered_at, recovered_at)
+    assert [b["kind"] for b in sent(notify, recovered_at)] == ["breach", "recovery"]
+
+    again = recovered_at + timedelta(minutes=5)
+    assert not notify.alerts.take(breached(second, again), again, again), "held: maybe a flap"
+    assert notify.alerts.escalate_due(again + timedelta(minutes=9), again) == []
+    assert sent(notify, again) == []
+
+    # The quiet period is over and the second episode is still open: it is alerted now.
+    quiet_over = recovered_at + timedelta(minutes=15)
+    assert notify.alerts.escalate_due(quiet_over, quiet_over) == []
+    (alert,) = sent(notify, quiet_over)
+    assert (alert["kind"], alert["episode_id"]) == ("breach", str(second))
+    assert "below target" in alert["summary"]
+    assert alert["ack_url"].startswith(notify.settings.ack_base())
+    assert notify.alerts.take(breached(second, quiet_over), quiet_over, quiet_over) is False
+
+
+def test_alert_texts_give_the_configured_target_threshold_and_hours(
+    database_url: str, tmp_path: Path
+) -> None:
+    notify = notify_on(
+        database_url,
+        tmp_path,
+        sla_target=0.9,
+        sla_threshold_seconds=900,
+        sla_hours="08:00-18:00",
+        escalation_minutes=10,
+    )
+    notify.alerts.take(breached(uuid.uuid4(), NOW, target=0.9), NOW, NOW)
+    ((subject, text),) = mails(notify, NOW).items()
+    assert subject == "[PKC] Syd: 60.0% answered within 15 minutes, below target"
+    assert "Target: 90 % answered within 15 minutes, calls offered 08:00–18:00" in text
+
+    # Nobody acknowledged: the reminder to level 2 gives the same figures.
+    with_level_2 = schedule("syd-day", "https://hooks.example.org/d") + (
+        "  - {region: syd, level: 2, shifts: [{person: syd-day, days: [tue], "
+        'from: "00:00", to: "00:00"}]}\n'
+    )
+    later = NOW + timedelta(minutes=10)
+    notify.schedules.replace(with_level_2, later)
+    (escalation,) = notify.alerts.escalate_due(later, later)
+    assert escalation.to_level == 2
+    ((subject, text),) = mails(notify, later).items()
+    assert subject == "[PKC] ESCALATED: Syd below target (60.0% within 15 minutes)"
+    assert "below the 90 % target since 09:00 UTC" in text
+    assert "85" not in subject + text
+
+
+def test_a_schedule_edited_through_one_replica_is_what_the_other_uses(
+    database_url: str, tmp_path: Path
+) -> None:
+    first = notify_on(database_url, tmp_path)
+    second = notify_on(database_url, tmp_path)
+    replica_a, replica_b = TestClient(app_for(first)), TestClient(app_for(second))
+    before = replica_b.get("/oncall", params={"region": "syd", "at": NOW.isoformat()}, headers=AUTH)
+    assert [c["person"] for c in before.json()] == ["syd-day"]
+
+    edited = schedule("syd-night", "https://hooks.example.org/syd-night")
+    saved = replica_a.put("/oncall/schedule", json={"yaml": edited}, headers=AUTH)
+    assert saved.status_code == 200, saved.text
+
+    after = replica_b.get("/oncall", params={"region": "syd", "at": NOW.isoformat()}, headers=AUTH)
+    assert [c["person"] for c in after.json()] == ["syd-night"]
+    document = replica_b.get("/oncall/schedule", headers=AUTH).json()
+    assert (document["yaml"], document["version"]) == (edited, saved.json()["version"])
+    # The other replica routes its next alert by the edit.
+    assert second.alerts.take(breached(uuid.uuid4(), NOW), NOW, NOW)
+    addresses = {(d.recipient, d.address) for d in deliver(second, NOW)}
+    assert addresses == {
+        ("syd-night", "https://hooks.example.org/syd-night"),
+        ("syd-night", "syd-night@example.org"),
+    }
+
+
+def test_a_replica_starting_on_a_database_with_a_schedule_keeps_the_stored_one(
+    database_url: str, tmp_path: Path
+) -> None:
+    first = notify_on(database_url, tmp_path)
+    edited = schedule("syd-night", "https://hooks.example.org/syd-night")
+    first.schedules.replace(edited, NOW)
+    restarted = notify_on(database_url, tmp_path)  # the file still names syd-day
+    (on_call,) = restarted.schedules.current().chain(Region.SYD, NOW)
+    assert on_call.person.id == "syd-night"
