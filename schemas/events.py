@@ -135,11 +135,21 @@ class SlaWindow(BaseModel):
 
     start: AwareDatetime
     end: AwareDatetime
-    offered: int = 0
-    answered_within: int = 0
-    answered_late: int = 0
-    abandoned: int = 0
-    share: float | None = Field(default=None, description="answered within 600 s / handled")
+    offered: int = Field(
+        default=0, description="counted contacts that joined the queue during the window"
+    )
+    answered_within: int = Field(
+        default=0,
+        description="answers given during the window within the threshold, including calls "
+        "offered before it began (so it can exceed offered)",
+    )
+    answered_late: int = Field(default=0, description="answers during the window, after it")
+    abandoned: int = Field(default=0, description="hang-ups during the window, short ones too")
+    share: float | None = Field(
+        default=None,
+        description="answered within the threshold / (answered + abandoned after the "
+        "short-abandon limit)",
+    )
 
 
 class SlaStatus(Event):
@@ -149,7 +159,13 @@ class SlaStatus(Event):
     schema_version: Literal[1] = 1
     region: Region
     window: SlaWindow
-    in_breach: bool
+    in_breach: bool = Field(description="a breach episode is open (no SlaRecovered yet)")
+    # Added later with a default: statuses written before it read as "not low volume".
+    low_volume: bool = Field(
+        default=False,
+        description="fewer handled calls in the window than the policy's minimum volume: too "
+        "few to judge; an open episode is then not shown as an ongoing breach",
+    )
 
 
 class SlaBreached(Event):

@@ -4,6 +4,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+from domain.service_level import NATIONAL, ServiceLevelPolicy
 from schemas import (
     Abandoned,
     Answered,
@@ -15,11 +16,12 @@ from schemas import (
     Region,
 )
 from services.reporting.breach import (
-    BreachPolicy,
+    Standing,
     Transition,
     decide,
     predict,
     predicted_breach,
+    standing,
 )
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import DictBuckets, WindowConfig, sla_window
@@ -167,7 +169,8 @@ def _window(within: int, late: int) -> RegionState:
     return state
 
 
-POLICY = BreachPolicy(target=0.85, recovery_margin=0.03, min_volume=20)
+POLICY = NATIONAL
+assert (POLICY.target, POLICY.recovery_margin, POLICY.min_volume) == (0.85, 0.03, 20)
 
 
 def test_breach_needs_minimum_volume() -> None:
@@ -204,11 +207,11 @@ def test_a_breach_is_predicted_before_the_share_falls() -> None:
     prediction = predict(healthy, waiting_past=10, about_to_pass=5)
     assert prediction is not None
     assert prediction.predicted_share == 30 / 45
-    assert predicted_breach(False, False, prediction, POLICY)
-    assert not predicted_breach(False, True, prediction, POLICY), "once"
-    assert not predicted_breach(True, False, prediction, POLICY), "already in breach"
+    assert predicted_breach(False, False, prediction, POLICY, healthy)
+    assert not predicted_breach(False, True, prediction, POLICY, healthy), "once"
+    assert not predicted_breach(True, False, prediction, POLICY, healthy), "already in breach"
     calm = predict(healthy, waiting_past=0, about_to_pass=1)
-    assert not predicted_breach(False, False, calm, POLICY)
+    assert not predicted_breach(False, False, calm, POLICY, healthy)
 
 
 def test_the_window_read_between_events_always_equals_a_fresh_sum_of_its_buckets() -> None:

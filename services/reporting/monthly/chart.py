@@ -40,6 +40,7 @@ def _draw(report: MonthlyReport) -> "Figure":
     then = [_percent(g.year_before.share if g.year_before else None) for g in groups]
     now = [_percent(g.this_month.share) for g in groups]
     target = report.target * 100
+    minutes = f"{report.threshold_seconds / 60:g}"
     figure = Figure(figsize=(9.5, 4.6))
     axes = figure.add_subplot()
     positions = range(len(groups))
@@ -58,7 +59,7 @@ def _draw(report: MonthlyReport) -> "Figure":
     axes.text(
         len(groups) - 0.5,
         target + 1,
-        f"target {target:.0f} %",
+        f"target {target:g} %",
         color=TARGET_COLOUR,
         ha="right",
         va="bottom",
@@ -68,12 +69,12 @@ def _draw(report: MonthlyReport) -> "Figure":
     axes.get_xticklabels()[-1].set_fontweight("bold")
     axes.set_ylim(0, 118)  # room for the legend above the 100 % line
     axes.set_yticks(range(0, 101, 20))
-    axes.set_ylabel("answered within 10 min (%)")
+    axes.set_ylabel(f"answered within {minutes} min (%)")
     axes.yaxis.grid(True, color="#e3e3e3")
     axes.set_axisbelow(True)
     axes.spines[["top", "right"]].set_visible(False)
     axes.set_title(
-        f"Answered within 10 minutes, 07:00–20:00: {month_label(report.month)} "
+        f"Answered within {minutes} minutes, {report.hours}: {month_label(report.month)} "
         f"vs {month_label(report.compared_with)}",
         loc="left",
         fontsize=12,
