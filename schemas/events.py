@@ -129,27 +129,18 @@ class CaseCreated(Event):
 
 
 class SlaWindow(BaseModel):
-    """The counts of one region's rolling window; every SL formula can be derived from them."""
+    """A region's rolling window: each count is of what happened in it (answers can outnumber
+    offers); every SL formula can be derived from them."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     start: AwareDatetime
     end: AwareDatetime
-    offered: int = Field(
-        default=0, description="counted contacts that joined the queue during the window"
-    )
-    answered_within: int = Field(
-        default=0,
-        description="answers given during the window within the threshold, including calls "
-        "offered before it began (so it can exceed offered)",
-    )
-    answered_late: int = Field(default=0, description="answers during the window, after it")
-    abandoned: int = Field(default=0, description="hang-ups during the window, short ones too")
-    share: float | None = Field(
-        default=None,
-        description="answered within the threshold / (answered + abandoned after the "
-        "short-abandon limit)",
-    )
+    offered: int = Field(0, description="counted contacts that joined the queue during the window")
+    answered_within: int = Field(0, description="in-time answers, also to earlier offers")
+    answered_late: int = Field(0, description="answers during the window, past the threshold")
+    abandoned: int = Field(0, description="hang-ups during the window, short ones too")
+    share: float | None = Field(None, description="answered within / (answered + real abandons)")
 
 
 class SlaStatus(Event):
@@ -160,12 +151,7 @@ class SlaStatus(Event):
     region: Region
     window: SlaWindow
     in_breach: bool = Field(description="a breach episode is open (no SlaRecovered yet)")
-    # Added later with a default: statuses written before it read as "not low volume".
-    low_volume: bool = Field(
-        default=False,
-        description="fewer handled calls in the window than the policy's minimum volume: too "
-        "few to judge; an open episode is then not shown as an ongoing breach",
-    )
+    low_volume: bool = Field(False, description="too few handled calls to judge the share")
 
 
 class SlaBreached(Event):

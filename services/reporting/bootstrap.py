@@ -22,8 +22,8 @@ from domain.service_level import ServiceLevelPolicy
 from services.reporting import api, dashboard
 from services.reporting.decisions import DecisionRules
 from services.reporting.flush import install_complete_flush
-from services.reporting.monthly import build_monthly_consumer, monthly_report, open_monthly_store
 from services.reporting.monthly import api as monthly_api
+from services.reporting.monthly import build_monthly_consumer, monthly_report, open_monthly_store
 from services.reporting.monthly.months import BadMonth
 from services.reporting.monthly.report import MonthlyReport
 from services.reporting.monthly.store import MonthlyStore

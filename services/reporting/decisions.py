@@ -126,7 +126,11 @@ def _prediction(step: _Step, state: RegionState, rules: DecisionRules) -> list[E
                 target=policy.target,
             )
         ]
-    if meta.predicted and not meta.in_breach and prediction.predicted_share >= policy.recovery_share:
+    if (
+        meta.predicted
+        and not meta.in_breach
+        and prediction.predicted_share >= policy.recovery_share
+    ):
         meta.predicted = False  # the danger passed without a breach
     return []
 

@@ -36,8 +36,8 @@ DEFAULT_HANDLING_SECONDS = 360.0  # until the region has its own figure (AHT 6 m
 class RegionMeta:
     latest: int = 0  # newest event minute: the region's event-time watermark
     late: int = 0  # events older than retention: counted here, not silently lost
-    # Counted calls (phone) offered in service hours and still waiting, by the minute they arrived: the
-    # input of a predicted breach. Keys are str for JSON.
+    # Counted calls (phone) offered in service hours and still waiting, by the minute they
+    # arrived: the input of a predicted breach. Keys are str for JSON.
     waiting: dict[str, int] = field(default_factory=dict)
     operators: list[str] = field(default_factory=list)  # logged in and not paused
     handling_seconds: float | None = None

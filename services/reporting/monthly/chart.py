@@ -9,6 +9,7 @@ from services.reporting.monthly.months import month_label
 from services.reporting.monthly.report import MonthlyReport
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 ChartFormat = Literal["png", "svg"]
@@ -33,14 +34,12 @@ def chart(report: MonthlyReport, output: ChartFormat = "png") -> bytes:
 
 def _draw(report: MonthlyReport) -> "Figure":
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
 
     groups = [*report.regions, report.national]
     names = [group.name for group in groups]
     then = [_percent(g.year_before.share if g.year_before else None) for g in groups]
     now = [_percent(g.this_month.share) for g in groups]
     target = report.target * 100
-    minutes = f"{report.threshold_seconds / 60:g}"
     figure = Figure(figsize=(9.5, 4.6))
     axes = figure.add_subplot()
     positions = range(len(groups))
@@ -67,6 +66,20 @@ def _draw(report: MonthlyReport) -> "Figure":
     )
     axes.set_xticks(list(positions), names)
     axes.get_xticklabels()[-1].set_fontweight("bold")
+    _label(axes, report)
+    figure.tight_layout()
+    return figure
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else share * 100
+
+
+def _label(axes: "Axes", report: MonthlyReport) -> None:
+    """Axis, title and legend: the threshold and hours are the report's policy's."""
+    from matplotlib.patches import Patch
+
+    minutes = f"{report.threshold_seconds / 60:g}"
     axes.set_ylim(0, 118)  # room for the legend above the 100 % line
     axes.set_yticks(range(0, 101, 20))
     axes.set_ylabel(f"answered within {minutes} min (%)")
@@ -91,9 +104,3 @@ def _draw(report: MonthlyReport) -> "Figure":
         frameon=False,
         fontsize=9,
     )
-    figure.tight_layout()
-    return figure
-
-
-def _percent(share: float | None) -> float | None:
-    return None if share is None else share * 100

@@ -37,8 +37,7 @@ class Figures(BaseModel):
     within its service hours (the report's `hours`)."""
 
     share: float | None = Field(
-        description="answered within the threshold / (answered + abandoned after the short "
-        "limit)"
+        description="answered within the threshold / (answered + abandoned after the short limit)"
     )
     offered: int
     answered: int
