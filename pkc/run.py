@@ -25,6 +25,7 @@ from pkc.simulation import (
 )
 from schemas.topics import all_topics
 from services.shared.kafka_admin import create_topics, wait_for_cluster
+from services.shared.settings import ServiceSettings
 
 console = Console()
 
@@ -91,7 +92,7 @@ def run_platform(
         if simulate:
             urls = {s.name: s.url for s in services}
             sim = SimulationThread(
-                SimulationConfig(volume=volume),
+                SimulationConfig(volume=volume, service_level=ServiceSettings().service_level()),
                 clock,
                 ServiceUrls(urls["intake"], urls["queueing"]),
                 progress=latest,
