@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from domain.service_level import ServiceLevelPolicy
 from schemas import (
@@ -44,6 +45,15 @@ class _Step:
     window: SlaWindow
     now: datetime
     cause: Event
+
+    def about(self, event_id: uuid.UUID) -> dict[str, Any]:
+        """What every event decided at this step carries."""
+        return {
+            "event_id": event_id,
+            "occurred_at": self.now,
+            "region": self.region,
+            "window": self.window,
+        }
 
 
 def decide_step(
@@ -89,11 +99,8 @@ def _verdict(
         return []
     kind = SlaBreached if verdict.transition == Transition.BREACHED else SlaRecovered
     changed = kind(
-        event_id=derived_id(verdict.episode_id, kind.__name__),
-        occurred_at=step.now,
-        region=step.region,
+        **step.about(derived_id(verdict.episode_id, kind.__name__)),
         episode_id=verdict.episode_id,
-        window=step.window,
         target=rules.policy.target,
     )
     if kind is SlaRecovered:
@@ -116,10 +123,7 @@ def _prediction(step: _Step, state: RegionState, rules: DecisionRules) -> list[E
         meta.predicted = True
         return [
             SlaBreachPredicted(
-                event_id=derived_id(step.cause.event_id, "SlaBreachPredicted"),
-                occurred_at=step.now,
-                region=step.region,
-                window=step.window,
+                **step.about(derived_id(step.cause.event_id, "SlaBreachPredicted")),
                 waiting_past_target=prediction.waiting_past_target,
                 about_to_pass=prediction.about_to_pass,
                 predicted_share=prediction.predicted_share,
@@ -143,10 +147,7 @@ def _status(step: _Step, meta: RegionMeta, rules: DecisionRules, decided: bool) 
     meta.trend = [*meta.trend, step.window.share][-TREND_POINTS:]
     return [
         SlaStatus(
-            event_id=derived_id(step.cause.event_id, "SlaStatus"),
-            occurred_at=step.now,
-            region=step.region,
-            window=step.window,
+            **step.about(derived_id(step.cause.event_id, "SlaStatus")),
             in_breach=meta.in_breach,
             low_volume=meta.low_volume,
         )
@@ -162,11 +163,8 @@ def _request(
 ) -> ReinforcementRequested:
     plan = plan_reinforcement(summary, others, rules.policy)
     return ReinforcementRequested(
-        event_id=derived_id(episode_id, "ReinforcementRequested"),
-        occurred_at=step.now,
-        region=step.region,
+        **step.about(derived_id(episode_id, "ReinforcementRequested")),
         episode_id=episode_id,
-        window=step.window,
         arrivals_per_hour=summary.arrivals_per_hour,
         handling_seconds=summary.handling_seconds,
         patience_seconds=summary.patience_seconds,
