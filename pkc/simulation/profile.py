@@ -38,6 +38,6 @@ def seconds_until_service(moment: datetime, policy: ServiceLevelPolicy) -> float
     opens = policy.opens
     opening = local.replace(hour=opens.hour, minute=opens.minute, second=0, microsecond=0)
     if local.time() >= policy.closes:
-        opening += timedelta(days=1)  # zoneinfo keeps wall time: 07:00 also across DST
+        opening += timedelta(days=1)  # zoneinfo keeps wall time: the opening also across DST
     # Across UTC: subtracting two datetimes of one zoneinfo would give wall time, not elapsed.
     return max(0.0, (opening.astimezone(UTC) - local.astimezone(UTC)).total_seconds())

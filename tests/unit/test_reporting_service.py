@@ -14,6 +14,7 @@ from services.reporting.bootstrap import bootstrap, http_app
 from services.reporting.decisions import decide_step
 from services.reporting.monthly.aggregation import effective
 from services.reporting.service import ReportingService
+from services.reporting.settings import ReportingSettings
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import DictBuckets
 
@@ -100,3 +101,12 @@ def test_every_region_reads_no_data_before_any_event(build: Build) -> None:
     assert {r["region"] for r in regions} == {r.value for r in Region}
     assert {r["state"] for r in regions} == {"no_data"}
     assert client.get("/sla/nowhere").status_code == 422
+
+
+def test_a_prediction_horizon_past_the_threshold_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PKC_SLA_THRESHOLD_SECONDS", "300")
+    monkeypatch.setenv("PKC_REPORTING_PREDICTION_HORIZON_SECONDS", "301")
+    with pytest.raises(ValueError, match="prediction_horizon_seconds must not exceed"):
+        ReportingSettings()

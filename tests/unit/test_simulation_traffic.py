@@ -9,9 +9,9 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from domain.service_level import NATIONAL, ServiceLevelPolicy
+from domain.service_level import NATIONAL, STOCKHOLM, ServiceLevelPolicy
 from pkc.simulation.mix import CHANNEL_SHARES, reaches_an_operator
-from pkc.simulation.profile import STOCKHOLM, hour_share, seconds_until_service
+from pkc.simulation.profile import hour_share, seconds_until_service
 from pkc.simulation.regions import population_shares
 from pkc.simulation.texts import TEMPLATES, compose, intended_category
 from pkc.simulation.traffic import Arrivals, TrafficModel
