@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.month import write_month
 from bench.results import Figure, Report
+from domain.service_level import NATIONAL
 from pkc.platform import kafka_with_topics, local_broker
 from pkc.polling import poll_async
 from schemas.topics import Consumer
@@ -158,7 +159,7 @@ def run(report: Report, workdir: Path, postgres_url: str | None) -> None:
         store, wall, replay_seconds, cpu = asyncio.run(
             count_until_caught_up(bootstrap, broker_pid, sqlite_url, replay, workdir / "replay.log")
         )
-        first = monthly_report(store, MONTH)
+        first = monthly_report(store, MONTH, NATIONAL)
         counted = first.national.this_month.contacts
         rate = counted / wall
         full = FULL_MONTH / rate
@@ -180,7 +181,7 @@ def run(report: Report, workdir: Path, postgres_url: str | None) -> None:
             rebuilt, wall, _, cpu = asyncio.run(
                 count_until_caught_up(bootstrap, broker_pid, postgres_url, None, workdir / "-")
             )
-            same = monthly_report(rebuilt, MONTH) == first
+            same = monthly_report(rebuilt, MONTH, NATIONAL) == first
             rate = made.events / wall
             report.add(
                 Figure(

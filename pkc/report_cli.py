@@ -13,12 +13,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.reporting.monthly import monthly_database_url, monthly_report, open_monthly_store
+from services.reporting.bootstrap import monthly_reader
 from services.reporting.monthly.chart import ChartFormat, chart
 from services.reporting.monthly.months import BadMonth, month_label, parse_month
 from services.reporting.monthly.report import Comparison, MonthlyReport
 from services.reporting.monthly.tabular import to_csv
-from services.reporting.settings import ReportingSettings
 
 report_cli = typer.Typer(help="Reports of the reporting service: the monthly follow-up.")
 Output = Literal["table", "csv", "json"]
@@ -38,8 +37,8 @@ def monthly(
         str | None, typer.Option(help="reporting's database (default: DATABASE_URL or .pkc/)")
     ] = None,
 ) -> None:
-    """Per region and nationally: share answered within 10 minutes, volumes, waits, e-service
-    potential and reinforcement hours, beside the same month a year before."""
+    """Per region and nationally: share answered within the service-level threshold, volumes,
+    waits, e-service potential and reinforcement hours, beside the same month a year before."""
     errors = Console(stderr=True)
     try:
         parse_month(month)
@@ -52,10 +51,9 @@ def monthly(
     if chart_path is not None and chart_path.suffix.lower() not in (".png", ".svg"):
         errors.print(f"[red]--chart must name a .png or .svg file, not {chart_path}[/]")
         raise typer.Exit(2)
-    settings = ReportingSettings()
-    store = open_monthly_store(settings, database_url or monthly_database_url(settings))
-    report = monthly_report(store, month, settings.sla_target)
-    if store.processed() == 0:
+    reader = monthly_reader(database_url=database_url)
+    report = reader.report(month)
+    if reader.store.processed() == 0:
         errors.print("[yellow]no events counted in this store yet[/]")
     _print(report, output.lower())  # type: ignore[arg-type]
     if chart_path is not None:
@@ -76,8 +74,9 @@ def _print(report: MonthlyReport, output: Output) -> None:
 def _table(report: MonthlyReport) -> Table:
     now, then = month_label(report.month), month_label(report.compared_with)
     table = Table(
-        title=f"Answered within 10 minutes (07:00–20:00, phone): {now} vs {then}",
-        caption=f"target {report.target * 100:.0f} %; waits of answered calls; "
+        title=f"Answered within {report.threshold_seconds / 60:g} minutes ({report.hours}): "
+        f"{now} vs {then}",
+        caption=f"target {report.target * 100:g} %; waits of answered calls; "
         "e-service: phone contacts an e-service could have taken",
     )
     for column in (

@@ -16,6 +16,7 @@ from pkc.platform import LocalPlatform, PlatformSetup, kafka_with_topics, runnin
 from pkc.processes import DEFAULT_PORTS, ServiceProcess
 from pkc.run_status import LatestStats, render_status
 from pkc.simulation import ServiceUrls, SimulationConfig, SimulationThread, default_clock_start
+from services.shared.settings import ServiceSettings
 
 console = Console()
 
@@ -88,7 +89,9 @@ def _since(began: float) -> str:
 def _simulation(platform: LocalPlatform, volume: float, latest: LatestStats) -> Iterator[None]:
     """National traffic into intake and queueing until the block ends; its summary at the end."""
     urls = ServiceUrls(platform.url("intake"), platform.url("queueing"))
-    sim = SimulationThread(SimulationConfig(volume=volume), platform.clock, urls, progress=latest)
+    # The simulator's hours and threshold are the platform's service-level policy (PKC_SLA_*).
+    config = SimulationConfig(volume=volume, service_level=ServiceSettings().service_level())
+    sim = SimulationThread(config, platform.clock, urls, progress=latest)
     sim.start()
     try:
         yield

@@ -50,7 +50,9 @@ def render_status(platform: LocalPlatform, latest: LatestStats) -> Group:
         share = region["window"]["share"]
         handled = region["window"]["answered_within"] + region["window"]["answered_late"]
         state = []
-        if region["in_breach"]:
+        if region.get("state") == "low_volume":
+            state.append("[dim]low volume[/]")  # too few calls to judge: not a breach shown
+        elif region["in_breach"]:
             state.append("[red]BREACH[/]")
         elif region["breach_predicted"]:
             state.append("[yellow]at risk[/]")

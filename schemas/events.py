@@ -129,17 +129,18 @@ class CaseCreated(Event):
 
 
 class SlaWindow(BaseModel):
-    """The counts of one region's rolling window; every SL formula can be derived from them."""
+    """A region's rolling window: each count is of what happened in it (answers can outnumber
+    offers); every SL formula can be derived from them."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     start: AwareDatetime
     end: AwareDatetime
-    offered: int = 0
-    answered_within: int = 0
-    answered_late: int = 0
-    abandoned: int = 0
-    share: float | None = Field(default=None, description="answered within 600 s / handled")
+    offered: int = Field(0, description="counted contacts that joined the queue during the window")
+    answered_within: int = Field(0, description="in-time answers, also to earlier offers")
+    answered_late: int = Field(0, description="answers during the window, past the threshold")
+    abandoned: int = Field(0, description="hang-ups during the window, short ones too")
+    share: float | None = Field(None, description="answered within / (answered + real abandons)")
 
 
 class SlaStatus(Event):
@@ -149,7 +150,8 @@ class SlaStatus(Event):
     schema_version: Literal[1] = 1
     region: Region
     window: SlaWindow
-    in_breach: bool
+    in_breach: bool = Field(description="a breach episode is open (no SlaRecovered yet)")
+    low_volume: bool = Field(False, description="too few handled calls to judge the share")
 
 
 class SlaBreached(Event):

@@ -17,7 +17,6 @@ import httpx
 
 from pkc.simulation.calls import call, unexpected
 from pkc.simulation.config import SimulationConfig, Tokens
-from pkc.simulation.profile import in_service_hours
 from pkc.simulation.stats import SimulationStats
 from pkc.simulation.traffic import Arrivals, Contact
 from schemas import Channel, NeedCategory
@@ -104,13 +103,12 @@ class Adapters:
             self.switchboard.waiting.discard(contact_id)
             await self.hang_up(contact_id)
 
-    @staticmethod
-    def _waits_on_the_line(contact: Contact, received_at: datetime) -> bool:
+    def _waits_on_the_line(self, contact: Contact, received_at: datetime) -> bool:
         """Phone callers queue; Nöd is sent to 112 at once, and out of hours the queue is shut."""
         return (
             contact.channel == Channel.PHONE
             and contact.category != NeedCategory.EMERGENCY
-            and in_service_hours(received_at)
+            and self.config.service_level.within_hours(received_at)
         )
 
     async def hang_up(self, contact_id: uuid.UUID) -> None:

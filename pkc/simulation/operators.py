@@ -1,6 +1,6 @@
 """Simulated operators: log in through queueing's API, take, answer, handle, record, repeat.
 
-Each works the service hours (07:00-20:00 Stockholm time) on the simulated clock, holds a
+Each works the service-level policy's service hours on the simulated clock, holds a
 contact for a gamma-distributed handling time (shape 2: less spread than exponential, as real
 calls are), records a plausible outcome for its queue, and now and then takes a break.
 """
@@ -60,7 +60,7 @@ class SimulatedOperator:
 
     async def run(self) -> None:
         while True:
-            closed_for = seconds_until_service(self.clock.now())
+            closed_for = seconds_until_service(self.clock.now(), self.config.service_level)
             if closed_for > 0:
                 await self.log_out()
                 await self.clock.sleep(closed_for)

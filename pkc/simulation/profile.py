@@ -2,14 +2,13 @@
 
 A weekday profile for 114 14 in Stockholm local time (contacts follow office hours: a morning
 peak around ten, a dip at lunch, a second peak after it, a long evening tail, little at night).
-Weights are relative; `hour_share` normalises them.
+Weights are relative; `hour_share` normalises them. When the lines are open is the
+service-level policy's service hours (the target applies in between).
 """
 
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-SERVICE_OPENS, SERVICE_CLOSES = time(7, 0), time(20, 0)  # PKC's 85 %/10 min applies in between
+from domain.service_level import STOCKHOLM, ServiceLevelPolicy
 
 _WEIGHTS = (
     0.4, 0.3, 0.2, 0.2, 0.2, 0.3, 0.8, 3.0, 7.0, 9.0, 9.5, 9.0,
@@ -31,19 +30,14 @@ def local_hour(moment: datetime) -> int:
     return moment.astimezone(STOCKHOLM).hour
 
 
-def in_service_hours(moment: datetime) -> bool:
-    return SERVICE_OPENS <= moment.astimezone(STOCKHOLM).time() < SERVICE_CLOSES
-
-
-def seconds_until_service(moment: datetime) -> float:
-    """Seconds from `moment` to the next opening (0 inside service hours)."""
-    local = moment.astimezone(STOCKHOLM)
-    if in_service_hours(local):
+def seconds_until_service(moment: datetime, policy: ServiceLevelPolicy) -> float:
+    """Seconds from `moment` to the policy's next opening (0 inside service hours)."""
+    local = moment.astimezone(policy.timezone)
+    if policy.within_hours(local):
         return 0.0
-    opening = local.replace(
-        hour=SERVICE_OPENS.hour, minute=SERVICE_OPENS.minute, second=0, microsecond=0
-    )
-    if local.time() >= SERVICE_CLOSES:
-        opening += timedelta(days=1)  # zoneinfo keeps wall time: 07:00 also across DST
+    opens = policy.opens
+    opening = local.replace(hour=opens.hour, minute=opens.minute, second=0, microsecond=0)
+    if local.time() >= policy.closes:
+        opening += timedelta(days=1)  # zoneinfo keeps wall time: the opening also across DST
     # Across UTC: subtracting two datetimes of one zoneinfo would give wall time, not elapsed.
     return max(0.0, (opening.astimezone(UTC) - local.astimezone(UTC)).total_seconds())

@@ -1,19 +1,27 @@
-"""The breach decision, with hysteresis: a pure function of the state and the window."""
+"""The breach decision, with hysteresis and a minimum volume: pure functions of the state, the
+window and the service-level policy.
+
+What an on-call supervisor sees, and why:
+- **breach**: at least `min_volume` handled calls and the share below target opens an episode
+  (one SlaBreached). It ends (one SlaRecovered) only at target + margin, so a share hovering
+  around the target does not flap.
+- **low volume**: fewer handled calls than `min_volume` are too few to judge. They never open
+  an episode, and an open one is no longer shown as an ongoing breach: the status says "low
+  volume" instead. The episode itself stays open (no alert is taken back, none is repeated when
+  the volume returns and the share is still low) unless the few calls there are already clear
+  the recovery share: then it recovers, as it would at full volume. Without this, a breach
+  declared at full volume could never end once the evening's window held fewer calls (Syd
+  showed 94 % of 16 handled and stayed "in breach").
+"""
 
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.service_level import ServiceLevelPolicy
 from schemas import Region, SlaWindow
 
 _EPISODES = uuid.UUID("0b9a1f64-54d4-4a43-9f0e-3f2f6a3c7d10")
-
-
-@dataclass(frozen=True)
-class BreachPolicy:
-    target: float = 0.85
-    recovery_margin: float = 0.03  # recovers only above target + margin
-    min_volume: int = 20  # fewer handled calls than this decide nothing
 
 
 class Transition(StrEnum):
@@ -21,11 +29,26 @@ class Transition(StrEnum):
     RECOVERED = "recovered"
 
 
+class Standing(StrEnum):
+    """How a region's window reads to a person (the dashboard, `pkc run`'s status)."""
+
+    NO_DATA = "no_data"  # nothing handled in the window
+    LOW_VOLUME = "low_volume"  # too few handled calls to judge
+    BREACH = "breach"  # an episode is open and the window has the volume to show it
+    OK = "ok"
+
+
 @dataclass(frozen=True)
 class Verdict:
-    in_breach: bool
+    in_breach: bool  # a breach episode is open (no SlaRecovered yet)
     episode_id: uuid.UUID | None
     transition: Transition | None
+    low_volume: bool = False
+
+
+def handled(window: SlaWindow) -> int:
+    """The volume that decides: short abandons included is fine."""
+    return window.answered_within + window.answered_late + window.abandoned
 
 
 def decide(
@@ -33,44 +56,61 @@ def decide(
     window: SlaWindow,
     in_breach: bool,
     episode_id: uuid.UUID | None,
-    policy: BreachPolicy,
+    policy: ServiceLevelPolicy,
 ) -> Verdict:
-    handled = window.answered_within + window.answered_late
-    handled += window.abandoned  # the volume that decides: short abandons included is fine
-    if window.share is None or handled < policy.min_volume:
-        return Verdict(in_breach, episode_id, None)
-    if not in_breach and window.share < policy.target:
+    low_volume = policy.is_low_volume(handled(window))
+    share = window.share
+    if share is None:
+        return Verdict(in_breach, episode_id, None, low_volume)
+    if in_breach and share >= policy.recovery_share:
+        return Verdict(False, episode_id, Transition.RECOVERED, low_volume)
+    if not in_breach and share < policy.target and not low_volume:
         # Derived from region and window: a replay opens the very same episode.
         episode = uuid.uuid5(_EPISODES, f"{region}|{window.end.isoformat()}")
         return Verdict(True, episode, Transition.BREACHED)
-    if in_breach and window.share >= policy.target + policy.recovery_margin:
-        return Verdict(False, episode_id, Transition.RECOVERED)
-    return Verdict(in_breach, episode_id, None)
+    return Verdict(in_breach, episode_id, None, low_volume)
+
+
+def standing(in_breach: bool, low_volume: bool, share: float | None) -> Standing:
+    if share is None:
+        return Standing.NO_DATA
+    if low_volume:
+        return Standing.LOW_VOLUME
+    return Standing.BREACH if in_breach else Standing.OK
 
 
 @dataclass(frozen=True)
 class Prediction:
-    waiting_past_target: int  # already past 600 s: certain misses
-    about_to_pass: int  # pass 600 s within the horizon unless answered first
+    waiting_past_target: int  # already past the threshold: certain misses
+    about_to_pass: int  # pass the threshold within the horizon unless answered first
     predicted_share: float
+
+    def volume(self, window: SlaWindow) -> int:
+        return handled(window) + self.waiting_past_target + self.about_to_pass
 
 
 def predict(window: SlaWindow, waiting_past: int, about_to_pass: int) -> Prediction | None:
     """The share if every call now waiting past (or about to pass) the target misses it.
 
     None when there is nothing to say (no handled calls and nobody waiting)."""
-    handled = window.answered_within + window.answered_late + window.abandoned
-    total = handled + waiting_past + about_to_pass
+    total = handled(window) + waiting_past + about_to_pass
     if total == 0:
         return None
     return Prediction(waiting_past, about_to_pass, window.answered_within / total)
 
 
 def predicted_breach(
-    in_breach: bool, already_predicted: bool, prediction: Prediction | None, policy: BreachPolicy
+    in_breach: bool,
+    already_predicted: bool,
+    prediction: Prediction | None,
+    policy: ServiceLevelPolicy,
+    window: SlaWindow,
 ) -> bool:
-    """Raise a prediction once, before the share itself has fallen below target."""
+    """Raise a prediction once, before the share itself has fallen below target, and only with
+    the volume a breach would need (a prediction of what can never be declared is noise)."""
     if in_breach or already_predicted or prediction is None:
         return False
-    volume = prediction.waiting_past_target + prediction.about_to_pass
-    return volume > 0 and prediction.predicted_share < policy.target
+    waiting = prediction.waiting_past_target + prediction.about_to_pass
+    if waiting == 0 or policy.is_low_volume(prediction.volume(window)):
+        return False
+    return prediction.predicted_share < policy.target

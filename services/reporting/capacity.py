@@ -1,17 +1,18 @@
 """Reinforcement: how many operators a breaching region needs, and who can lend them.
 
 Erlang C (pyworkforce) and Erlang A (our own, patience-aware) come from domain.staffing;
-this module only decides with their figures. A donor lends operators only as long as its own
-service level, by the same model, stays at or above target + margin after lending.
+this module only decides with their figures, for the service-level policy's target and
+threshold. A donor lends operators only as long as its own service level, by the same model,
+stays at or above the policy's recovery share (target + margin) after lending: lending must not
+push it to where a breach of its own would not count as over.
 """
 
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from domain.service_level import ServiceLevelPolicy
 from domain.staffing.need import operators_needed, service_level
 from schemas import DonorLoan, Region
-
-DONOR_MARGIN = 0.03
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,14 @@ class Plan:
 
 
 def plan_reinforcement(
-    lagging: Capacity, others: list[Capacity], target: float, threshold_seconds: float = 600.0
+    lagging: Capacity, others: list[Capacity], policy: ServiceLevelPolicy
 ) -> Plan:
     need = operators_needed(
         lagging.arrivals_per_hour,
         lagging.handling_seconds,
         lagging.patience_seconds,
-        target=target,
-        threshold_seconds=threshold_seconds,
+        target=policy.target,
+        threshold_seconds=policy.threshold_seconds,
     )
     needed = need.erlang_a if need.erlang_a is not None else need.erlang_c
     shortfall = max(0, needed - lagging.operators)
@@ -58,7 +59,7 @@ def plan_reinforcement(
     remaining = shortfall
     spare = sorted(
         (
-            (spare_operators(o, target + DONOR_MARGIN, threshold_seconds), o)
+            (spare_operators(o, policy.recovery_share, policy.threshold_seconds), o)
             for o in others
             if o.region != lagging.region and not o.in_breach
         ),

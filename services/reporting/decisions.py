@@ -2,8 +2,11 @@
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from domain.service_level import ServiceLevelPolicy
 from schemas import (
     Region,
     ReinforcementRequested,
@@ -14,15 +17,43 @@ from schemas import (
     SlaWindow,
 )
 from schemas.envelope import Event
-from services.reporting.breach import BreachPolicy, Transition, decide, predict, predicted_breach
+from services.reporting.breach import Transition, decide, predict, predicted_breach
 from services.reporting.capacity import Capacity, plan_reinforcement
-from services.reporting.settings import ReportingSettings
-from services.reporting.state import RegionState
-from services.reporting.window import ANSWER_TARGET_SECONDS, at_minute
+from services.reporting.state import RegionMeta, RegionState
+from services.reporting.window import at_minute
 from services.shared.runtime import derived_id
 
-__all__ = ["Capacity", "decide_step"]
+__all__ = ["Capacity", "DecisionRules", "decide_step"]
 TREND_POINTS = 60  # one share per step: an hour of trend at the default one-minute step
+
+
+@dataclass(frozen=True)
+class DecisionRules:
+    """What the decisions are told: the policy and reporting's own timings."""
+
+    policy: ServiceLevelPolicy
+    prediction_horizon_seconds: float = 120.0
+    step_minutes: int = 1
+    reinforcement_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One event's context: the region, its window now, and the moment decisions carry."""
+
+    region: Region
+    window: SlaWindow
+    now: datetime
+    cause: Event
+
+    def about(self, event_id: uuid.UUID) -> dict[str, Any]:
+        """What every event decided at this step carries."""
+        return {
+            "event_id": event_id,
+            "occurred_at": self.now,
+            "region": self.region,
+            "window": self.window,
+        }
 
 
 def decide_step(
@@ -30,15 +61,13 @@ def decide_step(
     state: RegionState,
     cause: Event,
     others: Callable[[], list[Capacity]],
-    settings: ReportingSettings,
+    rules: DecisionRules,
 ) -> tuple[list[Event], Capacity]:
     """`others` is called only when a reinforcement is planned (it reads every region)."""
-    policy = BreachPolicy(
-        settings.sla_target, settings.sla_recovery_margin, settings.sla_min_volume
-    )
     meta = state.meta
     window = state.window()
     now = at_minute(meta.latest + 1) if meta.latest else cause.occurred_at
+    step = _Step(region, window, now, cause)
     summary = Capacity(
         region=region,
         arrivals_per_hour=state.arrivals_per_hour(window),
@@ -48,95 +77,94 @@ def decide_step(
         share=window.share,
         in_breach=meta.in_breach,
     )
-    out: list[Event] = []
-    episode = uuid.UUID(meta.episode_id) if meta.episode_id else None
-    verdict = decide(region, window, meta.in_breach, episode, policy)
-    if verdict.transition == Transition.BREACHED and verdict.episode_id:
-        out.append(
-            SlaBreached(
-                event_id=derived_id(verdict.episode_id, "SlaBreached"),
-                occurred_at=now,
-                region=region,
-                episode_id=verdict.episode_id,
-                window=window,
-                target=policy.target,
-            )
-        )
-        others_now = [o for o in others() if o.region != region]
-        out.append(_request(region, verdict.episode_id, window, summary, others_now, settings, now))
-    elif verdict.transition == Transition.RECOVERED and verdict.episode_id:
-        out.append(
-            SlaRecovered(
-                event_id=derived_id(verdict.episode_id, "SlaRecovered"),
-                occurred_at=now,
-                region=region,
-                episode_id=verdict.episode_id,
-                window=window,
-                target=policy.target,
-            )
-        )
-        meta.predicted = False
-    meta.in_breach = verdict.in_breach
-    meta.episode_id = str(verdict.episode_id) if verdict.episode_id else None
+    out = _verdict(step, meta, summary, others, rules)
+    out += _prediction(step, state, rules)
+    out += _status(step, meta, rules, decided=bool(out))
+    return out, summary
 
-    horizon = settings.prediction_horizon_seconds
-    past = state.waiting_over(ANSWER_TARGET_SECONDS, now)
-    soon = state.waiting_over(ANSWER_TARGET_SECONDS - horizon, now) - past
-    prediction = predict(window, past, soon)
-    if predicted_breach(meta.in_breach, meta.predicted, prediction, policy) and prediction:
+
+def _verdict(
+    step: _Step,
+    meta: RegionMeta,
+    summary: Capacity,
+    others: Callable[[], list[Capacity]],
+    rules: DecisionRules,
+) -> list[Event]:
+    """Opens or ends a breach episode; a breach also asks other regions for operators."""
+    episode = uuid.UUID(meta.episode_id) if meta.episode_id else None
+    verdict = decide(step.region, step.window, meta.in_breach, episode, rules.policy)
+    meta.in_breach, meta.low_volume = verdict.in_breach, verdict.low_volume
+    meta.episode_id = str(verdict.episode_id) if verdict.episode_id else None
+    if verdict.episode_id is None or verdict.transition is None:
+        return []
+    kind = SlaBreached if verdict.transition == Transition.BREACHED else SlaRecovered
+    changed = kind(
+        **step.about(derived_id(verdict.episode_id, kind.__name__)),
+        episode_id=verdict.episode_id,
+        target=rules.policy.target,
+    )
+    if kind is SlaRecovered:
+        meta.predicted = False
+        return [changed]
+    lenders = [o for o in others() if o.region != step.region]
+    return [changed, _request(step, verdict.episode_id, summary, lenders, rules)]
+
+
+def _prediction(step: _Step, state: RegionState, rules: DecisionRules) -> list[Event]:
+    """A predicted breach once per danger; the flag clears when the danger passes."""
+    meta, policy = state.meta, rules.policy
+    past = state.waiting_over(policy.threshold_seconds, step.now)
+    horizon = policy.threshold_seconds - rules.prediction_horizon_seconds
+    soon = state.waiting_over(horizon, step.now) - past
+    prediction = predict(step.window, past, soon)
+    if prediction is None:
+        return []
+    if predicted_breach(meta.in_breach, meta.predicted, prediction, policy, step.window):
         meta.predicted = True
-        out.append(
+        return [
             SlaBreachPredicted(
-                event_id=derived_id(cause.event_id, "SlaBreachPredicted"),
-                occurred_at=now,
-                region=region,
-                window=window,
+                **step.about(derived_id(step.cause.event_id, "SlaBreachPredicted")),
                 waiting_past_target=prediction.waiting_past_target,
                 about_to_pass=prediction.about_to_pass,
                 predicted_share=prediction.predicted_share,
                 target=policy.target,
             )
-        )
-    elif (
+        ]
+    if (
         meta.predicted
         and not meta.in_breach
-        and prediction
-        and (prediction.predicted_share >= policy.target + policy.recovery_margin)
+        and prediction.predicted_share >= policy.recovery_share
     ):
         meta.predicted = False  # the danger passed without a breach
+    return []
 
-    step = max(1, settings.step_minutes)
-    if out or meta.latest >= meta.last_status_minute + step:
-        meta.last_status_minute = meta.latest
-        meta.trend = [*meta.trend, window.share][-TREND_POINTS:]
-        out.append(
-            SlaStatus(
-                event_id=derived_id(cause.event_id, "SlaStatus"),
-                occurred_at=now,
-                region=region,
-                window=window,
-                in_breach=meta.in_breach,
-            )
+
+def _status(step: _Step, meta: RegionMeta, rules: DecisionRules, decided: bool) -> list[Event]:
+    """A status at every step of event time, and with every decision."""
+    if not decided and meta.latest < meta.last_status_minute + max(1, rules.step_minutes):
+        return []
+    meta.last_status_minute = meta.latest
+    meta.trend = [*meta.trend, step.window.share][-TREND_POINTS:]
+    return [
+        SlaStatus(
+            **step.about(derived_id(step.cause.event_id, "SlaStatus")),
+            in_breach=meta.in_breach,
+            low_volume=meta.low_volume,
         )
-    return out, summary
+    ]
 
 
 def _request(
-    region: Region,
+    step: _Step,
     episode_id: uuid.UUID,
-    window: SlaWindow,
     summary: Capacity,
     others: list[Capacity],
-    settings: ReportingSettings,
-    now: datetime,
+    rules: DecisionRules,
 ) -> ReinforcementRequested:
-    plan = plan_reinforcement(summary, others, settings.sla_target)
+    plan = plan_reinforcement(summary, others, rules.policy)
     return ReinforcementRequested(
-        event_id=derived_id(episode_id, "ReinforcementRequested"),
-        occurred_at=now,
-        region=region,
+        **step.about(derived_id(episode_id, "ReinforcementRequested")),
         episode_id=episode_id,
-        window=window,
         arrivals_per_hour=summary.arrivals_per_hour,
         handling_seconds=summary.handling_seconds,
         patience_seconds=summary.patience_seconds,
@@ -145,5 +173,5 @@ def _request(
         operators_present=summary.operators,
         shortfall=plan.shortfall,
         donors=plan.donors,
-        until=now + timedelta(minutes=settings.reinforcement_minutes),
+        until=step.now + timedelta(minutes=rules.reinforcement_minutes),
     )

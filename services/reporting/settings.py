@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from services.shared.settings import ServiceSettings
 
@@ -12,9 +12,16 @@ class ReportingSettings(ServiceSettings):
     step_minutes: int = Field(default=1, ge=1)
     table_store: str = "memory://"
     faust_app_id: str = "pkc-reporting"  # the consumer group and the prefix of its tables
-    prediction_horizon_seconds: float = Field(default=120.0, ge=0, le=600)
+    # How far ahead a breach is predicted: at most the policy's threshold (checked below).
+    prediction_horizon_seconds: float = Field(default=120.0, ge=0)
     reinforcement_minutes: int = Field(default=60, ge=1)
     live_interval_seconds: float = Field(default=1.0, gt=0)
     # The monthly follow-up's consumer group (it reads the topics from the beginning on first
     # start); its store is database_url (SQLite under the state directory unless DATABASE_URL).
     monthly_group: str = "reporting-monthly"
+
+    @model_validator(mode="after")
+    def _horizon_within_threshold(self) -> "ReportingSettings":
+        if self.prediction_horizon_seconds > self.sla_threshold_seconds:
+            raise ValueError("prediction_horizon_seconds must not exceed sla_threshold_seconds")
+        return self

@@ -7,7 +7,6 @@ from typing import Any
 from schemas import (
     Abandoned,
     Answered,
-    Channel,
     ContactResolved,
     OperatorPresenceChanged,
     Queued,
@@ -16,7 +15,6 @@ from schemas import (
     SlaWindow,
 )
 from schemas.envelope import Event
-from services.reporting.service_hours import within_service_hours
 from services.reporting.window import (
     MAIN,
     Buckets,
@@ -38,13 +36,14 @@ DEFAULT_HANDLING_SECONDS = 360.0  # until the region has its own figure (AHT 6 m
 class RegionMeta:
     latest: int = 0  # newest event minute: the region's event-time watermark
     late: int = 0  # events older than retention: counted here, not silently lost
-    # Phone calls offered in service hours and still waiting, by the minute they arrived: the
-    # input of a predicted breach. Keys are str for JSON.
+    # Counted calls (phone) offered in service hours and still waiting, by the minute they
+    # arrived: the input of a predicted breach. Keys are str for JSON.
     waiting: dict[str, int] = field(default_factory=dict)
     operators: list[str] = field(default_factory=list)  # logged in and not paused
     handling_seconds: float | None = None
     patience_seconds: float | None = None
-    in_breach: bool = False
+    in_breach: bool = False  # a breach episode is open
+    low_volume: bool = False  # too few handled calls in the window to judge
     episode_id: str | None = None
     predicted: bool = False
     last_status_minute: int = 0
@@ -119,7 +118,8 @@ class RegionState:
     def _track_waiting(self, event: Event) -> None:
         if not isinstance(event, Queued | Answered | Abandoned):
             return
-        if event.channel != Channel.PHONE or not within_service_hours(event.received_at):
+        policy = self.config.policy
+        if not policy.counts_channel(event.channel) or not policy.within_hours(event.received_at):
             return
         key = str(minute_of(event.received_at))
         waiting = self.meta.waiting
@@ -131,7 +131,7 @@ class RegionState:
             if waiting[key] == 0:
                 del waiting[key]
         real_abandon = isinstance(event, Abandoned) and event.reason == "hung_up"
-        if real_abandon and event.wait_seconds > self.config.short_abandon_seconds:
+        if real_abandon and not policy.is_short_abandon(event.wait_seconds):
             self.meta.patience_seconds = _ewma(self.meta.patience_seconds, event.wait_seconds)
 
     def _advance(self, minute: int) -> None:

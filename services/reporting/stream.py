@@ -11,6 +11,7 @@ Tables (all changelogged, so a restarted worker recovers them):
 """
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from schemas import Region
 from schemas.codec import UndecodableEvent, decode_event
 from schemas.envelope import Event
 from schemas.topics import CONTACTS_CLASSIFIED, QUEUE_EVENTS, REPORTING, SLA_EVENTS, Topic
-from services.reporting.decisions import Capacity, decide_step
+from services.reporting.decisions import Capacity, DecisionRules, decide_step
 from services.reporting.settings import ReportingSettings
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import Bucket, WindowConfig
@@ -79,7 +80,7 @@ class Reporting:
     regions: Any
     capacity: Any
     config: WindowConfig
-    settings: ReportingSettings
+    rules: DecisionRules
     # In-memory views of the tables, rebuilt from them after a rebalance: building a region's
     # state from its table value on every event cost more than handling the event.
     states: dict[str, RegionState] = field(default_factory=dict)
@@ -109,8 +110,8 @@ class Reporting:
         return [Capacity.from_dict(v) for v in self.capacity.values() if v]
 
 
-def build(settings: ReportingSettings) -> Reporting:
-    app = faust.App(
+def faust_app(settings: ReportingSettings) -> faust.App:
+    return faust.App(
         settings.faust_app_id,
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
         store=settings.table_store,
@@ -124,11 +125,71 @@ def build(settings: ReportingSettings) -> Reporting:
         producer_linger=0.005,
         table_cleanup_interval=30.0,
     )
-    config = WindowConfig(
-        length=timedelta(minutes=settings.window_minutes),
-        step=timedelta(minutes=settings.step_minutes),
-        short_abandon_seconds=settings.service_level().short_abandon_seconds,
+
+
+def tables(app: faust.App, config: WindowConfig, rules: DecisionRules) -> tuple[Reporting, Any]:
+    """The worker's tables (see the module's docstring): the reporting view and `sla-seen`."""
+    partitions = QUEUE_EVENTS.partitions
+    buckets = app.Table("sla-buckets", default=dict, partitions=partitions)
+    regions = app.Table("sla-region", default=dict, partitions=partitions)
+    seen = (
+        app.Table("sla-seen", default=bool, partitions=partitions)
+        .tumbling(SEEN_WINDOW, expires=timedelta(seconds=3 * SEEN_WINDOW))
+        .relative_to_now()
     )
+    capacity = app.GlobalTable("sla-capacity", default=dict, partitions=partitions)
+    return Reporting(app, buckets, regions, capacity, config, rules), seen
+
+
+Send = Callable[[Event, Region], Awaitable[None]]
+DeadLetter = Callable[[Any, str], Awaitable[None]]
+
+
+class Windows:
+    """One record in: decode, skip a redelivery, count, decide, publish, keep the tables."""
+
+    def __init__(self, reporting: Reporting, seen: Any, send: Send, dead_letter: DeadLetter):
+        self.reporting, self.seen = reporting, seen
+        self.send, self.dead_letter = send, dead_letter
+
+    async def handle(self, record: Any, span: Any) -> None:
+        try:
+            event = decode_event(record.value)
+        except UndecodableEvent as exc:
+            await self.dead_letter(record, str(exc))
+            return
+        span.set_attribute("pkc.event_type", event.EVENT_TYPE)
+        if (contact_id := getattr(event, "contact_id", None)) is not None:
+            span.set_attribute("pkc.contact_id", str(contact_id))
+        region = getattr(event, "region", None)
+        if isinstance(region, Region) and self._first_time(event):
+            await self._count(event, region)
+
+    def _first_time(self, event: Event) -> bool:
+        key = str(event.event_id)
+        if self.seen[key].now() or self.seen[key].delta(SEEN_WINDOW):
+            return False  # a redelivery: counted already
+        self.seen[key] = True
+        return True
+
+    async def _count(self, event: Event, region: Region) -> None:
+        reporting = self.reporting
+        state = reporting.region(region)
+        minute_before, operators_before = state.meta.latest, len(state.meta.operators)
+        state.apply(event)
+        outgoing, summary = decide_step(region, state, event, reporting.capacities, reporting.rules)
+        for item in outgoing:
+            await self.send(item, region)
+        reporting.regions[region.value] = state.meta.to_dict()
+        # Other regions read this only to plan a reinforcement: refreshing it once per minute
+        # of event time, and when staffing changes, spares a changelog write per event.
+        moved = state.meta.latest != minute_before or len(state.meta.operators) != operators_before
+        if moved or region.value not in reporting.capacity:
+            reporting.capacity[region.value] = summary.to_dict()
+
+
+def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRules) -> Reporting:
+    app = faust_app(settings)
     raw: dict[str, Any] = {
         "key_type": bytes,
         "value_type": bytes,
@@ -141,15 +202,7 @@ def build(settings: ReportingSettings) -> Reporting:
     dead_letters = app.topic(
         REPORTING.dead_letter.name, key_serializer="raw", value_serializer="raw"
     )
-    buckets = app.Table("sla-buckets", default=dict, partitions=QUEUE_EVENTS.partitions)
-    regions = app.Table("sla-region", default=dict, partitions=QUEUE_EVENTS.partitions)
-    seen = (
-        app.Table("sla-seen", default=bool, partitions=QUEUE_EVENTS.partitions)
-        .tumbling(SEEN_WINDOW, expires=timedelta(seconds=3 * SEEN_WINDOW))
-        .relative_to_now()
-    )
-    capacity = app.GlobalTable("sla-capacity", default=dict, partitions=QUEUE_EVENTS.partitions)
-    reporting = Reporting(app, buckets, regions, capacity, config, settings)
+    reporting, seen = tables(app, config, rules)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types the signal narrowly
     async def on_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:
@@ -170,34 +223,7 @@ def build(settings: ReportingSettings) -> Reporting:
         await dead_letters.send(key=record.key, value=record.value, headers=headers)
         log.warning("record dead-lettered", extra=fields(reason=reason))
 
-    async def handle(record: Any, span: Any) -> None:
-        try:
-            event = decode_event(record.value)
-        except UndecodableEvent as exc:
-            await dead_letter(record, str(exc))
-            return
-        span.set_attribute("pkc.event_type", event.EVENT_TYPE)
-        if (contact_id := getattr(event, "contact_id", None)) is not None:
-            span.set_attribute("pkc.contact_id", str(contact_id))
-        region = getattr(event, "region", None)
-        if not isinstance(region, Region):
-            return
-        key = str(event.event_id)
-        if seen[key].now() or seen[key].delta(SEEN_WINDOW):
-            return  # a redelivery: counted already
-        seen[key] = True
-        state = reporting.region(region)
-        minute_before, operators_before = state.meta.latest, len(state.meta.operators)
-        state.apply(event)
-        outgoing, summary = decide_step(region, state, event, reporting.capacities, settings)
-        for item in outgoing:
-            await publish(item, region)
-        regions[region.value] = state.meta.to_dict()
-        # Other regions read this only to plan a reinforcement: refreshing it once per minute
-        # of event time, and when staffing changes, spares a changelog write per event.
-        moved = state.meta.latest != minute_before or len(state.meta.operators) != operators_before
-        if moved or region.value not in capacity:
-            capacity[region.value] = summary.to_dict()
+    windows = Windows(reporting, seen, publish, dead_letter)
 
     @app.agent(source, name="sla-windows")
     async def sla_windows(stream: Any) -> None:
@@ -205,6 +231,6 @@ def build(settings: ReportingSettings) -> Reporting:
             message = record.message
             attributes = record_attributes(message.topic, message.partition, message.offset)
             with consumer_span(f"{message.topic} process", message.headers, attributes) as span:
-                await handle(record, span)
+                await windows.handle(record, span)
 
     return reporting

@@ -1,10 +1,14 @@
 """A region's rolling window: one-minute buckets of counts per dimension, on event time.
 
 Each bucket keeps separate counts so every service-level formula in use can be derived. The
-default share (dimension "all") is answered within 600 s / (answered + abandoned after the
-short-abandon threshold), counting phone contacts to PKC offered 07:00-20:00 Stockholm time.
-Dimensions "channel:<c>" count every channel in service hours; "category:<c>" count phone
-contacts in service hours by need category.
+default share (dimension "all") is the service-level policy's: answered within the threshold /
+(answered + abandoned after the short-abandon limit), counting the policy's channels (phone)
+received within its service hours. Dimensions "channel:<c>" count every channel in service
+hours; "category:<c>" count the counted channels in service hours by need category.
+
+Every count is of what happened in the window, by the event's own time: "offered" counts
+contacts that joined the queue in the window, "answered_within" answers given in it, whose calls
+may have been offered before it began. So a window can hold more answers than offers.
 
 Buckets live one per (region, minute) in a key-value store (a Faust table in the service, a
 dict in tests), so an event rewrites one small bucket and windows are summed on read.
@@ -14,11 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from schemas import Abandoned, Answered, Channel, Queued, RedirectedTo112, SlaWindow
+from domain.service_level import NATIONAL, ServiceLevelPolicy
+from schemas import Abandoned, Answered, Queued, RedirectedTo112, SlaWindow
 from schemas.envelope import Event
-from services.reporting.service_hours import within_service_hours
 
-ANSWER_TARGET_SECONDS = 600.0
 COUNTS = (
     "offered",
     "answered_within",
@@ -38,7 +41,7 @@ Bucket = dict[str, list[int]]  # dimension -> counts in COUNTS order
 class WindowConfig:
     length: timedelta = timedelta(minutes=60)
     step: timedelta = timedelta(minutes=1)
-    short_abandon_seconds: float = 5.0
+    policy: ServiceLevelPolicy = NATIONAL  # what counts, and the threshold
     grace: timedelta = timedelta(minutes=10)  # late events within this are still counted
 
     @property
@@ -84,25 +87,25 @@ def counts_for(event: Event, config: WindowConfig) -> list[tuple[str, str]]:
         return [(MAIN, "redirected_112"), (f"channel:{event.channel}", "redirected_112")]
     if not isinstance(event, Queued | Answered | Abandoned):
         return []
-    if not within_service_hours(event.received_at):
+    policy = config.policy
+    if not policy.within_hours(event.received_at):
         return [(MAIN, "outside_hours")] if isinstance(event, Queued) else []
-    count = _outcome(event, config)
+    count = _outcome(event, policy)
     pairs = [(f"channel:{event.channel}", count)]
-    if event.channel == Channel.PHONE:
+    if policy.counts_channel(event.channel):
         pairs += [(MAIN, count), (f"category:{event.category}", count)]
     return pairs
 
 
-def _outcome(event: Queued | Answered | Abandoned, config: WindowConfig) -> str:
+def _outcome(event: Queued | Answered | Abandoned, policy: ServiceLevelPolicy) -> str:
     if isinstance(event, Queued):
         return "offered"
+    in_time = policy.answered_in_time(event.wait_seconds)
     if isinstance(event, Answered):
-        return "answered_within" if event.wait_seconds <= ANSWER_TARGET_SECONDS else "answered_late"
-    if event.wait_seconds <= config.short_abandon_seconds:
+        return "answered_within" if in_time else "answered_late"
+    if policy.is_short_abandon(event.wait_seconds):
         return "abandoned_short"
-    if event.wait_seconds <= ANSWER_TARGET_SECONDS:
-        return "abandoned_within"
-    return "abandoned_late"
+    return "abandoned_within" if in_time else "abandoned_late"
 
 
 def add_to_bucket(bucket: Bucket, pairs: list[tuple[str, str]]) -> None:

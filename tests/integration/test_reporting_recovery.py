@@ -2,7 +2,6 @@
 loses nor double-counts; malformed records go to its dead-letter topic."""
 
 import asyncio
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from schemas.topics import QUEUE_EVENTS, REPORTING
 from services.shared.kafka import EventProducer
 from tests.conftest import free_port
 from tests.kafka_helpers import read_until
+from tests.polling import poll
 
 pytestmark = pytest.mark.kafka
 # Event times after every other test's, so this region's window is this test's alone.
@@ -68,19 +68,17 @@ async def publish(kafka: str, events: list[Answered]) -> None:
 
 
 def counted(service: ServiceProcess, expected: int, timeout: float = 60) -> int:
-    """Polls /sla/nord until `expected` answers are counted (or the deadline passes)."""
-    deadline = time.monotonic() + timeout
-    value = -1
-    while time.monotonic() < deadline:
+    """Polls /sla/nord until `expected` answers are counted; returns the count then."""
+
+    def answers() -> int | None:
         try:
             window = httpx.get(f"{service.url}/sla/nord", timeout=2).json()["window"]
-            value = window["answered_within"] + window["answered_late"]
         except (httpx.HTTPError, KeyError, ValueError):
-            value = -1
-        if value >= expected:
-            return value
-        time.sleep(0.2)
-    return value
+            return None
+        value = int(window["answered_within"] + window["answered_late"])
+        return value if value >= expected else None
+
+    return poll(answers, f"{expected} answers counted in Nord's window", timeout=timeout)
 
 
 def test_a_worker_killed_mid_stream_recovers_without_loss_or_double_counting(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.service_level import NATIONAL
 from schemas import (
     Abandoned,
     Answered,
@@ -125,7 +126,7 @@ def report_of(events: Iterable[Event], month: str = "2024-05") -> MonthlyReport:
         for f in facts.values()
         if "started" in f
     ]
-    return build_report(month, counts, spans)
+    return build_report(month, counts, spans, NATIONAL)
 
 
 def nord(report: MonthlyReport) -> dict[str, object]:

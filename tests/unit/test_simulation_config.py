@@ -3,10 +3,12 @@
 import asyncio
 import time
 from datetime import datetime
+from typing import Any
 
 import httpx
 import pytest
 
+from domain.service_level import STOCKHOLM
 from domain.staffing.need import service_level
 from pkc.simulation import (
     ServiceUrls,
@@ -19,7 +21,6 @@ from pkc.simulation import (
     simulate,
 )
 from pkc.simulation.calls import call
-from pkc.simulation.profile import STOCKHOLM
 from pkc.simulation.stats import SimulationStats
 from schemas import Region
 from services.shared.clock import SimulatedClock, make_clock
@@ -58,8 +59,9 @@ def test_default_volume_is_a_few_contacts_per_real_second_at_speed_60() -> None:
 
 @pytest.mark.parametrize("field", ["volume", "patience_seconds", "handling_seconds"])
 def test_invalid_configuration_is_refused(field: str) -> None:
+    zeroed: dict[str, Any] = {field: 0}
     with pytest.raises(ValueError, match=field):
-        SimulationConfig(**{field: 0})
+        SimulationConfig(**zeroed)
 
 
 def test_the_clock_is_the_one_the_services_build_from_the_same_environment() -> None:

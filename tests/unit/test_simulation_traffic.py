@@ -5,12 +5,13 @@ five standard errors of a share, so a correct model does not fail by chance."""
 import random
 import re
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
+from domain.service_level import NATIONAL, STOCKHOLM, ServiceLevelPolicy
 from pkc.simulation.mix import CHANNEL_SHARES, reaches_an_operator
-from pkc.simulation.profile import STOCKHOLM, hour_share, seconds_until_service
+from pkc.simulation.profile import hour_share, seconds_until_service
 from pkc.simulation.regions import population_shares
 from pkc.simulation.texts import TEMPLATES, compose, intended_category
 from pkc.simulation.traffic import Arrivals, TrafficModel
@@ -100,6 +101,15 @@ def test_texts_vary_and_carry_no_personal_numbers() -> None:
 
 def test_seconds_until_service_keeps_wall_time_across_daylight_saving() -> None:
     evening = datetime(2026, 3, 28, 21, 0, tzinfo=STOCKHOLM)  # the clocks go forward that night
-    assert seconds_until_service(evening) == 9 * 3600
-    assert seconds_until_service(datetime(2026, 11, 24, 12, 0, tzinfo=STOCKHOLM)) == 0
-    assert seconds_until_service(datetime(2026, 11, 24, 6, 30, tzinfo=STOCKHOLM)) == 1800
+    assert seconds_until_service(evening, NATIONAL) == 9 * 3600
+    assert seconds_until_service(datetime(2026, 11, 24, 12, 0, tzinfo=STOCKHOLM), NATIONAL) == 0
+    assert seconds_until_service(datetime(2026, 11, 24, 6, 30, tzinfo=STOCKHOLM), NATIONAL) == 1800
+
+
+def test_operators_keep_the_service_hours_of_the_policy_they_are_given() -> None:
+    later = ServiceLevelPolicy(opens=time(8, 0), closes=time(18, 0))
+    half_past_seven = datetime(2026, 11, 24, 7, 30, tzinfo=STOCKHOLM)
+    assert seconds_until_service(half_past_seven, NATIONAL) == 0
+    assert seconds_until_service(half_past_seven, later) == 1800
+    evening = datetime(2026, 11, 24, 18, 30, tzinfo=STOCKHOLM)
+    assert seconds_until_service(evening, later) == (13 * 60 + 30) * 60

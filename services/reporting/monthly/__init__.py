@@ -1,13 +1,14 @@
 """The monthly follow-up per region: figures kept in reporting's database, not in Faust tables
 (windows of a replayed month would expire at once), fed by a batch consumer of its own.
 
-The composition root (services/reporting/app.py) opens the store, runs the consumer in its
-lifespan and mounts the router; `pkc report monthly` reads the same store.
+The composition root (services/reporting/bootstrap.py) opens the store, runs the consumer in
+the app's lifespan and mounts the router (monthly/api.py); `pkc report monthly` reads the same
+store through the same root.
 """
 
+from domain.service_level import ServiceLevelPolicy
 from schemas.topics import CONTACTS_CLASSIFIED, QUEUE_EVENTS, Consumer
 from services.reporting.monthly.aggregation import Aggregation
-from services.reporting.monthly.api import build_monthly_router
 from services.reporting.monthly.consumer import MonthlyConsumer
 from services.reporting.monthly.query import monthly_report
 from services.reporting.monthly.report import MonthlyReport
@@ -40,6 +41,7 @@ def open_monthly_store(
 
 def build_monthly_consumer(
     settings: ReportingSettings,
+    policy: ServiceLevelPolicy,
     store: MonthlyStore,
     producer: EventProducer,
 ) -> MonthlyConsumer:
@@ -48,7 +50,7 @@ def build_monthly_consumer(
         monthly_spec(settings),
         settings.kafka_bootstrap_servers,
         store,
-        Aggregation(settings.service_level().short_abandon_seconds),
+        Aggregation(policy),
         producer,
         replication_factor=settings.topic_replication_factor,
     )
@@ -60,7 +62,6 @@ __all__ = [
     "MonthlyReport",
     "MonthlyStore",
     "build_monthly_consumer",
-    "build_monthly_router",
     "monthly_database_url",
     "monthly_report",
     "monthly_spec",

@@ -2,8 +2,9 @@
 metric, key), or a fact about a reinforcement order. Pure; the store applies it.
 
 The service-level counts are the rolling window's own (`window.counts_for`), so the monthly
-share has the same scope and formula: phone contacts offered 07:00-20:00 Stockholm time,
-answered within 600 s / (answered + abandoned after the short-abandon threshold).
+share has the same scope and formula, the service-level policy's: the counted channels (phone)
+received within service hours, answered within the threshold / (answered + abandoned after the
+short-abandon limit).
 """
 
 import uuid
@@ -11,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from domain.service_level import NATIONAL, ServiceLevelPolicy
 from schemas import (
     Abandoned,
     Answered,
@@ -30,7 +32,7 @@ SL = "sl:"
 CONTACTS = "contacts"  # key "<channel>|<category>": every contact, any hour
 E_SERVICE_CAPABLE = "e_service_capable"  # same keys: contacts an e-service could have taken
 ROUTE = "route"  # key: the route triage chose
-WAIT = "wait"  # key: the 10-second bucket of an answered wait (phone, in service hours)
+WAIT = "wait"  # key: the 10-second bucket of an answered wait (counted, in service hours)
 WAIT_MS = "wait_ms"  # key "sum": those waits' total in milliseconds
 
 CountKey = tuple[str, str, str, str]  # region, month, metric, key
@@ -55,10 +57,10 @@ class Effect:
 
 
 class Aggregation:
-    """The counting rules, with the short-abandon threshold of the reporting settings."""
+    """The counting rules of the service-level policy (the service passes its own)."""
 
-    def __init__(self, short_abandon_seconds: float = 5.0):
-        self.config = WindowConfig(short_abandon_seconds=short_abandon_seconds)
+    def __init__(self, policy: ServiceLevelPolicy = NATIONAL):
+        self.config = WindowConfig(policy=policy)
 
     def effect(self, event: Event) -> Effect | None:
         """None for events the monthly figures do not count (they are not recorded either)."""

@@ -9,46 +9,47 @@ from services.reporting.monthly.chart import MEDIA_TYPES, ChartFormat, chart
 from services.reporting.monthly.months import MONTH_PATTERN
 from services.reporting.monthly.query import monthly_report
 from services.reporting.monthly.report import MonthlyReport
-from services.reporting.monthly.store import MonthlyStore
 from services.reporting.monthly.tabular import to_csv
+from services.reporting.service import Policy, Store
 
 Month = Annotated[
     str, Query(pattern=MONTH_PATTERN, description="the Stockholm calendar month, YYYY-MM")
 ]
+router = APIRouter(prefix="/reports/monthly", tags=["monthly follow-up"])
 
 
-def build_monthly_router(store: MonthlyStore, target: float = 0.85) -> APIRouter:
-    router = APIRouter(prefix="/reports/monthly", tags=["monthly follow-up"])
+# Plain `def` routes: the store is synchronous, so FastAPI runs them in its thread pool, off
+# the event loop.
+@router.get(
+    "",
+    response_model=MonthlyReport,
+    responses={200: {"content": {"text/csv": {}}, "description": "JSON or CSV"}},
+)
+def monthly(
+    month: Month,
+    store: Store,
+    policy: Policy,
+    output: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
+) -> Response | MonthlyReport:
+    """Per region and nationally: the month's figures beside the same month a year before,
+    judged by the service-level policy (its target, threshold and hours are in the report)."""
+    report = monthly_report(store, month, policy)
+    if output == "csv":
+        return Response(
+            to_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="pkc-{month}.csv"'},
+        )
+    return report
 
-    # Plain `def` routes: the store is synchronous, so FastAPI runs them in its thread pool.
-    @router.get(
-        "",
-        response_model=MonthlyReport,
-        responses={200: {"content": {"text/csv": {}}, "description": "JSON or CSV"}},
-    )
-    def monthly(
-        month: Month,
-        output: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
-    ) -> Response | MonthlyReport:
-        """Per region and nationally: the month's figures beside the same month a year before."""
-        report = monthly_report(store, month, target)
-        if output == "csv":
-            return Response(
-                to_csv(report),
-                media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="pkc-{month}.csv"'},
-            )
-        return report
 
-    @router.get(
-        "/chart.{output}",
-        response_class=Response,
-        responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
-    )
-    def monthly_chart(month: Month, output: ChartFormat) -> Response:
-        """Share answered within 10 minutes per region, this month against a year before, with
-        the 85 % target: chart.png or chart.svg."""
-        drawn = chart(monthly_report(store, month, target), output)
-        return Response(drawn, media_type=MEDIA_TYPES[output])
-
-    return router
+@router.get(
+    "/chart.{output}",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
+)
+def monthly_chart(month: Month, output: ChartFormat, store: Store, policy: Policy) -> Response:
+    """Share answered within the policy's threshold per region, this month against a year
+    before, with the target as a line: chart.png or chart.svg."""
+    drawn = chart(monthly_report(store, month, policy), output)
+    return Response(drawn, media_type=MEDIA_TYPES[output])

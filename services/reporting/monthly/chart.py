@@ -9,6 +9,7 @@ from services.reporting.monthly.months import month_label
 from services.reporting.monthly.report import MonthlyReport
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 ChartFormat = Literal["png", "svg"]
@@ -33,7 +34,6 @@ def chart(report: MonthlyReport, output: ChartFormat = "png") -> bytes:
 
 def _draw(report: MonthlyReport) -> "Figure":
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
 
     groups = [*report.regions, report.national]
     names = [group.name for group in groups]
@@ -58,7 +58,7 @@ def _draw(report: MonthlyReport) -> "Figure":
     axes.text(
         len(groups) - 0.5,
         target + 1,
-        f"target {target:.0f} %",
+        f"target {target:g} %",
         color=TARGET_COLOUR,
         ha="right",
         va="bottom",
@@ -66,14 +66,28 @@ def _draw(report: MonthlyReport) -> "Figure":
     )
     axes.set_xticks(list(positions), names)
     axes.get_xticklabels()[-1].set_fontweight("bold")
+    _label(axes, report)
+    figure.tight_layout()
+    return figure
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else share * 100
+
+
+def _label(axes: "Axes", report: MonthlyReport) -> None:
+    """Axis, title and legend: the threshold and hours are the report's policy's."""
+    from matplotlib.patches import Patch
+
+    minutes = f"{report.threshold_seconds / 60:g}"
     axes.set_ylim(0, 118)  # room for the legend above the 100 % line
     axes.set_yticks(range(0, 101, 20))
-    axes.set_ylabel("answered within 10 min (%)")
+    axes.set_ylabel(f"answered within {minutes} min (%)")
     axes.yaxis.grid(True, color="#e3e3e3")
     axes.set_axisbelow(True)
     axes.spines[["top", "right"]].set_visible(False)
     axes.set_title(
-        f"Answered within 10 minutes, 07:00–20:00: {month_label(report.month)} "
+        f"Answered within {minutes} minutes, {report.hours}: {month_label(report.month)} "
         f"vs {month_label(report.compared_with)}",
         loc="left",
         fontsize=12,
@@ -90,9 +104,3 @@ def _draw(report: MonthlyReport) -> "Figure":
         frameon=False,
         fontsize=9,
     )
-    figure.tight_layout()
-    return figure
-
-
-def _percent(share: float | None) -> float | None:
-    return None if share is None else share * 100

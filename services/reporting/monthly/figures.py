@@ -53,8 +53,8 @@ def mean_seconds(sum_ms: int, count: int) -> float | None:
 def service_share(
     answered_within: int, answered_late: int, abandoned_within: int, abandoned_late: int
 ) -> float | None:
-    """Answered within 600 s / (answered + abandoned after the short-abandon threshold), as in
-    the rolling window; short abandons are in neither part (they are not given to us)."""
+    """Answered within the threshold / (answered + abandoned after the short-abandon limit), as
+    in the rolling window; short abandons are in neither part (they are not given to us)."""
     handled = answered_within + answered_late + abandoned_within + abandoned_late
     return answered_within / handled if handled else None
 

@@ -8,7 +8,7 @@ import functools
 import re
 from datetime import UTC, datetime
 
-from services.reporting.service_hours import STOCKHOLM
+from domain.service_level import STOCKHOLM
 
 # What users may ask for: 2000-2999. Inside, any year from 1 (a report reads the year before).
 MONTH_PATTERN = r"^2[0-9]{3}-(0[1-9]|1[0-2])$"

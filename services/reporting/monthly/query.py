@@ -1,14 +1,15 @@
 """Reading a month's report from the store: the month, the same month a year before, and the
 reinforcement orders that overlap either."""
 
+from domain.service_level import ServiceLevelPolicy
 from services.reporting.monthly.months import month_bounds, year_before
 from services.reporting.monthly.report import MonthlyReport, build_report
 from services.reporting.monthly.store import MonthlyStore
 
 
-def monthly_report(store: MonthlyStore, month: str, target: float = 0.85) -> MonthlyReport:
+def monthly_report(store: MonthlyStore, month: str, policy: ServiceLevelPolicy) -> MonthlyReport:
     before = year_before(month)
     counts = store.counts([month, before])
     start, _ = month_bounds(before)
     _, end = month_bounds(month)
-    return build_report(month, counts, store.orders(start, end), target)
+    return build_report(month, counts, store.orders(start, end), policy)

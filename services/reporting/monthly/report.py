@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, Field
 
+from domain.service_level import ServiceLevelPolicy
 from schemas import Channel, NeedCategory, Region
 from services.reporting.monthly.aggregation import (
     CONTACTS,
@@ -32,16 +33,17 @@ NATIONAL = "national"
 
 
 class Figures(BaseModel):
-    """One region's month. Service-level figures count phone contacts offered 07:00-20:00."""
+    """One region's month. Service-level figures count the policy's channels (phone) offered
+    within its service hours (the report's `hours`)."""
 
     share: float | None = Field(
-        description="answered within 10 min / (answered + abandoned after the short threshold)"
+        description="answered within the threshold / (answered + abandoned after the short limit)"
     )
     offered: int
     answered: int
     answered_within: int
     abandoned: int = Field(description="every abandon in scope, short ones included")
-    abandoned_short: int = Field(description="hung up within the short threshold (5 s)")
+    abandoned_short: int = Field(description="hung up within the policy's short-abandon limit")
     mean_wait_seconds: float | None = Field(description="of answered calls")
     p90_wait_seconds: float | None = Field(description="of answered calls, within 10 s")
     contacts: int = Field(description="every contact received, any channel and hour")
@@ -52,7 +54,7 @@ class Figures(BaseModel):
     e_service_potential: float | None = Field(description="e_service_capable / phone_contacts")
     routed_to_e_service: int
     redirected_112: int
-    outside_hours: int = Field(description="contacts queued outside 07:00-20:00, any channel")
+    outside_hours: int = Field(description="contacts queued outside service hours, any channel")
     reinforcement_hours_given: float
     reinforcement_hours_received: float
 
@@ -69,7 +71,10 @@ class Comparison(BaseModel):
 class MonthlyReport(BaseModel):
     month: str
     compared_with: str
-    target: float
+    # The service-level policy the figures were counted and judged by.
+    target: float = Field(description="share answered within the threshold to meet")
+    threshold_seconds: float = Field(description="an answer within this wait is in time")
+    hours: str = Field(description="the service hours counted, Stockholm time")
     regions: list[Comparison]
     national: Comparison
 
@@ -78,13 +83,14 @@ def build_report(
     month: str,
     counts: Mapping[str, Mapping[str, Cells]],
     orders: Iterable[OrderSpan],
-    target: float = 0.85,
+    policy: ServiceLevelPolicy,
 ) -> MonthlyReport:
     """`counts`: month -> region -> cells, for `month` and the month a year before."""
     before = year_before(month)
     spans = list(orders)
     hours = {m: reinforcement_hours(spans, *month_bounds(m)) for m in (month, before)}
     now, then = counts.get(month, {}), counts.get(before, {})
+    target = policy.target
     regions = [
         _compare(
             region.value,
@@ -103,7 +109,13 @@ def build_report(
         target,
     )
     return MonthlyReport(
-        month=month, compared_with=before, target=target, regions=regions, national=national
+        month=month,
+        compared_with=before,
+        target=target,
+        threshold_seconds=policy.threshold_seconds,
+        hours=policy.hours,
+        regions=regions,
+        national=national,
     )
 
 

@@ -1,0 +1,161 @@
+"""Reporting's composition root: the one place the service is assembled.
+
+`core` builds the settings, the service-level policy (once, from PKC_SLA_*) and what follows
+from it (the window's configuration, the decision rules); `bootstrap` adds the adapters (the
+Faust worker and its tables, the monthly store, its consumer); `create_app` puts the HTTP app
+around them. The app (`services/reporting/app.py`), `pkc report`, the tests and the bench all
+come through here, so none of them re-assembles the service or re-types a figure of the policy.
+Nothing here connects at import time; the lifespan starts what connects.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+from domain.service_level import ServiceLevelPolicy
+from services.reporting import api, dashboard
+from services.reporting.decisions import DecisionRules
+from services.reporting.flush import install_complete_flush
+from services.reporting.monthly import api as monthly_api
+from services.reporting.monthly import build_monthly_consumer, monthly_report, open_monthly_store
+from services.reporting.monthly.months import BadMonth
+from services.reporting.monthly.report import MonthlyReport
+from services.reporting.monthly.store import MonthlyStore
+from services.reporting.service import Core, ReportingService
+from services.reporting.settings import ReportingSettings
+from services.reporting.stream import build, changelog_topics
+from services.reporting.window import WindowConfig
+from services.shared.http import harden, health_router
+from services.shared.kafka import EventProducer
+from services.shared.kafka_admin import create_topics
+from services.shared.runtime import running
+
+
+def core(settings: ReportingSettings | None = None) -> Core:
+    settings = settings or ReportingSettings()
+    policy = settings.service_level()
+    config = WindowConfig(
+        length=timedelta(minutes=settings.window_minutes),
+        step=timedelta(minutes=settings.step_minutes),
+        policy=policy,
+    )
+    rules = DecisionRules(
+        policy,
+        prediction_horizon_seconds=settings.prediction_horizon_seconds,
+        step_minutes=settings.step_minutes,
+        reinforcement_minutes=settings.reinforcement_minutes,
+    )
+    return Core(settings, policy, config, rules)
+
+
+@dataclass(frozen=True)
+class MonthlyReader:
+    """The monthly follow-up for readers outside the service (`pkc report monthly`)."""
+
+    policy: ServiceLevelPolicy
+    store: MonthlyStore
+
+    def report(self, month: str) -> MonthlyReport:
+        return monthly_report(self.store, month, self.policy)
+
+
+def monthly_reader(
+    settings: ReportingSettings | None = None, database_url: str | None = None
+) -> MonthlyReader:
+    shared = core(settings)
+    return MonthlyReader(shared.policy, open_monthly_store(shared.settings, database_url))
+
+
+def bootstrap(settings: ReportingSettings | None = None) -> ReportingService:
+    shared = core(settings)
+    settings = shared.settings
+    # The monthly follow-up: its own store and consumer group beside the Faust worker.
+    store = open_monthly_store(settings)
+    producer = EventProducer(settings.kafka_bootstrap_servers, "pkc-reporting-monthly")
+    return ReportingService(
+        core=shared,
+        stream=build(settings, shared.config, shared.rules),
+        monthly_store=store,
+        monthly_producer=producer,
+        monthly=build_monthly_consumer(settings, shared.policy, store, producer),
+    )
+
+
+def create_app(settings: ReportingSettings | None = None) -> FastAPI:
+    return http_app(bootstrap(settings))
+
+
+def http_app(service: ReportingService) -> FastAPI:
+    app = FastAPI(
+        title="PKC reporting",
+        version="1",
+        lifespan=_lifespan(service),
+        description=f"Rolling per-region service levels against {service.policy.describe('en')}.",
+    )
+    harden(app)
+    app.state.service = service
+    app.add_exception_handler(BadMonth, _bad_month)
+    app.add_exception_handler(OperationalError, _store_unavailable)
+    app.include_router(health_router(lambda: _ready(service)))
+    # The dashboard first: its /sla/stream must not be taken for a region by /sla/{region}.
+    app.include_router(dashboard.router)
+    app.include_router(api.router)
+    app.include_router(monthly_api.router)
+    return app
+
+
+def _lifespan(service: ReportingService) -> Any:
+    settings, worker = service.core.settings, service.stream.app
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await create_topics(
+            settings.kafka_bootstrap_servers,
+            changelog_topics(settings),
+            settings.topic_replication_factor,
+        )
+        (settings.state_dir / "faust").mkdir(parents=True, exist_ok=True)  # Faust won't
+        install_complete_flush(worker)  # in this loop, before the producer starts
+        await worker.start()
+        try:
+            async with running(service.monthly_producer, background=(service.monthly.run(),)):
+                yield
+        finally:
+            await worker.stop()
+
+    return lifespan
+
+
+async def _ready(service: ReportingService) -> dict[str, Any]:
+    worker = service.stream.app
+    started = worker.started
+    assigned = bool(worker.consumer.assignment()) if started else False
+    recovery = getattr(worker.tables, "recovery", None)
+    recovered = bool(started and recovery is not None and recovery.completed.is_set())
+    return {
+        "consumer_assigned": assigned,
+        "tables_recovered": recovered,
+        "monthly_assigned": service.monthly.assigned.is_set(),
+    }
+
+
+async def _bad_month(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+async def _store_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    # Not the driver's message: it can quote the statement's parameters.
+    return JSONResponse(
+        {"detail": "the monthly store is unavailable; try again shortly"},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": "5"},
+    )
+
+
+__all__ = ["MonthlyReader", "ReportingService", "bootstrap", "core", "create_app", "http_app"]
