@@ -203,6 +203,8 @@ def _worsening(
     share = event.window.share
     if open_episode is None or open_episode.share is None or share is None:
         return []
+    if event.low_volume:
+        return []  # a handful of calls says nothing about how the region is doing
     if open_episode.share - share < policy.worsening_step - 1e-9:
         return []
     track = ChangeEpisode(open_episode.alert_id, share=share)

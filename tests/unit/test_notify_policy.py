@@ -38,8 +38,10 @@ def breached(episode: uuid.UUID = EPISODE, share: float = 0.70) -> SlaBreached:
     )
 
 
-def status(share: float) -> SlaStatus:
-    return SlaStatus(occurred_at=NOW, region=SYD, window=window(share), in_breach=True)
+def status(share: float, low_volume: bool = False) -> SlaStatus:
+    return SlaStatus(
+        occurred_at=NOW, region=SYD, window=window(share), in_breach=True, low_volume=low_volume
+    )
 
 
 def reinforcement() -> ReinforcementRequested:
@@ -85,6 +87,11 @@ def test_a_worsening_share_is_updated_to_every_level_alerted_once_per_step() -> 
     assert (update.kind, update.level, update.previous_share) == ("breach_update", 2, 0.70)
     assert update.acknowledges == episode.alert_id, "its link acknowledges the breach"
     assert plan(status(0.50), None, None, POLICY, NOW) == [], "no open breach: no update"
+
+
+def test_a_window_with_too_few_calls_to_judge_sends_no_update() -> None:
+    episode = open_breach(share=0.70, level=1)
+    assert plan(status(0.40, low_volume=True), episode, None, POLICY, NOW) == []
 
 
 def test_a_predicted_breach_is_alerted_once_an_hour_and_not_during_a_breach() -> None:
