@@ -111,7 +111,8 @@ async def count_until_caught_up(
     """Runs the consumer (a fresh group: from the start of the topics) and, if given, the
     replay process, until every record up to the topics' ends is committed. Returns the
     store, the wall time, the replay's own wall time and the CPU time each part used."""
-    spec = Consumer(f"{MONTHLY.group}-bench-{uuid.uuid4().hex[:8]}", "reporting", MONTHLY.topics)
+    spec = MONTHLY.in_group(f"{MONTHLY.group}-bench-{uuid.uuid4().hex[:8]}")
+    await create_topics(bootstrap, (spec.dead_letter,))  # a fresh group's DLQ: not in all_topics
     store = MonthlyStore(make_engine(database_url))
     producer = EventProducer(bootstrap, "bench-monthly")
     await producer.start()
