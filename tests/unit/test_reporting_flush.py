@@ -9,6 +9,7 @@ from faust.types.tuples import FutureMessage, PendingMessage
 from services.reporting.flush import install_complete_flush
 
 STALL = 0.15  # longer than the 0.1 s after which Faust's own flush gives up
+ACKED: Any = None  # the broker's RecordMetadata: nothing here reads it
 
 
 class StallingChannel:
@@ -16,20 +17,21 @@ class StallingChannel:
     then the broker's ack resolves the message's future (as Faust's publish_message does)."""
 
     def __init__(self) -> None:
-        self.sent: list[int] = []
+        self.sent: list[Any] = []
 
     async def publish_message(self, fut: FutureMessage, wait: bool = False) -> None:
         await asyncio.sleep(STALL)
         self.sent.append(fut.message.value)
-        fut.set_result(None)
+        fut.set_result(ACKED)
 
 
 def _message(channel: StallingChannel, value: int) -> FutureMessage:
-    pending = PendingMessage(channel, None, value, None, None, None, None, None, None)
+    topic: Any = channel  # duck-typed: the buffer only calls publish_message on it
+    pending = PendingMessage(topic, None, value, None, None, None, None, None, None)
     return FutureMessage(pending)
 
 
-async def _flush_with_a_stalling_sender(complete: bool) -> tuple[list[int], int]:
+async def _flush_with_a_stalling_sender(complete: bool) -> tuple[list[Any], int]:
     app: Any = faust.App("pkc-flush-test", broker="kafka://127.0.0.1:9", web_enabled=False)
     if complete:
         install_complete_flush(app)
