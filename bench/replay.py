@@ -31,6 +31,7 @@ from services.reporting.monthly.aggregation import Aggregation
 from services.reporting.monthly.consumer import MonthlyConsumer
 from services.shared.db import make_engine
 from services.shared.kafka import EventProducer
+from services.shared.kafka_admin import create_topics
 
 MONTH = "2024-05"
 FULL_MONTH = 1_500_000
@@ -108,7 +109,8 @@ async def count_until_caught_up(
     """Runs the consumer (a fresh group: from the start of the topics) and, if given, the
     replay process, until every record up to the topics' ends is committed. Returns the
     store, the wall time, the replay's own wall time and the CPU time each part used."""
-    spec = Consumer(f"{MONTHLY.group}-bench-{uuid.uuid4().hex[:8]}", "reporting", MONTHLY.topics)
+    spec = MONTHLY.in_group(f"{MONTHLY.group}-bench-{uuid.uuid4().hex[:8]}")
+    await create_topics(bootstrap, (spec.dead_letter,))  # a fresh group's DLQ: not in all_topics
     store = MonthlyStore(make_engine(database_url))
     producer = EventProducer(bootstrap, "bench-monthly")
     await producer.start()

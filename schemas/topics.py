@@ -57,6 +57,11 @@ class Consumer:
         dlq = Topic(f"pkc.dlq.{self.group}", partitions=1, key="event_id", events=())
         object.__setattr__(self, "dead_letter", dlq)
 
+    def in_group(self, group: str) -> "Consumer":
+        """The same consumer under another group (and so another DLQ topic): a deployment's
+        setting, or a test's fresh group that reads the topics from the beginning."""
+        return Consumer(group, self.service, self.topics)
+
 
 CONTACTS_RECEIVED = Topic("pkc.contacts.received", 6, "contact_id", (ContactReceived,))
 # Region keys keep one region's contact life-cycle in order for queueing and reporting.
@@ -103,10 +108,14 @@ TOPICS: tuple[Topic, ...] = (
 TRIAGE = Consumer("triage", "triage", (CONTACTS_RECEIVED,))
 # Queueing also follows reporting's reinforcement requests, to turn them into orders.
 QUEUEING = Consumer("queueing", "queueing", (CONTACTS_CLASSIFIED, SLA_EVENTS))
-REPORTING = Consumer("reporting", "reporting", (QUEUE_EVENTS,))
+# Reporting's Faust agent: its windows also count the contacts triage redirected to 112.
+REPORTING = Consumer("reporting", "reporting", (QUEUE_EVENTS, CONTACTS_CLASSIFIED))
+# Reporting's monthly follow-up: a group of its own (PKC_REPORTING_MONTHLY_GROUP) that reads
+# the topics from the beginning on first start, beside the Faust agent.
+REPORTING_MONTHLY = Consumer("reporting-monthly", "reporting", (QUEUE_EVENTS, CONTACTS_CLASSIFIED))
 NOTIFY = Consumer("notify", "notify", (SLA_EVENTS,))
 
-CONSUMERS: tuple[Consumer, ...] = (TRIAGE, QUEUEING, REPORTING, NOTIFY)
+CONSUMERS: tuple[Consumer, ...] = (TRIAGE, QUEUEING, REPORTING, REPORTING_MONTHLY, NOTIFY)
 
 
 def all_topics() -> tuple[Topic, ...]:

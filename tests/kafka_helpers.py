@@ -2,16 +2,21 @@
 
 import asyncio
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+Records = list[ConsumerRecord[bytes, bytes]]
 
 
 async def read_until(
     bootstrap: str,
     topic: str,
-    predicate: "callable[[list[ConsumerRecord[bytes, bytes]]], bool]",  # type: ignore[valid-type]
+    predicate: Callable[[Records], bool],
     timeout: float = 30.0,
-) -> list[ConsumerRecord[bytes, bytes]]:
+) -> Records:
     """Reads `topic` from the beginning until `predicate(records so far)` holds."""
     consumer = AIOKafkaConsumer(
         topic,
@@ -21,7 +26,7 @@ async def read_until(
         enable_auto_commit=False,
     )
     await consumer.start()
-    records: list[ConsumerRecord[bytes, bytes]] = []
+    records: Records = []
     try:
         async with asyncio.timeout(timeout):
             while not predicate(records):
@@ -37,7 +42,7 @@ async def read_until(
 
 async def read_to_end(
     bootstrap: str, topic: str, partitions: int, timeout: float = 30.0
-) -> list[ConsumerRecord[bytes, bytes]]:
+) -> Records:
     """Everything on `topic` up to its end offsets as of the call."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await consumer.start()
@@ -47,7 +52,7 @@ async def read_to_end(
         await consumer.stop()
     last = {tp.partition: end - 1 for tp, end in ends.items() if end > 0}
 
-    def reached(records: list[ConsumerRecord[bytes, bytes]]) -> bool:
+    def reached(records: Records) -> bool:
         furthest: dict[int, int] = {}
         for record in records:
             furthest[record.partition] = max(furthest.get(record.partition, -1), record.offset)
@@ -55,3 +60,31 @@ async def read_to_end(
 
     records = await read_until(bootstrap, topic, reached, timeout)
     return [r for r in records if r.offset <= last.get(r.partition, -1)]
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """What a dead-letter record's headers say, as an operator reads them."""
+
+    reason: str
+    consumer: str
+    topic: str
+    partition: int
+    offset: int
+    failed_at: datetime
+    attempts: int
+    value: bytes | None
+
+    @classmethod
+    def of(cls, record: ConsumerRecord[bytes, bytes]) -> "DeadLetter":
+        headers = {name: value.decode() for name, value in record.headers}
+        return cls(
+            reason=headers["dlq.reason"],
+            consumer=headers["dlq.consumer"],
+            topic=headers["dlq.topic"],
+            partition=int(headers["dlq.partition"]),
+            offset=int(headers["dlq.offset"]),
+            failed_at=datetime.fromisoformat(headers["dlq.failed_at"]),
+            attempts=int(headers["dlq.attempts"]),
+            value=record.value,
+        )

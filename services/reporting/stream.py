@@ -26,7 +26,7 @@ from services.reporting.decisions import Capacity, DecisionRules, decide_step
 from services.reporting.settings import ReportingSettings
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import Bucket, WindowConfig
-from services.shared.logs import fields
+from services.shared.kafka.dead_letters import DeadLetterWriter
 from services.shared.tracing import consumer_span, inject_headers, record_attributes
 
 log = logging.getLogger(__name__)
@@ -199,9 +199,6 @@ def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRule
     # Both topics are keyed by region with the same partition count: co-partitioned.
     source = app.topic(QUEUE_EVENTS.name, CONTACTS_CLASSIFIED.name, **raw)
     sla_topic = app.topic(SLA_EVENTS.name, key_serializer="raw", value_serializer="raw")
-    dead_letters = app.topic(
-        REPORTING.dead_letter.name, key_serializer="raw", value_serializer="raw"
-    )
     reporting, seen = tables(app, config, rules)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types the signal narrowly
@@ -212,16 +209,18 @@ def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRule
         headers = inject_headers([("event_type", event.EVENT_TYPE.encode())])
         await sla_topic.send(key=region.value.encode(), value=event.to_json(), headers=headers)
 
+    async def send_dead_letter(
+        topic: str, value: bytes | None, key: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> None:
+        await app.topic(topic, key_serializer="raw", value_serializer="raw").send(
+            key=key, value=value, headers=headers
+        )
+
+    # The shared consumers' writer and headers; a record is read once, so one attempt.
+    dead_letters = DeadLetterWriter(REPORTING, send_dead_letter)
+
     async def dead_letter(record: Any, reason: str) -> None:
-        headers = [
-            ("dlq.reason", reason.encode()),
-            ("dlq.consumer", b"reporting"),
-            ("dlq.topic", record.message.topic.encode()),
-            ("dlq.partition", str(record.message.partition).encode()),
-            ("dlq.offset", str(record.message.offset).encode()),
-        ]
-        await dead_letters.send(key=record.key, value=record.value, headers=headers)
-        log.warning("record dead-lettered", extra=fields(reason=reason))
+        await dead_letters.write(record.message, reason, attempts=1)
 
     windows = Windows(reporting, seen, publish, dead_letter)
 

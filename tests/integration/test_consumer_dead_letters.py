@@ -1,8 +1,10 @@
 """The shared consumer on real Kafka: poison records go to the DLQ and the partition flows on."""
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -12,10 +14,21 @@ from aiokafka import AIOKafkaProducer
 from schemas import Channel, ContactReceived, Region
 from schemas.envelope import Event
 from schemas.topics import Consumer, Topic
-from services.shared.kafka import EventConsumer, EventProducer, PermanentError
-from tests.kafka_helpers import read_until
+from services.reporting.monthly.aggregation import Aggregation, Effect
+from services.reporting.monthly.consumer import MonthlyConsumer
+from services.reporting.monthly.store import MonthlyStore
+from services.shared.db import make_engine
+from services.shared.kafka import (
+    BatchConsumer,
+    EventConsumer,
+    EventProducer,
+    PermanentError,
+    RetryPolicy,
+)
+from tests.kafka_helpers import DeadLetter, read_until
 
 pytestmark = pytest.mark.kafka
+FAST_RETRY = RetryPolicy(attempts=2, first_backoff=0.01)
 
 
 def contact(text: str) -> ContactReceived:
@@ -40,7 +53,7 @@ async def _fresh_consumer_spec(bootstrap: str) -> Consumer:
     return spec
 
 
-async def _run_until(consumer: EventConsumer, done: Callable[[], bool]) -> None:
+async def _run_until(consumer: BatchConsumer[Any], done: Callable[[], bool]) -> None:
     task = asyncio.create_task(consumer.run())
     try:
         async with asyncio.timeout(30):
@@ -80,21 +93,25 @@ async def test_poison_and_failing_records_are_dead_lettered_and_the_rest_flows(
         await raw.send_and_wait(topic, value)
     await raw.stop()
 
+    began = datetime.now(UTC)
     producer = EventProducer(kafka, "test")
     await producer.start()
-    consumer = EventConsumer(spec, kafka, handler, producer, max_attempts=2, first_backoff=0.01)
+    consumer = EventConsumer(spec, kafka, handler, producer, retry=FAST_RETRY)
     await _run_until(consumer, lambda: "last" in handled)
     await producer.stop()
 
     assert handled == ["first", "last"], "valid records on both sides of the poison are handled"
-    dead = await read_until(kafka, spec.dead_letter.name, lambda r: len(r) >= 4)
-    reasons = [dict(r.headers)["dlq.reason"].decode() for r in dead]
-    assert reasons[0].startswith("not JSON")
-    assert reasons[1].startswith("invalid ContactReceived")
-    assert reasons[2] == "rejected: rejected by the test"
-    assert reasons[3].startswith("failed after 2 attempts: RuntimeError")
+    records = await read_until(kafka, spec.dead_letter.name, lambda r: len(r) >= 4)
+    dead = [DeadLetter.of(r) for r in records]
+    assert dead[0].reason.startswith("not JSON")
+    assert dead[1].reason.startswith("invalid ContactReceived")
+    assert dead[2].reason == "rejected: rejected by the test"
+    assert dead[3].reason.startswith("failed after 2 attempts: RuntimeError")
+    assert [d.attempts for d in dead] == [1, 1, 1, 2], "undecodable and rejected: tried once"
     assert dead[0].value == b"not json at all", "the original record is kept for inspection"
-    assert all(dict(r.headers)["dlq.topic"].decode() == topic for r in dead)
+    assert [d.offset for d in dead] == [1, 2, 3, 4]
+    assert all(d.topic == topic and d.consumer == spec.group for d in dead)
+    assert all(began <= d.failed_at <= datetime.now(UTC) for d in dead)
 
 
 async def test_committed_records_are_not_handled_again_after_a_restart(kafka: str) -> None:
@@ -145,13 +162,82 @@ async def test_a_failed_deferred_ack_is_handled_again_and_dead_lettered_if_it_ke
 
     producer = EventProducer(kafka, "test")
     await producer.start()
-    consumer = EventConsumer(spec, kafka, handler, producer, max_attempts=2, first_backoff=0.01)
+    consumer = EventConsumer(spec, kafka, handler, producer, retry=FAST_RETRY)
     await _run_until(consumer, lambda: consumer.committed >= 3)
     await producer.stop()
 
     assert calls.count("acked late") == 2, "handled again once its ack failed"
     assert calls.count("fine") == 1
-    dead = await read_until(kafka, spec.dead_letter.name, lambda r: len(r) >= 1)
-    assert len(dead) == 1
-    assert ContactReceived.model_validate_json(dead[0].value).text == "never acked"
-    assert "ConnectionError" in dict(dead[0].headers)["dlq.reason"].decode()
+    records = await read_until(kafka, spec.dead_letter.name, lambda r: len(r) >= 1)
+    assert len(records) == 1
+    dead = DeadLetter.of(records[0])
+    assert dead.value is not None
+    assert ContactReceived.model_validate_json(dead.value).text == "never acked"
+    assert "ConnectionError" in dead.reason
+    assert dead.attempts == 2, "handled again with the policy's tries once its ack failed"
+
+
+class ContactsByText(Aggregation):
+    """Counts each contact under its text; a text the rules cannot take is refused."""
+
+    def effect(self, event: Event) -> Effect | None:
+        assert isinstance(event, ContactReceived)
+        if event.text == "no rule for this":
+            raise ValueError("no rule")
+        return Effect(counts=((("syd", "2025-03", "contacts", event.text), 1),))
+
+
+class StoreRefusing(MonthlyStore):
+    """A store whose transaction fails whenever a batch holds the contact with this text."""
+
+    def __init__(self, url: str, refused: uuid.UUID):
+        super().__init__(make_engine(url))
+        self.refused = refused
+
+    def apply(
+        self, effects: dict[uuid.UUID, Effect], positions: dict[tuple[str, int], int] | None = None
+    ) -> int:
+        if self.refused in effects:
+            raise RuntimeError("constraint violated")
+        return super().apply(effects, positions)
+
+
+async def test_the_monthly_consumer_dead_letters_with_the_same_writer_and_counts_the_rest(
+    kafka: str, tmp_path: Path
+) -> None:
+    spec = await _fresh_consumer_spec(kafka)
+    refused = contact("refused by the store")
+    store = StoreRefusing(f"sqlite:///{tmp_path / 'monthly.db'}", refused.event_id)
+    raw = AIOKafkaProducer(bootstrap_servers=kafka)
+    await raw.start()
+    for value in [
+        contact("first").to_json(),
+        b"not json at all",
+        contact("no rule for this").to_json(),
+        refused.to_json(),
+        contact("last").to_json(),
+    ]:
+        await raw.send_and_wait(spec.topics[0].name, value)
+    await raw.stop()
+
+    began = datetime.now(UTC)
+    producer = EventProducer(kafka, "test")
+    await producer.start()
+    consumer = MonthlyConsumer(
+        spec, kafka, store, ContactsByText(), producer, flush_seconds=0.05, retry=FAST_RETRY
+    )
+    await _run_until(consumer, lambda: consumer.committed >= 5)
+    await producer.stop()
+
+    counted = store.counts(["2025-03"])["2025-03"]["syd"]
+    assert set(counted) == {("contacts", "first"), ("contacts", "last")}
+    records = await read_until(kafka, spec.dead_letter.name, lambda r: len(r) >= 3)
+    dead = {d.offset: d for d in map(DeadLetter.of, records)}
+    assert dead[1].reason.startswith("not JSON")
+    assert dead[1].attempts == 1
+    assert dead[2].reason == "rejected: ValueError: no rule"
+    assert dead[2].attempts == 1
+    assert dead[3].reason.startswith("failed after 3 attempts: RuntimeError")
+    assert dead[3].attempts == 3, "the batch's two tries, then its own"
+    assert all(d.consumer == spec.group and d.topic == spec.topics[0].name for d in dead.values())
+    assert all(began <= d.failed_at <= datetime.now(UTC) for d in dead.values())

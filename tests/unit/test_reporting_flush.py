@@ -1,32 +1,48 @@
 """Reporting's commits wait for every buffered table write, even when sending stalls."""
 
 import asyncio
+from typing import Any
 
 import faust
+from faust.types.tuples import FutureMessage, PendingMessage
 
 from services.reporting.flush import install_complete_flush
 
 STALL = 0.15  # longer than the 0.1 s after which Faust's own flush gives up
+ACKED: Any = None  # the broker's RecordMetadata: nothing here reads it
 
 
-async def _flush_with_a_stalling_sender(complete: bool) -> tuple[list[int], int]:
-    app = faust.App("pkc-flush-test", broker="kafka://127.0.0.1:9", web_enabled=False)
-    producer = app.producer  # not started: the client is never reached, only the buffer
-    sent: list[int] = []
+class StallingChannel:
+    """Stands in for the topic a table writes its changelog to: each publish takes a while,
+    then the broker's ack resolves the message's future (as Faust's publish_message does)."""
 
-    async def stalling_send(message: int) -> None:
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    async def publish_message(self, fut: FutureMessage, wait: bool = False) -> None:
         await asyncio.sleep(STALL)
-        sent.append(message)
+        self.sent.append(fut.message.value)
+        fut.set_result(ACKED)
 
-    producer.buffer._send_pending = stalling_send
+
+def _message(channel: StallingChannel, value: int) -> FutureMessage:
+    topic: Any = channel  # duck-typed: the buffer only calls publish_message on it
+    pending = PendingMessage(topic, None, value, None, None, None, None, None, None)
+    return FutureMessage(pending)
+
+
+async def _flush_with_a_stalling_sender(complete: bool) -> tuple[list[Any], int]:
+    app: Any = faust.App("pkc-flush-test", broker="kafka://127.0.0.1:9", web_enabled=False)
     if complete:
         install_complete_flush(app)
+    producer = app.producer  # not started: the client is never reached, only the buffer
+    channel = StallingChannel()
     await producer.buffer.start()
     try:
-        for message in range(3):
-            producer.buffer.put(message)
+        for value in range(3):
+            producer.send_soon(_message(channel, value))
         await producer.flush()
-        return list(sent), producer.buffer.size
+        return list(channel.sent), producer.buffer.size
     finally:
         while not producer.buffer.pending.empty():  # what Faust left behind: stop cleanly
             producer.buffer.pending.get_nowait()

@@ -7,7 +7,7 @@ store through the same root.
 """
 
 from domain.service_level import ServiceLevelPolicy
-from schemas.topics import CONTACTS_CLASSIFIED, QUEUE_EVENTS, Consumer
+from schemas.topics import REPORTING_MONTHLY, Consumer
 from services.reporting.monthly.aggregation import Aggregation
 from services.reporting.monthly.consumer import MonthlyConsumer
 from services.reporting.monthly.query import monthly_report
@@ -17,14 +17,14 @@ from services.reporting.settings import ReportingSettings
 from services.shared.db import make_engine
 from services.shared.kafka import EventProducer
 
-TOPICS = (QUEUE_EVENTS, CONTACTS_CLASSIFIED)
-# Its own group: reads the topics from the beginning on first start, beside the Faust worker.
-MONTHLY = Consumer("reporting-monthly", "reporting", TOPICS)
+# The registry's entry (schemas/topics.py), where its topics and dead-letter topic are declared.
+MONTHLY = REPORTING_MONTHLY
+TOPICS = MONTHLY.topics
 
 
 def monthly_spec(settings: ReportingSettings) -> Consumer:
-    """The consumer group of the settings (PKC_REPORTING_MONTHLY_GROUP), on the same topics."""
-    return Consumer(settings.monthly_group, "reporting", TOPICS)
+    """The registry's monthly consumer in the settings' group (PKC_REPORTING_MONTHLY_GROUP)."""
+    return MONTHLY.in_group(settings.monthly_group)
 
 
 def monthly_database_url(settings: ReportingSettings) -> str:
@@ -52,7 +52,6 @@ def build_monthly_consumer(
         store,
         Aggregation(policy),
         producer,
-        replication_factor=settings.topic_replication_factor,
     )
 
 

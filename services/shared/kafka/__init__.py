@@ -1,0 +1,33 @@
+"""Typed Kafka I/O: the durable producer, the one consumer loop, its retry policy and its
+dead-letter writer (used by the Faust agent too)."""
+
+from services.shared.kafka.consumer import BatchConsumer, Batching, Positions, Record, decode
+from services.shared.kafka.dead_letters import DeadLetterWriter, SendRaw, dead_letter_headers
+from services.shared.kafka.events import EventConsumer, Handler
+from services.shared.kafka.producer import EventProducer
+from services.shared.kafka.retry import (
+    DEFAULT_RETRY,
+    Failure,
+    PermanentError,
+    RetryPolicy,
+    with_retries,
+)
+
+__all__ = [
+    "DEFAULT_RETRY",
+    "BatchConsumer",
+    "Batching",
+    "DeadLetterWriter",
+    "EventConsumer",
+    "EventProducer",
+    "Failure",
+    "Handler",
+    "PermanentError",
+    "Positions",
+    "Record",
+    "RetryPolicy",
+    "SendRaw",
+    "dead_letter_headers",
+    "decode",
+    "with_retries",
+]

@@ -1,0 +1,241 @@
+"""The one consumer loop: consume → take each event → complete the batch → commit.
+
+At least once: a batch's offsets are committed only after every record in it was handled or
+dead-lettered, so a crash replays it; handlers are idempotent on event_id. A record that does
+not decode is dead-lettered here; what a subclass gives up on, after the retry policy's tries,
+it dead-letters through the same writer. The partitions move on either way.
+
+Subclasses say what taking one event and completing a batch mean: EventConsumer hands each
+event to a handler and completes a batch by awaiting the acks of what it published; the monthly
+consumer computes each event's effect and completes a batch in one database transaction.
+"""
+
+import asyncio
+import logging
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeAlias, TypeVar
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
+from pydantic import ValidationError
+
+from schemas.codec import EVENT_TYPES, UndecodableEvent, decode_event
+from schemas.envelope import Event
+from schemas.topics import Consumer
+from services.shared.kafka.dead_letters import DeadLetterWriter, SendRaw
+from services.shared.kafka.retry import DEFAULT_RETRY, RetryPolicy
+from services.shared.logs import fields
+from services.shared.tracing import consumer_span, record_attributes
+
+log = logging.getLogger(__name__)
+
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
+Positions: TypeAlias = dict[tuple[str, int], int]  # (topic, partition) -> the next offset to read
+Work = TypeVar("Work")  # what a subclass gathers from a batch's records to complete it
+
+
+@dataclass(frozen=True)
+class Batching:
+    max_records: int = 500
+    max_seconds: float = 0.0  # 0: every fetch is a batch of its own
+    # Complete and commit a batch while the next one is fetched (one at a time, in order).
+    overlapped: bool = False
+    fetch_bytes: int = 1024 * 1024  # per partition and fetch
+
+
+@dataclass
+class _Batch(Generic[Work]):
+    work: Work
+    offsets: dict[TopicPartition, int] = field(default_factory=dict)
+    size: int = 0  # records taken, handled or not
+    began: float = field(default_factory=time.monotonic)
+
+    def positions(self) -> Positions:
+        return {(tp.topic, tp.partition): offset for tp, offset in self.offsets.items()}
+
+
+class BatchConsumer(ABC, Generic[Work]):
+    """Reads the spec's topics as its consumer group, in partition order."""
+
+    # A CONSUMER span per record (the record's trace continues); off where one span per
+    # batch is opened instead, because a span per record would cost more than the work.
+    span_per_record = True
+
+    def __init__(
+        self,
+        spec: Consumer,
+        bootstrap: str,
+        send_dead_letter: SendRaw,
+        *,
+        batching: Batching = Batching(),
+        retry: RetryPolicy = DEFAULT_RETRY,
+        client_id: str | None = None,
+    ):
+        self.spec = spec
+        self.retry = retry
+        self.dead_letters = DeadLetterWriter(spec, send_dead_letter)
+        self._bootstrap = bootstrap
+        self._batching = batching
+        self._client_id = client_id or f"pkc-{spec.service}"
+        self.committed = 0  # records whose offsets are committed: done for good
+        self.positions: Positions = {}  # committed offset per partition
+        self.assigned = asyncio.Event()
+        self._in_flight: asyncio.Task[None] | None = None
+
+    @property
+    def dead_lettered(self) -> int:
+        return self.dead_letters.written
+
+    @abstractmethod
+    def new_work(self) -> Work: ...
+
+    @abstractmethod
+    async def take(self, record: Record, event: Event, work: Work) -> None:
+        """One decoded event, in partition order."""
+
+    @abstractmethod
+    async def complete(self, work: Work, positions: Positions) -> None:
+        """Makes the batch's effects durable (or dead-letters what cannot be) before the batch's
+        offsets (`positions`) are committed. Raising stops the consumer: nothing is skipped."""
+
+    async def stored_positions(self) -> Positions | None:
+        """Where to start on assignment when the consumer keeps its positions itself (None:
+        Kafka's committed offsets; a partition missing: from the beginning)."""
+        return None
+
+    async def run(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=self.spec.group,
+            client_id=self._client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self._batching.max_records,
+            max_partition_fetch_bytes=self._batching.fetch_bytes,
+        )
+        consumer.subscribe(
+            topics=[t.name for t in self.spec.topics], listener=_Rebalance(self, consumer)
+        )
+        try:
+            await consumer.start()  # inside the try: a cancel while joining still closes it
+            await self._consume(consumer)
+        finally:
+            if self._in_flight is not None:
+                # Work not yet completed is read again after a restart.
+                self._in_flight.cancel()
+                await asyncio.gather(self._in_flight, return_exceptions=True)
+            await consumer.stop()
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        limit, seconds = self._batching.max_records, self._batching.max_seconds
+        batch = _Batch(self.new_work())
+        while True:
+            wait = seconds - (time.monotonic() - batch.began)
+            fetched = await consumer.getmany(
+                timeout_ms=int(max(wait, 0.01) * 1000) if batch.size else 500,
+                max_records=limit - batch.size,
+            )
+            if consumer.assignment():
+                self.assigned.set()
+            for partition, records in fetched.items():
+                for record in records:
+                    await self._take(record, batch)
+                batch.offsets[partition] = records[-1].offset + 1
+            full = batch.size >= limit or time.monotonic() - batch.began >= seconds
+            if batch.offsets and (full or not fetched):
+                await self._hand_over(consumer, batch)
+                batch = _Batch(self.new_work())
+
+    async def _hand_over(self, consumer: AIOKafkaConsumer, batch: "_Batch[Work]") -> None:
+        await self.settled()  # one batch at a time: completions and commits stay in order
+        if self._batching.overlapped:
+            self._in_flight = asyncio.create_task(self._complete_and_commit(consumer, batch))
+        else:
+            await self._complete_and_commit(consumer, batch)
+
+    async def _take(self, record: Record, batch: "_Batch[Work]") -> None:
+        batch.size += 1
+        if not self.span_per_record:
+            await self._decode_and_take(record, batch.work)
+            return
+        attributes = record_attributes(record.topic, record.partition, record.offset)
+        with consumer_span(f"{record.topic} process", record.headers, attributes):
+            await self._decode_and_take(record, batch.work)
+
+    async def _decode_and_take(self, record: Record, work: Work) -> None:
+        try:
+            event = decode(record)
+        except UndecodableEvent as exc:
+            await self.dead_letters.write(record, str(exc), attempts=1)
+            return
+        await self.take(record, event, work)
+
+    async def _complete_and_commit(self, consumer: AIOKafkaConsumer, batch: "_Batch[Work]") -> None:
+        await self.complete(batch.work, batch.positions())
+        try:
+            await consumer.commit(batch.offsets)
+        except (CommitFailedError, IllegalStateError) as exc:
+            # Partitions moved to another member mid-batch: it reads them again from the last
+            # commit, and idempotent handling skips what this batch already did.
+            log.warning("commit refused", extra=fields(error=type(exc).__name__))
+            return
+        self.committed += batch.size
+        self.positions.update(batch.positions())
+
+    async def settled(self) -> None:
+        """Waits for the batch in flight; its failure is raised here (and stops the run)."""
+        if self._in_flight is not None:
+            in_flight, self._in_flight = self._in_flight, None
+            await in_flight
+
+    async def landed(self) -> None:
+        """Waits until the batch in flight is done, without raising (the run loop will)."""
+        if self._in_flight is not None:
+            await asyncio.wait([self._in_flight])
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Lets the batch in flight land before partitions are given away; seeks assigned
+    partitions to the consumer's own positions when it keeps them."""
+
+    def __init__(self, owner: BatchConsumer[Any], consumer: AIOKafkaConsumer):
+        self.owner = owner
+        self.consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self.owner.landed()
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        stored = await self.owner.stored_positions()
+        if stored is None:
+            return
+        fresh = []
+        for partition in sorted(assigned):
+            offset = stored.get((partition.topic, partition.partition))
+            if offset is None:
+                fresh.append(partition)
+            else:
+                self.consumer.seek(partition, offset)
+        if fresh:
+            await self.consumer.seek_to_beginning(*fresh)
+
+
+def decode(record: Record) -> Event:
+    """The codec's decode_event, with a shortcut for the common case: the record names its
+    type in the `event_type` header (EventProducer sets it) and is of the current version.
+    Parsing JSON straight into that model costs half of decode_event; anything it refuses (an
+    old version to upcast, a wrong header, a bad record) goes through decode_event, which
+    upcasts it or gives the reason for the dead letter."""
+    model = None
+    for name, value in record.headers or ():
+        if name == "event_type":
+            model = EVENT_TYPES.get(value.decode(errors="replace"))
+            break
+    if model is not None and record.value is not None:
+        try:
+            return model.model_validate_json(record.value)
+        except ValidationError:
+            pass
+    return decode_event(record.value)
