@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from schemas import Channel, Classified, MatterType, NeedCategory, Region, Route
-from services.queueing.app import create_app
+from services.queueing.app import app_for
+from services.queueing.bootstrap import Queueing, bootstrap
 from services.queueing.settings import QueueingSettings
 from services.shared.clock import SimulatedClock
 from tests.e2e.conftest import SIMULATED_START
@@ -32,13 +33,13 @@ def client(kafka: str, state_dir: Path) -> Iterator[TestClient]:
         live_interval_seconds=0.05,
     )
     clock = SimulatedClock(SIMULATED_START)
-    with TestClient(create_app(settings, clock)) as test_client:
+    with TestClient(app_for(bootstrap(settings, clock))) as test_client:
         yield test_client
 
 
 def enqueue(client: TestClient, region: Region, waited: float = 60) -> uuid.UUID:
-    """Puts a contact in the queue the way the consumer does (the same handler)."""
-    contacts = client.app.state.contacts  # type: ignore[attr-defined]
+    """Puts a contact in the queue the way the consumer does (the same use case)."""
+    core: Queueing = client.app.state.queueing  # type: ignore[attr-defined]
     clock = SimulatedClock(SIMULATED_START)
     event = Classified(
         occurred_at=clock.now(),
@@ -53,7 +54,7 @@ def enqueue(client: TestClient, region: Region, waited: float = 60) -> uuid.UUID
         rule_id="t",
         rules_version="t",
     )
-    contacts.enqueue(event, clock.now())
+    core.contacts.enqueue(event, clock.now())
     return event.contact_id
 
 
