@@ -17,7 +17,7 @@ so that `check_answerable` says why.
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 from schemas import (
     Abandoned,
@@ -55,6 +55,16 @@ def _derived(cause: uuid.UUID, what: str) -> uuid.UUID:
     """An id derived from its cause, the same on every replay (as services.shared.runtime's
     derived_id, which lives beside the Kafka plumbing this core does not import)."""
     return uuid.uuid5(cause, what)
+
+
+class _Waited(TypedDict):
+    occurred_at: datetime
+    contact_id: uuid.UUID
+    region: Region
+    channel: Channel
+    category: NeedCategory
+    received_at: datetime
+    wait_seconds: float
 
 
 @dataclass(frozen=True)
@@ -95,8 +105,6 @@ class Contact:
         away (abandoned, reason closed) or queued marked outside service hours."""
         queue = queue_for(classified)
         outside = not policy.is_open(queue, classified.received_at)
-        if outside and policy.closed_outcome == "close":
-            return Arrival(None, _turned_away(classified, now))
         contact = cls(
             contact_id=classified.contact_id,
             region=classified.region,
@@ -110,6 +118,14 @@ class Contact:
             outside_service_hours=outside,
             traceparent=traceparent,
         )
+        if outside and policy.closed_outcome == "close":
+            turned_away = Abandoned(
+                event_id=_derived(classified.event_id, Abandoned.EVENT_TYPE),
+                **contact._waited(now, seconds=0.0),
+                reason="closed",
+                outside_service_hours=True,
+            )
+            return Arrival(None, turned_away)
         queued = Queued(
             event_id=_derived(classified.event_id, Queued.EVENT_TYPE),
             occurred_at=now,
@@ -174,13 +190,7 @@ class Contact:
         assert self.status == ContactStatus.ANSWERED
         assert self.answered_at is not None
         return Answered(
-            occurred_at=self.answered_at,
-            contact_id=self.contact_id,
-            region=self.region,
-            channel=self.channel,
-            category=self.category,
-            received_at=self.received_at,
-            wait_seconds=wait_seconds(self.received_at, self.answered_at),
+            **self._waited(self.answered_at),
             operator_id=operator_id,
             operator_region=operator_region,
         )
@@ -219,18 +229,25 @@ class Contact:
             raise IllegalMove(f"contact is already {self.status.value}")
         self.status = ContactStatus.ABANDONED
         return Abandoned(
+            **self._waited(now),
+            reason=reason,
+            outside_service_hours=self.outside_service_hours,
+        )
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _waited(self, now: datetime, seconds: float | None = None) -> "_Waited":
+        """What an answer or an abandonment says of the contact and its wait (`seconds`, or
+        from its arrival until `now`)."""
+        return _Waited(
             occurred_at=now,
             contact_id=self.contact_id,
             region=self.region,
             channel=self.channel,
             category=self.category,
             received_at=self.received_at,
-            wait_seconds=wait_seconds(self.received_at, now),
-            reason=reason,
-            outside_service_hours=self.outside_service_hours,
+            wait_seconds=wait_seconds(self.received_at, now) if seconds is None else seconds,
         )
 
-    # --- helpers -----------------------------------------------------------------------------
     def _check_held_by(self, operator_id: str) -> None:
         if self.operator_id != operator_id:
             raise Forbidden("this contact is not assigned to you")
@@ -247,18 +264,3 @@ class Contact:
             matter=self.matter,
             created_by="operator",
         )
-
-
-def _turned_away(classified: Classified, now: datetime) -> Abandoned:
-    return Abandoned(
-        event_id=_derived(classified.event_id, Abandoned.EVENT_TYPE),
-        occurred_at=now,
-        contact_id=classified.contact_id,
-        region=classified.region,
-        channel=classified.channel,
-        category=classified.category,
-        received_at=classified.received_at,
-        wait_seconds=0.0,
-        reason="closed",
-        outside_service_hours=True,
-    )

@@ -1,5 +1,9 @@
 """What queueing's routes ask FastAPI for: the use cases the composition root built, the
-clock's time, the caller's credentials, and refusals mapped to HTTP once for every route."""
+clock's time, the caller's credentials, and refusals mapped to HTTP once for every route.
+
+Dependencies that do no I/O are `async def`, so FastAPI runs them on the event loop instead
+of handing each to its thread pool; the one that reads the database (the operator behind a
+token) is a plain `def` and runs on the pool."""
 
 from datetime import datetime
 from typing import Annotated
@@ -13,7 +17,7 @@ from services.queueing.tables import Operator
 from services.shared.http import Credentials, token_checker
 
 
-def _queueing(request: Request) -> Queueing:
+async def _queueing(request: Request) -> Queueing:
     queueing: Queueing = request.app.state.queueing
     return queueing
 
@@ -21,7 +25,7 @@ def _queueing(request: Request) -> Queueing:
 Core = Annotated[Queueing, Depends(_queueing)]
 
 
-def _now(core: Core) -> datetime:
+async def _now(core: Core) -> datetime:
     return core.clock.now()
 
 
@@ -42,16 +46,16 @@ def _current_operator(credentials: Credentials, core: Core) -> Operator:
 CurrentOperator = Annotated[Operator, Depends(_current_operator)]
 
 
-def _operator_ui(credentials: Credentials, core: Core) -> None:
+async def _operator_ui(credentials: Credentials, core: Core) -> None:
     """An operator UI, which logs operators in."""
     token_checker(core.ui_tokens)(credentials)
 
 
-def _supervisor(credentials: Credentials, core: Core) -> None:
+async def _supervisor(credentials: Credentials, core: Core) -> None:
     token_checker(core.supervisor_tokens)(credentials)
 
 
-def _adapter(credentials: Credentials, core: Core) -> None:
+async def _adapter(credentials: Credentials, core: Core) -> None:
     """A channel adapter, which reports hang-ups."""
     token_checker(core.adapter_tokens)(credentials)
 

@@ -13,14 +13,10 @@ from sqlmodel import Session, select
 
 from domain.service_level import NATIONAL
 from schemas import (
-    Channel,
-    Classified,
     DonorLoan,
-    MatterType,
     NeedCategory,
     QueueName,
     Region,
-    Route,
 )
 from services.queueing.bootstrap import build_core
 from services.queueing.domain import (
@@ -33,8 +29,8 @@ from services.queueing.domain import (
 )
 from services.queueing.settings import QueueingSettings
 from services.queueing.tables import Operator, OutboxRecord, QueueEntry
+from tests.queueing_contacts import NOW, classified
 
-NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm
 SERVICE_HOURS = OpeningHours.of_service_level(NATIONAL)  # 07:00-20:00 Stockholm time
 
 
@@ -65,28 +61,6 @@ class Queueing:
 @pytest.fixture
 def q(database_url: str) -> Queueing:
     return Queueing(database_url)
-
-
-def classified(
-    region: Region = Region.VAST,
-    priority: int = 3,
-    waited: float = 60,
-    category: NeedCategory = NeedCategory.CASE_HELP,
-    at: datetime = NOW,
-) -> Classified:
-    return Classified(
-        occurred_at=at,
-        contact_id=uuid.uuid4(),
-        region=region,
-        channel=Channel.PHONE,
-        received_at=at - timedelta(seconds=waited),
-        category=category,
-        matter=MatterType.THEFT,
-        priority=priority,
-        route=Route.OPERATOR,
-        rule_id="t",
-        rules_version="t",
-    )
 
 
 def test_fifty_concurrent_operators_never_get_the_same_contact(q: Queueing) -> None:

@@ -5,21 +5,21 @@ rolls back together with the outbox events of its effect."""
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from domain.service_level import NATIONAL
-from schemas import Channel, Classified, MatterType, NeedCategory, QueueName, Region, Route
+from schemas import NeedCategory, QueueName, Region
 from services.queueing.contact import Contact
 from services.queueing.domain import ContactStatus, QueueError, QueuePolicy
 from services.queueing.repository import ContactRepository
 from services.queueing.store import QueueDb
 from services.queueing.tables import OutboxRecord
 from services.shared.db import make_engine
+from tests.queueing_contacts import NOW, classified
 
-NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm
 POLICY = QueuePolicy.build("", "close", NATIONAL)
 ALL_QUEUES = [q.value for q in QueueName]
 
@@ -37,19 +37,7 @@ def arrived(
     priority: int = 3,
     category: NeedCategory = NeedCategory.CASE_HELP,
 ) -> Contact:
-    event = Classified(
-        occurred_at=NOW,
-        contact_id=uuid.uuid4(),
-        region=region,
-        channel=Channel.PHONE,
-        received_at=NOW - timedelta(seconds=waited),
-        category=category,
-        matter=MatterType.THEFT,
-        priority=priority,
-        route=Route.OPERATOR,
-        rule_id="t",
-        rules_version="t",
-    )
+    event = classified(region, priority, waited, category)
     contact = Contact.arrive(event, POLICY, NOW, traceparent="00-abc-def-01").contact
     assert contact is not None
     return contact

@@ -1,7 +1,6 @@
 """A contact's state machine, without a database: each legal move and the events it publishes,
 and each illegal move refused by name with the contact left as it was."""
 
-import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -12,15 +11,10 @@ from schemas import (
     Abandoned,
     Answered,
     CaseCreated,
-    Channel,
-    Classified,
     ContactResolved,
-    MatterType,
-    NeedCategory,
     Queued,
     QueueName,
     Region,
-    Route,
 )
 from services.queueing.contact import Contact
 from services.queueing.domain import (
@@ -31,30 +25,14 @@ from services.queueing.domain import (
     Outcome,
     QueuePolicy,
 )
+from tests.queueing_contacts import NOW, classified
 
-NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm
 EVENING = datetime(2026, 5, 4, 19, 30, tzinfo=UTC)  # 21:30 in Stockholm
 POLICY = QueuePolicy.build("", "close", NATIONAL)
 
 
-def classified(at: datetime = NOW, waited: float = 90) -> Classified:
-    return Classified(
-        occurred_at=at,
-        contact_id=uuid.uuid4(),
-        region=Region.SYD,
-        channel=Channel.PHONE,
-        received_at=at - timedelta(seconds=waited),
-        category=NeedCategory.CASE_HELP,
-        matter=MatterType.THEFT,
-        priority=3,
-        route=Route.OPERATOR,
-        rule_id="t",
-        rules_version="t",
-    )
-
-
 def waiting(waited: float = 90) -> Contact:
-    arrival = Contact.arrive(classified(waited=waited), POLICY, NOW, traceparent=None)
+    arrival = Contact.arrive(classified(Region.SYD, waited=waited), POLICY, NOW, traceparent=None)
     assert arrival.contact is not None
     return arrival.contact
 
@@ -73,7 +51,7 @@ def answered(operator_id: str = "op", at: datetime = NOW) -> Contact:
 
 
 def test_a_contact_arriving_while_open_waits_in_its_queue_ranked_by_priority() -> None:
-    event = classified()
+    event = classified(Region.SYD)
     arrival = Contact.arrive(event, POLICY, NOW, traceparent="00-trace")
     assert arrival.contact is not None
     assert arrival.contact.status == ContactStatus.WAITING
@@ -84,7 +62,7 @@ def test_a_contact_arriving_while_open_waits_in_its_queue_ranked_by_priority() -
 
 
 def test_a_contact_arriving_while_closed_is_turned_away_or_queued_as_configured() -> None:
-    late = classified(at=EVENING, waited=0)
+    late = classified(Region.SYD, at=EVENING, waited=0)
     turned_away = Contact.arrive(late, POLICY, EVENING, traceparent=None)
     assert turned_away.contact is None
     assert isinstance(turned_away.event, Abandoned)
