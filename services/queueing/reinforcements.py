@@ -130,7 +130,7 @@ class Reinforcements:
             if current is not None and current.ended_at is None and utc(current.until) > now:
                 return current
             operator.lent_order_id = None
-        for order in self._active(tx, now, None, lock=self.db.postgres):
+        for order in self._active(tx, now, None, lock=True):
             quota = order.donor_quota().get(operator.region, 0)
             if quota and _lend_within_quota(tx, operator, order.order_id, quota):
                 operator.lent_order_id = order.order_id
@@ -155,7 +155,7 @@ class Reinforcements:
         if region is not None:
             query = query.where(ReinforcementOrder.region == region)
         query = query.order_by(col(ReinforcementOrder.created_at))
-        if lock:
+        if lock:  # PostgreSQL locks the rows; SQLAlchemy leaves FOR UPDATE out on SQLite
             query = query.with_for_update()
         return list(tx.session.exec(query))
 

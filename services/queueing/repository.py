@@ -46,7 +46,9 @@ _LOCK_OPERATOR, _OPERATOR = lock_operator_statement(), operator_statement()
 class ContactRepository:
     def __init__(self, session: Session, lock_rows: bool):
         self.session = session
-        self.lock_rows = lock_rows  # PostgreSQL; SQLite's writers run one at a time anyway
+        # PostgreSQL. SQLite's writers run one at a time anyway, and SQLAlchemy leaves FOR UPDATE
+        # out there, so the operator's lock would be a plain read: one round trip saved.
+        self.lock_rows = lock_rows
         self._loaded: dict[uuid.UUID, ContactStatus] = {}
 
     # --- consumed events ---------------------------------------------------------------------

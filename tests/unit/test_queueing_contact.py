@@ -25,6 +25,7 @@ from services.queueing.domain import (
     Outcome,
     QueuePolicy,
 )
+from services.queueing.settings import QueueingSettings
 from tests.queueing_contacts import NOW, classified
 
 EVENING = datetime(2026, 5, 4, 19, 30, tzinfo=UTC)  # 21:30 in Stockholm
@@ -137,3 +138,11 @@ def test_a_released_contact_waits_again_in_its_old_place() -> None:
     assert (contact.operator_id, contact.assigned_at, contact.rank_at) == (None, None, rank)
     with pytest.raises(IllegalMove):
         contact.release()
+
+
+def test_the_default_opening_hours_are_the_configured_service_level_hours() -> None:
+    settings = QueueingSettings(sla_hours="08:00-22:00", opening_hours="urgent=00:00-24:00")
+    hours = settings.queue_policy().opening_hours
+    assert hours[QueueName.CRIME_REPORT].is_open(EVENING), "21:30, before 22:00"
+    assert not hours[QueueName.SWITCHBOARD].is_open(NOW - timedelta(hours=2, minutes=30)), "07:30"
+    assert hours[QueueName.URGENT].is_open(NOW - timedelta(hours=9)), "its own hours"
