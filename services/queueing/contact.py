@@ -57,13 +57,18 @@ def _derived(cause: uuid.UUID, what: str) -> uuid.UUID:
     return uuid.uuid5(cause, what)
 
 
-class _Waited(TypedDict):
-    occurred_at: datetime
+class _About(TypedDict):
+    """What every event about a contact says of it."""
+
     contact_id: uuid.UUID
     region: Region
     channel: Channel
     category: NeedCategory
     received_at: datetime
+
+
+class _Waited(_About):
+    occurred_at: datetime
     wait_seconds: float
 
 
@@ -129,13 +134,9 @@ class Contact:
         queued = Queued(
             event_id=_derived(classified.event_id, Queued.EVENT_TYPE),
             occurred_at=now,
-            contact_id=classified.contact_id,
-            region=classified.region,
+            **contact._about(),
             queue=queue,
-            channel=classified.channel,
-            category=classified.category,
             priority=classified.priority,
-            received_at=classified.received_at,
             outside_service_hours=outside,
             e_service_capable=classified.e_service_capable,
         )
@@ -239,13 +240,18 @@ class Contact:
         """What an answer or an abandonment says of the contact and its wait (`seconds`, or
         from its arrival until `now`)."""
         return _Waited(
+            **self._about(),
             occurred_at=now,
+            wait_seconds=wait_seconds(self.received_at, now) if seconds is None else seconds,
+        )
+
+    def _about(self) -> _About:
+        return _About(
             contact_id=self.contact_id,
             region=self.region,
             channel=self.channel,
             category=self.category,
             received_at=self.received_at,
-            wait_seconds=wait_seconds(self.received_at, now) if seconds is None else seconds,
         )
 
     def _check_held_by(self, operator_id: str) -> None:
