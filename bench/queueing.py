@@ -12,11 +12,8 @@ from pathlib import Path
 
 from bench.results import Figure, Report
 from schemas import Channel, Classified, MatterType, NeedCategory, Region, Route
-from services.queueing.contacts import Contacts, QueuePolicy
-from services.queueing.domain import parse_opening_hours
-from services.queueing.operators import Operators
-from services.queueing.reinforcements import Reinforcements
-from services.queueing.store import QueueDb
+from services.queueing.bootstrap import build_core
+from services.queueing.settings import QueueingSettings
 from services.shared.db import make_engine
 
 NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
@@ -26,10 +23,9 @@ GOAL = 500.0
 
 
 def run_on(url: str) -> tuple[float, int, int]:
-    db = QueueDb(make_engine(url, pool_size=OPERATORS))
-    reinforcements = Reinforcements(db)
-    contacts = Contacts(db, reinforcements, QueuePolicy(parse_opening_hours("")))
-    operators = Operators(db)
+    settings = QueueingSettings(database_url=url)
+    core = build_core(settings, engine=make_engine(url, pool_size=OPERATORS))
+    contacts, operators = core.contacts, core.operators
     for _ in range(CONTACTS):
         contacts.enqueue(
             Classified(
@@ -69,7 +65,7 @@ def run_on(url: str) -> tuple[float, int, int]:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
-    db.engine.dispose()
+    core.db.engine.dispose()
     return len(taken) / elapsed, len(taken), len(taken) - len(set(taken))
 
 

@@ -14,12 +14,13 @@ own region's. Operators are lent lazily, the first k of a donor region to ask.
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from schemas import Classified, NeedCategory, QueueName, Route
+from domain.service_level import ServiceLevelPolicy
+from schemas import Classified, NeedCategory, QueueName, Region, Route
 
 AGING_STEP = timedelta(minutes=2)
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 QUEUED_ROUTES = frozenset({Route.OPERATOR, Route.SWITCHBOARD, Route.RECEPTION_BOOKING})
 
 
@@ -33,6 +34,10 @@ class NotFound(QueueError):
 
 class Forbidden(QueueError):
     pass
+
+
+class IllegalMove(QueueError):
+    """A contact asked to move where its state machine does not go from where it is."""
 
 
 class Outcome(StrEnum):
@@ -94,21 +99,31 @@ def _seconds_of_day(text: str) -> int:
 
 @dataclass(frozen=True)
 class OpeningHours:
-    """One queue's daily hours in Stockholm local time (zoneinfo keeps DST right), as seconds
-    after local midnight. Hours that close before they open run across midnight
+    """One queue's daily hours in the service's local time (zoneinfo keeps DST right), as
+    seconds after local midnight. Hours that close before they open run across midnight
     ('20:00-07:00'); '00:00-24:00' is open around the clock."""
 
-    opens: int = 7 * 3600
-    closes: int = 20 * 3600
+    opens: int
+    closes: int
+    zone: ZoneInfo
+
+    @classmethod
+    def of_service_level(cls, policy: ServiceLevelPolicy) -> "OpeningHours":
+        """The hours the service-level target counts: every queue's hours unless configured."""
+        return cls(
+            _seconds_after_midnight(policy.opens),
+            _seconds_after_midnight(policy.closes),
+            policy.timezone,
+        )
 
     def is_open(self, moment: datetime) -> bool:
-        second = _seconds_after_midnight(moment.astimezone(STOCKHOLM).time())
+        second = _seconds_after_midnight(moment.astimezone(self.zone).time())
         if self.opens < self.closes:
             return self.opens <= second < self.closes
         return second >= self.opens or second < self.closes  # across midnight
 
     @classmethod
-    def parse(cls, text: str) -> "OpeningHours":
+    def parse(cls, text: str, zone: ZoneInfo) -> "OpeningHours":
         """'07:00-20:00', '20:00-07:00' (across midnight), '00:00-24:00' (always open)."""
         try:
             opens, closes = (_seconds_of_day(part.strip()) for part in text.split("-"))
@@ -121,24 +136,61 @@ class OpeningHours:
                 f"opening hours {text!r} open and close at one time; around the clock is "
                 "00:00-24:00"
             )
-        return cls(opens, closes)
+        return cls(opens, closes, zone)
 
 
-def parse_opening_hours(spec: str) -> dict[QueueName, OpeningHours]:
-    """'crime_report=07:00-20:00,switchboard=08:00-16:00'; queues not named keep 07:00-20:00."""
-    hours = dict.fromkeys(QueueName, OpeningHours())
+def parse_opening_hours(spec: str, default: OpeningHours) -> dict[QueueName, OpeningHours]:
+    """'crime_report=07:00-20:00,switchboard=08:00-16:00'; queues not named keep `default`
+    (the service-level hours)."""
+    hours = dict.fromkeys(QueueName, default)
     for item in filter(None, (part.strip() for part in spec.split(","))):
         name, _, value = item.partition("=")
         try:
             queue = QueueName(name.strip())
         except ValueError:
             raise ValueError(f"unknown queue {name!r} in opening hours") from None
-        hours[queue] = OpeningHours.parse(value)
+        hours[queue] = OpeningHours.parse(value, default.zone)
     return hours
 
 
-def check_outcome(status: ContactStatus) -> None:
-    if status == ContactStatus.ASSIGNED:
-        raise QueueError("answer the contact before recording its outcome")
-    if status != ContactStatus.ANSWERED:
-        raise QueueError(f"contact is {status.value}; an outcome needs an answered contact")
+ClosedOutcome = Literal["close", "queue"]
+
+
+@dataclass(frozen=True)
+class QueuePolicy:
+    """When each queue is open, and what a contact arriving while it is closed gets."""
+
+    opening_hours: dict[QueueName, OpeningHours]
+    closed_outcome: ClosedOutcome = "close"
+
+    @classmethod
+    def build(
+        cls, spec: str, closed_outcome: ClosedOutcome, service_level: ServiceLevelPolicy
+    ) -> "QueuePolicy":
+        default = OpeningHours.of_service_level(service_level)
+        return cls(parse_opening_hours(spec, default), closed_outcome)
+
+    def is_open(self, queue: QueueName, moment: datetime) -> bool:
+        return self.opening_hours[queue].is_open(moment)
+
+
+@dataclass(frozen=True)
+class OperatorOnDuty:
+    """The operator asking for a contact, as take-next needs them."""
+
+    status: OperatorStatus
+    region: Region
+    skills: list[str]
+    holds_a_contact: bool
+    may_be_lent: bool  # an order stands, or they are lent already
+
+
+def check_can_take(operator: OperatorOnDuty | None) -> OperatorOnDuty:
+    """The operator, if they may take the next contact; refuses with the reason otherwise."""
+    if operator is None or operator.status == OperatorStatus.OFFLINE:
+        raise NotFound("unknown operator")
+    if operator.status != OperatorStatus.AVAILABLE:
+        raise QueueError(f"operator is {operator.status.value}; resume before taking contacts")
+    if operator.holds_a_contact:
+        raise QueueError("answer the contact you already hold first")
+    return operator

@@ -7,7 +7,6 @@ from sqlmodel import Session, func, select
 
 from schemas import OperatorPresenceChanged, QueueName, Region
 from services.queueing.domain import NotFound, OperatorStatus, QueueError
-from services.queueing.statements import release_statement
 from services.queueing.store import QueueDb, Tx
 from services.queueing.tables import Operator
 
@@ -19,7 +18,6 @@ def token_hash(token: str) -> str:
 class Operators:
     def __init__(self, db: QueueDb):
         self.db = db
-        self._release = release_statement()
 
     def log_in(
         self, operator_id: str, region: Region, skills: list[QueueName], token: str, now: datetime
@@ -83,11 +81,13 @@ class Operators:
             self._set(tx, operator, status, reason, now)
             return operator
 
-    def _release_held(self, tx: Tx, operator_id: str) -> None:
+    @staticmethod
+    def _release_held(tx: Tx, operator_id: str) -> None:
         """A contact assigned but not answered goes back to the queue in its old place; held
         by a session that has ended, nobody could ever answer it."""
-        tx.session.flush()
-        tx.session.connection().execute(self._release, {"op": operator_id})
+        for contact in tx.contacts.held_by(operator_id):
+            contact.release()
+            tx.contacts.save(contact)
 
     @staticmethod
     def _set(

@@ -4,11 +4,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import text
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from schemas import DonorLoan, Region, ReinforcementEnded, ReinforcementOrdered
 from services.queueing.domain import NotFound, QueueError
+from services.queueing.statements import OPERATOR
 from services.queueing.store import QueueDb, Tx
 from services.queueing.tables import Operator, ReinforcementOrder, utc
 
@@ -112,34 +113,26 @@ class Reinforcements:
         with self.db.transaction() as tx:
             return self._active(tx, now, region)
 
-    def lend(self, tx: Tx, operator: Operator, now: datetime) -> ReinforcementOrder | None:
+    def lend(self, tx: Tx, operator_id: str, now: datetime) -> ReinforcementOrder | None:
         """The order this operator works under: kept if still active, else the first active one
         whose quota for the operator's region has room (the operator is then lent to it)."""
+        operator = tx.session.get(Operator, operator_id)
+        if operator is None:
+            return None
+        order = self._lend(tx, operator, now)
+        tx.session.add(operator)
+        tx.session.flush()
+        return order
+
+    def _lend(self, tx: Tx, operator: Operator, now: datetime) -> ReinforcementOrder | None:
         if operator.lent_order_id is not None:
             current = tx.session.get(ReinforcementOrder, operator.lent_order_id)
             if current is not None and current.ended_at is None and utc(current.until) > now:
                 return current
             operator.lent_order_id = None
-        for order in self._active(tx, now, None, lock=self.db.postgres):
+        for order in self._active(tx, now, None, lock=True):
             quota = order.donor_quota().get(operator.region, 0)
-            if quota == 0:
-                continue
-            # One statement: lends only while fewer than `quota` are lent (atomic in SQLite;
-            # PostgreSQL additionally holds the order row's lock taken above).
-            lent = tx.session.execute(
-                text(
-                    "UPDATE queueing_operator SET lent_order_id = :order "
-                    "WHERE operator_id = :op AND (SELECT count(*) FROM queueing_operator "
-                    "WHERE lent_order_id = :order AND region = :region) < :quota"
-                ),
-                {
-                    "order": order.order_id if self.db.postgres else order.order_id.hex,
-                    "op": operator.operator_id,
-                    "region": operator.region,
-                    "quota": quota,
-                },
-            )
-            if lent.rowcount:  # type: ignore[attr-defined]
+            if quota and _lend_within_quota(tx, operator, order.order_id, quota):
                 operator.lent_order_id = order.order_id
                 tx.audit(
                     now,
@@ -162,7 +155,7 @@ class Reinforcements:
         if region is not None:
             query = query.where(ReinforcementOrder.region == region)
         query = query.order_by(col(ReinforcementOrder.created_at))
-        if lock:
+        if lock:  # PostgreSQL locks the rows; SQLAlchemy leaves FOR UPDATE out on SQLite
             query = query.with_for_update()
         return list(tx.session.exec(query))
 
@@ -187,3 +180,21 @@ class Reinforcements:
             )
         )
         tx.audit(now, "order_ended", order.region, ended_by, order_id=order.order_id, reason=reason)
+
+
+def _lend_within_quota(tx: Tx, operator: Operator, order_id: uuid.UUID, quota: int) -> bool:
+    """Lends the operator to the order only while fewer than `quota` of their region are lent:
+    one statement, so atomic in SQLite; PostgreSQL additionally holds the order row's lock
+    taken by the caller. (SQLAlchemy binds the id as each dialect stores a UUID.)"""
+    lent_already = (
+        select(func.count())
+        .select_from(OPERATOR)
+        .where(OPERATOR.c.lent_order_id == order_id, OPERATOR.c.region == operator.region)
+        .scalar_subquery()
+    )
+    lend = (
+        update(OPERATOR)
+        .where(OPERATOR.c.operator_id == operator.operator_id, lent_already < quota)
+        .values(lent_order_id=order_id)
+    )
+    return bool(tx.session.connection().execute(lend).rowcount)

@@ -1,8 +1,8 @@
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, model_validator
 
-from services.queueing.domain import parse_opening_hours
+from services.queueing.domain import QueuePolicy
 from services.shared.settings import DEV_SECRET, DevSecret, ServiceSettings
 
 
@@ -17,7 +17,8 @@ class QueueingSettings(ServiceSettings):
     supervisor_tokens: DevSecret = DEV_SECRET
     adapter_tokens: DevSecret = DEV_SECRET
     # Per queue, Stockholm time: 'urgent=00:00-24:00,switchboard=08:00-16:00'; hours may run
-    # across midnight ('20:00-07:00'); queues not named keep 07:00-20:00.
+    # across midnight ('20:00-07:00'); queues not named keep the service-level hours
+    # (PKC_SLA_HOURS).
     opening_hours: str = ""
     closed_outcome: Literal["close", "queue"] = "close"
     max_wait_seconds: float = Field(default=45 * 60, gt=0)
@@ -26,11 +27,13 @@ class QueueingSettings(ServiceSettings):
     # How often the live stream of queue state for operator UIs looks for changes.
     live_interval_seconds: float = Field(default=1.0, gt=0)
 
-    @field_validator("opening_hours")
-    @classmethod
-    def _hours_parse(cls, value: str) -> str:
-        parse_opening_hours(value)  # refused at start, by name, not at the first contact
-        return value
+    @model_validator(mode="after")
+    def _hours_parse(self) -> "QueueingSettings":
+        self.queue_policy()  # refused at start, by name, not at the first contact
+        return self
+
+    def queue_policy(self) -> QueuePolicy:
+        return QueuePolicy.build(self.opening_hours, self.closed_outcome, self.service_level())
 
 
 def split_tokens(value: str) -> frozenset[str]:

@@ -1,7 +1,7 @@
-"""The hot path's SQL, built once with bind parameters and reused for every request.
+"""The contact repository's SQL, built once with bind parameters and reused for every request.
 
 Building Core expressions on each call cost more than the database work itself, and the ORM's
-unit of work cost four times the statements; take-next and answer run these on the session's
+unit of work cost four times the statements; the repository runs these on the session's
 connection instead.
 """
 
@@ -11,12 +11,23 @@ from typing import Any
 from sqlalchemy import BindParameter, Select, Update, bindparam, func, update
 from sqlalchemy import select as core_select
 
+from services.queueing.contact import ANSWERABLE, ASSIGNABLE
 from services.queueing.domain import ContactStatus
 from services.queueing.tables import Operator, QueueEntry, ReinforcementOrder
 
 ENTRY = QueueEntry.__table__  # type: ignore[attr-defined]
 OPERATOR = Operator.__table__  # type: ignore[attr-defined]
 ORDER = ReinforcementOrder.__table__  # type: ignore[attr-defined]
+# What a contact's transitions change; the rest is written once, when it joins the queue.
+SAVED_COLUMNS = (
+    "status",
+    "operator_id",
+    "order_id",
+    "assigned_at",
+    "answered_at",
+    "outcome",
+    "case_number",
+)
 
 
 def operator_statement() -> Select[Any]:
@@ -49,74 +60,82 @@ def lock_operator_statement() -> Select[Any]:
     )
 
 
-def release_statement() -> Update:
-    """Puts back the contacts an operator holds but has not answered, in their old place
-    (rank and waiting time are kept). Binds: op."""
-    return (
-        update(ENTRY)
-        .where(ENTRY.c.operator_id == bindparam("op"), ENTRY.c.status == ContactStatus.ASSIGNED)
-        .values(
-            status=ContactStatus.WAITING.value, operator_id=None, assigned_at=None, order_id=None
-        )
-    )
+def contact_statement() -> Select[Any]:
+    """One contact, whole, its row locked (PostgreSQL) until the transaction ends, so a
+    hang-up racing an answer, or two outcomes at once, see each other. Binds: id."""
+    return core_select(ENTRY).where(ENTRY.c.contact_id == bindparam("id")).with_for_update()
 
 
-def take_statement(longest_waiting: bool) -> Update:
-    """Assigns one waiting contact of a region to an operator, atomically.
-
-    Own region: by rank (priority with aging). A lent operator: the longest waiting first.
-    Binds: op, now, in_region, skills (list), order."""
+def claim_statement(longest_waiting: bool) -> Update:
+    """Assigns the next waiting contact of a region in the operator's queues, atomically, and
+    returns it whole. Own region: by rank (priority with aging). A lent operator: the longest
+    waiting first. Rows another transaction is taking right now are skipped (PostgreSQL;
+    SQLite's writers run one at a time anyway).
+    Binds: in_region, skills (list), and new_<column> for Contact.assignment's columns."""
     order_by = (ENTRY.c.received_at,) if longest_waiting else (ENTRY.c.rank_at, ENTRY.c.received_at)
     candidate = (
         core_select(ENTRY.c.contact_id)
         .where(
-            ENTRY.c.status == ContactStatus.WAITING,
+            ENTRY.c.status == ASSIGNABLE,
             ENTRY.c.region == bindparam("in_region"),
             ENTRY.c.queue.in_(bindparam("skills", expanding=True)),
         )
         .order_by(*order_by)
         .limit(1)
-        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serialises writers anyway
+        .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
+    assigned = ("status", "operator_id", "order_id", "assigned_at")
     return (
         update(ENTRY)
-        .where(ENTRY.c.contact_id == candidate, ENTRY.c.status == ContactStatus.WAITING)
-        .values(
-            status=ContactStatus.ASSIGNED.value,
-            operator_id=bindparam("op"),
-            assigned_at=bindparam("now"),
-            order_id=bindparam("order"),
-        )
-        .returning(
-            ENTRY.c.contact_id,
-            ENTRY.c.region,
-            ENTRY.c.queue,
-            ENTRY.c.category,
-            ENTRY.c.priority,
-            ENTRY.c.received_at,
-            ENTRY.c.order_id,
-            ENTRY.c.traceparent,
-        )
+        .where(ENTRY.c.contact_id == candidate, ENTRY.c.status == ASSIGNABLE)
+        .values({name: bindparam(f"new_{name}") for name in assigned})
+        .returning(*ENTRY.c)
     )
 
 
 def answer_statement() -> Update:
-    """Marks the operator's assigned contact answered. Binds: contact, op, now."""
+    """Answers a contact the operator holds unanswered (Contact.answering), atomically, and
+    returns it whole; nothing when it is not theirs or not answerable.
+    Binds: id, op, new_status, new_answered_at."""
     return (
         update(ENTRY)
         .where(
-            ENTRY.c.contact_id == bindparam("contact"),
+            ENTRY.c.contact_id == bindparam("id"),
             ENTRY.c.operator_id == bindparam("op"),
-            ENTRY.c.status == ContactStatus.ASSIGNED,
+            ENTRY.c.status == ANSWERABLE,
         )
-        .values(status=ContactStatus.ANSWERED.value, answered_at=bindparam("now"))
-        .returning(
-            ENTRY.c.region,
-            ENTRY.c.channel,
-            ENTRY.c.category,
-            ENTRY.c.received_at,
-            ENTRY.c.order_id,
-            ENTRY.c.traceparent,
-        )
+        .values({name: bindparam(f"new_{name}") for name in ("status", "answered_at")})
+        .returning(*ENTRY.c)
+    )
+
+
+def held_statement() -> Select[Any]:
+    """The contacts an operator holds but has not answered, locked. Binds: op."""
+    return (
+        core_select(ENTRY)
+        .where(ENTRY.c.operator_id == bindparam("op"), ENTRY.c.status == ContactStatus.ASSIGNED)
+        .with_for_update()
+    )
+
+
+def overdue_statement() -> Select[Any]:
+    """Contacts waiting since before a time, at most 500, skipping any an operator is taking
+    right now. Binds: before."""
+    return (
+        core_select(ENTRY)
+        .where(ENTRY.c.status == ContactStatus.WAITING, ENTRY.c.received_at < bindparam("before"))
+        .limit(500)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def save_statement() -> Update:
+    """Writes a contact's state after a transition, only if it is still in the state the
+    transition started from (a compare-and-set: zero rows means someone else moved it first).
+    Binds: id, was, and new_<column> for each column a transition changes."""
+    return (
+        update(ENTRY)
+        .where(ENTRY.c.contact_id == bindparam("id"), ENTRY.c.status == bindparam("was"))
+        .values({name: bindparam(f"new_{name}") for name in SAVED_COLUMNS})
     )

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from schemas.envelope import Event
+from services.queueing.repository import ContactRepository
 from services.queueing.tables import ALL_TABLES, AuditRecord, OutboxRecord
 from services.shared.db import create_tables
 from services.shared.tracing import current_traceparent
@@ -21,9 +22,11 @@ OUTBOX = OutboxRecord.__table__  # type: ignore[attr-defined]
 
 @dataclass
 class Tx:
-    """A unit of work: the session, plus the events and audit records it will commit."""
+    """A unit of work: the session, the contacts in it, plus the events and audit records it
+    will commit."""
 
     session: Session
+    contacts: ContactRepository
     events: list[tuple[Event, str | None]] = field(default_factory=list)
 
     def emit(self, event: Event, traceparent: str | None = None) -> None:
@@ -62,7 +65,7 @@ class QueueDb:
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         with self._writer, Session(self.engine, expire_on_commit=False) as session:
-            tx = Tx(session)
+            tx = Tx(session, ContactRepository(session, lock_rows=self.postgres))
             yield tx
             if tx.events:
                 session.connection().execute(
@@ -72,6 +75,12 @@ class QueueDb:
             session.commit()
         if tx.events:
             self.on_commit()
+
+    @contextmanager
+    def reading(self) -> Iterator[ContactRepository]:
+        """Contacts to read, outside any writer's turn."""
+        with Session(self.engine) as session:
+            yield ContactRepository(session, lock_rows=False)
 
     def pending_outbox(self, limit: int = 500) -> list[OutboxRecord]:
         with Session(self.engine) as session:

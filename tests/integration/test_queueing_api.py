@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from schemas import Channel, Classified, MatterType, NeedCategory, Region, Route
-from services.queueing.app import create_app
+from schemas import Region
+from services.queueing.app import app_for
+from services.queueing.bootstrap import Queueing, bootstrap
 from services.queueing.settings import QueueingSettings
 from services.shared.clock import SimulatedClock
 from tests.e2e.conftest import SIMULATED_START
+from tests.queueing_contacts import classified
 
 pytestmark = pytest.mark.kafka
 UI = {"Authorization": "Bearer ui-token"}
@@ -32,28 +34,16 @@ def client(kafka: str, state_dir: Path) -> Iterator[TestClient]:
         live_interval_seconds=0.05,
     )
     clock = SimulatedClock(SIMULATED_START)
-    with TestClient(create_app(settings, clock)) as test_client:
+    with TestClient(app_for(bootstrap(settings, clock))) as test_client:
         yield test_client
 
 
 def enqueue(client: TestClient, region: Region, waited: float = 60) -> uuid.UUID:
-    """Puts a contact in the queue the way the consumer does (the same handler)."""
-    contacts = client.app.state.contacts  # type: ignore[attr-defined]
-    clock = SimulatedClock(SIMULATED_START)
-    event = Classified(
-        occurred_at=clock.now(),
-        contact_id=uuid.uuid4(),
-        region=region,
-        channel=Channel.PHONE,
-        received_at=clock.now() - timedelta(seconds=waited),
-        category=NeedCategory.CASE_HELP,
-        matter=MatterType.THEFT,
-        priority=3,
-        route=Route.OPERATOR,
-        rule_id="t",
-        rules_version="t",
-    )
-    contacts.enqueue(event, clock.now())
+    """Puts a contact in the queue the way the consumer does (the same use case)."""
+    core: Queueing = client.app.state.queueing  # type: ignore[attr-defined]
+    now = SimulatedClock(SIMULATED_START).now()
+    event = classified(region, waited=waited, at=now)
+    core.contacts.enqueue(event, now)
     return event.contact_id
 
 

@@ -6,21 +6,19 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import pytest
 from sqlmodel import Session, select
 
+from domain.service_level import NATIONAL
 from schemas import (
-    Channel,
-    Classified,
     DonorLoan,
-    MatterType,
     NeedCategory,
     QueueName,
     Region,
-    Route,
 )
-from services.queueing.contacts import Contacts, QueuePolicy
+from services.queueing.bootstrap import build_core
 from services.queueing.domain import (
     Forbidden,
     NotFound,
@@ -29,23 +27,20 @@ from services.queueing.domain import (
     QueueError,
     parse_opening_hours,
 )
-from services.queueing.operators import Operators
-from services.queueing.reinforcements import Reinforcements
 from services.queueing.settings import QueueingSettings
-from services.queueing.store import QueueDb
 from services.queueing.tables import Operator, OutboxRecord, QueueEntry
-from services.shared.db import make_engine
+from tests.queueing_contacts import NOW, classified
 
-NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm
+SERVICE_HOURS = OpeningHours.of_service_level(NATIONAL)  # 07:00-20:00 Stockholm time
 
 
 class Queueing:
-    def __init__(self, url: str, closed_outcome: str = "close"):
-        self.db = QueueDb(make_engine(url))
-        self.reinforcements = Reinforcements(self.db)
-        policy = QueuePolicy(parse_opening_hours(""), closed_outcome)  # type: ignore[arg-type]
-        self.contacts = Contacts(self.db, self.reinforcements, policy)
-        self.operators = Operators(self.db)
+    """Queueing's use cases as the composition root builds them, on one database."""
+
+    def __init__(self, url: str, closed_outcome: Literal["close", "queue"] = "close"):
+        core = build_core(QueueingSettings(database_url=url, closed_outcome=closed_outcome))
+        self.db, self.contacts = core.db, core.contacts
+        self.operators, self.reinforcements = core.operators, core.reinforcements
 
     def log_in(
         self, operator_id: str, region: Region, skills: list[QueueName] | None = None
@@ -66,28 +61,6 @@ class Queueing:
 @pytest.fixture
 def q(database_url: str) -> Queueing:
     return Queueing(database_url)
-
-
-def classified(
-    region: Region = Region.VAST,
-    priority: int = 3,
-    waited: float = 60,
-    category: NeedCategory = NeedCategory.CASE_HELP,
-    at: datetime = NOW,
-) -> Classified:
-    return Classified(
-        occurred_at=at,
-        contact_id=uuid.uuid4(),
-        region=region,
-        channel=Channel.PHONE,
-        received_at=at - timedelta(seconds=waited),
-        category=category,
-        matter=MatterType.THEFT,
-        priority=priority,
-        route=Route.OPERATOR,
-        rule_id="t",
-        rules_version="t",
-    )
 
 
 def test_fifty_concurrent_operators_never_get_the_same_contact(q: Queueing) -> None:
@@ -312,7 +285,7 @@ def test_a_contact_arriving_while_closed_gets_the_configured_outcome(database_ur
 
 
 def test_opening_hours_follow_stockholm_time_across_daylight_saving() -> None:
-    hours = OpeningHours()
+    hours = SERVICE_HOURS
     winter_open = datetime(2026, 1, 15, 6, 30, tzinfo=UTC)  # 07:30 CET
     summer_closed = datetime(2026, 7, 15, 18, 30, tzinfo=UTC)  # 20:30 CEST
     summer_open = datetime(2026, 7, 15, 17, 30, tzinfo=UTC)  # 19:30 CEST
@@ -322,7 +295,7 @@ def test_opening_hours_follow_stockholm_time_across_daylight_saving() -> None:
 
 
 def test_opening_hours_may_run_across_midnight_or_around_the_clock() -> None:
-    hours = parse_opening_hours("urgent=20:00-07:00,switchboard=00:00-24:00")
+    hours = parse_opening_hours("urgent=20:00-07:00,switchboard=00:00-24:00", SERVICE_HOURS)
     night = hours[QueueName.URGENT]
     assert night.is_open(datetime(2026, 1, 15, 22, 30, tzinfo=UTC))  # 23:30 CET
     assert night.is_open(datetime(2026, 1, 15, 5, 59, tzinfo=UTC))  # 06:59 CET
@@ -330,7 +303,7 @@ def test_opening_hours_may_run_across_midnight_or_around_the_clock() -> None:
     assert not night.is_open(datetime(2026, 7, 15, 17, 59, tzinfo=UTC))  # 19:59 CEST
     always = hours[QueueName.SWITCHBOARD]
     assert all(always.is_open(NOW + timedelta(minutes=m)) for m in range(0, 24 * 60, 7))
-    assert hours[QueueName.CRIME_REPORT] == OpeningHours()  # not named: 07:00-20:00
+    assert hours[QueueName.CRIME_REPORT] == SERVICE_HOURS  # not named: the service's hours
 
 
 @pytest.mark.parametrize(
@@ -345,7 +318,7 @@ def test_opening_hours_may_run_across_midnight_or_around_the_clock() -> None:
 )
 def test_opening_hours_that_make_no_sense_are_refused_by_name(spec: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
-        parse_opening_hours(spec)
+        parse_opening_hours(spec, SERVICE_HOURS)
     with pytest.raises(ValueError, match=reason):  # the service refuses to start with them
         QueueingSettings(opening_hours=spec)
 

@@ -1,0 +1,112 @@
+"""Queueing's composition root: the one place its settings, policies, database, use cases,
+Kafka consumer and outbox relay are built. The app, the tests and the bench all start here;
+nothing connects to anything until `bootstrap` is called."""
+
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from schemas.topics import QUEUEING
+from services.queueing.contacts import Contacts
+from services.queueing.domain import QueuePolicy
+from services.queueing.handlers import QueueingHandler, sweep
+from services.queueing.operators import Operators
+from services.queueing.outbox import OutboxRelay
+from services.queueing.reinforcements import Reinforcements
+from services.queueing.settings import QueueingSettings, split_tokens
+from services.queueing.store import QueueDb
+from services.shared.clock import Clock, make_clock
+from services.shared.db import make_engine
+from services.shared.kafka import EventConsumer, EventProducer
+
+
+@dataclass(frozen=True)
+class Queueing:
+    """The use cases over one database: what routes, consumers, tests and the bench drive."""
+
+    settings: QueueingSettings
+    clock: Clock
+    policy: QueuePolicy
+    db: QueueDb
+    contacts: Contacts
+    operators: Operators
+    reinforcements: Reinforcements
+
+    def ui_tokens(self) -> frozenset[str]:
+        return split_tokens(self.settings.ui_tokens)
+
+    def supervisor_tokens(self) -> frozenset[str]:
+        return split_tokens(self.settings.supervisor_tokens)
+
+    def adapter_tokens(self) -> frozenset[str]:
+        return split_tokens(self.settings.adapter_tokens)
+
+
+@dataclass(frozen=True)
+class QueueingProcess:
+    """The use cases plus what connects them to Kafka: the consumer, the producer and the
+    outbox relay, and the background sweeper."""
+
+    core: Queueing
+    producer: EventProducer
+    consumer: EventConsumer
+    relay: OutboxRelay
+
+    def background(self) -> tuple[Coroutine[Any, Any, None], ...]:
+        settings = self.core.settings
+        max_wait = (
+            timedelta(seconds=settings.max_wait_seconds)
+            if settings.on_max_wait == "abandon"
+            else None
+        )
+        sweeper = sweep(
+            self.core.contacts,
+            self.core.reinforcements,
+            self.core.clock,
+            max_wait,
+            settings.sweep_interval_seconds,
+        )
+        return (self.relay.run(), sweeper)
+
+
+def build_core(
+    settings: QueueingSettings | None = None,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+) -> Queueing:
+    """The use cases without Kafka (tests and the bench drive these directly)."""
+    settings = settings or QueueingSettings()
+    clock = clock or make_clock(settings.clock_origin(), settings.clock_speed)
+    engine = engine or make_engine(
+        settings.database_url or settings.default_database_url("queueing")
+    )
+    policy = settings.queue_policy()
+    db = QueueDb(engine)
+    reinforcements = Reinforcements(db)
+    return Queueing(
+        settings=settings,
+        clock=clock,
+        policy=policy,
+        db=db,
+        contacts=Contacts(db, reinforcements, policy),
+        operators=Operators(db),
+        reinforcements=reinforcements,
+    )
+
+
+def bootstrap(
+    settings: QueueingSettings | None = None, clock: Clock | None = None
+) -> QueueingProcess:
+    """The whole process: the use cases, with the outbox relay and the consumer wired to Kafka.
+    (Development secrets were already refused outside development by the settings.)"""
+    settings = settings or QueueingSettings()
+    core = build_core(settings, clock)
+    producer = EventProducer(settings.kafka_bootstrap_servers, "pkc-queueing")
+    relay = OutboxRelay(core.db, producer)
+    core.db.on_commit = relay.notify
+    handler = QueueingHandler(core.contacts, core.reinforcements, core.clock)
+    consumer = EventConsumer(QUEUEING, settings.kafka_bootstrap_servers, handler, producer)
+    return QueueingProcess(core, producer, consumer, relay)

@@ -1,0 +1,189 @@
+"""Contacts in the database: the one place their SQL lives.
+
+A repository works inside one transaction (a `Tx` of the store), so what it writes commits
+together with the transaction's outbox events and processed-event record, or not at all.
+It remembers the state each contact had when loaded and saves a transition only if the row
+is still in that state; the row locks taken while loading (PostgreSQL) make that the rule,
+and the check catches anything that slipped past them.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlmodel import Session, col, func, select
+
+from schemas import Channel, MatterType, NeedCategory, QueueName, Region
+from services.queueing.contact import Contact
+from services.queueing.domain import (
+    ContactStatus,
+    OperatorOnDuty,
+    OperatorStatus,
+    Outcome,
+    QueueError,
+)
+from services.queueing.statements import (
+    SAVED_COLUMNS,
+    answer_statement,
+    claim_statement,
+    contact_statement,
+    held_statement,
+    lock_operator_statement,
+    operator_statement,
+    overdue_statement,
+    save_statement,
+)
+from services.queueing.tables import Operator, ProcessedEvent, QueueEntry, utc
+
+_GET = contact_statement()
+_CLAIM_OWN, _CLAIM_LENT = claim_statement(False), claim_statement(True)
+_ANSWER, _HELD, _OVERDUE = answer_statement(), held_statement(), overdue_statement()
+_SAVE = save_statement()
+_LOCK_OPERATOR, _OPERATOR = lock_operator_statement(), operator_statement()
+
+
+class ContactRepository:
+    def __init__(self, session: Session, lock_rows: bool):
+        self.session = session
+        # PostgreSQL. SQLite's writers run one at a time anyway, and SQLAlchemy leaves FOR UPDATE
+        # out there, so the operator's lock would be a plain read: one round trip saved.
+        self.lock_rows = lock_rows
+        self._loaded: dict[uuid.UUID, ContactStatus] = {}
+
+    # --- consumed events ---------------------------------------------------------------------
+    def first_delivery(self, event_id: uuid.UUID) -> bool:
+        """Records a consumed event; False if it was recorded before (a redelivery)."""
+        if self.session.get(ProcessedEvent, event_id) is not None:
+            return False
+        self.session.add(ProcessedEvent(event_id=event_id))
+        return True
+
+    # --- contacts ----------------------------------------------------------------------------
+    def add(self, contact: Contact) -> None:
+        self.session.add(QueueEntry(**_columns(contact)))
+
+    def get(self, contact_id: uuid.UUID) -> Contact | None:
+        """The contact, its row locked until the transaction ends."""
+        row = self._execute(_GET, {"id": contact_id}).first()
+        return self._remember(row) if row is not None else None
+
+    def claim_next(
+        self, region: Region, skills: list[str], assignment: dict[str, Any], longest_waiting: bool
+    ) -> Contact | None:
+        """The next waiting contact of the region in these queues, assigned (see
+        Contact.assignment); None when none waits."""
+        statement = _CLAIM_LENT if longest_waiting else _CLAIM_OWN
+        params = {f"new_{name}": value for name, value in assignment.items()}
+        row = self._execute(statement, {"in_region": region.value, "skills": skills, **params})
+        claimed = row.first()
+        return self._remember(claimed) if claimed is not None else None
+
+    def answer_held(
+        self, contact_id: uuid.UUID, operator_id: str, answering: dict[str, Any]
+    ) -> Contact | None:
+        """The contact, answered (see Contact.answering), if this operator held it unanswered;
+        else None and nothing changed."""
+        params = {f"new_{name}": value for name, value in answering.items()}
+        row = self._execute(_ANSWER, {"id": contact_id, "op": operator_id, **params}).first()
+        return self._remember(row) if row is not None else None
+
+    def held_by(self, operator_id: str) -> list[Contact]:
+        """Contacts the operator was offered and has not answered."""
+        self.session.flush()
+        return [self._remember(row) for row in self._execute(_HELD, {"op": operator_id})]
+
+    def overdue(self, waiting_since: datetime) -> list[Contact]:
+        """Up to 500 contacts waiting since before `waiting_since`."""
+        rows = self._execute(_OVERDUE, {"before": waiting_since})
+        return [self._remember(row) for row in rows]
+
+    def save(self, contact: Contact) -> None:
+        """Writes the transition made since the contact was loaded."""
+        values = {f"new_{name}": getattr(contact, name) for name in SAVED_COLUMNS}
+        was = self._loaded[contact.contact_id]
+        result = self._execute(_SAVE, {"id": contact.contact_id, "was": was.value, **values})
+        if result.rowcount != 1:
+            raise QueueError("the contact changed meanwhile; try again")
+        self._loaded[contact.contact_id] = contact.status
+
+    # --- the operator asking, and what live views show ---------------------------------------
+    def operator_on_duty(self, operator_id: str, now: datetime) -> OperatorOnDuty | None:
+        if self.lock_rows:
+            # One operator's concurrent take-next requests run one after the other, each
+            # seeing what the one before assigned.
+            self._execute(_LOCK_OPERATOR, {"op": operator_id})
+        row = self._execute(_OPERATOR, {"op": operator_id, "now": now}).first()
+        if row is None:
+            return None
+        return OperatorOnDuty(
+            status=OperatorStatus(row.status),
+            region=Region(row.region),
+            skills=[s for s in row.skills.split(",") if s],
+            holds_a_contact=bool(row.busy),
+            may_be_lent=bool(row.active_orders) or row.lent_order_id is not None,
+        )
+
+    def waiting(self, region: Region) -> list[tuple[str, int, datetime | None]]:
+        """Per queue of the region: how many wait, and since when the oldest."""
+        rows = self.session.exec(
+            select(QueueEntry.queue, func.count(), func.min(QueueEntry.received_at))
+            .where(QueueEntry.region == region.value, QueueEntry.status == "waiting")
+            .group_by(col(QueueEntry.queue))
+        ).all()
+        return [(queue, count, utc(first) if first else None) for queue, count, first in rows]
+
+    def operators_available(self, region: Region) -> int:
+        query = select(func.count()).where(
+            Operator.region == region.value, Operator.status == OperatorStatus.AVAILABLE
+        )
+        return int(self.session.exec(query).one())
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _execute(self, statement: Any, params: dict[str, Any]) -> Any:
+        return self.session.connection().execute(statement, params)
+
+    def _remember(self, row: Row[Any]) -> Contact:
+        contact = _contact(row)
+        self._loaded[contact.contact_id] = contact.status
+        return contact
+
+
+def _columns(contact: Contact) -> dict[str, Any]:
+    return {
+        "contact_id": contact.contact_id,
+        "region": contact.region.value,
+        "queue": contact.queue.value,
+        "channel": contact.channel.value,
+        "category": contact.category.value,
+        "matter": contact.matter.value,
+        "priority": contact.priority,
+        "received_at": contact.received_at,
+        "rank_at": contact.rank_at,
+        "outside_service_hours": contact.outside_service_hours,
+        "traceparent": contact.traceparent,
+        **{name: getattr(contact, name) for name in SAVED_COLUMNS},
+    }
+
+
+def _contact(row: Row[Any]) -> Contact:
+    return Contact(
+        contact_id=row.contact_id,
+        region=Region(row.region),
+        queue=QueueName(row.queue),
+        channel=Channel(row.channel),
+        category=NeedCategory(row.category),
+        matter=MatterType(row.matter),
+        priority=row.priority,
+        received_at=utc(row.received_at),
+        rank_at=utc(row.rank_at),
+        status=ContactStatus(row.status),
+        outside_service_hours=row.outside_service_hours,
+        operator_id=row.operator_id,
+        order_id=row.order_id,
+        assigned_at=utc(row.assigned_at) if row.assigned_at else None,
+        answered_at=utc(row.answered_at) if row.answered_at else None,
+        outcome=Outcome(row.outcome) if row.outcome else None,
+        case_number=row.case_number,
+        traceparent=row.traceparent,
+    )

@@ -1,0 +1,104 @@
+"""What queueing's HTTP API takes and gives: request and response bodies."""
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from schemas import DonorLoan, QueueName, Region
+from services.queueing.contact import Contact
+from services.queueing.domain import Outcome
+from services.queueing.tables import Operator, ReinforcementOrder, utc
+
+
+class LoginRequest(BaseModel):
+    operator_id: str = Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")
+    region: Region
+    skills: list[QueueName] = Field(default_factory=list, description="queues; empty means all")
+
+
+class LoginResponse(BaseModel):
+    operator_id: str
+    region: Region
+    token: str
+
+
+class PauseRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class OperatorView(BaseModel):
+    operator_id: str
+    region: Region
+    status: str
+    skills: list[str]
+    lent_to_order: uuid.UUID | None
+
+    @classmethod
+    def of(cls, operator: Operator) -> "OperatorView":
+        return cls(
+            operator_id=operator.operator_id,
+            region=Region(operator.region),
+            status=operator.status,
+            skills=operator.skill_set(),
+            lent_to_order=operator.lent_order_id,
+        )
+
+
+class AssignedContact(BaseModel):
+    contact_id: uuid.UUID
+    region: Region
+    queue: str
+    category: str
+    priority: int
+    received_at: datetime
+    reinforcement_order: uuid.UUID | None
+
+    @classmethod
+    def of(cls, contact: Contact) -> "AssignedContact":
+        return cls(
+            contact_id=contact.contact_id,
+            region=contact.region,
+            queue=contact.queue.value,
+            category=contact.category.value,
+            priority=contact.priority,
+            received_at=contact.received_at,
+            reinforcement_order=contact.order_id,
+        )
+
+
+class OutcomeRequest(BaseModel):
+    outcome: Outcome
+
+
+class AbandonRequest(BaseModel):
+    reason: Literal["hung_up"] = "hung_up"
+
+
+class OrderRequest(BaseModel):
+    region: Region
+    donors: list[DonorLoan] = Field(min_length=1)
+    until: AwareDatetime
+
+
+class OrderView(BaseModel):
+    order_id: uuid.UUID
+    region: Region
+    donors: dict[str, int]
+    until: datetime
+    ordered_by: str
+    ended_at: datetime | None
+    end_reason: str | None
+
+    @classmethod
+    def of(cls, order: ReinforcementOrder) -> "OrderView":
+        return cls(
+            order_id=order.order_id,
+            region=Region(order.region),
+            donors=order.donor_quota(),
+            until=utc(order.until),
+            ordered_by=order.ordered_by,
+            ended_at=utc(order.ended_at) if order.ended_at else None,
+            end_reason=order.end_reason,
+        )
