@@ -12,6 +12,31 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from schemas.enums import Channel, MatterType, NeedCategory, QueueName, Region, Route
 from schemas.envelope import Event
 
+# The models `schemas` re-exports (schemas/__init__.py).
+__all__ = [
+    "Abandoned",
+    "AlertAcknowledged",
+    "AlertDelivered",
+    "AlertEscalated",
+    "Answered",
+    "CaseCreated",
+    "Classified",
+    "ContactReceived",
+    "ContactResolved",
+    "DonorLoan",
+    "OperatorPresenceChanged",
+    "Queued",
+    "RedirectedTo112",
+    "ReinforcementEnded",
+    "ReinforcementOrdered",
+    "ReinforcementRequested",
+    "SlaBreachPredicted",
+    "SlaBreached",
+    "SlaRecovered",
+    "SlaStatus",
+    "SlaWindow",
+]
+
 MAX_TEXT_CHARS = 10_000
 Priority = Annotated[int, Field(ge=1, le=5, description="1 is the most urgent")]
 Seconds = Annotated[float, Field(ge=0)]
@@ -303,3 +328,11 @@ class AlertAcknowledged(_AlertEvent):
     schema_version: Literal[1] = 1
     acknowledged_by: str
     via: Literal["link", "api"]
+
+
+# Every concrete event (a shared base pins no event_type), in the order they are written above.
+ALL_EVENTS: tuple[type[Event], ...] = tuple(
+    model
+    for model in list(globals().values())
+    if isinstance(model, type) and issubclass(model, Event) and "EVENT_TYPE" in vars(model)
+)
