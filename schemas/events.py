@@ -9,6 +9,17 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from schemas.bases import (
+    AlertEvent,
+    ContactEvent,
+    EpisodeEdge,
+    EpisodeEvent,
+    OrderEvent,
+    Seconds,
+    SlaWindow,
+    WaitEnded,
+    WindowEvent,
+)
 from schemas.enums import Channel, MatterType, NeedCategory, QueueName, Region, Route
 from schemas.envelope import Event
 
@@ -39,26 +50,9 @@ __all__ = [
 
 MAX_TEXT_CHARS = 10_000
 Priority = Annotated[int, Field(ge=1, le=5, description="1 is the most urgent")]
-Seconds = Annotated[float, Field(ge=0)]
 
 
-class _ContactEvent(Event):
-    """What every event of one contact's way through the centre starts with."""
-
-    contact_id: UUID
-    region: Region
-    channel: Channel
-
-
-class _WaitEnded(_ContactEvent):
-    """A queued contact stopped waiting: answered or abandoned, `wait_seconds` after receipt."""
-
-    category: NeedCategory
-    received_at: AwareDatetime
-    wait_seconds: Seconds
-
-
-class ContactReceived(_ContactEvent):
+class ContactReceived(ContactEvent):
     """A channel adapter handed a contact to intake, and intake accepted it."""
 
     event_type: Literal["ContactReceived"] = "ContactReceived"
@@ -71,7 +65,7 @@ class ContactReceived(_ContactEvent):
     )
 
 
-class Classified(_ContactEvent):
+class Classified(ContactEvent):
     """Triage decided what the citizen needs and where the contact belongs."""
 
     event_type: Literal["Classified"] = "Classified"
@@ -104,7 +98,7 @@ class Queued(Event):
     e_service_capable: bool = False
 
 
-class Answered(_WaitEnded):
+class Answered(WaitEnded):
     """An operator answered a queued contact; `wait_seconds` runs from `received_at`."""
 
     event_type: Literal["Answered"] = "Answered"
@@ -113,7 +107,7 @@ class Answered(_WaitEnded):
     operator_region: Region
 
 
-class Abandoned(_WaitEnded):
+class Abandoned(WaitEnded):
     """The citizen hung up (or the contact timed out) before an operator answered."""
 
     event_type: Literal["Abandoned"] = "Abandoned"
@@ -151,43 +145,7 @@ class CaseCreated(Event):
     created_by: Literal["operator", "e_service"]
 
 
-class SlaWindow(BaseModel):
-    """A region's rolling window: each count is of what happened in it (answers can outnumber
-    offers); every SL formula can be derived from them."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    start: AwareDatetime
-    end: AwareDatetime
-    offered: int = Field(0, description="counted contacts that joined the queue during the window")
-    answered_within: int = Field(0, description="in-time answers, also to earlier offers")
-    answered_late: int = Field(0, description="answers during the window, past the threshold")
-    abandoned: int = Field(0, description="hang-ups during the window, short ones too")
-    share: float | None = Field(None, description="answered within / (answered + real abandons)")
-
-
-class _WindowEvent(Event):
-    """What a region's window showed when reporting stepped it."""
-
-    region: Region
-    window: SlaWindow
-
-
-class _EpisodeEvent(Event):
-    """A step of one breach episode of a region, and the window that took it."""
-
-    region: Region
-    episode_id: UUID
-    window: SlaWindow
-
-
-class _EpisodeEdge(_EpisodeEvent):
-    """A breach episode opened or closed, against the target it was judged by."""
-
-    target: float
-
-
-class SlaStatus(_WindowEvent):
+class SlaStatus(WindowEvent):
     """A region's service level after a window step."""
 
     event_type: Literal["SlaStatus"] = "SlaStatus"
@@ -196,21 +154,21 @@ class SlaStatus(_WindowEvent):
     low_volume: bool = Field(False, description="too few handled calls to judge the share")
 
 
-class SlaBreached(_EpisodeEdge):
+class SlaBreached(EpisodeEdge):
     """A region fell below target: one per episode."""
 
     event_type: Literal["SlaBreached"] = "SlaBreached"
     schema_version: Literal[1] = 1
 
 
-class SlaRecovered(_EpisodeEdge):
+class SlaRecovered(EpisodeEdge):
     """A region's breach episode ended."""
 
     event_type: Literal["SlaRecovered"] = "SlaRecovered"
     schema_version: Literal[1] = 1
 
 
-class SlaBreachPredicted(_WindowEvent):
+class SlaBreachPredicted(WindowEvent):
     """The share has not fallen yet, but the calls waiting say it will."""
 
     event_type: Literal["SlaBreachPredicted"] = "SlaBreachPredicted"
@@ -228,7 +186,7 @@ class DonorLoan(BaseModel):
     operators: int = Field(ge=1)
 
 
-class ReinforcementRequested(_EpisodeEvent):
+class ReinforcementRequested(EpisodeEvent):
     """A region in breach needs operators from other regions; the figures behind the request."""
 
     event_type: Literal["ReinforcementRequested"] = "ReinforcementRequested"
@@ -244,14 +202,7 @@ class ReinforcementRequested(_EpisodeEvent):
     until: AwareDatetime
 
 
-class _OrderEvent(Event):
-    """A step of one reinforcement order for the reinforced region."""
-
-    order_id: UUID
-    region: Region
-
-
-class ReinforcementOrdered(_OrderEvent):
+class ReinforcementOrdered(OrderEvent):
     """Region `region` is reinforced by donor regions' operators until `until`."""
 
     event_type: Literal["ReinforcementOrdered"] = "ReinforcementOrdered"
@@ -262,7 +213,7 @@ class ReinforcementOrdered(_OrderEvent):
     cause_event_id: UUID | None = None
 
 
-class ReinforcementEnded(_OrderEvent):
+class ReinforcementEnded(OrderEvent):
     event_type: Literal["ReinforcementEnded"] = "ReinforcementEnded"
     schema_version: Literal[1] = 1
     reason: Literal["expired", "ended_early", "recovered"]
@@ -280,7 +231,7 @@ class OperatorPresenceChanged(Event):
     reason: str | None = Field(default=None, max_length=200)
 
 
-class RedirectedTo112(_ContactEvent):
+class RedirectedTo112(ContactEvent):
     """A Nöd contact was sent to 112 at once and never queued."""
 
     event_type: Literal["RedirectedTo112"] = "RedirectedTo112"
@@ -292,14 +243,7 @@ class RedirectedTo112(_ContactEvent):
 AlertKind = Literal["breach", "breach_update", "predicted_breach", "recovery", "reinforcement"]
 
 
-class _AlertEvent(Event):
-    """A step of one alert about a region."""
-
-    region: Region
-    alert_id: UUID
-
-
-class AlertDelivered(_AlertEvent):
+class AlertDelivered(AlertEvent):
     """Notify delivered (or finally failed to deliver) an alert to an on-call receiver."""
 
     event_type: Literal["AlertDelivered"] = "AlertDelivered"
@@ -314,7 +258,7 @@ class AlertDelivered(_AlertEvent):
     detail: str = ""
 
 
-class AlertEscalated(_AlertEvent):
+class AlertEscalated(AlertEvent):
     """An alert was not acknowledged in time and went to the next on-call level."""
 
     event_type: Literal["AlertEscalated"] = "AlertEscalated"
@@ -323,7 +267,7 @@ class AlertEscalated(_AlertEvent):
     to_level: int = Field(ge=2)
 
 
-class AlertAcknowledged(_AlertEvent):
+class AlertAcknowledged(AlertEvent):
     event_type: Literal["AlertAcknowledged"] = "AlertAcknowledged"
     schema_version: Literal[1] = 1
     acknowledged_by: str
