@@ -9,10 +9,12 @@ from pathlib import Path
 
 import httpx
 
+from bench.events import answered_call, publish_timed
 from bench.results import Figure, Report
+from pkc.polling import poll_async
 from pkc.ports import free_port
 from pkc.processes import ServiceProcess, wait_ready
-from schemas import Answered, Channel, NeedCategory, Region
+from schemas import Answered, Region
 from schemas.topics import QUEUE_EVENTS
 from services.shared.kafka import EventProducer
 
@@ -24,18 +26,7 @@ DAY = datetime(2028, 3, 1, 8, 0, tzinfo=UTC)
 
 
 def answered(region: Region, i: int) -> Answered:
-    at = DAY + timedelta(milliseconds=50 * i)
-    return Answered(
-        occurred_at=at,
-        contact_id=uuid.uuid4(),
-        region=region,
-        channel=Channel.PHONE,
-        category=NeedCategory.CASE_HELP,
-        received_at=at - timedelta(seconds=40),
-        wait_seconds=40,
-        operator_id="bench",
-        operator_region=region,
-    )
+    return answered_call(region, DAY + timedelta(milliseconds=50 * i), wait_seconds=40)
 
 
 def counted(url: str, region: Region) -> int:
@@ -46,18 +37,18 @@ def counted(url: str, region: Region) -> int:
 async def _throughput(bootstrap: str, url: str) -> float:
     regions = list(Region)
     events = [answered(regions[i % 7], i) for i in range(THROUGHPUT_EVENTS)]
-    producer = EventProducer(bootstrap, "bench-reporting")
-    await producer.start()
-    began = time.perf_counter()
-    acks = [await producer.enqueue(e, QUEUE_EVENTS) for e in events]
-    await asyncio.gather(*acks)
-    await producer.stop()
+    began = await publish_timed(bootstrap, "bench-reporting", events, QUEUE_EVENTS)
     expected = THROUGHPUT_EVENTS // 7
-    deadline = began + 600
-    while time.perf_counter() < deadline:
-        if all(counted(url, r) >= expected for r in regions):
-            break
-        await asyncio.sleep(0.05)
+
+    async def all_counted() -> bool:
+        return all(counted(url, r) >= expected for r in regions)
+
+    await poll_async(
+        all_counted,
+        f"{expected} answers counted in every region",
+        timeout=began + 600 - time.perf_counter(),
+        interval=0.05,
+    )
     return THROUGHPUT_EVENTS / (time.perf_counter() - began)
 
 
@@ -79,18 +70,20 @@ async def _latency(bootstrap: str, url: str) -> list[float]:
             await producer.enqueue(answered(region, THROUGHPUT_EVENTS + i), QUEUE_EVENTS)
 
     async def watch() -> None:
-        deadline = time.perf_counter() + LATENCY_SECONDS + 120
         async with httpx.AsyncClient() as client:
-            while len(observed) < total:
-                if time.perf_counter() > deadline:
-                    raise RuntimeError(f"only {len(observed)} of {total} events were counted")
+
+            async def observe() -> bool:
+                """Stamps each newly counted event with the time its count was seen."""
                 response = await client.get(f"{url}/sla/{region.value}", timeout=5)
                 window = response.json()["window"]
                 now = time.perf_counter()
                 count = window["answered_within"] + window["answered_late"] - base
                 while len(observed) < min(count, total):
                     observed.append(now)
-                await asyncio.sleep(0.01)
+                return len(observed) >= total
+
+            what = f"all {total} events counted"
+            await poll_async(observe, what, timeout=LATENCY_SECONDS + 120, interval=0.01)
 
     start = time.perf_counter()
     await asyncio.gather(send(), watch())

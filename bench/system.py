@@ -9,7 +9,7 @@ import statistics
 import time
 import uuid
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -17,6 +17,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bench.events import answered_call, publish_timed
 from bench.results import Figure, Report
 from pkc.alert_desk import Received, WebhookReceiver
 from pkc.localkafka import LocalKafka
@@ -24,7 +25,7 @@ from pkc.paths import cache_dir
 from pkc.platform import LocalPlatform, PlatformSetup, running_platform
 from pkc.polling import poll_async
 from pkc.processes import ServiceProcess
-from schemas import Answered, Channel, ContactReceived, NeedCategory, Region
+from schemas import Channel, ContactReceived, Region
 from schemas.topics import CONTACTS_CLASSIFIED, CONTACTS_RECEIVED, QUEUE_EVENTS
 from services.shared.clock import Clock
 from services.shared.kafka import EventProducer
@@ -248,12 +249,7 @@ async def _triage_throughput(bootstrap: str) -> float:
     pending = {c.contact_id for c in contacts}
     watcher = asyncio.create_task(_count_classified(bootstrap, pending, timeout=600))
     await asyncio.sleep(1.0)  # the watcher's consumer must have its partitions before we send
-    producer = EventProducer(bootstrap, "bench-triage")
-    await producer.start()
-    began = time.perf_counter()
-    acks = [await producer.enqueue(c, CONTACTS_RECEIVED) for c in contacts]
-    await asyncio.gather(*acks)
-    await producer.stop()
+    began = await publish_timed(bootstrap, "bench-triage", contacts, CONTACTS_RECEIVED)
     await watcher
     return TRIAGE_CONTACTS / (time.perf_counter() - began)
 
@@ -359,18 +355,7 @@ async def _alert_latency(bootstrap: str, clock: Clock, webhook: WebhookReceiver)
         for region in REGIONS:
             before = len(webhook.received)
             for _ in range(5):
-                now = clock.now()
-                late = Answered(
-                    occurred_at=now,
-                    contact_id=uuid.uuid4(),
-                    region=region,
-                    channel=Channel.PHONE,
-                    category=NeedCategory.CASE_HELP,
-                    received_at=now - timedelta(seconds=900),
-                    wait_seconds=900,
-                    operator_id="bench",
-                    operator_region=region,
-                )
+                late = answered_call(region, clock.now(), wait_seconds=900)
                 await (await producer.enqueue(late, QUEUE_EVENTS))
             cause = time.perf_counter()
 

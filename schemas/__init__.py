@@ -1,62 +1,21 @@
 """The event contracts of the PKC platform (pydantic v2 models, topic registry, codec)."""
 
+from schemas import events
 from schemas.codec import EVENT_TYPES, UndecodableEvent, decode_event
 from schemas.enums import Channel, MatterType, NeedCategory, QueueName, Region, Route
 from schemas.envelope import Event
-from schemas.events import (
-    Abandoned,
-    AlertAcknowledged,
-    AlertDelivered,
-    AlertEscalated,
-    Answered,
-    CaseCreated,
-    Classified,
-    ContactReceived,
-    ContactResolved,
-    DonorLoan,
-    OperatorPresenceChanged,
-    Queued,
-    RedirectedTo112,
-    ReinforcementEnded,
-    ReinforcementOrdered,
-    ReinforcementRequested,
-    SlaBreached,
-    SlaBreachPredicted,
-    SlaRecovered,
-    SlaStatus,
-    SlaWindow,
-)
+from schemas.events import *  # noqa: F403  every model, named once in events.__all__
 
 __all__ = [
     "EVENT_TYPES",
-    "Abandoned",
-    "AlertAcknowledged",
-    "AlertDelivered",
-    "AlertEscalated",
-    "Answered",
-    "CaseCreated",
     "Channel",
-    "Classified",
-    "ContactReceived",
-    "ContactResolved",
-    "DonorLoan",
     "Event",
     "MatterType",
     "NeedCategory",
-    "OperatorPresenceChanged",
     "QueueName",
-    "Queued",
-    "RedirectedTo112",
     "Region",
-    "ReinforcementEnded",
-    "ReinforcementOrdered",
-    "ReinforcementRequested",
     "Route",
-    "SlaBreachPredicted",
-    "SlaBreached",
-    "SlaRecovered",
-    "SlaStatus",
-    "SlaWindow",
     "UndecodableEvent",
     "decode_event",
 ]
+__all__ += events.__all__

@@ -11,52 +11,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas.envelope import Event
-from schemas.events import (
-    Abandoned,
-    AlertAcknowledged,
-    AlertDelivered,
-    AlertEscalated,
-    Answered,
-    CaseCreated,
-    Classified,
-    ContactReceived,
-    ContactResolved,
-    OperatorPresenceChanged,
-    Queued,
-    RedirectedTo112,
-    ReinforcementEnded,
-    ReinforcementOrdered,
-    ReinforcementRequested,
-    SlaBreached,
-    SlaBreachPredicted,
-    SlaRecovered,
-    SlaStatus,
-)
+from schemas.events import ALL_EVENTS
 
-EVENT_TYPES: dict[str, type[Event]] = {
-    model.EVENT_TYPE: model
-    for model in (
-        ContactReceived,
-        Classified,
-        Queued,
-        Answered,
-        Abandoned,
-        ContactResolved,
-        CaseCreated,
-        RedirectedTo112,
-        OperatorPresenceChanged,
-        ReinforcementOrdered,
-        ReinforcementEnded,
-        SlaStatus,
-        SlaBreached,
-        SlaBreachPredicted,
-        SlaRecovered,
-        ReinforcementRequested,
-        AlertDelivered,
-        AlertEscalated,
-        AlertAcknowledged,
-    )
-}
+EVENT_TYPES: dict[str, type[Event]] = {model.EVENT_TYPE: model for model in ALL_EVENTS}
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 # (event_type, from_version) -> function giving the next version's JSON object.

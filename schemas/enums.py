@@ -1,33 +1,38 @@
 """The closed vocabularies every event shares: regions, channels, need categories, routes."""
 
 from enum import StrEnum
+from typing import Self
 
 
-class Region(StrEnum):
-    """The seven police regions. Values are ASCII slugs, safe in keys, URLs and file names."""
+class _Labelled(StrEnum):
+    """Members written `NAME = "value", "label"`: the value goes on the wire, the label to
+    people, side by side so a new member cannot miss its label."""
 
-    BERGSLAGEN = "bergslagen"
-    MITT = "mitt"
-    NORD = "nord"
-    STOCKHOLM = "stockholm"
-    SYD = "syd"
-    VAST = "vast"
-    OST = "ost"
+    _label: str
+
+    # `label` has a default only for type checkers: they read `Region("syd")`, a lookup of an
+    # existing member that never reaches __new__, as a call to it.
+    def __new__(cls, value: str, label: str = "") -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label
+        return member
 
     @property
     def display_name(self) -> str:
-        return _REGION_NAMES[self]
+        return self._label
 
 
-_REGION_NAMES = {
-    Region.BERGSLAGEN: "Bergslagen",
-    Region.MITT: "Mitt",
-    Region.NORD: "Nord",
-    Region.STOCKHOLM: "Stockholm",
-    Region.SYD: "Syd",
-    Region.VAST: "Väst",
-    Region.OST: "Öst",
-}
+class Region(_Labelled):
+    """The seven police regions. Values are ASCII slugs, safe in keys, URLs and file names."""
+
+    BERGSLAGEN = "bergslagen", "Bergslagen"
+    MITT = "mitt", "Mitt"
+    NORD = "nord", "Nord"
+    STOCKHOLM = "stockholm", "Stockholm"
+    SYD = "syd", "Syd"
+    VAST = "vast", "Väst"
+    OST = "ost", "Öst"
 
 
 class Channel(StrEnum):
@@ -41,25 +46,17 @@ class Channel(StrEnum):
     MAIL = "mail"
 
 
-class NeedCategory(StrEnum):
+class NeedCategory(_Labelled):
     """Behovskategorier: every contact falls into one of these four."""
 
-    EMERGENCY = "emergency"  # Nöd
-    URGENT = "urgent"  # Skyndsamt
-    CASE_HELP = "case_help"  # Hjälp med ärende
-    INFORMATION = "information"  # Information
+    EMERGENCY = "emergency", "Nöd"
+    URGENT = "urgent", "Skyndsamt"
+    CASE_HELP = "case_help", "Hjälp med ärende"
+    INFORMATION = "information", "Information"
 
     @property
     def label_sv(self) -> str:
-        return _CATEGORY_SV[self]
-
-
-_CATEGORY_SV = {
-    NeedCategory.EMERGENCY: "Nöd",
-    NeedCategory.URGENT: "Skyndsamt",
-    NeedCategory.CASE_HELP: "Hjälp med ärende",
-    NeedCategory.INFORMATION: "Information",
-}
+        return self.display_name
 
 
 class MatterType(StrEnum):

@@ -20,8 +20,9 @@ def in_utc(value: datetime) -> datetime:
 class Event(BaseModel):
     """Base of every event: immutable, closed to unknown fields, timestamps in UTC.
 
-    A concrete event pins `event_type` and `schema_version` with Literal fields; the class
-    variables mirror them so code can name a type without building an instance.
+    A concrete event pins `event_type` and `schema_version` with Literal fields (declared here
+    so every event writes them in the same place on the wire); the class variables mirror them
+    so code can name a type without building an instance.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -31,6 +32,8 @@ class Event(BaseModel):
 
     event_id: UUID = Field(default_factory=uuid4)
     occurred_at: AwareDatetime
+    event_type: str
+    schema_version: int
 
     @field_validator("occurred_at", mode="after")
     @classmethod
@@ -41,9 +44,10 @@ class Event(BaseModel):
     def __pydantic_init_subclass__(cls, **kwargs: object) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         fields = cls.model_fields
-        if "event_type" in fields and "schema_version" in fields:
-            cls.EVENT_TYPE = fields["event_type"].default
-            cls.SCHEMA_VERSION = fields["schema_version"].default
+        event_type, schema_version = fields["event_type"].default, fields["schema_version"].default
+        # Only a concrete event pins both; a shared base of several events leaves them open.
+        if isinstance(event_type, str) and isinstance(schema_version, int):
+            cls.EVENT_TYPE, cls.SCHEMA_VERSION = event_type, schema_version
 
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()

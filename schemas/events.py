@@ -9,22 +9,54 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from schemas.bases import (
+    AlertEvent,
+    ContactEvent,
+    EpisodeEdge,
+    EpisodeEvent,
+    OrderEvent,
+    Seconds,
+    SlaWindow,
+    WaitEnded,
+    WindowEvent,
+)
 from schemas.enums import Channel, MatterType, NeedCategory, QueueName, Region, Route
 from schemas.envelope import Event
 
+# The models `schemas` re-exports (schemas/__init__.py).
+__all__ = [
+    "Abandoned",
+    "AlertAcknowledged",
+    "AlertDelivered",
+    "AlertEscalated",
+    "Answered",
+    "CaseCreated",
+    "Classified",
+    "ContactReceived",
+    "ContactResolved",
+    "DonorLoan",
+    "OperatorPresenceChanged",
+    "Queued",
+    "RedirectedTo112",
+    "ReinforcementEnded",
+    "ReinforcementOrdered",
+    "ReinforcementRequested",
+    "SlaBreachPredicted",
+    "SlaBreached",
+    "SlaRecovered",
+    "SlaStatus",
+    "SlaWindow",
+]
+
 MAX_TEXT_CHARS = 10_000
 Priority = Annotated[int, Field(ge=1, le=5, description="1 is the most urgent")]
-Seconds = Annotated[float, Field(ge=0)]
 
 
-class ContactReceived(Event):
+class ContactReceived(ContactEvent):
     """A channel adapter handed a contact to intake, and intake accepted it."""
 
     event_type: Literal["ContactReceived"] = "ContactReceived"
     schema_version: Literal[1] = 1
-    contact_id: UUID
-    region: Region
-    channel: Channel
     source: str = Field(min_length=1, max_length=64, description="the adapter that sent it")
     text: str = Field(
         default="",
@@ -33,14 +65,11 @@ class ContactReceived(Event):
     )
 
 
-class Classified(Event):
+class Classified(ContactEvent):
     """Triage decided what the citizen needs and where the contact belongs."""
 
     event_type: Literal["Classified"] = "Classified"
     schema_version: Literal[1] = 1
-    contact_id: UUID
-    region: Region
-    channel: Channel
     received_at: AwareDatetime
     category: NeedCategory
     matter: MatterType
@@ -69,32 +98,20 @@ class Queued(Event):
     e_service_capable: bool = False
 
 
-class Answered(Event):
+class Answered(WaitEnded):
     """An operator answered a queued contact; `wait_seconds` runs from `received_at`."""
 
     event_type: Literal["Answered"] = "Answered"
     schema_version: Literal[1] = 1
-    contact_id: UUID
-    region: Region
-    channel: Channel
-    category: NeedCategory
-    received_at: AwareDatetime
-    wait_seconds: Seconds
     operator_id: str
     operator_region: Region
 
 
-class Abandoned(Event):
+class Abandoned(WaitEnded):
     """The citizen hung up (or the contact timed out) before an operator answered."""
 
     event_type: Literal["Abandoned"] = "Abandoned"
     schema_version: Literal[1] = 1
-    contact_id: UUID
-    region: Region
-    channel: Channel
-    category: NeedCategory
-    received_at: AwareDatetime
-    wait_seconds: Seconds
     # Optional with a default: v1 records without it still read (hung_up).
     reason: Literal["hung_up", "timeout", "closed"] = "hung_up"
     outside_service_hours: bool = False
@@ -128,61 +145,34 @@ class CaseCreated(Event):
     created_by: Literal["operator", "e_service"]
 
 
-class SlaWindow(BaseModel):
-    """A region's rolling window: each count is of what happened in it (answers can outnumber
-    offers); every SL formula can be derived from them."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    start: AwareDatetime
-    end: AwareDatetime
-    offered: int = Field(0, description="counted contacts that joined the queue during the window")
-    answered_within: int = Field(0, description="in-time answers, also to earlier offers")
-    answered_late: int = Field(0, description="answers during the window, past the threshold")
-    abandoned: int = Field(0, description="hang-ups during the window, short ones too")
-    share: float | None = Field(None, description="answered within / (answered + real abandons)")
-
-
-class SlaStatus(Event):
+class SlaStatus(WindowEvent):
     """A region's service level after a window step."""
 
     event_type: Literal["SlaStatus"] = "SlaStatus"
     schema_version: Literal[1] = 1
-    region: Region
-    window: SlaWindow
     in_breach: bool = Field(description="a breach episode is open (no SlaRecovered yet)")
     low_volume: bool = Field(False, description="too few handled calls to judge the share")
 
 
-class SlaBreached(Event):
+class SlaBreached(EpisodeEdge):
     """A region fell below target: one per episode."""
 
     event_type: Literal["SlaBreached"] = "SlaBreached"
     schema_version: Literal[1] = 1
-    region: Region
-    episode_id: UUID
-    window: SlaWindow
-    target: float
 
 
-class SlaRecovered(Event):
+class SlaRecovered(EpisodeEdge):
     """A region's breach episode ended."""
 
     event_type: Literal["SlaRecovered"] = "SlaRecovered"
     schema_version: Literal[1] = 1
-    region: Region
-    episode_id: UUID
-    window: SlaWindow
-    target: float
 
 
-class SlaBreachPredicted(Event):
+class SlaBreachPredicted(WindowEvent):
     """The share has not fallen yet, but the calls waiting say it will."""
 
     event_type: Literal["SlaBreachPredicted"] = "SlaBreachPredicted"
     schema_version: Literal[1] = 1
-    region: Region
-    window: SlaWindow
     waiting_past_target: int = Field(ge=0, description="calls already waiting over 600 s")
     about_to_pass: int = Field(ge=0, description="calls that pass 600 s within the horizon")
     predicted_share: float = Field(ge=0, le=1)
@@ -196,14 +186,11 @@ class DonorLoan(BaseModel):
     operators: int = Field(ge=1)
 
 
-class ReinforcementRequested(Event):
+class ReinforcementRequested(EpisodeEvent):
     """A region in breach needs operators from other regions; the figures behind the request."""
 
     event_type: Literal["ReinforcementRequested"] = "ReinforcementRequested"
     schema_version: Literal[1] = 1
-    region: Region
-    episode_id: UUID
-    window: SlaWindow
     arrivals_per_hour: float = Field(ge=0)
     handling_seconds: float = Field(gt=0)
     patience_seconds: float | None = Field(default=None, gt=0)
@@ -215,24 +202,20 @@ class ReinforcementRequested(Event):
     until: AwareDatetime
 
 
-class ReinforcementOrdered(Event):
+class ReinforcementOrdered(OrderEvent):
     """Region `region` is reinforced by donor regions' operators until `until`."""
 
     event_type: Literal["ReinforcementOrdered"] = "ReinforcementOrdered"
     schema_version: Literal[1] = 1
-    order_id: UUID
-    region: Region
     donors: tuple[DonorLoan, ...]
     until: AwareDatetime
     ordered_by: str = Field(description="'reporting' or the supervisor's id")
     cause_event_id: UUID | None = None
 
 
-class ReinforcementEnded(Event):
+class ReinforcementEnded(OrderEvent):
     event_type: Literal["ReinforcementEnded"] = "ReinforcementEnded"
     schema_version: Literal[1] = 1
-    order_id: UUID
-    region: Region
     reason: Literal["expired", "ended_early", "recovered"]
     ended_by: str
 
@@ -248,14 +231,11 @@ class OperatorPresenceChanged(Event):
     reason: str | None = Field(default=None, max_length=200)
 
 
-class RedirectedTo112(Event):
+class RedirectedTo112(ContactEvent):
     """A Nöd contact was sent to 112 at once and never queued."""
 
     event_type: Literal["RedirectedTo112"] = "RedirectedTo112"
     schema_version: Literal[1] = 1
-    contact_id: UUID
-    region: Region
-    channel: Channel
     received_at: AwareDatetime
     redirect_seconds: Seconds = Field(description="from receipt to the redirect decision")
 
@@ -263,13 +243,11 @@ class RedirectedTo112(Event):
 AlertKind = Literal["breach", "breach_update", "predicted_breach", "recovery", "reinforcement"]
 
 
-class AlertDelivered(Event):
+class AlertDelivered(AlertEvent):
     """Notify delivered (or finally failed to deliver) an alert to an on-call receiver."""
 
     event_type: Literal["AlertDelivered"] = "AlertDelivered"
     schema_version: Literal[1] = 1
-    region: Region
-    alert_id: UUID
     cause_event_id: UUID
     kind: AlertKind = "breach"
     transport: Literal["webhook", "email"]
@@ -280,21 +258,25 @@ class AlertDelivered(Event):
     detail: str = ""
 
 
-class AlertEscalated(Event):
+class AlertEscalated(AlertEvent):
     """An alert was not acknowledged in time and went to the next on-call level."""
 
     event_type: Literal["AlertEscalated"] = "AlertEscalated"
     schema_version: Literal[1] = 1
-    region: Region
-    alert_id: UUID
     from_level: int = Field(ge=1)
     to_level: int = Field(ge=2)
 
 
-class AlertAcknowledged(Event):
+class AlertAcknowledged(AlertEvent):
     event_type: Literal["AlertAcknowledged"] = "AlertAcknowledged"
     schema_version: Literal[1] = 1
-    region: Region
-    alert_id: UUID
     acknowledged_by: str
     via: Literal["link", "api"]
+
+
+# Every concrete event (a shared base pins no event_type), in the order they are written above.
+ALL_EVENTS: tuple[type[Event], ...] = tuple(
+    model
+    for model in list(globals().values())
+    if isinstance(model, type) and issubclass(model, Event) and "EVENT_TYPE" in vars(model)
+)

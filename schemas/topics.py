@@ -6,29 +6,9 @@ there is one place to change a topic.
 
 from dataclasses import dataclass, field
 
+from schemas import events as e
 from schemas.codec import EVENT_TYPES
 from schemas.envelope import Event
-from schemas.events import (
-    Abandoned,
-    AlertAcknowledged,
-    AlertDelivered,
-    AlertEscalated,
-    Answered,
-    CaseCreated,
-    Classified,
-    ContactReceived,
-    ContactResolved,
-    OperatorPresenceChanged,
-    Queued,
-    RedirectedTo112,
-    ReinforcementEnded,
-    ReinforcementOrdered,
-    ReinforcementRequested,
-    SlaBreached,
-    SlaBreachPredicted,
-    SlaRecovered,
-    SlaStatus,
-)
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -63,36 +43,38 @@ class Consumer:
         return Consumer(group, self.service, self.topics)
 
 
-CONTACTS_RECEIVED = Topic("pkc.contacts.received", 6, "contact_id", (ContactReceived,))
+CONTACTS_RECEIVED = Topic("pkc.contacts.received", 6, "contact_id", (e.ContactReceived,))
 # Region keys keep one region's contact life-cycle in order for queueing and reporting.
-CONTACTS_CLASSIFIED = Topic("pkc.contacts.classified", 7, "region", (Classified, RedirectedTo112))
+CONTACTS_CLASSIFIED = Topic(
+    "pkc.contacts.classified", 7, "region", (e.Classified, e.RedirectedTo112)
+)
 # Everything reporting counts travels on one region-keyed topic, so per region it is in order.
 QUEUE_EVENTS = Topic(
     "pkc.queue.events",
     7,
     "region",
     (
-        Queued,
-        Answered,
-        Abandoned,
-        ContactResolved,
-        OperatorPresenceChanged,
-        ReinforcementOrdered,
-        ReinforcementEnded,
+        e.Queued,
+        e.Answered,
+        e.Abandoned,
+        e.ContactResolved,
+        e.OperatorPresenceChanged,
+        e.ReinforcementOrdered,
+        e.ReinforcementEnded,
     ),
 )
-CASES = Topic("pkc.cases.created", 3, "case_id", (CaseCreated,), retention_ms=90 * DAY_MS)
+CASES = Topic("pkc.cases.created", 3, "case_id", (e.CaseCreated,), retention_ms=90 * DAY_MS)
 SLA_EVENTS = Topic(
     "pkc.sla.events",
     7,
     "region",
-    (SlaStatus, SlaBreached, SlaBreachPredicted, SlaRecovered, ReinforcementRequested),
+    (e.SlaStatus, e.SlaBreached, e.SlaBreachPredicted, e.SlaRecovered, e.ReinforcementRequested),
 )
 ALERTS = Topic(
     "pkc.alerts.log",
     1,
     "region",
-    (AlertDelivered, AlertEscalated, AlertAcknowledged),
+    (e.AlertDelivered, e.AlertEscalated, e.AlertAcknowledged),
     retention_ms=90 * DAY_MS,
 )
 

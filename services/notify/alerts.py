@@ -4,6 +4,7 @@ Also escalation (and the release of held breaches), and acknowledgement."""
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from domain.service_level import ServiceLevelPolicy
@@ -43,22 +44,15 @@ class AlertNotFound(LookupError):
     """No alert with that id."""
 
 
+# Compared by identity, and never printed: its collaborators hold the signing key.
+@dataclass(eq=False, repr=False)
 class AlertService:
-    def __init__(
-        self,
-        store: NotifyStore,
-        schedule: Callable[[], Schedule],
-        policy: AlertPolicy,
-        service_level: ServiceLevelPolicy,
-        links: AckLinks,
-        desk_url: str | None = None,
-    ):
-        self.store = store
-        self.schedule = schedule
-        self.policy = policy
-        self.service_level = service_level
-        self.links = links
-        self.desk_url = desk_url
+    store: NotifyStore
+    schedule: Callable[[], Schedule]
+    policy: AlertPolicy
+    service_level: ServiceLevelPolicy
+    links: AckLinks
+    desk_url: str | None = None
 
     # --- planning ------------------------------------------------------------------------
     def take(self, event: AlertEvent, now: datetime, wall: datetime) -> bool:

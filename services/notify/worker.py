@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import aiosmtplib
@@ -24,23 +25,17 @@ from services.shared.logs import fields
 log = logging.getLogger(__name__)
 
 
+# Compared by identity, and never printed: its settings hold the SMTP password.
+@dataclass(eq=False, repr=False)
 class DeliveryWorker:
-    def __init__(
-        self,
-        alerts: AlertService,
-        outbox: Outbox,
-        settings: NotifySettings,
-        client: httpx.AsyncClient,
-        producer: EventProducer,
-        clock: Clock,
-    ):
-        self.alerts = alerts
-        self.outbox = outbox
-        self.settings = settings
-        self.client = client
-        self.producer = producer
-        self.clock = clock
-        self.wake = asyncio.Event()  # set when new deliveries are planned: no poll delay
+    alerts: AlertService
+    outbox: Outbox
+    settings: NotifySettings
+    client: httpx.AsyncClient
+    producer: EventProducer
+    clock: Clock
+    # Set when new deliveries are planned: no poll delay.
+    wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
 
     async def run(self) -> None:
         while True:

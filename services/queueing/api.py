@@ -6,10 +6,8 @@ so the routes are plain `def`s that FastAPI runs on its thread pool, off the eve
 """
 
 import asyncio
-import json
 import secrets
 import uuid
-from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
@@ -35,6 +33,7 @@ from services.queueing.views import (
     OutcomeRequest,
     PauseRequest,
 )
+from services.shared.live import EVENT_STREAM, live_stream
 
 operators = APIRouter(prefix="/operators", tags=["operators"])
 contacts = APIRouter(prefix="/contacts")
@@ -138,29 +137,18 @@ def queue_state(region: Region, core: Core, now: Now) -> dict[str, object]:
     return core.contacts.state(region, now)
 
 
-@live.get(
-    "/{region}/stream",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
-)
+@live.get("/{region}/stream", response_class=StreamingResponse, responses=EVENT_STREAM)
 async def stream(region: Region, request: Request, core: Core) -> StreamingResponse:
     """Server-sent events: the region's queue state whenever it changes (and a heartbeat)."""
+
+    async def state() -> dict[str, object]:
+        return await asyncio.to_thread(core.contacts.state, region, core.clock.now())
+
+    def without_time(state: dict[str, object]) -> dict[str, object]:
+        return {k: v for k, v in state.items() if k != "at"}
+
     interval = core.settings.live_interval_seconds
-
-    async def events() -> AsyncIterator[str]:
-        last, quiet = "", 0.0
-        while not await request.is_disconnected():
-            state = await asyncio.to_thread(core.contacts.state, region, core.clock.now())
-            body = json.dumps({k: v for k, v in state.items() if k != "at"})
-            if body != last or quiet >= 15:
-                last, quiet = body, 0.0
-                yield f"event: queue\ndata: {json.dumps(state)}\n\n"
-            await asyncio.sleep(interval)
-            quiet += interval
-
-    return StreamingResponse(
-        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-    )
+    return live_stream(request, "queue", state, interval, changes=without_time)
 
 
 ROUTERS = (operators, contacts, reinforcements, live)

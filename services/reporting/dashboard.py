@@ -4,11 +4,9 @@ The page's words about the target (its share, threshold and hours) are the servi
 policy's, filled in on the server: change PKC_SLA_TARGET and the page says the new target.
 """
 
-import asyncio
 import functools
-import json
-from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
@@ -16,6 +14,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from domain.service_level import ServiceLevelPolicy
 from services.reporting.api import every_region
 from services.reporting.service import Policy, Service
+from services.shared.live import EVENT_STREAM, live_stream
 
 PAGE = Path(__file__).with_name("dashboard.html")
 router = APIRouter(tags=["dashboard"])
@@ -45,26 +44,11 @@ async def page(policy: Policy) -> HTMLResponse:
     return HTMLResponse(render_page(policy))
 
 
-@router.get(
-    "/sla/stream",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
-)
+@router.get("/sla/stream", response_class=StreamingResponse, responses=EVENT_STREAM)
 async def stream(request: Request, service: Service) -> StreamingResponse:
     """Every region's figures as server-sent events, sent when they change."""
-    interval = service.core.settings.live_interval_seconds
 
-    async def events() -> AsyncIterator[str]:
-        last, quiet = "", 0.0
-        while not await request.is_disconnected():
-            snapshot = [r.model_dump(mode="json") for r in every_region(service.stream)]
-            body = json.dumps(snapshot, default=str)
-            if body != last or quiet >= 15:
-                last, quiet = body, 0.0
-                yield f"event: sla\ndata: {body}\n\n"
-            await asyncio.sleep(interval)
-            quiet += interval
+    async def figures() -> list[dict[str, Any]]:
+        return [r.model_dump(mode="json") for r in every_region(service.stream)]
 
-    return StreamingResponse(
-        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-    )
+    return live_stream(request, "sla", figures, service.core.settings.live_interval_seconds)

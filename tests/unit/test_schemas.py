@@ -104,7 +104,12 @@ def test_an_old_schema_version_is_upcast_when_read(monkeypatch: pytest.MonkeyPat
 def test_every_event_has_a_topic_and_every_consumer_a_dead_letter_topic() -> None:
     names = {t.name for t in all_topics()}
     for model in EVENT_TYPES.values():
-        assert topic_for(model.model_construct(occurred_at=datetime.now(UTC))).name in names
+        event = model.model_construct(
+            occurred_at=datetime.now(UTC),
+            event_type=model.EVENT_TYPE,
+            schema_version=model.SCHEMA_VERSION,
+        )
+        assert topic_for(event).name in names
     for consumer in CONSUMERS:
         assert consumer.dead_letter.name in names
         assert consumer.dead_letter.name.startswith("pkc.dlq.")

@@ -1,0 +1,78 @@
+"""The fields several events share, declared once in a base model each; every event in
+schemas/events.py adds its own fields and pins its event_type and schema_version."""
+
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from schemas.enums import Channel, NeedCategory, Region
+from schemas.envelope import Event
+
+Seconds = Annotated[float, Field(ge=0)]
+
+
+class ContactEvent(Event):
+    """What every event of one contact's way through the centre starts with."""
+
+    contact_id: UUID
+    region: Region
+    channel: Channel
+
+
+class WaitEnded(ContactEvent):
+    """A queued contact stopped waiting: answered or abandoned, `wait_seconds` after receipt."""
+
+    category: NeedCategory
+    received_at: AwareDatetime
+    wait_seconds: Seconds
+
+
+class SlaWindow(BaseModel):
+    """A region's rolling window: each count is of what happened in it (answers can outnumber
+    offers); every SL formula can be derived from them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: AwareDatetime
+    end: AwareDatetime
+    offered: int = Field(0, description="counted contacts that joined the queue during the window")
+    answered_within: int = Field(0, description="in-time answers, also to earlier offers")
+    answered_late: int = Field(0, description="answers during the window, past the threshold")
+    abandoned: int = Field(0, description="hang-ups during the window, short ones too")
+    share: float | None = Field(None, description="answered within / (answered + real abandons)")
+
+
+class WindowEvent(Event):
+    """What a region's window showed when reporting stepped it."""
+
+    region: Region
+    window: SlaWindow
+
+
+class EpisodeEvent(Event):
+    """A step of one breach episode of a region, and the window that took it."""
+
+    region: Region
+    episode_id: UUID
+    window: SlaWindow
+
+
+class EpisodeEdge(EpisodeEvent):
+    """A breach episode opened or closed, against the target it was judged by."""
+
+    target: float
+
+
+class OrderEvent(Event):
+    """A step of one reinforcement order for the reinforced region."""
+
+    order_id: UUID
+    region: Region
+
+
+class AlertEvent(Event):
+    """A step of one alert about a region."""
+
+    region: Region
+    alert_id: UUID
