@@ -47,18 +47,20 @@ class Deployed:
         return env_of(self.container, self.docs)
 
 
-@pytest.fixture(params=[(v, s) for v in DEPLOYABLE for s in SERVICES], ids="-".join)
-def deployed(request: pytest.FixtureRequest, deployable: dict[str, list[Doc]]) -> Deployed:
+@pytest.fixture(params=DEPLOYABLE)
+def docs(request: pytest.FixtureRequest, deployable: dict[str, list[Doc]]) -> list[Doc]:
+    """The documents of each deployable variant."""
+    return deployable[request.param]
+
+
+@pytest.fixture(params=SERVICES)
+def deployed(request: pytest.FixtureRequest, docs: list[Doc]) -> Deployed:
     """Each service in each deployable variant."""
-    variant, service = request.param
-    return Deployed.of(deployable[variant], service)
+    return Deployed.of(docs, request.param)
 
 
-@pytest.mark.parametrize("variant", DEPLOYABLE)
-def test_every_pod_runs_non_root_read_only_without_capabilities(
-    deployable: dict[str, list[Doc]], variant: str
-) -> None:
-    deployments = of_kind(deployable[variant], "Deployment")
+def test_every_pod_runs_non_root_read_only_without_capabilities(docs: list[Doc]) -> None:
+    deployments = of_kind(docs, "Deployment")
     assert {d["metadata"]["name"] for d in deployments} >= set(SERVICES)
     for deployment in deployments:
         pod = deployment["spec"]["template"]["spec"]
@@ -116,11 +118,7 @@ def test_everything_a_service_writes_goes_to_a_mounted_volume(deployed: Deployed
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "pkc-kafka-bootstrap:9092"
 
 
-@pytest.mark.parametrize("variant", DEPLOYABLE)
-def test_consumers_scale_within_their_partitions(
-    deployable: dict[str, list[Doc]], variant: str
-) -> None:
-    docs = deployable[variant]
+def test_consumers_scale_within_their_partitions(docs: list[Doc]) -> None:
     autoscalers = {
         h["spec"]["scaleTargetRef"]["name"]: h for h in of_kind(docs, "HorizontalPodAutoscaler")
     }
@@ -142,11 +140,7 @@ def test_consumers_scale_within_their_partitions(
         assert deployment["spec"]["strategy"]["rollingUpdate"]["maxSurge"] == 0, service
 
 
-@pytest.mark.parametrize("variant", DEPLOYABLE)
-def test_every_deployment_has_a_disruption_budget(
-    deployable: dict[str, list[Doc]], variant: str
-) -> None:
-    docs = deployable[variant]
+def test_every_deployment_has_a_disruption_budget(docs: list[Doc]) -> None:
     budgets = {
         tuple(sorted(b["spec"]["selector"]["matchLabels"].items())): b
         for b in of_kind(docs, "PodDisruptionBudget")
