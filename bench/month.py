@@ -201,13 +201,12 @@ class _Generator:
         route = _route(category, channel, matter, capable)
         contact_id, classified_at = self.uuid(), _iso(received + 2.0)
         base = {"contact_id": contact_id, "region": region}
+        arrived = {**base, "channel": channel, "received_at": _iso(received)}
         yield _event(
             self.uuid(),
             "Classified",
             classified_at,
-            **base,
-            channel=channel,
-            received_at=_iso(received),
+            **arrived,
             category=category,
             matter=matter,
             priority=_priority(category),
@@ -218,15 +217,8 @@ class _Generator:
             rules_version="synthetic-1",
         )
         if route == "emergency_112":
-            yield _event(
-                self.uuid(),
-                "RedirectedTo112",
-                classified_at,
-                **base,
-                channel=channel,
-                received_at=_iso(received),
-                redirect_seconds=2.0,
-            )
+            redirect = {**arrived, "redirect_seconds": 2.0}
+            yield _event(self.uuid(), "RedirectedTo112", classified_at, **redirect)
             return
         if route == "e_service":
             return
@@ -250,23 +242,27 @@ class _Generator:
             e_service_capable=capable,
         )
         if outside:  # queueing closes the contact at once outside opening hours
-            yield self._abandoned(received, common, 0.0, "closed", outside=True)
+            yield self._ended(
+                "Abandoned", received, common, 0.0, reason="closed", outside_service_hours=True
+            )
             return
         if rng.random() < ABANDON_RATE:
             short = rng.random() < SHORT_ABANDON_RATE
             wait = rng.uniform(0.5, 5.0) if short else 5.0 + rng.expovariate(1 / 400.0)
-            yield self._abandoned(received, common, round(wait, 3), "hung_up", outside=False)
+            yield self._ended(
+                "Abandoned",
+                received,
+                common,
+                round(wait, 3),
+                reason="hung_up",
+                outside_service_hours=False,
+            )
             return
-        wait = round(rng.expovariate(1.0 / self.mean_wait[base["region"]]), 3)
-        operator = f"op-{base['region']}-{rng.randint(1, 60)}"
-        yield _event(
-            self.uuid(),
-            "Answered",
-            _iso(received + wait),
-            **common,
-            wait_seconds=wait,
-            operator_id=operator,
-            operator_region=base["region"],
+        region = base["region"]
+        wait = round(rng.expovariate(1.0 / self.mean_wait[region]), 3)
+        operator = f"op-{region}-{rng.randint(1, 60)}"
+        yield self._ended(
+            "Answered", received, common, wait, operator_id=operator, operator_region=region
         )
         handling = round(60.0 + rng.expovariate(1 / 240.0), 3)
         yield _event(
@@ -279,18 +275,12 @@ class _Generator:
             handling_seconds=handling,
         )
 
-    def _abandoned(
-        self, received: float, common: dict[str, str], wait: float, reason: str, outside: bool
+    def _ended(
+        self, event_type: str, received: float, common: dict[str, str], wait: float, **fields: Any
     ) -> dict[str, Any]:
-        return _event(
-            self.uuid(),
-            "Abandoned",
-            _iso(received + wait),
-            **common,
-            wait_seconds=wait,
-            reason=reason,
-            outside_service_hours=outside,
-        )
+        """An Answered or an Abandoned: the contact's wait ended after `wait` seconds."""
+        occurred_at = _iso(received + wait)
+        return _event(self.uuid(), event_type, occurred_at, **common, wait_seconds=wait, **fields)
 
     def orders(self, month: str) -> Iterator[dict[str, Any]]:
         """Weak regions reinforced by strong ones: some end early, some expire, and the last
