@@ -201,34 +201,24 @@ class _Generator:
         route = _route(category, channel, matter, capable)
         contact_id, classified_at = self.uuid(), _iso(received + 2.0)
         base = {"contact_id": contact_id, "region": region}
-        yield {
-            "event_id": self.uuid(),
-            "event_type": "Classified",
-            "schema_version": 1,
-            "occurred_at": classified_at,
-            **base,
-            "channel": channel,
-            "received_at": _iso(received),
-            "category": category,
-            "matter": matter,
-            "priority": _priority(category),
-            "route": route,
-            "e_service": "polisen.se" if capable else None,
-            "e_service_capable": capable,
-            "rule_id": f"synthetic-{matter}",
-            "rules_version": "synthetic-1",
-        }
+        arrived = {**base, "channel": channel, "received_at": _iso(received)}
+        yield _event(
+            self.uuid(),
+            "Classified",
+            classified_at,
+            **arrived,
+            category=category,
+            matter=matter,
+            priority=_priority(category),
+            route=route,
+            e_service="polisen.se" if capable else None,
+            e_service_capable=capable,
+            rule_id=f"synthetic-{matter}",
+            rules_version="synthetic-1",
+        )
         if route == "emergency_112":
-            yield {
-                "event_id": self.uuid(),
-                "event_type": "RedirectedTo112",
-                "schema_version": 1,
-                "occurred_at": classified_at,
-                **base,
-                "channel": channel,
-                "received_at": _iso(received),
-                "redirect_seconds": 2.0,
-            }
+            redirect = {**arrived, "redirect_seconds": 2.0}
+            yield _event(self.uuid(), "RedirectedTo112", classified_at, **redirect)
             return
         if route == "e_service":
             return
@@ -241,62 +231,56 @@ class _Generator:
         outside = not 7 <= datetime.fromtimestamp(received, STOCKHOLM).hour < 20
         common = {**base, "channel": channel, "category": category, "received_at": _iso(received)}
         queue = {"urgent": "urgent", "information": "switchboard"}.get(category, "crime_report")
-        yield {
-            "event_id": self.uuid(),
-            "event_type": "Queued",
-            "schema_version": 1,
-            "occurred_at": _iso(received + 2.0),
+        yield _event(
+            self.uuid(),
+            "Queued",
+            _iso(received + 2.0),
             **common,
-            "queue": queue,
-            "priority": _priority(category),
-            "outside_service_hours": outside,
-            "e_service_capable": capable,
-        }
+            queue=queue,
+            priority=_priority(category),
+            outside_service_hours=outside,
+            e_service_capable=capable,
+        )
         if outside:  # queueing closes the contact at once outside opening hours
-            yield self._abandoned(received, common, 0.0, "closed", outside=True)
+            yield self._ended(
+                "Abandoned", received, common, 0.0, reason="closed", outside_service_hours=True
+            )
             return
         if rng.random() < ABANDON_RATE:
             short = rng.random() < SHORT_ABANDON_RATE
             wait = rng.uniform(0.5, 5.0) if short else 5.0 + rng.expovariate(1 / 400.0)
-            yield self._abandoned(received, common, round(wait, 3), "hung_up", outside=False)
+            yield self._ended(
+                "Abandoned",
+                received,
+                common,
+                round(wait, 3),
+                reason="hung_up",
+                outside_service_hours=False,
+            )
             return
-        wait = round(rng.expovariate(1.0 / self.mean_wait[base["region"]]), 3)
-        operator = f"op-{base['region']}-{rng.randint(1, 60)}"
-        yield {
-            "event_id": self.uuid(),
-            "event_type": "Answered",
-            "schema_version": 1,
-            "occurred_at": _iso(received + wait),
-            **common,
-            "wait_seconds": wait,
-            "operator_id": operator,
-            "operator_region": base["region"],
-        }
+        region = base["region"]
+        wait = round(rng.expovariate(1.0 / self.mean_wait[region]), 3)
+        operator = f"op-{region}-{rng.randint(1, 60)}"
+        yield self._ended(
+            "Answered", received, common, wait, operator_id=operator, operator_region=region
+        )
         handling = round(60.0 + rng.expovariate(1 / 240.0), 3)
-        yield {
-            "event_id": self.uuid(),
-            "event_type": "ContactResolved",
-            "schema_version": 1,
-            "occurred_at": _iso(received + wait + handling),
+        yield _event(
+            self.uuid(),  # drawn before the outcome, as the generator always has
+            "ContactResolved",
+            _iso(received + wait + handling),
             **base,
-            "operator_id": operator,
-            "outcome": OUTCOMES[rng.randrange(len(OUTCOMES))],
-            "handling_seconds": handling,
-        }
+            operator_id=operator,
+            outcome=OUTCOMES[rng.randrange(len(OUTCOMES))],
+            handling_seconds=handling,
+        )
 
-    def _abandoned(
-        self, received: float, common: dict[str, str], wait: float, reason: str, outside: bool
+    def _ended(
+        self, event_type: str, received: float, common: dict[str, str], wait: float, **fields: Any
     ) -> dict[str, Any]:
-        return {
-            "event_id": self.uuid(),
-            "event_type": "Abandoned",
-            "schema_version": 1,
-            "occurred_at": _iso(received + wait),
-            **common,
-            "wait_seconds": wait,
-            "reason": reason,
-            "outside_service_hours": outside,
-        }
+        """An Answered or an Abandoned: the contact's wait ended after `wait` seconds."""
+        occurred_at = _iso(received + wait)
+        return _event(self.uuid(), event_type, occurred_at, **common, wait_seconds=wait, **fields)
 
     def orders(self, month: str) -> Iterator[dict[str, Any]]:
         """Weak regions reinforced by strong ones: some end early, some expire, and the last
@@ -311,16 +295,15 @@ class _Generator:
                 order_id = self.uuid()
                 yield _order(self.uuid(), order_id, region, donors, opened, until)
                 ended = opened + 3600.0 if day % 2 else until
-                yield {
-                    "event_id": self.uuid(),
-                    "event_type": "ReinforcementEnded",
-                    "schema_version": 1,
-                    "occurred_at": _iso(ended),
-                    "order_id": order_id,
-                    "region": region,
-                    "reason": "ended_early" if day % 2 else "expired",
-                    "ended_by": "supervisor-1" if day % 2 else "queueing",
-                }
+                yield _event(
+                    self.uuid(),
+                    "ReinforcementEnded",
+                    _iso(ended),
+                    order_id=order_id,
+                    region=region,
+                    reason="ended_early" if day % 2 else "expired",
+                    ended_by="supervisor-1" if day % 2 else "queueing",
+                )
         last = start + span - 3600.0  # 23:00 on the last evening: runs 3 h into the next month
         yield _order(self.uuid(), self.uuid(), "stockholm", ("mitt",), last, last + 4 * 3600.0)
 
@@ -328,17 +311,22 @@ class _Generator:
 def _order(
     event_id: str, order_id: str, region: str, donors: Sequence[str], opened: float, until: float
 ) -> dict[str, Any]:
-    return {
-        "event_id": event_id,
-        "event_type": "ReinforcementOrdered",
-        "schema_version": 1,
-        "occurred_at": _iso(opened),
-        "order_id": order_id,
-        "region": region,
-        "donors": [{"region": donor, "operators": 3} for donor in donors],
-        "until": _iso(until),
-        "ordered_by": "reporting",
-    }
+    return _event(
+        event_id,
+        "ReinforcementOrdered",
+        _iso(opened),
+        order_id=order_id,
+        region=region,
+        donors=[{"region": donor, "operators": 3} for donor in donors],
+        until=_iso(until),
+        ordered_by="reporting",
+    )
+
+
+def _event(event_id: str, event_type: str, occurred_at: str, **fields: Any) -> dict[str, Any]:
+    """One event as the platform writes it to a topic: the envelope, then its own fields."""
+    envelope = {"event_id": event_id, "event_type": event_type, "schema_version": 1}
+    return {**envelope, "occurred_at": occurred_at, **fields}
 
 
 def _matter(category: str, rng: random.Random) -> str:

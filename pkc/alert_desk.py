@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from aiosmtpd.controller import Controller
 
@@ -20,26 +20,37 @@ from pkc.ports import free_port
 T = TypeVar("T")
 
 
-def _wait_for(
-    arrived: threading.Condition,
-    items: list[T],
-    predicate: Callable[[list[T]], object],
-    timeout: float,
-    what: str,
-    shown: Callable[[list[T]], str],
-) -> list[T]:
-    """A copy of `items` once `predicate` holds for them; the receiving thread appends to
-    `items` and notifies `arrived`, so this wakes on each arrival rather than polling."""
-    with arrived:
-        if not arrived.wait_for(lambda: predicate(items), timeout):
-            raise TimeoutError(
-                f"timed out after {timeout:g} s waiting for {what}; got: {shown(items)}"
-            )
-        return list(items)
+@dataclass
+class _Inbox(Generic[T]):
+    """What a receiver keeps: its serving thread keeps each arrival and notifies `arrived`, so
+    a wait wakes on each arrival rather than polling."""
 
+    arrived: threading.Condition = field(default_factory=threading.Condition, kw_only=True)
+    awaited: ClassVar[str]  # what a wait says it waited for, unless told
 
-def _subjects(messages: list[Message]) -> str:
-    return str([m["Subject"] for m in messages])
+    def _kept(self) -> list[T]:
+        raise NotImplementedError
+
+    def _shown(self, items: list[T]) -> str:
+        return str(items)
+
+    def wait_for(
+        self, predicate: Callable[[list[T]], object], timeout: float, what: str | None = None
+    ) -> list[T]:
+        """Everything kept so far, once `predicate` is truthy for it."""
+        with self.arrived:
+            items = self._kept()
+            if not self.arrived.wait_for(lambda: predicate(items), timeout):
+                raise TimeoutError(
+                    f"timed out after {timeout:g} s waiting for {what or self.awaited}; "
+                    f"got: {self._shown(items)}"
+                )
+            return list(items)
+
+    def _keep(self, item: T) -> None:
+        with self.arrived:
+            self._kept().append(item)
+            self.arrived.notify_all()
 
 
 @dataclass
@@ -52,21 +63,15 @@ class Received:
 
 
 @dataclass
-class WebhookReceiver:
+class WebhookReceiver(_Inbox[Received]):
+    awaited: ClassVar[str] = "the webhooks awaited"
     url: str
     received: list[Received] = field(default_factory=list)
-    arrived: threading.Condition = field(default_factory=threading.Condition)
     status: int = 200  # what to answer; tests set 500 to play a receiver that is down
     delay: float = 0.0  # seconds before answering: a slow receiver
 
-    def wait_for(
-        self,
-        predicate: Callable[[list[Received]], object],
-        timeout: float,
-        what: str = "the webhooks awaited",
-    ) -> list[Received]:
-        """Every webhook so far, once `predicate` is truthy for them (woken by each arrival)."""
-        return _wait_for(self.arrived, self.received, predicate, timeout, what, shown=str)
+    def _kept(self) -> list[Received]:
+        return self.received
 
     def recent(self, count: int = 5) -> list[dict[str, Any]]:
         """The latest alerts that were JSON objects, oldest first (for `pkc run`'s status)."""
@@ -82,11 +87,6 @@ class WebhookReceiver:
                 alerts.append(alert)
         return alerts
 
-    def _record(self, headers: dict[str, str], body: bytes) -> None:
-        with self.arrived:
-            self.received.append(Received(headers, body))
-            self.arrived.notify_all()
-
 
 @contextmanager
 def webhook_receiver() -> Iterator[WebhookReceiver]:
@@ -97,7 +97,7 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             if receiver.status < 300:  # recorded on arrival: a slow answer hides no request
-                receiver._record(dict(self.headers.items()), body)
+                receiver._keep(Received(dict(self.headers.items()), body))
             if receiver.delay:
                 time.sleep(receiver.delay)  # plays a slow receiver; synchronises nothing
             self.send_response(receiver.status)
@@ -117,24 +117,21 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
 
 
 @dataclass
-class Mailbox:
+class Mailbox(_Inbox[Message]):
+    awaited: ClassVar[str] = "the e-mail awaited"
     port: int
     messages: list[Message] = field(default_factory=list)
-    arrived: threading.Condition = field(default_factory=threading.Condition)
     refusing: bool = False  # tests set True to play a mail server that is down for a while
 
     def to(self, address: str) -> list[Message]:
         with self.arrived:
             return [m for m in self.messages if m["To"] == address]
 
-    def wait_for(
-        self,
-        predicate: Callable[[list[Message]], object],
-        timeout: float,
-        what: str = "the e-mail awaited",
-    ) -> list[Message]:
-        """Every message so far, once `predicate` is truthy for them (woken by each arrival)."""
-        return _wait_for(self.arrived, self.messages, predicate, timeout, what, shown=_subjects)
+    def _kept(self) -> list[Message]:
+        return self.messages
+
+    def _shown(self, items: list[Message]) -> str:
+        return str([m["Subject"] for m in items])
 
     def recent(self, count: int = 3) -> list[str]:
         """ "to: subject" of the latest messages (for `pkc run`'s status)."""
@@ -144,9 +141,7 @@ class Mailbox:
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
         if self.refusing:
             return "451 4.3.0 Try again later"
-        with self.arrived:
-            self.messages.append(message_from_bytes(envelope.content))
-            self.arrived.notify_all()
+        self._keep(message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
 
 

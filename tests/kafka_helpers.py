@@ -1,12 +1,13 @@
 """Reading topics in tests: poll with a deadline, never sleep."""
 
-import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from tests.polling import poll_async
 
 Records = list[ConsumerRecord[bytes, bytes]]
 
@@ -25,16 +26,18 @@ async def read_until(
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
-    await consumer.start()
     records: Records = []
+
+    async def read_more() -> bool:
+        batch = await consumer.getmany(timeout_ms=200)
+        for partition_records in batch.values():
+            records.extend(partition_records)
+        return predicate(records)
+
+    await consumer.start()
     try:
-        async with asyncio.timeout(timeout):
-            while not predicate(records):
-                batch = await consumer.getmany(timeout_ms=200)
-                for partition_records in batch.values():
-                    records.extend(partition_records)
-    except TimeoutError:
-        raise AssertionError(f"condition on {topic} not met within {timeout} s") from None
+        # getmany already waits up to 200 ms for records: no pause between reads.
+        await poll_async(read_more, f"the condition on {topic}", timeout=timeout, interval=0)
     finally:
         await consumer.stop()
     return records

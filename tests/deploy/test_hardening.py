@@ -1,6 +1,8 @@
 """Each service runs hardened, probed on its real health endpoints, and scaled within the
 partition counts of the topics it consumes."""
 
+from dataclasses import dataclass
+
 import pytest
 
 from pkc.processes import DEFAULT_PORTS, SERVICES
@@ -26,11 +28,39 @@ def env_of(container: Doc, docs: list[Doc]) -> dict[str, str]:
     return values
 
 
-@pytest.mark.parametrize("variant", DEPLOYABLE)
-def test_every_pod_runs_non_root_read_only_without_capabilities(
-    deployable: dict[str, list[Doc]], variant: str
-) -> None:
-    deployments = of_kind(deployable[variant], "Deployment")
+@dataclass(frozen=True)
+class Deployed:
+    """One service's Deployment in one variant, with its single container."""
+
+    service: str
+    docs: list[Doc]
+    deployment: Doc
+    container: Doc
+
+    @classmethod
+    def of(cls, docs: list[Doc], service: str) -> "Deployed":
+        deployment = named(docs, "Deployment", service)
+        (container,) = containers(deployment)
+        return cls(service, docs, deployment, container)
+
+    def env(self) -> dict[str, str]:
+        return env_of(self.container, self.docs)
+
+
+@pytest.fixture(params=DEPLOYABLE)
+def docs(request: pytest.FixtureRequest, deployable: dict[str, list[Doc]]) -> list[Doc]:
+    """The documents of each deployable variant."""
+    return deployable[request.param]
+
+
+@pytest.fixture(params=SERVICES)
+def deployed(request: pytest.FixtureRequest, docs: list[Doc]) -> Deployed:
+    """Each service in each deployable variant."""
+    return Deployed.of(docs, request.param)
+
+
+def test_every_pod_runs_non_root_read_only_without_capabilities(docs: list[Doc]) -> None:
+    deployments = of_kind(docs, "Deployment")
     assert {d["metadata"]["name"] for d in deployments} >= set(SERVICES)
     for deployment in deployments:
         pod = deployment["spec"]["template"]["spec"]
@@ -51,19 +81,13 @@ def test_every_pod_runs_non_root_read_only_without_capabilities(
                 assert {"cpu", "memory"} <= set(container["resources"][bound]), (name, bound)
 
 
-@pytest.mark.parametrize("variant", DEPLOYABLE)
-@pytest.mark.parametrize("service", SERVICES)
-def test_each_service_is_probed_on_its_own_health_endpoints(
-    deployable: dict[str, list[Doc]], variant: str, service: str
-) -> None:
-    docs = deployable[variant]
-    deployment = named(docs, "Deployment", service)
-    (container,) = containers(deployment)
+def test_each_service_is_probed_on_its_own_health_endpoints(deployed: Deployed) -> None:
+    service, container = deployed.service, deployed.container
     port = DEFAULT_PORTS[service]
     assert container["args"] == [service]  # the image's entrypoint is `pkc serve`
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports == {"http": port}
-    env = env_of(container, docs)
+    env = deployed.env()
     assert env[f"PKC_{service.upper()}_HTTP_PORT"] == str(port)
     assert env[f"PKC_{service.upper()}_HTTP_HOST"] == "0.0.0.0"
     for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
@@ -71,28 +95,22 @@ def test_each_service_is_probed_on_its_own_health_endpoints(
         assert get["path"] == path, probe
         assert get["port"] in ("http", port), probe
     assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
-    service_doc = named(docs, "Service", service)
+    deployment, service_doc = deployed.deployment, named(deployed.docs, "Service", service)
     assert service_doc["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
     assert [p["port"] for p in service_doc["spec"]["ports"]] == [port]
-    account = named(docs, "ServiceAccount", service)
+    account = named(deployed.docs, "ServiceAccount", service)
     assert account["automountServiceAccountToken"] is False
     assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == service
 
 
-@pytest.mark.parametrize("variant", DEPLOYABLE)
-@pytest.mark.parametrize("service", SERVICES)
-def test_everything_a_service_writes_goes_to_a_mounted_volume(
-    deployable: dict[str, list[Doc]], variant: str, service: str
-) -> None:
-    docs = deployable[variant]
-    deployment = named(docs, "Deployment", service)
-    (container,) = containers(deployment)
-    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
-    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+def test_everything_a_service_writes_goes_to_a_mounted_volume(deployed: Deployed) -> None:
+    pod = deployed.deployment["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m["name"] for m in deployed.container["volumeMounts"]}
     assert all("emptyDir" in volumes[name] for name in mounts.values())
-    env = env_of(container, docs)
+    env = deployed.env()
     writable = [env["PKC_STATE_DIR"], env["HOME"], env["TMPDIR"]]
-    if service == "reporting":
+    if deployed.service == "reporting":
         writable.append(env["F_DATADIR"])  # Faust's data directory
     for path in writable:
         assert any(path == m or path.startswith(m + "/") for m in mounts), path
@@ -100,11 +118,7 @@ def test_everything_a_service_writes_goes_to_a_mounted_volume(
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "pkc-kafka-bootstrap:9092"
 
 
-@pytest.mark.parametrize("variant", DEPLOYABLE)
-def test_consumers_scale_within_their_partitions(
-    deployable: dict[str, list[Doc]], variant: str
-) -> None:
-    docs = deployable[variant]
+def test_consumers_scale_within_their_partitions(docs: list[Doc]) -> None:
     autoscalers = {
         h["spec"]["scaleTargetRef"]["name"]: h for h in of_kind(docs, "HorizontalPodAutoscaler")
     }
@@ -126,11 +140,7 @@ def test_consumers_scale_within_their_partitions(
         assert deployment["spec"]["strategy"]["rollingUpdate"]["maxSurge"] == 0, service
 
 
-@pytest.mark.parametrize("variant", DEPLOYABLE)
-def test_every_deployment_has_a_disruption_budget(
-    deployable: dict[str, list[Doc]], variant: str
-) -> None:
-    docs = deployable[variant]
+def test_every_deployment_has_a_disruption_budget(docs: list[Doc]) -> None:
     budgets = {
         tuple(sorted(b["spec"]["selector"]["matchLabels"].items())): b
         for b in of_kind(docs, "PodDisruptionBudget")
@@ -179,8 +189,7 @@ def test_tracing_sends_every_service_to_the_collector(deployable: dict[str, list
         )
         assert has_collector is expected, variant
         for service in SERVICES:
-            (container,) = containers(named(docs, "Deployment", service))
-            env = env_of(container, docs)
+            env = Deployed.of(docs, service).env()
             if expected:
                 assert env["PKC_TRACES_EXPORTER"] == "otlp"
                 assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4318"

@@ -81,12 +81,10 @@ EXPECTED = {
     *(("notify", "internet", p) for p in (443, 465, 587)),
     ("prometheus", "otel-collector", 8889),
     ("prometheus", "postgres", 9187),
-    ("otel-collector", "telemetry", 4317),
-    ("otel-collector", "telemetry", 4318),
-    ("postgres", "postgres", 5432),
-    ("postgres", "postgres", 8000),
-    ("cnpg-system", "postgres", 5432),
-    ("cnpg-system", "postgres", 8000),
+    *(("otel-collector", "telemetry", p) for p in (4317, 4318)),
+    # PostgreSQL instances among themselves (replication) and the CloudNativePG operator:
+    # SQL on 5432, the instance status on 8000.
+    *((s, "postgres", p) for s in ("postgres", "cnpg-system") for p in (5432, 8000)),
 }
 
 

@@ -26,6 +26,7 @@ from services.shared.kafka import (
     RetryPolicy,
 )
 from tests.kafka_helpers import DeadLetter, read_until
+from tests.polling import poll_async
 
 pytestmark = pytest.mark.kafka
 FAST_RETRY = RetryPolicy(attempts=2, first_backoff=0.01)
@@ -54,12 +55,13 @@ async def _fresh_consumer_spec(bootstrap: str) -> Consumer:
 
 
 async def _run_until(consumer: BatchConsumer[Any], done: Callable[[], bool]) -> None:
+    async def finished() -> bool:
+        return done()
+
     task = asyncio.create_task(consumer.run())
     try:
-        async with asyncio.timeout(30):
-            # A poll with a deadline: the consumer exposes counters, not events.
-            while not done():  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
+        # The consumer exposes counters, not events: poll them.
+        await poll_async(finished, "the consumer to handle the records", timeout=30)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -33,14 +33,15 @@ from domain.service_level import NATIONAL
 from pkc.localkafka import LocalKafka
 from pkc.paths import cache_dir
 from pkc.processes import ServiceProcess, wait_ready
-from schemas import Channel, Classified, MatterType, NeedCategory, Region, Route
+from schemas import Channel, Region
 from schemas.topics import QUEUE_EVENTS, all_topics
 from services.reporting.monthly import MONTHLY, TOPICS
 from services.reporting.monthly.months import month_bounds, month_of
 from services.shared.kafka_admin import create_topics, wait_for_cluster
 from tests.conftest import free_port
 from tests.kafka_helpers import DeadLetter, read_until
-from tests.polling import poll
+from tests.polling import poll, poll_async
+from tests.queueing_contacts import classified
 
 pytestmark = pytest.mark.kafka
 MONTH, BEFORE = "2025-03", "2024-03"  # both end just after a change to summer time
@@ -236,15 +237,16 @@ async def _caught_up(bootstrap: str, group: str, timeout: float = 120.0) -> None
     try:
         partitions = [TopicPartition(t.name, p) for t in TOPICS for p in range(t.partitions)]
         ends = await ends_client.end_offsets(partitions)
-        async with asyncio.timeout(timeout):
-            while True:
-                committed = await admin.list_consumer_group_offsets(group)
-                if all(
-                    end == 0 or (tp in committed and committed[tp].offset >= end)
-                    for tp, end in ends.items()
-                ):
-                    return
-                await asyncio.sleep(0.3)
+
+        async def committed_to_the_ends() -> bool:
+            committed = await admin.list_consumer_group_offsets(group)
+            return all(
+                end == 0 or (tp in committed and committed[tp].offset >= end)
+                for tp, end in ends.items()
+            )
+
+        what = f"{group} to commit every record in its topics"
+        await poll_async(committed_to_the_ends, what, timeout=timeout, interval=0.3)
     finally:
         await admin.close()
         await ends_client.stop()
@@ -369,20 +371,7 @@ def check_outputs(reporting: Service) -> None:
 
 
 def _classified_line(at: datetime) -> str:
-    event = Classified(
-        occurred_at=at,
-        contact_id=uuid.uuid4(),
-        region=Region.MITT,
-        channel=Channel.PHONE,
-        received_at=at,
-        category=NeedCategory.CASE_HELP,
-        matter=MatterType.THEFT,
-        priority=3,
-        route=Route.OPERATOR,
-        rule_id="test",
-        rules_version="1",
-    )
-    return event.to_json().decode()
+    return classified(Region.MITT, waited=0, at=at).to_json().decode()
 
 
 def test_a_bad_line_stops_the_replay_with_its_number_and_loses_nothing_before_it(

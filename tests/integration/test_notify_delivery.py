@@ -102,43 +102,52 @@ def notify_process(
     )
 
 
-def test_an_alert_outlives_a_receiver_outage_and_a_kill_and_arrives_once(
+@pytest.fixture
+def notify(
     kafka: str,
     tmp_path: Path,
     database_url: str,
     receivers: tuple[WebhookReceiver, Mailbox],
+) -> Iterator[ServiceProcess]:
+    """One notify replica, started and ready; stopped after the test."""
+    webhook, mailbox = receivers
+    process = notify_process(kafka, tmp_path, database_url, webhook, mailbox)
+    process.start()
+    try:
+        wait_ready([process], timeout=60)
+        yield process
+    finally:
+        process.stop()
+
+
+def test_an_alert_outlives_a_receiver_outage_and_a_kill_and_arrives_once(
+    kafka: str, notify: ServiceProcess, receivers: tuple[WebhookReceiver, Mailbox]
 ) -> None:
     webhook, mailbox = receivers
-    notify = notify_process(kafka, tmp_path, database_url, webhook, mailbox)
+    webhook.status = 503  # the on-call receivers are down
+    mailbox.refusing = True
+    episode = uuid.uuid4()
+    first = breach(Region.NORD, episode)
+    asyncio.run(publish(kafka, first))
+    poll(
+        lambda: any(a["episode_id"] == str(episode) for a in alerts(notify)),
+        "the breach to be planned",
+        timeout=30,
+    )
+
+    notify.kill()  # with the webhook delivery still pending
     notify.start()
-    try:
-        wait_ready([notify], timeout=60)
-        webhook.status = 503  # the on-call receivers are down
-        mailbox.refusing = True
-        episode = uuid.uuid4()
-        first = breach(Region.NORD, episode)
-        asyncio.run(publish(kafka, first))
-        poll(
-            lambda: any(a["episode_id"] == str(episode) for a in alerts(notify)),
-            "the breach to be planned",
-            timeout=30,
-        )
+    wait_ready([notify], timeout=60)
+    webhook.status = 200
+    mailbox.refusing = False
+    webhook.wait_for(lambda _: received(webhook, episode), timeout=30)
 
-        notify.kill()  # with the webhook delivery still pending
-        notify.start()
-        wait_ready([notify], timeout=60)
-        webhook.status = 200
-        mailbox.refusing = False
-        webhook.wait_for(lambda _: received(webhook, episode), timeout=30)
-
-        # The same breach again (a replay), then another region's as a sentinel: once the
-        # sentinel is delivered, a duplicate of the first would have been too.
-        sentinel = uuid.uuid4()
-        asyncio.run(publish(kafka, first, breach(Region.SYD, sentinel)))
-        webhook.wait_for(lambda _: received(webhook, sentinel), timeout=30)
-        mailbox.wait_for(lambda got: any(m["To"] == "nord@example.org" for m in got), 30)
-    finally:
-        notify.stop()
+    # The same breach again (a replay), then another region's as a sentinel: once the
+    # sentinel is delivered, a duplicate of the first would have been too.
+    sentinel = uuid.uuid4()
+    asyncio.run(publish(kafka, first, breach(Region.SYD, sentinel)))
+    webhook.wait_for(lambda _: received(webhook, sentinel), timeout=30)
+    mailbox.wait_for(lambda got: any(m["To"] == "nord@example.org" for m in got), 30)
     assert len(received(webhook, episode)) == 1
     assert len(mailbox.to("nord@example.org")) == 1
 
@@ -187,26 +196,17 @@ def alerts(notify: ServiceProcess) -> list[dict[str, object]]:
 
 
 def test_a_bad_schedule_is_refused_over_http_and_the_old_one_kept(
-    kafka: str,
-    tmp_path: Path,
-    database_url: str,
-    receivers: tuple[WebhookReceiver, Mailbox],
+    notify: ServiceProcess, receivers: tuple[WebhookReceiver, Mailbox]
 ) -> None:
-    webhook, mailbox = receivers
-    notify = notify_process(kafka, tmp_path, database_url, webhook, mailbox)
-    notify.start()
-    try:
-        wait_ready([notify], timeout=60)
-        bad = schedule_text(webhook.url).replace("region: syd", "region: gotland")
-        refused = httpx.put(f"{notify.url}/oncall/schedule", json={"yaml": bad}, headers=AUTH)
-        assert refused.status_code == 422
-        assert "unknown region 'gotland'" in refused.json()["detail"]
-        assert httpx.put(f"{notify.url}/oncall/schedule", json={"yaml": bad}).status_code == 401
-        assert httpx.get(f"{notify.url}/oncall", params={"region": "syd"}).status_code == 401
-        on_call = httpx.get(f"{notify.url}/oncall", params={"region": "syd"}, headers=AUTH).json()
-        assert [c["person"] for c in on_call] == ["syd-1"]
-    finally:
-        notify.stop()
+    webhook, _ = receivers
+    bad = schedule_text(webhook.url).replace("region: syd", "region: gotland")
+    refused = httpx.put(f"{notify.url}/oncall/schedule", json={"yaml": bad}, headers=AUTH)
+    assert refused.status_code == 422
+    assert "unknown region 'gotland'" in refused.json()["detail"]
+    assert httpx.put(f"{notify.url}/oncall/schedule", json={"yaml": bad}).status_code == 401
+    assert httpx.get(f"{notify.url}/oncall", params={"region": "syd"}).status_code == 401
+    on_call = httpx.get(f"{notify.url}/oncall", params={"region": "syd"}, headers=AUTH).json()
+    assert [c["person"] for c in on_call] == ["syd-1"]
 
 
 def test_a_delivery_that_keeps_failing_is_given_up_and_logged(tmp_path: Path) -> None:

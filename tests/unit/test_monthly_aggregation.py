@@ -9,15 +9,11 @@ import pytest
 
 from domain.service_level import NATIONAL
 from schemas import (
-    Abandoned,
-    Answered,
     Channel,
     Classified,
     DonorLoan,
     MatterType,
     NeedCategory,
-    Queued,
-    QueueName,
     RedirectedTo112,
     Region,
     ReinforcementEnded,
@@ -33,49 +29,11 @@ from services.reporting.monthly.aggregation import (
 )
 from services.reporting.monthly.figures import OrderSpan
 from services.reporting.monthly.report import MonthlyReport, build_report
+from tests.contact_events import abandoned, answered, queued
 
 NORD = Region.NORD
 # Tuesday 7 May 2024, 10:00 in Stockholm (CEST).
 AT = datetime(2024, 5, 7, 8, 0, tzinfo=UTC)
-
-
-def queued(received: datetime, channel: Channel = Channel.PHONE, region: Region = NORD) -> Queued:
-    return Queued(
-        occurred_at=received + timedelta(seconds=2),
-        contact_id=uuid.uuid4(),
-        region=region,
-        queue=QueueName.CRIME_REPORT,
-        channel=channel,
-        category=NeedCategory.CASE_HELP,
-        priority=3,
-        received_at=received,
-    )
-
-
-def answered(received: datetime, wait: float, region: Region = NORD) -> Answered:
-    return Answered(
-        occurred_at=received + timedelta(seconds=wait),
-        contact_id=uuid.uuid4(),
-        region=region,
-        channel=Channel.PHONE,
-        category=NeedCategory.CASE_HELP,
-        received_at=received,
-        wait_seconds=wait,
-        operator_id="op-1",
-        operator_region=region,
-    )
-
-
-def abandoned(received: datetime, wait: float, region: Region = NORD) -> Abandoned:
-    return Abandoned(
-        occurred_at=received + timedelta(seconds=wait),
-        contact_id=uuid.uuid4(),
-        region=region,
-        channel=Channel.PHONE,
-        category=NeedCategory.CASE_HELP,
-        received_at=received,
-        wait_seconds=wait,
-    )
 
 
 def classified(

@@ -7,15 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.service_level import NATIONAL, ServiceLevelPolicy
-from schemas import (
-    Abandoned,
-    Answered,
-    CaseCreated,
-    ContactResolved,
-    Queued,
-    QueueName,
-    Region,
-)
+from schemas import Abandoned, Answered, CaseCreated, ContactResolved, Queued, QueueName, Region
 from services.queueing.contact import Contact
 from services.queueing.domain import (
     ContactStatus,

@@ -25,6 +25,7 @@ from pkc.simulation.stats import SimulationStats
 from schemas import Region
 from services.shared.clock import SimulatedClock, make_clock
 from tests.conftest import free_port
+from tests.polling import poll_async
 
 
 def test_default_staffing_reproduces_the_seed_picture() -> None:
@@ -101,10 +102,11 @@ async def test_the_simulator_survives_services_that_are_not_there() -> None:
     run = asyncio.create_task(
         simulate(config, clock, ServiceUrls(nowhere, nowhere), Tokens(), stop, seen.append)
     )
-    deadline = time.monotonic() + 10
-    while not (seen and seen[-1].errors >= 10 and seen[-1].dropped > 0):
-        assert time.monotonic() < deadline, "errors and dropped contacts were not counted"
-        await asyncio.sleep(0.05)
+
+    async def counted() -> bool:
+        return bool(seen) and seen[-1].errors >= 10 and seen[-1].dropped > 0
+
+    await poll_async(counted, "errors and dropped contacts to be counted", timeout=10)
     stop.set()
     stats = await asyncio.wait_for(run, 10)
     assert stats.posted == 0

@@ -12,7 +12,6 @@ from schemas import (
     Event,
     NeedCategory,
     Queued,
-    QueueName,
     RedirectedTo112,
     Region,
     SlaBreached,
@@ -32,6 +31,7 @@ from services.reporting.breach import (
 from services.reporting.decisions import DecisionRules, decide_step
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import DictBuckets, WindowConfig, sla_window
+from tests import contact_events
 
 CONFIG = WindowConfig(length=timedelta(minutes=60))
 MORNING = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm (summer time)
@@ -47,42 +47,21 @@ def answered(
     channel: Channel = Channel.PHONE,
     category: NeedCategory = NeedCategory.CASE_HELP,
 ) -> Answered:
-    return Answered(
-        occurred_at=at,
-        contact_id=uuid4(),
-        region=Region.MITT,
-        channel=channel,
-        category=category,
-        received_at=at - timedelta(seconds=wait),
-        wait_seconds=wait,
-        operator_id="op",
-        operator_region=Region.MITT,
+    """A contact in Mitt answered at `at` after `wait` seconds."""
+    received = at - timedelta(seconds=wait)
+    return contact_events.answered(
+        received, wait, region=Region.MITT, channel=channel, category=category
     )
 
 
 def abandoned(wait: float, at: datetime) -> Abandoned:
-    return Abandoned(
-        occurred_at=at,
-        contact_id=uuid4(),
-        region=Region.MITT,
-        channel=Channel.PHONE,
-        category=NeedCategory.CASE_HELP,
-        received_at=at - timedelta(seconds=wait),
-        wait_seconds=wait,
-    )
+    """A caller in Mitt who hung up at `at` after `wait` seconds."""
+    return contact_events.abandoned(at - timedelta(seconds=wait), wait, region=Region.MITT)
 
 
 def queued(received: datetime) -> Queued:
-    return Queued(
-        occurred_at=received,
-        contact_id=uuid4(),
-        region=Region.MITT,
-        queue=QueueName.URGENT,
-        channel=Channel.PHONE,
-        category=NeedCategory.URGENT,
-        priority=2,
-        received_at=received,
-    )
+    """A call joining Mitt's queue the moment it was received."""
+    return contact_events.queued(received, region=Region.MITT, triage_seconds=0)
 
 
 def test_share_is_answered_within_ten_minutes_over_answered_and_real_abandons() -> None:
