@@ -19,7 +19,8 @@ def erlang_b(servers: int, traffic: float) -> float:
 
 
 def test_erlang_c_matches_the_checked_pyworkforce_figures() -> None:
-    # shared/notes/staffing.md: 120 calls/h, AHT 6 min → 13 operators for 85 %/600 s, 17 for 20 s.
+    # Checked against pyworkforce: 120 calls/h at 6 min each need 13 operators for 85 % within
+    # 600 s and 17 within 20 s.
     assert operators_needed(120, 360, max_occupancy=1.0).erlang_c == 13
     assert operators_needed(120, 360, threshold_seconds=20, max_occupancy=1.0).erlang_c == 17
     need = operators_needed(120, 360)  # the 85 % occupancy cap: ceil(12 / 0.85)
