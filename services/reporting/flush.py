@@ -22,9 +22,14 @@ from faust.transport.drivers.aiokafka import Producer as KafkaProducer
 from faust.types.tuples import FutureMessage
 
 
+class ChangelogWriteFailed(Exception):
+    """A table write the commit covers was refused: committing would lose its count."""
+
+
 class CompleteFlushProducer(KafkaProducer):
     """Faust's Kafka producer whose `flush` returns only when every message handed to
-    `send_soon` is acknowledged by the broker (or failed), however long the sender stalls."""
+    `send_soon` before the flush began is acknowledged by the broker, however long the sender
+    stalls; it raises instead of returning when one of them failed."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -36,8 +41,21 @@ class CompleteFlushProducer(KafkaProducer):
         super().send_soon(fut)
 
     async def flush(self) -> None:
-        while self.unsettled:  # writes made while waiting are waited for too
-            await asyncio.wait(set(self.unsettled))
+        # Faust picks the offsets to commit before it flushes, so the writes that matter are
+        # those already made: a snapshot. Waiting also for writes made meanwhile (the agents
+        # keep running) would never end during a catch-up and hold every commit back.
+        covered = set(self.unsettled)
+        if covered:
+            await asyncio.wait(covered)
+            # A refused write must stop the commit (the worker crashes and replays from the
+            # last commit); a cancelled one was never sent. Broker errors name no personal data.
+            if any(fut.cancelled() for fut in covered):
+                raise ChangelogWriteFailed("a table write was cancelled before it was sent")
+            errors = [error for fut in covered if (error := fut.exception()) is not None]
+            if errors:
+                error = errors[0]
+                reason = f"{len(errors)} table write(s) failed: {type(error).__name__}: {error}"
+                raise ChangelogWriteFailed(reason[:300]) from error
         await super().flush()
 
 

@@ -55,6 +55,60 @@ def test_faust_s_own_flush_returns_with_table_writes_still_buffered() -> None:
     assert still_buffered > 0, "the premise of the fix: Faust gives up and commits anyway"
 
 
+class RefusingChannel(StallingChannel):
+    """The broker refuses the write (a changelog partition without its leader, say)."""
+
+    async def publish_message(self, fut: FutureMessage, wait: bool = False) -> None:
+        await asyncio.sleep(STALL)
+        fut.set_exception(RuntimeError("NotLeaderForPartitionError"))
+
+
+class BusyChannel(StallingChannel):
+    """The agents keep counting while the commit waits: each ack comes with a new write."""
+
+    def __init__(self, producer: Any) -> None:
+        super().__init__()
+        self.producer = producer
+
+    async def publish_message(self, fut: FutureMessage, wait: bool = False) -> None:
+        await super().publish_message(fut, wait)
+        if len(self.sent) < 1000:
+            self.producer.send_soon(_message(self, len(self.sent) + 100))
+
+
+async def _flush_with(channel_of: Any) -> tuple[list[Any], Exception | None]:
+    app: Any = faust.App("pkc-flush-test", broker="kafka://127.0.0.1:9", web_enabled=False)
+    install_complete_flush(app)
+    producer = app.producer
+    channel = channel_of(producer)
+    await producer.buffer.start()
+    try:
+        for value in range(3):
+            producer.send_soon(_message(channel, value))
+        try:
+            await asyncio.wait_for(producer.flush(), timeout=10)
+        except Exception as exc:
+            return list(channel.sent), exc
+        return list(channel.sent), None
+    finally:
+        while not producer.buffer.pending.empty():
+            producer.buffer.pending.get_nowait()
+        await producer.buffer.stop()
+
+
+def test_a_refused_table_write_stops_the_commit() -> None:
+    _, error = asyncio.run(_flush_with(lambda _: RefusingChannel()))
+    assert type(error).__name__ == "ChangelogWriteFailed", error
+    assert "NotLeaderForPartitionError" in str(error)
+
+
+def test_the_commit_waits_for_the_writes_it_covers_not_for_those_made_while_it_waits() -> None:
+    sent, error = asyncio.run(_flush_with(BusyChannel))
+    assert error is None, "a flush chasing new writes never returns while the agents count"
+    assert sent[:3] == [0, 1, 2]
+    assert len(sent) < 1000
+
+
 def test_the_commit_s_flush_waits_until_every_table_write_is_sent() -> None:
     sent, still_buffered = asyncio.run(_flush_with_a_stalling_sender(complete=True))
     assert sent == [0, 1, 2]

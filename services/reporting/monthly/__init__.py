@@ -52,6 +52,7 @@ def build_monthly_consumer(
         store,
         Aggregation(policy),
         producer,
+        replication_factor=settings.topic_replication_factor,
     )
 
 

@@ -33,6 +33,7 @@ from services.shared.kafka import (
     RetryPolicy,
     with_retries,
 )
+from services.shared.kafka_admin import create_topics
 from services.shared.tracing import consumer_span
 
 
@@ -57,6 +58,7 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
         batch_size: int = 5000,
         flush_seconds: float = 0.5,
         retry: RetryPolicy = DEFAULT_RETRY,
+        replication_factor: int = 1,
     ):
         batching = Batching(batch_size, flush_seconds, overlapped=True, fetch_bytes=4 * 1024 * 1024)
         super().__init__(
@@ -70,6 +72,14 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
         self.store = store
         self.aggregation = aggregation
         self.counted = 0  # events counted for the first time
+        self._replication_factor = replication_factor
+
+    async def run(self) -> None:
+        # The group is a setting (PKC_REPORTING_MONTHLY_GROUP, a rebuild from the topics' start
+        # under a new name): its DLQ may be one `pkc topics create` never made, and production
+        # brokers do not auto-create topics. A dead letter must never fail for want of its topic.
+        await create_topics(self._bootstrap, (self.spec.dead_letter,), self._replication_factor)
+        await super().run()
 
     def new_work(self) -> _Effects:
         return _Effects()
