@@ -9,7 +9,6 @@ from rich.console import Console
 from rich.table import Table
 
 from schemas import Region
-from services.notify.bootstrap import open_schedules
 from services.notify.schedule import (
     STOCKHOLM,
     Schedule,
@@ -35,6 +34,9 @@ Live = Annotated[
 def _load(path: Path, live: bool = False) -> Schedule:
     try:
         if live:
+            # Imported here: notify's root loads its HTTP and Kafka clients (see report_cli).
+            from services.notify.bootstrap import open_schedules
+
             return open_schedules(NotifySettings(), SystemClock())[1].current()
         return load_schedule(path.read_text(encoding="utf-8"), str(path))
     except (OSError, ScheduleError) as exc:

@@ -13,7 +13,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.reporting.bootstrap import monthly_reader
 from services.reporting.monthly.chart import ChartFormat, chart
 from services.reporting.monthly.months import BadMonth, month_label, parse_month
 from services.reporting.monthly.report import Comparison, MonthlyReport
@@ -51,6 +50,9 @@ def monthly(
     if chart_path is not None and chart_path.suffix.lower() not in (".png", ".svg"):
         errors.print(f"[red]--chart must name a .png or .svg file, not {chart_path}[/]")
         raise typer.Exit(2)
+    # Imported here: reporting's root loads Faust, which `pkc serve` of any service must not pay.
+    from services.reporting.bootstrap import monthly_reader
+
     reader = monthly_reader(database_url=database_url)
     report = reader.report(month)
     if reader.store.processed() == 0:
