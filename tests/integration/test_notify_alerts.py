@@ -16,6 +16,7 @@ from schemas import Region, SlaBreached, SlaRecovered, SlaWindow
 from services.notify.app import app_for
 from services.notify.bootstrap import Notify, bootstrap
 from services.notify.outbox import Sent
+from services.notify.policy import breach_id
 from services.notify.repository import AlertRepository
 from services.notify.settings import NotifySettings
 from services.notify.tables import Alert, Delivery
@@ -286,3 +287,26 @@ def test_an_escalation_racing_a_recovery_on_another_replica_does_not_restart_it(
     }
     later = due + timedelta(hours=1)
     assert escalating.alerts.escalate_due(later, later) == []
+
+
+def test_a_recovery_racing_a_release_on_another_replica_calls_the_sent_breach_off(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recovering, releasing = notify_on(database_url, tmp_path), notify_on(database_url, tmp_path)
+    second, quiet_over = held_breach_with_request(recovering)
+    load_open = AlertRepository.open_episode
+
+    def release_between_load_and_change(repo: AlertRepository, region: Region) -> Alert | None:
+        loaded = load_open(repo, region)
+        assert loaded is not None
+        assert loaded.kind == "held"
+        monkeypatch.undo()
+        releasing.alerts.escalate_due(quiet_over, quiet_over)
+        return loaded
+
+    monkeypatch.setattr(AlertRepository, "open_episode", release_between_load_and_change)
+    assert recovering.alerts.take(recovered(second, quiet_over), quiet_over, quiet_over)
+    kinds = [body["kind"] for body in sent(recovering, quiet_over)]
+    assert kinds == ["breach", "reinforcement", "recovery"], "told, then told it is over"
+    (alert,) = [a for a in recovering.store.recent(10) if a.alert_id == breach_id(second)]
+    assert (alert.kind, alert.escalate_at) == ("breach", None), "escalation stopped"
