@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.service_level import ServiceLevelPolicy
-from schemas import AlertAcknowledged, AlertEscalated, Region
+from schemas import AlertAcknowledged, AlertEscalated, Region, ReinforcementRequested
 from services.notify.ack import AckLinks
 from services.notify.messages import Message, StoredAlert, compose, escalated, released
 from services.notify.outbox import Target, deliveries
@@ -20,6 +20,7 @@ from services.notify.policy import (
     DueDecision,
     Escalate,
     HoldBreach,
+    HoldRequest,
     Release,
     SendAlert,
     plan,
@@ -59,17 +60,22 @@ class AlertService:
         """Stores the alerts an SLA event calls for; True when there is something to send.
         `now` is the platform's clock, `wall` real time (when deliveries are due)."""
         schedule = self.schedule()
-        with self.store.transaction() as tx:
-            open_row = tx.alerts.open_episode(event.region)
-            episode = episode_of(open_row) if open_row is not None else None
-            last_recovery = tx.alerts.last_recovery(event.region)
-            decisions = plan(event, episode, last_recovery, self.policy, now)
-            if not decisions:
-                return False
-            for decision in decisions:
-                self._apply(tx, decision, event, schedule, now, wall)
-            # False also when the alert is stored already: a replay, or another replica.
-            return tx.commit() and any(isinstance(d, SendAlert) for d in decisions)
+        for _ in range(_ATTEMPTS):
+            with self.store.transaction() as tx:
+                open_row = tx.alerts.open_episode(event.region)
+                episode = episode_of(open_row) if open_row is not None else None
+                last_recovery = tx.alerts.last_recovery(event.region)
+                decisions = plan(event, episode, last_recovery, self.policy, now)
+                if not decisions:
+                    return False
+                try:
+                    for decision in decisions:
+                        self._apply(tx, decision, event, schedule, now, wall)
+                except _Changed:
+                    continue  # another replica released or escalated it: plan on what it did
+                # False also when the alert is stored already: a replay, or another replica.
+                return tx.commit() and any(isinstance(d, SendAlert) for d in decisions)
+        raise RuntimeError(f"{event.region.value}'s breach alert kept changing while planning")
 
     def _apply(
         self,
@@ -80,15 +86,11 @@ class AlertService:
         now: datetime,
         wall: datetime,
     ) -> None:
-        if isinstance(decision, ChangeEpisode):
+        if isinstance(decision, ChangeEpisode | HoldRequest):
             row = tx.alerts.get(decision.alert_id)
             assert row is not None  # the policy was handed it
-            if decision.share is not None:
-                row.share = decision.share
-            if decision.closed:
-                row.escalate_at = None
-                row.kind = SUPPRESSED if row.kind == HELD else row.kind
-            tx.alerts.save(row)
+            if not tx.alerts.change(row, **_changes(decision, row, event)):
+                raise _Changed
         elif isinstance(decision, HoldBreach):
             held = _alert(event.region, decision.alert_id, decision.episode_id, HELD, now)
             held.share, held.escalate_at = decision.share, decision.release_at
@@ -160,24 +162,18 @@ class AlertService:
         now: datetime,
         wall: datetime,
     ) -> AlertEscalated | None:
-        stored = StoredAlert(
-            alert.alert_id, alert.episode_id, Region(alert.region), alert.share, alert.created_at
-        )
-        link = self.links.link(alert.alert_id, now)
+        """Each change only if the alert is still as loaded: if another replica recovered,
+        acknowledged or moved it meanwhile, theirs stands and this one leaves it."""
         if isinstance(decision, Release):
-            alert.kind, alert.escalate_at = "breach", decision.escalate_at
-            message = released(stored, link, self.service_level)
-            self._deliver(
-                tx, alert, message, self._targets(schedule, alert, range(1, 2), now), wall
-            )
-            tx.alerts.save(alert)
+            self._release(tx, alert, decision, schedule, now, wall)
             return None
         if not isinstance(decision, Escalate):
-            alert.escalate_at = None  # nobody further up: it stays with the last level
-            tx.alerts.save(alert)
+            tx.alerts.change(alert, escalate_at=None)  # nobody further up: it stays there
             return None
-        alert.level, alert.escalate_at = decision.to_level, decision.escalate_at
-        tx.alerts.save(alert)
+        if not tx.alerts.change(alert, level=decision.to_level, escalate_at=decision.escalate_at):
+            return None
+        stored = _stored(alert)
+        link = self.links.link(alert.alert_id, now)
         message = escalated(stored, decision.from_level, link, self.service_level)
         levels = range(decision.to_level, decision.to_level + 1)
         self._deliver(tx, alert, message, self._targets(schedule, alert, levels, now), wall)
@@ -191,6 +187,28 @@ class AlertService:
             from_level=decision.from_level,
             to_level=decision.to_level,
         )
+
+    def _release(
+        self,
+        tx: Transaction,
+        alert: Alert,
+        decision: Release,
+        schedule: Schedule,
+        now: datetime,
+        wall: datetime,
+    ) -> None:
+        """Sends a held breach, then the reinforcement request kept with it, if any."""
+        request = alert.held_request
+        if not tx.alerts.change(alert, kind="breach", escalate_at=decision.escalate_at):
+            return  # recovered (suppressed) meanwhile: nothing to send
+        link = self.links.link(alert.alert_id, now)
+        message = released(_stored(alert), link, self.service_level)
+        self._deliver(tx, alert, message, self._targets(schedule, alert, range(1, 2), now), wall)
+        if request is None:
+            return
+        reinforcement = ReinforcementRequested.model_validate_json(request)
+        for sending in plan(reinforcement, episode_of(alert), None, self.policy, now):
+            self._apply(tx, sending, reinforcement, schedule, now, wall)
 
     # --- acknowledgement -----------------------------------------------------------------
     def acknowledge(
@@ -216,6 +234,35 @@ class AlertService:
                 acknowledged_by=by[:64],
                 via="link" if via == "link" else "api",
             )
+
+
+class _Changed(Exception):
+    """The alert is no longer as the transaction loaded it: another replica changed it."""
+
+
+_ATTEMPTS = 5  # each retry follows another replica's change to the same alert
+
+
+def _changes(
+    decision: ChangeEpisode | HoldRequest, row: Alert, event: AlertEvent
+) -> dict[str, object]:
+    """The columns a change of the open episode writes."""
+    if isinstance(decision, HoldRequest):
+        return {"held_request": event.model_dump_json()}
+    changes: dict[str, object] = {}
+    if decision.share is not None:
+        changes["share"] = decision.share
+    if decision.closed:
+        # A held breach (and any request kept with it) is never sent now.
+        changes |= {"escalate_at": None, "held_request": None}
+        changes["kind"] = SUPPRESSED if row.kind == HELD else row.kind
+    return changes
+
+
+def _stored(alert: Alert) -> StoredAlert:
+    return StoredAlert(
+        alert.alert_id, alert.episode_id, Region(alert.region), alert.share, alert.created_at
+    )
 
 
 def _alert(

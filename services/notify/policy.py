@@ -68,6 +68,14 @@ class HoldBreach:
 
 
 @dataclass(frozen=True)
+class HoldRequest:
+    """A reinforcement request for a held breach: kept with it and sent right after it when it
+    is released (`plan` again, on the released episode); dropped with it if it recovers first."""
+
+    alert_id: uuid.UUID  # the held breach's
+
+
+@dataclass(frozen=True)
 class ChangeEpisode:
     """The open breach alert's new share, or its end (escalation stops; a held one is dropped)."""
 
@@ -99,7 +107,7 @@ class StopEscalating:
     alert_id: uuid.UUID
 
 
-Decision = SendAlert | HoldBreach | ChangeEpisode
+Decision = SendAlert | HoldBreach | HoldRequest | ChangeEpisode
 DueDecision = Release | Escalate | StopEscalating
 
 
@@ -171,8 +179,11 @@ def _recovery(event: SlaRecovered, open_episode: Episode | None) -> list[Decisio
 
 
 def _reinforcement(event: ReinforcementRequested, open_episode: Episode | None) -> list[Decision]:
-    if open_episode is None or open_episode.held or open_episode.episode_id != event.episode_id:
+    if open_episode is None or open_episode.episode_id != event.episode_id:
         return []
+    if open_episode.held:
+        # Reporting asks once per episode, with the breach: dropping it here would lose it.
+        return [HoldRequest(open_episode.alert_id)]
     alert_id = derived_id(event.episode_id, "reinforcement")
     return [
         SendAlert(

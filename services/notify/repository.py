@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, SQLModel, col, select, update
 from sqlmodel.sql.expression import SelectOfScalar
 
 from schemas import Region
@@ -52,6 +53,26 @@ class AlertRepository:
     def save(self, alert: Alert) -> None:
         self.session.add(alert)
 
+    def change(self, alert: Alert, **values: object) -> bool:
+        """Writes `values` only if the alert is still as this transaction loaded it (kind, level,
+        escalating, acknowledged); else False and nothing written. Of two replicas acting on one
+        alert (one releasing or escalating it, the other closing or acknowledging it), the
+        second finds it changed: a recovered alert is never revived, nor an escalation lost."""
+        loaded = (
+            col(Alert.alert_id) == alert.alert_id,
+            col(Alert.kind) == alert.kind,
+            col(Alert.level) == alert.level,
+            _is_set(col(Alert.escalate_at), alert.escalate_at is not None),
+            _is_set(col(Alert.acknowledged_at), alert.acknowledged_at is not None),
+        )
+        # Not synchronised by evaluation: SQLite reads naive times (cf. the outbox's claim).
+        write = update(Alert).where(*loaded).values(**values)
+        if self.session.exec(write.execution_options(synchronize_session=False)).rowcount != 1:
+            return False
+        for name, value in values.items():
+            set_committed_value(alert, name, value)  # as written: nothing left to flush
+        return True
+
     def open_episode(self, region: Region) -> Alert | None:
         """The region's latest breach alert (sent or held) unless its episode is over."""
         query = (
@@ -90,6 +111,10 @@ class AlertRepository:
         about = {"alert_id": alert.alert_id, "region": alert.region, "kind": alert.kind}
         entry = about | {"action": action, "level": level, "at": at} | details
         self.session.add(AlertLog.model_validate(entry))
+
+
+def _is_set(column: Any, is_set: bool) -> Any:
+    return column.is_not(None) if is_set else column.is_(None)
 
 
 class Transaction:

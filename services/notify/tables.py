@@ -27,6 +27,8 @@ class Alert(SQLModel, table=True):
     escalate_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     acknowledged_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     acknowledged_by: str | None = Field(default=None, max_length=64)
+    # A held breach's reinforcement request (the event as JSON), sent when the breach is.
+    held_request: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Delivery(SQLModel, table=True):

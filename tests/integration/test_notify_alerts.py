@@ -4,19 +4,24 @@ and a schedule edited through one replica routes the alerts of the other."""
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from schemas import Region, SlaBreached, SlaRecovered, SlaWindow
 from services.notify.app import app_for
 from services.notify.bootstrap import Notify, bootstrap
 from services.notify.outbox import Sent
+from services.notify.policy import breach_id
+from services.notify.repository import AlertRepository
 from services.notify.settings import NotifySettings
-from services.notify.tables import Delivery
+from services.notify.tables import Alert, Delivery
 from services.shared.settings import DEV_SECRET
+from tests.notify_events import reinforcement_requested
 
 AUTH = {"Authorization": f"Bearer {DEV_SECRET}"}
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
@@ -174,3 +179,134 @@ def test_a_replica_starting_on_a_database_with_a_schedule_keeps_the_stored_one(
     restarted = notify_on(database_url, tmp_path)  # the file still names syd-day
     (on_call,) = restarted.schedules.current().chain(Region.SYD, NOW)
     assert on_call.person.id == "syd-night"
+
+
+def recovered(episode: uuid.UUID, at: datetime) -> SlaRecovered:
+    return SlaRecovered(
+        occurred_at=at, region=Region.SYD, episode_id=episode, window=window(0.9, at), target=0.85
+    )
+
+
+def held_breach_with_request(notify: Notify) -> tuple[uuid.UUID, datetime]:
+    """An episode breached and recovered, and a second one breached 5 minutes later (held),
+    with its reinforcement request; returns the second and the end of the quiet period."""
+    first, second = uuid.uuid4(), uuid.uuid4()
+    notify.alerts.take(breached(first, NOW), NOW, NOW)
+    recovered_at = NOW + timedelta(minutes=20)
+    notify.alerts.take(recovered(first, recovered_at), recovered_at, recovered_at)
+    deliver(notify, recovered_at)
+    again = recovered_at + timedelta(minutes=5)
+    assert not notify.alerts.take(breached(second, again), again, again), "held: maybe a flap"
+    request = reinforcement_requested(second, window(0.6, again))
+    assert not notify.alerts.take(request, again, again), "held with its breach"
+    assert sent(notify, again) == [], "nothing before the breach is released"
+    return second, recovered_at + timedelta(minutes=15)
+
+
+def test_a_held_breachs_reinforcement_request_follows_it_when_it_is_released(
+    database_url: str, tmp_path: Path
+) -> None:
+    notify = notify_on(database_url, tmp_path, quiet_minutes=15, escalation_minutes=60)
+    second, quiet_over = held_breach_with_request(notify)
+    notify.alerts.escalate_due(quiet_over, quiet_over)
+    breach, request = sent(notify, quiet_over)
+    assert (breach["kind"], request["kind"]) == ("breach", "reinforcement")
+    assert request["episode_id"] == str(second)
+    assert request["donors"] == [{"region": "vast", "operators": 4}]
+    assert request["ack_url"].startswith(notify.settings.ack_base())
+    replay = quiet_over + timedelta(minutes=1)
+    replayed = reinforcement_requested(second, window(0.6, replay))
+    assert not notify.alerts.take(replayed, replay, replay), "sent once"
+
+
+def test_a_held_breach_that_recovers_sends_neither_it_nor_its_reinforcement_request(
+    database_url: str, tmp_path: Path
+) -> None:
+    notify = notify_on(database_url, tmp_path, quiet_minutes=15, escalation_minutes=60)
+    second, quiet_over = held_breach_with_request(notify)
+    over = quiet_over - timedelta(minutes=2)
+    assert not notify.alerts.take(recovered(second, over), over, over)
+    assert notify.alerts.escalate_due(quiet_over, quiet_over) == []
+    assert sent(notify, quiet_over) == []
+
+
+def between_load_and_change(
+    monkeypatch: pytest.MonkeyPatch, other_replica: Callable[[], object]
+) -> None:
+    """The next delivery loop step loads its due alerts, then `other_replica` acts, then the
+    step goes on with what it loaded: two replicas interleaved at the worst moment."""
+    load_due = AlertRepository.due
+
+    def interleaved(repo: AlertRepository, now: datetime) -> list[Alert]:
+        loaded = load_due(repo, now)
+        assert loaded, "the step has an alert to move"
+        monkeypatch.undo()
+        other_replica()
+        return loaded
+
+    monkeypatch.setattr(AlertRepository, "due", interleaved)
+
+
+def test_a_release_racing_a_recovery_on_another_replica_does_not_revive_the_alert(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    releasing, recovering = notify_on(database_url, tmp_path), notify_on(database_url, tmp_path)
+    second, quiet_over = held_breach_with_request(recovering)
+    over = quiet_over - timedelta(seconds=1)
+    between_load_and_change(
+        monkeypatch, lambda: recovering.alerts.take(recovered(second, over), over, over)
+    )
+    assert releasing.alerts.escalate_due(quiet_over, quiet_over) == []
+    (alert,) = [a for a in releasing.store.recent(10) if a.episode_id == second]
+    assert (alert.kind, alert.escalate_at) == ("suppressed", None)
+    assert deliver(releasing, quiet_over) == [], "nobody paged for a recovered region"
+    later = quiet_over + timedelta(hours=2)
+    assert releasing.alerts.escalate_due(later, later) == []
+    assert deliver(releasing, later) == []
+
+
+def test_an_escalation_racing_a_recovery_on_another_replica_does_not_restart_it(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    escalating = notify_on(database_url, tmp_path, escalation_minutes=10)
+    recovering = notify_on(database_url, tmp_path, escalation_minutes=10)
+    with_level_2 = schedule("syd-day", "https://hooks.example.org/d") + (
+        "  - {region: syd, level: 2, shifts: [{person: syd-day, days: [tue], "
+        'from: "00:00", to: "00:00"}]}\n'
+    )
+    recovering.schedules.replace(with_level_2, NOW)
+    episode, due = uuid.uuid4(), NOW + timedelta(minutes=10)
+    recovering.alerts.take(breached(episode, NOW), NOW, NOW)
+    deliver(recovering, NOW)
+    between_load_and_change(
+        monkeypatch, lambda: recovering.alerts.take(recovered(episode, due), due, due)
+    )
+    assert escalating.alerts.escalate_due(due, due) == [], "recovered: nobody further up told"
+    assert {(d.subject[:25], d.level) for d in deliver(escalating, due)} == {
+        ("[PKC] Syd recovered: 90.0", 1)
+    }
+    later = due + timedelta(hours=1)
+    assert escalating.alerts.escalate_due(later, later) == []
+
+
+def test_a_recovery_racing_a_release_on_another_replica_calls_the_sent_breach_off(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recovering, releasing = notify_on(database_url, tmp_path), notify_on(database_url, tmp_path)
+    second, quiet_over = held_breach_with_request(recovering)
+    load_open = AlertRepository.open_episode
+
+    def release_between_load_and_change(repo: AlertRepository, region: Region) -> Alert | None:
+        loaded = load_open(repo, region)
+        assert loaded is not None
+        assert loaded.kind == "held"
+        monkeypatch.undo()
+        releasing.alerts.escalate_due(quiet_over, quiet_over)
+        return loaded
+
+    monkeypatch.setattr(AlertRepository, "open_episode", release_between_load_and_change)
+    assert recovering.alerts.take(recovered(second, quiet_over), quiet_over, quiet_over)
+    kinds = [body["kind"] for body in sent(recovering, quiet_over)]
+    assert kinds == ["breach", "reinforcement", "recovery"], "told, then told it is over"
+    (alert,) = [a for a in recovering.store.recent(10) if a.alert_id == breach_id(second)]
+    assert (alert.kind, alert.escalate_at) == ("breach", None), "escalation stopped"

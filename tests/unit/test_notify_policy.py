@@ -4,7 +4,7 @@ calls for, given the region's open episode and its last recovery."""
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from schemas import DonorLoan, Region, ReinforcementRequested, SlaBreached
+from schemas import Region, ReinforcementRequested, SlaBreached
 from schemas.events import SlaBreachPredicted, SlaRecovered, SlaStatus, SlaWindow
 from services.notify.policy import (
     AlertPolicy,
@@ -12,6 +12,7 @@ from services.notify.policy import (
     Episode,
     Escalate,
     HoldBreach,
+    HoldRequest,
     Release,
     SendAlert,
     StopEscalating,
@@ -19,6 +20,7 @@ from services.notify.policy import (
     plan,
     when_due,
 )
+from tests.notify_events import reinforcement_requested
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 POLICY = AlertPolicy(
@@ -45,19 +47,7 @@ def status(share: float, low_volume: bool = False) -> SlaStatus:
 
 
 def reinforcement() -> ReinforcementRequested:
-    return ReinforcementRequested(
-        occurred_at=NOW,
-        region=SYD,
-        episode_id=EPISODE,
-        window=window(0.62),
-        arrivals_per_hour=120,
-        handling_seconds=300,
-        operators_needed_erlang_c=14,
-        operators_present=10,
-        shortfall=4,
-        donors=(DonorLoan(region=Region.VAST, operators=4),),
-        until=NOW + timedelta(hours=2),
-    )
+    return reinforcement_requested(EPISODE, window(0.62))
 
 
 def open_breach(share: float = 0.70, level: int = 1, held: bool = False) -> Episode:
@@ -160,9 +150,16 @@ def test_a_held_breach_that_recovers_within_the_quiet_period_is_never_sent() -> 
         occurred_at=NOW, region=SYD, episode_id=EPISODE, window=window(0.90), target=0.85
     )
     assert plan(recovered, held, None, POLICY, NOW) == [ChangeEpisode(held.alert_id, closed=True)]
-    assert plan(reinforcement(), held, None, POLICY, NOW) == [], (
-        "no breach alert yet: no reinforcement alert"
-    )
+
+
+def test_a_held_breachs_reinforcement_request_is_kept_and_sent_once_it_is_released() -> None:
+    held = open_breach(held=True)
+    # Reporting asks once per episode: not sent yet, but not dropped either.
+    assert plan(reinforcement(), held, None, POLICY, NOW) == [HoldRequest(held.alert_id)]
+    released = Episode(held.alert_id, EPISODE, 1, held.share)
+    (alert,) = plan(reinforcement(), released, None, POLICY, NOW)
+    assert isinstance(alert, SendAlert)
+    assert (alert.kind, alert.level, alert.acknowledges) == ("reinforcement", 1, alert.alert_id)
 
 
 def test_an_unacknowledged_alert_climbs_the_chain_and_stays_at_its_top() -> None:
