@@ -20,12 +20,17 @@ from services.notify.tables import Alert, AlertLog
 from services.shared.http import Credentials, token_checker
 
 
-def _notify(request: Request) -> Notify:
+def _notify_of(request: Request) -> Notify:
     return cast(Notify, request.app.state.notify)
 
 
-def _require_staff(request: Request, credentials: Credentials) -> None:
-    token_checker(_notify(request).settings.tokens)(credentials)
+# Async though they do no I/O: FastAPI runs a plain `def` dependency in its thread pool.
+async def _notify(request: Request) -> Notify:
+    return _notify_of(request)
+
+
+async def _require_staff(request: Request, credentials: Credentials) -> None:
+    token_checker(_notify_of(request).settings.tokens)(credentials)
 
 
 NotifyService = Annotated[Notify, Depends(_notify)]

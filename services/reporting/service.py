@@ -42,17 +42,23 @@ class ReportingService:
         return self.core.policy
 
 
-def current_service(request: Request) -> ReportingService:
+# The dependencies below are async though they do no I/O: FastAPI runs a plain `def`
+# dependency in its thread pool, a hop per request that the live reads cannot afford.
+def _service_of(request: Request) -> ReportingService:
     service: ReportingService = request.app.state.service
     return service
 
 
-def current_policy(request: Request) -> ServiceLevelPolicy:
-    return current_service(request).policy
+async def current_service(request: Request) -> ReportingService:
+    return _service_of(request)
 
 
-def current_store(request: Request) -> MonthlyStore:
-    return current_service(request).monthly_store
+async def current_policy(request: Request) -> ServiceLevelPolicy:
+    return _service_of(request).policy
+
+
+async def current_store(request: Request) -> MonthlyStore:
+    return _service_of(request).monthly_store
 
 
 Service = Annotated[ReportingService, Depends(current_service)]
