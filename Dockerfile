@@ -12,6 +12,7 @@ RUN python -m venv /opt/venv
 COPY pyproject.toml README.md ./
 RUN /opt/venv/bin/python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
     && /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt
+COPY domain ./domain
 COPY pkc ./pkc
 COPY schemas ./schemas
 COPY services ./services

@@ -117,4 +117,15 @@ def test_the_build_context_leaves_out_local_state() -> None:
     rules = [ln for ln in lines if not ln.startswith("#")]
     assert rules[0] == "*", "everything is left out unless named"
     allowed = {ln for ln in rules if ln.startswith("!")}
-    assert allowed == {"!pyproject.toml", "!README.md", "!pkc/", "!schemas/", "!services/"}
+    # Every package the wheel ships, and nothing else: a new top-level package left out of the
+    # build context would install an image that cannot import it.
+    assert allowed == {"!pyproject.toml", "!README.md"} | {f"!{p}/" for p in _packages()}
+    dockerfile = (ROOT / "Dockerfile").read_text("utf-8")
+    for package in _packages():
+        assert f"COPY {package} ./{package}" in dockerfile, package
+
+
+def _packages() -> list[str]:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    packages: list[str] = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    return packages
