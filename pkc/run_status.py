@@ -47,8 +47,11 @@ def render_status(platform: LocalPlatform, latest: LatestStats) -> Group:
     orders = _get(f"{queueing}/reinforcements") or []
     reinforced = {o["region"] for o in orders}
     for region in _get(f"{reporting}/sla") or []:
-        share = region["window"]["share"]
-        handled = region["window"]["answered_within"] + region["window"]["answered_late"]
+        window = region["window"]
+        share = window["share"]
+        # The volume the breach decision counts (and low volume is judged on): answers and
+        # abandons, as in services/reporting/breach.py `handled`.
+        handled = window["answered_within"] + window["answered_late"] + window["abandoned"]
         state = []
         if region.get("state") == "low_volume":
             state.append("[dim]low volume[/]")  # too few calls to judge: not a breach shown
