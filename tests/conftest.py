@@ -15,8 +15,6 @@ from pkc.localpostgres import private_postgres
 from pkc.platform import kafka_with_topics
 from pkc.ports import free_port
 
-__all__ = ["free_port"]  # tests that still import it from here
-
 
 @pytest.fixture(scope="session")
 def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
-from tests.polling import poll_async
+from pkc.polling import poll_async
 
 Records = list[ConsumerRecord[bytes, bytes]]
 

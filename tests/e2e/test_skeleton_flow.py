@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
+from pkc.polling import poll
 from services.notify.webhook import SIGNATURE_HEADER
 from services.shared.settings import DEV_SECRET
 from tests.e2e.conftest import Platform
-from tests.polling import poll
 
 pytestmark = pytest.mark.kafka
 

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from pkc.polling import poll
 from tests.e2e.conftest import Platform
 from tests.e2e.test_skeleton_flow import log_in, post_contact, take_when_queued
-from tests.polling import poll
 
 pytestmark = pytest.mark.kafka
 

@@ -12,9 +12,9 @@ import pytest
 
 from pkc.localkafka import LocalKafka
 from pkc.platform import LocalPlatform, PlatformSetup, local_broker, running_platform
+from pkc.polling import poll
 from schemas import Region
 from services.shared.settings import DEV_SECRET
-from tests.polling import poll
 
 # A Tuesday morning in Stockholm (CET) inside service hours, far from every other test's day.
 SIMULATED_START = datetime.fromisoformat("2027-01-12T10:00:00+01:00")

@@ -13,6 +13,7 @@ import itertools
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from pkc.polling import poll, poll_async
 from schemas import Region
 from schemas.topics import (
     CONTACTS_CLASSIFIED,
@@ -21,7 +22,6 @@ from schemas.topics import (
     SLA_EVENTS,
 )
 from tests.fault.conftest import FaultPlatform, unless_restarting
-from tests.polling import poll, poll_async
 
 pytestmark = pytest.mark.kafka
 

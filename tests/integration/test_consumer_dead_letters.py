@@ -11,6 +11,7 @@ from uuid import uuid4
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from pkc.polling import poll_async
 from schemas import Channel, ContactReceived, Region
 from schemas.envelope import Event
 from schemas.topics import Consumer, Topic
@@ -26,7 +27,6 @@ from services.shared.kafka import (
     RetryPolicy,
 )
 from tests.kafka_helpers import DeadLetter, read_until
-from tests.polling import poll_async
 
 pytestmark = pytest.mark.kafka
 FAST_RETRY = RetryPolicy(attempts=2, first_backoff=0.01)

@@ -9,7 +9,7 @@ from pkc.localkafka import LocalKafka
 from pkc.localkafka.config import new_cluster_id, server_properties
 from pkc.localkafka.jars import ensure_jars
 from pkc.paths import cache_dir
-from tests.conftest import free_port
+from pkc.ports import free_port
 
 pytestmark = pytest.mark.kafka
 

@@ -32,15 +32,15 @@ from bench.month import write_month
 from domain.service_level import NATIONAL
 from pkc.localkafka import LocalKafka
 from pkc.paths import cache_dir
+from pkc.polling import poll, poll_async
+from pkc.ports import free_port
 from pkc.processes import ServiceProcess, wait_ready
 from schemas import Channel, Region
 from schemas.topics import QUEUE_EVENTS, all_topics
 from services.reporting.monthly import TOPICS
 from services.reporting.monthly.months import month_bounds, month_of
 from services.shared.kafka_admin import create_topics, wait_for_cluster
-from tests.conftest import free_port
 from tests.kafka_helpers import DeadLetter, read_until
-from tests.polling import poll, poll_async
 from tests.queueing_contacts import classified
 
 pytestmark = pytest.mark.kafka

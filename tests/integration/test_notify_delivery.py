@@ -12,6 +12,8 @@ import httpx
 import pytest
 
 from pkc.alert_desk import Mailbox, WebhookReceiver, smtp_receiver, webhook_receiver
+from pkc.polling import poll
+from pkc.ports import free_port
 from pkc.processes import ServiceProcess, wait_ready
 from schemas import Region, SlaBreached, SlaWindow
 from services.notify.bootstrap import bootstrap
@@ -19,8 +21,6 @@ from services.notify.outbox import Sent
 from services.notify.settings import NotifySettings
 from services.shared.kafka import EventProducer
 from services.shared.settings import DEV_SECRET
-from tests.conftest import free_port
-from tests.polling import poll
 
 pytestmark = pytest.mark.kafka
 AUTH = {"Authorization": f"Bearer {DEV_SECRET}"}

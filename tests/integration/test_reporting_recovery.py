@@ -11,13 +11,13 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from pkc.polling import poll
+from pkc.ports import free_port
 from pkc.processes import ServiceProcess, wait_ready
 from schemas import Answered, Channel, NeedCategory, Region
 from schemas.topics import QUEUE_EVENTS, REPORTING
 from services.shared.kafka import EventProducer
-from tests.conftest import free_port
 from tests.kafka_helpers import DeadLetter, read_until
-from tests.polling import poll
 
 pytestmark = pytest.mark.kafka
 # Event times after every other test's, so this region's window is this test's alone.

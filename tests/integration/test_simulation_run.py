@@ -14,10 +14,10 @@ import httpx
 import pytest
 
 from pkc.platform import PlatformSetup, running_platform
+from pkc.polling import poll_async
 from pkc.simulation import ServiceUrls, SimulationConfig, SimulationStats, Tokens, simulate
 from schemas import Channel, Region
 from services.shared.clock import Clock
-from tests.polling import poll_async
 
 pytestmark = pytest.mark.kafka
 

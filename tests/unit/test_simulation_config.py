@@ -10,6 +10,8 @@ import pytest
 
 from domain.service_level import STOCKHOLM
 from domain.staffing.need import service_level
+from pkc.polling import poll_async
+from pkc.ports import free_port
 from pkc.simulation import (
     ServiceUrls,
     SimulationConfig,
@@ -24,8 +26,6 @@ from pkc.simulation.calls import call
 from pkc.simulation.stats import SimulationStats
 from schemas import Region
 from services.shared.clock import SimulatedClock, make_clock
-from tests.conftest import free_port
-from tests.polling import poll_async
 
 
 def test_default_staffing_reproduces_the_seed_picture() -> None:
