@@ -1,10 +1,8 @@
 """`pkc`: the single command-line entry point of the platform."""
 
 import asyncio
-import json
 import os
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,12 +14,12 @@ from pkc.paths import cache_dir, state_dir
 from pkc.replay_cli import replay_cli
 from pkc.report_cli import report_cli
 from pkc.staffing_cli import staffing_cli
+from pkc.triage_cli import triage_cli
 
 app = typer.Typer(help="The PKC contact-centre event platform.", no_args_is_help=True)
 kafka_cli = typer.Typer(help="The local Apache Kafka broker (KRaft, from Maven Central jars).")
 topics_cli = typer.Typer(help="Kafka topics from the registry in schemas/topics.py.")
 schemas_cli = typer.Typer(help="The JSON Schema files generated from the event models.")
-triage_cli = typer.Typer(help="Triage rules: check a rules file, classify a text.")
 app.add_typer(kafka_cli, name="kafka")
 app.add_typer(topics_cli, name="topics")
 app.add_typer(schemas_cli, name="schemas")
@@ -140,74 +138,6 @@ def run(
     except (KafkaSetupError, TimeoutError, RuntimeError) as exc:
         _fail(str(exc))
     raise typer.Exit(code)
-
-
-@triage_cli.command("check")
-def triage_check(file: Annotated[Path, typer.Argument(help="a rules file (YAML)")]) -> None:
-    """Validates a rules file; names the line of each error."""
-    from services.triage.rules import RulesError, load_rules
-
-    try:
-        rules = load_rules(file)
-    except RulesError as exc:
-        _fail(str(exc))
-    typer.echo(f"{file}: {len(rules.rules)} rules, version {rules.version}: OK")
-
-
-@triage_cli.command("classify")
-def triage_classify(
-    text: str,
-    channel: Annotated[str, typer.Option(help="the contact's channel")] = "phone",
-    as_json: Annotated[bool, typer.Option("--json", help="one JSON object")] = False,
-    rules: Annotated[Path | None, typer.Option(help="a rules file")] = None,
-) -> None:
-    """Prints the decision for TEXT and its explanation."""
-    from schemas import Channel
-    from services.triage.classifier import DEFAULT_RULES, Classifier
-    from services.triage.rules import RulesError
-
-    try:
-        classifier = Classifier.from_file(rules or DEFAULT_RULES)
-        decision = classifier.classify(text, Channel(channel))
-    except (RulesError, ValueError) as exc:
-        _fail(str(exc))
-    result = {
-        "category": decision.category.value,
-        "matter": decision.matter.value,
-        "priority": decision.priority,
-        "route": decision.route.value,
-        "e_service": decision.e_service,
-        "rule": decision.rule_id,
-        "matched": list(decision.matched),
-        "rules_version": classifier.version,
-    }
-    if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
-        return
-    for key, value in result.items():
-        typer.echo(f"{key:>14}: {value}")
-
-
-@triage_cli.command("eval")
-def triage_eval(
-    labelled: Annotated[Path | None, typer.Option(help="a labelled JSONL set")] = None,
-    rules: Annotated[Path | None, typer.Option(help="a rules file")] = None,
-    show_misses: Annotated[bool, typer.Option("--misses", help="list each miss")] = False,
-) -> None:
-    """Per-category precision and recall and a confusion matrix on the labelled set."""
-    from pkc.triage_report import print_evaluation
-    from services.triage.classifier import DEFAULT_RULES, Classifier
-    from services.triage.evaluation import DEFAULT_SET, evaluate, load_labelled
-    from services.triage.rules import RulesError
-
-    try:
-        classifier = Classifier.from_file(rules or DEFAULT_RULES)
-        items = load_labelled(labelled or DEFAULT_SET)
-    except (RulesError, ValueError, OSError) as exc:
-        _fail(str(exc))
-    result = evaluate(classifier, items)
-    print_evaluation(result, show_misses)
-    raise typer.Exit(0 if result.goals_met else 1)
 
 
 def main() -> None:

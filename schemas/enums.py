@@ -45,6 +45,11 @@ class Channel(StrEnum):
     PHYSICAL_MEETING = "physical_meeting"
     MAIL = "mail"
 
+    @property
+    def is_written(self) -> bool:
+        """Mail, e-service and social media: nobody is on the line, the text may wait unread."""
+        return self in (Channel.MAIL, Channel.E_SERVICE, Channel.SOCIAL_MEDIA)
+
 
 class NeedCategory(_Labelled):
     """Behovskategorier: every contact falls into one of these four."""

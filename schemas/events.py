@@ -80,6 +80,15 @@ class Classified(ContactEvent):
     rule_id: str
     rules_version: str
     matched: tuple[str, ...] = Field(default=(), description="the rule phrases that matched")
+    # The learned second opinion (docs/triage-model.md); the defaults: rules alone decided.
+    decided_by: Literal["rules", "model"] = Field(default="rules", description="model: it raised")
+    model_version: str | None = None
+    probabilities: dict[NeedCategory, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict, description="the model's probability per need category"
+    )
+    weighed_words: tuple[str, ...] = Field(default=(), description="of the model's vocabulary")
+    possible_emergency: bool = Field(default=False, description="below Nöd, but in doubt")
+    low_confidence: bool = Field(default=False, description="unsure, or a text it cannot read")
 
 
 class Queued(Event):
@@ -96,6 +105,7 @@ class Queued(Event):
     received_at: AwareDatetime
     outside_service_hours: bool = False
     e_service_capable: bool = False
+    possible_emergency: bool = Field(default=False, description="triage's flag (Classified)")
 
 
 class Answered(WaitEnded):

@@ -94,6 +94,7 @@ class Contact:
     rank_at: datetime
     status: ContactStatus = ContactStatus.WAITING
     outside_service_hours: bool = False
+    possible_emergency: bool = False  # triage's flag: it jumps its queue
     operator_id: str | None = None
     order_id: uuid.UUID | None = None  # the reinforcement order it was assigned under
     assigned_at: datetime | None = None
@@ -119,8 +120,11 @@ class Contact:
             matter=classified.matter,
             priority=classified.priority,
             received_at=classified.received_at,
-            rank_at=rank_time(classified.received_at, classified.priority),
+            rank_at=rank_time(
+                classified.received_at, classified.priority, classified.possible_emergency
+            ),
             outside_service_hours=outside,
+            possible_emergency=classified.possible_emergency,
             traceparent=traceparent,
         )
         if outside and policy.closed_outcome == "close":
@@ -139,6 +143,7 @@ class Contact:
             priority=classified.priority,
             outside_service_hours=outside,
             e_service_capable=classified.e_service_capable,
+            possible_emergency=classified.possible_emergency,
         )
         return Arrival(contact, queued)
 

@@ -108,6 +108,7 @@ class Contacts:
     def state(self, region: Region, now: datetime) -> dict[str, object]:
         with self.db.reading() as contacts:
             rows = contacts.waiting(region)
+            flagged = contacts.possible_emergencies_waiting(region)
             available = contacts.operators_available(region)
         waiting = {q.value: 0 for q in QueueName}
         oldest: dict[str, float] = {q.value: 0.0 for q in QueueName}
@@ -121,6 +122,7 @@ class Contacts:
             "waiting_total": sum(waiting.values()),
             "oldest_wait_seconds": max(oldest.values()),
             "oldest_wait_by_queue": oldest,
+            "possible_emergencies_waiting": flagged,
             "operators_available": available,
         }
 

@@ -3,7 +3,8 @@
 Ordering with aging: each contact gets a rank time = received_at + priority x AGING_STEP, and
 queues are served by the earliest rank. One priority level is worth AGING_STEP of waiting, so a
 priority-1 tip jumps ahead of fresh priority-5 questions, yet a question that has waited
-4 x AGING_STEP longer than a new tip is served first: nothing starves.
+4 x AGING_STEP longer than a new tip is served first: nothing starves. A contact triage flagged
+as a possible emergency jumps its queue: it is served before every other waiting contact.
 
 Reinforcement: while an order stands, up to k operators of each donor region are lent to the
 reinforced region. A lent operator taking the next contact gets the reinforced region's contact
@@ -21,6 +22,9 @@ from domain.service_level import ServiceLevelPolicy
 from schemas import Classified, NeedCategory, QueueName, Region, Route
 
 AGING_STEP = timedelta(minutes=2)
+# A possible emergency (triage's flag) is ranked this far ahead of its receipt: before anything
+# that can still be waiting, written contacts held over a long weekend included.
+FLAGGED_AHEAD = timedelta(days=365)
 QUEUED_ROUTES = frozenset({Route.OPERATOR, Route.SWITCHBOARD, Route.RECEPTION_BOOKING})
 
 
@@ -77,7 +81,9 @@ def queue_for(classified: Classified) -> QueueName:
     return QueueName.CRIME_REPORT
 
 
-def rank_time(received_at: datetime, priority: int) -> datetime:
+def rank_time(received_at: datetime, priority: int, possible_emergency: bool = False) -> datetime:
+    if possible_emergency:
+        return received_at - FLAGGED_AHEAD
     return received_at + priority * AGING_STEP
 
 

@@ -133,6 +133,14 @@ class ContactRepository:
         ).all()
         return [(queue, count, utc(first) if first else None) for queue, count, first in rows]
 
+    def possible_emergencies_waiting(self, region: Region) -> int:
+        query = select(func.count()).where(
+            QueueEntry.region == region.value,
+            QueueEntry.status == "waiting",
+            col(QueueEntry.possible_emergency).is_(True),
+        )
+        return int(self.session.exec(query).one())
+
     def operators_available(self, region: Region) -> int:
         query = select(func.count()).where(
             Operator.region == region.value, Operator.status == OperatorStatus.AVAILABLE
@@ -161,6 +169,7 @@ def _columns(contact: Contact) -> dict[str, Any]:
         "received_at": contact.received_at,
         "rank_at": contact.rank_at,
         "outside_service_hours": contact.outside_service_hours,
+        "possible_emergency": contact.possible_emergency,
         "traceparent": contact.traceparent,
         **{name: getattr(contact, name) for name in SAVED_COLUMNS},
     }
@@ -179,6 +188,7 @@ def _contact(row: Row[Any]) -> Contact:
         rank_at=utc(row.rank_at),
         status=ContactStatus(row.status),
         outside_service_hours=row.outside_service_hours,
+        possible_emergency=row.possible_emergency,
         operator_id=row.operator_id,
         order_id=row.order_id,
         assigned_at=utc(row.assigned_at) if row.assigned_at else None,

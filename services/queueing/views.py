@@ -50,10 +50,13 @@ class AssignedContact(BaseModel):
     contact_id: uuid.UUID
     region: Region
     queue: str
+    channel: str
     category: str
+    matter: str
     priority: int
     received_at: datetime
     reinforcement_order: uuid.UUID | None
+    possible_emergency: bool = Field(description="triage doubts it is safe: read it first")
 
     @classmethod
     def of(cls, contact: Contact) -> "AssignedContact":
@@ -61,10 +64,13 @@ class AssignedContact(BaseModel):
             contact_id=contact.contact_id,
             region=contact.region,
             queue=contact.queue.value,
+            channel=contact.channel.value,
             category=contact.category.value,
+            matter=contact.matter.value,
             priority=contact.priority,
             received_at=contact.received_at,
             reinforcement_order=contact.order_id,
+            possible_emergency=contact.possible_emergency,
         )
 
 

@@ -23,8 +23,8 @@ class Triage:
 
 
 def build_classifier(settings: TriageSettings) -> Classifier:
-    """The classifier of the settings' rules file; an invalid file refuses to start."""
-    return Classifier.from_file(settings.rules_file)
+    """The classifier of the settings' rules and model files; an invalid one refuses to start."""
+    return Classifier.from_file(settings.rules_file, settings.model_file)
 
 
 def bootstrap(settings: TriageSettings | None = None, clock: Clock | None = None) -> Triage:

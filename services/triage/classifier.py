@@ -1,32 +1,22 @@
-"""The pure decision: a contact's text and channel in, a classification with its reasons out."""
+"""The pure decision: a contact's text and channel in, a classification with its reasons out.
 
-from dataclasses import dataclass
+The phrase rules decide first; the learned second opinion, when a model is loaded, may raise
+their decision or flag it as a possible emergency (`second_opinion`)."""
+
 from pathlib import Path
 
 from schemas import Channel, MatterType, NeedCategory, Route
+from services.triage.decision import Decision
 from services.triage.matching import PhraseIndex
+from services.triage.model import TriageModel
 from services.triage.rules import Rule, RuleSet, load_rules
+from services.triage.second_opinion import combine
 from services.triage.text import tokens
 
 DEFAULT_RULES = Path(__file__).with_name("rules.yaml")
 NEGATION_REACH = 3  # a negation cancels a phrase that starts within this many tokens after it
 MAX_TOKENS = 2_000  # bounds the cost of huge texts; the key fact is nearly always early
 FALLBACK_RULE = "fallback"
-
-
-@dataclass(frozen=True)
-class Decision:
-    category: NeedCategory
-    matter: MatterType
-    priority: int
-    route: Route
-    e_service: str | None
-    rule_id: str
-    matched: tuple[str, ...]
-
-    @property
-    def e_service_capable(self) -> bool:
-        return self.e_service is not None
 
 
 FALLBACK = Decision(
@@ -41,8 +31,9 @@ FALLBACK = Decision(
 
 
 class Classifier:
-    def __init__(self, ruleset: RuleSet):
+    def __init__(self, ruleset: RuleSet, model: TriageModel | None = None):
         self.ruleset = ruleset
+        self.model = model
         every = [p for r in ruleset.rules for p in r.phrases]
         every += [p for cue in ruleset.cues.values() for p in cue]
         index = PhraseIndex([*every, *ruleset.negations])
@@ -58,14 +49,24 @@ class Classifier:
                 self._rules_of.setdefault(index.id_of(phrase), []).append((position, phrase.source))
 
     @classmethod
-    def from_file(cls, path: Path = DEFAULT_RULES) -> "Classifier":
-        return cls(load_rules(path))
+    def from_file(cls, path: Path = DEFAULT_RULES, model: Path | None = None) -> "Classifier":
+        return cls(load_rules(path), TriageModel.from_file(model) if model else None)
 
     @property
     def version(self) -> str:
         return self.ruleset.version
 
+    @property
+    def model_version(self) -> str | None:
+        return self.model.version if self.model else None
+
     def classify(self, text: str, channel: Channel) -> Decision:
+        by_rules = self.classify_by_rules(text, channel)
+        if self.model is None:
+            return by_rules
+        return combine(by_rules, self.model.opinion(text), self.model.thresholds)
+
+    def classify_by_rules(self, text: str, channel: Channel) -> Decision:
         found = self._index.find_all(tokens(text)[:MAX_TOKENS])
         negations = [i for pid in self._negations for i in found.get(pid, ())]
         cues: set[str] = set()

@@ -2,15 +2,20 @@
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemas import Channel, NeedCategory
 from services.triage.classifier import Classifier
+from services.triage.model import Opinion
+from services.triage.second_opinion import combine
 
 DEFAULT_SET = Path(__file__).parents[2] / "tests" / "data" / "triage_labelled.jsonl"
-GOAL_EMERGENCY_RECALL = 1.0
-GOAL_ACCURACY = 0.90
+# The goals of triage safety, on texts the classifier never learned from.
+GOAL_EMERGENCY_RECALL = 0.97
+GOAL_EMERGENCY_PRECISION = 0.80
+GOAL_ACCURACY = 0.85
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,8 @@ class Evaluation:
     matter_correct: int = 0
     confusion: Counter[tuple[NeedCategory, NeedCategory]] = field(default_factory=Counter)
     misses: list[tuple[Labelled, NeedCategory, str]] = field(default_factory=list)
+    flagged: int = 0  # decided below Nöd but flagged as a possible emergency
+    emergencies_flagged: int = 0  # of those, labelled Nöd
 
     @property
     def accuracy(self) -> float:
@@ -47,9 +54,24 @@ class Evaluation:
         return self.confusion[(category, category)] / actual if actual else 0.0
 
     @property
+    def emergencies_unseen(self) -> int:
+        """Emergencies neither decided Nöd nor flagged: the ones that would wait."""
+        found = self.confusion[(NeedCategory.EMERGENCY, NeedCategory.EMERGENCY)]
+        actual = sum(n for (a, _), n in self.confusion.items() if a == NeedCategory.EMERGENCY)
+        return actual - found - self.emergencies_flagged
+
+    @property
+    def emergencies_as_information(self) -> int:
+        return self.confusion[(NeedCategory.EMERGENCY, NeedCategory.INFORMATION)]
+
+    @property
     def goals_met(self) -> bool:
-        emergency = self.recall(NeedCategory.EMERGENCY) >= GOAL_EMERGENCY_RECALL
-        return emergency and self.accuracy >= GOAL_ACCURACY
+        return (
+            self.recall(NeedCategory.EMERGENCY) >= GOAL_EMERGENCY_RECALL
+            and self.precision(NeedCategory.EMERGENCY) >= GOAL_EMERGENCY_PRECISION
+            and self.accuracy >= GOAL_ACCURACY
+            and self.emergencies_as_information == 0
+        )
 
 
 def load_labelled(path: Path = DEFAULT_SET) -> list[Labelled]:
@@ -73,11 +95,22 @@ def load_labelled(path: Path = DEFAULT_SET) -> list[Labelled]:
     return items
 
 
-def evaluate(classifier: Classifier, items: list[Labelled]) -> Evaluation:
+def evaluate(
+    classifier: Classifier, items: Sequence[Labelled], held_out: Sequence[Opinion] | None = None
+) -> Evaluation:
+    """The classifier on `items`; with `held_out`, each item's model opinion is the given one
+    (from a model that never saw it: cross-validation) instead of the loaded model's."""
     result = Evaluation()
-    for item in items:
-        decision = classifier.classify(item.text, item.channel)
+    for number, item in enumerate(items):
+        if held_out is not None and classifier.model is not None:
+            by_rules = classifier.classify_by_rules(item.text, item.channel)
+            decision = combine(by_rules, held_out[number], classifier.model.thresholds)
+        else:
+            decision = classifier.classify(item.text, item.channel)
         result.total += 1
+        if decision.possible_emergency:
+            result.flagged += 1
+            result.emergencies_flagged += item.category == NeedCategory.EMERGENCY
         result.confusion[(item.category, decision.category)] += 1
         if decision.category == item.category:
             result.correct += 1

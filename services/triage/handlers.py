@@ -30,6 +30,12 @@ def classify_contact(contact: ContactReceived, classifier: Classifier, clock: Cl
         rule_id=decision.rule_id,
         rules_version=classifier.version,
         matched=decision.matched,
+        decided_by=decision.decided_by,
+        model_version=classifier.model_version,
+        probabilities=dict(decision.probabilities),
+        weighed_words=decision.weighed_words,
+        possible_emergency=decision.possible_emergency,
+        low_confidence=decision.low_confidence,
     )
 
 

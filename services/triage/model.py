@@ -1,0 +1,200 @@
+"""The learned second opinion: a linear model over character n-grams and words.
+
+Training (`services.triage.training`, scikit-learn) and this module share `word_features`, so
+the text is cut the same way in both; here only the arithmetic of scikit-learn's TF-IDF and
+multinomial logistic regression is repeated (sublinear tf x idf, L2 norm, softmax), over a
+model file of plain JSON: loading it runs no code, unlike a pickle, and costs no scikit-learn
+import in the service. `tests/unit/test_triage_model.py` checks the probabilities against
+scikit-learn's own.
+
+Character n-grams inside each word (" polis " → " po", "pol", ...) let the model see
+inflections and typos ("lägenheten", "lagenheten", "lägenhetn") as nearly the same text,
+which the phrase rules cannot.
+"""
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from schemas import NeedCategory
+from services.triage.text import tokens
+
+DEFAULT_MODEL = Path(__file__).with_name("model.json")
+MODEL_FORMAT = 1
+CHAR_NGRAMS = (3, 5)
+MAX_TOKENS = 2_000  # as the rules: bounds the cost of a huge text
+WORD = "w:"  # the prefix of word features, the only ones an explanation may name
+WEIGHED_WORDS = 3
+CLASSES = tuple(sorted(NeedCategory))  # scikit-learn's order: the labels sorted
+_NO_INDICES: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
+
+
+class ModelError(ValueError):
+    """An unusable model file; the message names the file and what is wrong."""
+
+
+def word_features(word: str) -> list[str]:
+    """One word's features: its character 3-5-grams, with the spaces around it, and itself."""
+    padded = f" {word} "
+    out: list[str] = []
+    low, high = CHAR_NGRAMS
+    for n in range(low, high + 1):
+        if len(padded) <= n:
+            out.append(padded)
+            break
+        out.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    out.append(WORD + word)
+    return out
+
+
+def pair_feature(first: str, second: str) -> str:
+    return f"{WORD}{first} {second}"
+
+
+def features(text: str) -> list[str]:
+    """The text as features: each word's, and each pair of neighbouring words."""
+    words = tokens(text)[:MAX_TOKENS]
+    out = [f for word in words for f in word_features(word)]
+    out.extend(pair_feature(a, b) for a, b in itertools.pairwise(words))
+    return out
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where the model's probabilities raise a decision (chosen on held-out folds, recall
+    first): P(Nöd) at or above `emergency` makes it Nöd; at or above `possible_emergency` it
+    is flagged; P(Nöd) + P(Skyndsamt) at or above `urgent` makes it at least Skyndsamt."""
+
+    emergency: float
+    possible_emergency: float
+    urgent: float
+
+
+@dataclass(frozen=True)
+class Opinion:
+    probabilities: dict[NeedCategory, float]  # empty: the model could read nothing of the text
+    known_features: int = 0
+    # For the explanation, worked out only when asked: each word's feature indices, the
+    # text's known feature indices (sorted), their counts and their push per class.
+    word_indices: tuple[tuple[str, npt.NDArray[np.intp]], ...] = ()
+    indices: npt.NDArray[np.intp] = field(default_factory=lambda: _NO_INDICES)
+    counts: npt.NDArray[np.intp] = field(default_factory=lambda: _NO_INDICES)
+    push: npt.NDArray[np.float64] | None = None  # classes x known features
+
+    def probability(self, category: NeedCategory) -> float:
+        return self.probabilities.get(category, 0.0)
+
+    def weighed_words(self, toward: NeedCategory, most: int = WEIGHED_WORDS) -> tuple[str, ...]:
+        """The words that pushed most toward `toward` (beside their push toward all four),
+        each with its share of its character n-grams' and its own push. Only words of the
+        model's vocabulary (seen in two or more labelled texts) are named, so a citizen's
+        name or number never is."""
+        if self.push is None:
+            return ()
+        relative = self.push[CLASSES.index(toward)] - self.push.mean(axis=0)
+        per_occurrence = relative / self.counts
+        pull: dict[str, float] = {}
+        for word, own in self.word_indices:
+            if word not in pull:
+                positions = np.searchsorted(self.indices, own)
+                pull[word] = float(per_occurrence[positions].sum())
+        ranked = sorted(pull.items(), key=lambda item: -item[1])
+        return tuple(word for word, value in ranked[:most] if value > 0)
+
+
+@dataclass(frozen=True)
+class TriageModel:
+    version: str
+    rules_version: str  # the rules it was trained and its thresholds chosen beside
+    thresholds: Thresholds
+    vocabulary: dict[str, int]
+    idf: npt.NDArray[np.float64]
+    coef: npt.NDArray[np.float64]  # classes x features, in CLASSES order
+    intercept: npt.NDArray[np.float64]
+    # Feature indices of each word the model knows as a word, worked out once at load: most
+    # words of a text are among them. Other words are cut anew each time and never kept.
+    _known_words: dict[str, npt.NDArray[np.intp]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for feature in self.vocabulary:
+            if feature.startswith(WORD) and " " not in feature:
+                word = feature[len(WORD) :]
+                self._known_words[word] = self._indices(word_features(word))
+
+    @classmethod
+    def from_file(cls, path: Path = DEFAULT_MODEL) -> "TriageModel":
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls.from_dict(raw)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"{path}: {type(exc).__name__}: {exc}") from None
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> "TriageModel":
+        if raw.get("format") != MODEL_FORMAT:
+            raise ValueError(f"model format {raw.get('format')!r}, expected {MODEL_FORMAT}")
+        classes = tuple(NeedCategory(c) for c in raw["classes"])
+        if classes != CLASSES:
+            raise ValueError(f"classes {raw['classes']} are not the four need categories")
+        vocabulary = {str(k): int(v) for k, v in raw["vocabulary"].items()}
+        idf = np.asarray(raw["idf"], dtype=np.float64)
+        coef = np.asarray(raw["coef"], dtype=np.float64)
+        intercept = np.asarray(raw["intercept"], dtype=np.float64)
+        n = len(vocabulary)
+        if idf.shape != (n,) or coef.shape != (len(classes), n) or intercept.shape != (4,):
+            raise ValueError("vocabulary, idf, coef and intercept do not fit together")
+        if sorted(vocabulary.values()) != list(range(n)):
+            raise ValueError("vocabulary indices are not 0..n-1")
+        t = raw["thresholds"]
+        thresholds = Thresholds(
+            float(t["emergency"]), float(t["possible_emergency"]), float(t["urgent"])
+        )
+        if not 0 < thresholds.possible_emergency <= thresholds.emergency <= 1:
+            raise ValueError("thresholds must satisfy 0 < possible_emergency <= emergency <= 1")
+        return cls(
+            version=str(raw["version"]),
+            rules_version=str(raw["rules_version"]),
+            thresholds=thresholds,
+            vocabulary=vocabulary,
+            idf=idf,
+            coef=coef,
+            intercept=intercept,
+        )
+
+    def opinion(self, text: str) -> Opinion:
+        return self.opinion_of(tokens(text)[:MAX_TOKENS])
+
+    def opinion_of(self, words: list[str]) -> Opinion:
+        """The opinion on a text cut into words (`text.tokens`)."""
+        known = self._known_words
+        word_indices = tuple(
+            (w, known[w] if w in known else self._indices(word_features(w))) for w in words
+        )
+        pairs = self._indices([pair_feature(a, b) for a, b in itertools.pairwise(words)])
+        every = np.concatenate([own for _, own in word_indices] + [pairs])
+        if every.size == 0:
+            return Opinion(probabilities={})
+        indices, counts = np.unique(every, return_counts=True)
+        weights = (1.0 + np.log(counts)) * self.idf[indices]
+        weights /= np.sqrt(weights @ weights)
+        push = self.coef[:, indices] * weights
+        scores = push.sum(axis=1) + self.intercept
+        probabilities = np.exp(scores - scores.max())
+        probabilities /= probabilities.sum()
+        return Opinion(
+            probabilities=dict(zip(CLASSES, probabilities.tolist(), strict=True)),
+            known_features=int(indices.size),
+            word_indices=tuple((w, own) for w, own in word_indices if WORD + w in self.vocabulary),
+            indices=indices,
+            counts=counts,
+            push=push,
+        )
+
+    def _indices(self, names: list[str]) -> npt.NDArray[np.intp]:
+        found = [i for i in map(self.vocabulary.get, names) if i is not None]
+        return np.array(found, dtype=np.intp) if found else _NO_INDICES
