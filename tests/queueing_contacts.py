@@ -14,6 +14,7 @@ def classified(
     waited: float = 60,
     category: NeedCategory = NeedCategory.CASE_HELP,
     at: datetime = NOW,
+    possible_emergency: bool = False,
 ) -> Classified:
     """A contact for an operator, classified at `at` after waiting `waited` seconds."""
     return Classified(
@@ -28,4 +29,5 @@ def classified(
         route=Route.OPERATOR,
         rule_id="t",
         rules_version="t",
+        possible_emergency=possible_emergency,
     )

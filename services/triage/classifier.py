@@ -61,13 +61,17 @@ class Classifier:
         return self.model.version if self.model else None
 
     def classify(self, text: str, channel: Channel) -> Decision:
-        by_rules = self.classify_by_rules(text, channel)
+        words = tokens(text)[:MAX_TOKENS]  # cut once, read by both opinions
+        by_rules = self._by_rules(words, channel)
         if self.model is None:
             return by_rules
-        return combine(by_rules, self.model.opinion(text), self.model.thresholds)
+        return combine(by_rules, self.model.opinion_of(words), self.model.thresholds)
 
     def classify_by_rules(self, text: str, channel: Channel) -> Decision:
-        found = self._index.find_all(tokens(text)[:MAX_TOKENS])
+        return self._by_rules(tokens(text)[:MAX_TOKENS], channel)
+
+    def _by_rules(self, words: list[str], channel: Channel) -> Decision:
+        found = self._index.find_all(words)
         negations = [i for pid in self._negations for i in found.get(pid, ())]
         cues: set[str] = set()
         hits: dict[int, list[str]] = {}

@@ -14,6 +14,7 @@ which the phrase rules cannot.
 
 import itertools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,9 @@ CHAR_NGRAMS = (3, 5)
 MAX_TOKENS = 2_000  # as the rules: bounds the cost of a huge text
 WORD = "w:"  # the prefix of word features, the only ones an explanation may name
 WEIGHED_WORDS = 3
+# Words in more than about one labelled text in eight (och, jag, the: scikit-learn's smoothed
+# idf below 3) are never named as what weighed: they say little to a reader.
+COMMON_IDF = 3.0
 CLASSES = tuple(sorted(NeedCategory))  # scikit-learn's order: the labels sorted
 _NO_INDICES: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
 
@@ -79,30 +83,22 @@ class Thresholds:
 class Opinion:
     probabilities: dict[NeedCategory, float]  # empty: the model could read nothing of the text
     known_features: int = 0
-    # For the explanation, worked out only when asked: each word's feature indices, the
-    # text's known feature indices (sorted), their counts and their push per class.
-    word_indices: tuple[tuple[str, npt.NDArray[np.intp]], ...] = ()
-    indices: npt.NDArray[np.intp] = field(default_factory=lambda: _NO_INDICES)
-    counts: npt.NDArray[np.intp] = field(default_factory=lambda: _NO_INDICES)
-    push: npt.NDArray[np.float64] | None = None  # classes x known features
+    # For the explanation: the text's words the model knows as words, each with its push per
+    # class (`TriageModel.word_push`), looked at only when asked.
+    known_words: tuple[str, ...] = ()
+    word_push: Mapping[str, npt.NDArray[np.float64]] = field(default_factory=dict)
 
     def probability(self, category: NeedCategory) -> float:
         return self.probabilities.get(category, 0.0)
 
     def weighed_words(self, toward: NeedCategory, most: int = WEIGHED_WORDS) -> tuple[str, ...]:
-        """The words that pushed most toward `toward` (beside their push toward all four),
-        each with its share of its character n-grams' and its own push. Only words of the
-        model's vocabulary (seen in two or more labelled texts) are named, so a citizen's
-        name or number never is."""
-        if self.push is None:
+        """The words that pushed most toward `toward`, beside their push toward all four. Only
+        words of the model's vocabulary (seen in two or more labelled texts) are named, so a
+        citizen's name or number never is."""
+        if not self.known_words:
             return ()
-        relative = self.push[CLASSES.index(toward)] - self.push.mean(axis=0)
-        per_occurrence = relative / self.counts
-        pull: dict[str, float] = {}
-        for word, own in self.word_indices:
-            if word not in pull:
-                positions = np.searchsorted(self.indices, own)
-                pull[word] = float(per_occurrence[positions].sum())
+        row = CLASSES.index(toward)
+        pull = {w: float(self.word_push[w][row]) for w in self.known_words}
         ranked = sorted(pull.items(), key=lambda item: -item[1])
         return tuple(word for word, value in ranked[:most] if value > 0)
 
@@ -119,12 +115,19 @@ class TriageModel:
     # Feature indices of each word the model knows as a word, worked out once at load: most
     # words of a text are among them. Other words are cut anew each time and never kept.
     _known_words: dict[str, npt.NDArray[np.intp]] = field(default_factory=dict, repr=False)
+    # Each known word's push per class (its features' weight x idf), beside its mean push: a
+    # text's length and other words scale every word's push alike, so this ranks them.
+    word_push: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        for feature in self.vocabulary:
+        for feature, index in self.vocabulary.items():
             if feature.startswith(WORD) and " " not in feature:
                 word = feature[len(WORD) :]
-                self._known_words[word] = self._indices(word_features(word))
+                indices = self._indices(word_features(word))
+                self._known_words[word] = indices
+                if self.idf[index] >= COMMON_IDF:
+                    push = (self.coef[:, indices] * self.idf[indices]).sum(axis=1)
+                    self.word_push[word] = push - push.mean()
 
     @classmethod
     def from_file(cls, path: Path = DEFAULT_MODEL) -> "TriageModel":
@@ -136,6 +139,8 @@ class TriageModel:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> "TriageModel":
+        if not isinstance(raw, dict):
+            raise ValueError("a model file holds one JSON object")
         if raw.get("format") != MODEL_FORMAT:
             raise ValueError(f"model format {raw.get('format')!r}, expected {MODEL_FORMAT}")
         classes = tuple(NeedCategory(c) for c in raw["classes"])
@@ -172,27 +177,22 @@ class TriageModel:
     def opinion_of(self, words: list[str]) -> Opinion:
         """The opinion on a text cut into words (`text.tokens`)."""
         known = self._known_words
-        word_indices = tuple(
-            (w, known[w] if w in known else self._indices(word_features(w))) for w in words
-        )
+        own = [known[w] if w in known else self._indices(word_features(w)) for w in words]
         pairs = self._indices([pair_feature(a, b) for a, b in itertools.pairwise(words)])
-        every = np.concatenate([own for _, own in word_indices] + [pairs])
+        every = np.concatenate([*own, pairs])
         if every.size == 0:
             return Opinion(probabilities={})
         indices, counts = np.unique(every, return_counts=True)
         weights = (1.0 + np.log(counts)) * self.idf[indices]
         weights /= np.sqrt(weights @ weights)
-        push = self.coef[:, indices] * weights
-        scores = push.sum(axis=1) + self.intercept
+        scores = self.coef[:, indices] @ weights + self.intercept
         probabilities = np.exp(scores - scores.max())
         probabilities /= probabilities.sum()
         return Opinion(
             probabilities=dict(zip(CLASSES, probabilities.tolist(), strict=True)),
             known_features=int(indices.size),
-            word_indices=tuple((w, own) for w, own in word_indices if WORD + w in self.vocabulary),
-            indices=indices,
-            counts=counts,
-            push=push,
+            known_words=tuple(dict.fromkeys(w for w in words if w in self.word_push)),
+            word_push=self.word_push,
         )
 
     def _indices(self, names: list[str]) -> npt.NDArray[np.intp]:

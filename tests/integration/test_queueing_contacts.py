@@ -19,6 +19,7 @@ from schemas import (
     QueueName,
     Region,
 )
+from services.queueing import views
 from services.queueing.bootstrap import build_core
 from services.queueing.contact import Contact
 from services.queueing.domain import (
@@ -125,6 +126,23 @@ def test_priority_then_waiting_time_with_aging(q: Queueing) -> None:
         q.contacts.answer(operator, entry.contact_id, NOW)
         order.append(entry.contact_id)
     assert order == [old_question.contact_id, fresh_tip.contact_id, middle.contact_id]
+
+
+def test_a_possible_emergency_jumps_its_queue_and_the_operator_sees_the_flag(
+    q: Queueing,
+) -> None:
+    long_waiting = classified(priority=1, waited=45 * 60)
+    in_doubt = classified(priority=4, waited=5, possible_emergency=True)
+    for event in (long_waiting, in_doubt):
+        q.contacts.enqueue(event, NOW)
+    assert q.contacts.state(Region.VAST, NOW)["possible_emergencies_waiting"] == 1
+    queued = [e for e in q.events() if e["event_type"] == "Queued"]
+    assert [e["possible_emergency"] for e in queued] == [False, True]
+    operator = q.log_in("op", Region.VAST)
+    first = q.take(operator)
+    assert first.contact_id == in_doubt.contact_id
+    assert views.AssignedContact.of(first).possible_emergency
+    assert q.contacts.state(Region.VAST, NOW)["possible_emergencies_waiting"] == 0
 
 
 def test_an_answer_carries_the_wait_and_a_filed_report_creates_a_case(q: Queueing) -> None:
