@@ -23,16 +23,17 @@ from services.triage.settings import TriageSettings
 from services.triage.training import TRAINING_SETS, Trained, dumps, train
 
 NOD = NeedCategory.EMERGENCY
-# Never tuned on (tests/data/README.md). Floors a change may raise, never lower: the first
-# figures of rules + model 2026.11-6+b0513c1d (the rules alone: 35/44 and 75 %).
-BLIND = DEFAULT_SET.with_name("triage_blind.jsonl")
-BLIND_NOD_RECALL = 35 / 44
-BLIND_ACCURACY = 0.75
-# The December blind set (170 texts, 60 Nöd), the measure of triage safety.
+# Never tuned on (tests/data/README.md); their figures are floors a change may raise, never
+# lower. First run of rules + model 2026.11-6+b0513c1d, on 2026-12-02 (rules alone before it).
+BLIND = DEFAULT_SET.with_name("triage_blind.jsonl")  # rules alone: 35/44, 75.5 %, 6 Nöd → Info
+BLIND_FLOORS = {"nod_recall": 43 / 44, "nod_precision": 43 / 52, "accuracy": 94 / 110}
+BLIND_NOD_AS_INFORMATION = 1
+# The December blind set (170 texts, 60 Nöd), the measure of triage safety; rules alone:
+# 47/60, precision 92.2 %, 76.5 %, 7 Nöd → Information.
 BLIND_DEC = DEFAULT_SET.with_name("triage_blind_2026_12.jsonl")
-BLIND_DEC_NOD_RECALL = 47 / 60
-BLIND_DEC_ACCURACY = 130 / 170
-# Cross-validated on the training sets (5 folds), model 2026.11-6+b0513c1d: Nöd recall 99.7 %,
+BLIND_DEC_FLOORS = {"nod_recall": 60 / 60, "nod_precision": 60 / 70, "accuracy": 150 / 170}
+BLIND_DEC_NOD_AS_INFORMATION = 0
+# Cross-validated on the training sets (5 folds), model 2026.11-6+b0513c1d: Nöd recall 99.3 %,
 # precision 80.0 % (the rules' own false Nöd cap it: the model may not lower them), accuracy
 # 85.9 %; one emergency came out as Information (a question about an idling car with a man
 # in a seizure in it). Floors a change may raise, never lower.
@@ -109,19 +110,21 @@ def test_the_model_only_ever_raises_the_rules(
 
 
 @pytest.mark.parametrize(
-    ("path", "nod_recall", "accuracy"),
+    ("path", "floors", "as_information"),
     [
-        (BLIND, BLIND_NOD_RECALL, BLIND_ACCURACY),
-        (BLIND_DEC, BLIND_DEC_NOD_RECALL, BLIND_DEC_ACCURACY),
+        (BLIND_DEC, BLIND_DEC_FLOORS, BLIND_DEC_NOD_AS_INFORMATION),
+        (BLIND, BLIND_FLOORS, BLIND_NOD_AS_INFORMATION),
     ],
-    ids=["blind", "blind-december"],
+    ids=["blind-december", "blind"],
 )
 def test_texts_never_tuned_on_keep_their_figures(
-    classifier: Classifier, path: Path, nod_recall: float, accuracy: float
+    classifier: Classifier, path: Path, floors: dict[str, float], as_information: int
 ) -> None:
     result = evaluate(classifier, load_labelled(path))
-    assert result.recall(NOD) >= nod_recall - 1e-9
-    assert result.accuracy >= accuracy - 1e-9
+    assert result.recall(NOD) >= floors["nod_recall"] - 1e-9
+    assert result.precision(NOD) >= floors["nod_precision"] - 1e-9
+    assert result.accuracy >= floors["accuracy"] - 1e-9
+    assert result.emergencies_as_information <= as_information
 
 
 def test_the_matter_is_right_at_least_three_times_in_four(classifier: Classifier) -> None:
