@@ -65,7 +65,14 @@ class AlertService:
         schedule = self.schedule()
         for _ in range(_ATTEMPTS):
             with self.store.transaction() as tx:
-                decisions = self._plan(tx, event, now)
+                # A classified contact's alert is about it alone: no episode to load. The row
+                # stays referenced here while the decisions apply: the session holds the rows it
+                # loaded weakly, and a change is checked against the row as it was planned on.
+                one_contact = isinstance(event, Classified)
+                open_row = None if one_contact else tx.alerts.open_episode(event.region)
+                episode = episode_of(open_row) if open_row is not None else None
+                last_recovery = None if one_contact else tx.alerts.last_recovery(event.region)
+                decisions = plan(event, episode, last_recovery, self.policy, now)
                 if not decisions:
                     return False
                 try:
@@ -76,14 +83,6 @@ class AlertService:
                 # False also when the alert is stored already: a replay, or another replica.
                 return tx.commit() and any(isinstance(d, SendAlert) for d in decisions)
         raise RuntimeError(f"{event.region.value}'s breach alert kept changing while planning")
-
-    def _plan(self, tx: Transaction, event: AlertEvent, now: datetime) -> list[Decision]:
-        if isinstance(event, Classified):  # about one contact: no episode to load
-            return plan(event, None, None, self.policy, now)
-        open_row = tx.alerts.open_episode(event.region)
-        episode = episode_of(open_row) if open_row is not None else None
-        last_recovery = tx.alerts.last_recovery(event.region)
-        return plan(event, episode, last_recovery, self.policy, now)
 
     def _apply(
         self,

@@ -5,7 +5,6 @@ webhook receiver and SMTP server."""
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
@@ -13,15 +12,16 @@ from typing import Any
 
 import pytest
 
-from pkc.alert_desk import Mailbox, WebhookReceiver, smtp_receiver, webhook_receiver
-from pkc.processes import ServiceProcess, wait_ready
+from pkc.alert_desk import Mailbox, WebhookReceiver
+from pkc.processes import ServiceProcess
 from schemas import Classified, Region
 from schemas.enums import Channel, NeedCategory
-from services.notify.bootstrap import Notify
 from services.notify.policy import written_emergency_id
 from services.shared.kafka import EventProducer
 from tests.integration.test_notify_alerts import deliver, notify_on, schedule
-from tests.integration.test_notify_delivery import notify_process
+
+# The delivery tests' fixtures: one notify process on real Kafka, a webhook receiver, a mailbox.
+from tests.integration.test_notify_delivery import notify, receivers  # noqa: F401
 from tests.notify_events import WEIGHED_WORDS, classified
 
 NOW = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)  # a Tuesday night: nobody reads the mail
@@ -41,27 +41,27 @@ def flagged_mail(at: datetime = NOW) -> Classified:
 def test_a_flagged_mail_alerts_on_call_once_escalates_unacknowledged_and_stops_when_acked(
     database_url: str, tmp_path: Path
 ) -> None:
-    notify: Notify = notify_on(database_url, tmp_path, escalation_minutes=10)
-    notify.schedules.replace(WITH_LEVEL_2, NOW)
+    service = notify_on(database_url, tmp_path, escalation_minutes=10)
+    service.schedules.replace(WITH_LEVEL_2, NOW)
     quiet = classified(Channel.MAIL, NeedCategory.URGENT, NOW)
-    assert not notify.alerts.take(quiet, NOW, NOW), "an unflagged Skyndsamt mail waits"
+    assert not service.alerts.take(quiet, NOW, NOW), "an unflagged Skyndsamt mail waits"
     event = flagged_mail()
-    assert notify.alerts.take(event, NOW, NOW)
-    assert not notify.alerts.take(event, NOW, NOW), "a replay stores nothing"
-    sent = deliver(notify, NOW)
+    assert service.alerts.take(event, NOW, NOW)
+    assert not service.alerts.take(event, NOW, NOW), "a replay stores nothing"
+    sent = deliver(service, NOW)
     assert {(d.recipient, d.transport, d.level) for d in sent} == {
         ("syd-day", "webhook", 1),
         ("syd-day", "email", 1),
     }
     (hook,) = [json.loads(d.body) for d in sent if d.transport == "webhook"]
     assert (hook["kind"], hook["contact_id"]) == ("written_emergency", str(event.contact_id))
-    assert hook["ack_url"].startswith(notify.settings.ack_base())
+    assert hook["ack_url"].startswith(service.settings.ack_base())
     assert all(word not in d.body for d in sent for word in WEIGHED_WORDS)
 
     later = NOW + timedelta(minutes=10)
-    (escalation,) = notify.alerts.escalate_due(later, later)
+    (escalation,) = service.alerts.escalate_due(later, later)
     assert (escalation.alert_id, escalation.to_level) == (written_emergency_id(event.contact_id), 2)
-    (mail,) = deliver(notify, later)
+    (mail,) = deliver(service, later)
     assert (mail.recipient, mail.subject) == (
         "syd-chef",
         "[PKC] ESCALATED: Syd: possible emergency by mail, unread: read it now",
@@ -69,36 +69,14 @@ def test_a_flagged_mail_alerts_on_call_once_escalates_unacknowledged_and_stops_w
     assert str(event.contact_id) in mail.body
     assert "On-call level 1 has not acknowledged it." in mail.body
 
-    acked = notify.alerts.acknowledge(escalation.alert_id, "syd-chef", "link", later)
+    acked = service.alerts.acknowledge(escalation.alert_id, "syd-chef", "link", later)
     assert acked is not None
-    (alert,) = [a for a in notify.store.recent(10) if a.alert_id == escalation.alert_id]
+    (alert,) = [a for a in service.store.recent(10) if a.alert_id == escalation.alert_id]
     assert (alert.kind, alert.escalate_at) == ("written", None)
     end = later + timedelta(hours=1)
-    assert notify.alerts.escalate_due(end, end) == []
-    log = [(e.kind, e.action) for e in notify.store.log(10)]
+    assert service.alerts.escalate_due(end, end) == []
+    log = [(e.kind, e.action) for e in service.store.log(10)]
     assert ("written", "acknowledged") in log
-
-
-@pytest.fixture
-def receivers() -> Iterator[tuple[WebhookReceiver, Mailbox]]:
-    with webhook_receiver() as webhook, smtp_receiver() as mailbox:
-        yield webhook, mailbox
-
-
-@pytest.fixture
-def notify(
-    kafka: str,
-    tmp_path: Path,
-    database_url: str,
-    receivers: tuple[WebhookReceiver, Mailbox],
-) -> Iterator[ServiceProcess]:
-    process = notify_process(kafka, tmp_path, database_url, *receivers)
-    process.start()
-    try:
-        wait_ready([process], timeout=60)
-        yield process
-    finally:
-        process.stop()
 
 
 def text_of(mail: Message) -> str:
@@ -128,7 +106,9 @@ def about(contact: Classified) -> Any:
 
 @pytest.mark.kafka
 def test_a_written_contact_in_doubt_on_kafka_reaches_on_calls_webhook_and_mailbox(
-    kafka: str, notify: ServiceProcess, receivers: tuple[WebhookReceiver, Mailbox]
+    kafka: str,
+    notify: ServiceProcess,  # noqa: F811 (the fixture imported above)
+    receivers: tuple[WebhookReceiver, Mailbox],  # noqa: F811
 ) -> None:
     webhook, mailbox = receivers
     now = datetime.now(UTC)
