@@ -250,7 +250,14 @@ class RedirectedTo112(ContactEvent):
     redirect_seconds: Seconds = Field(description="from receipt to the redirect decision")
 
 
-AlertKind = Literal["breach", "breach_update", "predicted_breach", "recovery", "reinforcement"]
+AlertKind = Literal[
+    "breach",
+    "breach_update",
+    "predicted_breach",
+    "recovery",
+    "reinforcement",
+    "written_emergency",  # a written contact triage decided is Nöd or flagged: read it now
+]
 
 
 class AlertDelivered(AlertEvent):

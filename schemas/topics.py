@@ -95,7 +95,8 @@ REPORTING = Consumer("reporting", "reporting", (QUEUE_EVENTS, CONTACTS_CLASSIFIE
 # Reporting's monthly follow-up: a group of its own (PKC_REPORTING_MONTHLY_GROUP) that reads
 # the topics from the beginning on first start, beside the Faust agent.
 REPORTING_MONTHLY = Consumer("reporting-monthly", "reporting", (QUEUE_EVENTS, CONTACTS_CLASSIFIED))
-NOTIFY = Consumer("notify", "notify", (SLA_EVENTS,))
+# Notify also reads every classified contact, for the written ones on-call must read at once.
+NOTIFY = Consumer("notify", "notify", (SLA_EVENTS, CONTACTS_CLASSIFIED))
 
 CONSUMERS: tuple[Consumer, ...] = (TRIAGE, QUEUEING, REPORTING, REPORTING_MONTHLY, NOTIFY)
 

@@ -1,10 +1,14 @@
-"""SLA events for notify's tests."""
+"""SLA events, and classified contacts, for notify's tests."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from schemas import DonorLoan, Region, ReinforcementRequested
+from schemas import Classified, DonorLoan, Region, ReinforcementRequested
+from schemas.enums import Channel, MatterType, NeedCategory, Route
 from schemas.events import SlaWindow
+
+# The words the model weighed for a flagged test contact: never in an alert.
+WEIGHED_WORDS = ("knackar", "dorr", "rädd")
 
 
 def reinforcement_requested(episode: uuid.UUID, window: SlaWindow) -> ReinforcementRequested:
@@ -21,4 +25,36 @@ def reinforcement_requested(episode: uuid.UUID, window: SlaWindow) -> Reinforcem
         shortfall=4,
         donors=(DonorLoan(region=Region.VAST, operators=4),),
         until=window.end + timedelta(hours=2),
+    )
+
+
+def classified(
+    channel: Channel,
+    category: NeedCategory,
+    at: datetime,
+    *,
+    possible_emergency: bool = False,
+    region: Region = Region.SYD,
+) -> Classified:
+    """A contact as triage classified it: Nöd goes to 112, anything else to an operator; the
+    model weighed WEIGHED_WORDS and gave P(Nöd) 0.93 for Nöd, 0.31 otherwise."""
+    emergency = category == NeedCategory.EMERGENCY
+    p_emergency = 0.93 if emergency else 0.31
+    return Classified(
+        occurred_at=at,
+        contact_id=uuid.uuid4(),
+        region=region,
+        channel=channel,
+        received_at=at - timedelta(seconds=2),
+        category=category,
+        matter=MatterType.ONGOING_CRIME_OR_DANGER if emergency else MatterType.OTHER,
+        priority=1 if emergency or possible_emergency else 3,
+        route=Route.EMERGENCY_112 if emergency else Route.OPERATOR,
+        rule_id="fallback",
+        rules_version="2026.11-6",
+        decided_by="model",
+        model_version="2026.11-6+b0513c1d",
+        probabilities={NeedCategory.EMERGENCY: p_emergency},
+        weighed_words=WEIGHED_WORDS,
+        possible_emergency=possible_emergency,
     )

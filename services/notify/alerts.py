@@ -1,14 +1,16 @@
-"""Notify's service layer: takes an SLA event, asks the alert policy what it calls for, and
-stores the alerts with their messages' deliveries to the people on call, in one transaction.
-Also escalation (and the release of held breaches), and acknowledgement."""
+"""Notify's service layer: takes an SLA event (or a written contact in doubt), asks the alert
+policy what it calls for, and stores the alerts with their messages' deliveries to the people on
+call, in one transaction. Also escalation (and the release of held breaches), and
+acknowledgement."""
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from domain.service_level import ServiceLevelPolicy
-from schemas import AlertAcknowledged, AlertEscalated, Region, ReinforcementRequested
+from schemas import AlertAcknowledged, AlertEscalated, Classified, Region, ReinforcementRequested
 from services.notify.ack import AckLinks
 from services.notify.messages import Message, StoredAlert, compose, escalated, released
 from services.notify.outbox import Target, deliveries
@@ -36,6 +38,7 @@ from services.notify.repository import (
 )
 from services.notify.schedule import Schedule
 from services.notify.tables import Alert
+from services.notify.written import written_emergency, written_facts
 from services.shared.ids import derived_id
 
 DESK = "desk"  # the recipient id of the settings' extra webhook
@@ -57,14 +60,18 @@ class AlertService:
 
     # --- planning ------------------------------------------------------------------------
     def take(self, event: AlertEvent, now: datetime, wall: datetime) -> bool:
-        """Stores the alerts an SLA event calls for; True when there is something to send.
+        """Stores the alerts an event calls for; True when there is something to send.
         `now` is the platform's clock, `wall` real time (when deliveries are due)."""
         schedule = self.schedule()
         for _ in range(_ATTEMPTS):
             with self.store.transaction() as tx:
-                open_row = tx.alerts.open_episode(event.region)
+                # A classified contact's alert is about it alone: no episode to load. The row
+                # stays referenced here while the decisions apply: the session holds the rows it
+                # loaded weakly, and a change is checked against the row as it was planned on.
+                one_contact = isinstance(event, Classified)
+                open_row = None if one_contact else tx.alerts.open_episode(event.region)
                 episode = episode_of(open_row) if open_row is not None else None
-                last_recovery = tx.alerts.last_recovery(event.region)
+                last_recovery = None if one_contact else tx.alerts.last_recovery(event.region)
                 decisions = plan(event, episode, last_recovery, self.policy, now)
                 if not decisions:
                     return False
@@ -100,19 +107,24 @@ class AlertService:
             alert = _alert(event.region, decision.alert_id, decision.episode_id, kind, now)
             alert.level, alert.share = decision.level, decision.share
             alert.escalate_at = decision.escalate_at
+            message = self._message(decision, event, alert, now)
             tx.alerts.save(alert)
-            acknowledged = decision.acknowledges
-            link = self.links.link(acknowledged, now) if acknowledged is not None else None
-            message = compose(
-                decision.kind,
-                event,
-                acknowledged or decision.alert_id,
-                link,
-                self.service_level,
-                decision.previous_share,
-            )
             levels = range(1, decision.level + 1)
             self._deliver(tx, alert, message, self._targets(schedule, alert, levels, now), wall)
+
+    def _message(
+        self, decision: SendAlert, event: AlertEvent, alert: Alert, now: datetime
+    ) -> Message:
+        acknowledged = decision.acknowledges
+        link = self.links.link(acknowledged, now) if acknowledged is not None else None
+        if isinstance(event, Classified):
+            facts = written_facts(event)
+            alert.facts = json.dumps(facts, ensure_ascii=False)  # its escalation says it again
+            return written_emergency(facts, decision.alert_id, link)
+        alert_id = acknowledged or decision.alert_id
+        return compose(
+            decision.kind, event, alert_id, link, self.service_level, decision.previous_share
+        )
 
     def _targets(
         self, schedule: Schedule, alert: Alert, levels: range, now: datetime
@@ -172,9 +184,12 @@ class AlertService:
             return None
         if not tx.alerts.change(alert, level=decision.to_level, escalate_at=decision.escalate_at):
             return None
-        stored = _stored(alert)
         link = self.links.link(alert.alert_id, now)
-        message = escalated(stored, decision.from_level, link, self.service_level)
+        if alert.kind == STORED_KIND["written_emergency"] and alert.facts is not None:
+            facts = json.loads(alert.facts)
+            message = written_emergency(facts, alert.alert_id, link, decision.from_level)
+        else:
+            message = escalated(_stored(alert), decision.from_level, link, self.service_level)
         levels = range(decision.to_level, decision.to_level + 1)
         self._deliver(tx, alert, message, self._targets(schedule, alert, levels, now), wall)
         detail = f"from level {decision.from_level}"

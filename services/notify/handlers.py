@@ -1,11 +1,13 @@
-"""Turns SLA events into planned alerts; the delivery worker sends them."""
+"""Turns SLA events, and written contacts triage is in doubt about, into planned alerts; the
+delivery worker sends them."""
 
 import asyncio
 from datetime import UTC, datetime
 
+from schemas import Classified
 from schemas.envelope import Event
 from services.notify.alerts import AlertService
-from services.notify.policy import ALERT_EVENTS
+from services.notify.policy import SLA_EVENTS, calls_for_on_call
 from services.shared.clock import Clock
 
 
@@ -16,7 +18,12 @@ class AlertHandler:
         self.wake = wake
 
     async def __call__(self, event: Event) -> None:
-        if not isinstance(event, ALERT_EVENTS):
+        if isinstance(event, Classified):
+            # Every classified contact passes here and nearly all call for nothing: they are
+            # let go before any database work.
+            if not calls_for_on_call(event):
+                return
+        elif not isinstance(event, SLA_EVENTS):
             return
         planned = await asyncio.to_thread(
             self.alerts.take, event, self.clock.now(), datetime.now(UTC)

@@ -18,7 +18,7 @@ from schemas import (
     SlaRecovered,
 )
 from schemas.events import AlertKind, SlaWindow
-from services.notify.policy import AlertEvent
+from services.notify.policy import SlaEvent
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def _pct(share: float | None) -> str:
     return f"{share:.1%}" if share is not None else "n/a"
 
 
-def _target(event: AlertEvent | None, policy: ServiceLevelPolicy) -> str:
+def _target(event: SlaEvent | None, policy: ServiceLevelPolicy) -> str:
     if isinstance(event, SlaBreached | SlaRecovered | SlaBreachPredicted):
         return f"{event.target * 100:g} %"
     return policy.target_percent
@@ -51,7 +51,7 @@ def _target(event: AlertEvent | None, policy: ServiceLevelPolicy) -> str:
 
 def compose(
     kind: AlertKind,
-    event: AlertEvent,
+    event: SlaEvent,
     alert_id: uuid.UUID,
     ack_url: str | None,
     policy: ServiceLevelPolicy,
@@ -69,7 +69,7 @@ def compose(
         lines.append(_predicted(event, payload, minutes))
     if isinstance(event, ReinforcementRequested):
         lines.append(_reinforcement(event, payload))
-    return _finish(lines, payload, ack_url)
+    return finish(lines, payload, ack_url)
 
 
 def _headline(kind: AlertKind, region: Region, share: float | None, minutes: str) -> str:
@@ -105,7 +105,7 @@ def _trend(share: float | None, previous: float | None) -> tuple[str, str]:
     return trend, f"{trend} from {_pct(previous)}"
 
 
-def _payload(kind: AlertKind, event: AlertEvent, alert_id: uuid.UUID, trend: str) -> dict[str, Any]:
+def _payload(kind: AlertKind, event: SlaEvent, alert_id: uuid.UUID, trend: str) -> dict[str, Any]:
     window, region = event.window, event.region
     payload: dict[str, Any] = {
         "alert_id": str(alert_id),
@@ -154,7 +154,8 @@ def _reinforcement(event: ReinforcementRequested, payload: dict[str, Any]) -> st
     )
 
 
-def _finish(lines: list[str], payload: dict[str, Any], ack_url: str | None) -> Message:
+def finish(lines: list[str], payload: dict[str, Any], ack_url: str | None) -> Message:
+    """The message of `lines` (the first is its summary and subject), with the link if any."""
     summary = lines[0]
     payload["summary"] = summary
     if ack_url:
@@ -174,7 +175,7 @@ def escalated(
         f"(now {share}) and on-call level {from_level} has not acknowledged."
     )
     payload = _stored_payload(alert, policy) | {"escalated_from": from_level}
-    return _finish([summary, text], payload, ack_url)
+    return finish([summary, text], payload, ack_url)
 
 
 def released(alert: StoredAlert, ack_url: str | None, policy: ServiceLevelPolicy) -> Message:
@@ -186,7 +187,7 @@ def released(alert: StoredAlert, ack_url: str | None, policy: ServiceLevelPolicy
         "below it: not a passing dip."
     )
     lines = [summary, text, _target_line(policy.target_percent, policy)]
-    return _finish(lines, _stored_payload(alert, policy), ack_url)
+    return finish(lines, _stored_payload(alert, policy), ack_url)
 
 
 def _stored_payload(alert: StoredAlert, policy: ServiceLevelPolicy) -> dict[str, Any]:

@@ -1,9 +1,10 @@
-"""Notify's alert policy: which alerts an SLA event calls for, and what an unacknowledged alert
-does when its time is up. Pure: no database, no clock, no text; the caller passes in the
-region's open breach episode, its last recovery and the time, and stores the decisions.
+"""Notify's alert policy: which alerts an SLA event (or a classified written contact) calls for,
+and what an unacknowledged alert does when its time is up. Pure: no database, no clock, no text;
+the caller passes in the region's open breach episode, its last recovery and the time, and
+stores the decisions.
 
-Alert ids derive from the episode (or the region and hour), so a replayed event plans an alert
-whose id is already stored, and storing it again is refused: nothing is sent twice.
+Alert ids derive from the episode (or the region and hour, or the contact), so a replayed event
+plans an alert whose id is already stored, and storing it again is refused: nothing is sent twice.
 """
 
 import uuid
@@ -11,17 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from schemas import (
+    Classified,
     ReinforcementRequested,
     SlaBreached,
     SlaBreachPredicted,
     SlaRecovered,
     SlaStatus,
 )
+from schemas.enums import Route
 from schemas.events import AlertKind
 from services.shared.ids import derived_id
 
-AlertEvent = SlaBreached | SlaRecovered | SlaBreachPredicted | ReinforcementRequested | SlaStatus
-ALERT_EVENTS = (SlaBreached, SlaRecovered, SlaBreachPredicted, ReinforcementRequested, SlaStatus)
+SlaEvent = SlaBreached | SlaRecovered | SlaBreachPredicted | ReinforcementRequested | SlaStatus
+SLA_EVENTS = (SlaBreached, SlaRecovered, SlaBreachPredicted, ReinforcementRequested, SlaStatus)
+AlertEvent = SlaEvent | Classified
 _PREDICTED = uuid.UUID("6f2d0d5e-4a8e-4c43-9a55-0b1a4c1f3a10")  # namespace of predicted alerts
 
 
@@ -115,6 +119,18 @@ def breach_id(episode_id: uuid.UUID) -> uuid.UUID:
     return derived_id(episode_id, "breach")
 
 
+def calls_for_on_call(event: Classified) -> bool:
+    """A written contact (nobody on the line, the text may wait unread for hours) that triage
+    decided is Nöd, or flagged as a possible emergency: the region's on-call must read it now."""
+    return event.channel.is_written and (
+        event.route == Route.EMERGENCY_112 or event.possible_emergency
+    )
+
+
+def written_emergency_id(contact_id: uuid.UUID) -> uuid.UUID:
+    return derived_id(contact_id, "written_emergency")
+
+
 def plan(
     event: AlertEvent,
     open_episode: Episode | None,
@@ -122,7 +138,10 @@ def plan(
     policy: AlertPolicy,
     now: datetime,
 ) -> list[Decision]:
-    """The alerts `event` calls for, given the region's open episode and last recovery."""
+    """The alerts `event` calls for, given the region's open episode and last recovery (a
+    classified contact's alert is about that contact alone: it needs neither)."""
+    if isinstance(event, Classified):
+        return _written_emergency(event, policy, now)
     if isinstance(event, SlaBreached):
         return _breach(event, open_episode, last_recovery, policy, now)
     if isinstance(event, SlaRecovered):
@@ -155,6 +174,24 @@ def _breach(
             event.episode_id,
             level=1,
             share=share,
+            escalate_at=now + policy.escalation,
+            acknowledges=alert_id,
+        )
+    ]
+
+
+def _written_emergency(event: Classified, policy: AlertPolicy, now: datetime) -> list[Decision]:
+    if not calls_for_on_call(event):
+        return []
+    alert_id = written_emergency_id(event.contact_id)
+    # Escalates like a breach: a text in doubt that nobody acknowledged goes up the chain.
+    return [
+        SendAlert(
+            "written_emergency",
+            alert_id,
+            None,
+            level=1,
+            share=None,
             escalate_at=now + policy.escalation,
             acknowledges=alert_id,
         )

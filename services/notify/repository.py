@@ -28,6 +28,7 @@ STORED_KIND: dict[AlertKind, str] = {
     "predicted_breach": "predicted",
     "recovery": "recovery",
     "reinforcement": "reinforcement",
+    "written_emergency": "written",
 }
 ALERT_KIND: dict[str, AlertKind] = {stored: kind for kind, stored in STORED_KIND.items()}
 HELD, SUPPRESSED = "held", "suppressed"

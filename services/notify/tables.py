@@ -13,7 +13,8 @@ def _ts(nullable: bool = False) -> Column:  # type: ignore[type-arg]
 
 
 class Alert(SQLModel, table=True):
-    """One alert per region, episode and kind (breach, predicted, reinforcement, recovery)."""
+    """One alert per region, episode and kind (breach, predicted, reinforcement, recovery), or
+    per written contact in doubt (written)."""
 
     __tablename__ = "notify_alert"
 
@@ -29,6 +30,10 @@ class Alert(SQLModel, table=True):
     acknowledged_by: str | None = Field(default=None, max_length=64)
     # A held breach's reinforcement request (the event as JSON), sent when the breach is.
     held_request: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # A written emergency's facts (JSON, no citizen text), which its escalation repeats. Added
+    # in the triage-safety release: `ALTER TABLE notify_alert ADD COLUMN facts TEXT` on a
+    # database made before it.
+    facts: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Delivery(SQLModel, table=True):
