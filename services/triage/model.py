@@ -14,6 +14,7 @@ which the phrase rules cannot.
 
 import itertools
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,7 +120,15 @@ class TriageModel:
     # text's length and other words scale every word's push alike, so this ranks them.
     word_push: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict, repr=False)
 
+    # The arithmetic's forms of coef, idf and intercept (see `opinion_of`).
+    _weights: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 4)), repr=False)
+    _idf_squared: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0), repr=False)
+    _intercept: tuple[float, ...] = field(default=(), repr=False)
+
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_weights", np.ascontiguousarray((self.coef * self.idf).T))
+        object.__setattr__(self, "_idf_squared", self.idf * self.idf)
+        object.__setattr__(self, "_intercept", tuple(self.intercept.tolist()))
         for feature, index in self.vocabulary.items():
             if feature.startswith(WORD) and " " not in feature:
                 word = feature[len(WORD) :]
@@ -182,14 +191,22 @@ class TriageModel:
         every = np.concatenate([*own, pairs])
         if every.size == 0:
             return Opinion(probabilities={})
-        indices, counts = np.unique(every, return_counts=True)
-        weights = (1.0 + np.log(counts)) * self.idf[indices]
-        weights /= np.sqrt(weights @ weights)
-        scores = self.coef[:, indices] @ weights + self.intercept
-        probabilities = np.exp(scores - scores.max())
-        probabilities /= probabilities.sum()
+        # np.unique's own steps, without its checks: the sorted distinct indices, their counts.
+        every.sort()
+        starts = np.flatnonzero(np.concatenate(([True], every[1:] != every[:-1])))
+        indices = every[starts]
+        counts = np.diff(np.append(starts, every.size))
+        # scikit-learn's sublinear tf x idf with an L2 norm, then the linear scores; idf is
+        # folded into the weights at load. Four classes: the softmax is cheaper in Python.
+        tf = 1.0 + np.log(counts)
+        norm = math.sqrt(float((tf * tf) @ self._idf_squared[indices]))
+        scores = (tf @ self._weights[indices]).tolist()
+        top = max(s / norm + b for s, b in zip(scores, self._intercept, strict=True))
+        exps = [math.exp(s / norm + b - top) for s, b in zip(scores, self._intercept, strict=True)]
+        total = sum(exps)
+        probabilities = [e / total for e in exps]
         return Opinion(
-            probabilities=dict(zip(CLASSES, probabilities.tolist(), strict=True)),
+            probabilities=dict(zip(CLASSES, probabilities, strict=True)),
             known_features=int(indices.size),
             known_words=tuple(dict.fromkeys(w for w in words if w in self.word_push)),
             word_push=self.word_push,

@@ -7,6 +7,7 @@ words no rule was written for.
 """
 
 from dataclasses import replace
+from typing import Any
 
 from schemas import MatterType, NeedCategory, Route
 from services.triage.decision import MODEL, URGENCY, Decision
@@ -28,46 +29,46 @@ def combine(rules: Decision, opinion: Opinion, thresholds: Thresholds) -> Decisi
     """The rules' decision, raised where the model is sure enough, flagged where it doubts."""
     if opinion.known_features == 0:  # nothing the model can read: the rules alone, unsure
         return replace(rules, low_confidence=True)
-    probabilities = tuple((c, round(opinion.probability(c), 4)) for c in URGENCY)
-    decided = _raised(rules, opinion, thresholds)
-    p_emergency = opinion.probability(NeedCategory.EMERGENCY)
+    changes = _raised(rules, opinion, thresholds)
+    category = changes.get("category", rules.category)
     flagged = (
-        decided.category != NeedCategory.EMERGENCY and p_emergency >= thresholds.possible_emergency
+        category != NeedCategory.EMERGENCY
+        and opinion.probability(NeedCategory.EMERGENCY) >= thresholds.possible_emergency
     )
-    toward = NeedCategory.EMERGENCY if flagged else decided.category
-    if flagged and decided.route == Route.E_SERVICE:
-        decided = replace(decided, route=Route.OPERATOR)  # a person reads it, not an e-service
+    if flagged:
+        changes["priority"] = FLAGGED_PRIORITY
+        if changes.get("route", rules.route) == Route.E_SERVICE:
+            changes["route"] = Route.OPERATOR  # a person reads it, not an e-service
     return replace(
-        decided,
-        priority=FLAGGED_PRIORITY if flagged else decided.priority,
+        rules,
+        **changes,
         possible_emergency=flagged,
-        low_confidence=opinion.probability(decided.category) < LOW_CONFIDENCE,
-        probabilities=probabilities,
-        weighed_words=opinion.weighed_words(toward),
+        low_confidence=opinion.probability(category) < LOW_CONFIDENCE,
+        probabilities=tuple((c, round(opinion.probability(c), 4)) for c in URGENCY),
+        weighed_words=opinion.weighed_words(NeedCategory.EMERGENCY if flagged else category),
     )
 
 
-def _raised(rules: Decision, opinion: Opinion, thresholds: Thresholds) -> Decision:
+def _raised(rules: Decision, opinion: Opinion, thresholds: Thresholds) -> dict[str, Any]:
+    """What raising the rules' decision changes; nothing when the model does not raise it."""
     p_emergency = opinion.probability(NeedCategory.EMERGENCY)
     p_urgent_or_worse = p_emergency + opinion.probability(NeedCategory.URGENT)
     if p_emergency >= thresholds.emergency and more_urgent(NeedCategory.EMERGENCY, rules.category):
-        return replace(
-            rules,
-            category=NeedCategory.EMERGENCY,
-            matter=MatterType.ONGOING_CRIME_OR_DANGER,
-            priority=EMERGENCY_PRIORITY,
-            route=Route.EMERGENCY_112,
-            e_service=None,
-            decided_by=MODEL,
-        )
+        return {
+            "category": NeedCategory.EMERGENCY,
+            "matter": MatterType.ONGOING_CRIME_OR_DANGER,
+            "priority": EMERGENCY_PRIORITY,
+            "route": Route.EMERGENCY_112,
+            "e_service": None,
+            "decided_by": MODEL,
+        }
     if p_urgent_or_worse >= thresholds.urgent and more_urgent(NeedCategory.URGENT, rules.category):
         # Urgent matters are handled by an operator now, not steered elsewhere.
-        return replace(
-            rules,
-            category=NeedCategory.URGENT,
-            priority=min(rules.priority, URGENT_PRIORITY),
-            route=Route.OPERATOR,
-            e_service=None,
-            decided_by=MODEL,
-        )
-    return rules
+        return {
+            "category": NeedCategory.URGENT,
+            "priority": min(rules.priority, URGENT_PRIORITY),
+            "route": Route.OPERATOR,
+            "e_service": None,
+            "decided_by": MODEL,
+        }
+    return {}
