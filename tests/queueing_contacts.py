@@ -15,6 +15,7 @@ def classified(
     category: NeedCategory = NeedCategory.CASE_HELP,
     at: datetime = NOW,
     possible_emergency: bool = False,
+    low_confidence: bool = False,
 ) -> Classified:
     """A contact for an operator, classified at `at` after waiting `waited` seconds."""
     return Classified(
@@ -30,4 +31,5 @@ def classified(
         rule_id="t",
         rules_version="t",
         possible_emergency=possible_emergency,
+        low_confidence=low_confidence,
     )

@@ -95,6 +95,7 @@ class Contact:
     status: ContactStatus = ContactStatus.WAITING
     outside_service_hours: bool = False
     possible_emergency: bool = False  # triage's flag: it jumps its queue
+    low_confidence: bool = False  # triage was unsure (or could not read the text): read it
     operator_id: str | None = None
     order_id: uuid.UUID | None = None  # the reinforcement order it was assigned under
     assigned_at: datetime | None = None
@@ -125,6 +126,7 @@ class Contact:
             ),
             outside_service_hours=outside,
             possible_emergency=classified.possible_emergency,
+            low_confidence=classified.low_confidence,
             traceparent=traceparent,
         )
         if outside and policy.closed_outcome == "close":

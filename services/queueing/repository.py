@@ -170,6 +170,7 @@ def _columns(contact: Contact) -> dict[str, Any]:
         "rank_at": contact.rank_at,
         "outside_service_hours": contact.outside_service_hours,
         "possible_emergency": contact.possible_emergency,
+        "low_confidence": contact.low_confidence,
         "traceparent": contact.traceparent,
         **{name: getattr(contact, name) for name in SAVED_COLUMNS},
     }
@@ -189,6 +190,7 @@ def _contact(row: Row[Any]) -> Contact:
         status=ContactStatus(row.status),
         outside_service_hours=row.outside_service_hours,
         possible_emergency=row.possible_emergency,
+        low_confidence=row.low_confidence,
         operator_id=row.operator_id,
         order_id=row.order_id,
         assigned_at=utc(row.assigned_at) if row.assigned_at else None,

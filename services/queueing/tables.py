@@ -32,8 +32,10 @@ class QueueEntry(SQLModel, table=True):
     status: str = Field(default="waiting", max_length=12)
     outside_service_hours: bool = False
     # Added in the triage-safety release: `ALTER TABLE queueing_entry ADD COLUMN
-    # possible_emergency BOOLEAN NOT NULL DEFAULT false` on a database made before it.
+    # possible_emergency BOOLEAN NOT NULL DEFAULT false` on a database made before it, and the
+    # same for low_confidence.
     possible_emergency: bool = False
+    low_confidence: bool = False
     operator_id: str | None = Field(default=None, max_length=64)
     order_id: uuid.UUID | None = None  # the reinforcement order it was answered under
     assigned_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

@@ -57,6 +57,7 @@ class AssignedContact(BaseModel):
     received_at: datetime
     reinforcement_order: uuid.UUID | None
     possible_emergency: bool = Field(description="triage doubts it is safe: read it first")
+    low_confidence: bool = Field(description="triage was unsure of the category: read it")
 
     @classmethod
     def of(cls, contact: Contact) -> "AssignedContact":
@@ -71,6 +72,7 @@ class AssignedContact(BaseModel):
             received_at=contact.received_at,
             reinforcement_order=contact.order_id,
             possible_emergency=contact.possible_emergency,
+            low_confidence=contact.low_confidence,
         )
 
 

@@ -132,7 +132,7 @@ def test_a_possible_emergency_jumps_its_queue_and_the_operator_sees_the_flag(
     q: Queueing,
 ) -> None:
     long_waiting = classified(priority=1, waited=45 * 60)
-    in_doubt = classified(priority=4, waited=5, possible_emergency=True)
+    in_doubt = classified(priority=4, waited=5, possible_emergency=True, low_confidence=True)
     for event in (long_waiting, in_doubt):
         q.contacts.enqueue(event, NOW)
     assert q.contacts.state(Region.VAST, NOW)["possible_emergencies_waiting"] == 1
@@ -141,7 +141,9 @@ def test_a_possible_emergency_jumps_its_queue_and_the_operator_sees_the_flag(
     operator = q.log_in("op", Region.VAST)
     first = q.take(operator)
     assert first.contact_id == in_doubt.contact_id
-    assert views.AssignedContact.of(first).possible_emergency
+    shown = views.AssignedContact.of(first)
+    assert shown.possible_emergency
+    assert shown.low_confidence
     assert q.contacts.state(Region.VAST, NOW)["possible_emergencies_waiting"] == 0
 
 
