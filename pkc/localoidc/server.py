@@ -1,0 +1,180 @@
+"""Start, stop and inspect one local Keycloak serving the development realm `pkc`."""
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from pkc.localkafka.broker import _alive  # reaps our own exited child, then asks the kernel
+from pkc.localoidc import realm, tokens
+from pkc.localoidc.distribution import OidcSetupError, ensure_keycloak
+from pkc.polling import poll
+
+__all__ = ["LocalOidc", "OidcStatus"]
+
+
+@dataclass(frozen=True)
+class OidcStatus:
+    pid: int | None
+    answering: bool
+    issuer: str
+    log: Path
+
+    def describe(self) -> str:
+        if self.pid is None:
+            return f"no local OIDC provider is running for {self.issuer}"
+        state = "answering" if self.answering else "not answering"
+        return f"local Keycloak pid {self.pid}, issuer {self.issuer}: {state} (log {self.log})"
+
+
+class LocalOidc:
+    """One Keycloak whose database and secrets live under `state_dir/oidc-<port>/`; the
+    distribution (shared, read-only once built) comes from `cache_dir`. Loopback only."""
+
+    def __init__(self, state_dir: Path, cache_dir: Path, port: int = 8180):
+        self.port = port
+        self.home = state_dir / f"oidc-{port}"
+        self.cache_dir = cache_dir
+        self.started_in: float | None = None  # seconds the last start() took to answer
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.base_url}/realms/{realm.REALM}"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "keycloak.log"
+
+    @property
+    def _pid_file(self) -> Path:
+        return self.home / "keycloak.pid"
+
+    def secrets(self) -> realm.DevSecrets:
+        return realm.load_or_create_secrets(self.home / "dev-secrets.json", realm.realm_file())
+
+    def start(self, timeout: float = 180.0) -> str:
+        """Starts Keycloak unless it runs, imports the realm once; returns the issuer URL.
+
+        The first start on a machine also downloads, unpacks and builds Keycloak (cached)."""
+        began = time.monotonic()
+        if self.running_pid() is not None:
+            if self._answers():
+                self.started_in = 0.0
+                return self.issuer
+            raise OidcSetupError(
+                f"a Keycloak process runs but does not answer; see {self.log_file}"
+            )
+        keycloak_home = ensure_keycloak(self.cache_dir)
+        dev_secrets = self.secrets()
+        process = self._launch(keycloak_home, dev_secrets)
+
+        def answering() -> bool:
+            if process.poll() is not None:
+                self._pid_file.unlink(missing_ok=True)
+                raise OidcSetupError(
+                    f"Keycloak exited with code {process.returncode}; log tail:\n{self.tail()}"
+                )
+            return self._answers(realm_name="master")
+
+        remaining = timeout - (time.monotonic() - began)
+        try:
+            poll(answering, f"Keycloak on {self.base_url}", timeout=remaining, interval=0.5)
+        except TimeoutError:
+            self.stop()
+            raise OidcSetupError(
+                f"Keycloak did not answer within {timeout:.0f} s:\n{self.tail()}"
+            ) from None
+        realm.import_realm(self.base_url, dev_secrets)
+        self.started_in = time.monotonic() - began
+        return self.issuer
+
+    def _launch(
+        self, keycloak_home: Path, dev_secrets: realm.DevSecrets
+    ) -> subprocess.Popen[bytes]:
+        self.home.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            # Used only when the master realm is first created (a fresh database).
+            "KC_BOOTSTRAP_ADMIN_USERNAME": realm.ADMIN_USER,
+            "KC_BOOTSTRAP_ADMIN_PASSWORD": dev_secrets.admin_password,
+        }
+        command = [
+            str(keycloak_home / "bin" / "kc.sh"),
+            "start",
+            "--optimized",
+            # This instance's database and transaction log, outside the shared distribution.
+            f"-Dkc.db-url-path={self.home}",
+            f"-Dquarkus.transaction-manager.object-store.directory={self.home / 'transactions'}",
+            "--cache=local",  # no JGroups cluster discovery: one node, loopback only
+            "--http-enabled=true",
+            "--http-host=127.0.0.1",
+            f"--http-port={self.port}",
+            "--hostname-strict=false",
+        ]
+        with self.log_file.open("ab") as log:
+            process = subprocess.Popen(  # noqa: S603
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,  # survives the CLI that started it; stopped by pid
+            )
+        self._pid_file.write_text(str(process.pid))
+        return process
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Stops Keycloak cleanly (SIGTERM, then SIGKILL past the timeout); False if none ran."""
+        pid = self.running_pid()
+        if pid is None:
+            return False
+        os.killpg(pid, signal.SIGTERM)
+        try:
+            poll(lambda: not _alive(pid), f"Keycloak pid {pid} to exit", timeout=timeout)
+        except TimeoutError:
+            os.killpg(pid, signal.SIGKILL)
+        self._pid_file.unlink(missing_ok=True)
+        return True
+
+    def status(self) -> OidcStatus:
+        pid = self.running_pid()
+        answering = pid is not None and self._answers()
+        return OidcStatus(pid=pid, answering=answering, issuer=self.issuer, log=self.log_file)
+
+    def running_pid(self) -> int | None:
+        try:
+            pid = int(self._pid_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        return pid if _alive(pid) else None
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no Keycloak log)"
+
+    def client_token(self, client_id: str) -> str:
+        """An access token for a service account (an adapter), by client credentials."""
+        secret = self.secrets().client_secrets[client_id]
+        return tokens.client_credentials_token(self.issuer, client_id, secret)
+
+    def user_token(self, username: str) -> str:
+        """An access token for a development user, by the password grant."""
+        password = self.secrets().passwords[username]
+        return tokens.password_token(self.issuer, realm.USER_CLIENT, username, password)
+
+    def _answers(self, realm_name: str = realm.REALM) -> bool:
+        url = f"{self.base_url}/realms/{realm_name}/.well-known/openid-configuration"
+        try:
+            return httpx.get(url, timeout=3.0).status_code == 200
+        except httpx.HTTPError:
+            return False
