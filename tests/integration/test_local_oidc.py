@@ -1,0 +1,102 @@
+"""The local OIDC provider (Keycloak from Maven Central) issues tokens a service can verify the
+standard way: discovery, the issuer's JWKS, signature, `iss`, `aud`, `exp`; roles and region are
+claims and the person is `sub`. Keycloak starts once for this module (it takes 20-90 s)."""
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import jwt
+import pytest
+
+from pkc.localoidc import LocalOidc
+from pkc.localoidc.realm import AUDIENCE
+from pkc.localoidc.tokens import client_credentials_token, discovery, password_token
+from pkc.paths import cache_dir
+from pkc.ports import free_port
+
+pytestmark = pytest.mark.oidc
+
+PEOPLE = {
+    # user name: (role, region)
+    "operator-stockholm-1": ("operator", "stockholm"),
+    "supervisor-national": ("supervisor", "national"),
+    "oncall-vast": ("oncall", "vast"),
+    "auditor": ("auditor", "national"),
+}
+
+
+@pytest.fixture(scope="module")
+def oidc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalOidc]:
+    provider = LocalOidc(tmp_path_factory.mktemp("oidc"), cache_dir(), port=free_port())
+    provider.start()
+    try:
+        yield provider
+    finally:
+        provider.stop()
+
+
+def verified_claims(issuer: str, token: str, audience: str = AUDIENCE) -> dict[str, Any]:
+    """What a service will do: find the keys by discovery, check signature and claims."""
+    config = discovery(issuer)
+    assert config["issuer"] == issuer
+    signing_key = jwt.PyJWKClient(config["jwks_uri"]).get_signing_key_from_jwt(token)
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        signing_key.key,
+        algorithms=["RS256"],  # fixed by us, never taken from the token's header
+        audience=audience,
+        issuer=issuer,
+        leeway=30,
+        options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+    )
+    return claims
+
+
+def test_an_adapter_signs_in_as_its_own_service_account(oidc: LocalOidc) -> None:
+    claims = verified_claims(oidc.issuer, oidc.client_token("adapter-phone"))
+    assert claims["roles"] == ["adapter"]
+    assert claims["azp"] == "adapter-phone"
+    assert claims["exp"] > time.time()
+    other = verified_claims(oidc.issuer, oidc.client_token("adapter-mail"))
+    assert other["sub"] != claims["sub"], "each adapter is its own principal"
+
+
+@pytest.mark.parametrize("username", sorted(PEOPLE))
+def test_a_person_signs_in_with_role_and_region_as_claims(oidc: LocalOidc, username: str) -> None:
+    claims = verified_claims(oidc.issuer, oidc.user_token(username))
+    role, region = PEOPLE[username]
+    assert claims["roles"] == [role]
+    assert claims["region"] == region
+    assert claims["preferred_username"] == username
+    assert claims["sub"], "the person is the token's subject"
+
+
+def test_a_token_for_another_audience_or_altered_is_refused(oidc: LocalOidc) -> None:
+    token = oidc.user_token("operator-stockholm-1")
+    with pytest.raises(jwt.InvalidAudienceError):
+        verified_claims(oidc.issuer, token, audience="some-other-api")
+    header, payload, signature = token.split(".")
+    forged = f"{header}.{payload}.{signature[:-6]}AAAAAA"
+    with pytest.raises(jwt.InvalidSignatureError):
+        verified_claims(oidc.issuer, forged)
+
+
+def test_a_wrong_password_or_client_secret_gets_no_token(oidc: LocalOidc) -> None:
+    with pytest.raises(PermissionError, match="invalid_grant"):
+        password_token(oidc.issuer, "pkc-ui", "auditor", "not-the-password")
+    with pytest.raises(PermissionError, match=r"unauthorized_client|invalid_client"):
+        client_credentials_token(oidc.issuer, "adapter-e-service", "not-the-secret")
+
+
+def test_restarted_provider_keeps_its_realm_and_users(oidc: LocalOidc) -> None:
+    """Last in the module: stops and starts the shared provider (a warm start)."""
+    assert oidc.start() == oidc.issuer
+    assert oidc.started_in == 0.0, "starting a running provider is a no-op"
+    assert oidc.stop()
+    assert oidc.status().pid is None
+    assert not oidc.stop(), "stopping twice says nothing was running"
+    oidc.start()
+    assert oidc.status().answering
+    claims = verified_claims(oidc.issuer, oidc.user_token("oncall-vast"))
+    assert claims["roles"] == ["oncall"]
