@@ -9,6 +9,7 @@ import typer
 
 from pkc.deploy_cli import deploy_cli
 from pkc.localkafka import KafkaSetupError, LocalKafka
+from pkc.oidc_cli import oidc_cli
 from pkc.oncall_cli import oncall_cli
 from pkc.paths import cache_dir, state_dir
 from pkc.replay_cli import replay_cli
@@ -28,6 +29,7 @@ app.add_typer(deploy_cli, name="deploy")
 app.add_typer(staffing_cli, name="staffing")
 app.add_typer(oncall_cli, name="oncall")
 app.add_typer(report_cli, name="report")
+app.add_typer(oidc_cli, name="oidc")
 app.command("replay")(replay_cli)
 
 Port = Annotated[int, typer.Option(help="The broker's client port (the controller uses port+1).")]

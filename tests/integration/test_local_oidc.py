@@ -4,11 +4,14 @@ claims and the person is `sub`. Keycloak starts once for this module (it takes 2
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
+from typer.testing import CliRunner
 
+from pkc.cli import app
 from pkc.localoidc import LocalOidc
 from pkc.localoidc.realm import AUDIENCE
 from pkc.localoidc.tokens import client_credentials_token, discovery, password_token
@@ -27,8 +30,13 @@ PEOPLE = {
 
 
 @pytest.fixture(scope="module")
-def oidc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalOidc]:
-    provider = LocalOidc(tmp_path_factory.mktemp("oidc"), cache_dir(), port=free_port())
+def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("oidc")
+
+
+@pytest.fixture(scope="module")
+def oidc(state: Path) -> Iterator[LocalOidc]:
+    provider = LocalOidc(state, cache_dir(), port=free_port())
     provider.start()
     try:
         yield provider
@@ -87,6 +95,16 @@ def test_a_wrong_password_or_client_secret_gets_no_token(oidc: LocalOidc) -> Non
         password_token(oidc.issuer, "pkc-ui", "auditor", "not-the-password")
     with pytest.raises(PermissionError, match=r"unauthorized_client|invalid_client"):
         client_credentials_token(oidc.issuer, "adapter-e-service", "not-the-secret")
+
+
+def test_the_cli_reports_the_running_provider(oidc: LocalOidc, state: Path) -> None:
+    env = {"PKC_STATE_DIR": str(state)}
+    shown = CliRunner().invoke(app, ["oidc", "status", "--port", str(oidc.port)], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert f"issuer {oidc.issuer}: answering" in shown.output
+    started = CliRunner().invoke(app, ["oidc", "start", "--port", str(oidc.port)], env=env)
+    assert started.exit_code == 0, started.output
+    assert "ready in 0.0 s" in started.output, "start on a running provider starts nothing"
 
 
 def test_restarted_provider_keeps_its_realm_and_users(oidc: LocalOidc) -> None:
