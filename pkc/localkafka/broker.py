@@ -1,31 +1,18 @@
 """Start, stop and inspect one local Kafka broker+controller process."""
 
 import asyncio
-import os
-import signal
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from pkc.daemon import Daemon, DaemonStatus
 from pkc.localkafka.config import LOG4J2, new_cluster_id, server_properties
 from pkc.localkafka.jars import KafkaSetupError, ensure_jars, require_tool
 
 __all__ = ["BrokerStatus", "KafkaSetupError", "LocalKafka"]
 
 
-@dataclass(frozen=True)
-class BrokerStatus:
-    pid: int | None
-    answering: bool
-    bootstrap: str
-    log: Path
-
-    def describe(self) -> str:
-        if self.pid is None:
-            return f"no local broker is running for {self.bootstrap}"
-        state = "answering" if self.answering else "not answering"
-        return f"local broker pid {self.pid} on {self.bootstrap}: {state} (log {self.log})"
+BrokerStatus = DaemonStatus  # the bootstrap address is its `address`
 
 
 class LocalKafka:
@@ -37,6 +24,7 @@ class LocalKafka:
         self.home = state_dir / f"kafka-{port}"
         self.cache_dir = cache_dir
         self.heap = heap
+        self._process = Daemon("broker", self.home / "broker.pid", self.home / "broker.log")
 
     @property
     def bootstrap(self) -> str:
@@ -44,11 +32,7 @@ class LocalKafka:
 
     @property
     def log_file(self) -> Path:
-        return self.home / "broker.log"
-
-    @property
-    def _pid_file(self) -> Path:
-        return self.home / "broker.pid"
+        return self._process.log_file
 
     def start(self, timeout: float = 90.0) -> float:
         """Starts the broker unless it already runs; returns the seconds it took to answer."""
@@ -65,22 +49,12 @@ class LocalKafka:
         jvm.append(f"-Dlog4j2.configurationFile={self.home / 'log4j2.properties'}")
         if not (self.home / "data" / "meta.properties").exists():
             self.format_storage(jvm, classpath, properties, new_cluster_id())
-        with self.log_file.open("ab") as log:
-            process = subprocess.Popen(  # noqa: S603
-                [*jvm, "-cp", classpath, "kafka.Kafka", str(properties)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # survives the CLI that started it; stopped by pid
-            )
-        self._pid_file.write_text(str(process.pid))
+        process = self._process.launch([*jvm, "-cp", classpath, "kafka.Kafka", str(properties)])
         deadline = began + timeout
         while time.monotonic() < deadline:
-            if process.poll() is not None:
-                self._pid_file.unlink(missing_ok=True)
-                raise KafkaSetupError(
-                    f"the broker exited with code {process.returncode}; log tail:\n{self.tail()}"
-                )
+            exited = self._process.exited(process)
+            if exited is not None:
+                raise KafkaSetupError(exited)
             if _answers(self.bootstrap, min(5.0, deadline - time.monotonic())):
                 return time.monotonic() - began
         self.stop()
@@ -98,37 +72,18 @@ class LocalKafka:
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Stops the broker cleanly (SIGTERM, then SIGKILL past the timeout); False if none ran."""
-        pid = self.running_pid()
-        if pid is None:
-            return False
-        os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _alive(pid):
-            time.sleep(0.1)
-        if _alive(pid):
-            os.killpg(pid, signal.SIGKILL)
-        self._pid_file.unlink(missing_ok=True)
-        return True
+        return self._process.stop(timeout)
 
     def status(self) -> BrokerStatus:
         pid = self.running_pid()
         answering = pid is not None and _answers(self.bootstrap, 3.0)
-        return BrokerStatus(
-            pid=pid, answering=answering, bootstrap=self.bootstrap, log=self.log_file
-        )
+        return BrokerStatus("broker", pid, answering, self.bootstrap, self.log_file)
 
     def running_pid(self) -> int | None:
-        try:
-            pid = int(self._pid_file.read_text())
-        except (FileNotFoundError, ValueError):
-            return None
-        return pid if _alive(pid) else None
+        return self._process.running_pid()
 
     def tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return "(no broker log)"
+        return self._process.tail(lines)
 
     def _write_config(self) -> Path:
         (self.home / "data").mkdir(parents=True, exist_ok=True)
@@ -138,22 +93,6 @@ class LocalKafka:
             server_properties(self.port, self.controller_port, self.home / "data")
         )
         return properties
-
-
-def _alive(pid: int) -> bool:
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)  # reap our own child if it has exited
-        if waited == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _answers(bootstrap: str, timeout: float) -> bool:

@@ -5,22 +5,18 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from pkc import daemon
+
 POM = Path(__file__).with_name("pom.xml")
 
 
-class KafkaSetupError(RuntimeError):
+class KafkaSetupError(daemon.SetupError):
     """The local broker cannot be set up; the message says what to do."""
 
 
 def require_tool(name: str, purpose: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        raise KafkaSetupError(
-            f"`{name}` was not found on PATH; it is needed to {purpose}. "
-            "Install it (Debian: `apt-get install openjdk-17-jre-headless maven`) "
-            "or point KAFKA_BOOTSTRAP_SERVERS at an existing cluster."
-        )
-    return path
+    instead = "point KAFKA_BOOTSTRAP_SERVERS at an existing cluster"
+    return daemon.require_tool(name, purpose, instead, KafkaSetupError)
 
 
 def ensure_jars(cache_dir: Path) -> Path:

@@ -7,25 +7,21 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+from pkc import daemon
+
 POM = Path(__file__).with_name("pom.xml")
 # Build-time options, fixed in the cache by `kc.sh build` so every start can be `--optimized`
 # (the build takes ~40 s; skipping it on each start is most of a warm start's saving).
 BUILD_OPTIONS = ("--db=dev-file",)
 
 
-class OidcSetupError(RuntimeError):
+class OidcSetupError(daemon.SetupError):
     """The local OIDC provider cannot be set up; the message says what to do."""
 
 
 def require_tool(name: str, purpose: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        raise OidcSetupError(
-            f"`{name}` was not found on PATH; it is needed to {purpose}. "
-            "Install it (Debian: `apt-get install openjdk-17-jre-headless maven`) "
-            "or point PKC_OIDC_ISSUER at an existing OIDC provider."
-        )
-    return path
+    instead = "point PKC_OIDC_ISSUER at an existing OIDC provider"
+    return daemon.require_tool(name, purpose, instead, OidcSetupError)
 
 
 def keycloak_version() -> str:

@@ -1,15 +1,13 @@
 """Start, stop and inspect one local Keycloak serving the development realm `pkc`."""
 
 import os
-import signal
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from pkc.localkafka.broker import _alive  # reaps our own exited child, then asks the kernel
+from pkc.daemon import Daemon, DaemonStatus
 from pkc.localoidc import realm, tokens
 from pkc.localoidc.distribution import OidcSetupError, ensure_keycloak
 from pkc.polling import poll
@@ -17,18 +15,7 @@ from pkc.polling import poll
 __all__ = ["LocalOidc", "OidcStatus"]
 
 
-@dataclass(frozen=True)
-class OidcStatus:
-    pid: int | None
-    answering: bool
-    issuer: str
-    log: Path
-
-    def describe(self) -> str:
-        if self.pid is None:
-            return f"no local OIDC provider is running for {self.issuer}"
-        state = "answering" if self.answering else "not answering"
-        return f"local Keycloak pid {self.pid}, issuer {self.issuer}: {state} (log {self.log})"
+OidcStatus = DaemonStatus  # the issuer URL is its `address`
 
 
 class LocalOidc:
@@ -40,6 +27,7 @@ class LocalOidc:
         self.home = state_dir / f"oidc-{port}"
         self.cache_dir = cache_dir
         self.started_in: float | None = None  # seconds the last start() took to answer
+        self._process = Daemon("Keycloak", self.home / "keycloak.pid", self.home / "keycloak.log")
 
     @property
     def base_url(self) -> str:
@@ -51,11 +39,7 @@ class LocalOidc:
 
     @property
     def log_file(self) -> Path:
-        return self.home / "keycloak.log"
-
-    @property
-    def _pid_file(self) -> Path:
-        return self.home / "keycloak.pid"
+        return self._process.log_file
 
     def secrets(self) -> realm.DevSecrets:
         return realm.load_or_create_secrets(self.home / "dev-secrets.json", realm.realm_file())
@@ -77,11 +61,9 @@ class LocalOidc:
         process = self._launch(keycloak_home, dev_secrets)
 
         def answering() -> bool:
-            if process.poll() is not None:
-                self._pid_file.unlink(missing_ok=True)
-                raise OidcSetupError(
-                    f"Keycloak exited with code {process.returncode}; log tail:\n{self.tail()}"
-                )
+            exited = self._process.exited(process)
+            if exited is not None:
+                raise OidcSetupError(exited)
             return self._answers(realm_name="master")
 
         remaining = timeout - (time.monotonic() - began)
@@ -119,48 +101,22 @@ class LocalOidc:
             f"--http-port={self.port}",
             "--hostname-strict=false",
         ]
-        with self.log_file.open("ab") as log:
-            process = subprocess.Popen(  # noqa: S603
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                start_new_session=True,  # survives the CLI that started it; stopped by pid
-            )
-        self._pid_file.write_text(str(process.pid))
-        return process
+        return self._process.launch(command, env)
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Stops Keycloak cleanly (SIGTERM, then SIGKILL past the timeout); False if none ran."""
-        pid = self.running_pid()
-        if pid is None:
-            return False
-        os.killpg(pid, signal.SIGTERM)
-        try:
-            poll(lambda: not _alive(pid), f"Keycloak pid {pid} to exit", timeout=timeout)
-        except TimeoutError:
-            os.killpg(pid, signal.SIGKILL)
-        self._pid_file.unlink(missing_ok=True)
-        return True
+        return self._process.stop(timeout)
 
     def status(self) -> OidcStatus:
         pid = self.running_pid()
         answering = pid is not None and self._answers()
-        return OidcStatus(pid=pid, answering=answering, issuer=self.issuer, log=self.log_file)
+        return OidcStatus("Keycloak", pid, answering, self.issuer, self.log_file)
 
     def running_pid(self) -> int | None:
-        try:
-            pid = int(self._pid_file.read_text())
-        except (FileNotFoundError, ValueError):
-            return None
-        return pid if _alive(pid) else None
+        return self._process.running_pid()
 
     def tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return "(no Keycloak log)"
+        return self._process.tail(lines)
 
     def client_token(self, client_id: str) -> str:
         """An access token for a service account (an adapter), by client credentials."""

@@ -101,7 +101,7 @@ def test_the_cli_reports_the_running_provider(oidc: LocalOidc, state: Path) -> N
     env = {"PKC_STATE_DIR": str(state)}
     shown = CliRunner().invoke(app, ["oidc", "status", "--port", str(oidc.port)], env=env)
     assert shown.exit_code == 0, shown.output
-    assert f"issuer {oidc.issuer}: answering" in shown.output
+    assert f"on {oidc.issuer}: answering" in shown.output
     started = CliRunner().invoke(app, ["oidc", "start", "--port", str(oidc.port)], env=env)
     assert started.exit_code == 0, started.output
     assert "ready in 0.0 s" in started.output, "start on a running provider starts nothing"
