@@ -1,5 +1,6 @@
 """Keycloak's distribution from Maven Central, unpacked and built once into a cache outside git."""
 
+import fcntl
 import hashlib
 import re
 import shutil
@@ -41,7 +42,17 @@ def ensure_keycloak(cache_dir: Path) -> Path:
     marker = home / ".complete"
     if marker.exists():
         return home
-    require_tool("java", "run Keycloak")
+    _require_java_17()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # Two first starts at once (`pkc run` beside a test run) would build into the same folder.
+    with (cache_dir / f"{home.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists():
+            _install(home, version)
+    return home
+
+
+def _install(home: Path, version: str) -> None:
     partial = home.with_name(home.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     archive = _download(partial / "download")
@@ -51,8 +62,19 @@ def ensure_keycloak(cache_dir: Path) -> Path:
     _build(partial)
     shutil.rmtree(home, ignore_errors=True)
     partial.rename(home)
-    marker.touch()
-    return home
+    (home / ".complete").touch()
+
+
+def _require_java_17() -> None:
+    java = require_tool("java", "run Keycloak")
+    shown = subprocess.run([java, "-version"], capture_output=True, text=True, check=False)  # noqa: S603
+    found = re.search(r'version "(\d+)', shown.stderr + shown.stdout)
+    if found is None or int(found.group(1)) < 17:
+        seen = found.group(1) if found else "unknown"
+        raise OidcSetupError(
+            f"Keycloak needs Java 17 or newer; `java -version` says {seen} "
+            "(Debian: `apt-get install openjdk-17-jre-headless`)."
+        )
 
 
 def _download(target: Path) -> Path:

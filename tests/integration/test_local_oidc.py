@@ -12,8 +12,15 @@ import pytest
 from typer.testing import CliRunner
 
 from pkc.cli import app
-from pkc.localoidc import LocalOidc
-from pkc.localoidc.realm import AUDIENCE
+from pkc.localoidc import LocalOidc, OidcSetupError
+from pkc.localoidc.realm import (
+    AUDIENCE,
+    load_or_create_secrets,
+    people,
+    realm_file,
+    realm_representation,
+    service_clients,
+)
 from pkc.localoidc.tokens import client_credentials_token, discovery, password_token
 from pkc.paths import cache_dir
 from pkc.ports import free_port
@@ -27,6 +34,32 @@ PEOPLE = {
     "oncall-vast": ("oncall", "vast"),
     "auditor": ("auditor", "national"),
 }
+
+
+def test_missing_java_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing on it
+    provider = LocalOidc(tmp_path / "state", tmp_path / "cache", port=19998)
+    with pytest.raises(OidcSetupError, match="`java` was not found on PATH"):
+        provider.start()
+
+
+def test_the_realm_commits_no_secret_and_each_instance_draws_its_own(tmp_path: Path) -> None:
+    committed = realm_file()
+    assert "credentials" not in str(committed)
+    assert all("secret" not in client for client in committed["clients"])
+    first = load_or_create_secrets(tmp_path / "a" / "dev-secrets.json", committed)
+    assert (tmp_path / "a" / "dev-secrets.json").stat().st_mode & 0o777 == 0o600
+    assert load_or_create_secrets(tmp_path / "a" / "dev-secrets.json", committed) == first
+    second = load_or_create_secrets(tmp_path / "b" / "dev-secrets.json", committed)
+    assert set(first.passwords) == set(PEOPLE) == set(people(committed))
+    assert first.passwords != second.passwords
+    assert first.client_secrets != second.client_secrets
+    imported = realm_representation(first)
+    users = {user["username"]: user for user in imported["users"]}
+    for name in PEOPLE:
+        assert users[name]["credentials"][0]["value"] == first.passwords[name]
+    for client_id in service_clients(committed):
+        assert users[f"service-account-{client_id}"]["realmRoles"] == ["adapter"]
 
 
 @pytest.fixture(scope="module")
