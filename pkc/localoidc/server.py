@@ -26,7 +26,7 @@ class LocalOidc:
         self.port = port
         self.home = state_dir / f"oidc-{port}"
         self.cache_dir = cache_dir
-        self.started_in: float | None = None  # seconds the last start() took to answer
+        self.started_in: float | None = None  # seconds the last start() took, install included
         self._process = Daemon("Keycloak", self.home / "keycloak.pid", self.home / "keycloak.log")
 
     @property
@@ -47,7 +47,8 @@ class LocalOidc:
     def start(self, timeout: float = 180.0) -> str:
         """Starts Keycloak unless it runs, imports the realm once; returns the issuer URL.
 
-        The first start on a machine also downloads, unpacks and builds Keycloak (cached)."""
+        The first start on a machine also downloads, unpacks and builds Keycloak (cached); the
+        `timeout` counts from the launch, after that one-off install."""
         began = time.monotonic()
         if self.running_pid() is not None:
             if self._answers():
@@ -66,15 +67,18 @@ class LocalOidc:
                 raise OidcSetupError(exited)
             return self._answers(realm_name="master")
 
-        remaining = timeout - (time.monotonic() - began)
         try:
-            poll(answering, f"Keycloak on {self.base_url}", timeout=remaining, interval=0.5)
+            poll(answering, f"Keycloak on {self.base_url}", timeout=timeout, interval=0.5)
         except TimeoutError:
             self.stop()
             raise OidcSetupError(
                 f"Keycloak did not answer within {timeout:.0f} s:\n{self.tail()}"
             ) from None
-        realm.import_realm(self.base_url, dev_secrets)
+        try:
+            realm.import_realm(self.base_url, dev_secrets)
+        except httpx.HTTPError as exc:
+            self.stop()  # a provider without the realm would only fail later, less clearly
+            raise OidcSetupError(f"importing the realm failed: {exc}\n{self.tail()}") from None
         self.started_in = time.monotonic() - began
         return self.issuer
 
