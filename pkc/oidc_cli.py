@@ -3,6 +3,7 @@
 import os
 from typing import Annotated
 
+import httpx
 import typer
 
 from pkc.localoidc import LocalOidc, OidcSetupError
@@ -52,3 +53,30 @@ def oidc_status(port: Port = 8180) -> None:
         typer.echo(f"{EXTERNAL} is set: the issuer is {os.environ[EXTERNAL]}")
         return
     typer.echo(_provider(port).status().describe())
+
+
+@oidc_cli.command("token")
+def oidc_token(
+    user: Annotated[str | None, typer.Option(help="a development user, e.g. auditor")] = None,
+    client: Annotated[
+        str | None, typer.Option(help="an adapter's service account, e.g. adapter-phone")
+    ] = None,
+    port: Port = 8180,
+) -> None:
+    """Prints an access token from the local realm (for trying the APIs with curl)."""
+    if (user is None) == (client is None):
+        typer.secho("give exactly one of --user or --client", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    provider = _provider(port)
+    if provider.running_pid() is None:
+        typer.secho(f"no local Keycloak runs on port {port}: `pkc oidc start`", err=True)
+        raise typer.Exit(1)
+    try:
+        token = provider.user_token(user) if user else provider.client_token(str(client))
+    except KeyError:
+        typer.secho(f"no such user or client in realm pkc: {user or client}", err=True)
+        raise typer.Exit(1) from None
+    except (httpx.HTTPError, PermissionError) as exc:
+        typer.secho(f"no token from {provider.issuer}: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(token)

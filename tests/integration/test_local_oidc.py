@@ -138,6 +138,11 @@ def test_the_cli_reports_the_running_provider(oidc: LocalOidc, state: Path) -> N
     started = CliRunner().invoke(app, ["oidc", "start", "--port", str(oidc.port)], env=env)
     assert started.exit_code == 0, started.output
     assert "ready in 0.0 s" in started.output, "start on a running provider starts nothing"
+    printed = CliRunner().invoke(
+        app, ["oidc", "token", "--client", "adapter-mail", "--port", str(oidc.port)], env=env
+    )
+    assert printed.exit_code == 0, printed.output
+    assert verified_claims(oidc.issuer, printed.output.strip())["azp"] == "adapter-mail"
 
 
 def test_restarted_provider_keeps_its_realm_and_users(oidc: LocalOidc) -> None:
