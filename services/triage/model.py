@@ -33,7 +33,8 @@ MAX_TOKENS = 2_000  # as the rules: bounds the cost of a huge text
 WORD = "w:"  # the prefix of word features, the only ones an explanation may name
 WEIGHED_WORDS = 3
 # Words in more than about one labelled text in eight (och, jag, the: scikit-learn's smoothed
-# idf below 3) are never named as what weighed: they say little to a reader.
+# idf below 3) are never named as what weighed: they say little to a reader. Nor are numbers:
+# a piece of a phone or case number is the citizen's, whatever the model learned of it.
 COMMON_IDF = 3.0
 CLASSES = tuple(sorted(NeedCategory))  # scikit-learn's order: the labels sorted
 _NO_INDICES: npt.NDArray[np.intp] = np.zeros(0, dtype=np.intp)
@@ -94,8 +95,8 @@ class Opinion:
 
     def weighed_words(self, toward: NeedCategory, most: int = WEIGHED_WORDS) -> tuple[str, ...]:
         """The words that pushed most toward `toward`, beside their push toward all four. Only
-        words of the model's vocabulary (seen in two or more labelled texts) are named, so a
-        citizen's name or number never is."""
+        words of the model's vocabulary (seen in two or more labelled texts), neither common
+        nor numbers, are named, so a citizen's name or number never is."""
         if not self.known_words:
             return ()
         row = CLASSES.index(toward)
@@ -134,7 +135,7 @@ class TriageModel:
                 word = feature[len(WORD) :]
                 indices = self._indices(word_features(word))
                 self._known_words[word] = indices
-                if self.idf[index] >= COMMON_IDF:
+                if self.idf[index] >= COMMON_IDF and not word.isdigit():
                     push = (self.coef[:, indices] * self.idf[indices]).sum(axis=1)
                     self.word_push[word] = push - push.mean()
 
