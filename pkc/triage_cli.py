@@ -4,9 +4,12 @@ and train the second opinion."""
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from services.triage.classifier import Classifier
 
 triage_cli = typer.Typer(help="Triage: rules, the learned second opinion, measurement.")
 
@@ -22,7 +25,7 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _classifier(rules: Path | None, model: Path | None, no_model: bool) -> Any:
+def _classifier(rules: Path | None, model: Path | None, no_model: bool) -> "Classifier":
     from services.triage.classifier import DEFAULT_RULES, Classifier
     from services.triage.model import DEFAULT_MODEL, ModelError
     from services.triage.rules import RulesError
@@ -112,6 +115,7 @@ def triage_eval(
     """Precision, recall and a confusion matrix, the rules alone beside rules + model;
     exits 1 when the goals are not met."""
     from pkc.triage_report import print_evaluation
+    from services.triage.classifier import Classifier
     from services.triage.evaluation import evaluate, load_labelled
     from services.triage.training import TRAINING_SETS, out_of_fold
 
@@ -121,7 +125,7 @@ def triage_eval(
     except (ValueError, OSError) as exc:
         _fail(str(exc))
     classifier = _classifier(rules, model, no_model)
-    rules_alone = evaluate(_classifier(rules, None, True), items)
+    rules_alone = evaluate(Classifier(classifier.ruleset), items)  # the same rules, no model
     if cross_validate is None:
         learned_from = {p.resolve() for p in TRAINING_SETS}
         cross_validate = all(path.resolve() in learned_from for path in paths)
