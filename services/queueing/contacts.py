@@ -108,13 +108,14 @@ class Contacts:
     def state(self, region: Region, now: datetime) -> dict[str, object]:
         with self.db.reading() as contacts:
             rows = contacts.waiting(region)
-            flagged = contacts.possible_emergencies_waiting(region)
             available = contacts.operators_available(region)
         waiting = {q.value: 0 for q in QueueName}
         oldest: dict[str, float] = {q.value: 0.0 for q in QueueName}
-        for queue, count, first in rows:
+        flagged = 0
+        for queue, count, first, possible_emergencies in rows:
             waiting[queue] = count
             oldest[queue] = wait_seconds(first, now) if first else 0.0
+            flagged += possible_emergencies
         return {
             "region": region.value,
             "at": now.isoformat(),

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, case
 from sqlmodel import Session, col, func, select
 
 from schemas import Channel, MatterType, NeedCategory, QueueName, Region
@@ -124,22 +124,19 @@ class ContactRepository:
             may_be_lent=bool(row.active_orders) or row.lent_order_id is not None,
         )
 
-    def waiting(self, region: Region) -> list[tuple[str, int, datetime | None]]:
-        """Per queue of the region: how many wait, and since when the oldest."""
+    def waiting(self, region: Region) -> list[tuple[str, int, datetime | None, int]]:
+        """Per queue of the region: how many wait, since when the oldest, and how many of
+        them triage flagged as possible emergencies."""
+        flagged = func.sum(case((col(QueueEntry.possible_emergency), 1), else_=0))
         rows = self.session.exec(
-            select(QueueEntry.queue, func.count(), func.min(QueueEntry.received_at))
+            select(QueueEntry.queue, func.count(), func.min(QueueEntry.received_at), flagged)
             .where(QueueEntry.region == region.value, QueueEntry.status == "waiting")
             .group_by(col(QueueEntry.queue))
         ).all()
-        return [(queue, count, utc(first) if first else None) for queue, count, first in rows]
-
-    def possible_emergencies_waiting(self, region: Region) -> int:
-        query = select(func.count()).where(
-            QueueEntry.region == region.value,
-            QueueEntry.status == "waiting",
-            col(QueueEntry.possible_emergency).is_(True),
-        )
-        return int(self.session.exec(query).one())
+        return [
+            (queue, count, utc(first) if first else None, int(flags or 0))
+            for queue, count, first, flags in rows
+        ]
 
     def operators_available(self, region: Region) -> int:
         query = select(func.count()).where(

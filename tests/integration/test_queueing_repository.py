@@ -147,8 +147,8 @@ def test_held_and_overdue_contacts_are_found_and_their_moves_saved(db: QueueDb) 
         late[0].abandon("timeout", NOW)
         tx.contacts.save(late[0])
     with db.reading() as contacts:
-        ((queue, count, oldest),) = contacts.waiting(Region.VAST)
-    assert (queue, count) == (QueueName.CRIME_REPORT.value, 2)
+        ((queue, count, oldest, flagged),) = contacts.waiting(Region.VAST)
+    assert (queue, count, flagged) == (QueueName.CRIME_REPORT.value, 2, 0)
     assert oldest == held.received_at
 
 
