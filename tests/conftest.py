@@ -1,5 +1,6 @@
-"""Session fixtures: one real Kafka broker and one PostgreSQL server for the whole test session,
-started the way `pkc run` and the bench start them (pkc/platform.py, pkc/localpostgres.py).
+"""Session fixtures: one real Kafka broker, one PostgreSQL server and one OIDC provider
+(Keycloak) for the whole test session, started the way `pkc run` and the bench start them
+(pkc/platform.py, pkc/localpostgres.py, pkc/localoidc).
 
 Set KAFKA_BOOTSTRAP_SERVERS (PKC_TEST_POSTGRES_URL) to test against an existing cluster (server).
 """
@@ -11,9 +12,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
+from pkc.localoidc import LocalOidc
 from pkc.localpostgres import private_postgres
+from pkc.paths import cache_dir
 from pkc.platform import kafka_with_topics
 from pkc.ports import free_port
+from tests.identities import Identities
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +25,23 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The bootstrap address of a real broker with every registry topic created."""
     with kafka_with_topics(tmp_path_factory.mktemp("kafka")) as bootstrap:
         yield bootstrap
+
+
+@pytest.fixture(scope="session")
+def oidc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalOidc]:
+    """One real OIDC provider (Keycloak from Maven Central, realm pkc) for the session."""
+    provider = LocalOidc(tmp_path_factory.mktemp("oidc"), cache_dir(), port=free_port())
+    provider.start()
+    try:
+        yield provider
+    finally:
+        provider.stop()
+
+
+@pytest.fixture(scope="session")
+def identities(oidc: LocalOidc) -> Identities:
+    """People and adapters signing in to the session's provider (tests/identities.py)."""
+    return Identities(oidc)
 
 
 @pytest.fixture(scope="session")

@@ -57,6 +57,17 @@ def load_or_create_secrets(path: Path, realm: Json) -> DevSecrets:
     return drawn
 
 
+def remember_password(path: Path, username: str, password: str) -> None:
+    """Adds a person created after the realm's import to this instance's secrets file."""
+    drawn = json.loads(path.read_text())
+    drawn["passwords"][username] = password
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        json.dump(drawn, out, indent=2)
+    temporary.replace(path)
+
+
 def realm_representation(dev_secrets: DevSecrets) -> Json:
     """The realm file with this instance's credentials and the user profile (which declares the
     `region` attribute: Keycloak 26 drops attributes its user profile does not name)."""

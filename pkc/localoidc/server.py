@@ -1,6 +1,7 @@
 """Start, stop and inspect one local Keycloak serving the development realm `pkc`."""
 
 import os
+import secrets
 import subprocess
 import time
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from pkc.daemon import Daemon, DaemonStatus
-from pkc.localoidc import realm, tokens
+from pkc.localoidc import realm, tokens, users
 from pkc.localoidc.distribution import OidcSetupError, ensure_keycloak
 from pkc.polling import poll
 
@@ -131,6 +132,22 @@ class LocalOidc:
         """An access token for a development user, by the password grant."""
         password = self.secrets().passwords[username]
         return tokens.password_token(self.issuer, realm.USER_CLIENT, username, password)
+
+    def add_person(self, username: str, role: str, region: str) -> bool:
+        """Creates a person in the realm with a drawn password kept in this instance's secrets
+        file (so `user_token` works for them); False if the user name was taken already."""
+        person = users.check(username, role, region)
+        secrets_file = self.home / "dev-secrets.json"
+        password = secrets.token_urlsafe(18)
+        with users.RealmAdmin(self.base_url, self.secrets().admin_password) as admin:
+            created = admin.add(person, password)
+        if created:
+            realm.remember_password(secrets_file, person.username, password)
+        return created
+
+    def people(self) -> list[users.Person]:
+        with users.RealmAdmin(self.base_url, self.secrets().admin_password) as admin:
+            return admin.people()
 
     def _answers(self, realm_name: str = realm.REALM) -> bool:
         url = f"{self.base_url}/realms/{realm_name}/.well-known/openid-configuration"

@@ -15,7 +15,8 @@ from services.intake.domain import (
     ReceivedInTheFuture,
 )
 from services.intake.handlers import accept
-from services.shared.http import Credentials, token_checker
+from services.shared.http import caller
+from services.shared.identity import Role
 
 
 class ContactAccepted(BaseModel):
@@ -33,11 +34,7 @@ async def _intake(request: Request) -> Intake:
 IntakeService = Annotated[Intake, Depends(_intake)]
 
 
-async def _adapter(intake: IntakeService, credentials: Credentials) -> None:
-    token_checker(intake.settings.tokens)(credentials)
-
-
-router = APIRouter(dependencies=[Depends(_adapter)])
+router = APIRouter(dependencies=[caller(Role.ADAPTER)])
 
 
 @router.post(

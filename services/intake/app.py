@@ -26,7 +26,7 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
 
     app = FastAPI(title="PKC intake", version="1", lifespan=lifespan)
     app.state.intake = intake
-    harden(app, intake.settings.max_body_bytes)
+    harden(app, intake.settings.identity(), intake.settings.max_body_bytes)
     map_errors(app)
 
     async def ready() -> dict[str, Any]:

@@ -1,6 +1,6 @@
 from pydantic import Field
 
-from services.shared.settings import DEV_SECRET, DevSecret, ServiceSettings
+from services.shared.settings import ServiceSettings
 
 
 class IntakeSettings(ServiceSettings):
@@ -9,8 +9,3 @@ class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
     http_port: int = 8001
     max_body_bytes: int = Field(default=32 * 1024, ge=1024)
-    # Comma-separated bearer tokens of the channel adapters.
-    adapter_tokens: DevSecret = DEV_SECRET
-
-    def tokens(self) -> frozenset[str]:
-        return frozenset(t.strip() for t in self.adapter_tokens.split(",") if t.strip())

@@ -30,7 +30,7 @@ def app_for(notify: Notify) -> FastAPI:
 
     app = FastAPI(title="PKC notify", version="1", lifespan=lifespan)
     app.state.notify = notify
-    harden(app)
+    harden(app, notify.settings.identity())
     app.include_router(health_router(ready))
     api.install(app)
     return app

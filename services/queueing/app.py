@@ -33,7 +33,7 @@ def app_for(process: QueueingProcess) -> FastAPI:
         lifespan=lifespan,
         description="Regional operator queues, operators, reinforcement routing.",
     )
-    harden(app)
+    harden(app, process.core.settings.identity())
     map_refusals(app)
 
     async def ready() -> dict[str, Any]:

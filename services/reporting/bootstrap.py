@@ -98,7 +98,7 @@ def http_app(service: ReportingService) -> FastAPI:
         lifespan=_lifespan(service),
         description=f"Rolling per-region service levels against {service.policy.describe('en')}.",
     )
-    harden(app)
+    harden(app, service.core.settings.identity())
     app.state.service = service
     app.add_exception_handler(BadMonth, _bad_month)
     app.add_exception_handler(OperationalError, _store_unavailable)

@@ -10,6 +10,14 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.shared.identity import (
+    IdentityUnavailable,
+    NotAllowed,
+    Principal,
+    Role,
+    TokenVerifier,
+    Unauthenticated,
+)
 from services.shared.tracing import server_span
 
 
@@ -102,26 +110,62 @@ class ServerSpans:
             span.set_attribute("http.response.status_code", status_code)
 
 
-def harden(app: FastAPI, max_body_bytes: int = 64 * 1024) -> None:
+def harden(app: FastAPI, identity: TokenVerifier, max_body_bytes: int = 64 * 1024) -> None:
+    """What every service's app has: body limits, spans, safe validation errors, and the one
+    token verifier its routes' `caller(...)` dependencies use."""
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(ServerSpans)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.state.identity = identity
+    for error in _IDENTITY_STATUS:
+        app.add_exception_handler(error, _identity_refusal)
 
 
 _bearer = HTTPBearer(auto_error=False)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
+_IDENTITY_STATUS: dict[type[Exception], int] = {
+    Unauthenticated: status.HTTP_401_UNAUTHORIZED,
+    NotAllowed: status.HTTP_403_FORBIDDEN,
+    IdentityUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+async def _identity_refusal(_: Request, exc: Exception) -> JSONResponse:
+    """The reason is written for the caller; it names no key and echoes no token."""
+    code = _IDENTITY_STATUS[type(exc)]
+    headers = {}
+    if code == status.HTTP_401_UNAUTHORIZED:
+        headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{exc}"'
+    elif code == status.HTTP_503_SERVICE_UNAVAILABLE:
+        headers["Retry-After"] = "5"
+    return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
+
+
+async def verified_caller(request: Request, credentials: Credentials) -> Principal:
+    """The verified caller of a request, whatever their role (routes say which they need)."""
+    if credentials is None:
+        raise Unauthenticated("a bearer token is required")
+    verifier: TokenVerifier = request.app.state.identity
+    return await verifier.verify(credentials.credentials)
+
+
+def caller(*roles: Role) -> Any:
+    """A dependency admitting a verified caller with one of `roles`: use it as
+    `Annotated[Principal, caller(Role.X)]`, or in a route's `dependencies=[...]`."""
+
+    async def with_role(principal: Annotated[Principal, Depends(verified_caller)]) -> Principal:
+        return principal.require(*roles)
+
+    return Depends(with_role)
+
 
 def token_checker(tokens: Callable[[], frozenset[str]]) -> Callable[[Credentials], None]:
-    """A dependency that admits a request carrying one of `tokens()` as a bearer token."""
+    """The shared-token check the routes not yet moved to `caller(...)` still use (going)."""
 
     def check(credentials: Credentials) -> None:
         if credentials is None:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "missing bearer token",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token")
         given = credentials.credentials.encode()
         if not any(hmac.compare_digest(given, t.encode()) for t in tokens()):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid token")

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.service_level import ServiceLevelPolicy
 from schemas.enums import Channel
+from services.shared.identity import TokenVerifier
 
 DEV_SECRET = "local-development-only"  # noqa: S105 - refused in production
 
@@ -108,6 +109,15 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("PKC_SLA_HOURS"),
     )
     sla_channels: str = Field(default="phone", validation_alias=AliasChoices("PKC_SLA_CHANNELS"))
+    # Who may call: access tokens from this OIDC issuer for this audience (`pkc run` and the
+    # tests start a local Keycloak and set these; production names the agency's provider).
+    oidc_issuer: str | None = Field(default=None, validation_alias=AliasChoices("PKC_OIDC_ISSUER"))
+    oidc_audience: str = Field(
+        default="pkc-platform", min_length=1, validation_alias=AliasChoices("PKC_OIDC_AUDIENCE")
+    )
+    oidc_leeway_seconds: float = Field(
+        default=30.0, ge=0, le=300, validation_alias=AliasChoices("PKC_OIDC_LEEWAY_SECONDS")
+    )
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
     # SQLite under the state directory when unset (default_database_url); the alias of each
@@ -179,6 +189,10 @@ class ServiceSettings(BaseSettings):
             min_volume=self.sla_min_volume,
             recovery_margin=self.sla_recovery_margin,
         )
+
+    def identity(self) -> TokenVerifier:
+        """The verifier of every caller's token (one per process)."""
+        return TokenVerifier(self.oidc_issuer, self.oidc_audience, self.oidc_leeway_seconds)
 
     def default_database_url(self, service: str) -> str:
         return f"sqlite:///{self.state_dir / f'{service}.db'}"

@@ -22,7 +22,7 @@ def create_app(settings: TriageSettings | None = None, clock: Clock | None = Non
             yield
 
     app = FastAPI(title="PKC triage", version="1", lifespan=lifespan)
-    harden(app)
+    harden(app, triage.settings.identity())
 
     async def ready() -> dict[str, Any]:
         return {

@@ -17,18 +17,19 @@ from schemas.topics import CONTACTS_RECEIVED
 from services.intake.app import create_app
 from services.intake.domain import contact_id_for
 from services.intake.settings import IntakeSettings
+from tests.identities import Identities
 from tests.kafka_helpers import read_to_end, read_until
 
 pytestmark = pytest.mark.kafka
-AUTH = {"Authorization": "Bearer intake-test-token"}
 
 
 @pytest.fixture
-def client(kafka: str, state_dir: Path) -> Iterator[TestClient]:
+def client(kafka: str, state_dir: Path, identities: Identities) -> Iterator[TestClient]:
+    """Intake as the phone adapter's service account calls it (its token on every request)."""
     settings = IntakeSettings(
-        kafka_bootstrap_servers=kafka, state_dir=state_dir, adapter_tokens="intake-test-token"
+        kafka_bootstrap_servers=kafka, state_dir=state_dir, oidc_issuer=identities.issuer
     )
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), headers=identities.adapter()) as test_client:
         yield test_client
 
 
@@ -59,8 +60,8 @@ def published(kafka: str, contact_ids: set[str]) -> list[ContactReceived]:
 def test_an_accepted_contact_is_in_kafka_and_a_retry_publishes_nothing_new(
     client: TestClient, kafka: str
 ) -> None:
-    first = client.post("/contacts", json=body("retry-1"), headers=AUTH)
-    again = client.post("/contacts", json=body("retry-1"), headers=AUTH)
+    first = client.post("/contacts", json=body("retry-1"))
+    again = client.post("/contacts", json=body("retry-1"))
     assert first.status_code == 202
     assert again.status_code == 200
     assert again.json() == {"contact_id": first.json()["contact_id"], "duplicate": True}
@@ -70,8 +71,8 @@ def test_an_accepted_contact_is_in_kafka_and_a_retry_publishes_nothing_new(
 
 
 def test_a_reused_key_with_other_content_is_a_conflict(client: TestClient) -> None:
-    assert client.post("/contacts", json=body("reuse-1"), headers=AUTH).status_code == 202
-    other = client.post("/contacts", json=body("reuse-1", text="något annat"), headers=AUTH)
+    assert client.post("/contacts", json=body("reuse-1")).status_code == 202
+    other = client.post("/contacts", json=body("reuse-1", text="något annat"))
     assert other.status_code == 409
 
 
@@ -83,7 +84,7 @@ def test_of_requests_racing_with_one_key_and_different_content_one_is_accepted(
 
     def post(text: str) -> int:
         start.wait()
-        response = client.post("/contacts", json=body("race-1", text=text), headers=AUTH)
+        response = client.post("/contacts", json=body("race-1", text=text))
         code: int = response.status_code
         return code
 
@@ -102,7 +103,6 @@ def test_bad_fields_are_named_and_never_echoed(client: TestClient) -> None:
     response = client.post(
         "/contacts",
         json=body("bad-1", region="gotland", channel="fax", text="ring 070-1234567"),
-        headers=AUTH,
     )
     assert response.status_code == 422
     fields = {tuple(e["loc"]) for e in response.json()["detail"]}
@@ -112,7 +112,7 @@ def test_bad_fields_are_named_and_never_echoed(client: TestClient) -> None:
 
 
 def test_an_oversized_body_is_refused_before_parsing(client: TestClient) -> None:
-    response = client.post("/contacts", json=body("big-1", text="x" * 40_000), headers=AUTH)
+    response = client.post("/contacts", json=body("big-1", text="x" * 40_000))
     assert response.status_code == 413
 
 
@@ -122,27 +122,36 @@ def test_an_oversized_body_sent_in_chunks_without_a_length_is_refused_as_too_lar
     encoded = json.dumps(body("big-2", text="x" * 100_000)).encode()
     chunks = (encoded[i : i + 8192] for i in range(0, len(encoded), 8192))
     response = client.post(
-        "/contacts", content=chunks, headers=AUTH | {"Content-Type": "application/json"}
+        "/contacts", content=chunks, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 413
     assert "larger than" in response.json()["detail"]
 
 
 def test_text_over_ten_thousand_characters_is_refused(client: TestClient) -> None:
-    response = client.post("/contacts", json=body("long-1", text="å" * 10_001), headers=AUTH)
+    response = client.post("/contacts", json=body("long-1", text="å" * 10_001))
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "text"]
 
 
-def test_missing_or_wrong_credentials_are_refused(client: TestClient) -> None:
-    assert client.post("/contacts", json=body("auth-1")).status_code == 401
+def test_only_an_adapter_with_a_valid_token_may_submit(
+    client: TestClient, identities: Identities
+) -> None:
+    anonymous = TestClient(client.app)
+    assert anonymous.post("/contacts", json=body("auth-1")).status_code == 401
     wrong = {"Authorization": "Bearer nope"}
-    assert client.post("/contacts", json=body("auth-1"), headers=wrong).status_code == 403
+    refused = anonymous.post("/contacts", json=body("auth-1"), headers=wrong)
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "the token is not a well-formed JWT"
+    operator = identities.person("operator-stockholm-1")
+    not_an_adapter = anonymous.post("/contacts", json=body("auth-1"), headers=operator)
+    assert not_an_adapter.status_code == 403
+    assert not_an_adapter.json()["detail"] == "this needs the role adapter"
 
 
 def test_malformed_json_is_a_clear_client_error(client: TestClient) -> None:
     response = client.post(
-        "/contacts", content=b"{not json", headers=AUTH | {"Content-Type": "application/json"}
+        "/contacts", content=b"{not json", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 422
 
@@ -153,7 +162,7 @@ def test_malformed_json_is_a_clear_client_error(client: TestClient) -> None:
 def test_a_receipt_time_outside_the_platform_s_years_is_refused_by_name(
     client: TestClient, received_at: str
 ) -> None:
-    response = client.post("/contacts", json=body("when-1", received_at=received_at), headers=AUTH)
+    response = client.post("/contacts", json=body("when-1", received_at=received_at))
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "received_at"]
 
@@ -162,11 +171,11 @@ def test_a_contact_received_in_the_future_is_refused_and_one_from_now_accepted(
     client: TestClient,
 ) -> None:
     later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    response = client.post("/contacts", json=body("when-2", received_at=later), headers=AUTH)
+    response = client.post("/contacts", json=body("when-2", received_at=later))
     assert response.status_code == 422
     assert "received_at" in response.json()["detail"]
     now = datetime.now(UTC).isoformat()
-    accepted = client.post("/contacts", json=body("when-2", received_at=now), headers=AUTH)
+    accepted = client.post("/contacts", json=body("when-2", received_at=now))
     assert accepted.status_code == 202
 
 
@@ -186,7 +195,7 @@ def test_a_slow_database_does_not_stop_intake_answering_others(
 
     monkeypatch.setattr(accepted, "claim", slow_claim)
     with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(client.post, "/contacts", json=body("slow-1"), headers=AUTH)
+        pending = pool.submit(client.post, "/contacts", json=body("slow-1"))
         assert entered.wait(10)
         assert client.get("/healthz").status_code == 200
         release.set()

@@ -1,9 +1,8 @@
 """The local OIDC provider (Keycloak from Maven Central) issues tokens a service can verify the
 standard way: discovery, the issuer's JWKS, signature, `iss`, `aud`, `exp`; roles and region are
-claims and the person is `sub`. Keycloak starts once for this module (it takes 20-90 s)."""
+claims and the person is `sub`. Keycloak is the test session's (tests/conftest.py)."""
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +21,6 @@ from pkc.localoidc.realm import (
     service_clients,
 )
 from pkc.localoidc.tokens import client_credentials_token, discovery, password_token
-from pkc.paths import cache_dir
-from pkc.ports import free_port
 
 pytestmark = pytest.mark.oidc
 
@@ -63,18 +60,9 @@ def test_the_realm_commits_no_secret_and_each_instance_draws_its_own(tmp_path: P
 
 
 @pytest.fixture(scope="module")
-def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("oidc")
-
-
-@pytest.fixture(scope="module")
-def oidc(state: Path) -> Iterator[LocalOidc]:
-    provider = LocalOidc(state, cache_dir(), port=free_port())
-    provider.start()
-    try:
-        yield provider
-    finally:
-        provider.stop()
+def state(oidc: LocalOidc) -> Path:
+    """The state folder the session's provider keeps its database and secrets in."""
+    return oidc.home.parent
 
 
 def verified_claims(issuer: str, token: str, audience: str = AUDIENCE) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from services.triage.settings import TriageSettings
 
 # Every service's credentials, by the variable that sets them.
 SECRETS: dict[type[ServiceSettings], tuple[str, ...]] = {
-    IntakeSettings: ("PKC_INTAKE_ADAPTER_TOKENS",),
+    IntakeSettings: (),
     QueueingSettings: (
         "PKC_QUEUEING_UI_TOKENS",
         "PKC_QUEUEING_SUPERVISOR_TOKENS",
@@ -69,13 +69,9 @@ def test_each_development_secret_is_refused_in_production_by_its_variable_name(
 
 
 def test_a_development_token_beside_real_ones_is_refused_too() -> None:
-    with pytest.raises(ValueError, match="PKC_INTAKE_ADAPTER_TOKENS") as caught:
-        IntakeSettings(environment="production", adapter_tokens=f"{REAL}, {DEV_SECRET}")
+    with pytest.raises(ValueError, match="PKC_QUEUEING_UI_TOKENS") as caught:
+        QueueingSettings(environment="production", ui_tokens=f"{REAL}, {DEV_SECRET}")
     assert REAL not in str(caught.value)
-    assert IntakeSettings(environment="production", adapter_tokens=f"{REAL},other").tokens() == {
-        REAL,
-        "other",
-    }
 
 
 def test_development_secrets_run_the_embedded_setup_outside_production() -> None:
