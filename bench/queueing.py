@@ -13,6 +13,7 @@ from pathlib import Path
 from bench.results import Figure, Report
 from schemas import Channel, Classified, MatterType, NeedCategory, Region, Route
 from services.queueing.bootstrap import build_core
+from services.queueing.domain import Actor
 from services.queueing.settings import QueueingSettings
 from services.shared.db import make_engine
 
@@ -44,7 +45,8 @@ def run_on(url: str) -> tuple[float, int, int]:
             NOW,
         )
     people = [
-        operators.log_in(f"op-{i}", Region.STOCKHOLM, [], f"tok-{i}", NOW) for i in range(OPERATORS)
+        operators.sign_in(Actor(f"op-{i}", f"op-{i}"), Region.STOCKHOLM, [], False, NOW)
+        for i in range(OPERATORS)
     ]
     taken: list[uuid.UUID] = []
     lock = threading.Lock()

@@ -6,27 +6,31 @@ so the routes are plain `def`s that FastAPI runs on its thread pool, off the eve
 """
 
 import asyncio
-import secrets
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime
 
 from schemas import Abandoned, Answered, ContactResolved, Region
 from services.queueing.dependencies import (
     ADAPTER,
-    OPERATOR_UI,
-    SUPERVISOR,
+    AuditReader,
     Core,
     CurrentOperator,
     Now,
+    OperatorPerson,
+    Person,
+    Supervisor,
+    actor,
 )
+from services.queueing.domain import AuditQuery, Forbidden
 from services.queueing.tables import AuditRecord, utc
 from services.queueing.views import (
     AbandonRequest,
     AssignedContact,
     LoginRequest,
-    LoginResponse,
     OperatorView,
     OrderRequest,
     OrderView,
@@ -41,12 +45,16 @@ reinforcements = APIRouter(tags=["supervisors"])
 live = APIRouter(prefix="/queues", tags=["live"])
 
 
-@operators.post("/login", dependencies=[OPERATOR_UI])
-def log_in(body: LoginRequest, core: Core, now: Now) -> LoginResponse:
-    """Logs an operator in (from an operator UI holding a UI token); returns their token."""
-    token = secrets.token_urlsafe(24)
-    core.operators.log_in(body.operator_id, body.region, body.skills, token, now)
-    return LoginResponse(operator_id=body.operator_id, region=body.region, token=token)
+@operators.post(
+    "/login", responses={409: {"description": "signed in elsewhere; ask for a takeover"}}
+)
+def sign_in(body: LoginRequest, person: OperatorPerson, core: Core, now: Now) -> OperatorView:
+    """Opens the signed-in operator's session in their home region (from their token): later
+    calls carry the same token. A second sign-in while a session is open needs `takeover`."""
+    if person.region is None:
+        raise Forbidden("an operator works in a home region, and this token names none")
+    operator = core.operators.sign_in(actor(person), person.region, body.skills, body.takeover, now)
+    return OperatorView.of(operator)
 
 
 @operators.get("/me")
@@ -98,47 +106,65 @@ def abandon(contact_id: uuid.UUID, body: AbandonRequest, core: Core, now: Now) -
     return core.contacts.abandon(contact_id, now, body.reason)
 
 
-@reinforcements.post(
-    "/reinforcements", dependencies=[SUPERVISOR], status_code=status.HTTP_201_CREATED
-)
-def order(body: OrderRequest, core: Core, now: Now) -> OrderView:
+@reinforcements.post("/reinforcements", status_code=status.HTTP_201_CREATED)
+def order(body: OrderRequest, supervisor: Supervisor, core: Core, now: Now) -> OrderView:
+    """A supervisor of the reinforced region (or national) orders operators in."""
+    supervisor.require_region(body.region)
+    ordered_by = actor(supervisor)
     created = core.reinforcements.order(
-        body.region, tuple(body.donors), body.until, "supervisor", now
+        body.region, tuple(body.donors), body.until, ordered_by, now
     )
     return OrderView.of(created)
 
 
 @reinforcements.get("/reinforcements")
-def active_orders(core: Core, now: Now) -> list[OrderView]:
+def active_orders(_: Person, core: Core, now: Now) -> list[OrderView]:
     return [OrderView.of(o) for o in core.reinforcements.active(now)]
 
 
-@reinforcements.delete("/reinforcements/{order_id}", dependencies=[SUPERVISOR])
-def end_order(order_id: uuid.UUID, core: Core, now: Now) -> dict[str, str]:
-    core.reinforcements.end(order_id, "supervisor", "ended_early", now)
+@reinforcements.delete("/reinforcements/{order_id}")
+def end_order(order_id: uuid.UUID, supervisor: Supervisor, core: Core, now: Now) -> dict[str, str]:
+    core.reinforcements.end(
+        order_id, actor(supervisor), "ended_early", now, allowed=supervisor.may_act_in
+    )
     return {"order_id": str(order_id), "status": "ended"}
 
 
-@reinforcements.get("/audit", dependencies=[SUPERVISOR])
-def audit(core: Core, limit: int = 200) -> list[AuditRecord]:
-    records = core.db.audit_log(min(max(limit, 1), 1000))
+@reinforcements.get("/audit")
+def audit(
+    reader: AuditReader,
+    core: Core,
+    person: Annotated[str | None, Query(max_length=64, description="user name or subject")] = None,
+    region: Region | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[AuditRecord]:
+    """Who changed what, newest first. A regional supervisor reads their own region only."""
+    if region is None and not reader.national:
+        if reader.region is None:
+            raise Forbidden("this token names no region to read the audit of")
+        region = reader.region
+    if region is not None:
+        reader.require_region(region)
+    records = core.db.audit_log(AuditQuery(person, region, since, until, limit))
     for record in records:  # detached copies: SQLite hands times back without their zone
         record.at = utc(record.at)
     return records
 
 
 @live.get("")
-def all_queues(core: Core, now: Now) -> list[dict[str, object]]:
+def all_queues(_: Person, core: Core, now: Now) -> list[dict[str, object]]:
     return [core.contacts.state(region, now) for region in Region]
 
 
 @live.get("/{region}")
-def queue_state(region: Region, core: Core, now: Now) -> dict[str, object]:
+def queue_state(region: Region, _: Person, core: Core, now: Now) -> dict[str, object]:
     return core.contacts.state(region, now)
 
 
 @live.get("/{region}/stream", response_class=StreamingResponse, responses=EVENT_STREAM)
-async def stream(region: Region, request: Request, core: Core) -> StreamingResponse:
+async def stream(region: Region, _: Person, request: Request, core: Core) -> StreamingResponse:
     """Server-sent events: the region's queue state whenever it changes (and a heartbeat)."""
 
     async def state() -> dict[str, object]:

@@ -16,7 +16,7 @@ from services.queueing.handlers import QueueingHandler, sweep
 from services.queueing.operators import Operators
 from services.queueing.outbox import OutboxRelay
 from services.queueing.reinforcements import Reinforcements
-from services.queueing.settings import QueueingSettings, split_tokens
+from services.queueing.settings import QueueingSettings
 from services.queueing.store import QueueDb
 from services.shared.clock import Clock, make_clock
 from services.shared.db import make_engine
@@ -34,15 +34,6 @@ class Queueing:
     contacts: Contacts
     operators: Operators
     reinforcements: Reinforcements
-
-    def ui_tokens(self) -> frozenset[str]:
-        return split_tokens(self.settings.ui_tokens)
-
-    def supervisor_tokens(self) -> frozenset[str]:
-        return split_tokens(self.settings.supervisor_tokens)
-
-    def adapter_tokens(self) -> frozenset[str]:
-        return split_tokens(self.settings.adapter_tokens)
 
 
 @dataclass(frozen=True)

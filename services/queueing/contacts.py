@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from schemas import Abandoned, Answered, Classified, ContactResolved, QueueName, Region
 from services.queueing.contact import AbandonReason, Contact
 from services.queueing.domain import (
+    Actor,
     IllegalMove,
     NotFound,
     Outcome,
@@ -63,16 +64,15 @@ class Contacts:
                 raise IllegalMove("the contact changed meanwhile; try again")
             answered = contact.answered(operator.operator_id, Region(operator.region))
             tx.emit(answered, contact.traceparent)  # the answer joins the contact's trace
-            if contact.order_id is not None:
-                tx.audit(
-                    now,
-                    "answered_under_order",
-                    contact.region.value,
-                    operator.operator_id,
-                    order_id=contact.order_id,
-                    contact_id=contact_id,
-                    operator_region=operator.region,
-                )
+            tx.audit(
+                now,
+                "answered" if contact.order_id is None else "answered_under_order",
+                contact.region.value,
+                _actor(operator),
+                order_id=contact.order_id,
+                contact_id=contact_id,
+                operator_region=operator.region,
+            )
             return answered
 
     def resolve(
@@ -86,6 +86,15 @@ class Contacts:
                 tx.emit(event)
             resolved = events[-1]
             assert isinstance(resolved, ContactResolved)
+            tx.audit(
+                now,
+                "outcome",
+                contact.region.value,
+                _actor(operator),
+                contact_id=contact_id,
+                outcome=outcome.value,
+                case=contact.case_number,
+            )
             return resolved
 
     def abandon(self, contact_id: uuid.UUID, now: datetime, reason: AbandonReason) -> Abandoned:
@@ -133,3 +142,7 @@ class Contacts:
         if contact is None:
             raise NotFound("no such contact in any queue")
         return contact
+
+
+def _actor(operator: Operator) -> Actor:
+    return Actor(operator.name or operator.operator_id, operator.operator_id)

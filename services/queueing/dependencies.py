@@ -1,20 +1,21 @@
 """What queueing's routes ask FastAPI for: the use cases the composition root built, the
-clock's time, the caller's credentials, and refusals mapped to HTTP once for every route.
+clock's time, the verified caller (by role), and refusals mapped to HTTP once for every route.
 
 Dependencies that do no I/O are `async def`, so FastAPI runs them on the event loop instead
-of handing each to its thread pool; the one that reads the database (the operator behind a
-token) is a plain `def` and runs on the pool."""
+of handing each to its thread pool; the one that reads the database (the signed-in operator's
+session) is a plain `def` and runs on the pool."""
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi import Depends, FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from services.queueing.bootstrap import Queueing
-from services.queueing.domain import Forbidden, NotFound, QueueError
+from services.queueing.domain import Actor, Forbidden, NotFound, QueueError
 from services.queueing.tables import Operator
-from services.shared.http import Credentials, token_checker
+from services.shared.http import caller
+from services.shared.identity import Principal, Role
 
 
 async def _queueing(request: Request) -> Queueing:
@@ -32,35 +33,30 @@ async def _now(core: Core) -> datetime:
 Now = Annotated[datetime, Depends(_now)]
 
 
-def _current_operator(credentials: Credentials, core: Core) -> Operator:
-    operator = core.operators.by_token(credentials.credentials) if credentials else None
+# Who may call what (the person is always the token's subject; see services/shared/identity.py).
+PEOPLE = (Role.OPERATOR, Role.SUPERVISOR, Role.ONCALL, Role.AUDITOR)
+Person = Annotated[Principal, caller(*PEOPLE)]
+OperatorPerson = Annotated[Principal, caller(Role.OPERATOR)]
+Supervisor = Annotated[Principal, caller(Role.SUPERVISOR)]
+AuditReader = Annotated[Principal, caller(Role.AUDITOR, Role.SUPERVISOR)]
+ADAPTER = caller(Role.ADAPTER)
+
+
+def actor(person: Principal) -> Actor:
+    """The person as queueing's audit and events name them."""
+    return Actor(person.name, person.subject)
+
+
+def _current_operator(person: OperatorPerson, core: Core) -> Operator:
+    """The signed-in operator's open session: bound to their token's subject, so no token can
+    act as anyone else."""
+    operator = core.operators.on_duty(person.subject)
     if operator is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "unknown or logged-out operator",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise Forbidden("not signed in to a queue: POST /operators/login first")
     return operator
 
 
 CurrentOperator = Annotated[Operator, Depends(_current_operator)]
-
-
-async def _operator_ui(credentials: Credentials, core: Core) -> None:
-    """An operator UI, which logs operators in."""
-    token_checker(core.ui_tokens)(credentials)
-
-
-async def _supervisor(credentials: Credentials, core: Core) -> None:
-    token_checker(core.supervisor_tokens)(credentials)
-
-
-async def _adapter(credentials: Credentials, core: Core) -> None:
-    """A channel adapter, which reports hang-ups."""
-    token_checker(core.adapter_tokens)(credentials)
-
-
-OPERATOR_UI, SUPERVISOR, ADAPTER = Depends(_operator_ui), Depends(_supervisor), Depends(_adapter)
 
 
 async def _refused(_: Request, exc: Exception) -> JSONResponse:

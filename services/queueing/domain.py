@@ -28,6 +28,30 @@ FLAGGED_AHEAD = timedelta(days=365)
 QUEUED_ROUTES = frozenset({Route.OPERATOR, Route.SWITCHBOARD, Route.RECEPTION_BOOKING})
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, as the audit names them: a person's user name and their token's
+    subject, or a service acting on its own (its name twice)."""
+
+    name: str
+    subject: str
+
+    @classmethod
+    def service(cls, name: str) -> "Actor":
+        return cls(name, name)
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which audit rows a reader asks for (None: any)."""
+
+    person: str | None = None
+    region: Region | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 200
+
+
 class QueueError(Exception):
     """A request the queue rules refuse; the message is shown to the caller (4xx)."""
 

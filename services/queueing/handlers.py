@@ -6,7 +6,7 @@ from datetime import timedelta
 from schemas import Classified, ReinforcementRequested, SlaRecovered
 from schemas.envelope import Event
 from services.queueing.contacts import Contacts
-from services.queueing.domain import needs_queue
+from services.queueing.domain import Actor, needs_queue
 from services.queueing.reinforcements import Reinforcements
 from services.shared.clock import Clock
 from services.shared.runtime import derived_id
@@ -27,7 +27,11 @@ class QueueingHandler:
             await asyncio.to_thread(self._order, event)
         elif isinstance(event, SlaRecovered):
             await asyncio.to_thread(
-                self.reinforcements.end_for_region, event.region, "reporting", "recovered", now
+                self.reinforcements.end_for_region,
+                event.region,
+                Actor.service("reporting"),
+                "recovered",
+                now,
             )
         # SlaStatus and predictions are not queueing's business.
 
@@ -45,7 +49,7 @@ class QueueingHandler:
             request.region,
             request.donors,
             request.until,
-            "reporting",
+            Actor.service("reporting"),
             now,
             cause_event_id=request.event_id,
             order_id=order_id,

@@ -1,43 +1,64 @@
-"""Operators logging in, pausing, resuming and logging out; each change is a presence event."""
+"""Operators signing in, pausing, resuming and signing out; each change is a presence event
+and an audit row naming the person. A session belongs to the signed-in person (their token's
+subject): nobody can open one for someone else, and signing in again while a session is open
+is refused unless the person asks to take it over, which the audit records."""
 
-import hashlib
 from datetime import datetime
 
 from sqlmodel import Session, func, select
 
 from schemas import OperatorPresenceChanged, QueueName, Region
-from services.queueing.domain import NotFound, OperatorStatus, QueueError
+from services.queueing.domain import Actor, NotFound, OperatorStatus, QueueError
 from services.queueing.store import QueueDb, Tx
 from services.queueing.tables import Operator
 
+_AUDITED = {
+    OperatorStatus.PAUSED: "paused",
+    OperatorStatus.AVAILABLE: "resumed",
+    OperatorStatus.OFFLINE: "signed_out",
+}
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+
+class AlreadySignedIn(QueueError):
+    """The person has an open session (another tab or device): a takeover must be explicit."""
 
 
 class Operators:
     def __init__(self, db: QueueDb):
         self.db = db
 
-    def log_in(
-        self, operator_id: str, region: Region, skills: list[QueueName], token: str, now: datetime
+    def sign_in(
+        self,
+        person: Actor,
+        region: Region,
+        skills: list[QueueName],
+        takeover: bool,
+        now: datetime,
     ) -> Operator:
         with self.db.transaction() as tx:
-            operator = tx.session.get(Operator, operator_id) or Operator(
-                operator_id=operator_id, region=region.value, token_hash="", logged_in_at=now
-            )
-            operator.region = region.value
+            operator = tx.session.get(Operator, person.subject)
+            open_session = operator is not None and operator.status != OperatorStatus.OFFLINE
+            if open_session and not takeover:
+                raise AlreadySignedIn(
+                    "already signed in elsewhere; sign in with takeover to move the session here"
+                )
+            if operator is None:
+                operator = Operator(
+                    operator_id=person.subject, region=region.value, logged_in_at=now
+                )
+            operator.name, operator.region = person.name, region.value
             operator.skills = ",".join(s.value for s in skills or list(QueueName))
-            operator.token_hash = token_hash(token)
             operator.logged_in_at, operator.lent_order_id = now, None
-            self._release_held(tx, operator_id)  # a new session starts empty-handed
+            self._release_held(tx, person.subject)  # a new session starts empty-handed
+            kind = "session_taken_over" if open_session else "signed_in"
+            tx.audit(now, kind, region.value, person, skills=operator.skills)
             self._set(tx, operator, OperatorStatus.AVAILABLE, None, now)
             return operator
 
-    def by_token(self, token: str) -> Operator | None:
+    def on_duty(self, subject: str) -> Operator | None:
+        """The person's open session, if they have one."""
         with Session(self.db.engine) as session:
-            query = select(Operator).where(Operator.token_hash == token_hash(token))
-            operator = session.exec(query).first()
+            operator = session.get(Operator, subject)
         if operator is None or operator.status == OperatorStatus.OFFLINE:
             return None
         return operator
@@ -76,9 +97,10 @@ class Operators:
                 raise QueueError(f"operator is {operator.status}, not {required.value}")
             if status == OperatorStatus.OFFLINE:
                 operator.lent_order_id = None
-                operator.token_hash = ""  # the token dies with the session
                 self._release_held(tx, operator_id)
             self._set(tx, operator, status, reason, now)
+            actor = Actor(operator.name or operator_id, operator_id)
+            tx.audit(now, _AUDITED[status], operator.region, actor, reason=reason)
             return operator
 
     @staticmethod

@@ -1,6 +1,7 @@
 """Reinforcement orders: region X is reinforced by donor regions' operators until a time."""
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -8,7 +9,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from schemas import DonorLoan, Region, ReinforcementEnded, ReinforcementOrdered
-from services.queueing.domain import NotFound, QueueError
+from services.queueing.domain import Actor, Forbidden, NotFound, QueueError
 from services.queueing.statements import OPERATOR
 from services.queueing.store import QueueDb, Tx
 from services.queueing.tables import Operator, ReinforcementOrder, utc
@@ -28,7 +29,7 @@ class Reinforcements:
         region: Region,
         donors: tuple[DonorLoan, ...],
         until: datetime,
-        ordered_by: str,
+        ordered_by: Actor,
         now: datetime,
         cause_event_id: uuid.UUID | None = None,
         order_id: uuid.UUID | None = None,
@@ -50,7 +51,7 @@ class Reinforcements:
                 donors=",".join(f"{d.region.value}:{d.operators}" for d in donors),
                 # In UTC: SQLite keeps the wall time and drops the offset.
                 until=until.astimezone(UTC),
-                ordered_by=ordered_by,
+                ordered_by=ordered_by.name,
                 created_at=now,
             )
             tx.session.add(order)
@@ -61,7 +62,7 @@ class Reinforcements:
                     region=region,
                     donors=donors,
                     until=until,
-                    ordered_by=ordered_by,
+                    ordered_by=ordered_by.name,
                     cause_event_id=cause_event_id,
                 )
             )
@@ -76,17 +77,27 @@ class Reinforcements:
             )
             return order
 
-    def end(self, order_id: uuid.UUID, ended_by: str, reason: EndReason, now: datetime) -> None:
+    def end(
+        self,
+        order_id: uuid.UUID,
+        ended_by: Actor,
+        reason: EndReason,
+        now: datetime,
+        allowed: Callable[[Region], bool] = lambda _: True,
+    ) -> None:
+        """Ends an order early; `allowed` says whether the one ending it may act in its region."""
         with self.db.transaction() as tx:
             order = tx.session.get(ReinforcementOrder, order_id)
             if order is None:
                 raise NotFound("no such reinforcement order")
+            if not allowed(Region(order.region)):
+                raise Forbidden(f"not allowed to act in region {order.region}")
             if order.ended_at is not None:
                 raise QueueError(f"the order already ended ({order.end_reason})")
             self._end(tx, order, ended_by, reason, now)
 
     def end_for_region(
-        self, region: Region, ended_by: str, reason: EndReason, now: datetime
+        self, region: Region, ended_by: Actor, reason: EndReason, now: datetime
     ) -> int:
         with self.db.transaction() as tx:
             orders = self._active(tx, now, region.value)
@@ -102,7 +113,7 @@ class Reinforcements:
             )
             expired = list(tx.session.exec(query))
             for order in expired:
-                self._end(tx, order, "queueing", "expired", now)
+                self._end(tx, order, Actor.service("queueing"), "expired", now)
             return len(expired)
 
     def exists(self, order_id: uuid.UUID) -> bool:
@@ -138,7 +149,7 @@ class Reinforcements:
                     now,
                     "operator_lent",
                     order.region,
-                    operator.operator_id,
+                    Actor(operator.name, operator.operator_id),
                     order_id=order.order_id,
                     donor=operator.region,
                 )
@@ -161,7 +172,7 @@ class Reinforcements:
 
     @staticmethod
     def _end(
-        tx: Tx, order: ReinforcementOrder, ended_by: str, reason: EndReason, now: datetime
+        tx: Tx, order: ReinforcementOrder, ended_by: Actor, reason: EndReason, now: datetime
     ) -> None:
         order.ended_at, order.end_reason = now, reason
         tx.session.add(order)
@@ -176,7 +187,7 @@ class Reinforcements:
                 order_id=order.order_id,
                 region=Region(order.region),
                 reason=reason,
-                ended_by=ended_by,
+                ended_by=ended_by.name,
             )
         )
         tx.audit(now, "order_ended", order.region, ended_by, order_id=order.order_id, reason=reason)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from schemas.envelope import Event
+from services.queueing.domain import Actor, AuditQuery
 from services.queueing.repository import ContactRepository
 from services.queueing.tables import ALL_TABLES, AuditRecord, OutboxRecord
 from services.shared.db import create_tables
@@ -39,13 +40,19 @@ class Tx:
         at: datetime,
         kind: str,
         region: str,
-        actor: str,
+        actor: Actor,
         order_id: uuid.UUID | None = None,
         **detail: object,
     ) -> None:
-        text = ", ".join(f"{k}={v}" for k, v in detail.items())
+        text = ", ".join(f"{k}={v}" for k, v in detail.items() if v is not None)
         record = AuditRecord(
-            at=at, kind=kind, order_id=order_id, region=region, actor=actor, detail=text[:400]
+            at=at,
+            kind=kind,
+            order_id=order_id,
+            region=region,
+            actor=actor.name,
+            actor_id=actor.subject,
+            detail=text[:400],
         )
         self.session.add(record)
 
@@ -99,7 +106,20 @@ class QueueDb:
                 session.add(record)
             session.commit()
 
-    def audit_log(self, limit: int = 200) -> list[AuditRecord]:
+    def audit_log(self, wanted: AuditQuery) -> list[AuditRecord]:
+        """The newest audit rows first, narrowed by person (user name or subject), region and
+        time."""
+        query = select(AuditRecord)
+        if wanted.person is not None:
+            query = query.where(
+                (AuditRecord.actor == wanted.person) | (AuditRecord.actor_id == wanted.person)
+            )
+        if wanted.region is not None:
+            query = query.where(AuditRecord.region == wanted.region.value)
+        if wanted.since is not None:
+            query = query.where(col(AuditRecord.at) >= wanted.since)
+        if wanted.until is not None:
+            query = query.where(col(AuditRecord.at) < wanted.until)
+        query = query.order_by(col(AuditRecord.id).desc()).limit(wanted.limit)
         with Session(self.engine) as session:
-            query = select(AuditRecord).order_by(col(AuditRecord.id).desc()).limit(limit)
             return list(session.exec(query))

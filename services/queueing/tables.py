@@ -51,7 +51,11 @@ class Operator(SQLModel, table=True):
     operator_id: str = Field(primary_key=True, max_length=64)
     region: str = Field(max_length=20)
     skills: str = Field(default="", max_length=200)  # comma-separated queue names
-    token_hash: str = Field(max_length=64, index=True)
+    # The person's user name, for people reading the board and the audit (operator_id is their
+    # token's subject). Added in the identity release, which also dropped token_hash (sessions
+    # are bound to the signed-in person, not to a token of queueing's own): see
+    # docs/operations.md for the ALTER TABLE statements.
+    name: str = Field(default="", max_length=64)
     status: str = Field(default="available", max_length=12)
     pause_reason: str | None = Field(default=None, max_length=200)
     lent_order_id: uuid.UUID | None = None
@@ -79,7 +83,8 @@ class ReinforcementOrder(SQLModel, table=True):
 
 
 class AuditRecord(SQLModel, table=True):
-    """Every reinforcement order and every contact answered under one (no personal data)."""
+    """Who changed what: sign-ins, pauses, answers, outcomes, reinforcement orders (no
+    citizen data; the person acting is named, which is the point of an audit)."""
 
     __tablename__ = "queueing_audit"
 
@@ -88,7 +93,8 @@ class AuditRecord(SQLModel, table=True):
     kind: str = Field(max_length=32)
     order_id: uuid.UUID | None = Field(default=None, index=True)
     region: str = Field(max_length=20)
-    actor: str = Field(max_length=64)
+    actor: str = Field(max_length=64)  # the person's user name, or the acting service
+    actor_id: str = Field(default="", max_length=64, index=True)  # their token's subject
     detail: str = Field(default="", max_length=400)
 
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from schemas import DonorLoan, QueueName, Region
 from services.queueing.contact import Contact
@@ -13,15 +13,14 @@ from services.queueing.tables import Operator, ReinforcementOrder, utc
 
 
 class LoginRequest(BaseModel):
-    operator_id: str = Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")
-    region: Region
+    """Who signs in and where comes from the token: the body cannot name another person."""
+
+    model_config = ConfigDict(extra="forbid")
+
     skills: list[QueueName] = Field(default_factory=list, description="queues; empty means all")
-
-
-class LoginResponse(BaseModel):
-    operator_id: str
-    region: Region
-    token: str
+    takeover: bool = Field(
+        default=False, description="move a session open elsewhere (another tab or device) here"
+    )
 
 
 class PauseRequest(BaseModel):
@@ -29,7 +28,8 @@ class PauseRequest(BaseModel):
 
 
 class OperatorView(BaseModel):
-    operator_id: str
+    operator_id: str = Field(description="the person's token subject")
+    name: str
     region: Region
     status: str
     skills: list[str]
@@ -39,6 +39,7 @@ class OperatorView(BaseModel):
     def of(cls, operator: Operator) -> "OperatorView":
         return cls(
             operator_id=operator.operator_id,
+            name=operator.name,
             region=Region(operator.region),
             status=operator.status,
             skills=operator.skill_set(),

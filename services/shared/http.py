@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, RouteContext
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -157,7 +158,25 @@ def caller(*roles: Role) -> Any:
     async def with_role(principal: Annotated[Principal, Depends(verified_caller)]) -> Principal:
         return principal.require(*roles)
 
+    with_role.roles = frozenset(roles)  # type: ignore[attr-defined]  # read by roles_of
     return Depends(with_role)
+
+
+def roles_of(route: APIRoute | RouteContext) -> frozenset[Role] | None:
+    """The roles a route admits (from its `caller(...)` dependencies, however deep), or None
+    for a route that asks for no token: what the access test and docs/security.md read."""
+    found: set[Role] = set()
+    guarded = False
+    dependant = getattr(route, "dependant", None)
+    pending = list(dependant.dependencies) if dependant is not None else []
+    while pending:
+        dependency = pending.pop()
+        roles = getattr(dependency.call, "roles", None)
+        if roles is not None:
+            guarded = True
+            found |= roles
+        pending.extend(dependency.dependencies)
+    return frozenset(found) if guarded else None
 
 
 def token_checker(tokens: Callable[[], frozenset[str]]) -> Callable[[Credentials], None]:

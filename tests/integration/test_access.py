@@ -1,26 +1,30 @@
-"""Every HTTP endpoint that changes state refuses missing and wrong credentials.
+"""Every route of every service, read from its own OpenAPI: without a token 401, with a verified
+token of a role the route does not admit 403, with one it admits neither. The public routes are
+listed here, explicitly; a route that is neither guarded nor listed fails the test the day it
+is added. Tokens are real, from the session's Keycloak.
 
-The routes are read from each service's own app, so a new endpoint is covered the day it is
-added. Each app is built with its real settings; no lifespan runs, since credentials are
-checked before any handler touches Kafka.
-"""
+The apps are built with their real settings and no lifespan (nothing connects to Kafka):
+credentials are checked before any handler runs, and whatever a handler then does without its
+broker (a 404, a 422, a 500) is not this test's business, only that it was let in."""
 
 import importlib
 import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import RouteContext, iter_route_contexts
 from fastapi.testclient import TestClient
 
-STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
-# Reads that show staff's names and addresses: as closed as the changes.
-PERSONAL_READS = {("notify", "/oncall"), ("notify", "/alerts"), ("notify", "/alerts/log")}
-# Endpoints whose credential is something other than a bearer token, tested elsewhere.
-OTHER_CREDENTIALS: set[tuple[str, str]] = set()
+from services.shared.http import roles_of
+from services.shared.identity import Role
+from tests.identities import Headers, Identities
 
+pytestmark = pytest.mark.oidc
 
+SERVICES = ("intake", "triage", "queueing", "reporting", "notify")
 SETTINGS = {
     "intake": "IntakeSettings",
     "triage": "TriageSettings",
@@ -28,38 +32,109 @@ SETTINGS = {
     "reporting": "ReportingSettings",
     "notify": "NotifySettings",
 }
+# Public on purpose, and nothing else: health probes; notify's acknowledgement page and form
+# (the signed one-time link is the credential); the dashboard's page shell and the sign-in
+# configuration it needs before anyone has a token (no data in either).
+HEALTH = {("GET", "/healthz"), ("GET", "/readyz")}
+PUBLIC: dict[str, set[tuple[str, str]]] = {
+    "intake": HEALTH,
+    "triage": HEALTH,
+    "queueing": HEALTH,
+    "reporting": HEALTH | {("GET", "/dashboard"), ("GET", "/dashboard/config")},
+    "notify": HEALTH | {("GET", "/ack"), ("POST", "/ack")},
+}
 
 
-def _app(service: str, state: Path) -> FastAPI:
+def build(service: str, state: Path, issuer: str) -> FastAPI:
     settings = getattr(importlib.import_module(f"services.{service}.settings"), SETTINGS[service])
     create_app = importlib.import_module(f"services.{service}.app").create_app
-    app: FastAPI = create_app(settings(state_dir=state))
+    app: FastAPI = create_app(settings(state_dir=state, oidc_issuer=issuer))
     return app
 
 
-def _concrete(path: str) -> str:
-    return re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+def routes(app: FastAPI) -> Iterator[tuple[str, str, RouteContext]]:
+    """Every (method, path) the service's OpenAPI documents, with its route."""
+    documented = app.openapi()["paths"]
+    for route in iter_route_contexts(app.routes):
+        if route.path in documented:
+            for method in sorted(route.methods or ()):
+                if method.lower() in documented[route.path]:
+                    yield method, str(route.path), route
 
 
-@pytest.mark.parametrize("service", ["intake", "triage", "queueing", "reporting", "notify"])
-def test_state_changing_endpoints_refuse_missing_and_wrong_credentials(
-    service: str, tmp_path: Path
+def concrete(path: str) -> str:
+    return re.sub(r"\{region\}", "stockholm", re.sub(r"\{[^}]+_id\}", str(uuid.uuid4()), path))
+
+
+def sign_in_again(client: TestClient, operator: Headers) -> None:
+    """Operator routes need an open session, as in real use."""
+    signed_in = client.post("/operators/login", json={"takeover": True}, headers=operator)
+    assert signed_in.status_code == 200, signed_in.text
+
+
+@pytest.fixture(scope="module")
+def callers(identities: Identities) -> dict[Role, Headers]:
+    """One signed-in caller per role (national where a region matters, so that a refusal below
+    is the role's and not the region's)."""
+    return {
+        Role.ADAPTER: identities.adapter("adapter-phone"),
+        Role.OPERATOR: identities.person("access-operator", "operator", "stockholm"),
+        Role.SUPERVISOR: identities.person("supervisor-national"),
+        Role.ONCALL: identities.person("access-oncall", "oncall", "national"),
+        Role.AUDITOR: identities.person("auditor"),
+    }
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_route_admits_exactly_its_roles(
+    service: str, tmp_path: Path, identities: Identities, callers: dict[Role, Headers]
 ) -> None:
-    app = _app(service, tmp_path)
-    client = TestClient(app)
-    checked = 0
-    for path, operations in app.openapi()["paths"].items():
-        guarded = STATE_CHANGING | ({"GET"} if (service, path) in PERSONAL_READS else set())
-        for method in sorted(m.upper() for m in operations if m.upper() in guarded):
-            if (method, path) in OTHER_CREDENTIALS:
-                continue
-            url = _concrete(path)
-            missing = client.request(method, url, json={})
-            wrong = client.request(
-                method, url, json={}, headers={"Authorization": "Bearer not-a-real-token"}
-            )
-            assert missing.status_code == 401, f"{method} {path}: {missing.status_code}"
-            assert wrong.status_code in (401, 403), f"{method} {path}: {wrong.status_code}"
-            checked += 1
-    if service in ("intake", "queueing", "notify"):
-        assert checked > 0, "the service's state-changing endpoints were found"
+    app = build(service, tmp_path, identities.issuer)
+    client = TestClient(app, raise_server_exceptions=False)
+    seen = set()
+    for method, path, route in routes(app):
+        seen.add((method, path))
+        roles = roles_of(route)
+        url = concrete(path)
+        if (method, path) in PUBLIC[service]:
+            assert roles is None, f"{method} {path} is listed public but asks for a role"
+            assert client.request(method, url).status_code != 401, f"{method} {path}"
+            continue
+        assert roles, f"{service}: {method} {path} is neither guarded nor listed as public"
+        anonymous = client.request(method, url, json={})
+        assert anonymous.status_code == 401, f"{method} {path} without a token"
+        assert anonymous.headers["WWW-Authenticate"].startswith("Bearer")
+        for role, headers in callers.items():
+            if role in roles and path.endswith("/stream"):
+                continue  # it would stream forever; streams are read in their own tests
+            if service == "queueing" and role == Role.OPERATOR:
+                sign_in_again(client, headers)  # an earlier route may have signed them out
+            answer = client.request(method, url, json={}, headers=headers)
+            if role in roles:
+                assert answer.status_code not in (401, 403), (method, path, role, answer.text)
+            else:
+                assert answer.status_code == 403, (method, path, role, answer.text)
+                assert "needs the role" in answer.json()["detail"]
+    assert PUBLIC[service] <= seen, "a route listed public no longer exists"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_forged_or_foreign_token_is_refused_with_a_reason_naming_no_secret(
+    service: str, tmp_path: Path, identities: Identities, callers: dict[Role, Headers]
+) -> None:
+    app = build(service, tmp_path, identities.issuer)
+    client = TestClient(app, raise_server_exceptions=False)
+    token = callers[Role.SUPERVISOR]["Authorization"].split()[1]
+    header, payload, signature = token.split(".")
+    forged = {"Authorization": f"Bearer {header}.{payload}.{signature[::-1]}"}
+    for method, path, route in routes(app):
+        if roles_of(route) is None:
+            continue
+        answer = client.request(method, concrete(path), json={}, headers=forged)
+        assert answer.status_code == 401
+        assert answer.json()["detail"] in (
+            "the token's signature does not verify",
+            "the token is not a well-formed JWT",
+        )
+        assert signature[:20] not in answer.text
+        assert payload not in answer.text

@@ -23,6 +23,8 @@ from services.queueing import views
 from services.queueing.bootstrap import build_core
 from services.queueing.contact import Contact
 from services.queueing.domain import (
+    Actor,
+    AuditQuery,
     Forbidden,
     NotFound,
     OpeningHours,
@@ -30,11 +32,14 @@ from services.queueing.domain import (
     QueueError,
     parse_opening_hours,
 )
+from services.queueing.operators import AlreadySignedIn
 from services.queueing.settings import QueueingSettings
 from services.queueing.tables import Operator, OutboxRecord, QueueEntry
 from tests.queueing_contacts import NOW, classified
 
 HOUR = timedelta(hours=1)
+SUPERVISOR = Actor("supervisor-syd", "subject-of-supervisor-syd")
+REPORTING = Actor.service("reporting")
 SERVICE_HOURS = OpeningHours.of_service_level(NATIONAL)  # 07:00-20:00 Stockholm time
 
 
@@ -49,7 +54,9 @@ class Queueing:
     def log_in(
         self, operator_id: str, region: Region, skills: list[QueueName] | None = None
     ) -> Operator:
-        return self.operators.log_in(operator_id, region, skills or [], f"t-{operator_id}", NOW)
+        """Signs the person in (taking over a session they may have open: a crashed UI)."""
+        person = Actor(operator_id, operator_id)
+        return self.operators.sign_in(person, region, skills or [], True, NOW)
 
     def take(self, operator: Operator) -> Contact:
         """The contact take-next hands `operator`; the test fails if there is none."""
@@ -194,7 +201,24 @@ def test_presence_changes_are_events(q: Queueing) -> None:
     q.operators.log_out(operator.operator_id, NOW)
     presence = [e["status"] for e in q.events() if e["event_type"] == "OperatorPresenceChanged"]
     assert presence == ["available", "paused", "available", "offline"]
-    assert q.operators.by_token("t-op") is None, "a logged-out operator's token is dead"
+    assert q.operators.on_duty("op") is None, "a signed-out operator has no session"
+    audited = [(r.kind, r.actor, r.detail) for r in reversed(q.db.audit_log(AuditQuery()))]
+    assert audited == [
+        ("signed_in", "op", f"skills={','.join(s.value for s in QueueName)}"),
+        ("paused", "op", "reason=training"),
+        ("resumed", "op", ""),
+        ("signed_out", "op", ""),
+    ]
+
+
+def test_a_second_sign_in_is_refused_unless_it_takes_the_session_over(q: Queueing) -> None:
+    person = Actor("op-a", "subject-a")
+    q.operators.sign_in(person, Region.MITT, [], False, NOW)
+    with pytest.raises(AlreadySignedIn, match="sign in with takeover"):
+        q.operators.sign_in(person, Region.MITT, [], False, NOW)
+    q.operators.sign_in(person, Region.MITT, [], True, NOW)
+    kinds = [r.kind for r in q.db.audit_log(AuditQuery(person="subject-a"))]
+    assert kinds == ["session_taken_over", "signed_in"]
 
 
 def test_a_contact_held_when_its_operator_leaves_goes_back_in_its_old_place(
@@ -373,28 +397,28 @@ def test_reinforcement_lends_k_donor_operators_to_the_longest_waiting_contacts(
     q.contacts.enqueue(own, NOW)
     donors = [q.log_in(f"syd-{i}", Region.SYD) for i in range(3)]
     two_from_syd = (DonorLoan(region=Region.SYD, operators=2),)
-    order = q.reinforcements.order(Region.STOCKHOLM, two_from_syd, NOW + HOUR, "supervisor", NOW)
+    order = q.reinforcements.order(Region.STOCKHOLM, two_from_syd, NOW + HOUR, SUPERVISOR, NOW)
     first, second, third = [q.take(donor) for donor in donors]
     assert [first.contact_id, second.contact_id] == [sthlm[1].contact_id, sthlm[2].contact_id]
     assert third.contact_id == own.contact_id, "only k=2 of Syd's operators are lent"
     answered = q.contacts.answer(donors[0], first.contact_id, NOW)
     assert answered.region == Region.STOCKHOLM
     assert answered.operator_region == Region.SYD
-    kinds = [r.kind for r in q.db.audit_log()]
+    kinds = [r.kind for r in q.db.audit_log(AuditQuery())]
     assert {"order_created", "operator_lent", "answered_under_order"} <= set(kinds)
 
-    q.reinforcements.end(order.order_id, "supervisor", "ended_early", NOW)
+    q.reinforcements.end(order.order_id, SUPERVISOR, "ended_early", NOW)
     q.contacts.answer(donors[1], second.contact_id, NOW)
     assert q.contacts.take_next(donors[1].operator_id, NOW) is None, "back to Syd's own queue"
     with pytest.raises(QueueError, match="already ended"):
-        q.reinforcements.end(order.order_id, "supervisor", "ended_early", NOW)
+        q.reinforcements.end(order.order_id, SUPERVISOR, "ended_early", NOW)
     ended = [e for e in q.events() if e["event_type"] == "ReinforcementEnded"]
     assert ended[0]["reason"] == "ended_early"
 
 
 def test_an_expired_order_ends_by_itself(q: Queueing) -> None:
     one_from_ost = (DonorLoan(region=Region.OST, operators=1),)
-    q.reinforcements.order(Region.NORD, one_from_ost, NOW + timedelta(minutes=30), "reporting", NOW)
+    q.reinforcements.order(Region.NORD, one_from_ost, NOW + timedelta(minutes=30), REPORTING, NOW)
     assert q.reinforcements.expire(NOW + timedelta(minutes=10)) == 0
     assert q.reinforcements.expire(NOW + timedelta(minutes=31)) == 1
     assert q.reinforcements.active(NOW + timedelta(minutes=31)) == []
@@ -416,5 +440,5 @@ def test_an_order_from_itself_repeated_donors_absurd_loans_or_a_bad_end_is_refus
     pairs = zip(donors[::2], donors[1::2], strict=True)
     loans = tuple(DonorLoan(region=r, operators=n) for r, n in pairs)
     with pytest.raises(QueueError, match=refusal):
-        q.reinforcements.order(Region.NORD, loans, NOW + until, "s", NOW)
+        q.reinforcements.order(Region.NORD, loans, NOW + until, SUPERVISOR, NOW)
     assert q.reinforcements.active(NOW) == []
