@@ -16,7 +16,7 @@ from services.intake.domain import (
 )
 from services.intake.handlers import accept
 from services.shared.http import caller
-from services.shared.identity import Role
+from services.shared.identity import Principal, Role
 
 
 class ContactAccepted(BaseModel):
@@ -34,7 +34,8 @@ async def _intake(request: Request) -> Intake:
 IntakeService = Annotated[Intake, Depends(_intake)]
 
 
-router = APIRouter(dependencies=[caller(Role.ADAPTER)])
+Adapter = Annotated[Principal, caller(Role.ADAPTER)]  # a channel adapter's service account
+router = APIRouter()
 
 
 @router.post(
@@ -47,10 +48,10 @@ router = APIRouter(dependencies=[caller(Role.ADAPTER)])
     },
 )
 async def submit_contact(
-    submission: ContactSubmission, response: Response, intake: IntakeService
+    submission: ContactSubmission, response: Response, intake: IntakeService, adapter: Adapter
 ) -> ContactAccepted:
     """Accepts one contact; 202 once ContactReceived is durably in Kafka (acks=all)."""
-    accepted = await accept(intake, submission)
+    accepted = await accept(intake, submission, adapter.subject)
     if accepted.duplicate:
         response.status_code = status.HTTP_200_OK
     return ContactAccepted(contact_id=accepted.contact_id, duplicate=accepted.duplicate)

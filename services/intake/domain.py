@@ -49,12 +49,13 @@ def ahead_of(submission: ContactSubmission, now: datetime) -> bool:
     return submission.received_at is not None and submission.received_at > now + MAX_AHEAD
 
 
-def contact_id_for(source: str, idempotency_key: str) -> uuid.UUID:
-    return uuid.uuid5(_NAMESPACE, f"{source}\x00{idempotency_key}")
+def contact_id_for(adapter: str, source: str, idempotency_key: str) -> uuid.UUID:
+    """The contact's id: one adapter's keys never meet another's, whatever `source` it names."""
+    return uuid.uuid5(_NAMESPACE, f"{adapter}\x00{source}\x00{idempotency_key}")
 
 
-def to_event(submission: ContactSubmission, now: datetime) -> ContactReceived:
-    contact_id = contact_id_for(submission.source, submission.idempotency_key)
+def to_event(submission: ContactSubmission, adapter: str, now: datetime) -> ContactReceived:
+    contact_id = contact_id_for(adapter, submission.source, submission.idempotency_key)
     return ContactReceived(
         event_id=uuid.uuid5(contact_id, ContactReceived.EVENT_TYPE),
         occurred_at=submission.received_at or now,

@@ -28,13 +28,15 @@ class Acceptance:
     duplicate: bool  # a retry of a contact already in Kafka
 
 
-async def accept(intake: Intake, submission: ContactSubmission) -> Acceptance:
+async def accept(intake: Intake, submission: ContactSubmission, adapter: str) -> Acceptance:
+    """Accepts a submission from `adapter` (its service account's subject): idempotency keys
+    are the adapter's own, so no adapter can claim or learn of another's contact."""
     now, fingerprint = intake.clock.now(), submission.fingerprint()
     if ahead_of(submission, now):
         raise ReceivedInTheFuture
-    event = to_event(submission, now)
+    event = to_event(submission, adapter, now)
     row = AcceptedContact(
-        key=f"{submission.source}:{submission.idempotency_key}",
+        key=str(event.contact_id),  # derived from the adapter, its source and its key
         contact_id=event.contact_id,
         fingerprint=fingerprint,
         accepted_at=now,

@@ -16,7 +16,9 @@ from sqlmodel import Field, Session, SQLModel
 class AcceptedContact(SQLModel, table=True):
     __tablename__ = "intake_accepted_contact"
 
-    key: str = Field(primary_key=True, max_length=200)  # source + idempotency key
+    # The contact id, which derives from the adapter, its source and its idempotency key (this
+    # held "source:key" before the identity release; such rows only expire).
+    key: str = Field(primary_key=True, max_length=200)
     contact_id: uuid.UUID
     fingerprint: str = Field(max_length=64)
     accepted_at: datetime

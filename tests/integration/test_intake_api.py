@@ -77,7 +77,7 @@ def test_a_reused_key_with_other_content_is_a_conflict(client: TestClient) -> No
 
 
 def test_of_requests_racing_with_one_key_and_different_content_one_is_accepted(
-    client: TestClient, kafka: str
+    client: TestClient, kafka: str, identities: Identities
 ) -> None:
     texts = [f"Min cykel är stulen, variant {i}" for i in range(8)]
     start = threading.Barrier(len(texts))
@@ -91,7 +91,7 @@ def test_of_requests_racing_with_one_key_and_different_content_one_is_accepted(
     with ThreadPoolExecutor(len(texts)) as pool:
         codes = list(pool.map(post, texts))
     assert sorted(codes) == [202] + [409] * 7, "only one content may hold the key"
-    contact_id = contact_id_for("intake-test", "race-1")
+    contact_id = contact_id_for(identities.subject(identities.adapter()), "intake-test", "race-1")
     records = asyncio.run(read_to_end(kafka, CONTACTS_RECEIVED.name, CONTACTS_RECEIVED.partitions))
     events = [decode_event(r.value) for r in records]
     mine = [e for e in events if isinstance(e, ContactReceived) and e.contact_id == contact_id]
@@ -202,3 +202,18 @@ def test_a_slow_database_does_not_stop_intake_answering_others(
         response = pending.result()
     assert response.status_code == 202
     assert len(published(kafka, {response.json()["contact_id"]})) == 1
+
+
+def test_an_adapters_idempotency_keys_are_its_own(
+    client: TestClient, identities: Identities
+) -> None:
+    """Another adapter using the same source and key gets a contact of its own: it can neither
+    claim the first adapter's contact nor learn that it exists (no 409, no shared id)."""
+    phone = client.post("/contacts", json=body("shared-key-1"))
+    mail = client.post(
+        "/contacts",
+        json=body("shared-key-1", text="annat"),
+        headers=identities.adapter("adapter-mail"),
+    )
+    assert phone.status_code == mail.status_code == 202
+    assert phone.json()["contact_id"] != mail.json()["contact_id"]
