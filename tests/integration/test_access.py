@@ -8,6 +8,7 @@ credentials are checked before any handler runs, and whatever a handler then doe
 broker (a 404, a 422, a 500) is not this test's business, only that it was let in."""
 
 import importlib
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -138,3 +139,29 @@ def test_a_forged_or_foreign_token_is_refused_with_a_reason_naming_no_secret(
         )
         assert signature[:20] not in answer.text
         assert payload not in answer.text
+
+
+def access_table(issuer: str, state: Path) -> str:
+    """docs/security.md's table of roles by route, as the services' own routes say."""
+    lines = ["| Service | Route | Who |", "|---|---|---|"]
+    for service in SERVICES:
+        app = build(service, state / service, issuer)
+        for method, path, route in sorted(routes(app), key=lambda r: (r[1], r[0])):
+            roles = roles_of(route)
+            who = "public" if roles is None else ", ".join(sorted(role.value for role in roles))
+            lines.append(f"| {service} | `{method} {path}` | {who} |")
+    return "\n".join(lines)
+
+
+def test_docs_list_every_route_with_its_roles(identities: Identities, tmp_path: Path) -> None:
+    """The table in docs/security.md is the services' own (PKC_UPDATE_DOCS=1 rewrites it)."""
+    docs = Path(__file__).parents[2] / "docs" / "security.md"
+    text = docs.read_text()
+    start, end = "<!-- routes:start -->\n", "\n<!-- routes:end -->"
+    table = access_table(identities.issuer, tmp_path)
+    begin, finish = text.index(start) + len(start), text.index(end)
+    documented = text[begin:finish]
+    if documented != table and os.environ.get("PKC_UPDATE_DOCS") == "1":
+        docs.write_text(text[:begin] + table + text[finish:])
+        documented = table
+    assert documented == table, "docs/security.md is out of date: run with PKC_UPDATE_DOCS=1"
