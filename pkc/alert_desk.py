@@ -1,8 +1,14 @@
 """A local on-call desk: a real HTTP webhook receiver and a real SMTP server (aiosmtpd) that keep
 what notify delivers. `pkc run` shows it in the terminal; the tests and the bench read it to see
-what notify sent, and play a receiver that is down or slow."""
+what notify sent, and play a receiver that is down or slow.
+
+The webhook receiver does what a real one must: it keeps only deliveries signed with the secret
+it shares with notify (X-PKC-Signature, checked in constant time) and refuses the rest with 401,
+so a forged alert never reaches the desk. Each desk makes its own secret and hands it to notify
+(`notify_env`)."""
 
 import json
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +22,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from aiosmtpd.controller import Controller
 
 from pkc.ports import free_port
+from services.notify.webhook import SIGNATURE_HEADER, signature_is_valid
 
 T = TypeVar("T")
 
@@ -66,9 +73,18 @@ class Received:
 class WebhookReceiver(_Inbox[Received]):
     awaited: ClassVar[str] = "the webhooks awaited"
     url: str
+    secret: str = field(repr=False)  # shared with notify: PKC_NOTIFY_WEBHOOK_SECRET
     received: list[Received] = field(default_factory=list)
+    refused: int = 0  # deliveries unsigned or badly signed, answered 401 and not kept
     status: int = 200  # what to answer; tests set 500 to play a receiver that is down
     delay: float = 0.0  # seconds before answering: a slow receiver
+
+    def signed(self, body: bytes, signature: str | None) -> bool:
+        if signature_is_valid(self.secret, signature, body, time.time()):
+            return True
+        with self.arrived:
+            self.refused += 1
+        return False
 
     def _kept(self) -> list[Received]:
         return self.received
@@ -89,13 +105,18 @@ class WebhookReceiver(_Inbox[Received]):
 
 
 @contextmanager
-def webhook_receiver() -> Iterator[WebhookReceiver]:
-    """A receiver on a free port, answering on its own threads until the block ends."""
+def webhook_receiver(secret: str | None = None) -> Iterator[WebhookReceiver]:
+    """A receiver on a free port, answering on its own threads until the block ends, keeping
+    what is signed with `secret` (a new random one unless given)."""
     receiver: WebhookReceiver
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if not receiver.signed(body, self.headers.get(SIGNATURE_HEADER)):
+                self.send_response(401)
+                self.end_headers()
+                return
             if receiver.status < 300:  # recorded on arrival: a slow answer hides no request
                 receiver._keep(Received(dict(self.headers.items()), body))
             if receiver.delay:
@@ -107,7 +128,8 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver = WebhookReceiver(url=f"http://127.0.0.1:{server.server_port}/alerts")
+    url = f"http://127.0.0.1:{server.server_port}/alerts"
+    receiver = WebhookReceiver(url=url, secret=secret or secrets.token_urlsafe(32))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield receiver
@@ -168,6 +190,7 @@ class AlertDesk:
         """The settings that point notify at this desk."""
         return {
             "PKC_NOTIFY_WEBHOOK_URL": self.webhook.url,
+            "PKC_NOTIFY_WEBHOOK_SECRET": self.webhook.secret,
             "PKC_NOTIFY_SMTP_PORT": str(self.mailbox.port),
         }
 

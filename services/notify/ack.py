@@ -1,5 +1,10 @@
-"""Signed acknowledgement links: whoever holds the link may acknowledge that one alert, until
-it expires. The token is `<alert id>.<expiry, unix s>.<HMAC-SHA256 of both>` in base64url."""
+"""Signed acknowledgement links: each alert's link names the alert and the one it was sent to
+(an on-call person's id in the schedule, or a webhook receiver's id), until it expires. The
+token is `<alert id>.<recipient>.<expiry, unix s>` and its HMAC-SHA256, both base64url.
+
+Opening the link changes nothing (a mail client's link scanner opens every link it sees): it
+shows a page whose button POSTs the same token, and that POST acknowledges, as the recipient
+the link names."""
 
 import base64
 import hashlib
@@ -13,17 +18,27 @@ class BadToken(ValueError):
     """Forged, damaged or expired: the message says which, never echoing the token."""
 
 
-def sign_ack(secret: str, alert_id: uuid.UUID, expires: datetime) -> str:
-    body = f"{alert_id}.{int(expires.timestamp())}"
+@dataclass(frozen=True)
+class AckClaim:
+    """What a verified link says: this alert, acknowledged by this recipient."""
+
+    alert_id: uuid.UUID
+    recipient: str  # the schedule's person id, or a webhook receiver's id (never a citizen)
+
+
+def sign_ack(secret: str, alert_id: uuid.UUID, recipient: str, expires: datetime) -> str:
+    body = f"{alert_id}.{recipient}.{int(expires.timestamp())}"
     return _b64(body.encode()) + "." + _b64(_mac(secret, body))
 
 
-def verify_ack(secret: str, token: str, now: datetime) -> uuid.UUID:
+def verify_ack(secret: str, token: str, now: datetime) -> AckClaim:
     try:
         encoded, signature = token.split(".")
         body = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
         given = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
-        alert, expiry = body.split(".")
+        # A uuid and a number hold no '.', so a recipient id may.
+        alert, rest = body.split(".", 1)
+        recipient, expiry = rest.rsplit(".", 1)
         alert_id, expires = uuid.UUID(alert), int(expiry)
     except (ValueError, UnicodeDecodeError):
         raise BadToken("not an acknowledgement link") from None
@@ -31,7 +46,9 @@ def verify_ack(secret: str, token: str, now: datetime) -> uuid.UUID:
         raise BadToken("the link's signature is not valid")
     if now.timestamp() >= expires:
         raise BadToken("the link has expired; acknowledge through the API")
-    return alert_id
+    if not recipient:
+        raise BadToken("the link names nobody")
+    return AckClaim(alert_id, recipient)
 
 
 def _mac(secret: str, body: str) -> bytes:
@@ -44,11 +61,13 @@ def _b64(raw: bytes) -> str:
 
 @dataclass(frozen=True)
 class AckLinks:
-    """Makes the link each alert carries: `<base>/ack?token=…`, valid for `valid`."""
+    """Makes the link each recipient of an alert gets: `<base>/ack?token=…`, valid for
+    `valid`, naming that recipient."""
 
     secret: str
     base_url: str
     valid: timedelta
 
-    def link(self, alert_id: uuid.UUID, now: datetime) -> str:
-        return f"{self.base_url}/ack?token={sign_ack(self.secret, alert_id, now + self.valid)}"
+    def link(self, alert_id: uuid.UUID, recipient: str, now: datetime) -> str:
+        token = sign_ack(self.secret, alert_id, recipient, now + self.valid)
+        return f"{self.base_url}/ack?token={token}"

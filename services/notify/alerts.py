@@ -1,7 +1,7 @@
 """Notify's service layer: takes an SLA event (or a written contact in doubt), asks the alert
 policy what it calls for, and stores the alerts with their messages' deliveries to the people on
 call, in one transaction. Also escalation (and the release of held breaches), and
-acknowledgement."""
+acknowledgement (services/notify/acknowledgement.py)."""
 
 import json
 import uuid
@@ -12,6 +12,7 @@ from datetime import datetime
 from domain.service_level import ServiceLevelPolicy
 from schemas import AlertAcknowledged, AlertEscalated, Classified, Region, ReinforcementRequested
 from services.notify.ack import AckLinks
+from services.notify.acknowledgement import Acknowledger, acknowledge
 from services.notify.messages import Message, StoredAlert, compose, escalated, released
 from services.notify.outbox import Target, deliveries
 from services.notify.policy import (
@@ -42,10 +43,6 @@ from services.notify.written import written_emergency, written_facts
 from services.shared.ids import derived_id
 
 DESK = "desk"  # the recipient id of the settings' extra webhook
-
-
-class AlertNotFound(LookupError):
-    """No alert with that id."""
 
 
 # Compared by identity, and never printed: its collaborators hold the signing key.
@@ -107,23 +104,27 @@ class AlertService:
             alert = _alert(event.region, decision.alert_id, decision.episode_id, kind, now)
             alert.level, alert.share = decision.level, decision.share
             alert.escalate_at = decision.escalate_at
-            message = self._message(decision, event, alert, now)
+            message = self._message(decision, event, alert)
             tx.alerts.save(alert)
             levels = range(1, decision.level + 1)
-            self._deliver(tx, alert, message, self._targets(schedule, alert, levels, now), wall)
+            self._deliver(
+                tx, alert, message, self._targets(schedule, alert, levels, now), now, wall
+            )
 
-    def _message(
-        self, decision: SendAlert, event: AlertEvent, alert: Alert, now: datetime
-    ) -> Message:
+    def _message(self, decision: SendAlert, event: AlertEvent, alert: Alert) -> Message:
         acknowledged = decision.acknowledges
-        link = self.links.link(acknowledged, now) if acknowledged is not None else None
         if isinstance(event, Classified):
             facts = written_facts(event)
             alert.facts = json.dumps(facts, ensure_ascii=False)  # its escalation says it again
-            return written_emergency(facts, decision.alert_id, link)
+            return written_emergency(facts, decision.alert_id)
         alert_id = acknowledged or decision.alert_id
         return compose(
-            decision.kind, event, alert_id, link, self.service_level, decision.previous_share
+            decision.kind,
+            event,
+            alert_id,
+            acknowledged,
+            self.service_level,
+            decision.previous_share,
         )
 
     def _targets(
@@ -143,11 +144,24 @@ class AlertService:
             targets.append(Target(1, "webhook", DESK, self.desk_url))
         return targets
 
-    @staticmethod
     def _deliver(
-        tx: Transaction, alert: Alert, message: Message, targets: list[Target], wall: datetime
+        self,
+        tx: Transaction,
+        alert: Alert,
+        message: Message,
+        targets: list[Target],
+        now: datetime,
+        wall: datetime,
     ) -> None:
-        for delivery in deliveries(alert, message, targets, wall):
+        """The message's deliveries, each with the link that names its own recipient."""
+        acknowledges = message.acknowledges
+
+        def link_for(recipient: str) -> str | None:
+            if acknowledges is None:
+                return None
+            return self.links.link(acknowledges, recipient, now)
+
+        for delivery in deliveries(alert, message, targets, wall, link_for):
             tx.add_delivery(delivery)
 
     # --- escalation ----------------------------------------------------------------------
@@ -184,14 +198,13 @@ class AlertService:
             return None
         if not tx.alerts.change(alert, level=decision.to_level, escalate_at=decision.escalate_at):
             return None
-        link = self.links.link(alert.alert_id, now)
         if alert.kind == STORED_KIND["written_emergency"] and alert.facts is not None:
             facts = json.loads(alert.facts)
-            message = written_emergency(facts, alert.alert_id, link, decision.from_level)
+            message = written_emergency(facts, alert.alert_id, decision.from_level)
         else:
-            message = escalated(_stored(alert), decision.from_level, link, self.service_level)
+            message = escalated(_stored(alert), decision.from_level, self.service_level)
         levels = range(decision.to_level, decision.to_level + 1)
-        self._deliver(tx, alert, message, self._targets(schedule, alert, levels, now), wall)
+        self._deliver(tx, alert, message, self._targets(schedule, alert, levels, now), now, wall)
         detail = f"from level {decision.from_level}"
         tx.alerts.log(alert, "escalated", decision.to_level, detail=detail, at=now)
         return AlertEscalated(
@@ -216,9 +229,9 @@ class AlertService:
         request = alert.held_request
         if not tx.alerts.change(alert, kind="breach", escalate_at=decision.escalate_at):
             return  # recovered (suppressed) meanwhile: nothing to send
-        link = self.links.link(alert.alert_id, now)
-        message = released(_stored(alert), link, self.service_level)
-        self._deliver(tx, alert, message, self._targets(schedule, alert, range(1, 2), now), wall)
+        message = released(_stored(alert), self.service_level)
+        targets = self._targets(schedule, alert, range(1, 2), now)
+        self._deliver(tx, alert, message, targets, now, wall)
         if request is None:
             return
         reinforcement = ReinforcementRequested.model_validate_json(request)
@@ -227,28 +240,10 @@ class AlertService:
 
     # --- acknowledgement -----------------------------------------------------------------
     def acknowledge(
-        self, alert_id: uuid.UUID, by: str, via: str, now: datetime
+        self, alert_id: uuid.UUID, by: Acknowledger, now: datetime
     ) -> AlertAcknowledged | None:
-        """Stops the alert's escalation; None when it was acknowledged already."""
-        with self.store.transaction() as tx:
-            alert = tx.alerts.get(alert_id)
-            if alert is None:
-                raise AlertNotFound("no such alert")
-            if alert.acknowledged_at is not None:
-                return None
-            alert.acknowledged_at, alert.acknowledged_by, alert.escalate_at = now, by[:64], None
-            tx.alerts.save(alert)
-            detail = f"via {via} by {by}"[:200]
-            tx.alerts.log(alert, "acknowledged", alert.level, detail=detail, at=now)
-            tx.commit()
-            return AlertAcknowledged(
-                event_id=derived_id(alert_id, "acknowledged"),
-                occurred_at=now,
-                region=Region(alert.region),
-                alert_id=alert_id,
-                acknowledged_by=by[:64],
-                via="link" if via == "link" else "api",
-            )
+        """Stops the alert's escalation, recording who; None when it was acknowledged already."""
+        return acknowledge(self.store, alert_id, by, now)
 
 
 class _Changed(Exception):

@@ -1,6 +1,8 @@
-"""Notify's HTTP API: alerts and their log, acknowledgement (bearer token or signed link), and
-the on-call schedule. Thin: each route parses, calls the service, and returns; domain errors
-become HTTP statuses in one place (`ERROR_STATUS`). Database work runs in worker threads."""
+"""Notify's HTTP API: alerts and their log, acknowledgement by the signed-in on-call person,
+and the on-call schedule; the signed link's pages are in ack_routes.py. Every route but those
+(PUBLIC_ROUTES) needs a bearer token of the roles it names. Thin: each route parses, checks
+who may, calls the service, and returns; domain errors become HTTP statuses in one place
+(`ERROR_STATUS`). Database work runs in worker threads."""
 
 import asyncio
 import uuid
@@ -9,15 +11,16 @@ from typing import Annotated, cast
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request, status
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel
 
-from schemas import Region
-from services.notify.ack import BadToken, verify_ack
-from services.notify.alerts import AlertNotFound
+from schemas import AlertAcknowledged, Region
+from services.notify.acknowledgement import Acknowledger, AlertNotFound
 from services.notify.bootstrap import Notify
 from services.notify.schedule import ScheduleError
+from services.notify.schedule_store import Editor
 from services.notify.tables import Alert, AlertLog
-from services.shared.http import Credentials, token_checker
+from services.shared.http import caller
+from services.shared.identity import NotAllowed, Principal, Role
 
 
 def _notify_of(request: Request) -> Notify:
@@ -29,21 +32,19 @@ async def _notify(request: Request) -> Notify:
     return _notify_of(request)
 
 
-async def _require_staff(request: Request, credentials: Credentials) -> None:
-    token_checker(_notify_of(request).settings.tokens)(credentials)
-
-
 NotifyService = Annotated[Notify, Depends(_notify)]
-# Alerts and the schedule name on-call staff and their addresses: staff tokens only.
-STAFF = [Depends(_require_staff)]
+# Alerts and their log name on-call staff; the schedule also their addresses.
+AlertReader = Annotated[Principal, caller(Role.ONCALL, Role.SUPERVISOR, Role.AUDITOR)]
+OnCallStaff = Annotated[Principal, caller(Role.ONCALL, Role.SUPERVISOR)]
+Supervisor = Annotated[Principal, caller(Role.SUPERVISOR)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
+# The only routes without a bearer token, on purpose: the signed link in an alert is their
+# credential (services/notify/ack_routes.py). Read by the test of every route's roles.
+PUBLIC_ROUTES = frozenset({("GET", "/ack"), ("POST", "/ack")})
+
 alerts_router = APIRouter(tags=["alerts"])
-oncall_router = APIRouter(prefix="/oncall", tags=["on-call"], dependencies=STAFF)
-
-
-class AckRequest(BaseModel):
-    by: str = Field(min_length=1, max_length=64, pattern=r"^[\w.@\-]+$")
+oncall_router = APIRouter(prefix="/oncall", tags=["on-call"])
 
 
 class Acknowledged(BaseModel):
@@ -72,51 +73,60 @@ class ScheduleSaved(BaseModel):
     version: int
 
 
-@alerts_router.get("/alerts", dependencies=STAFF)
-def alerts(notify: NotifyService, limit: Limit = 100) -> list[Alert]:
+class ScheduleVersion(BaseModel):
+    version: int
+    saved_at: datetime
+    saved_by: str | None  # None: seeded from the file at the first start
+
+
+@alerts_router.get("/alerts")
+def alerts(notify: NotifyService, _: AlertReader, limit: Limit = 100) -> list[Alert]:
     """Recent alerts with their level and acknowledgement (no citizen data)."""
     return notify.store.recent(limit)
 
 
-@alerts_router.get("/alerts/log", dependencies=STAFF)
-def alert_log(notify: NotifyService, limit: Limit = 200) -> list[AlertLog]:
-    """Every delivery, failure, escalation and acknowledgement, newest first."""
+@alerts_router.get("/alerts/log")
+def alert_log(notify: NotifyService, _: AlertReader, limit: Limit = 200) -> list[AlertLog]:
+    """Every delivery, failure, escalation and acknowledgement (naming who), newest first."""
     return notify.store.log(limit)
 
 
-async def _acknowledge(notify: Notify, alert_id: uuid.UUID, by: str, via: str) -> Acknowledged:
+async def acknowledge_as(
+    notify: Notify, alert_id: uuid.UUID, by: Acknowledger
+) -> AlertAcknowledged | None:
+    """Acknowledges (in a worker thread) and publishes the event; None if it was already."""
     now = notify.clock.now()
-    event = await asyncio.to_thread(notify.alerts.acknowledge, alert_id, by, via, now)
+    event = await asyncio.to_thread(notify.alerts.acknowledge, alert_id, by, now)
     if event is not None:
         await notify.producer.publish(event)
-    state = "acknowledged" if event is not None else "already acknowledged"
-    return Acknowledged(alert_id=alert_id, status=state)
+    return event
 
 
 @alerts_router.post(
     "/alerts/{alert_id}/ack",
-    dependencies=STAFF,
-    responses={404: {"description": "no such alert"}},
+    responses={
+        403: {"description": "not on call for the alert's region"},
+        404: {"description": "no such alert"},
+    },
 )
-async def acknowledge(alert_id: uuid.UUID, body: AckRequest, notify: NotifyService) -> Acknowledged:
-    return await _acknowledge(notify, alert_id, body.by, "api")
-
-
-@alerts_router.get(
-    "/ack",
-    responses={403: {"description": "forged or expired link"}, 404: {"description": "gone"}},
-)
-async def acknowledge_by_link(
-    token: Annotated[str, Query(min_length=1, max_length=512)], notify: NotifyService
+async def acknowledge(
+    alert_id: uuid.UUID, notify: NotifyService, person: OnCallStaff
 ) -> Acknowledged:
-    """The signed link in every alert: the holder acknowledges that one alert."""
-    alert_id = verify_ack(notify.settings.ack_secret, token, notify.clock.now())
-    return await _acknowledge(notify, alert_id, "link", "link")
+    """The signed-in on-call person (or supervisor) acknowledges, as themselves: the person
+    comes from the token, never from the body. Only in their region, unless national."""
+    alert = await asyncio.to_thread(notify.store.alert, alert_id)
+    if alert is None:
+        raise AlertNotFound("no such alert")
+    person.require_region(Region(alert.region))
+    by = Acknowledger.signed_in(person.name, person.subject)
+    event = await acknowledge_as(notify, alert_id, by)
+    state = "acknowledged" if event is not None else "already acknowledged"
+    return Acknowledged(alert_id=alert_id, status=state)
 
 
 @oncall_router.get("")
 def on_call(
-    notify: NotifyService, region: Region, at: AwareDatetime | None = None
+    notify: NotifyService, _: OnCallStaff, region: Region, at: AwareDatetime | None = None
 ) -> list[OnCallView]:
     """Who is on call for a region at a time (now by default), level by level: the schedule's
     current version, whichever replica stored it."""
@@ -136,28 +146,50 @@ def on_call(
 
 
 @oncall_router.get("/schedule")
-def schedule_text(notify: NotifyService) -> ScheduleDocument:
+def schedule_text(notify: NotifyService, _: OnCallStaff) -> ScheduleDocument:
     current = notify.schedules.current_version()
     return ScheduleDocument(yaml=current.text, version=current.number)
 
 
+@oncall_router.get("/schedule/versions")
+def schedule_versions(
+    notify: NotifyService,
+    _: Annotated[Principal, caller(Role.SUPERVISOR, Role.AUDITOR)],
+    limit: Limit = 50,
+) -> list[ScheduleVersion]:
+    """Who saved which version of the schedule, when, newest first."""
+    return [
+        ScheduleVersion(version=v.number, saved_at=v.saved_at, saved_by=v.saved_by)
+        for v in notify.schedules.history(limit)
+    ]
+
+
 @oncall_router.put(
-    "/schedule", responses={422: {"description": "the schedule names the entry that is wrong"}}
+    "/schedule",
+    responses={
+        403: {"description": "only a national supervisor replaces the schedule"},
+        422: {"description": "the schedule names the entry that is wrong"},
+    },
 )
 def replace_schedule(
     text: Annotated[str, Body(embed=True, alias="yaml", max_length=200_000)],
     notify: NotifyService,
+    person: Supervisor,
 ) -> ScheduleSaved:
-    """Replaces the schedule (YAML, or JSON) for every replica; a bad one is refused with the
-    entry named, the current one kept."""
-    saved = notify.schedules.replace(text, notify.clock.now())
+    """Replaces the schedule (YAML, or JSON) for every replica, recording who saved it; a bad
+    one is refused with the entry named, the current one kept. National supervisors only: the
+    schedule is one document covering every region, so a regional supervisor's edit could
+    change another region's on-call."""
+    if not person.national:
+        raise NotAllowed("only a national supervisor may replace the schedule")
+    editor = Editor(person.name, person.subject)
+    saved = notify.schedules.replace(text, notify.clock.now(), by=editor)
     people, rotations = len(saved.schedule.people), len(saved.schedule.rotations)
     return ScheduleSaved(people=people, rotations=rotations, version=saved.number)
 
 
 ERROR_STATUS: dict[type[Exception], int] = {
     AlertNotFound: status.HTTP_404_NOT_FOUND,
-    BadToken: status.HTTP_403_FORBIDDEN,
     ScheduleError: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 

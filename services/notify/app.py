@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from services.notify import api
+from services.notify import ack_routes, api
 from services.notify.bootstrap import Notify, bootstrap
 from services.notify.settings import NotifySettings
 from services.shared.clock import Clock
@@ -33,4 +33,5 @@ def app_for(notify: Notify) -> FastAPI:
     harden(app, notify.settings.identity())
     app.include_router(health_router(ready))
     api.install(app)
+    app.include_router(ack_routes.link_router)
     return app

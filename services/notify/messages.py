@@ -1,11 +1,12 @@
 """What an alert says: region, share, window, trend, reinforcement figures and an
 acknowledgement link. Built from SLA events and stored alerts only, so it holds no citizen data.
+The link is each recipient's own (it names them): `Message.with_link` adds it per delivery.
 
 The figures of the target come from the service-level policy (threshold, hours), and the target
 share from the event itself when it carries one (the figure reporting judged by)."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,14 @@ class Message:
     subject: str
     text: str
     payload: dict[str, Any]  # the webhook body
+    acknowledges: uuid.UUID | None = None  # the alert its link acknowledges, if it has one
+
+    def with_link(self, ack_url: str | None) -> "Message":
+        """The message as one recipient gets it: with the link made for them."""
+        if ack_url is None:
+            return self
+        text = f"{self.text}Acknowledge: {ack_url}\n"
+        return replace(self, text=text, payload=self.payload | {"ack_url": ack_url})
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,7 @@ def compose(
     kind: AlertKind,
     event: SlaEvent,
     alert_id: uuid.UUID,
-    ack_url: str | None,
+    acknowledges: uuid.UUID | None,
     policy: ServiceLevelPolicy,
     previous_share: float | None = None,
 ) -> Message:
@@ -69,7 +78,7 @@ def compose(
         lines.append(_predicted(event, payload, minutes))
     if isinstance(event, ReinforcementRequested):
         lines.append(_reinforcement(event, payload))
-    return finish(lines, payload, ack_url)
+    return finish(lines, payload, acknowledges)
 
 
 def _headline(kind: AlertKind, region: Region, share: float | None, minutes: str) -> str:
@@ -154,19 +163,16 @@ def _reinforcement(event: ReinforcementRequested, payload: dict[str, Any]) -> st
     )
 
 
-def finish(lines: list[str], payload: dict[str, Any], ack_url: str | None) -> Message:
-    """The message of `lines` (the first is its summary and subject), with the link if any."""
+def finish(lines: list[str], payload: dict[str, Any], acknowledges: uuid.UUID | None) -> Message:
+    """The message of `lines` (the first is its summary and subject), whose link (added per
+    recipient) acknowledges `acknowledges`, if any."""
     summary = lines[0]
     payload["summary"] = summary
-    if ack_url:
-        payload["ack_url"] = ack_url
-        lines.append(f"Acknowledge: {ack_url}")
-    return Message(subject=f"[PKC] {summary}", text="\n".join(lines) + "\n", payload=payload)
+    text = "\n".join(lines) + "\n"
+    return Message(f"[PKC] {summary}", text, payload, acknowledges)
 
 
-def escalated(
-    alert: StoredAlert, from_level: int, ack_url: str | None, policy: ServiceLevelPolicy
-) -> Message:
+def escalated(alert: StoredAlert, from_level: int, policy: ServiceLevelPolicy) -> Message:
     """The breach again, to the next level up, because the one below did not acknowledge."""
     name, share = alert.region.display_name, _pct(alert.share)
     summary = f"ESCALATED: {name} below target ({share} within {policy.threshold_minutes} minutes)"
@@ -175,10 +181,10 @@ def escalated(
         f"(now {share}) and on-call level {from_level} has not acknowledged."
     )
     payload = _stored_payload(alert, policy) | {"escalated_from": from_level}
-    return finish([summary, text], payload, ack_url)
+    return finish([summary, text], payload, alert.alert_id)
 
 
-def released(alert: StoredAlert, ack_url: str | None, policy: ServiceLevelPolicy) -> Message:
+def released(alert: StoredAlert, policy: ServiceLevelPolicy) -> Message:
     """A breach that began soon after a recovery and outlasted the quiet period."""
     name, minutes = alert.region.display_name, policy.threshold_minutes
     summary = f"{name}: {_pct(alert.share)} answered within {minutes} minutes, below target"
@@ -187,7 +193,7 @@ def released(alert: StoredAlert, ack_url: str | None, policy: ServiceLevelPolicy
         "below it: not a passing dip."
     )
     lines = [summary, text, _target_line(policy.target_percent, policy)]
-    return finish(lines, _stored_payload(alert, policy), ack_url)
+    return finish(lines, _stored_payload(alert, policy), alert.alert_id)
 
 
 def _stored_payload(alert: StoredAlert, policy: ServiceLevelPolicy) -> dict[str, Any]:

@@ -3,6 +3,7 @@ claim due rows for a lease before sending, and settle each attempt (retry with b
 final: delivered, refused, or out of attempts)."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,12 +44,18 @@ class RetryPolicy:
 
 
 def deliveries(
-    alert: Alert, message: Message, targets: list[Target], wall: datetime
+    alert: Alert,
+    message: Message,
+    targets: list[Target],
+    wall: datetime,
+    link_for: Callable[[str], str | None],
 ) -> list[Delivery]:
-    """The rows for one message; the key makes planning the same delivery twice fail."""
+    """The rows for one message, each with the acknowledgement link `link_for` makes for its
+    recipient; the key makes planning the same delivery twice fail."""
     made = []
     for target in targets:
-        body = json.dumps(message.payload | {"level": target.level}, ensure_ascii=False)
+        addressed = message.with_link(link_for(target.recipient))
+        body = json.dumps(addressed.payload | {"level": target.level}, ensure_ascii=False)
         made.append(
             Delivery(
                 alert_id=alert.alert_id,
@@ -59,7 +66,7 @@ def deliveries(
                 recipient=target.recipient,
                 address=target.address,
                 subject=message.subject[:200],
-                body=body if target.transport == "webhook" else message.text,
+                body=body if target.transport == "webhook" else addressed.text,
                 next_at=wall,
             )
         )

@@ -157,6 +157,11 @@ class NotifyStore:
             row.acknowledged_at = utc(row.acknowledged_at) if row.acknowledged_at else None
         return rows
 
+    def alert(self, alert_id: uuid.UUID) -> Alert | None:
+        """One alert as stored (for an acknowledgement's page and region check)."""
+        with Session(self.engine) as session:
+            return session.get(Alert, alert_id)
+
     def log(self, limit: int) -> list[AlertLog]:
         rows = self._newest(select(AlertLog).order_by(col(AlertLog.id).desc()), limit)
         for row in rows:

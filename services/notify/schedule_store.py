@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from services.notify.repository import utc
 from services.notify.schedule import Schedule, load_schedule
 from services.notify.tables import ScheduleText
 
@@ -21,6 +22,23 @@ class Version:
     number: int
     text: str
     schedule: Schedule
+
+
+@dataclass(frozen=True)
+class Saved:
+    """One version as the history shows it; saved_by None for the seed from the file."""
+
+    number: int
+    saved_at: datetime
+    saved_by: str | None
+
+
+@dataclass(frozen=True)
+class Editor:
+    """Who saved a version: the person's user name and token subject."""
+
+    name: str
+    subject: str
 
 
 class ScheduleStore:
@@ -36,12 +54,19 @@ class ScheduleStore:
             self.replace(text, now, source)
         return self.current_version()
 
-    def replace(self, text: str, now: datetime, source: str = "schedule") -> Version:
-        """Stores `text` as the new current version; a bad one raises ScheduleError, naming the
-        entry, and the current version stays."""
+    def replace(
+        self, text: str, now: datetime, source: str = "schedule", by: Editor | None = None
+    ) -> Version:
+        """Stores `text` as the new current version, saved `by` a person (None: the seed from
+        the file); a bad one raises ScheduleError, naming the entry, and the current one stays."""
         parsed = load_schedule(text, source)
         with Session(self.engine) as session:
-            row = ScheduleText(text=text, saved_at=now)
+            row = ScheduleText(
+                text=text,
+                saved_at=now,
+                saved_by=by.name[:64] if by else None,
+                saved_by_subject=by.subject[:255] if by else None,
+            )
             session.add(row)
             session.commit()
             assert row.id is not None
@@ -65,6 +90,17 @@ class ScheduleStore:
         version = Version(number, row.text, load_schedule(row.text, f"schedule version {number}"))
         self._remember(version)
         return version
+
+    def history(self, limit: int) -> list[Saved]:
+        """The latest versions, newest first: who saved which, when (not their text)."""
+        query = (
+            select(ScheduleText.id, ScheduleText.saved_at, ScheduleText.saved_by)
+            .order_by(col(ScheduleText.id).desc())
+            .limit(limit)
+        )
+        with Session(self.engine) as session:
+            rows = session.exec(query).all()
+        return [Saved(number, utc(at), by) for number, at, by in rows if number is not None]
 
     def _latest_number(self) -> int | None:
         with Session(self.engine) as session:

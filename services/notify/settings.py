@@ -16,13 +16,12 @@ class NotifySettings(ServiceSettings):
     schedule_file: Path = DEFAULT_SCHEDULE
     # An extra receiver for every alert beside the schedule's (an operations desk; `pkc run`).
     webhook_url: str | None = None
+    # Signs every webhook delivery (X-PKC-Signature); receivers check it (pkc/alert_desk.py).
     webhook_secret: DevSecret = DEV_SECRET
     # Signs acknowledgement links; the links point at public_url.
     ack_secret: DevSecret = DEV_SECRET
     ack_valid_hours: float = Field(default=12.0, gt=0)
     public_url: str | None = None  # default http://<http_host>:<http_port>
-    # Bearer tokens of on-call tools that acknowledge or edit the schedule (comma-separated).
-    api_tokens: DevSecret = DEV_SECRET
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "pkc-larm@pkc.example.org"
@@ -44,9 +43,6 @@ class NotifySettings(ServiceSettings):
     # (webhook 5 s, SMTP 10 s), so another replica never sends the same message meanwhile.
     # After a crash mid-send, the message goes out again when its claim has run out.
     claim_seconds: float = Field(default=30.0, ge=15)
-
-    def tokens(self) -> frozenset[str]:
-        return frozenset(t.strip() for t in self.api_tokens.split(",") if t.strip())
 
     def ack_base(self) -> str:
         return self.public_url or f"http://{self.http_host}:{self.http_port}"

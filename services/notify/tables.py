@@ -72,6 +72,11 @@ class AlertLog(SQLModel, table=True):
     recipient: str = Field(default="", max_length=64)
     detail: str = Field(default="", max_length=200)
     at: datetime = Field(sa_column=_ts())
+    # Who acknowledged (added in the identity release, see docs/security.md): the person's
+    # user name and token subject through the API, or the recipient a signed link names.
+    person: str = Field(default="", max_length=64)
+    subject: str = Field(default="", max_length=255)
+    via: str = Field(default="", max_length=8)  # api or link
 
 
 class ScheduleText(SQLModel, table=True):
@@ -80,3 +85,6 @@ class ScheduleText(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     saved_at: datetime = Field(sa_column=_ts())
+    # Who saved this version (added in the identity release): None for the seed from the file.
+    saved_by: str | None = Field(default=None, max_length=64)
+    saved_by_subject: str | None = Field(default=None, max_length=255)

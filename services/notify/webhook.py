@@ -1,4 +1,5 @@
-"""HTTP webhook delivery: a JSON body, an HMAC-SHA256 signature, bounded retries."""
+"""HTTP webhook delivery: a JSON body, an HMAC-SHA256 signature, bounded retries; and the
+check of that signature a receiver makes."""
 
 import asyncio
 import hashlib
@@ -13,9 +14,30 @@ import httpx
 SIGNATURE_HEADER = "X-PKC-Signature"
 
 
+TOLERANCE_SECONDS = 300  # a receiver refuses a signature older (or newer) than this
+
+
 def sign(secret: str, timestamp: str, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
+    return f"t={timestamp},v1={_mac(secret, timestamp, body)}"
+
+
+def _mac(secret: str, timestamp: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def signature_is_valid(
+    secret: str, header: str | None, body: bytes, now: float, tolerance: float = TOLERANCE_SECONDS
+) -> bool:
+    """What a receiver checks: `header` is `t=<unix s>,v1=<hex HMAC-SHA256 of "t.body">` made
+    with `secret`, compared in constant time, and its time is within `tolerance` of `now` (a
+    delivery replayed later is refused; notify signs each attempt anew)."""
+    if not header:
+        return False
+    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    timestamp, given = fields.get("t", ""), fields.get("v1", "")
+    if not timestamp.isdigit() or abs(now - int(timestamp)) > tolerance:
+        return False
+    return hmac.compare_digest(given.encode(), _mac(secret, timestamp, body).encode())
 
 
 @dataclass(frozen=True)

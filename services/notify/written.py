@@ -41,10 +41,10 @@ def written_facts(event: Classified) -> dict[str, Any]:
 def written_emergency(
     facts: dict[str, Any],
     alert_id: uuid.UUID,
-    ack_url: str | None,
     escalated_from: int | None = None,
 ) -> Message:
-    """The alert to level 1 or, with `escalated_from`, to the next level up."""
+    """The alert to level 1 or, with `escalated_from`, to the next level up; its link (added
+    per recipient) acknowledges it."""
     channel = _CHANNELS.get(Channel(facts["channel"]), facts["channel"])
     decided = "Nöd" if facts["decision"] == EMERGENCY else "possible emergency"
     summary = f"{facts['region_name']}: {decided} by {channel}, unread: read it now"
@@ -61,7 +61,7 @@ def written_emergency(
     if escalated_from:
         lines.insert(1, f"On-call level {escalated_from} has not acknowledged it.")
         payload["escalated_from"] = escalated_from
-    return finish(lines, payload, ack_url)
+    return finish(lines, payload, alert_id)
 
 
 def _decision_line(facts: dict[str, Any]) -> str:

@@ -20,10 +20,9 @@ from services.notify.policy import breach_id
 from services.notify.repository import AlertRepository
 from services.notify.settings import NotifySettings
 from services.notify.tables import Alert, Delivery
-from services.shared.settings import DEV_SECRET
+from tests.identities import Identities
 from tests.notify_events import reinforcement_requested
 
-AUTH = {"Authorization": f"Bearer {DEV_SECRET}"}
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday
 
 
@@ -145,21 +144,24 @@ def test_alert_texts_give_the_configured_target_threshold_and_hours(
 
 
 def test_a_schedule_edited_through_one_replica_is_what_the_other_uses(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, identities: Identities
 ) -> None:
-    first = notify_on(database_url, tmp_path)
-    second = notify_on(database_url, tmp_path)
+    first = notify_on(database_url, tmp_path, oidc_issuer=identities.issuer)
+    second = notify_on(database_url, tmp_path, oidc_issuer=identities.issuer)
     replica_a, replica_b = TestClient(app_for(first)), TestClient(app_for(second))
-    before = replica_b.get("/oncall", params={"region": "syd", "at": NOW.isoformat()}, headers=AUTH)
+    on_call = identities.person("oncall-syd", "oncall", "syd")
+    supervisor = identities.person("supervisor-national", "supervisor", "national")
+    syd = {"region": "syd", "at": NOW.isoformat()}
+    before = replica_b.get("/oncall", params=syd, headers=on_call)
     assert [c["person"] for c in before.json()] == ["syd-day"]
 
     edited = schedule("syd-night", "https://hooks.example.org/syd-night")
-    saved = replica_a.put("/oncall/schedule", json={"yaml": edited}, headers=AUTH)
+    saved = replica_a.put("/oncall/schedule", json={"yaml": edited}, headers=supervisor)
     assert saved.status_code == 200, saved.text
 
-    after = replica_b.get("/oncall", params={"region": "syd", "at": NOW.isoformat()}, headers=AUTH)
+    after = replica_b.get("/oncall", params=syd, headers=on_call)
     assert [c["person"] for c in after.json()] == ["syd-night"]
-    document = replica_b.get("/oncall/schedule", headers=AUTH).json()
+    document = replica_b.get("/oncall/schedule", headers=on_call).json()
     assert (document["yaml"], document["version"]) == (edited, saved.json()["version"])
     # The other replica routes its next alert by the edit.
     assert second.alerts.take(breached(uuid.uuid4(), NOW), NOW, NOW)

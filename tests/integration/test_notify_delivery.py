@@ -20,10 +20,9 @@ from services.notify.bootstrap import bootstrap
 from services.notify.outbox import Sent
 from services.notify.settings import NotifySettings
 from services.shared.kafka import EventProducer
-from services.shared.settings import DEV_SECRET
+from tests.identities import Headers, Identities
 
 pytestmark = pytest.mark.kafka
-AUTH = {"Authorization": f"Bearer {DEV_SECRET}"}
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
@@ -79,6 +78,7 @@ def notify_process(
     database_url: str,
     webhook: WebhookReceiver,
     mailbox: Mailbox,
+    issuer: str,
     logs: str = "logs",
 ) -> ServiceProcess:
     schedule = tmp_path / "oncall.yaml"
@@ -94,6 +94,9 @@ def notify_process(
             "PKC_TRACES_EXPORTER": "none",
             "PKC_NOTIFY_SCHEDULE_FILE": str(schedule),
             "PKC_NOTIFY_SMTP_PORT": str(mailbox.port),
+            # The receiver keeps only what is signed with the secret it shares with notify.
+            "PKC_NOTIFY_WEBHOOK_SECRET": webhook.secret,
+            "PKC_OIDC_ISSUER": issuer,
             "PKC_NOTIFY_FIRST_BACKOFF_SECONDS": "0.1",
             "PKC_NOTIFY_DELIVERY_ATTEMPTS": "200",
             # A kill mid-send leaves the message claimed this long (the shortest allowed).
@@ -108,10 +111,11 @@ def notify(
     tmp_path: Path,
     database_url: str,
     receivers: tuple[WebhookReceiver, Mailbox],
+    identities: Identities,
 ) -> Iterator[ServiceProcess]:
     """One notify replica, started and ready; stopped after the test."""
     webhook, mailbox = receivers
-    process = notify_process(kafka, tmp_path, database_url, webhook, mailbox)
+    process = notify_process(kafka, tmp_path, database_url, webhook, mailbox, identities.issuer)
     process.start()
     try:
         wait_ready([process], timeout=60)
@@ -121,8 +125,12 @@ def notify(
 
 
 def test_an_alert_outlives_a_receiver_outage_and_a_kill_and_arrives_once(
-    kafka: str, notify: ServiceProcess, receivers: tuple[WebhookReceiver, Mailbox]
+    kafka: str,
+    notify: ServiceProcess,
+    receivers: tuple[WebhookReceiver, Mailbox],
+    identities: Identities,
 ) -> None:
+    auditor = identities.person("auditor", "auditor", "national")
     webhook, mailbox = receivers
     webhook.status = 503  # the on-call receivers are down
     mailbox.refusing = True
@@ -130,7 +138,7 @@ def test_an_alert_outlives_a_receiver_outage_and_a_kill_and_arrives_once(
     first = breach(Region.NORD, episode)
     asyncio.run(publish(kafka, first))
     poll(
-        lambda: any(a["episode_id"] == str(episode) for a in alerts(notify)),
+        lambda: any(a["episode_id"] == str(episode) for a in alerts(notify, auditor)),
         "the breach to be planned",
         timeout=30,
     )
@@ -157,13 +165,16 @@ def test_two_replicas_on_one_database_send_each_message_once(
     tmp_path: Path,
     database_url: str,
     receivers: tuple[WebhookReceiver, Mailbox],
+    identities: Identities,
 ) -> None:
     """Kubernetes runs two notify pods: both delivery loops see the same pending rows, and a
     slow receiver leaves a row pending while the other replica polls it many times."""
     webhook, mailbox = receivers
     webhook.delay = 1.0
     replicas = [
-        notify_process(kafka, tmp_path, database_url, webhook, mailbox, logs=f"logs-{i}")
+        notify_process(
+            kafka, tmp_path, database_url, webhook, mailbox, identities.issuer, logs=f"logs-{i}"
+        )
         for i in range(2)
     ]
     for replica in replicas:
@@ -177,7 +188,9 @@ def test_two_replicas_on_one_database_send_each_message_once(
         mailbox.wait_for(lambda got: any(m["To"] == "nord@example.org" for m in got), 30)
         # All three deliveries (two webhooks, one e-mail) settled: a second send of any of them
         # would have started while it was pending, and the receivers record on arrival.
-        poll(lambda: delivered(replicas[0]) >= 3, "all three deliveries settled", timeout=30)
+        auditor = identities.person("auditor", "auditor", "national")
+        settled = partial(delivered, replicas[0], auditor)
+        poll(lambda: settled() >= 3, "all three deliveries settled", timeout=30)
     finally:
         for replica in replicas:
             replica.stop()
@@ -186,27 +199,31 @@ def test_two_replicas_on_one_database_send_each_message_once(
     assert len(mailbox.to("nord@example.org")) == 1
 
 
-def delivered(notify: ServiceProcess) -> int:
-    log = httpx.get(f"{notify.url}/alerts/log", timeout=5, headers=AUTH).json()
+def delivered(notify: ServiceProcess, auditor: Headers) -> int:
+    log = httpx.get(f"{notify.url}/alerts/log", timeout=5, headers=auditor).json()
     return sum(1 for entry in log if entry["action"] == "delivered")
 
 
-def alerts(notify: ServiceProcess) -> list[dict[str, object]]:
-    return list(httpx.get(f"{notify.url}/alerts", timeout=5, headers=AUTH).json())
+def alerts(notify: ServiceProcess, auditor: Headers) -> list[dict[str, object]]:
+    return list(httpx.get(f"{notify.url}/alerts", timeout=5, headers=auditor).json())
 
 
 def test_a_bad_schedule_is_refused_over_http_and_the_old_one_kept(
-    notify: ServiceProcess, receivers: tuple[WebhookReceiver, Mailbox]
+    notify: ServiceProcess, receivers: tuple[WebhookReceiver, Mailbox], identities: Identities
 ) -> None:
     webhook, _ = receivers
+    supervisor = identities.person("supervisor-national", "supervisor", "national")
+    on_call = identities.person("oncall-syd", "oncall", "syd")
     bad = schedule_text(webhook.url).replace("region: syd", "region: gotland")
-    refused = httpx.put(f"{notify.url}/oncall/schedule", json={"yaml": bad}, headers=AUTH)
+    schedule_url = f"{notify.url}/oncall/schedule"
+    refused = httpx.put(schedule_url, json={"yaml": bad}, headers=supervisor)
     assert refused.status_code == 422
     assert "unknown region 'gotland'" in refused.json()["detail"]
-    assert httpx.put(f"{notify.url}/oncall/schedule", json={"yaml": bad}).status_code == 401
+    assert httpx.put(schedule_url, json={"yaml": bad}).status_code == 401
+    assert httpx.put(schedule_url, json={"yaml": bad}, headers=on_call).status_code == 403
     assert httpx.get(f"{notify.url}/oncall", params={"region": "syd"}).status_code == 401
-    on_call = httpx.get(f"{notify.url}/oncall", params={"region": "syd"}, headers=AUTH).json()
-    assert [c["person"] for c in on_call] == ["syd-1"]
+    on_call_now = httpx.get(f"{notify.url}/oncall", params={"region": "syd"}, headers=on_call)
+    assert [c["person"] for c in on_call_now.json()] == ["syd-1"]
 
 
 def test_a_delivery_that_keeps_failing_is_given_up_and_logged(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from pkc.alert_desk import Mailbox, WebhookReceiver
 from pkc.processes import ServiceProcess
 from schemas import Classified, Region
 from schemas.enums import Channel, NeedCategory
+from services.notify.acknowledgement import Acknowledger
 from services.notify.policy import written_emergency_id
 from services.shared.kafka import EventProducer
 from tests.integration.test_notify_alerts import deliver, notify_on, schedule
@@ -69,7 +70,8 @@ def test_a_flagged_mail_alerts_on_call_once_escalates_unacknowledged_and_stops_w
     assert str(event.contact_id) in mail.body
     assert "On-call level 1 has not acknowledged it." in mail.body
 
-    acked = service.alerts.acknowledge(escalation.alert_id, "syd-chef", "link", later)
+    chief = Acknowledger.by_link("syd-chef")
+    acked = service.alerts.acknowledge(escalation.alert_id, chief, later)
     assert acked is not None
     (alert,) = [a for a in service.store.recent(10) if a.alert_id == escalation.alert_id]
     assert (alert.kind, alert.escalate_at) == ("written", None)
@@ -77,6 +79,8 @@ def test_a_flagged_mail_alerts_on_call_once_escalates_unacknowledged_and_stops_w
     assert service.alerts.escalate_due(end, end) == []
     log = [(e.kind, e.action) for e in service.store.log(10)]
     assert ("written", "acknowledged") in log
+    (ack,) = [e for e in service.store.log(10) if e.action == "acknowledged"]
+    assert (ack.person, ack.via) == ("syd-chef", "link")
 
 
 def text_of(mail: Message) -> str:

@@ -1,5 +1,6 @@
 """The on-call schedule: validation names the entry; resolution in Stockholm time."""
 
+import base64
 import re
 import uuid
 from datetime import datetime
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from schemas import Region
-from services.notify.ack import BadToken, sign_ack, verify_ack
+from services.notify.ack import AckClaim, BadToken, sign_ack, verify_ack
 from services.notify.schedule import Schedule, ScheduleError, load_schedule
 from services.notify.settings import DEFAULT_SCHEDULE
 
@@ -93,18 +94,27 @@ def test_the_default_schedule_covers_every_region_around_the_clock_at_two_levels
             assert [c.level for c in schedule.chain(region, moment)] == [1, 2], (region, hour)
 
 
-def test_an_acknowledgement_link_acknowledges_its_alert_only_until_it_expires() -> None:
-
+def test_an_acknowledgement_link_names_its_alert_and_recipient_until_it_expires() -> None:
     alert = uuid.uuid4()
-    token = sign_ack("secret", alert, at("2026-11-24T12:00+01:00"))
-    assert verify_ack("secret", token, at("2026-11-24T11:59+01:00")) == alert
+    token = sign_ack("secret", alert, "syd.day-1", at("2026-11-24T12:00+01:00"))
+    claim = verify_ack("secret", token, at("2026-11-24T11:59+01:00"))
+    assert claim == AckClaim(alert, "syd.day-1"), "a recipient id may hold a dot"
     with pytest.raises(BadToken, match="expired"):
         verify_ack("secret", token, at("2026-11-24T12:00+01:00"))
     with pytest.raises(BadToken, match="signature"):
         verify_ack("another secret", token, at("2026-11-24T11:00+01:00"))
-    other = sign_ack("secret", uuid.uuid4(), at("2026-11-24T12:00+01:00"))
+    other = sign_ack("secret", uuid.uuid4(), "syd.day-1", at("2026-11-24T12:00+01:00"))
     spliced = token.split(".")[0] + "." + other.split(".")[1]
     with pytest.raises(BadToken, match="signature"):
         verify_ack("secret", spliced, at("2026-11-24T11:00+01:00"))
     with pytest.raises(BadToken, match="not an acknowledgement link"):
         verify_ack("secret", "garbage", at("2026-11-24T11:00+01:00"))
+
+
+def test_a_link_made_for_one_recipient_cannot_be_made_to_name_another() -> None:
+    alert, expires = uuid.uuid4(), at("2026-11-24T12:00+01:00")
+    token = sign_ack("secret", alert, "syd-day", expires)
+    body = f"{alert}.syd-chief.{int(expires.timestamp())}".encode()
+    renamed = base64.urlsafe_b64encode(body).decode().rstrip("=") + "." + token.split(".")[1]
+    with pytest.raises(BadToken, match="signature"):
+        verify_ack("secret", renamed, at("2026-11-24T11:00+01:00"))

@@ -94,9 +94,9 @@ def test_a_replayed_contact_plans_the_same_alert_which_is_stored_once() -> None:
 
 def test_the_alert_says_what_triage_decided_and_what_to_do_but_nothing_the_citizen_wrote() -> None:
     flagged = classified(Channel.MAIL, URGENT, NOW, possible_emergency=True)
-    message = written_emergency(
-        written_facts(flagged), written_emergency_id(flagged.contact_id), ACK
-    )
+    alert_id = written_emergency_id(flagged.contact_id)
+    message = written_emergency(written_facts(flagged), alert_id).with_link(ACK)
+    assert message.acknowledges == alert_id, "its own link acknowledges it"
     assert message.subject == "[PKC] Syd: possible emergency by mail, unread: read it now"
     assert str(flagged.contact_id) in message.text
     assert "2026-11-24 23:29 UTC" in message.text
@@ -114,7 +114,7 @@ def test_the_alert_says_what_triage_decided_and_what_to_do_but_nothing_the_citiz
     assert not any(word in message.text + str(payload) for word in WEIGHED_WORDS)
 
     nod = classified(Channel.E_SERVICE, NOD, NOW)
-    message = written_emergency(written_facts(nod), written_emergency_id(nod.contact_id), ACK)
+    message = written_emergency(written_facts(nod), written_emergency_id(nod.contact_id))
     assert message.subject == "[PKC] Syd: Nöd by the e-service, unread: read it now"
     assert "Triage decided Nöd (P(Nöd) 93%), decided by the model" in message.text
 
@@ -122,7 +122,7 @@ def test_the_alert_says_what_triage_decided_and_what_to_do_but_nothing_the_citiz
 def test_its_escalation_speaks_of_the_unread_contact_not_of_a_service_level() -> None:
     event = classified(Channel.SOCIAL_MEDIA, NOD, NOW)
     alert_id = written_emergency_id(event.contact_id)
-    message = written_emergency(written_facts(event), alert_id, ACK, escalated_from=1)
+    message = written_emergency(written_facts(event), alert_id, escalated_from=1)
     assert message.subject == "[PKC] ESCALATED: Syd: Nöd by social media, unread: read it now"
     assert "On-call level 1 has not acknowledged it." in message.text
     assert str(event.contact_id) in message.text

@@ -19,11 +19,7 @@ SECRETS: dict[type[ServiceSettings], tuple[str, ...]] = {
         "PKC_QUEUEING_SUPERVISOR_TOKENS",
         "PKC_QUEUEING_ADAPTER_TOKENS",
     ),
-    NotifySettings: (
-        "PKC_NOTIFY_WEBHOOK_SECRET",
-        "PKC_NOTIFY_ACK_SECRET",
-        "PKC_NOTIFY_API_TOKENS",
-    ),
+    NotifySettings: ("PKC_NOTIFY_WEBHOOK_SECRET", "PKC_NOTIFY_ACK_SECRET"),
     ReportingSettings: (),
     TriageSettings: (),
 }
