@@ -110,7 +110,7 @@ async def acknowledge_by_link(
     token: Annotated[str, Query(min_length=1, max_length=512)], notify: NotifyService
 ) -> Acknowledged:
     """The signed link in every alert: the holder acknowledges that one alert."""
-    alert_id = verify_ack(notify.settings.ack_secret, token, notify.clock.now())
+    alert_id = verify_ack(notify.settings.ack_secret.get_secret_value(), token, notify.clock.now())
     return await _acknowledge(notify, alert_id, "link", "link")
 
 

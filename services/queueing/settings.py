@@ -1,9 +1,9 @@
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from services.queueing.domain import QueuePolicy
-from services.shared.settings import DEV_SECRET, DevSecret, ServiceSettings
+from services.shared.settings import DEV_DEFAULT, SecretTokens, ServiceSettings
 
 
 class QueueingSettings(ServiceSettings):
@@ -13,9 +13,9 @@ class QueueingSettings(ServiceSettings):
     http_port: int = 8003
     # Bearer tokens (comma-separated): operator UIs that log operators in, supervisors who
     # manage reinforcement orders, channel adapters that report hang-ups.
-    ui_tokens: DevSecret = DEV_SECRET
-    supervisor_tokens: DevSecret = DEV_SECRET
-    adapter_tokens: DevSecret = DEV_SECRET
+    ui_tokens: SecretTokens = DEV_DEFAULT
+    supervisor_tokens: SecretTokens = DEV_DEFAULT
+    adapter_tokens: SecretTokens = DEV_DEFAULT
     # Per queue, Stockholm time: 'urgent=00:00-24:00,switchboard=08:00-16:00'; hours may run
     # across midnight ('20:00-07:00'); queues not named keep the service-level hours
     # (PKC_SLA_HOURS).
@@ -36,5 +36,5 @@ class QueueingSettings(ServiceSettings):
         return QueuePolicy.build(self.opening_hours, self.closed_outcome, self.service_level())
 
 
-def split_tokens(value: str) -> frozenset[str]:
-    return frozenset(t.strip() for t in value.split(",") if t.strip())
+def split_tokens(value: SecretStr) -> frozenset[str]:
+    return frozenset(t.strip() for t in value.get_secret_value().split(",") if t.strip())
