@@ -70,6 +70,8 @@ def is_placeholder_host(host: str) -> bool:
         return True
     if "example" in host.split("."):  # example.com, pkc.example.org, example.se …
         return True
+    if any(fragment in host for fragment in KNOWN_FRAGMENTS):  # change-me.polisen.se
+        return True
     try:
         address = ip_address(host)
     except ValueError:

@@ -236,6 +236,7 @@ PLACEHOLDER_URLS = [
     "https://127.0.0.1:8080",
     "https://[::1]/",
     "https://0.0.0.0",
+    "https://change-me.polisen.se",
 ]
 
 
