@@ -59,7 +59,7 @@ def _held_values(field: FieldInfo, value: Any) -> list[str]:
     if _TOKEN_LIST in field.metadata:
         tokens = [token.strip() for token in text.split(",") if token.strip()]
         return tokens or [""]  # an empty list is a forgotten value, refused as too short
-    if not isinstance(value, SecretStr) and "://" in text:  # a URL: its password is the secret
+    if not isinstance(value, SecretStr) and "://" in text:  # a connection string
         password = urlsplit(text).password
         return [unquote(password)] if password else []
     return [text] if text or field.is_required() or field.default is not None else []
@@ -200,7 +200,7 @@ class ServiceSettings(BaseSettings):
         for name in self.secret_fields():
             field = type(self).model_fields[name]
             label = " or ".join(self.variables(name))
-            if not _is_secret_type(field.annotation):
+            if name.endswith("_url"):  # a connection string: its password is the secret
                 label = f"the password in {label}"
             yield label, _held_values(field, getattr(self, name))
 
