@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from pkc.processes import SERVICES
 from services.intake.settings import IntakeSettings
@@ -302,3 +302,23 @@ def test_the_database_url_is_the_service_s_own_variable_else_database_url(
 def test_a_production_database_without_a_password_in_its_url_is_not_refused() -> None:
     given = production(IntakeSettings) | {"database_url": "postgresql:///pkc?host=/run/pg"}
     assert IntakeSettings(**given).database_url  # type: ignore[arg-type]
+
+
+class PlainSecret(ServiceSettings):
+    """A secret declared the older way, a string kept out of repr (as a Kafka password may be
+    before it becomes a SecretStr): the rule holds it too."""
+
+    model_config = ServiceSettings.model_config | {"env_prefix": "PKC_PLAIN_"}
+    broker_password: str | None = Field(default=None, repr=False)
+
+
+def test_a_string_kept_out_of_repr_is_held_to_the_secrets_rule() -> None:
+    assert PlainSecret.secret_fields() == ["database_url", "broker_password"]
+    base = production(PlainSecret)
+    assert PlainSecret(**base)  # type: ignore[arg-type]
+    short = refusal(PlainSecret, base | {"broker_password": "kafka-pw"}, "kafka-pw")
+    assert "PKC_PLAIN_BROKER_PASSWORD is shorter than" in short
+    shared = fresh_secret()
+    reused = base | {"broker_password": shared, "database_url": holding("database_url", shared)}
+    message = refusal(PlainSecret, reused, shared)
+    assert "PKC_PLAIN_BROKER_PASSWORD and the password in PKC_PLAIN_DATABASE_URL" in message
