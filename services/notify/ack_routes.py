@@ -42,7 +42,7 @@ _FORM: dict[str, Any] = {
 
 
 def _claim(notify: Notify, token: str) -> AckClaim:
-    return verify_ack(notify.settings.ack_secret, token, notify.clock.now())
+    return verify_ack(notify.settings.ack_secret.get_secret_value(), token, notify.clock.now())
 
 
 @link_router.get("/ack", response_class=HTMLResponse, responses=_PAGES)

@@ -84,7 +84,9 @@ def bootstrap(settings: NotifySettings | None = None, clock: Clock | None = None
     engine, schedules = open_schedules(settings, clock)
     store = NotifyStore(engine)
     links = AckLinks(
-        settings.ack_secret, settings.ack_base(), timedelta(hours=settings.ack_valid_hours)
+        settings.ack_secret.get_secret_value(),
+        settings.ack_base(),
+        timedelta(hours=settings.ack_valid_hours),
     )
     alerts = AlertService(
         store, schedules.current, alert_policy(settings), service_level, links, settings.webhook_url

@@ -23,7 +23,7 @@ async def send_mail(settings: NotifySettings, to: str, subject: str, text: str, 
         hostname=settings.smtp_host,
         port=settings.smtp_port,
         username=settings.smtp_username,
-        password=settings.smtp_password,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
         start_tls=settings.smtp_starttls,
         timeout=10,
     )

@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
-from services.shared.settings import DEV_SECRET, DevSecret, ServiceSettings
+from services.shared.settings import DEV_DEFAULT, PublicUrl, ServiceSettings
 
 DEFAULT_SCHEDULE = Path(__file__).with_name("oncall.yaml")
 
@@ -17,16 +17,16 @@ class NotifySettings(ServiceSettings):
     # An extra receiver for every alert beside the schedule's (an operations desk; `pkc run`).
     webhook_url: str | None = None
     # Signs every webhook delivery (X-PKC-Signature); receivers check it (pkc/alert_desk.py).
-    webhook_secret: DevSecret = DEV_SECRET
+    webhook_secret: SecretStr = DEV_DEFAULT
     # Signs acknowledgement links; the links point at public_url.
-    ack_secret: DevSecret = DEV_SECRET
+    ack_secret: SecretStr = DEV_DEFAULT
     ack_valid_hours: float = Field(default=12.0, gt=0)
-    public_url: str | None = None  # default http://<http_host>:<http_port>
+    public_url: PublicUrl = None  # default http://<http_host>:<http_port>
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "pkc-larm@pkc.example.org"
     smtp_username: str | None = None
-    smtp_password: str | None = None
+    smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     delivery_attempts: int = Field(default=5, ge=1)
     first_backoff_seconds: float = Field(default=0.5, gt=0)

@@ -71,7 +71,7 @@ class DeliveryWorker:
             result = await deliver(
                 self.client,
                 delivery.address,
-                self.settings.webhook_secret,
+                self.settings.webhook_secret.get_secret_value(),
                 json.loads(delivery.body),
                 attempts=1,
                 first_backoff=0.0,

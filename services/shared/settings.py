@@ -1,40 +1,58 @@
 """The settings every service shares; each service subclasses with its own prefix and fields.
 
 Defaults run the embedded setup (local Kafka, SQLite under .pkc/) with no configuration at all.
-Credentials are declared `DevSecret`: their development default runs the embedded setup, and one
-validator here refuses any of them still holding it when `environment=production`, naming the
-variable and never the value. The database URL is read by one rule for every service:
-PKC_<SERVICE>_DATABASE_URL, else DATABASE_URL (what the deployments and tests set today).
+Every secret is a `SecretStr` (read with `.get_secret_value()`, shown as stars): its development
+default runs the embedded setup, and with `environment=production` one rule
+(services/shared/production_rules.py) refuses the start while any secret is a known development
+value, contains one, is shorter than 32 bytes or serves in two roles, naming the variable and
+never the value. The same start refuses an OIDC issuer or a `PublicUrl` that is unset, not
+https, or a placeholder host. The database URL is read by one rule for every service:
+PKC_<SERVICE>_DATABASE_URL, else DATABASE_URL (what the deployments and tests set today); its
+password is held to the secrets' rule.
 """
 
+from collections.abc import Iterator
 from datetime import datetime, time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
+from urllib.parse import unquote, urlsplit
 
-from pydantic import AliasChoices, AwareDatetime, Field, model_validator
+from pydantic import AliasChoices, AwareDatetime, Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.service_level import ServiceLevelPolicy
 from schemas.enums import Channel
 from services.shared.identity import TokenVerifier
+from services.shared.production_rules import DEV_SECRET as DEV_SECRET
+from services.shared.production_rules import public_url_problem, secret_problems
 
-DEV_SECRET = "local-development-only"  # noqa: S105 - refused in production
-
-
-class _DevelopmentDefault:
-    """Field metadata: a credential whose development default is refused in production."""
-
-
-_DEV_DEFAULT = _DevelopmentDefault()
-DevSecret = Annotated[str, Field(repr=False), _DEV_DEFAULT]
-"""A credential setting (a secret or a comma-separated list of tokens); default DEV_SECRET."""
+DEV_DEFAULT = SecretStr(DEV_SECRET)
+"""The default of every secret setting: runs the embedded setup, refused in production."""
 
 
-def _holds_dev_secret(value: str) -> bool:
-    """The development default, alone or as one of a comma-separated list of tokens (a real
-    token added beside it would leave the development one working)."""
-    return DEV_SECRET in {part.strip() for part in value.split(",")}
+class _PublicAddress:
+    """Field metadata: a base address put in messages to people (links); in production it
+    must be https on a real host."""
+
+
+_PUBLIC_ADDRESS = _PublicAddress()
+PublicUrl = Annotated[str | None, _PUBLIC_ADDRESS]
+
+
+def _is_secret_type(annotation: Any) -> bool:
+    return annotation is SecretStr or SecretStr in get_args(annotation)
+
+
+def _held_values(field: FieldInfo, value: Any) -> list[str]:
+    """What the secrets' rule checks in one secret setting's value (nothing when unset)."""
+    if value is None:
+        return []
+    text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+    if not isinstance(value, SecretStr) and "://" in text:  # a connection string
+        password = urlsplit(text).password
+        return [unquote(password)] if password else []
+    return [text] if text or field.is_required() or field.default is not None else []
 
 
 class ServiceSettings(BaseSettings):
@@ -139,20 +157,50 @@ class ServiceSettings(BaseSettings):
         cls.model_rebuild(force=True)
 
     @model_validator(mode="after")
-    def _no_development_secret_in_production(self) -> "ServiceSettings":
+    def _production_refuses_guessable_secrets_and_placeholders(self) -> "ServiceSettings":
         if self.environment != "production":
             return self
-        refused = [
-            self.variable(name)
-            for name, field in type(self).model_fields.items()
-            if _DEV_DEFAULT in field.metadata and _holds_dev_secret(getattr(self, name))
+        problems = secret_problems(dict(self._secrets()))
+        # The issuer is held to the public addresses' rule: tokens are verified against it.
+        problems += [
+            problem
+            for name in ("oidc_issuer", *self.public_addresses())
+            if (problem := public_url_problem(self.variable(name), getattr(self, name)))
         ]
-        if refused:
-            raise ValueError(
-                f"{', '.join(refused)}: still the development default; set a real secret "
-                "in production"
-            )
+        if problems:
+            raise ValueError("refused in production: " + "; ".join(problems))
         return self
+
+    @classmethod
+    def secret_fields(cls) -> list[str]:
+        """The settings holding a secret: every `SecretStr`, and any string kept out of repr
+        (the database URL, whose password is the secret)."""
+        return [
+            name
+            for name, field in cls.model_fields.items()
+            if _is_secret_type(field.annotation) or field.repr is False
+        ]
+
+    @classmethod
+    def public_addresses(cls) -> list[str]:
+        """The `PublicUrl` settings: bases of links sent to people."""
+        return [name for name, f in cls.model_fields.items() if _PUBLIC_ADDRESS in f.metadata]
+
+    def _secrets(self) -> Iterator[tuple[str, list[str]]]:
+        for name in self.secret_fields():
+            field = type(self).model_fields[name]
+            label = " or ".join(self.variables(name))
+            if name.endswith("_url"):  # a connection string: its password is the secret
+                label = f"the password in {label}"
+            yield label, _held_values(field, getattr(self, name))
+
+    @classmethod
+    def variables(cls, field_name: str) -> list[str]:
+        """Every environment variable that sets a field, the one that wins first."""
+        alias = cls.model_fields[field_name].validation_alias
+        if isinstance(alias, AliasChoices):
+            return [choice for choice in alias.choices if isinstance(choice, str)]
+        return [cls.variable(field_name)]
 
     @classmethod
     def variable(cls, field_name: str) -> str:

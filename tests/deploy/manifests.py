@@ -85,6 +85,15 @@ def containers(deployment: Doc) -> list[Doc]:
     return list(pod.get("initContainers", [])) + list(pod["containers"])
 
 
+def env_of(container: Doc, docs: list[Doc]) -> dict[str, str]:
+    """The plain values a container sees: its ConfigMap envFrom, then its own env."""
+    values: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        values |= named(docs, "ConfigMap", source["configMapRef"]["name"])["data"]
+    values |= {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+    return values
+
+
 def walk(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
     """Every (path, value) pair of a document, depth first."""
     yield path, node

@@ -7,7 +7,7 @@ import pytest
 
 from pkc.processes import DEFAULT_PORTS, SERVICES
 from schemas.topics import CONSUMERS
-from tests.deploy.manifests import Doc, containers, named, of_kind
+from tests.deploy.manifests import Doc, containers, env_of, named, of_kind
 
 DEPLOYABLE = ["dev", "prod", "dev+tracing"]
 SCALED_BY_PARTITIONS = ("triage", "reporting")
@@ -17,15 +17,6 @@ def max_consumers(service: str) -> int | None:
     """A consumer beyond the smallest partition count of its topics would get no partition."""
     counts = [t.partitions for c in CONSUMERS if c.service == service for t in c.topics]
     return min(counts) if counts else None
-
-
-def env_of(container: Doc, docs: list[Doc]) -> dict[str, str]:
-    """The plain values a container sees: its ConfigMap envFrom, then its own env."""
-    values: dict[str, str] = {}
-    for source in container.get("envFrom", []):
-        values |= named(docs, "ConfigMap", source["configMapRef"]["name"])["data"]
-    values |= {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
-    return values
 
 
 @dataclass(frozen=True)
@@ -114,7 +105,8 @@ def test_everything_a_service_writes_goes_to_a_mounted_volume(deployed: Deployed
         writable.append(env["F_DATADIR"])  # Faust's data directory
     for path in writable:
         assert any(path == m or path.startswith(m + "/") for m in mounts), path
-    assert env["PKC_ENVIRONMENT"] == "production"
+    # production in prod, test in dev (tests/deploy/test_production_settings.py)
+    assert env["PKC_ENVIRONMENT"] in ("test", "production")
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "pkc-kafka-bootstrap:9092"
 
 
