@@ -58,7 +58,8 @@ class KafkaSecurity:
         if self.protocol != "SASL_SSL":
             return None
         # Verifies the broker's certificate and host name; the system CAs when no cafile.
-        return create_ssl_context(cafile=self.cafile)
+        context: ssl.SSLContext = create_ssl_context(cafile=self.cafile)
+        return context
 
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for any aiokafka client (producer, consumer, admin)."""
@@ -78,12 +79,11 @@ class KafkaSecurity:
         """The PKC_KAFKA_* variables that give a service process these credentials."""
         if not self.authenticated:
             return {"PKC_KAFKA_SECURITY_PROTOCOL": self.protocol}
-        assert self.username is not None and self.password is not None
         env = {
             "PKC_KAFKA_SECURITY_PROTOCOL": self.protocol,
             "PKC_KAFKA_SASL_MECHANISM": self.mechanism,
-            "PKC_KAFKA_USERNAME": self.username,
-            "PKC_KAFKA_PASSWORD": self.password,
+            "PKC_KAFKA_USERNAME": self.username or "",
+            "PKC_KAFKA_PASSWORD": self.password or "",
         }
         if self.cafile:
             env["PKC_KAFKA_SSL_CAFILE"] = self.cafile

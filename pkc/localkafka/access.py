@@ -1,0 +1,19 @@
+"""Where Kafka is and how each principal signs in to it: what the local platform hands the
+services (each its own principal) and the tools that read and write topics directly (admin)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
+
+
+@dataclass(frozen=True)
+class KafkaAccess:
+    bootstrap: str
+    admin: KafkaSecurity = PLAINTEXT  # the super user (topics, ACLs, tests' direct reads)
+    # Each service's own principal; a service not listed keeps its settings' (the environment).
+    services: Mapping[str, KafkaSecurity] = field(default_factory=dict, repr=False)
+
+    def service_env(self) -> dict[str, dict[str, str]]:
+        """The PKC_KAFKA_* variables per service name (PlatformSetup.service_env)."""
+        return {name: security.env() for name, security in self.services.items()}
