@@ -12,16 +12,15 @@ from datetime import datetime
 from pathlib import Path
 
 from pkc.alert_desk import AlertDesk, alert_desk
-from pkc.localkafka import KafkaAccess, LocalKafka
+from pkc.localkafka import KafkaAccess, LocalKafka, external_access
 from pkc.paths import cache_dir
 from pkc.ports import free_port
 from pkc.processes import SERVICES, ServiceProcess, wait_ready
 from pkc.simulation import clock_from_env
 from schemas.topics import all_topics
 from services.shared.clock import Clock
-from services.shared.kafka.security import PLAINTEXT, KafkaSecurity, kafka_security
+from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
 from services.shared.kafka_admin import create_topics, wait_for_cluster
-from services.shared.settings import ServiceSettings
 
 
 def _with_topics(bootstrap: str, admin: KafkaSecurity = PLAINTEXT) -> None:
@@ -55,7 +54,7 @@ def kafka_access(
     `local_broker`, secured unless asked otherwise; every registry topic exists either way."""
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if external:
-        access = KafkaAccess(external, kafka_security(ServiceSettings()))
+        access = external_access(external)
         _with_topics(external, access.admin)
         yield access
         return

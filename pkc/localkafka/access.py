@@ -17,3 +17,12 @@ class KafkaAccess:
     def service_env(self) -> dict[str, dict[str, str]]:
         """The PKC_KAFKA_* variables per service name (PlatformSetup.service_env)."""
         return {name: security.env() for name, security in self.services.items()}
+
+
+def external_access(bootstrap: str) -> KafkaAccess:
+    """A cluster the project did not start: signed in as the PKC_KAFKA_* variables say
+    (an operator's or a CI job's principal; PLAINTEXT when they are not set)."""
+    from services.shared.kafka.security import kafka_security
+    from services.shared.settings import ServiceSettings
+
+    return KafkaAccess(bootstrap, kafka_security(ServiceSettings()))

@@ -155,11 +155,13 @@ class LocalKafka:
 
     def status(self) -> BrokerStatus:
         pid = self.running_pid()
-        answering = pid is not None and _answers(self.bootstrap, 3.0, self._status_security())
+        answering = pid is not None and _answers(self.bootstrap, 3.0, self.current_admin())
         return BrokerStatus("broker", pid, answering, self.bootstrap, self.log_file)
 
-    def _status_security(self) -> KafkaSecurity:
-        found = BrokerCredentials.load(self.home)  # whichever mode it was started in
+    def current_admin(self) -> KafkaSecurity:
+        """How the super user signs in to the broker as it was last formatted, secured or
+        not: for the `pkc` tools, which do not know how `pkc run` started it."""
+        found = BrokerCredentials.load(self.home)
         return found.admin if found is not None else PLAINTEXT
 
     def running_pid(self) -> int | None:
