@@ -57,7 +57,8 @@ class ServiceSettings(BaseSettings):
     )
     # Kafka authentication (services/shared/kafka/security.py turns these into client options):
     # PLAINTEXT for a bare broker; SASL with one principal per service on the local platform
-    # (SASL_PLAINTEXT, loopback) and in Kubernetes (SASL_SSL, the Strimzi cluster CA in cafile).
+    # (SASL_PLAINTEXT, loopback) and in Kubernetes (SASL_SSL; kafka_ssl_ca: the PEM of Strimzi's
+    # cluster CA, from its Secret; unset: the system's CAs).
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         default="PLAINTEXT", validation_alias=AliasChoices("PKC_KAFKA_SECURITY_PROTOCOL")
     )
@@ -70,8 +71,8 @@ class ServiceSettings(BaseSettings):
     kafka_password: str | None = Field(  # a secret: required with SASL, never shown
         default=None, repr=False, validation_alias=AliasChoices("PKC_KAFKA_PASSWORD")
     )
-    kafka_ssl_cafile: str | None = Field(
-        default=None, validation_alias=AliasChoices("PKC_KAFKA_SSL_CAFILE")
+    kafka_ssl_ca: str | None = Field(
+        default=None, validation_alias=AliasChoices("PKC_KAFKA_SSL_CA")
     )
     topic_replication_factor: int = Field(
         default=1, ge=1, validation_alias=AliasChoices("PKC_TOPIC_REPLICATION_FACTOR")

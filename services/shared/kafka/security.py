@@ -29,7 +29,7 @@ class KafkaSettings(Protocol):
     @property
     def kafka_password(self) -> str | None: ...
     @property
-    def kafka_ssl_cafile(self) -> str | None: ...
+    def kafka_ssl_ca(self) -> str | None: ...
 
 
 class KafkaCredentialsMissing(ValueError):
@@ -42,7 +42,9 @@ class KafkaSecurity:
     mechanism: Mechanism = "SCRAM-SHA-512"
     username: str | None = None
     password: str | None = field(default=None, repr=False)
-    cafile: str | None = None  # SASL_SSL: the CA that signed the brokers' certificates
+    # SASL_SSL: the PEM certificate of the CA that signed the brokers' (Strimzi's cluster CA);
+    # None: the system's CAs.
+    ca: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.protocol != "PLAINTEXT" and not (self.username and self.password):
@@ -57,8 +59,8 @@ class KafkaSecurity:
     def ssl_context(self) -> ssl.SSLContext | None:
         if self.protocol != "SASL_SSL":
             return None
-        # Verifies the broker's certificate and host name; the system CAs when no cafile.
-        context: ssl.SSLContext = create_ssl_context(cafile=self.cafile)
+        # Verifies the broker's certificate and host name.
+        context: ssl.SSLContext = create_ssl_context(cadata=self.ca)
         return context
 
     def client_kwargs(self) -> dict[str, Any]:
@@ -85,8 +87,8 @@ class KafkaSecurity:
             "PKC_KAFKA_USERNAME": self.username or "",
             "PKC_KAFKA_PASSWORD": self.password or "",
         }
-        if self.cafile:
-            env["PKC_KAFKA_SSL_CAFILE"] = self.cafile
+        if self.ca:
+            env["PKC_KAFKA_SSL_CA"] = self.ca
         return env
 
 
@@ -100,5 +102,5 @@ def kafka_security(settings: KafkaSettings) -> KafkaSecurity:
         mechanism=settings.kafka_sasl_mechanism,
         username=settings.kafka_username,
         password=settings.kafka_password,
-        cafile=settings.kafka_ssl_cafile,
+        ca=settings.kafka_ssl_ca,
     )
