@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from pkc.k8s_topics import CLUSTER, STRIMZI_API_VERSION
+from pkc.k8s_topics import CLUSTER, strimzi_resource
 from schemas.access import SERVICES, Acl, acls_for
 
 USERS_FILE = (
@@ -32,21 +32,12 @@ def strimzi_acl(acl: Acl) -> dict[str, Any]:
 
 def kafka_user(service: str, cluster: str = CLUSTER) -> dict[str, Any]:
     """The service's principal: the user (and its Secret) is named after the service."""
-    return {
-        "apiVersion": STRIMZI_API_VERSION,
-        "kind": "KafkaUser",
-        "metadata": {
-            "name": service,
-            "labels": {"strimzi.io/cluster": cluster, "app.kubernetes.io/part-of": "pkc-platform"},
-        },
-        "spec": {
-            "authentication": {"type": "scram-sha-512"},
-            "authorization": {
-                "type": "simple",
-                "acls": [strimzi_acl(acl) for acl in acls_for(service)],
-            },
-        },
+    acls = [strimzi_acl(acl) for acl in acls_for(service)]
+    spec = {
+        "authentication": {"type": "scram-sha-512"},
+        "authorization": {"type": "simple", "acls": acls},
     }
+    return strimzi_resource("KafkaUser", service, cluster, spec)
 
 
 def render_users(cluster: str = CLUSTER) -> str:
