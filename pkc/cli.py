@@ -9,6 +9,7 @@ import typer
 
 from pkc.deploy_cli import deploy_cli
 from pkc.localkafka import KafkaSetupError, LocalKafka
+from pkc.localkafka.tools import tool_access
 from pkc.oidc_cli import oidc_cli
 from pkc.oncall_cli import oncall_cli
 from pkc.paths import cache_dir, state_dir
@@ -50,7 +51,8 @@ def kafka_start(port: Port = 9092) -> None:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         typer.echo(f"KAFKA_BOOTSTRAP_SERVERS is set; using {_bootstrap(port)}, starting nothing")
         return
-    broker = LocalKafka(state_dir(), cache_dir(), port=port)
+    # Secured, as `pkc run` starts it: one SCRAM principal per service (schemas/access.py).
+    broker = LocalKafka(state_dir(), cache_dir(), port=port, secured=True)
     try:
         took = broker.start()
     except KafkaSetupError as exc:
@@ -88,10 +90,13 @@ def topics_create(
     from schemas.topics import all_topics
     from services.shared.kafka_admin import create_topics
 
+    kafka = tool_access(port)
     try:
-        created = asyncio.run(create_topics(_bootstrap(port), all_topics(), replication_factor))
+        created = asyncio.run(
+            create_topics(kafka.bootstrap, all_topics(), replication_factor, kafka.admin)
+        )
     except Exception as exc:
-        _fail(f"could not create topics on {_bootstrap(port)}: {type(exc).__name__}: {exc}")
+        _fail(f"could not create topics on {kafka.bootstrap}: {type(exc).__name__}: {exc}")
     typer.echo(f"created {len(created)} topics" + (f": {', '.join(created)}" if created else ""))
 
 

@@ -63,9 +63,14 @@ def kafka_topic(
         "replicas": replicas,
         "config": topic_config(topic, min_insync_replicas),
     }
+    return strimzi_resource("KafkaTopic", name, cluster, spec)
+
+
+def strimzi_resource(kind: str, name: str, cluster: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """A Strimzi custom resource of the cluster `cluster` (its operators watch that label)."""
     return {
         "apiVersion": STRIMZI_API_VERSION,
-        "kind": "KafkaTopic",
+        "kind": kind,
         "metadata": {
             "name": name,
             "labels": {"strimzi.io/cluster": cluster, "app.kubernetes.io/part-of": "pkc-platform"},

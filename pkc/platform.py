@@ -12,47 +12,62 @@ from datetime import datetime
 from pathlib import Path
 
 from pkc.alert_desk import AlertDesk, alert_desk
-from pkc.localkafka import LocalKafka
+from pkc.localkafka import KafkaAccess, LocalKafka, external_access
 from pkc.paths import cache_dir
 from pkc.ports import free_port
 from pkc.processes import SERVICES, ServiceProcess, wait_ready
 from pkc.simulation import clock_from_env
 from schemas.topics import all_topics
 from services.shared.clock import Clock
+from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
 from services.shared.kafka_admin import create_topics, wait_for_cluster
 
 
-def _with_topics(bootstrap: str) -> None:
-    asyncio.run(wait_for_cluster(bootstrap, 60))
-    asyncio.run(create_topics(bootstrap, all_topics()))
+def _with_topics(bootstrap: str, admin: KafkaSecurity = PLAINTEXT) -> None:
+    asyncio.run(wait_for_cluster(bootstrap, 60, admin))
+    asyncio.run(create_topics(bootstrap, all_topics(), security=admin))
 
 
 @contextmanager
 def local_broker(
-    directory: Path, port: int | None = None, heap: str = "1g"
+    directory: Path, port: int | None = None, heap: str = "1g", secured: bool = False
 ) -> Iterator[LocalKafka]:
     """A broker of one's own in `directory` (on a free port pair unless given), with every
-    registry topic created, stopped on the way out."""
-    broker = LocalKafka(directory, cache_dir(), port=port or free_port(2), heap=heap)
+    registry topic created, stopped on the way out. `secured`: one SCRAM principal per
+    service, each allowed only its ACLs (schemas/access.py)."""
+    broker = LocalKafka(
+        directory, cache_dir(), port=port or free_port(2), heap=heap, secured=secured
+    )
     broker.start()
     try:
-        _with_topics(broker.bootstrap)
+        _with_topics(broker.bootstrap, broker.admin)
         yield broker
     finally:
         broker.stop()
 
 
 @contextmanager
-def kafka_with_topics(directory: Path, port: int | None = None) -> Iterator[str]:
-    """The bootstrap address of KAFKA_BOOTSTRAP_SERVERS if set, else of a `local_broker`; every
-    registry topic exists either way."""
+def kafka_access(
+    directory: Path, port: int | None = None, secured: bool = True
+) -> Iterator[KafkaAccess]:
+    """KAFKA_BOOTSTRAP_SERVERS if set (signed in as the PKC_KAFKA_* variables say), else a
+    `local_broker`, secured unless asked otherwise; every registry topic exists either way."""
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if external:
-        _with_topics(external)
-        yield external
+        access = external_access(external)
+        _with_topics(external, access.admin)
+        yield access
         return
-    with local_broker(directory, port) as broker:
-        yield broker.bootstrap
+    with local_broker(directory, port, secured=secured) as broker:
+        yield broker.access()
+
+
+@contextmanager
+def kafka_with_topics(directory: Path, port: int | None = None) -> Iterator[str]:
+    """The bootstrap address of an open (PLAINTEXT) `kafka_access`: for tests and benchmarks
+    whose clients do not sign in."""
+    with kafka_access(directory, port, secured=False) as access:
+        yield access.bootstrap
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,8 @@ class PlatformSetup:
     settings: Mapping[str, str] = field(default_factory=dict)  # further PKC_* variables
     ports: Mapping[str, int] | None = None  # None: free ports
     names: tuple[str, ...] = SERVICES  # a part of the platform, for a test of that part
+    # Variables for one service only (by name): its own Kafka principal, say.
+    service_env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def env(self, desk: AlertDesk, anchor: float) -> dict[str, str]:
         env = {
@@ -99,7 +116,12 @@ def running_platform(setup: PlatformSetup, ready_timeout: float) -> Iterator[Loc
         env = setup.env(desk, anchor=time.time())
         ports = setup.ports or {name: free_port() for name in setup.names}
         logs = setup.state_dir / "logs"
-        services = {name: ServiceProcess(name, ports[name], logs, env) for name in setup.names}
+        services = {
+            name: ServiceProcess(
+                name, ports[name], logs, env | dict(setup.service_env.get(name, {}))
+            )
+            for name in setup.names
+        }
         try:
             for service in services.values():
                 service.start()

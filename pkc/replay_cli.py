@@ -28,11 +28,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from pkc.localkafka.tools import tool_access
 from schemas.codec import EVENT_TYPES, UndecodableEvent, decode_event
 from schemas.envelope import Event
 from schemas.topics import topic_for
-from services.shared.kafka import EventProducer
-from services.shared.settings import ServiceSettings
+from services.shared.kafka import PLAINTEXT, EventProducer, KafkaSecurity
 
 BATCH = 5000  # events handed to the producer before waiting for their acks
 _EVENT_TYPE = re.compile(rb'"event_type"\s*:\s*"(\w{1,40})"')
@@ -58,6 +58,7 @@ async def publish_file(
     path: Path,
     bootstrap: str,
     *,
+    security: KafkaSecurity = PLAINTEXT,
     rate: float | None = None,
     skip_bad: bool = False,
     batch: int = BATCH,
@@ -65,7 +66,7 @@ async def publish_file(
 ) -> Replayed:
     """Publishes every event of `path`; `progress(bytes read, events published)` per batch."""
     result = Replayed()
-    producer = EventProducer(bootstrap, "pkc-replay")
+    producer = EventProducer(bootstrap, "pkc-replay", security)
     began = time.monotonic()
     await producer.start()
     try:
@@ -144,7 +145,8 @@ def replay_cli(
     ] = None,
 ) -> None:
     """Publishes each event of FILE to its topic, with a progress bar and a final count."""
-    servers = bootstrap or ServiceSettings().kafka_bootstrap_servers
+    kafka = tool_access(bootstrap=bootstrap)  # every topic: the local broker's super user
+    servers = kafka.bootstrap
     # soft_wrap: a `FILE:LINE: reason` line stays one line, whatever the terminal's width.
     console = Console(stderr=True, soft_wrap=True)
     batch = max(1, min(BATCH, int(rate))) if rate else BATCH
@@ -166,7 +168,13 @@ def replay_cli(
         try:
             result = asyncio.run(
                 publish_file(
-                    file, servers, rate=rate, skip_bad=skip_bad, batch=batch, progress=progress
+                    file,
+                    servers,
+                    security=kafka.admin,
+                    rate=rate,
+                    skip_bad=skip_bad,
+                    batch=batch,
+                    progress=progress,
                 )
             )
         except Exception as exc:  # the broker unreachable, a refused send: say so, no trace

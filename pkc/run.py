@@ -12,7 +12,7 @@ from rich.live import Live
 from rich.table import Table
 
 from pkc.paths import state_dir
-from pkc.platform import LocalPlatform, PlatformSetup, kafka_with_topics, running_platform
+from pkc.platform import LocalPlatform, PlatformSetup, kafka_access, running_platform
 from pkc.processes import DEFAULT_PORTS, ServiceProcess
 from pkc.run_status import LatestStats, render_status
 from pkc.simulation import ServiceUrls, SimulationConfig, SimulationThread, default_clock_start
@@ -48,14 +48,16 @@ def run_platform(
         with ExitStack() as stack:
             stack.callback(console.print, "stopped")  # unwound last, after everything stopped
             with console.status("starting Kafka (the first run resolves the jars from Maven)…"):
-                bootstrap = stack.enter_context(kafka_with_topics(state_dir(), port))
-            console.print(f"Kafka with every topic on {bootstrap} after {_since(began)}")
+                # Secured: each service signs in as its own principal (schemas/access.py).
+                kafka = stack.enter_context(kafka_access(state_dir(), port))
+            console.print(f"Kafka with every topic on {kafka.bootstrap} after {_since(began)}")
             setup = PlatformSetup(
-                bootstrap,
+                kafka.bootstrap,
                 state_dir(),
                 start,
                 speed,
                 ports=DEFAULT_PORTS,
+                service_env=kafka.service_env(),
             )
             with console.status("waiting for the services to be ready…"):
                 platform = stack.enter_context(running_platform(setup, ready_timeout))

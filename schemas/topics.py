@@ -101,6 +101,27 @@ NOTIFY = Consumer("notify", "notify", (SLA_EVENTS, CONTACTS_CLASSIFIED))
 CONSUMERS: tuple[Consumer, ...] = (TRIAGE, QUEUEING, REPORTING, REPORTING_MONTHLY, NOTIFY)
 
 
+@dataclass(frozen=True)
+class Producer:
+    """The topics one service writes (besides its consumers' dead letters): with CONSUMERS,
+    the one declaration each service's Kafka ACLs are derived from (schemas/access.py)."""
+
+    service: str
+    topics: tuple[Topic, ...]
+
+
+# Only intake writes the citizen's text (contacts.received); only triage reads it (TRIAGE).
+PRODUCERS: tuple[Producer, ...] = (
+    Producer("intake", (CONTACTS_RECEIVED,)),
+    # Classified and RedirectedTo112, and the cases an e-service takes without an operator.
+    Producer("triage", (CONTACTS_CLASSIFIED, CASES)),
+    # The outbox relay: the contacts' life-cycle, presence, reinforcement orders, and cases.
+    Producer("queueing", (QUEUE_EVENTS, CASES)),
+    Producer("reporting", (SLA_EVENTS,)),
+    Producer("notify", (ALERTS,)),
+)
+
+
 def all_topics() -> tuple[Topic, ...]:
     """Every topic the platform needs, dead-letter topics included."""
     return TOPICS + tuple(c.dead_letter for c in CONSUMERS)
@@ -117,6 +138,8 @@ def _check_every_event_has_a_topic() -> None:
     carried = {e for t in TOPICS for e in t.events}
     missing = set(EVENT_TYPES.values()) - carried
     assert not missing, f"events without a topic: {missing}"
+    unwritten = set(TOPICS) - {t for p in PRODUCERS for t in p.topics}
+    assert not unwritten, f"topics no service writes: {[t.name for t in unwritten]}"
 
 
 _check_every_event_has_a_topic()

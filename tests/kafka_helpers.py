@@ -8,6 +8,7 @@ from datetime import datetime
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from pkc.polling import poll_async
+from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
 
 Records = list[ConsumerRecord[bytes, bytes]]
 
@@ -17,14 +18,17 @@ async def read_until(
     topic: str,
     predicate: Callable[[Records], bool],
     timeout: float = 30.0,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> Records:
-    """Reads `topic` from the beginning until `predicate(records so far)` holds."""
+    """Reads `topic` from the beginning until `predicate(records so far)` holds (on a secured
+    broker as `security`'s principal: the admin's, as a test reads what it likes)."""
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
         group_id=f"test-{uuid.uuid4()}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **security.client_kwargs(),
     )
     records: Records = []
 
@@ -44,10 +48,14 @@ async def read_until(
 
 
 async def read_to_end(
-    bootstrap: str, topic: str, partitions: int, timeout: float = 30.0
+    bootstrap: str,
+    topic: str,
+    partitions: int,
+    timeout: float = 30.0,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> Records:
     """Everything on `topic` up to its end offsets as of the call."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **security.client_kwargs())
     await consumer.start()
     try:
         ends = await consumer.end_offsets([TopicPartition(topic, p) for p in range(partitions)])
@@ -61,7 +69,7 @@ async def read_to_end(
             furthest[record.partition] = max(furthest.get(record.partition, -1), record.offset)
         return all(furthest.get(partition, -1) >= end for partition, end in last.items())
 
-    records = await read_until(bootstrap, topic, reached, timeout)
+    records = await read_until(bootstrap, topic, reached, timeout, security)
     return [r for r in records if r.offset <= last.get(r.partition, -1)]
 
 

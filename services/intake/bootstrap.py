@@ -10,7 +10,7 @@ from services.intake.settings import IntakeSettings
 from services.intake.store import AcceptedContact, AcceptedContacts
 from services.shared.clock import Clock, make_clock
 from services.shared.db import create_tables, make_engine
-from services.shared.kafka import EventProducer
+from services.shared.kafka import EventProducer, kafka_security
 
 
 @dataclass(frozen=True)
@@ -26,5 +26,7 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
     clock = clock or make_clock(settings.clock_origin(), settings.clock_speed)
     engine = make_engine(settings.database_url or settings.default_database_url("intake"))
     create_tables(engine, AcceptedContact)
-    producer = EventProducer(settings.kafka_bootstrap_servers, "pkc-intake")
+    producer = EventProducer(
+        settings.kafka_bootstrap_servers, "pkc-intake", kafka_security(settings)
+    )
     return Intake(settings, clock, AcceptedContacts(engine), producer)

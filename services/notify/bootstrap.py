@@ -26,7 +26,7 @@ from services.notify.tables import Alert, AlertLog, Delivery, ScheduleText
 from services.notify.worker import DeliveryWorker
 from services.shared.clock import Clock, make_clock
 from services.shared.db import create_tables, make_engine
-from services.shared.kafka import EventConsumer, EventProducer
+from services.shared.kafka import EventConsumer, EventProducer, kafka_security
 from services.shared.runtime import running
 
 
@@ -95,7 +95,9 @@ def bootstrap(settings: NotifySettings | None = None, clock: Clock | None = None
         settings.delivery_attempts, settings.first_backoff_seconds, settings.claim_seconds
     )
     outbox = Outbox(store, retry)
-    producer = EventProducer(settings.kafka_bootstrap_servers, "pkc-notify")
+    producer = EventProducer(
+        settings.kafka_bootstrap_servers, "pkc-notify", kafka_security(settings)
+    )
     client = httpx.AsyncClient()
     worker = DeliveryWorker(alerts, outbox, settings, client, producer, clock)
     handler = AlertHandler(alerts, clock, worker.wake)

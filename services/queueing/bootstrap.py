@@ -20,7 +20,7 @@ from services.queueing.settings import QueueingSettings
 from services.queueing.store import QueueDb
 from services.shared.clock import Clock, make_clock
 from services.shared.db import make_engine
-from services.shared.kafka import EventConsumer, EventProducer
+from services.shared.kafka import EventConsumer, EventProducer, kafka_security
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,9 @@ def bootstrap(
     (Development secrets were already refused outside development by the settings.)"""
     settings = settings or QueueingSettings()
     core = build_core(settings, clock)
-    producer = EventProducer(settings.kafka_bootstrap_servers, "pkc-queueing")
+    producer = EventProducer(
+        settings.kafka_bootstrap_servers, "pkc-queueing", kafka_security(settings)
+    )
     relay = OutboxRelay(core.db, producer)
     core.db.on_commit = relay.notify
     handler = QueueingHandler(core.contacts, core.reinforcements, core.clock)

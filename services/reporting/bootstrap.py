@@ -32,7 +32,7 @@ from services.reporting.settings import ReportingSettings
 from services.reporting.stream import build, changelog_topics
 from services.reporting.window import WindowConfig
 from services.shared.http import harden, health_router
-from services.shared.kafka import EventProducer
+from services.shared.kafka import EventProducer, kafka_security
 from services.shared.kafka_admin import create_topics
 from services.shared.runtime import running
 
@@ -77,7 +77,9 @@ def bootstrap(settings: ReportingSettings | None = None) -> ReportingService:
     settings = shared.settings
     # The monthly follow-up: its own store and consumer group beside the Faust worker.
     store = open_monthly_store(settings)
-    producer = EventProducer(settings.kafka_bootstrap_servers, "pkc-reporting-monthly")
+    producer = EventProducer(
+        settings.kafka_bootstrap_servers, "pkc-reporting-monthly", kafka_security(settings)
+    )
     return ReportingService(
         core=shared,
         stream=build(settings, shared.config, shared.rules),
@@ -119,6 +121,7 @@ def _lifespan(service: ReportingService) -> Any:
             settings.kafka_bootstrap_servers,
             changelog_topics(settings),
             settings.topic_replication_factor,
+            kafka_security(settings),
         )
         (settings.state_dir / "faust").mkdir(parents=True, exist_ok=True)  # Faust won't
         install_complete_flush(worker)  # in this loop, before the producer starts

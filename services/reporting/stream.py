@@ -27,6 +27,7 @@ from services.reporting.settings import ReportingSettings
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import Bucket, WindowConfig
 from services.shared.kafka.dead_letters import DeadLetterWriter
+from services.shared.kafka.security import KafkaSecurity, kafka_security
 from services.shared.tracing import consumer_span, inject_headers, record_attributes
 
 log = logging.getLogger(__name__)
@@ -110,10 +111,24 @@ class Reporting:
         return [Capacity.from_dict(v) for v in self.capacity.values() if v]
 
 
+def faust_credentials(security: KafkaSecurity) -> faust.SASLCredentials | None:
+    """The same principal as reporting's other clients (services/shared/kafka/security.py):
+    SASL_SSL when there is a TLS context, SASL_PLAINTEXT otherwise, as Faust decides it."""
+    if not security.authenticated:
+        return None
+    return faust.SASLCredentials(
+        username=security.username,
+        password=security.password,
+        mechanism=security.mechanism,
+        ssl_context=security.ssl_context(),
+    )
+
+
 def faust_app(settings: ReportingSettings) -> faust.App:
     return faust.App(
         settings.faust_app_id,
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
+        broker_credentials=faust_credentials(kafka_security(settings)),
         store=settings.table_store,
         datadir=str(settings.state_dir / "faust"),
         topic_replication_factor=settings.topic_replication_factor,

@@ -1,18 +1,33 @@
-"""Broker administration over the Kafka protocol: readiness and topic creation."""
+"""Broker administration over the Kafka protocol: readiness, topic creation and ACLs."""
 
 import asyncio
 import contextlib
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.protocol.admin import CreateAclsRequest
 
+from schemas.access import Acl
 from schemas.topics import Topic
+from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
 
 
-async def cluster_answers(bootstrap: str, timeout: float) -> bool:
+def admin_client(
+    bootstrap: str, security: KafkaSecurity, request_timeout_ms: int
+) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap,
+        request_timeout_ms=request_timeout_ms,
+        **security.client_kwargs(),
+    )
+
+
+async def cluster_answers(
+    bootstrap: str, timeout: float, security: KafkaSecurity = PLAINTEXT
+) -> bool:
     if not await _port_open(bootstrap, timeout):
         return False  # the admin client would log a connection error per retry
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    admin = admin_client(bootstrap, security, 3000)
     try:
         async with asyncio.timeout(max(timeout, 0.5)):
             await admin.start()
@@ -36,21 +51,26 @@ async def _port_open(bootstrap: str, timeout: float) -> bool:
     return True
 
 
-async def wait_for_cluster(bootstrap: str, timeout: float) -> None:
+async def wait_for_cluster(
+    bootstrap: str, timeout: float, security: KafkaSecurity = PLAINTEXT
+) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
-        if await cluster_answers(bootstrap, min(5.0, deadline - loop.time())):
+        if await cluster_answers(bootstrap, min(5.0, deadline - loop.time()), security):
             return
         await asyncio.sleep(0.2)
     raise TimeoutError(f"Kafka at {bootstrap} did not answer within {timeout:.0f} s")
 
 
 async def create_topics(
-    bootstrap: str, topics: tuple[Topic, ...], replication_factor: int = 1
+    bootstrap: str,
+    topics: tuple[Topic, ...],
+    replication_factor: int = 1,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> list[str]:
     """Creates the topics that do not exist yet; returns the names it created (idempotent)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    admin = admin_client(bootstrap, security, 15000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -68,5 +88,41 @@ async def create_topics(
                     raise RuntimeError(f"creating topic {name} failed: error {code} {rest}")
                 created.append(name)
         return created
+    finally:
+        await admin.close()
+
+
+# Kafka's protocol codes (org.apache.kafka.common.acl / .resource).
+_RESOURCE_TYPES = {"topic": 2, "group": 3, "cluster": 4}
+_PATTERN_TYPES = {"literal": 3, "prefix": 4}
+_OPERATIONS = {"Read": 3, "Write": 4, "Create": 5, "Describe": 8, "IdempotentWrite": 12}
+_ALLOW = 3
+
+
+async def create_acls(
+    bootstrap: str, grants: dict[str, tuple[Acl, ...]], security: KafkaSecurity
+) -> None:
+    """Allows each principal (a SCRAM user name) its ACLs; creating one twice is a no-op.
+    `security` must be a super user's. aiokafka has no CreateAcls call of its own, so the
+    protocol request is sent as its admin calls send theirs."""
+    admin = admin_client(bootstrap, security, 15000)
+    await admin.start()
+    try:
+        for principal, acls in grants.items():
+            for acl in acls:
+                for operation in acl.operations:
+                    request = CreateAclsRequest(
+                        _RESOURCE_TYPES[acl.resource],
+                        acl.name,
+                        _PATTERN_TYPES[acl.pattern],
+                        f"User:{principal}",
+                        "*",
+                        _OPERATIONS[operation],
+                        _ALLOW,
+                    )
+                    response = await admin._send_request(request)
+                    for code, message in response.creation_responses:
+                        if code != 0:
+                            raise RuntimeError(f"creating an ACL for {principal} failed: {message}")
     finally:
         await admin.close()

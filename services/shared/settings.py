@@ -74,6 +74,25 @@ class ServiceSettings(BaseSettings):
         default="127.0.0.1:9092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "PKC_KAFKA_BOOTSTRAP_SERVERS"),
     )
+    # Kafka authentication (services/shared/kafka/security.py turns these into client options):
+    # PLAINTEXT for a bare broker; SASL with one principal per service on the local platform
+    # (SASL_PLAINTEXT, loopback) and in Kubernetes (SASL_SSL; kafka_ssl_ca: the PEM of Strimzi's
+    # cluster CA, from its Secret; unset: the system's CAs).
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", validation_alias=AliasChoices("PKC_KAFKA_SECURITY_PROTOCOL")
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
+        default="SCRAM-SHA-512", validation_alias=AliasChoices("PKC_KAFKA_SASL_MECHANISM")
+    )
+    kafka_username: str | None = Field(
+        default=None, validation_alias=AliasChoices("PKC_KAFKA_USERNAME")
+    )
+    kafka_password: str | None = Field(  # a secret: required with SASL, never shown
+        default=None, repr=False, validation_alias=AliasChoices("PKC_KAFKA_PASSWORD")
+    )
+    kafka_ssl_ca: str | None = Field(
+        default=None, validation_alias=AliasChoices("PKC_KAFKA_SSL_CA")
+    )
     topic_replication_factor: int = Field(
         default=1, ge=1, validation_alias=AliasChoices("PKC_TOPIC_REPLICATION_FACTOR")
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from schemas.topics import TRIAGE
 from services.shared.clock import Clock, make_clock
-from services.shared.kafka import EventConsumer, EventProducer
+from services.shared.kafka import EventConsumer, EventProducer, kafka_security
 from services.triage.classifier import Classifier
 from services.triage.handlers import TriageHandler
 from services.triage.settings import TriageSettings
@@ -31,7 +31,9 @@ def bootstrap(settings: TriageSettings | None = None, clock: Clock | None = None
     settings = settings or TriageSettings()
     clock = clock or make_clock(settings.clock_origin(), settings.clock_speed)
     classifier = build_classifier(settings)
-    producer = EventProducer(settings.kafka_bootstrap_servers, "pkc-triage")
+    producer = EventProducer(
+        settings.kafka_bootstrap_servers, "pkc-triage", kafka_security(settings)
+    )
     consumer = EventConsumer(
         TRIAGE,
         settings.kafka_bootstrap_servers,

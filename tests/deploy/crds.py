@@ -52,6 +52,10 @@ def _close(node: Any) -> None:
         _close(value)
 
 
+def has_crd(doc: Doc) -> bool:
+    return (doc["apiVersion"], doc["kind"]) in strimzi_schemas()
+
+
 def crd_errors(doc: Doc) -> list[str]:
     schema = strimzi_schemas().get((doc["apiVersion"], doc["kind"]))
     if schema is None:

@@ -6,10 +6,18 @@ import re
 
 import pytest
 
+from pkc.processes import SERVICES
 from tests.deploy.manifests import Doc, containers, of_kind, walk
 
-# Created outside the manifests: by the secret manager (docs/operations.md) or, for the
-# database, by the CloudNativePG operator from the Cluster pkc-postgres.
+# Made in the cluster by the operators: the database's by CloudNativePG from the Cluster
+# pkc-postgres; each service's Kafka password by Strimzi's User Operator from the KafkaUser of
+# the service's name, and the Kafka cluster CA's certificate by Strimzi.
+OPERATOR_SECRETS = {
+    "pkc-postgres-app": {"uri"},
+    "pkc-cluster-ca-cert": {"ca.crt"},
+    **{service: {"password"} for service in SERVICES},
+}
+# Created outside the manifests: by the secret manager (docs/operations.md) or the operators.
 EXTERNAL_SECRETS = {
     "pkc-intake": {"adapter-tokens"},
     "pkc-queueing": {"ui-tokens", "supervisor-tokens", "adapter-tokens"},
@@ -22,7 +30,7 @@ EXTERNAL_SECRETS = {
         "smtp-username",
         "smtp-password",
     },
-    "pkc-postgres-app": {"uri"},
+    **OPERATOR_SECRETS,
 }
 SECRET_LOOKING = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_KEY|DATABASE_URL", re.I)
 DEV_VALUE = re.compile(r"^(dev-only-[a-z-]+|https://[a-z.-]+\.example\.invalid/[a-z-]*)$")
@@ -70,8 +78,8 @@ def test_dev_secrets_are_generated_with_obviously_useless_values(
     secrets = {s["metadata"]["name"]: s for s in of_kind(docs, "Secret")}
     refs = secret_refs(docs)
     for name, keys in refs.items():
-        if name == "pkc-postgres-app":
-            continue  # made by the CloudNativePG operator in the cluster
+        if name in OPERATOR_SECRETS:
+            continue  # made by an operator in the cluster
         base = name.rsplit("-", 1)[0]  # secretGenerator appends a content hash
         assert base in EXTERNAL_SECRETS, name
         assert keys == EXTERNAL_SECRETS[base], name

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pkc.platform import LocalPlatform, PlatformSetup, kafka_with_topics, running_platform
+from pkc.localkafka import KafkaAccess
+from pkc.platform import LocalPlatform, PlatformSetup, kafka_access, running_platform
 from services.shared.settings import DEV_SECRET
 
 # A Tuesday morning in Stockholm (CET), inside PKC's 07:00-20:00 service hours.
@@ -23,6 +24,8 @@ class Platform(LocalPlatform):
     """The running platform, and the token its tests sign in with."""
 
     token: str = TOKEN
+    # Its broker: secured, each service signed in as itself; a test reads topics as admin.
+    kafka: KafkaAccess | None = None
 
     @property
     def auth(self) -> dict[str, str]:
@@ -44,7 +47,13 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         "PKC_NOTIFY_SCHEDULE_FILE": str(ONCALL),
         "PKC_NOTIFY_ESCALATION_MINUTES": str(ESCALATION_MINUTES),
     }
-    with kafka_with_topics(state / "kafka") as kafka:
-        setup = PlatformSetup(kafka, state, SIMULATED_START, settings=settings)
+    with kafka_access(state / "kafka") as kafka:
+        setup = PlatformSetup(
+            kafka.bootstrap,
+            state,
+            SIMULATED_START,
+            settings=settings,
+            service_env=kafka.service_env(),
+        )
         with running_platform(setup, ready_timeout=90) as running:
-            yield Platform(running.services, running.desk, running.clock)
+            yield Platform(running.services, running.desk, running.clock, kafka=kafka)

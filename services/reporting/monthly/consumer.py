@@ -68,6 +68,7 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
             batching=batching,
             retry=retry,
             client_id=f"pkc-{spec.service}-monthly",
+            security=producer.security,  # one principal per service
         )
         self.store = store
         self.aggregation = aggregation
@@ -78,7 +79,9 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
         # The group is a setting (PKC_REPORTING_MONTHLY_GROUP, a rebuild from the topics' start
         # under a new name): its DLQ may be one `pkc topics create` never made, and production
         # brokers do not auto-create topics. A dead letter must never fail for want of its topic.
-        await create_topics(self._bootstrap, (self.spec.dead_letter,), self._replication_factor)
+        await create_topics(
+            self._bootstrap, (self.spec.dead_letter,), self._replication_factor, self.security
+        )
         await super().run()
 
     def new_work(self) -> _Effects:

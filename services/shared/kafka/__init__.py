@@ -12,9 +12,11 @@ from services.shared.kafka.retry import (
     RetryPolicy,
     with_retries,
 )
+from services.shared.kafka.security import PLAINTEXT, KafkaSecurity, kafka_security
 
 __all__ = [
     "DEFAULT_RETRY",
+    "PLAINTEXT",
     "BatchConsumer",
     "Batching",
     "DeadLetterWriter",
@@ -22,6 +24,7 @@ __all__ = [
     "EventProducer",
     "Failure",
     "Handler",
+    "KafkaSecurity",
     "PermanentError",
     "Positions",
     "Record",
@@ -29,5 +32,6 @@ __all__ = [
     "SendRaw",
     "dead_letter_headers",
     "decode",
+    "kafka_security",
     "with_retries",
 ]

@@ -26,6 +26,7 @@ from schemas.envelope import Event
 from schemas.topics import Consumer
 from services.shared.kafka.dead_letters import DeadLetterWriter, SendRaw
 from services.shared.kafka.retry import DEFAULT_RETRY, RetryPolicy
+from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
 from services.shared.logs import fields
 from services.shared.tracing import consumer_span, record_attributes
 
@@ -72,8 +73,10 @@ class BatchConsumer(ABC, Generic[Work]):
         batching: Batching = Batching(),
         retry: RetryPolicy = DEFAULT_RETRY,
         client_id: str | None = None,
+        security: KafkaSecurity = PLAINTEXT,
     ):
         self.spec = spec
+        self.security = security
         self.retry = retry
         self.dead_letters = DeadLetterWriter(spec, send_dead_letter)
         self._bootstrap = bootstrap
@@ -114,6 +117,7 @@ class BatchConsumer(ABC, Generic[Work]):
             auto_offset_reset="earliest",
             max_poll_records=self._batching.max_records,
             max_partition_fetch_bytes=self._batching.fetch_bytes,
+            **self.security.client_kwargs(),
         )
         consumer.subscribe(
             topics=[t.name for t in self.spec.topics], listener=_Rebalance(self, consumer)

@@ -41,7 +41,15 @@ class EventConsumer(BatchConsumer[list[_Unacked]]):
         *,
         retry: RetryPolicy = DEFAULT_RETRY,
     ):
-        super().__init__(spec, bootstrap, producer.send_raw, batching=Batching(), retry=retry)
+        # One principal per service: the consumer signs in as its producer does.
+        super().__init__(
+            spec,
+            bootstrap,
+            producer.send_raw,
+            batching=Batching(),
+            retry=retry,
+            security=producer.security,
+        )
         self._handler = handler
         self.handled = 0
 

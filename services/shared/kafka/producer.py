@@ -7,15 +7,17 @@ from aiokafka import AIOKafkaProducer
 
 from schemas.envelope import Event
 from schemas.topics import Topic, topic_for
+from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
 from services.shared.tracing import inject_headers
 
 
 class EventProducer:
     """acks=all and idempotence: a completed `publish` means the event is durably in Kafka."""
 
-    def __init__(self, bootstrap: str, client_id: str):
+    def __init__(self, bootstrap: str, client_id: str, security: KafkaSecurity = PLAINTEXT):
         self._bootstrap = bootstrap
         self._client_id = client_id
+        self.security = security  # the service's principal; its consumers sign in with it too
         self._client: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
@@ -27,6 +29,7 @@ class EventProducer:
             enable_idempotence=True,
             linger_ms=2,
             request_timeout_ms=30000,
+            **self.security.client_kwargs(),
         )
         await self._client.start()
 
