@@ -87,8 +87,8 @@ class ServiceSettings(BaseSettings):
     kafka_username: str | None = Field(
         default=None, validation_alias=AliasChoices("PKC_KAFKA_USERNAME")
     )
-    kafka_password: str | None = Field(  # a secret: required with SASL, never shown
-        default=None, repr=False, validation_alias=AliasChoices("PKC_KAFKA_PASSWORD")
+    kafka_password: SecretStr | None = Field(  # required with SASL
+        default=None, validation_alias=AliasChoices("PKC_KAFKA_PASSWORD")
     )
     kafka_ssl_ca: str | None = Field(
         default=None, validation_alias=AliasChoices("PKC_KAFKA_SSL_CA")

@@ -286,7 +286,7 @@ class PlainSecret(ServiceSettings):
 
 
 def test_a_string_kept_out_of_repr_is_held_to_the_secrets_rule() -> None:
-    assert PlainSecret.secret_fields() == ["database_url", "broker_password"]
+    assert PlainSecret.secret_fields() == ["kafka_password", "database_url", "broker_password"]
     base = production(PlainSecret)
     assert PlainSecret(**base)  # type: ignore[arg-type]
     short = refusal(PlainSecret, base | {"broker_password": "kafka-pw"}, "kafka-pw")

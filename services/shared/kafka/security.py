@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from aiokafka.helpers import create_ssl_context
+from pydantic import SecretStr
 
 SecurityProtocol = Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"]
 Mechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
@@ -27,7 +28,7 @@ class KafkaSettings(Protocol):
     @property
     def kafka_username(self) -> str | None: ...
     @property
-    def kafka_password(self) -> str | None: ...
+    def kafka_password(self) -> SecretStr | None: ...
     @property
     def kafka_ssl_ca(self) -> str | None: ...
 
@@ -101,6 +102,6 @@ def kafka_security(settings: KafkaSettings) -> KafkaSecurity:
         protocol=settings.kafka_security_protocol,
         mechanism=settings.kafka_sasl_mechanism,
         username=settings.kafka_username,
-        password=settings.kafka_password,
+        password=settings.kafka_password.get_secret_value() if settings.kafka_password else None,
         ca=settings.kafka_ssl_ca,
     )
