@@ -19,13 +19,10 @@ OPERATOR_SECRETS = {
 }
 # Created outside the manifests: by the secret manager (docs/operations.md) or the operators.
 EXTERNAL_SECRETS = {
-    "pkc-intake": {"adapter-tokens"},
-    "pkc-queueing": {"ui-tokens", "supervisor-tokens", "adapter-tokens"},
     "pkc-notify": {
         "webhook-url",
         "webhook-secret",
         "ack-secret",
-        "api-tokens",
         "smtp-host",
         "smtp-username",
         "smtp-password",
