@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from pkc.localoidc.realm import USER_CLIENT
+from pkc.localoidc.tokens import client_credentials_grant, password_grant
 
 Headers = dict[str, str]
 MARGIN_SECONDS = (
@@ -33,20 +34,12 @@ class Credential:
     @classmethod
     def adapter(cls, client_id: str, secret: str) -> "Credential":
         """A channel adapter's service account: the client-credentials grant."""
-        form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
-        return cls(client_id, form)
+        return cls(client_id, client_credentials_grant(client_id, secret))
 
     @classmethod
     def person(cls, username: str, password: str, client_id: str = USER_CLIENT) -> "Credential":
         """A person through the UI's client (the password grant: the local realm only)."""
-        form = {
-            "grant_type": "password",
-            "client_id": client_id,
-            "username": username,
-            "password": password,
-            "scope": "openid",
-        }
-        return cls(username, form)
+        return cls(username, password_grant(client_id, username, password))
 
 
 @dataclass(frozen=True)
