@@ -78,7 +78,6 @@ def run_platform(
             console.print(f"dashboard: {platform.url('reporting')}/   Ctrl-C stops everything.")
             if simulate:
                 stack.enter_context(_simulation(platform, volume, latest))
-                console.print(f"simulating national traffic at volume {volume}, speed {speed}")
             console.print(demo_sign_ins(issuer))
             reader = status_reader(issuer)
             return _supervise(
@@ -118,6 +117,8 @@ def _simulation(platform: LocalPlatform, volume: float, latest: LatestStats) -> 
         sign_ins = local_sign_ins(platform.issuer.local, config)
     sim = SimulationThread(config, platform.clock, urls, sign_ins, progress=latest)
     sim.start()
+    speed = platform.clock.speed
+    console.print(f"simulating national traffic at volume {volume}, speed {speed:g}")
     try:
         yield
     finally:
