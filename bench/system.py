@@ -9,6 +9,7 @@ import statistics
 import time
 import uuid
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -25,11 +26,12 @@ from pkc.paths import cache_dir
 from pkc.platform import LocalPlatform, PlatformSetup, running_platform
 from pkc.polling import poll_async
 from pkc.processes import ServiceProcess
+from pkc.simulation import Credential, TokenSource
+from pkc.simulation.signin import SignedIn
 from schemas import Channel, ContactReceived, Region
 from schemas.topics import CONTACTS_CLASSIFIED, CONTACTS_RECEIVED, QUEUE_EVENTS
 from services.shared.clock import Clock
 from services.shared.kafka import EventProducer
-from services.shared.settings import DEV_SECRET
 
 CEILING_RECORDS = 200_000
 TRIAGE_CONTACTS = 20_000
@@ -43,8 +45,34 @@ LATENCY_SECONDS = 10
 START = datetime.fromisoformat("2028-03-08T09:00:00+01:00")
 TEXT = "Min plånbok blev stulen på bussen i förra veckan och jag vill göra en anmälan."
 EMERGENCY = "Det brinner i trapphuset just nu och någon är kvar i lägenheten!"
-AUTH = {"Authorization": f"Bearer {DEV_SECRET}"}
 REGIONS = list(Region)
+
+
+@dataclass(frozen=True)
+class Intake:
+    """Where the load generator posts, signed in as the phone adapter (as a real one does); the
+    watcher reads reporting's windows as the national supervisor."""
+
+    url: str
+    issuer: str
+    adapter: Credential
+    reader: Credential
+
+
+def _intake(platform: LocalPlatform) -> Intake:
+    provider = platform.issuer.local
+    if provider is None:
+        raise RuntimeError(
+            "PKC_OIDC_ISSUER names another provider: the bench posts as the local realm's "
+            "adapter-phone; unset it to let the bench start its own Keycloak"
+        )
+    drawn = provider.secrets()
+    return Intake(
+        platform.url("intake"),
+        platform.issuer.url,
+        Credential.adapter("adapter-phone", drawn.client_secrets["adapter-phone"]),
+        Credential.person("supervisor-national", drawn.passwords["supervisor-national"]),
+    )
 
 
 def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str) -> None:
@@ -62,6 +90,7 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
     others = asyncio.run(_groups(bootstrap))
     with _platform(workdir, bootstrap) as platform:
         services, clock, webhook = platform.services, platform.clock, platform.desk.webhook
+        intake = _intake(platform)
         rate = asyncio.run(_triage_throughput(bootstrap))
         asyncio.run(_drained(bootstrap, others))  # the next figures must not pay for this backlog
         report.add(
@@ -77,7 +106,7 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
         )
         processes = _pids(services, workdir, bootstrap)
         cpu_before = {name: _cpu_seconds(pid) for name, pid in processes.items()}
-        offered = asyncio.run(_pipeline_throughput(services, clock))
+        offered = asyncio.run(_pipeline_throughput(services, intake, clock))
         cpu_after = {name: _cpu_seconds(pid) for name, pid in processes.items()}
         report.add(
             Figure(
@@ -104,7 +133,7 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
         _report_cpu(report, cpu_before, cpu_after)
         asyncio.run(_drained(bootstrap, others))
         for rate in (LATENCY_RATE_WITHIN, LATENCY_RATE):
-            latencies = asyncio.run(_window_latency(services, clock, rate))
+            latencies = asyncio.run(_window_latency(services, intake, clock, rate))
             measure = f"POST → window at {rate}/s"
             report.add_latencies("pipeline", measure, latencies, goal=rate == LATENCY_RATE)
             asyncio.run(_drained(bootstrap, others))
@@ -125,7 +154,8 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
 
 
 def _platform(workdir: Path, bootstrap: str) -> AbstractContextManager[LocalPlatform]:
-    """The platform as `pkc run` starts it, on the bench's broker, quiet and untraced."""
+    """The platform as `pkc run` starts it (its own Keycloak too, unless PKC_OIDC_ISSUER), on
+    the bench's broker, quiet and untraced."""
     settings = {
         "PKC_TRACES_EXPORTER": "none",
         "PKC_LOG_LEVEL": "WARNING",
@@ -254,14 +284,17 @@ async def _triage_throughput(bootstrap: str) -> float:
     return TRIAGE_CONTACTS / (time.perf_counter() - began)
 
 
-def _offered(client_url: str) -> int:
-    rows = httpx.get(f"{client_url}/sla", timeout=10).json()
+async def _offered(http: httpx.AsyncClient, client_url: str, reader: SignedIn) -> int:
+    answer = await http.get(f"{client_url}/sla", headers=await reader.headers())
+    rows = answer.json()
     return sum(int(r["window"]["offered"]) for r in rows)
 
 
-async def _post_all(intake: str, clock: Clock, count: int, rate: float | None) -> list[float]:
+async def _post_all(
+    intake: Intake, tokens: TokenSource, clock: Clock, count: int, rate: float | None
+) -> list[float]:
     """Posts `count` contacts (at `rate` per second, or as fast as possible); returns each
-    contact's send time."""
+    contact's send time. Each post carries the adapter's token, renewed before it expires."""
     sent: list[float] = []
     semaphore = asyncio.Semaphore(PIPELINE_CONCURRENCY)
     began = time.perf_counter()
@@ -270,7 +303,7 @@ async def _post_all(intake: str, clock: Clock, count: int, rate: float | None) -
     connector = aiohttp.TCPConnector(limit=PIPELINE_CONCURRENCY)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(
-        base_url=intake, headers=AUTH, connector=connector, timeout=timeout
+        base_url=intake.url, connector=connector, timeout=timeout
     ) as client:
 
         async def post(i: int) -> None:
@@ -288,7 +321,8 @@ async def _post_all(intake: str, clock: Clock, count: int, rate: float | None) -
                 }
                 for attempt in range(5):  # an adapter retries with the same key
                     try:
-                        async with client.post("/contacts", json=body) as response:
+                        auth = await tokens.headers(intake.adapter)
+                        async with client.post("/contacts", json=body, headers=auth) as response:
                             response.raise_for_status()
                         break
                     except aiohttp.ClientConnectionError:
@@ -299,27 +333,46 @@ async def _post_all(intake: str, clock: Clock, count: int, rate: float | None) -
     return sent
 
 
-async def _pipeline_throughput(services: dict[str, ServiceProcess], clock: Clock) -> float:
+async def _pipeline_throughput(
+    services: dict[str, ServiceProcess], intake: Intake, clock: Clock
+) -> float:
     reporting = services["reporting"].url
-    base = _offered(reporting)
-    began = time.perf_counter()
-    await _post_all(services["intake"].url, clock, PIPELINE_CONTACTS, rate=None)
+    async with httpx.AsyncClient(timeout=10) as issuer:
+        tokens = TokenSource(intake.issuer, issuer)
+        reader = tokens.signed_in(intake.reader)
+        base = await _offered(issuer, reporting, reader)
+        began = time.perf_counter()
+        await _post_all(intake, tokens, clock, PIPELINE_CONTACTS, rate=None)
 
-    async def all_counted() -> bool:
-        return _offered(reporting) >= base + PIPELINE_CONTACTS
+        async def all_counted() -> bool:
+            return await _offered(issuer, reporting, reader) >= base + PIPELINE_CONTACTS
 
-    what = f"reporting to count {PIPELINE_CONTACTS:,} contacts"
-    await poll_async(all_counted, what, timeout=900, interval=0.05)
-    return PIPELINE_CONTACTS / (time.perf_counter() - began)
+        what = f"reporting to count {PIPELINE_CONTACTS:,} contacts"
+        await poll_async(all_counted, what, timeout=900, interval=0.05)
+        return PIPELINE_CONTACTS / (time.perf_counter() - began)
 
 
 async def _window_latency(
-    services: dict[str, ServiceProcess], clock: Clock, rate: int
+    services: dict[str, ServiceProcess], intake: Intake, clock: Clock, rate: int
 ) -> list[float]:
     """From each POST to the window that counts it (counts arrive in order of sending, near
     enough: each observed increment is matched to the oldest unmatched send)."""
-    reporting = services["reporting"].url
-    base = _offered(reporting)
+    async with httpx.AsyncClient(timeout=10) as issuer:
+        tokens = TokenSource(intake.issuer, issuer)
+        reporting = services["reporting"].url
+        return await _window_latency_signed_in(reporting, intake, tokens, issuer, clock, rate)
+
+
+async def _window_latency_signed_in(
+    reporting: str,
+    intake: Intake,
+    tokens: TokenSource,
+    issuer: httpx.AsyncClient,
+    clock: Clock,
+    rate: int,
+) -> list[float]:
+    reader = tokens.signed_in(intake.reader)
+    base = await _offered(issuer, reporting, reader)
     total = rate * LATENCY_SECONDS
     observed: list[float] = []
 
@@ -328,7 +381,8 @@ async def _window_latency(
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as client:
 
             async def all_counted() -> bool:
-                async with client.get(f"{reporting}/sla") as response:
+                headers = await reader.headers()
+                async with client.get(f"{reporting}/sla", headers=headers) as response:
                     rows = await response.json()
                 count = sum(int(r["window"]["offered"]) for r in rows) - base
                 now = time.perf_counter()
@@ -339,9 +393,8 @@ async def _window_latency(
             what = f"reporting to count {total:,} contacts"
             await poll_async(all_counted, what, timeout=LATENCY_SECONDS + 300, interval=0.1)
 
-    sent, _ = await asyncio.gather(
-        _post_all(services["intake"].url, clock, total, rate=rate), watch()
-    )
+    posts = _post_all(intake, tokens, clock, total, rate=rate)
+    sent, _ = await asyncio.gather(posts, watch())
     return [o - s for s, o in zip(sorted(sent), observed, strict=True)]
 
 

@@ -17,6 +17,7 @@ from pkc.replay_cli import replay_cli
 from pkc.report_cli import report_cli
 from pkc.staffing_cli import staffing_cli
 from pkc.triage_cli import triage_cli
+from pkc.users_cli import users_cli
 
 app = typer.Typer(help="The PKC contact-centre event platform.", no_args_is_help=True)
 kafka_cli = typer.Typer(help="The local Apache Kafka broker (KRaft, from Maven Central jars).")
@@ -31,6 +32,7 @@ app.add_typer(staffing_cli, name="staffing")
 app.add_typer(oncall_cli, name="oncall")
 app.add_typer(report_cli, name="report")
 app.add_typer(oidc_cli, name="oidc")
+app.add_typer(users_cli, name="users")
 app.command("replay")(replay_cli)
 
 Port = Annotated[int, typer.Option(help="The broker's client port (the controller uses port+1).")]
@@ -136,12 +138,16 @@ def run(
     volume: Annotated[
         float, typer.Option(min=0.001, help="simulated traffic, 1.0 = PKC size")
     ] = 0.1,
+    oidc_port: Annotated[
+        int, typer.Option(help="the local Keycloak's port (unless PKC_OIDC_ISSUER is set)")
+    ] = 8180,
 ) -> None:
-    """Kafka, topics, the five services and a simulated national day; Ctrl-C stops all."""
+    """Kafka, topics, the OIDC issuer, the five services and a simulated national day, its
+    operators and adapters signed in as themselves; Ctrl-C stops all."""
     from pkc.run import run_platform
 
     try:
-        code = run_platform(port, speed, clock_start, ready_timeout, simulate, volume)
+        code = run_platform(port, speed, clock_start, ready_timeout, simulate, volume, oidc_port)
     except (KafkaSetupError, TimeoutError, RuntimeError) as exc:
         _fail(str(exc))
     raise typer.Exit(code)

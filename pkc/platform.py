@@ -6,12 +6,13 @@ import asyncio
 import os
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from pkc.alert_desk import AlertDesk, alert_desk
+from pkc.issuer import Issuer, oidc_issuer
 from pkc.localkafka import KafkaAccess, LocalKafka, external_access
 from pkc.paths import cache_dir
 from pkc.ports import free_port
@@ -83,6 +84,9 @@ class PlatformSetup:
     names: tuple[str, ...] = SERVICES  # a part of the platform, for a test of that part
     # Variables for one service only (by name): its own Kafka principal, say.
     service_env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # The issuer the services verify tokens with; None: PKC_OIDC_ISSUER (settings, then the
+    # environment) if set, else a local Keycloak started with the services (pkc/issuer.py).
+    issuer: Issuer | None = None
 
     def env(self, desk: AlertDesk, anchor: float) -> dict[str, str]:
         env = {
@@ -103,6 +107,7 @@ class LocalPlatform:
     services: dict[str, ServiceProcess]
     desk: AlertDesk
     clock: Clock  # the services' simulated clock, read from the same settings
+    issuer: Issuer  # whose tokens the services accept
 
     def url(self, name: str) -> str:
         return self.services[name].url
@@ -111,9 +116,13 @@ class LocalPlatform:
 @contextmanager
 def running_platform(setup: PlatformSetup, ready_timeout: float) -> Iterator[LocalPlatform]:
     """The services (all five unless `setup.names` says) on `setup.bootstrap`, all ready,
-    stopped on the way out."""
-    with alert_desk() as desk:
-        env = setup.env(desk, anchor=time.time())
+    stopped on the way out (with the issuer, if this started it)."""
+    with ExitStack() as stack:
+        desk = stack.enter_context(alert_desk())
+        issuer = setup.issuer or stack.enter_context(
+            oidc_issuer(setup.state_dir, settings=setup.settings)
+        )
+        env = issuer.env() | setup.env(desk, anchor=time.time())
         ports = setup.ports or {name: free_port() for name in setup.names}
         logs = setup.state_dir / "logs"
         services = {
@@ -126,7 +135,7 @@ def running_platform(setup: PlatformSetup, ready_timeout: float) -> Iterator[Loc
             for service in services.values():
                 service.start()
             wait_ready(list(services.values()), ready_timeout)
-            yield LocalPlatform(services, desk, clock_from_env(env))
+            yield LocalPlatform(services, desk, clock_from_env(env), issuer)
         finally:
             for service in services.values():
                 service.stop()

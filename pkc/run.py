@@ -1,4 +1,5 @@
-"""`pkc run`: Kafka, topics, and the five services as supervised processes."""
+"""`pkc run`: Kafka, topics, the OIDC issuer (a local Keycloak unless PKC_OIDC_ISSUER names the
+agency's), and the five services as supervised processes."""
 
 import signal
 import time
@@ -11,11 +12,19 @@ from rich.console import Console, RenderableType
 from rich.live import Live
 from rich.table import Table
 
+from pkc.demo_signins import demo_sign_ins, status_reader
+from pkc.issuer import oidc_issuer, started_alongside
 from pkc.paths import state_dir
 from pkc.platform import LocalPlatform, PlatformSetup, kafka_access, running_platform
 from pkc.processes import DEFAULT_PORTS, ServiceProcess
 from pkc.run_status import LatestStats, render_status
-from pkc.simulation import ServiceUrls, SimulationConfig, SimulationThread, default_clock_start
+from pkc.simulation import (
+    ServiceUrls,
+    SimulationConfig,
+    SimulationThread,
+    default_clock_start,
+    local_sign_ins,
+)
 from services.shared.settings import ServiceSettings
 
 console = Console()
@@ -36,6 +45,7 @@ def run_platform(
     ready_timeout: float,
     simulate: bool = True,
     volume: float = 0.1,
+    oidc_port: int = 8180,
 ) -> int:
     began = time.monotonic()
     signal.signal(signal.SIGTERM, _raise_stop)
@@ -47,10 +57,17 @@ def run_platform(
     try:
         with ExitStack() as stack:
             stack.callback(console.print, "stopped")  # unwound last, after everything stopped
+            # Keycloak (20 s, the first time 60-90 s) starts beside Kafka, not after it.
+            issuer_ready = stack.enter_context(
+                started_alongside(oidc_issuer(state_dir(), oidc_port))
+            )
             with console.status("starting Kafka (the first run resolves the jars from Maven)…"):
                 # Secured: each service signs in as its own principal (schemas/access.py).
                 kafka = stack.enter_context(kafka_access(state_dir(), port))
             console.print(f"Kafka with every topic on {kafka.bootstrap} after {_since(began)}")
+            with console.status("waiting for the OIDC provider (the first run builds Keycloak)…"):
+                issuer = issuer_ready()
+            console.print(f"OIDC issuer {issuer.url} after {_since(began)}")
             setup = PlatformSetup(
                 kafka.bootstrap,
                 state_dir(),
@@ -58,6 +75,7 @@ def run_platform(
                 speed,
                 ports=DEFAULT_PORTS,
                 service_env=kafka.service_env(),
+                issuer=issuer,
             )
             with console.status("waiting for the services to be ready…"):
                 platform = stack.enter_context(running_platform(setup, ready_timeout))
@@ -67,10 +85,11 @@ def run_platform(
             console.print(f"dashboard: {platform.url('reporting')}/   Ctrl-C stops everything.")
             if simulate:
                 stack.enter_context(_simulation(platform, volume, latest))
-                console.print(f"simulating national traffic at volume {volume}, speed {speed}")
+            console.print(demo_sign_ins(issuer))
+            reader = status_reader(issuer)
             return _supervise(
                 list(platform.services.values()),
-                lambda: render_status(platform, latest),
+                lambda: render_status(platform, latest, reader),
             )
     except (KeyboardInterrupt, _Stop):
         return 0
@@ -89,12 +108,24 @@ def _since(began: float) -> str:
 
 @contextmanager
 def _simulation(platform: LocalPlatform, volume: float, latest: LatestStats) -> Iterator[None]:
-    """National traffic into intake and queueing until the block ends; its summary at the end."""
+    """National traffic into intake and queueing until the block ends; its summary at the end.
+    Its adapters and operators sign in at the local provider as themselves."""
+    if platform.issuer.local is None:
+        console.print(
+            "[yellow]not simulating:[/] PKC_OIDC_ISSUER names another provider, and the simulated "
+            "operators are people of the local realm"
+        )
+        yield
+        return
     urls = ServiceUrls(platform.url("intake"), platform.url("queueing"))
     # The simulator's hours and threshold are the platform's service-level policy (PKC_SLA_*).
     config = SimulationConfig(volume=volume, service_level=ServiceSettings().service_level())
-    sim = SimulationThread(config, platform.clock, urls, progress=latest)
+    with console.status("signing the simulated operators up in the local realm…"):
+        sign_ins = local_sign_ins(platform.issuer.local, config)
+    sim = SimulationThread(config, platform.clock, urls, sign_ins, progress=latest)
     sim.start()
+    speed = platform.clock.speed
+    console.print(f"simulating national traffic at volume {volume}, speed {speed:g}")
     try:
         yield
     finally:

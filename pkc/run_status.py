@@ -9,15 +9,19 @@ from rich.table import Table
 from rich.text import Text
 
 from pkc.platform import LocalPlatform
-from pkc.simulation import SimulationStats
+from pkc.simulation import BlockingTokenSource, SimulationStats
+from pkc.simulation.signin import SignInRefused
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
-def _get(url: str) -> Any:
+def _get(url: str, reader: BlockingTokenSource | None) -> Any:
+    """The JSON a read answers, signed in as `reader`; None when it did not answer it."""
     try:
-        return httpx.get(url, timeout=1.0).json()
-    except (httpx.HTTPError, ValueError):
+        headers = reader.headers() if reader is not None else {}
+        response = httpx.get(url, headers=headers, timeout=1.0)
+        return response.json() if response.status_code == 200 else None
+    except (httpx.HTTPError, SignInRefused, ValueError):
         return None
 
 
@@ -31,7 +35,9 @@ class LatestStats:
         self.stats = stats
 
 
-def render_status(platform: LocalPlatform, latest: LatestStats) -> Group:
+def render_status(
+    platform: LocalPlatform, latest: LatestStats, reader: BlockingTokenSource | None = None
+) -> Group:
     reporting, queueing = platform.url("reporting"), platform.url("queueing")
     now = platform.clock.now().astimezone(STOCKHOLM)
     stats = latest.stats
@@ -44,9 +50,9 @@ def render_status(platform: LocalPlatform, latest: LatestStats) -> Group:
     table = Table(show_header=True, header_style="bold")
     for column in ("region", "share ≤10 min", "handled", "waiting", "operators", "state"):
         table.add_column(column)
-    orders = _get(f"{queueing}/reinforcements") or []
+    orders = _get(f"{queueing}/reinforcements", reader) or []
     reinforced = {o["region"] for o in orders}
-    for region in _get(f"{reporting}/sla") or []:
+    for region in _get(f"{reporting}/sla", reader) or []:
         window = region["window"]
         share = window["share"]
         # The volume the breach decision counts (and low volume is judged on): answers and

@@ -27,8 +27,7 @@ def client_credentials_token(
     issuer: str, client_id: str, secret: str, timeout: float = 10.0
 ) -> str:
     """A service account's access token (an adapter signing in as itself)."""
-    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
-    return _token(issuer, form, timeout)
+    return _token(issuer, client_credentials_grant(client_id, secret), timeout)
 
 
 def password_token(
@@ -36,11 +35,20 @@ def password_token(
 ) -> str:
     """A person's access token by the resource-owner password grant, which only the local
     development realm allows (people sign in through the browser everywhere else)."""
-    form = {
+    return _token(issuer, password_grant(client_id, username, password), timeout)
+
+
+def client_credentials_grant(client_id: str, secret: str) -> dict[str, str]:
+    """The token request's form of a service account (the secret in it: never log it)."""
+    return {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+
+
+def password_grant(client_id: str, username: str, password: str) -> dict[str, str]:
+    """The token request's form of a person's password grant (never log it)."""
+    return {
         "grant_type": "password",
         "client_id": client_id,
         "username": username,
         "password": password,
         "scope": "openid",
     }
-    return _token(issuer, form, timeout)

@@ -2,21 +2,24 @@
 
 Arrivals are a Poisson process whose rate follows the hour of the simulated day, drawn by
 thinning: candidate arrivals at the peak rate, each kept with probability rate(now) / peak.
-Every contact is posted like a real adapter posts it (bearer token, an idempotency key, the
-moment it reached the adapter as received_at); a phone caller then waits with exponential
-patience and, if no operator has taken the call by then, the hang-up is reported to queueing.
+Every contact is posted like a real adapter posts it (its channel's service-account token, an
+idempotency key, the moment it reached the adapter as received_at); a phone caller then waits
+with exponential patience and, if no operator has taken the call by then, the hang-up is
+reported to queueing.
 """
 
 import asyncio
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import httpx
 
 from pkc.simulation.calls import call, unexpected
-from pkc.simulation.config import SimulationConfig, Tokens
+from pkc.simulation.config import SimulationConfig
+from pkc.simulation.signin import SignedIn
 from pkc.simulation.stats import SimulationStats
 from pkc.simulation.traffic import Arrivals, Contact
 from schemas import Channel, NeedCategory
@@ -41,13 +44,13 @@ class Adapters:
         clock: Clock,
         intake: httpx.AsyncClient,
         queueing: httpx.AsyncClient,
-        tokens: Tokens,
+        adapters: Mapping[Channel, SignedIn],
         stats: SimulationStats,
         switchboard: Switchboard,
     ):
         self.config, self.clock, self.stats = config, clock, stats
         self.intake, self.queueing = intake, queueing
-        self.auth = {"Authorization": f"Bearer {tokens.adapter}"}
+        self.adapters = adapters  # each channel's adapter signs in as itself
         self.switchboard = switchboard
         self.rng = random.Random(config.seed)  # noqa: S311 - a seeded simulation
         self.model = config.traffic()
@@ -81,9 +84,8 @@ class Adapters:
             "text": contact.text,
             "received_at": received_at.isoformat(),
         }
-        response = await call(
-            self.intake, self.stats, "POST", "/contacts", json=body, headers=self.auth
-        )
+        adapter = self.adapters.get(contact.channel)
+        response = await call(self.intake, self.stats, "POST", "/contacts", auth=adapter, json=body)
         if response is None:
             self.stats.dropped += 1
             return
@@ -113,8 +115,9 @@ class Adapters:
 
     async def hang_up(self, contact_id: uuid.UUID) -> None:
         path = f"/contacts/{contact_id}/abandon"
+        phone = self.adapters.get(Channel.PHONE)  # only phone callers wait on the line
         response = await call(
-            self.queueing, self.stats, "POST", path, json={"reason": "hung_up"}, headers=self.auth
+            self.queueing, self.stats, "POST", path, auth=phone, json={"reason": "hung_up"}
         )
         if response is None:
             return

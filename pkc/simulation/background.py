@@ -3,8 +3,9 @@
 import asyncio
 import threading
 
-from pkc.simulation.config import ServiceUrls, SimulationConfig, Tokens
+from pkc.simulation.config import ServiceUrls, SimulationConfig
 from pkc.simulation.engine import Progress, simulate
+from pkc.simulation.people import SignIns
 from pkc.simulation.stats import SimulationStats
 from services.shared.clock import Clock
 
@@ -15,11 +16,11 @@ class SimulationThread:
         config: SimulationConfig,
         clock: Clock,
         urls: ServiceUrls,
-        tokens: Tokens | None = None,
+        sign_ins: SignIns,
         progress: Progress | None = None,
     ):
         self.config, self.clock, self.urls = config, clock, urls
-        self.tokens = tokens or Tokens()
+        self.sign_ins = sign_ins
         self.progress = progress
         self.stats: SimulationStats | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -45,5 +46,5 @@ class SimulationThread:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
         self._started.set()
         self.stats = await simulate(
-            self.config, self.clock, self.urls, self.tokens, self._stop, self.progress
+            self.config, self.clock, self.urls, self.sign_ins, self._stop, self.progress
         )

@@ -10,7 +10,6 @@ from domain.staffing.need import service_level
 from pkc.simulation.traffic import TrafficModel
 from schemas import Region
 from services.shared.clock import Clock, make_clock
-from services.shared.settings import DEV_SECRET
 
 # Share of 114 14 calls answered within 10 minutes in May 2024 (docs/domain.md): the
 # default staffing gives each region about this share in its peak hour.
@@ -31,12 +30,6 @@ MAY_2024_SHARE = MappingProxyType(
 class ServiceUrls:
     intake: str = "http://127.0.0.1:8001"
     queueing: str = "http://127.0.0.1:8003"
-
-
-@dataclass(frozen=True)
-class Tokens:
-    adapter: str = DEV_SECRET  # a channel adapter's token: intake's POST /contacts, hang-ups
-    ui: str = DEV_SECRET  # an operator UI's token: logs operators in
 
 
 @dataclass(frozen=True)
@@ -67,6 +60,14 @@ class SimulationConfig:
                 raise ValueError(f"{name} must be greater than zero")
         if self.staffing is not None and any(n < 0 for n in self.staffing.values()):
             raise ValueError("staffing must not be negative")
+
+    def operator_people(self) -> list[tuple[str, Region]]:
+        """Each simulated operator's user name (`sim-stockholm-1`) and home region."""
+        return [
+            (f"{self.operator_prefix}-{region.value}-{i + 1}", region)
+            for region, count in self.operators().items()
+            for i in range(count)
+        ]
 
     def traffic(self) -> TrafficModel:
         return TrafficModel(volume=self.volume)

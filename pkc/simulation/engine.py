@@ -9,8 +9,10 @@ from typing import Any
 import httpx
 
 from pkc.simulation.adapter import Adapters, Switchboard
-from pkc.simulation.config import ServiceUrls, SimulationConfig, Tokens
+from pkc.simulation.config import ServiceUrls, SimulationConfig
 from pkc.simulation.operators import SimulatedOperator
+from pkc.simulation.people import SignIns
+from pkc.simulation.signin import TokenSource
 from pkc.simulation.stats import SimulationStats
 from services.shared.clock import Clock
 
@@ -24,39 +26,33 @@ async def simulate(
     config: SimulationConfig,
     clock: Clock,
     urls: ServiceUrls,
-    tokens: Tokens,
+    sign_ins: SignIns,
     stop: asyncio.Event,
     progress: Progress | None = None,
 ) -> SimulationStats:
-    """Runs until `stop` is set; returns what happened. Service failures are counted, not raised."""
+    """Runs until `stop` is set; returns what happened. Service failures are counted, not raised.
+
+    Adapters and operators sign in at `sign_ins.issuer` as themselves; an operator without a
+    credential there is left out (and logged)."""
     stats = SimulationStats()
     switchboard = Switchboard()
     limits = httpx.Limits(max_connections=config.max_in_flight + 16)
     async with (
         httpx.AsyncClient(base_url=urls.intake, timeout=10.0, limits=limits) as intake,
         httpx.AsyncClient(base_url=urls.queueing, timeout=10.0, limits=limits) as queueing,
+        httpx.AsyncClient(timeout=10.0) as issuer,
     ):
-        adapters = Adapters(config, clock, intake, queueing, tokens, stats, switchboard)
-        operators = [
-            SimulatedOperator(
-                f"{config.operator_prefix}-{region.value}-{i + 1}",
-                region,
-                config,
-                clock,
-                queueing,
-                tokens,
-                stats,
-                switchboard,
-            )
-            for region, count in config.operators().items()
-            for i in range(count)
-        ]
-        log.info(
-            "simulation: volume %s, %d operators, seed %d",
-            config.volume,
-            len(operators),
-            config.seed,
+        tokens = TokenSource(sign_ins.issuer, issuer)
+        adapters = Adapters(
+            config,
+            clock,
+            intake,
+            queueing,
+            {channel: tokens.signed_in(who) for channel, who in sign_ins.adapters.items()},
+            stats,
+            switchboard,
         )
+        operators = _operators(config, clock, queueing, tokens, sign_ins, stats, switchboard)
         work: list[Coroutine[Any, Any, None]] = [adapters.arrivals()]
         work += [operator.run() for operator in operators]
         if progress is not None:
@@ -74,6 +70,41 @@ async def simulate(
     if progress is not None:
         progress(stats.snapshot())
     return stats
+
+
+def _operators(
+    config: SimulationConfig,
+    clock: Clock,
+    queueing: httpx.AsyncClient,
+    tokens: TokenSource,
+    sign_ins: SignIns,
+    stats: SimulationStats,
+    switchboard: Switchboard,
+) -> list[SimulatedOperator]:
+    """One simulated operator per person of the staffing who has a sign-in."""
+    people = config.operator_people()
+    operators = [
+        SimulatedOperator(
+            name,
+            region,
+            config,
+            clock,
+            queueing,
+            tokens.signed_in(sign_ins.operators[name]),
+            stats,
+            switchboard,
+        )
+        for name, region in people
+        if name in sign_ins.operators
+    ]
+    log.info(
+        "simulation: volume %s, %d operators (%d without a sign-in), seed %d",
+        config.volume,
+        len(operators),
+        len(people) - len(operators),
+        config.seed,
+    )
+    return operators
 
 
 async def _guarded(job: Coroutine[Any, Any, None], stats: SimulationStats) -> None:

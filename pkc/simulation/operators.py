@@ -1,4 +1,6 @@
-"""Simulated operators: log in through queueing's API, take, answer, handle, record, repeat.
+"""Simulated operators: sign in to queueing as themselves (each a person of the realm with a
+token of their own: queueing binds the session to the token's subject), take, answer, handle,
+record, repeat.
 
 Each works the service-level policy's service hours on the simulated clock, holds a
 contact for a gamma-distributed handling time (shape 2: less spread than exponential, as real
@@ -13,8 +15,9 @@ import httpx
 
 from pkc.simulation.adapter import Switchboard
 from pkc.simulation.calls import call, unexpected
-from pkc.simulation.config import SimulationConfig, Tokens
+from pkc.simulation.config import SimulationConfig
 from pkc.simulation.profile import seconds_until_service
+from pkc.simulation.signin import SignedIn
 from pkc.simulation.stats import SimulationStats
 from schemas import Region
 from services.shared.clock import Clock
@@ -42,21 +45,17 @@ class SimulatedOperator:
         config: SimulationConfig,
         clock: Clock,
         queueing: httpx.AsyncClient,
-        tokens: Tokens,
+        person: SignedIn,
         stats: SimulationStats,
         switchboard: Switchboard,
     ):
         self.operator_id, self.region = operator_id, region
         self.config, self.clock, self.queueing = config, clock, queueing
-        self.ui = {"Authorization": f"Bearer {tokens.ui}"}
+        self.auth = person  # every call carries this person's own token
         self.stats, self.switchboard = stats, switchboard
         self.rng = random.Random(f"{config.seed}:{operator_id}")  # noqa: S311 - seeded
-        self.token: str | None = None
+        self.on_duty = False  # queueing holds an open session for this person
         self.holding: uuid.UUID | None = None  # taken, not yet answered
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
 
     async def run(self) -> None:
         while True:
@@ -64,7 +63,7 @@ class SimulatedOperator:
             if closed_for > 0:
                 await self.log_out()
                 await self.clock.sleep(closed_for)
-            elif self.token is None:
+            elif not self.on_duty:
                 if not await self.log_in():
                     await asyncio.sleep(RETRY_REAL_SECONDS)
             elif self.holding is not None:
@@ -72,32 +71,36 @@ class SimulatedOperator:
             else:
                 await self.take_next()
 
-    async def log_in(self) -> bool:
-        body = {"operator_id": self.operator_id, "region": self.region.value}
+    async def log_in(self, takeover: bool = False) -> bool:
+        """Opens this person's session (home region from their token). A session still open
+        from an earlier run of the simulator (killed before it logged out) is this same person's:
+        it is taken over, explicitly."""
+        body = {"takeover": takeover}
         response = await call(
-            self.queueing, self.stats, "POST", "/operators/login", json=body, headers=self.ui
+            self.queueing, self.stats, "POST", "/operators/login", auth=self.auth, json=body
         )
         if response is None:
             return False
+        if response.status_code == 409 and not takeover:
+            return await self.log_in(takeover=True)
         if response.status_code != 200:
             unexpected(self.stats, response, "POST /operators/login")
             return False
-        self.token = response.json()["token"]
+        self.on_duty = True
         self.stats.operators_on_duty += 1
         return True
 
     async def log_out(self) -> None:
-        if self.token is None:
+        if not self.on_duty:
             return
-        await call(
-            self.queueing, self.stats, "POST", "/operators/me/logout", attempts=1, headers=self.auth
-        )
-        self.token = None
+        path = "/operators/me/logout"
+        await call(self.queueing, self.stats, "POST", path, auth=self.auth, attempts=1)
+        self.on_duty = False
         self.stats.operators_on_duty -= 1
 
     async def take_next(self) -> None:
         response = await call(
-            self.queueing, self.stats, "POST", "/operators/me/next", headers=self.auth
+            self.queueing, self.stats, "POST", "/operators/me/next", auth=self.auth
         )
         if response is None:
             await asyncio.sleep(RETRY_REAL_SECONDS)
@@ -108,22 +111,22 @@ class SimulatedOperator:
             self.switchboard.taken(contact_id)  # the caller is ringing through: no hang-up now
             self.holding = contact_id
             await self.answer(contact_id, response.json()["queue"])
-        elif response.status_code == 401:
-            self.forget_session()  # queueing no longer knows the token (restart, log-out)
+        elif response.status_code == 403:
+            self.forget_session()  # queueing holds no session for us (a restart): sign in again
         else:
             unexpected(self.stats, response, "POST /operators/me/next")
             await asyncio.sleep(RETRY_REAL_SECONDS)
 
     async def answer(self, contact_id: uuid.UUID, queue: str = "crime_report") -> None:
         path = f"/contacts/{contact_id}/answer"
-        response = await call(self.queueing, self.stats, "POST", path, headers=self.auth)
+        response = await call(self.queueing, self.stats, "POST", path, auth=self.auth)
         if response is None:
             await asyncio.sleep(RETRY_REAL_SECONDS)
             return  # still holding: the next round tries again
         self.holding = None
         if response.status_code in (404, 409):
             return  # the caller hung up (or timed out) while it rang
-        if response.status_code == 401:
+        if response.status_code == 403:
             self.forget_session()
             return
         if response.status_code != 200:
@@ -143,7 +146,7 @@ class SimulatedOperator:
         outcome = self.rng.choices(list(weights), weights=list(weights.values()))[0]
         path = f"/contacts/{contact_id}/outcome"
         response = await call(
-            self.queueing, self.stats, "POST", path, json={"outcome": outcome}, headers=self.auth
+            self.queueing, self.stats, "POST", path, auth=self.auth, json={"outcome": outcome}
         )
         if response is not None and response.status_code == 200:
             self.stats.resolved += 1
@@ -153,12 +156,12 @@ class SimulatedOperator:
     async def pause(self) -> None:
         body = {"reason": self.rng.choice(PAUSE_REASONS)}
         response = await call(
-            self.queueing, self.stats, "POST", "/operators/me/pause", json=body, headers=self.auth
+            self.queueing, self.stats, "POST", "/operators/me/pause", auth=self.auth, json=body
         )
         if response is None or response.status_code != 200:
             return
         await self.clock.sleep(self.rng.expovariate(1.0 / self.config.pause_seconds))
-        await call(self.queueing, self.stats, "POST", "/operators/me/resume", headers=self.auth)
+        await call(self.queueing, self.stats, "POST", "/operators/me/resume", auth=self.auth)
 
     async def idle(self) -> None:
         """Nothing waiting: ask again soon (bounded in real time, to spare the machine)."""
@@ -167,6 +170,6 @@ class SimulatedOperator:
         await asyncio.sleep(real)
 
     def forget_session(self) -> None:
-        if self.token is not None:
+        if self.on_duty:
             self.stats.operators_on_duty -= 1
-        self.token, self.holding = None, None
+        self.on_duty, self.holding = False, None

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from pkc.issuer import ISSUER_VARIABLE
 from pkc.localkafka import KafkaAccess
 from pkc.platform import LocalPlatform, PlatformSetup, kafka_access, running_platform
-from services.shared.settings import DEV_SECRET
+from tests.identities import Headers, Identities
 
 # A Tuesday morning in Stockholm (CET), inside PKC's 07:00-20:00 service hours.
 SIMULATED_START = datetime.fromisoformat("2026-11-24T09:00:00+01:00")
-TOKEN = DEV_SECRET
 ONCALL = Path(__file__).with_name("oncall.yaml")
 # Unacknowledged alerts go one level up after this long (simulated time runs at real speed).
 ESCALATION_MINUTES = 0.25
@@ -21,19 +21,32 @@ ESCALATION_MINUTES = 0.25
 
 @dataclass(frozen=True)
 class Platform(LocalPlatform):
-    """The running platform, and the token its tests sign in with."""
+    """The running platform, and the people and adapters its tests sign in as (each with a
+    token of their own from the session's Keycloak, which the services verify)."""
 
-    token: str = TOKEN
+    identities: Identities
     # Its broker: secured, each service signed in as itself; a test reads topics as admin.
     kafka: KafkaAccess | None = None
 
     @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+    def adapter(self) -> Headers:
+        """The phone adapter's service account: posts contacts, reports hang-ups."""
+        return self.identities.adapter("adapter-phone")
+
+    @property
+    def supervisor(self) -> Headers:
+        """The national supervisor: reads queues, SLA and alerts in every region."""
+        return self.identities.person("supervisor-national")
+
+    def person(self, username: str, role: str = "operator", region: str = "stockholm") -> Headers:
+        """A person of the realm (created with `role` and `region` on first use)."""
+        return self.identities.person(username, role, region)
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+def platform(
+    tmp_path_factory: pytest.TempPathFactory, identities: Identities
+) -> Iterator[Platform]:
     """The platform on a broker of its own: every module starts on the same simulated morning,
     and on a shared broker its consumer groups and reporting's changelogged tables would carry
     the previous module's contacts into this one's windows (a region breached that had not)."""
@@ -46,6 +59,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         "PKC_NOTIFY_FIRST_BACKOFF_SECONDS": "0.1",
         "PKC_NOTIFY_SCHEDULE_FILE": str(ONCALL),
         "PKC_NOTIFY_ESCALATION_MINUTES": str(ESCALATION_MINUTES),
+        ISSUER_VARIABLE: identities.issuer,  # the session's Keycloak: no second one starts
     }
     with kafka_access(state / "kafka") as kafka:
         setup = PlatformSetup(
@@ -56,4 +70,11 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             service_env=kafka.service_env(),
         )
         with running_platform(setup, ready_timeout=90) as running:
-            yield Platform(running.services, running.desk, running.clock, kafka=kafka)
+            yield Platform(
+                running.services,
+                running.desk,
+                running.clock,
+                running.issuer,
+                identities,
+                kafka=kafka,
+            )

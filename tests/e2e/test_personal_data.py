@@ -42,7 +42,7 @@ def test_names_identity_numbers_and_phone_numbers_stay_out_of_logs_and_spans(
             "channel": "phone",
             "text": TEXT,
         },
-        headers={"Authorization": f"Bearer {platform.token}"},
+        headers=platform.adapter,
     )
     assert refused.status_code == 422
     assert all(secret not in refused.text for secret in SECRETS)

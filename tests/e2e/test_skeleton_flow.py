@@ -33,20 +33,19 @@ def post_contact(platform: Platform, key: str, region: str, text: str, waited: t
             "text": text,
             "received_at": (platform.clock.now() - waited).isoformat(),
         },
-        headers={"Authorization": f"Bearer {platform.token}"},
+        headers=platform.adapter,  # the phone adapter's own service account
     )
     assert response.status_code == 202, response.text
     return str(response.json()["contact_id"])
 
 
 def log_in(platform: Platform, operator: str, region: str) -> dict[str, str]:
-    response = httpx.post(
-        f"{platform.url('queueing')}/operators/login",
-        json={"operator_id": operator, "region": region},
-        headers={"Authorization": f"Bearer {platform.token}"},
-    )
+    """Signs `operator` (a person of `region`) in to queueing with their own token, which every
+    later call of theirs carries."""
+    person = platform.person(operator, "operator", region)
+    response = httpx.post(f"{platform.url('queueing')}/operators/login", json={}, headers=person)
     assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}
+    return person
 
 
 def answer_all(platform: Platform, headers: dict[str, str], expected: int) -> list[str]:
@@ -71,7 +70,7 @@ def answer_all(platform: Platform, headers: dict[str, str], expected: int) -> li
 
 
 def sla_of(platform: Platform, region: str) -> dict[str, Any]:
-    regions = httpx.get(f"{platform.url('reporting')}/sla").json()
+    regions = httpx.get(f"{platform.url('reporting')}/sla", headers=platform.supervisor).json()
     return next(r for r in regions if r["region"] == region)
 
 
@@ -228,7 +227,10 @@ def alerts_of(platform: Platform, reader: Headers) -> list[dict[str, Any]]:
 
 def wait_for_order(platform: Platform, region: str) -> dict[str, Any]:
     def order() -> dict[str, Any] | None:
-        orders = httpx.get(f"{platform.url('queueing')}/reinforcements").json()
+        answer = httpx.get(
+            f"{platform.url('queueing')}/reinforcements", headers=platform.supervisor
+        )
+        orders = answer.json()
         return next((dict(o) for o in orders if o["region"] == region), None)
 
     return poll(order, f"a reinforcement order for {region}", interval=0.2)

@@ -36,7 +36,7 @@ def post_mail(platform: Platform, key: str, text: str) -> str:
             "text": text,
             "received_at": platform.clock.now().isoformat(),
         },
-        headers=platform.auth,
+        headers=platform.adapter,
     )
     assert response.status_code == 202, response.text
     return str(response.json()["contact_id"])

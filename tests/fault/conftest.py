@@ -10,22 +10,23 @@ from typing import TypeVar
 import httpx
 import pytest
 
+from pkc.issuer import ISSUER_VARIABLE
 from pkc.localkafka import LocalKafka
 from pkc.platform import LocalPlatform, PlatformSetup, local_broker, running_platform
 from pkc.polling import poll
 from schemas import Region
-from services.shared.settings import DEV_SECRET
+from tests.identities import Identities
 
 # A Tuesday morning in Stockholm (CET) inside service hours, far from every other test's day.
 SIMULATED_START = datetime.fromisoformat("2027-01-12T10:00:00+01:00")
 THEFT_REPORT = "Min cykel blev stulen utanför stationen i förra veckan, jag vill anmäla det."
-AUTH = {"Authorization": f"Bearer {DEV_SECRET}"}
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class FaultPlatform(LocalPlatform):
     broker: LocalKafka
+    identities: Identities  # the session's Keycloak, whose tokens the services verify
 
     def restart(self, name: str) -> None:
         service = self.services[name]
@@ -50,8 +51,9 @@ class FaultPlatform(LocalPlatform):
         }
 
         def accepted() -> str | None:
+            adapter = self.identities.adapter("adapter-phone")
             response = httpx.post(
-                f"{self.url('intake')}/contacts", json=body, headers=AUTH, timeout=15
+                f"{self.url('intake')}/contacts", json=body, headers=adapter, timeout=15
             )
             if response.status_code == 202:
                 return str(response.json()["contact_id"])
@@ -65,12 +67,14 @@ class FaultPlatform(LocalPlatform):
 
     def offered(self) -> dict[Region, int]:
         """Offered contacts in each region's current window, as reporting counts them."""
-        rows = httpx.get(f"{self.url('reporting')}/sla", timeout=10).json()
+        reader = self.identities.person("supervisor-national")
+        rows = httpx.get(f"{self.url('reporting')}/sla", headers=reader, timeout=10).json()
         return {Region(r["region"]): int(r["window"]["offered"]) for r in rows}
 
     def waiting(self) -> int:
         """Contacts waiting in queueing's queues, over every region."""
-        states = httpx.get(f"{self.url('queueing')}/queues", timeout=10).json()
+        reader = self.identities.person("supervisor-national")
+        states = httpx.get(f"{self.url('queueing')}/queues", headers=reader, timeout=10).json()
         return sum(int(state["waiting_total"]) for state in states)
 
 
@@ -87,10 +91,18 @@ def unless_restarting(probe: Callable[[], T | None]) -> Callable[[], T | None]:
 
 
 @pytest.fixture(scope="module")
-def fault_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultPlatform]:
+def fault_platform(
+    tmp_path_factory: pytest.TempPathFactory, identities: Identities
+) -> Iterator[FaultPlatform]:
     state: Path = tmp_path_factory.mktemp("fault")
-    settings = {"PKC_TRACES_EXPORTER": "none", "PKC_NOTIFY_FIRST_BACKOFF_SECONDS": "0.1"}
+    settings = {
+        "PKC_TRACES_EXPORTER": "none",
+        "PKC_NOTIFY_FIRST_BACKOFF_SECONDS": "0.1",
+        ISSUER_VARIABLE: identities.issuer,  # the session's Keycloak: no second one starts
+    }
     with local_broker(state / "kafka") as broker:
         setup = PlatformSetup(broker.bootstrap, state, SIMULATED_START, settings=settings)
         with running_platform(setup, ready_timeout=120) as running:
-            yield FaultPlatform(running.services, running.desk, running.clock, broker)
+            yield FaultPlatform(
+                running.services, running.desk, running.clock, running.issuer, broker, identities
+            )

@@ -1,8 +1,10 @@
 """The simulator against real intake, triage and queueing processes on the session's Kafka.
 
 Contacts go in over intake's HTTP API, through triage, into queueing's queues, and simulated
-operators take and answer them; impatient callers hang up through queueing's adapter API. The
-clock runs 30 times real time from a Tuesday morning inside service hours.
+operators take and answer them; impatient callers hang up through queueing's adapter API. Each
+adapter signs in as its channel's service account and each operator as a person of their own at
+the session's Keycloak. The clock runs 30 times real time from a Tuesday morning inside service
+hours.
 """
 
 import asyncio
@@ -13,11 +15,19 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pkc.issuer import Issuer
 from pkc.platform import PlatformSetup, running_platform
 from pkc.polling import poll_async
-from pkc.simulation import ServiceUrls, SimulationConfig, SimulationStats, Tokens, simulate
+from pkc.simulation import (
+    ServiceUrls,
+    SimulationConfig,
+    SimulationStats,
+    local_sign_ins,
+    simulate,
+)
 from schemas import Channel, Region
 from services.shared.clock import Clock
+from tests.identities import Identities
 
 pytestmark = pytest.mark.kafka
 
@@ -28,7 +38,7 @@ DEADLINE_SECONDS = 40.0
 
 @pytest.fixture(scope="module")
 def services(
-    kafka: str, tmp_path_factory: pytest.TempPathFactory
+    kafka: str, tmp_path_factory: pytest.TempPathFactory, identities: Identities
 ) -> Iterator[tuple[ServiceUrls, Clock]]:
     state: Path = tmp_path_factory.mktemp("simulation")
     setup = PlatformSetup(
@@ -38,13 +48,14 @@ def services(
         SPEED,
         settings={"PKC_TRACES_EXPORTER": "none"},
         names=("intake", "triage", "queueing"),
+        issuer=Issuer(identities.issuer, local=identities.provider),  # no second Keycloak
     )
     with running_platform(setup, ready_timeout=90) as platform:
         yield ServiceUrls(platform.url("intake"), platform.url("queueing")), platform.clock
 
 
 async def test_simulated_traffic_is_posted_answered_and_hung_up(
-    services: tuple[ServiceUrls, Clock],
+    services: tuple[ServiceUrls, Clock], identities: Identities
 ) -> None:
     urls, clock = services
     config = SimulationConfig(
@@ -56,9 +67,12 @@ async def test_simulated_traffic_is_posted_answered_and_hung_up(
         min_poll_real_seconds=0.1,
         progress_real_seconds=0.2,
     )
+    # The simulated operators become people of the realm (blocking: before the loop is busy).
+    sign_ins = await asyncio.to_thread(local_sign_ins, identities.provider, config)
+    assert sorted(sign_ins.operators) == sorted(name for name, _ in config.operator_people())
     stop = asyncio.Event()
     seen: list[SimulationStats] = []
-    run = asyncio.create_task(simulate(config, clock, urls, Tokens(), stop, seen.append))
+    run = asyncio.create_task(simulate(config, clock, urls, sign_ins, stop, seen.append))
 
     def done(stats: SimulationStats) -> bool:
         return stats.answered_posted >= 5 and stats.resolved >= 2 and stats.abandoned >= 2
@@ -81,6 +95,7 @@ async def test_simulated_traffic_is_posted_answered_and_hung_up(
     assert stats.answered_by_region[Region.STOCKHOLM] + stats.answered_by_region[Region.OST] > 0
     assert stats.errors <= max(2, stats.posted // 10)
     # Operators were logged out when the run stopped.
-    async with httpx.AsyncClient(base_url=urls.queueing, timeout=10) as client:
+    reader = identities.person("supervisor-national")
+    async with httpx.AsyncClient(base_url=urls.queueing, timeout=10, headers=reader) as client:
         queues = (await client.get("/queues")).json()
     assert all(q["operators_available"] == 0 for q in queues), queues

@@ -13,9 +13,10 @@ from domain.staffing.need import service_level
 from pkc.polling import poll_async
 from pkc.ports import free_port
 from pkc.simulation import (
+    Credential,
     ServiceUrls,
+    SignIns,
     SimulationConfig,
-    Tokens,
     TrafficModel,
     calibrated_staffing,
     clock_from_env,
@@ -24,7 +25,7 @@ from pkc.simulation import (
 )
 from pkc.simulation.calls import call
 from pkc.simulation.stats import SimulationStats
-from schemas import Region
+from schemas import Channel, Region
 from services.shared.clock import SimulatedClock, make_clock
 
 
@@ -51,6 +52,15 @@ def test_staffing_scales_with_volume_and_can_be_given() -> None:
     given = SimulationConfig(staffing={Region.MITT: 4}).operators()
     assert given[Region.MITT] == 4
     assert given[Region.STOCKHOLM] == 0
+
+
+def test_each_simulated_operator_is_a_person_of_their_region() -> None:
+    people = SimulationConfig(staffing={Region.MITT: 2, Region.OST: 1}).operator_people()
+    assert people == [
+        ("sim-mitt-1", Region.MITT),
+        ("sim-mitt-2", Region.MITT),
+        ("sim-ost-1", Region.OST),
+    ]
 
 
 def test_default_volume_is_a_few_contacts_per_real_second_at_speed_60() -> None:
@@ -99,8 +109,13 @@ async def test_the_simulator_survives_services_that_are_not_there() -> None:
     stop = asyncio.Event()
     seen: list[SimulationStats] = []
     config = SimulationConfig(volume=0.2, staffing={Region.MITT: 2}, progress_real_seconds=0.1)
+    sign_ins = SignIns(
+        f"{nowhere}/realms/pkc",  # the issuer is not there either
+        {channel: Credential.adapter(f"adapter-{channel}", "secret") for channel in Channel},
+        {name: Credential.person(name, "password") for name, _ in config.operator_people()},
+    )
     run = asyncio.create_task(
-        simulate(config, clock, ServiceUrls(nowhere, nowhere), Tokens(), stop, seen.append)
+        simulate(config, clock, ServiceUrls(nowhere, nowhere), sign_ins, stop, seen.append)
     )
 
     async def counted() -> bool:
