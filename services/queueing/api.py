@@ -8,6 +8,7 @@ so the routes are plain `def`s that FastAPI runs on its thread pool, off the eve
 import asyncio
 import secrets
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import StreamingResponse
@@ -33,6 +34,8 @@ from services.queueing.views import (
     OutcomeRequest,
     PauseRequest,
 )
+from services.shared.http import caller
+from services.shared.identity import Principal, Role
 from services.shared.live import EVENT_STREAM, live_stream
 
 operators = APIRouter(prefix="/operators", tags=["operators"])
@@ -138,8 +141,14 @@ def queue_state(region: Region, core: Core, now: Now) -> dict[str, object]:
 
 
 @live.get("/{region}/stream", response_class=StreamingResponse, responses=EVENT_STREAM)
-async def stream(region: Region, request: Request, core: Core) -> StreamingResponse:
-    """Server-sent events: the region's queue state whenever it changes (and a heartbeat)."""
+async def stream(
+    region: Region,
+    request: Request,
+    core: Core,
+    who: Annotated[Principal, caller(Role.OPERATOR, Role.SUPERVISOR, Role.ONCALL, Role.AUDITOR)],
+) -> StreamingResponse:
+    """Server-sent events: the region's queue state whenever it changes (and a heartbeat); one
+    reader per region for every listener, at most `live_max_streams_per_person` per person."""
 
     async def state() -> dict[str, object]:
         return await asyncio.to_thread(core.contacts.state, region, core.clock.now())
@@ -147,8 +156,11 @@ async def stream(region: Region, request: Request, core: Core) -> StreamingRespo
     def without_time(state: dict[str, object]) -> dict[str, object]:
         return {k: v for k, v in state.items() if k != "at"}
 
-    interval = core.settings.live_interval_seconds
-    return live_stream(request, "queue", state, interval, changes=without_time)
+    settings = core.settings
+    interval = settings.live_interval_seconds
+    return live_stream(
+        request, who, settings, "queue", region.value, state, interval, changes=without_time
+    )
 
 
 ROUTERS = (operators, contacts, reinforcements, live)
