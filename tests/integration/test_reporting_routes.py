@@ -73,7 +73,7 @@ def test_the_service_levels_are_for_the_centres_people_and_the_monthly_report_fo
 def test_only_the_dashboards_shell_and_where_to_sign_in_are_public(
     client: TestClient, identities: Identities
 ) -> None:
-    assert PUBLIC_ROUTES == {("GET", "/"), ("GET", "/dashboard"), ("GET", "/dashboard/config")}
+    assert {("GET", "/"), ("GET", "/dashboard"), ("GET", "/dashboard/config")} == PUBLIC_ROUTES
     page = client.get("/dashboard")
     assert page.status_code == 200
     assert "Mål 85 %" in page.text
@@ -83,7 +83,8 @@ def test_only_the_dashboards_shell_and_where_to_sign_in_are_public(
         "client_id": "pkc-ui",
     }
     home = client.get("/", follow_redirects=False)
-    assert home.status_code == 307 and home.headers["location"] == "dashboard"
+    assert home.status_code == 307
+    assert home.headers["location"] == "dashboard"
 
 
 def first_event(client: TestClient, headers: Headers) -> tuple[int, str]:
@@ -102,9 +103,7 @@ def test_the_live_stream_is_capped_per_person_and_in_total_and_freed_on_disconne
     cecilia = identities.person("stream-cecilia", "auditor", "mitt")
     with contextlib.ExitStack() as open_streams:
         for _ in range(2):  # anna's two: her cap
-            stream = open_streams.enter_context(
-                client.stream("GET", "/sla/stream", headers=anna)
-            )
+            stream = open_streams.enter_context(client.stream("GET", "/sla/stream", headers=anna))
             assert stream.status_code == 200
             assert next(stream.iter_lines()) == "event: sla"
         with client.stream("GET", "/sla/stream", headers=anna) as third:
@@ -117,7 +116,8 @@ def test_the_live_stream_is_capped_per_person_and_in_total_and_freed_on_disconne
         bo_stream = open_streams.enter_context(client.stream("GET", "/sla/stream", headers=bo))
         assert bo_stream.status_code == 200
         code, reason = first_event(client, cecilia)
-        assert code == 429 and "maximum of 3 live streams" in reason
+        assert code == 429
+        assert "maximum of 3 live streams" in reason
     # Every stream closed: every slot is free again.
     assert first_event(client, cecilia) == (200, "event: sla")
     assert first_event(client, anna) == (200, "event: sla")

@@ -63,7 +63,8 @@ async def test_a_slow_listener_is_dropped_and_the_others_go_on() -> None:
     slow = hub.subscribe("slow", "queue", "ost", state.read, INTERVAL)
     fast = hub.subscribe("fast", "queue", "ost", state.read, INTERVAL)
     heard = await received(fast, 3 * QUEUE_SIZE)
-    assert heard == sorted(heard) and len(set(heard)) == len(heard)
+    assert heard == sorted(heard)
+    assert len(set(heard)) == len(heard)
     # The slow one never read: its queue filled, it was dropped, its stream ends.
     assert await asyncio.wait_for(slow.next(), timeout=5) is None
     assert hub.open_by_person == {"fast": 1}
@@ -85,7 +86,8 @@ async def test_the_reader_stops_when_the_last_listener_leaves() -> None:
     reads = state.reads
     await asyncio.sleep(10 * INTERVAL)  # a time in which a running reader would read ~10 times
     assert state.reads == reads
-    assert hub.feeds == {} and hub.open_streams == 0
+    assert hub.feeds == {}
+    assert hub.open_streams == 0
 
 
 async def test_streams_are_capped_per_person_and_in_total() -> None:
@@ -115,4 +117,5 @@ async def test_a_state_that_cannot_be_read_ends_its_streams() -> None:
 
     listener = hub.subscribe("a", "queue", "vast", unreadable, INTERVAL)
     assert await asyncio.wait_for(listener.next(), timeout=5) is None
-    assert hub.feeds == {} and hub.open_streams == 0
+    assert hub.feeds == {}
+    assert hub.open_streams == 0
