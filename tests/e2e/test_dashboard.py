@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from pkc.localoidc.realm import ADMIN_USER, REALM, USER_CLIENT
 from pkc.ports import free_port
@@ -27,7 +28,6 @@ from schemas.topics import QUEUE_EVENTS
 from services.shared.kafka import EventProducer
 from tests.identities import Identities
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.kafka
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Event times of this test's own, in a region no other test's worker window reaches.
@@ -133,8 +133,7 @@ def test_a_person_signs_in_and_sees_the_figures_update_live(
 ) -> None:
     identities.person(VIEWER, "supervisor", "bergslagen")
     password = identities.provider.secrets().passwords[VIEWER]
-    expect = playwright_api.expect
-    with playwright_api.sync_playwright() as driver:
+    with sync_playwright() as driver:
         browser = driver.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )

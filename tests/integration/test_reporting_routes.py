@@ -42,7 +42,8 @@ def client(identities: Identities, tmp_path: Path) -> Iterator[TestClient]:
 
 def status(client: TestClient, path: str, headers: Headers | None = None) -> int:
     params = MONTH if path.startswith("/reports") else None
-    return client.get(path, params=params, headers=headers).status_code
+    code: int = client.get(path, params=params, headers=headers).status_code
+    return code
 
 
 def test_the_service_levels_are_for_the_centres_people_and_the_monthly_report_for_leads(
