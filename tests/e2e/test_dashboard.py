@@ -20,12 +20,12 @@ import httpx
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from bench.events import answered_call, publish_timed
 from pkc.localoidc.realm import ADMIN_USER, REALM, USER_CLIENT
 from pkc.ports import free_port
 from pkc.processes import ServiceProcess, wait_ready
-from schemas import Answered, Channel, NeedCategory, Region
+from schemas import Answered, Region
 from schemas.topics import QUEUE_EVENTS
-from services.shared.kafka import EventProducer
 from tests.identities import Identities
 
 pytestmark = pytest.mark.kafka
@@ -83,32 +83,15 @@ def reporting(kafka: str, identities: Identities, tmp_path: Path) -> Iterator[Se
 
 
 def answered(i: int) -> Answered:
-    at = START + timedelta(seconds=5 * i)
-    return Answered(
-        occurred_at=at,
-        contact_id=uuid.uuid4(),
-        region=REGION,
-        channel=Channel.PHONE,
-        category=NeedCategory.CASE_HELP,
-        received_at=at - timedelta(seconds=40),
-        wait_seconds=40,
-        operator_id="op",
-        operator_region=REGION,
-    )
-
-
-async def _publish(kafka: str, events: list[Answered]) -> None:
-    producer = EventProducer(kafka, "test-dashboard")
-    await producer.start()
-    acks = [await producer.enqueue(e, QUEUE_EVENTS) for e in events]
-    await asyncio.gather(*acks)
-    await producer.stop()
+    """The i-th answer in the test's region, after 40 s in the queue (within the threshold)."""
+    return answered_call(REGION, START + timedelta(seconds=5 * i), wait_seconds=40)
 
 
 def publish(kafka: str, events: list[Answered]) -> None:
     """Publishes from a thread of its own: Playwright's sync API holds this thread's loop."""
+    sending = publish_timed(kafka, "test-dashboard", events, QUEUE_EVENTS)
     with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, _publish(kafka, events)).result(timeout=60)
+        thread.submit(asyncio.run, sending).result(timeout=60)
 
 
 def png_size_and_colours(path: Path) -> tuple[int, int, int]:

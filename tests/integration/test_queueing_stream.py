@@ -3,11 +3,10 @@ per region however many listen (the fan-out of services/shared/live.py)."""
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from schemas import Region
@@ -18,13 +17,8 @@ from services.shared.clock import SimulatedClock
 from services.shared.live import LiveHub
 from tests.e2e.conftest import SIMULATED_START
 from tests.identities import Identities
+from tests.integration.routes_client import routes_client
 from tests.queueing_contacts import classified
-
-
-@contextlib.asynccontextmanager
-async def no_consumers(_: FastAPI) -> AsyncIterator[None]:
-    """The routes without Kafka: the stream reads the queue's database, nothing else."""
-    yield
 
 
 @pytest.fixture
@@ -37,10 +31,9 @@ def client(identities: Identities, state_dir: Path) -> Iterator[TestClient]:
     )
     process = bootstrap(settings, SimulatedClock(SIMULATED_START))
     app = app_for(process)
-    app.router.lifespan_context = no_consumers
     now = SimulatedClock(SIMULATED_START).now()
     process.core.contacts.enqueue(classified(Region.OST, waited=300, at=now), now)
-    with TestClient(app) as test_client:  # one event loop for every request, as in a server
+    with routes_client(app) as test_client:
         yield test_client
 
 

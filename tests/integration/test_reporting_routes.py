@@ -2,25 +2,19 @@
 public on purpose, and the live stream's caps (per person, in total, freed on disconnect)."""
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.reporting.bootstrap import bootstrap, http_app
 from services.reporting.dashboard import PUBLIC_ROUTES
 from services.reporting.settings import ReportingSettings
 from tests.identities import Headers, Identities
+from tests.integration.routes_client import routes_client
 
 MONTH = {"month": "2026-05"}
-
-
-@contextlib.asynccontextmanager
-async def no_worker(_: FastAPI) -> AsyncIterator[None]:
-    """The routes without the Faust worker: its tables are read as they are (empty)."""
-    yield
 
 
 @pytest.fixture
@@ -34,8 +28,7 @@ def client(identities: Identities, tmp_path: Path) -> Iterator[TestClient]:
     )
     service = bootstrap(settings)
     app = http_app(service)
-    app.router.lifespan_context = no_worker
-    with TestClient(app) as test_client:  # one event loop for every request, as in a server
+    with routes_client(app) as test_client:
         yield test_client
     service.monthly_store.engine.dispose()
 
