@@ -164,8 +164,9 @@ def queue_state(region: Region, _: Person, core: Core, now: Now) -> dict[str, ob
 
 
 @live.get("/{region}/stream", response_class=StreamingResponse, responses=EVENT_STREAM)
-async def stream(region: Region, _: Person, request: Request, core: Core) -> StreamingResponse:
-    """Server-sent events: the region's queue state whenever it changes (and a heartbeat)."""
+async def stream(region: Region, who: Person, request: Request, core: Core) -> StreamingResponse:
+    """Server-sent events: the region's queue state whenever it changes (and a heartbeat); one
+    reader per region for every listener, at most `live_max_streams_per_person` per person."""
 
     async def state() -> dict[str, object]:
         return await asyncio.to_thread(core.contacts.state, region, core.clock.now())
@@ -173,8 +174,11 @@ async def stream(region: Region, _: Person, request: Request, core: Core) -> Str
     def without_time(state: dict[str, object]) -> dict[str, object]:
         return {k: v for k, v in state.items() if k != "at"}
 
-    interval = core.settings.live_interval_seconds
-    return live_stream(request, "queue", state, interval, changes=without_time)
+    settings = core.settings
+    interval = settings.live_interval_seconds
+    return live_stream(
+        request, who, settings, "queue", region.value, state, interval, changes=without_time
+    )
 
 
 ROUTERS = (operators, contacts, reinforcements, live)

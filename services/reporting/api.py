@@ -1,5 +1,7 @@
 """GET /sla: every region's rolling window as the worker holds it (event time)."""
 
+from typing import Annotated
+
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
@@ -7,6 +9,11 @@ from schemas import Region, SlaWindow
 from services.reporting.breach import Standing, standing
 from services.reporting.service import Service
 from services.reporting.stream import Reporting
+from services.shared.http import caller
+from services.shared.identity import Principal, Role
+
+# Who reads the live service levels: the people of the contact centre, not adapters.
+SlaReader = Annotated[Principal, caller(Role.OPERATOR, Role.SUPERVISOR, Role.ONCALL, Role.AUDITOR)]
 
 
 class RegionSla(BaseModel):
@@ -70,12 +77,12 @@ router = APIRouter(tags=["service level"])
 
 # Async on purpose: the tables are the worker's in-memory state, read without any I/O.
 @router.get("/sla")
-async def sla(service: Service) -> list[RegionSla]:
+async def sla(service: Service, _: SlaReader) -> list[RegionSla]:
     """Every region's rolling window, ending at its newest event (event time)."""
     return every_region(service.stream)
 
 
 @router.get("/sla/{region}")
-async def sla_of(region: Region, service: Service) -> RegionSla:
+async def sla_of(region: Region, service: Service, _: SlaReader) -> RegionSla:
     """One region, with its windows per channel and per need category."""
     return region_sla(service.stream, region, detail=True)

@@ -2,6 +2,12 @@
 
 The page's words about the target (its share, threshold and hours) are the service-level
 policy's, filled in on the server: change PKC_SLA_TARGET and the page says the new target.
+
+The page itself holds no figures and is public on purpose, so a person can open it to sign
+in: it signs them in at the OIDC issuer (authorization code with PKCE, the public client named
+by `dashboard_client_id`) and reads /sla and /sla/stream with their bearer token, as any other
+client does. A browser's EventSource cannot send a token, so the page reads the event stream
+with fetch().
 """
 
 import functools
@@ -9,15 +15,26 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from pydantic import BaseModel
 
 from domain.service_level import ServiceLevelPolicy
-from services.reporting.api import every_region
+from services.reporting.api import SlaReader, every_region
 from services.reporting.service import Policy, Service
 from services.shared.live import EVENT_STREAM, live_stream
 
 PAGE = Path(__file__).with_name("dashboard.html")
+# The routes anyone may call, on purpose: the page's shell (no data in it; it must be
+# reachable to sign in), where to sign in, and the old address of the page.
+PUBLIC_ROUTES = frozenset({("GET", "/"), ("GET", "/dashboard"), ("GET", "/dashboard/config")})
 router = APIRouter(tags=["dashboard"])
+
+
+class SignIn(BaseModel):
+    """Where the page signs a person in: the OIDC issuer and its public client for the page."""
+
+    issuer: str | None
+    client_id: str
 
 
 @functools.cache
@@ -39,16 +56,33 @@ def render_page(policy: ServiceLevelPolicy) -> str:
     return page
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/", include_in_schema=False)
+async def home() -> RedirectResponse:
+    return RedirectResponse("dashboard")
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
 async def page(policy: Policy) -> HTMLResponse:
+    """The live dashboard's page (public: it signs the person in, then reads the figures)."""
     return HTMLResponse(render_page(policy))
 
 
+@router.get("/dashboard/config")
+async def sign_in(service: Service) -> SignIn:
+    """Where the dashboard signs a person in (public: the page needs it before sign-in)."""
+    settings = service.core.settings
+    return SignIn(issuer=settings.oidc_issuer, client_id=settings.dashboard_client_id)
+
+
 @router.get("/sla/stream", response_class=StreamingResponse, responses=EVENT_STREAM)
-async def stream(request: Request, service: Service) -> StreamingResponse:
-    """Every region's figures as server-sent events, sent when they change."""
+async def stream(request: Request, service: Service, who: SlaReader) -> StreamingResponse:
+    """Every region's figures as server-sent events, sent when they change (one reader for
+    every listener; at most `live_max_streams_per_person` per person, 429 beyond)."""
 
     async def figures() -> list[dict[str, Any]]:
         return [r.model_dump(mode="json") for r in every_region(service.stream)]
 
-    return live_stream(request, "sla", figures, service.core.settings.live_interval_seconds)
+    settings = service.core.settings
+    return live_stream(
+        request, who, settings, "sla", "all", figures, settings.live_interval_seconds
+    )

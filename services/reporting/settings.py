@@ -16,6 +16,8 @@ class ReportingSettings(ServiceSettings):
     prediction_horizon_seconds: float = Field(default=120.0, ge=0)
     reinforcement_minutes: int = Field(default=60, ge=1)
     live_interval_seconds: float = Field(default=1.0, gt=0)
+    # The OIDC public client the dashboard page signs people in with (authorization code + PKCE).
+    dashboard_client_id: str = "pkc-ui"
     # The monthly follow-up's consumer group (it reads the topics from the beginning on first
     # start); its store is database_url (SQLite under the state directory unless DATABASE_URL).
     monthly_group: str = "reporting-monthly"

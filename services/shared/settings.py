@@ -157,6 +157,9 @@ class ServiceSettings(BaseSettings):
     )
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
+    # Server-sent streams open at once: per person (the token's sub) and in all (429 beyond).
+    live_max_streams_per_person: int = Field(default=5, ge=1)
+    live_max_streams: int = Field(default=200, ge=1)
     # SQLite under the state directory when unset (default_database_url); the alias of each
     # service's own name is added in __pydantic_init_subclass__.
     database_url: str | None = Field(

@@ -40,6 +40,7 @@ from schemas.topics import QUEUE_EVENTS, all_topics
 from services.reporting.monthly import TOPICS
 from services.reporting.monthly.months import month_bounds, month_of
 from services.shared.kafka_admin import create_topics, wait_for_cluster
+from tests.identities import Headers, Identities
 from tests.kafka_helpers import DeadLetter, read_until
 from tests.queueing_contacts import classified
 
@@ -79,10 +80,13 @@ class Service:
     process: ServiceProcess
     group: str
     database_url: str
+    reader: Headers  # a person the monthly report is for (an auditor)
 
 
 @pytest.fixture
-def reporting(broker: str, database_url: str, tmp_path: Path) -> Iterator[Service]:
+def reporting(
+    broker: str, database_url: str, identities: Identities, tmp_path: Path
+) -> Iterator[Service]:
     tag = uuid.uuid4().hex[:8]
     group = f"reporting-monthly-test-{tag}"  # a fresh group: reads the topics from the start
     # Its dead-letter topic is not created here: the broker does not auto-create topics, so
@@ -98,12 +102,13 @@ def reporting(broker: str, database_url: str, tmp_path: Path) -> Iterator[Servic
             "PKC_REPORTING_FAUST_APP_ID": f"pkc-reporting-test-{tag}",
             "PKC_REPORTING_MONTHLY_GROUP": group,
             "DATABASE_URL": database_url,
+            "PKC_OIDC_ISSUER": identities.issuer,
         },
     )
     process.start()
     try:
         wait_ready([process], timeout=90)
-        yield Service(process, group, database_url)
+        yield Service(process, group, database_url, identities.person("auditor"))
     finally:
         process.stop()
 
@@ -256,9 +261,12 @@ def caught_up(service: Service, bootstrap: str) -> None:
     asyncio.run(_caught_up(bootstrap, service.group))
 
 
-def report_over_http(service: Service | ServiceProcess, month: str) -> dict[str, Any]:
-    process = service.process if isinstance(service, Service) else service
-    response = httpx.get(f"{process.url}/reports/monthly", params={"month": month}, timeout=30)
+def report_over_http(
+    service: Service, month: str, process: ServiceProcess | None = None
+) -> dict[str, Any]:
+    """The report as `service`'s reader gets it (from `process` if given: a rebuilt one)."""
+    url = f"{(process or service.process).url}/reports/monthly"
+    response = httpx.get(url, params={"month": month}, headers=service.reader, timeout=30)
     assert response.status_code == 200, response.text
     found: dict[str, Any] = response.json()
     return found
@@ -343,7 +351,7 @@ def test_a_replayed_month_gives_the_monthly_report(
     try:
         wait_ready([rebuilt], timeout=90)
         poll(
-            lambda: report_over_http(rebuilt, MONTH) == report,
+            lambda: report_over_http(reporting, MONTH, rebuilt) == report,
             "the rebuilt database's report to match the first",
             timeout=120,
             interval=0.5,
@@ -355,19 +363,22 @@ def test_a_replayed_month_gives_the_monthly_report(
 def check_outputs(reporting: Service) -> None:
     """The report over CSV, and the chart as PNG and SVG."""
     url = f"{reporting.process.url}/reports/monthly"
-    csv = httpx.get(url, params={"month": MONTH, "format": "csv"}, timeout=30)
+    reader = reporting.reader
+    csv = httpx.get(url, params={"month": MONTH, "format": "csv"}, headers=reader, timeout=30)
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.splitlines()
     assert len(lines) == 1 + 7 + 1
     assert lines[0].startswith("month,region,name,share,")
-    png = httpx.get(f"{url}/chart.png", params={"month": MONTH}, timeout=60)
+    png = httpx.get(f"{url}/chart.png", params={"month": MONTH}, headers=reader, timeout=60)
     assert png.headers["content-type"] == "image/png"
     assert png.content.startswith(b"\x89PNG")
-    svg = httpx.get(f"{url}/chart.svg", params={"month": MONTH}, timeout=60)
+    svg = httpx.get(f"{url}/chart.svg", params={"month": MONTH}, headers=reader, timeout=60)
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert b"<svg" in svg.content
-    assert httpx.get(url, params={"month": "2025-13"}, timeout=10).status_code == 422
-    assert httpx.get(f"{url}/chart.gif", params={"month": MONTH}, timeout=10).status_code == 422
+    bad_month = httpx.get(url, params={"month": "2025-13"}, headers=reader, timeout=10)
+    assert bad_month.status_code == 422
+    gif = httpx.get(f"{url}/chart.gif", params={"month": MONTH}, headers=reader, timeout=10)
+    assert gif.status_code == 422
 
 
 def _classified_line(at: datetime) -> str:

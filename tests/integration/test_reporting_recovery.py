@@ -17,6 +17,7 @@ from pkc.processes import ServiceProcess, wait_ready
 from schemas import Answered, Channel, NeedCategory, Region
 from schemas.topics import QUEUE_EVENTS, REPORTING
 from services.shared.kafka import EventProducer
+from tests.identities import Headers, Identities
 from tests.kafka_helpers import DeadLetter, read_until
 
 pytestmark = pytest.mark.kafka
@@ -25,7 +26,7 @@ START = datetime(2027, 6, 1, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm
 
 
 @pytest.fixture
-def reporting(kafka: str, tmp_path: Path) -> Iterator[ServiceProcess]:
+def reporting(kafka: str, identities: Identities, tmp_path: Path) -> Iterator[ServiceProcess]:
     service = ServiceProcess(
         "reporting",
         free_port(),
@@ -34,6 +35,7 @@ def reporting(kafka: str, tmp_path: Path) -> Iterator[ServiceProcess]:
             "KAFKA_BOOTSTRAP_SERVERS": kafka,
             "PKC_STATE_DIR": str(tmp_path),
             "PKC_TRACES_EXPORTER": "none",
+            "PKC_OIDC_ISSUER": identities.issuer,
             # A fresh consumer group and fresh tables: reads the topics from the beginning.
             "PKC_REPORTING_FAUST_APP_ID": f"pkc-reporting-test-{uuid.uuid4().hex[:8]}",
         },
@@ -67,12 +69,13 @@ async def publish(kafka: str, events: list[Answered]) -> None:
     await producer.stop()
 
 
-def counted(service: ServiceProcess, expected: int, timeout: float = 60) -> int:
-    """Polls /sla/nord until `expected` answers are counted; returns the count then."""
+def counted(service: ServiceProcess, reader: Headers, expected: int, timeout: float = 60) -> int:
+    """Polls /sla/nord as `reader` until `expected` answers are counted; returns the count."""
 
     def answers() -> int | None:
         try:
-            window = httpx.get(f"{service.url}/sla/nord", timeout=2).json()["window"]
+            url = f"{service.url}/sla/nord"
+            window = httpx.get(url, headers=reader, timeout=2).json()["window"]
         except (httpx.HTTPError, KeyError, ValueError):
             return None
         value = int(window["answered_within"] + window["answered_late"])
@@ -82,11 +85,12 @@ def counted(service: ServiceProcess, expected: int, timeout: float = 60) -> int:
 
 
 def test_a_worker_killed_mid_stream_recovers_without_loss_or_double_counting(
-    kafka: str, reporting: ServiceProcess
+    kafka: str, reporting: ServiceProcess, identities: Identities
 ) -> None:
+    supervisor = identities.person("supervisor-national")
     events = [answered(i) for i in range(401)]
     asyncio.run(publish(kafka, events[:200]))
-    assert counted(reporting, 200) == 200
+    assert counted(reporting, supervisor, 200) == 200
     reporting.kill()
     # While it is down: the rest, 50 re-sent duplicates (an outbox replaying after a crash),
     # and last a sentinel. One region is one partition, in order: once the sentinel is
@@ -94,7 +98,7 @@ def test_a_worker_killed_mid_stream_recovers_without_loss_or_double_counting(
     asyncio.run(publish(kafka, events[200:400] + events[150:200] + events[400:]))
     reporting.start()
     wait_ready([reporting], timeout=90)
-    assert counted(reporting, 401) == 401
+    assert counted(reporting, supervisor, 401) == 401
 
 
 def test_malformed_records_go_to_the_dead_letter_topic(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from schemas import Answered, Channel, Event, NeedCategory, Region, SlaBreached
@@ -17,6 +18,8 @@ from services.reporting.service import ReportingService
 from services.reporting.settings import ReportingSettings
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import DictBuckets
+from services.shared.http import verified_caller
+from services.shared.identity import Principal, Role
 
 MORNING = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm
 Build = Callable[[str | None], ReportingService]
@@ -39,6 +42,18 @@ def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Build]:
     yield make
     for service in built:
         service.monthly_store.engine.dispose()
+
+
+def as_auditor(app: FastAPI) -> TestClient:
+    """A client whose every call is an auditor's (who may read the service levels and the
+    monthly report); tokens verified by a real issuer: tests/integration/test_reporting_routes."""
+    auditor = Principal("auditor-1", "auditor", frozenset({Role.AUDITOR}), None, True, 0.0)
+
+    async def signed_in() -> Principal:
+        return auditor
+
+    app.dependency_overrides[verified_caller] = signed_in
+    return TestClient(app)
 
 
 def answers(within: int, late: int) -> list[Answered]:
@@ -81,8 +96,8 @@ def test_pkc_sla_target_changes_the_breach_the_dashboard_and_the_monthly_report(
 
     for service, said, meets in ((default, "85 %", True), (stricter, "90 %", False)):
         service.monthly_store.apply(effective(service.monthly.aggregation, events))
-        client = TestClient(http_app(service))
-        page = client.get("/").text
+        client = as_auditor(http_app(service))
+        page = client.get("/dashboard").text
         assert f"Mål {said} (07:00–20:00)" in page
         assert "besvarade inom 10 minuter" in page
         report = client.get("/reports/monthly", params={"month": "2026-05"}).json()
@@ -96,7 +111,7 @@ def test_pkc_sla_target_changes_the_breach_the_dashboard_and_the_monthly_report(
 
 
 def test_every_region_reads_no_data_before_any_event(build: Build) -> None:
-    client = TestClient(http_app(build(None)))
+    client = as_auditor(http_app(build(None)))
     regions = client.get("/sla").json()
     assert {r["region"] for r in regions} == {r.value for r in Region}
     assert {r["state"] for r in regions} == {"no_data"}

@@ -11,11 +11,18 @@ from services.reporting.monthly.query import monthly_report
 from services.reporting.monthly.report import MonthlyReport
 from services.reporting.monthly.tabular import to_csv
 from services.reporting.service import Policy, Store
+from services.shared.http import caller
+from services.shared.identity import Role
 
 Month = Annotated[
     str, Query(pattern=MONTH_PATTERN, description="the Stockholm calendar month, YYYY-MM")
 ]
-router = APIRouter(prefix="/reports/monthly", tags=["monthly follow-up"])
+# The monthly follow-up is for those who lead and those who audit.
+router = APIRouter(
+    prefix="/reports/monthly",
+    tags=["monthly follow-up"],
+    dependencies=[caller(Role.SUPERVISOR, Role.AUDITOR)],
+)
 
 
 # Plain `def` routes: the store is synchronous, so FastAPI runs them in its thread pool, off
