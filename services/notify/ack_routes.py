@@ -64,7 +64,10 @@ async def confirmation_page(token: Token, notify: NotifyService) -> HTMLResponse
 @link_router.post("/ack", response_class=HTMLResponse, responses=_PAGES, openapi_extra=_FORM)
 async def ack_by_link(request: Request, notify: NotifyService) -> HTMLResponse:
     """The page's form: acknowledges as the recipient the link names, once."""
-    form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
+    try:
+        form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
+    except ValueError:  # more fields than the page's form has: not the page's form
+        form = {}
     token = (form.get("token") or [""])[0]
     try:
         claim = _claim(notify, token[:512])
