@@ -11,9 +11,12 @@ import httpx
 
 from bench.events import answered_call, publish_timed
 from bench.results import Figure, Report
+from pkc.issuer import Issuer, oidc_issuer
 from pkc.polling import poll_async
 from pkc.ports import free_port
 from pkc.processes import ServiceProcess, wait_ready
+from pkc.simulation import Credential, TokenSource
+from pkc.simulation.signin import SignedIn
 from schemas import Answered, Region
 from schemas.topics import QUEUE_EVENTS
 from services.shared.kafka import EventProducer
@@ -29,32 +32,45 @@ def answered(region: Region, i: int) -> Answered:
     return answered_call(region, DAY + timedelta(milliseconds=50 * i), wait_seconds=40)
 
 
-def counted(url: str, region: Region) -> int:
-    window = httpx.get(f"{url}/sla/{region.value}", timeout=5).json()["window"]
+async def counted(http: httpx.AsyncClient, url: str, reader: SignedIn, region: Region) -> int:
+    """Answers counted in the region's window, read as the auditor reads them."""
+    answer = await http.get(f"{url}/sla/{region.value}", headers=await reader.headers())
+    window = answer.json()["window"]
     return int(window["answered_within"] + window["answered_late"])
 
 
-async def _throughput(bootstrap: str, url: str) -> float:
+async def _throughput(bootstrap: str, url: str, issuer: Issuer) -> float:
     regions = list(Region)
     events = [answered(regions[i % 7], i) for i in range(THROUGHPUT_EVENTS)]
     began = await publish_timed(bootstrap, "bench-reporting", events, QUEUE_EVENTS)
     expected = THROUGHPUT_EVENTS // 7
 
-    async def all_counted() -> bool:
-        return all(counted(url, r) >= expected for r in regions)
+    async with httpx.AsyncClient(timeout=5) as http:
+        reader = _auditor(issuer, http)
 
-    await poll_async(
-        all_counted,
-        f"{expected} answers counted in every region",
-        timeout=began + 600 - time.perf_counter(),
-        interval=0.05,
-    )
+        async def all_counted() -> bool:
+            return all([await counted(http, url, reader, r) >= expected for r in regions])
+
+        await poll_async(
+            all_counted,
+            f"{expected} answers counted in every region",
+            timeout=began + 600 - time.perf_counter(),
+            interval=0.05,
+        )
     return THROUGHPUT_EVENTS / (time.perf_counter() - began)
 
 
-async def _latency(bootstrap: str, url: str) -> list[float]:
+def _auditor(issuer: Issuer, http: httpx.AsyncClient) -> SignedIn:
+    """The local realm's auditor, signed in through the token source (renewed as needed)."""
+    assert issuer.local is not None, "the bench starts its own provider"
+    password = issuer.local.secrets().passwords["auditor"]
+    return TokenSource(issuer.url, http).signed_in(Credential.person("auditor", password))
+
+
+async def _latency(bootstrap: str, url: str, issuer: Issuer) -> list[float]:
     region = Region.MITT
-    base = counted(url, region)
+    async with httpx.AsyncClient(timeout=5) as http:
+        base = await counted(http, url, _auditor(issuer, http), region)
     producer = EventProducer(bootstrap, "bench-reporting-latency")
     await producer.start()
     sent: list[float] = []
@@ -70,14 +86,13 @@ async def _latency(bootstrap: str, url: str) -> list[float]:
             await producer.enqueue(answered(region, THROUGHPUT_EVENTS + i), QUEUE_EVENTS)
 
     async def watch() -> None:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(timeout=5) as client:
+            reader = _auditor(issuer, client)
 
             async def observe() -> bool:
                 """Stamps each newly counted event with the time its count was seen."""
-                response = await client.get(f"{url}/sla/{region.value}", timeout=5)
-                window = response.json()["window"]
+                count = await counted(client, url, reader, region) - base
                 now = time.perf_counter()
-                count = window["answered_within"] + window["answered_late"] - base
                 while len(observed) < min(count, total):
                     observed.append(now)
                 return len(observed) >= total
@@ -92,6 +107,11 @@ async def _latency(bootstrap: str, url: str) -> list[float]:
 
 
 def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str) -> None:
+    with oidc_issuer(workdir / "oidc") as issuer:
+        _run(report, workdir, bootstrap, issuer)
+
+
+def _run(report: Report, workdir: Path, bootstrap: str, issuer: Issuer) -> None:
     service = ServiceProcess(
         "reporting",
         free_port(),
@@ -102,12 +122,13 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
             "PKC_TRACES_EXPORTER": "none",
             "PKC_LOG_LEVEL": "WARNING",
             "PKC_REPORTING_FAUST_APP_ID": f"pkc-reporting-bench-{uuid.uuid4().hex[:6]}",
+            **issuer.env(),
         },
     )
     service.start()
     try:
         wait_ready([service], timeout=120)
-        rate = asyncio.run(_throughput(bootstrap, service.url))
+        rate = asyncio.run(_throughput(bootstrap, service.url, issuer))
         report.add(
             Figure(
                 "reporting",
@@ -119,7 +140,7 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
                 note=f"{THROUGHPUT_EVENTS} Answered events, 7 regions",
             )
         )
-        latencies = asyncio.run(_latency(bootstrap, service.url))
+        latencies = asyncio.run(_latency(bootstrap, service.url, issuer))
         report.add_latencies("reporting", f"Answered → window at {LATENCY_RATE}/s", latencies)
     finally:
         service.stop()
