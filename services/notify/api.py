@@ -86,9 +86,18 @@ def alerts(notify: NotifyService, _: AlertReader, limit: Limit = 100) -> list[Al
 
 
 @alerts_router.get("/alerts/log")
-def alert_log(notify: NotifyService, _: AlertReader, limit: Limit = 200) -> list[AlertLog]:
-    """Every delivery, failure, escalation and acknowledgement (naming who), newest first."""
-    return notify.store.log(limit)
+def alert_log(
+    notify: NotifyService,
+    _: AlertReader,
+    limit: Limit = 200,
+    person: Annotated[str | None, Query(max_length=255, description="who acknowledged")] = None,
+    region: Region | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+) -> list[AlertLog]:
+    """Every delivery, failure, escalation and acknowledgement (naming who), newest first;
+    narrowed by the person who acknowledged (user name or subject), region and time."""
+    return notify.store.log(limit, person, region, since, until)
 
 
 async def acknowledge_as(

@@ -162,8 +162,26 @@ class NotifyStore:
         with Session(self.engine) as session:
             return session.get(Alert, alert_id)
 
-    def log(self, limit: int) -> list[AlertLog]:
-        rows = self._newest(select(AlertLog).order_by(col(AlertLog.id).desc()), limit)
+    def log(
+        self,
+        limit: int,
+        person: str | None = None,
+        region: Region | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[AlertLog]:
+        """The newest log rows first, narrowed by who acknowledged (user name or subject),
+        region and time."""
+        query = select(AlertLog)
+        if person is not None:
+            query = query.where((AlertLog.person == person) | (AlertLog.subject == person))
+        if region is not None:
+            query = query.where(AlertLog.region == region.value)
+        if since is not None:
+            query = query.where(col(AlertLog.at) >= since)
+        if until is not None:
+            query = query.where(col(AlertLog.at) < until)
+        rows = self._newest(query.order_by(col(AlertLog.id).desc()), limit)
         for row in rows:
             row.at = utc(row.at)
         return rows

@@ -189,6 +189,15 @@ def test_the_api_acknowledges_as_the_signed_in_on_call_person_of_the_region(
     )
     assert client.post(ack, headers=syd).json()["status"] == "already acknowledged"
     assert len(published(notify)) == 1
+    auditor = identities.person("auditor", "auditor", "national")
+    by_person = client.get("/alerts/log", params={"person": "oncall-syd"}, headers=auditor)
+    assert [(e["action"], e["person"]) for e in by_person.json()] == [
+        ("acknowledged", "oncall-syd")
+    ]
+    elsewhere = client.get("/alerts/log", params={"region": "vast"}, headers=auditor)
+    assert elsewhere.json() == []
+    later = (NOW + timedelta(minutes=1)).isoformat()
+    assert client.get("/alerts/log", params={"since": later}, headers=auditor).json() == []
     missing = client.post(f"/alerts/{breach_id(uuid.uuid4())}/ack", headers=syd)
     assert missing.status_code == 404
 
