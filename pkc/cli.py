@@ -141,13 +141,18 @@ def run(
     oidc_port: Annotated[
         int, typer.Option(help="the local Keycloak's port (unless PKC_OIDC_ISSUER is set)")
     ] = 8180,
+    replicas: Annotated[
+        int, typer.Option(min=1, max=4, help="processes per service (sharing a PostgreSQL)")
+    ] = 1,
 ) -> None:
     """Kafka, topics, the OIDC issuer, the five services and a simulated national day, its
     operators and adapters signed in as themselves; Ctrl-C stops all."""
     from pkc.run import run_platform
 
     try:
-        code = run_platform(port, speed, clock_start, ready_timeout, simulate, volume, oidc_port)
+        code = run_platform(
+            port, speed, clock_start, ready_timeout, simulate, volume, oidc_port, replicas
+        )
     except (KafkaSetupError, TimeoutError, RuntimeError) as exc:
         _fail(str(exc))
     raise typer.Exit(code)

@@ -87,6 +87,25 @@ class PlatformSetup:
     # The issuer the services verify tokens with; None: PKC_OIDC_ISSUER (settings, then the
     # environment) if set, else a local Keycloak started with the services (pkc/issuer.py).
     issuer: Issuer | None = None
+    # Processes per service. Replicas share the broker and the database (so more than one
+    # needs DATABASE_URL: SQLite files are one process's) and each keeps its own state
+    # directory (Faust's tables, logs), as pods do.
+    replicas: int = 1
+
+    def __post_init__(self) -> None:
+        if self.replicas < 1:
+            raise ValueError("replicas must be at least 1")
+        if self.replicas > 1 and "DATABASE_URL" not in self.settings:
+            raise ValueError(
+                "replicas share one database: set DATABASE_URL (pkc run starts a local "
+                "PostgreSQL for --replicas)"
+            )
+
+    def replica_env(self, replica: int) -> dict[str, str]:
+        """What replica `replica` (1, 2, …) is told besides the platform's env."""
+        if replica == 1:
+            return {}
+        return {"PKC_STATE_DIR": str(self.state_dir / "replicas" / str(replica))}
 
     def env(self, desk: AlertDesk, anchor: float) -> dict[str, str]:
         env = {
@@ -104,13 +123,21 @@ class PlatformSetup:
 
 @dataclass(frozen=True)
 class LocalPlatform:
-    services: dict[str, ServiceProcess]
+    services: dict[str, ServiceProcess]  # the first replica of each service
     desk: AlertDesk
     clock: Clock  # the services' simulated clock, read from the same settings
     issuer: Issuer  # whose tokens the services accept
+    # Every replica of each service, the first one included (`services` holds it too).
+    replicas: dict[str, list[ServiceProcess]] = field(default_factory=dict, kw_only=True)
 
     def url(self, name: str) -> str:
         return self.services[name].url
+
+    def processes(self) -> list[ServiceProcess]:
+        """Every process of the platform, replicas included."""
+        return [p for group in self.replicas.values() for p in group] or list(
+            self.services.values()
+        )
 
 
 @contextmanager
@@ -125,17 +152,26 @@ def running_platform(setup: PlatformSetup, ready_timeout: float) -> Iterator[Loc
         env = issuer.env() | setup.env(desk, anchor=time.time())
         ports = setup.ports or {name: free_port() for name in setup.names}
         logs = setup.state_dir / "logs"
-        services = {
-            name: ServiceProcess(
-                name, ports[name], logs, env | dict(setup.service_env.get(name, {}))
-            )
+        replicas = {
+            name: [
+                ServiceProcess(
+                    name,
+                    ports[name] if replica == 1 else free_port(),
+                    logs,
+                    env | dict(setup.service_env.get(name, {})) | setup.replica_env(replica),
+                    replica=replica,
+                )
+                for replica in range(1, setup.replicas + 1)
+            ]
             for name in setup.names
         }
+        every = [process for group in replicas.values() for process in group]
         try:
-            for service in services.values():
-                service.start()
-            wait_ready(list(services.values()), ready_timeout)
-            yield LocalPlatform(services, desk, clock_from_env(env), issuer)
+            for process in every:
+                process.start()
+            wait_ready(every, ready_timeout)
+            services = {name: group[0] for name, group in replicas.items()}
+            yield LocalPlatform(services, desk, clock_from_env(env), issuer, replicas=replicas)
         finally:
-            for service in services.values():
-                service.stop()
+            for process in every:
+                process.stop()

@@ -28,7 +28,13 @@ class ServiceProcess:
     port: int
     log_dir: Path
     env: Mapping[str, str] = field(default_factory=dict)
+    replica: int = 1  # which of the service's processes (pkc run --replicas)
     process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def label(self) -> str:
+        """The service's name, with the replica's number past the first: `queueing-2`."""
+        return self.name if self.replica == 1 else f"{self.name}-{self.replica}"
 
     @property
     def url(self) -> str:
@@ -36,7 +42,7 @@ class ServiceProcess:
 
     @property
     def log_file(self) -> Path:
-        return self.log_dir / f"{self.name}.log"
+        return self.log_dir / f"{self.label}.log"
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -93,7 +99,7 @@ def wait_ready(services: list[ServiceProcess], timeout: float) -> None:
         for service in list(pending):
             code = service.exit_code()
             if code is not None:
-                raise ServiceDied(f"{service.name} exited with code {code}:\n{service.tail()}")
+                raise ServiceDied(f"{service.label} exited with code {code}:\n{service.tail()}")
             if service.ready():
                 pending.remove(service)
         return not pending
@@ -101,6 +107,6 @@ def wait_ready(services: list[ServiceProcess], timeout: float) -> None:
     try:
         poll(all_ready, "every service's /readyz", timeout=timeout, interval=0.2)
     except TimeoutError:
-        names = ", ".join(s.name for s in pending)
-        tails = "\n".join(f"--- {s.name}\n{s.tail()}" for s in pending)
+        names = ", ".join(s.label for s in pending)
+        tails = "\n".join(f"--- {s.label}\n{s.tail()}" for s in pending)
         raise TimeoutError(f"not ready within {timeout:.0f} s: {names}\n{tails}") from None

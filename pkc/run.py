@@ -1,6 +1,7 @@
 """`pkc run`: Kafka, topics, the OIDC issuer (a local Keycloak unless PKC_OIDC_ISSUER names the
 agency's), and the five services as supervised processes."""
 
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -14,8 +15,10 @@ from rich.table import Table
 
 from pkc.demo_signins import demo_sign_ins, status_reader
 from pkc.issuer import oidc_issuer, started_alongside
+from pkc.localpostgres import private_postgres
 from pkc.paths import state_dir
 from pkc.platform import LocalPlatform, PlatformSetup, kafka_access, running_platform
+from pkc.ports import free_port
 from pkc.processes import DEFAULT_PORTS, ServiceProcess
 from pkc.run_status import LatestStats, render_status
 from pkc.simulation import (
@@ -46,6 +49,7 @@ def run_platform(
     simulate: bool = True,
     volume: float = 0.1,
     oidc_port: int = 8180,
+    replicas: int = 1,
 ) -> int:
     began = time.monotonic()
     signal.signal(signal.SIGTERM, _raise_stop)
@@ -73,26 +77,47 @@ def run_platform(
                 state_dir(),
                 start,
                 speed,
+                settings=stack.enter_context(_shared_database(replicas)),
                 ports=DEFAULT_PORTS,
                 service_env=kafka.service_env(),
                 issuer=issuer,
+                replicas=replicas,
             )
             with console.status("waiting for the services to be ready…"):
                 platform = stack.enter_context(running_platform(setup, ready_timeout))
             stack.callback(console.print, "stopping…")
             console.print(f"[bold green]all services ready[/] after {_since(began)}")
-            console.print(_where(list(platform.services.values())))
+            console.print(_where(platform.processes()))
             console.print(f"dashboard: {platform.url('reporting')}/   Ctrl-C stops everything.")
             if simulate:
                 stack.enter_context(_simulation(platform, volume, latest))
             console.print(demo_sign_ins(issuer))
             reader = status_reader(issuer)
             return _supervise(
-                list(platform.services.values()),
+                platform.processes(),
                 lambda: render_status(platform, latest, reader),
             )
     except (KeyboardInterrupt, _Stop):
         return 0
+
+
+@contextmanager
+def _shared_database(replicas: int) -> Iterator[dict[str, str]]:
+    """One process per service keeps SQLite files of its own; replicas share a database, as
+    pods do: DATABASE_URL if set, else a local PostgreSQL for the run."""
+    if replicas == 1 or os.environ.get("DATABASE_URL"):
+        yield {}
+        return
+    with (
+        console.status("starting PostgreSQL for the replicas…"),
+        private_postgres(free_port()) as url,
+    ):
+        if url is None:
+            raise RuntimeError(
+                "--replicas needs PostgreSQL (Debian's postgresql package) or DATABASE_URL"
+            )
+        console.print(f"PostgreSQL for {replicas} replicas of every service")
+        yield {"DATABASE_URL": url}
 
 
 def _parse_start(clock_start: str | None) -> datetime | None:
@@ -139,14 +164,14 @@ def _where(services: list[ServiceProcess]) -> Table:
     table.add_column("API")
     table.add_column("OpenAPI docs")
     for service in services:
-        table.add_row(service.name, service.url, f"{service.url}/docs")
+        table.add_row(service.label, service.url, f"{service.url}/docs")
     return table
 
 
 def _supervise(services: list[ServiceProcess], status: Callable[[], RenderableType]) -> int:
     """Shows the live status; reports a service that dies at once, with its log tail, and
     restarts it (three times)."""
-    restarts = dict.fromkeys((s.name for s in services), 0)
+    restarts = dict.fromkeys((s.label for s in services), 0)
     with Live(status(), console=console, refresh_per_second=1, transient=False) as live:
         while True:
             time.sleep(1.0)
@@ -154,11 +179,11 @@ def _supervise(services: list[ServiceProcess], status: Callable[[], RenderableTy
                 code = service.exit_code()
                 if code is None:
                     continue
-                live.console.print(f"[bold red]{service.name} died (exit {code})[/]; log tail:")
+                live.console.print(f"[bold red]{service.label} died (exit {code})[/]; log tail:")
                 live.console.print(service.tail(), markup=False, highlight=False)
-                if restarts[service.name] >= 3:
-                    live.console.print(f"{service.name} keeps dying; stopping the platform")
+                if restarts[service.label] >= 3:
+                    live.console.print(f"{service.label} keeps dying; stopping the platform")
                     return 1
-                restarts[service.name] += 1
+                restarts[service.label] += 1
                 service.start()
             live.update(status())
