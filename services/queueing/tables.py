@@ -127,6 +127,7 @@ class RecordedRequest(SQLModel, table=True):
     __table_args__ = (
         Index("ux_queueing_request_key", "operator_id", "request_key", unique=True),
         Index("ix_queueing_request_contact", "contact_id", "action"),
+        Index("ix_queueing_request_expires", "expires_at"),  # the sweeper's delete
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -22,7 +22,9 @@ from services.queueing.outbox_store import OutboxStore
 from services.queueing.tables import OutboxRecord
 from tests.queueing_contacts import NOW, Queueing, classified
 
-LEASE_SECONDS = 0.6
+# Long enough that a busy test machine's stalls never cost a leader its lease (a lost lease is
+# a re-send, by design); short enough that the takeover test waits little.
+LEASE_SECONDS = 1.5
 
 
 class Broker:
@@ -79,8 +81,10 @@ async def relaying(relay: OutboxRelay) -> AsyncIterator["asyncio.Task[None]"]:
         await asyncio.gather(task, return_exceptions=True)
 
 
-def _relay(q: Queueing, producer: RecordingProducer) -> OutboxRelay:
-    return OutboxRelay(OutboxStore(q.db.engine), producer, LEASE_SECONDS, batch_size=5)
+def _relay(
+    q: Queueing, producer: RecordingProducer, lease_seconds: float = LEASE_SECONDS
+) -> OutboxRelay:
+    return OutboxRelay(OutboxStore(q.db.engine), producer, lease_seconds, batch_size=5)
 
 
 def _all_received(broker: Broker, wanted: int) -> Callable[[], Any]:
@@ -94,7 +98,10 @@ async def test_two_relays_publish_each_row_once_in_commit_order(database_url: st
     replicas = [Queueing(database_url), Queueing(database_url)]
     committed = _busy_day(replicas, contacts=12)
     broker = Broker()
-    first, second = (_relay(q, RecordingProducer(f"r{i}", broker)) for i, q in enumerate(replicas))
+    first, second = (
+        _relay(q, RecordingProducer(f"r{i}", broker), lease_seconds=10)
+        for i, q in enumerate(replicas)
+    )
     async with relaying(first), relaying(second):
         await poll_async(_all_received(broker, len(committed)), "every row published")
         await poll_async(lambda: _all_marked(replicas[0]), "every row marked published")
