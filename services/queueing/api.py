@@ -7,7 +7,7 @@ so the routes are plain `def`s that FastAPI runs on its thread pool, off the eve
 
 import asyncio
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
@@ -22,10 +22,12 @@ from services.queueing.dependencies import (
     Now,
     OperatorPerson,
     Person,
+    RequestKey,
     Supervisor,
     actor,
 )
 from services.queueing.domain import AuditQuery, Forbidden
+from services.queueing.requests import IDEMPOTENCY_HEADER
 from services.queueing.tables import AuditRecord, utc
 from services.queueing.views import (
     AbandonRequest,
@@ -81,6 +83,8 @@ def log_out(operator: CurrentOperator, core: Core, now: Now) -> OperatorView:
 def take_next(
     operator: CurrentOperator, core: Core, now: Now, response: Response
 ) -> AssignedContact | None:
+    """The next contact, assigned to the caller; the one they already hold unanswered, if any
+    (so a retry after a lost response gets the same contact, never a second one)."""
     contact = core.contacts.take_next(operator.operator_id, now)
     if contact is None:
         response.status_code = status.HTTP_204_NO_CONTENT
@@ -88,16 +92,31 @@ def take_next(
     return AssignedContact.of(contact)
 
 
-@contacts.post("/{contact_id}/answer", tags=["operators"])
-def answer(contact_id: uuid.UUID, operator: CurrentOperator, core: Core, now: Now) -> Answered:
-    return core.contacts.answer(operator, contact_id, now)
+RETRIED: dict[int | str, dict[str, Any]] = {
+    409: {"description": f"refused; or an {IDEMPOTENCY_HEADER} reused for another request"}
+}
 
 
-@contacts.post("/{contact_id}/outcome", tags=["operators"])
+@contacts.post("/{contact_id}/answer", tags=["operators"], responses=RETRIED)
+def answer(
+    contact_id: uuid.UUID, operator: CurrentOperator, core: Core, now: Now, key: RequestKey = None
+) -> Answered:
+    """Answers the contact the caller holds. Answering it again returns the first answer."""
+    return core.contacts.answer(operator, contact_id, now, key)
+
+
+@contacts.post("/{contact_id}/outcome", tags=["operators"], responses=RETRIED)
 def outcome(
-    contact_id: uuid.UUID, body: OutcomeRequest, operator: CurrentOperator, core: Core, now: Now
+    contact_id: uuid.UUID,
+    body: OutcomeRequest,
+    operator: CurrentOperator,
+    core: Core,
+    now: Now,
+    key: RequestKey = None,
 ) -> ContactResolved:
-    return core.contacts.resolve(operator, contact_id, body.outcome, now)
+    """Records the outcome of the contact the caller answered. Sending the same outcome again
+    returns the first response; a different one is refused (409)."""
+    return core.contacts.resolve(operator, contact_id, body.outcome, now, key)
 
 
 @contacts.post("/{contact_id}/abandon", dependencies=[ADAPTER], tags=["adapters"])

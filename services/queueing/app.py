@@ -26,6 +26,7 @@ def app_for(process: QueueingProcess) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with running(process.producer, (process.consumer,), process.background()):
             yield
+        process.relay.step_down()  # a clean stop: another replica's relay takes over at once
 
     app = FastAPI(
         title="PKC queueing",

@@ -15,6 +15,7 @@ from services.queueing.domain import QueuePolicy
 from services.queueing.handlers import QueueingHandler, sweep
 from services.queueing.operators import Operators
 from services.queueing.outbox import OutboxRelay
+from services.queueing.outbox_store import OutboxStore
 from services.queueing.reinforcements import Reinforcements
 from services.queueing.settings import QueueingSettings
 from services.queueing.store import QueueDb
@@ -82,7 +83,9 @@ def build_core(
         clock=clock,
         policy=policy,
         db=db,
-        contacts=Contacts(db, reinforcements, policy),
+        contacts=Contacts(
+            db, reinforcements, policy, timedelta(seconds=settings.request_retention_seconds)
+        ),
         operators=Operators(db),
         reinforcements=reinforcements,
     )
@@ -98,7 +101,7 @@ def bootstrap(
     producer = EventProducer(
         settings.kafka_bootstrap_servers, "pkc-queueing", kafka_security(settings)
     )
-    relay = OutboxRelay(core.db, producer)
+    relay = OutboxRelay(OutboxStore(core.db.engine), producer, settings.outbox_lease_seconds)
     core.db.on_commit = relay.notify
     handler = QueueingHandler(core.contacts, core.reinforcements, core.clock)
     consumer = EventConsumer(QUEUEING, settings.kafka_bootstrap_servers, handler, producer)

@@ -16,16 +16,24 @@ from services.queueing.domain import (
     wait_seconds,
 )
 from services.queueing.reinforcements import Reinforcements
+from services.queueing.requests import OperatorRequest, RecordedRequests
 from services.queueing.store import QueueDb, Tx
 from services.queueing.tables import Operator
 from services.shared.tracing import current_traceparent
 
 
 class Contacts:
-    def __init__(self, db: QueueDb, reinforcements: Reinforcements, policy: QueuePolicy):
+    def __init__(
+        self,
+        db: QueueDb,
+        reinforcements: Reinforcements,
+        policy: QueuePolicy,
+        request_retention: timedelta = timedelta(days=1),
+    ):
         self.db = db
         self.reinforcements = reinforcements
         self.policy = policy
+        self.request_retention = request_retention  # how long a retry gets the first response
 
     def enqueue(self, classified: Classified, now: datetime) -> bool:
         """Queues a classified contact; False for a redelivered event."""
@@ -40,9 +48,13 @@ class Contacts:
 
     def take_next(self, operator_id: str, now: datetime) -> Contact | None:
         """Assigns the best waiting contact: atomic, never given to two operators. A lent
-        operator gets the reinforced region's longest waiting contact, else one of their own."""
+        operator gets the reinforced region's longest waiting contact, else one of their own.
+        An operator already holding an unanswered contact gets that one again: a take-next
+        whose response was lost is retried, and must not leave the contact held unseen."""
         with self.db.transaction() as tx:
             operator = check_can_take(tx.contacts.operator_on_duty(operator_id, now))
+            if operator.holds_a_contact:
+                return tx.contacts.held_by(operator_id)[0]
             contact = None
             if operator.may_be_lent:
                 order = self.reinforcements.lend(tx, operator_id, now)
@@ -55,11 +67,21 @@ class Contacts:
                 contact = tx.contacts.claim_next(operator.region, operator.skills, own, False)
             return contact
 
-    def answer(self, operator: Operator, contact_id: uuid.UUID, now: datetime) -> Answered:
+    def answer(
+        self, operator: Operator, contact_id: uuid.UUID, now: datetime, key: str | None = None
+    ) -> Answered:
+        """Answers the contact the operator holds. A retry (the same key, or the holder
+        answering again) gets the first answer back, with no second event."""
+        request = OperatorRequest(operator.operator_id, "answer", contact_id, key)
         with self.db.transaction() as tx:
+            requests = RecordedRequests(tx.session)
+            if (first := requests.under_key(request)) is not None:
+                return Answered.model_validate_json(first)
             answering = Contact.answering(now)
             contact = tx.contacts.answer_held(contact_id, operator.operator_id, answering)
-            if contact is None:  # not theirs, or not answerable: the contact says why
+            if contact is None:  # answered before, not theirs, or not answerable
+                if (first := requests.of_same_move(request)) is not None:
+                    return Answered.model_validate_json(first)
                 self._get(tx, contact_id).check_answerable(operator.operator_id)
                 raise IllegalMove("the contact changed meanwhile; try again")
             answered = contact.answered(operator.operator_id, Region(operator.region))
@@ -73,14 +95,31 @@ class Contacts:
                 contact_id=contact_id,
                 operator_region=operator.region,
             )
+            requests.record(request, answered.model_dump_json(), now + self.request_retention)
             return answered
 
     def resolve(
-        self, operator: Operator, contact_id: uuid.UUID, outcome: Outcome, now: datetime
+        self,
+        operator: Operator,
+        contact_id: uuid.UUID,
+        outcome: Outcome,
+        now: datetime,
+        key: str | None = None,
     ) -> ContactResolved:
+        """Records the outcome. A retry (the same key, or the holder sending the same outcome
+        again) gets the first response back; a different outcome is refused."""
+        request = OperatorRequest(operator.operator_id, "outcome", contact_id, key, outcome.value)
         with self.db.transaction() as tx:
+            requests = RecordedRequests(tx.session)
+            if (first := requests.under_key(request)) is not None:
+                return ContactResolved.model_validate_json(first)
             contact = self._get(tx, contact_id)
-            events = contact.resolve(operator.operator_id, outcome, now)
+            try:
+                events = contact.resolve(operator.operator_id, outcome, now)
+            except IllegalMove:
+                if (first := requests.of_same_move(request)) is not None:
+                    return ContactResolved.model_validate_json(first)
+                raise
             tx.contacts.save(contact)
             for event in events:
                 tx.emit(event)
@@ -95,7 +134,13 @@ class Contacts:
                 outcome=outcome.value,
                 case=contact.case_number,
             )
+            requests.record(request, resolved.model_dump_json(), now + self.request_retention)
             return resolved
+
+    def forget_expired_requests(self, now: datetime) -> int:
+        """Drops remembered answers and outcomes past their retention; how many."""
+        with self.db.transaction() as tx:
+            return RecordedRequests(tx.session).forget_expired(now)
 
     def abandon(self, contact_id: uuid.UUID, now: datetime, reason: AbandonReason) -> Abandoned:
         with self.db.transaction() as tx:

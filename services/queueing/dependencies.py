@@ -8,11 +8,12 @@ session) is a plain `def` and runs on the pool."""
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request, status
+from fastapi import Depends, FastAPI, Header, Request, status
 from fastapi.responses import JSONResponse
 
 from services.queueing.bootstrap import Queueing
 from services.queueing.domain import Actor, Forbidden, NotFound, QueueError
+from services.queueing.requests import IDEMPOTENCY_HEADER
 from services.queueing.tables import Operator
 from services.shared.http import caller
 from services.shared.identity import Principal, Role
@@ -40,6 +41,19 @@ OperatorPerson = Annotated[Principal, caller(Role.OPERATOR)]
 Supervisor = Annotated[Principal, caller(Role.SUPERVISOR)]
 AuditReader = Annotated[Principal, caller(Role.AUDITOR, Role.SUPERVISOR)]
 ADAPTER = caller(Role.ADAPTER)
+
+
+# An answer or outcome's request id: a retry with the same key gets the first response, with
+# no second event; the same key with another request is refused (409).
+RequestKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        min_length=1,
+        max_length=200,
+        description="a request id of the caller's choosing; send it again on a retry",
+    ),
+]
 
 
 def actor(person: Principal) -> Actor:

@@ -216,11 +216,10 @@ class OperatorOnDuty:
 
 
 def check_can_take(operator: OperatorOnDuty | None) -> OperatorOnDuty:
-    """The operator, if they may take the next contact; refuses with the reason otherwise."""
+    """The operator, if they may take a contact (the next one, or the one they hold already);
+    refuses with the reason otherwise."""
     if operator is None or operator.status == OperatorStatus.OFFLINE:
         raise NotFound("unknown operator")
     if operator.status != OperatorStatus.AVAILABLE:
         raise QueueError(f"operator is {operator.status.value}; resume before taking contacts")
-    if operator.holds_a_contact:
-        raise QueueError("answer the contact you already hold first")
     return operator

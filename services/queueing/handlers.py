@@ -63,10 +63,12 @@ async def sweep(
     max_wait: timedelta | None,
     interval: float,
 ) -> None:
-    """Times out contacts waiting too long and ends expired orders, every `interval` seconds."""
+    """Times out contacts waiting too long, ends expired orders and forgets operators' requests
+    past their retention, every `interval` seconds."""
     while True:
         now = clock.now()
         if max_wait is not None:
             await asyncio.to_thread(contacts.time_out_overdue, max_wait, now)
         await asyncio.to_thread(reinforcements.expire, now)
+        await asyncio.to_thread(contacts.forget_expired_requests, now)
         await asyncio.sleep(interval)

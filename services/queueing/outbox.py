@@ -1,19 +1,50 @@
-"""Publishes committed outbox events to Kafka, in commit order, at least once."""
+"""Publishes committed outbox events to Kafka, in commit order, at least once.
+
+Every replica runs a relay; only the one holding the lease (outbox_store.py) publishes, so each
+row goes out from one relay and a contact's events keep their order. The holder renews the
+lease on every round and while it waits for the broker's acks; a relay that is killed or
+frozen stops renewing, and another takes over once the lease runs out. Rows are marked
+published after the acks, in a transaction that checks the lease is still held: a crash
+between ack and mark sends those rows again (at least once; consumers dedupe by event id).
+"""
 
 import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
 
 from schemas.codec import decode_event
-from services.queueing.store import QueueDb
-from services.shared.kafka import EventProducer
+from schemas.envelope import Event
+from services.queueing.outbox_store import OutboxStore
 from services.shared.tracing import resumed
 
+log = logging.getLogger(__name__)
 IDLE_POLL_SECONDS = 1.0
 
 
+class Publisher(Protocol):
+    """What the relay needs of a producer (EventProducer; a recording fake in tests)."""
+
+    async def enqueue(self, event: Event) -> "asyncio.Future[Any]": ...
+
+
 class OutboxRelay:
-    def __init__(self, store: QueueDb, producer: EventProducer):
-        self.store = store
+    def __init__(
+        self,
+        outbox: OutboxStore,
+        producer: Publisher,
+        lease_seconds: float = 10.0,
+        batch_size: int = 500,
+    ):
+        self.outbox = outbox
         self.producer = producer
+        self.lease_seconds = lease_seconds
+        self.batch_size = batch_size
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.wake = asyncio.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -23,25 +54,61 @@ class OutboxRelay:
             self.loop.call_soon_threadsafe(self.wake.set)
 
     async def run(self) -> None:
+        """Publishes while holding the lease, and waits for it otherwise. Cancelling this (a
+        crash) keeps the lease until it runs out; `step_down` gives it up at a clean stop."""
         self.loop = asyncio.get_running_loop()
+        renew_every = self.lease_seconds / 3
         while True:
-            published = await self.publish_pending()
-            if published == 0:
-                try:
-                    async with asyncio.timeout(IDLE_POLL_SECONDS):
-                        await self.wake.wait()
-                except TimeoutError:
-                    pass
-                self.wake.clear()
+            if not await asyncio.to_thread(self.outbox.claim, self.holder, self.lease_seconds):
+                await self._idle(renew_every)  # another relay leads: look again
+                continue
+            if await self.publish_pending() == 0:
+                await self._idle(min(IDLE_POLL_SECONDS, renew_every))
+
+    def step_down(self) -> None:
+        """Gives the lease up at a clean stop, so another replica takes over at once."""
+        self.outbox.release(self.holder)
 
     async def publish_pending(self) -> int:
-        records = await asyncio.to_thread(self.store.pending_outbox)
+        """Sends the oldest pending rows (the caller holds the lease) and marks them published;
+        the number sent."""
+        records = await asyncio.to_thread(self.outbox.pending, self.batch_size)
         if not records:
             return 0
-        futures = []
-        for record in records:
-            with resumed(record.traceparent):  # the record's headers carry its own trace
-                futures.append(await self.producer.enqueue(decode_event(record.event_json)))
-        await asyncio.gather(*futures)  # every ack before marking: a crash re-sends, never loses
-        await asyncio.to_thread(self.store.mark_published, [r.id for r in records if r.id])
+        async with self._renewing():
+            futures = []
+            for record in records:
+                with resumed(record.traceparent):  # the record's headers carry its own trace
+                    futures.append(await self.producer.enqueue(decode_event(record.event_json)))
+            await asyncio.gather(*futures)  # every ack before marking: a crash re-sends
+        ids = [r.id for r in records if r.id is not None]
+        marked = await asyncio.to_thread(
+            self.outbox.mark_published, ids, self.holder, self.lease_seconds
+        )
+        if not marked:
+            log.warning("outbox lease lost while publishing; its new holder sends these again")
         return len(records)
+
+    @contextlib.asynccontextmanager
+    async def _renewing(self) -> AsyncIterator[None]:
+        """Keeps the lease while a batch waits for the broker: a slow broker is no reason to
+        hand over (the new holder would send the same rows again)."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self.lease_seconds / 3)
+                await asyncio.to_thread(self.outbox.claim, self.holder, self.lease_seconds)
+
+        renewer = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+
+    async def _idle(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self.wake.wait()
+        self.wake.clear()

@@ -21,6 +21,12 @@ class QueueingSettings(ServiceSettings):
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
     # How often the live stream of queue state for operator UIs looks for changes.
     live_interval_seconds: float = Field(default=1.0, gt=0)
+    # Replicas share one database and one outbox: the relay holding this lease publishes. A
+    # killed leader's replica takes over after at most this long.
+    outbox_lease_seconds: float = Field(default=10.0, gt=0)
+    # How long an answer's or an outcome's response is kept for a retry of the same request
+    # (Idempotency-Key): longer than any client retries, short because it names the operator.
+    request_retention_seconds: float = Field(default=24 * 3600, gt=0)
 
     @model_validator(mode="after")
     def _hours_parse(self) -> "QueueingSettings":

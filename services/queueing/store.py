@@ -89,23 +89,6 @@ class QueueDb:
         with Session(self.engine) as session:
             yield ContactRepository(session, lock_rows=False)
 
-    def pending_outbox(self, limit: int = 500) -> list[OutboxRecord]:
-        with Session(self.engine) as session:
-            query = (
-                select(OutboxRecord)
-                .where(col(OutboxRecord.published).is_(False))
-                .order_by(col(OutboxRecord.id))
-                .limit(limit)
-            )
-            return list(session.exec(query))
-
-    def mark_published(self, ids: list[int]) -> None:
-        with Session(self.engine) as session:
-            for record in session.exec(select(OutboxRecord).where(col(OutboxRecord.id).in_(ids))):
-                record.published = True
-                session.add(record)
-            session.commit()
-
     def audit_log(self, wanted: AuditQuery) -> list[AuditRecord]:
         """The newest audit rows first, narrowed by person (user name or subject), region and
         time."""

@@ -117,4 +117,48 @@ class ProcessedEvent(SQLModel, table=True):
     event_id: uuid.UUID = Field(primary_key=True)
 
 
-ALL_TABLES = (QueueEntry, Operator, ReinforcementOrder, AuditRecord, OutboxRecord, ProcessedEvent)
+class RecordedRequest(SQLModel, table=True):
+    """An operator's answer or outcome and the response it got, written in the transaction of
+    the change: a retry (same Idempotency-Key, or the same move without one) gets this response
+    again instead of a second event. Added in the never-lose release (see the release note);
+    rows past `expires_at` are deleted by the sweeper."""
+
+    __tablename__ = "queueing_request"
+    __table_args__ = (
+        Index("ux_queueing_request_key", "operator_id", "request_key", unique=True),
+        Index("ix_queueing_request_contact", "contact_id", "action"),
+        Index("ix_queueing_request_expires", "expires_at"),  # the sweeper's delete
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator_id: str = Field(max_length=64)  # the person's token subject
+    request_key: str | None = Field(default=None, max_length=200)  # None: sent without a key
+    action: str = Field(max_length=16)  # answer | outcome
+    contact_id: uuid.UUID
+    fingerprint: str = Field(max_length=64)  # what was asked: a reused key must ask the same
+    response_json: str = Field(sa_column=Column(Text, nullable=False))
+    expires_at: datetime = Field(sa_column=_ts())
+
+
+class RelayLease(SQLModel, table=True):
+    """Which outbox relay may publish (one row, `outbox`): replicas share one database, and a
+    single publisher keeps each contact's events in commit order. Claimed and renewed with a
+    conditional UPDATE; a holder that stops renewing loses it at `expires_at`."""
+
+    __tablename__ = "queueing_relay_lease"
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str = Field(default="", max_length=120)
+    expires_at: datetime = Field(sa_column=_ts())
+
+
+ALL_TABLES = (
+    QueueEntry,
+    Operator,
+    ReinforcementOrder,
+    AuditRecord,
+    OutboxRecord,
+    ProcessedEvent,
+    RecordedRequest,
+    RelayLease,
+)
