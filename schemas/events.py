@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from schemas.bases import (
     AlertEvent,
+    ArrivingContactEvent,
     ContactEvent,
     EpisodeEdge,
     EpisodeEvent,
@@ -52,7 +53,7 @@ MAX_TEXT_CHARS = 10_000
 Priority = Annotated[int, Field(ge=1, le=5, description="1 is the most urgent")]
 
 
-class ContactReceived(ContactEvent):
+class ContactReceived(ArrivingContactEvent):
     """A channel adapter handed a contact to intake, and intake accepted it."""
 
     event_type: Literal["ContactReceived"] = "ContactReceived"
@@ -63,30 +64,14 @@ class ContactReceived(ContactEvent):
         max_length=MAX_TEXT_CHARS,
         description="the citizen's words; personal data possible, read by triage only",
     )
-    accepted_at: AwareDatetime | None = Field(
-        default=None,
-        description=(
-            "when intake accepted it, by intake's own clock: the queue ranks by this, which no "
-            "adapter can set, while occurred_at (the adapter's received_at) stays the start of "
-            "the citizen's wait, shown to people and counted for the service level; None on "
-            "records from before it existed: rank by occurred_at"
-        ),
-    )
 
 
-class Classified(ContactEvent):
+class Classified(ArrivingContactEvent):
     """Triage decided what the citizen needs and where the contact belongs."""
 
     event_type: Literal["Classified"] = "Classified"
     schema_version: Literal[1] = 1
     received_at: AwareDatetime
-    accepted_at: AwareDatetime | None = Field(
-        default=None,
-        description=(
-            "ContactReceived's accepted_at, carried through: the queue ranks by it (received_at "
-            "stays the start of the wait); None: rank by received_at"
-        ),
-    )
     category: NeedCategory
     matter: MatterType
     priority: Priority
