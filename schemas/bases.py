@@ -20,6 +20,20 @@ class ContactEvent(Event):
     channel: Channel
 
 
+class ArrivingContactEvent(ContactEvent):
+    """A contact's events on its way to a queue (ContactReceived, Classified)."""
+
+    accepted_at: AwareDatetime | None = Field(
+        default=None,
+        description=(
+            "when intake accepted it, by intake's own clock: the queue ranks by this, which no "
+            "adapter can set, while the adapter's received_at (ContactReceived's occurred_at) "
+            "stays the start of the citizen's wait, shown to people and counted for the "
+            "service level; None on records from before it existed: rank by received_at"
+        ),
+    )
+
+
 class WaitEnded(ContactEvent):
     """A queued contact stopped waiting: answered or abandoned, `wait_seconds` after receipt."""
 

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from schemas.bases import (
     AlertEvent,
+    ArrivingContactEvent,
     ContactEvent,
     EpisodeEdge,
     EpisodeEvent,
@@ -52,7 +53,7 @@ MAX_TEXT_CHARS = 10_000
 Priority = Annotated[int, Field(ge=1, le=5, description="1 is the most urgent")]
 
 
-class ContactReceived(ContactEvent):
+class ContactReceived(ArrivingContactEvent):
     """A channel adapter handed a contact to intake, and intake accepted it."""
 
     event_type: Literal["ContactReceived"] = "ContactReceived"
@@ -65,7 +66,7 @@ class ContactReceived(ContactEvent):
     )
 
 
-class Classified(ContactEvent):
+class Classified(ArrivingContactEvent):
     """Triage decided what the citizen needs and where the contact belongs."""
 
     event_type: Literal["Classified"] = "Classified"

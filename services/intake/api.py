@@ -9,10 +9,11 @@ from pydantic import BaseModel
 
 from services.intake.bootstrap import Intake
 from services.intake.domain import (
+    BrokerUnavailable,
     ContactSubmission,
     IdempotencyKeyReused,
     IntakeError,
-    ReceivedInTheFuture,
+    ReceivedOutsideWindow,
 )
 from services.intake.handlers import accept
 from services.shared.http import caller
@@ -44,13 +45,15 @@ router = APIRouter()
     responses={
         200: {"description": "a retry of an accepted contact", "model": ContactAccepted},
         409: {"description": "the idempotency key was used for other content"},
-        422: {"description": "invalid body, or received_at in the future"},
+        422: {"description": "invalid body, or received_at outside the skew window"},
+        503: {"description": "the broker did not confirm in time; retry after Retry-After"},
     },
 )
 async def submit_contact(
     submission: ContactSubmission, response: Response, intake: IntakeService, adapter: Adapter
 ) -> ContactAccepted:
-    """Accepts one contact; 202 once ContactReceived is durably in Kafka (acks=all)."""
+    """Accepts one contact; 202 once ContactReceived is durably in Kafka (acks=all), 503 with
+    Retry-After when the broker does not confirm within the deadline."""
     accepted = await accept(intake, submission, adapter.subject)
     if accepted.duplicate:
         response.status_code = status.HTTP_200_OK
@@ -58,14 +61,18 @@ async def submit_contact(
 
 
 _STATUS: dict[type[Exception], int] = {
-    ReceivedInTheFuture: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    ReceivedOutsideWindow: status.HTTP_422_UNPROCESSABLE_CONTENT,
     IdempotencyKeyReused: status.HTTP_409_CONFLICT,
+    BrokerUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 
 async def _refused(_: Request, exc: Exception) -> JSONResponse:
     code = _STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST)
-    return JSONResponse({"detail": str(exc)}, status_code=code)
+    headers = None
+    if isinstance(exc, BrokerUnavailable):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
+    return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
 
 
 def map_errors(app: FastAPI) -> None:

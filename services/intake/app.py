@@ -30,7 +30,9 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
     map_errors(app)
 
     async def ready() -> dict[str, Any]:
-        return dict(started)
+        # The broker too: while the producer cannot reach it, a POST could only time out.
+        broker = started["producer"] and await intake.broker.reachable()
+        return started | {"broker": broker}
 
     app.include_router(health_router(ready))
     app.include_router(router)

@@ -5,7 +5,10 @@ stale schema refuses to start); Kafka is connected only when the app's lifespan 
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from services.intake.publishing import Publications
+from services.intake.readiness import BrokerReachability
 from services.intake.settings import IntakeSettings
 from services.intake.store import AcceptedContact, AcceptedContacts
 from services.shared.clock import Clock, make_clock
@@ -19,6 +22,9 @@ class Intake:
     clock: Clock
     accepted: AcceptedContacts
     producer: EventProducer
+    publications: Publications
+    broker: BrokerReachability
+    received_at_skew: timedelta
 
 
 def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None) -> Intake:
@@ -26,7 +32,18 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
     clock = clock or make_clock(settings.clock_origin(), settings.clock_speed)
     engine = make_engine(settings.database_url or settings.default_database_url("intake"))
     create_tables(engine, AcceptedContact)
-    producer = EventProducer(
-        settings.kafka_bootstrap_servers, "pkc-intake", kafka_security(settings)
+    accepted = AcceptedContacts(engine)
+    security = kafka_security(settings)
+    producer = EventProducer(settings.kafka_bootstrap_servers, "pkc-intake", security)
+    publications = Publications(
+        producer, accepted, settings.publish_deadline_seconds, settings.retry_after_seconds
     )
-    return Intake(settings, clock, AcceptedContacts(engine), producer)
+    broker = BrokerReachability(
+        settings.kafka_bootstrap_servers,
+        security,
+        settings.broker_check_timeout_seconds,
+        settings.broker_check_fresh_seconds,
+    )
+    return Intake(
+        settings, clock, accepted, producer, publications, broker, settings.received_at_skew()
+    )

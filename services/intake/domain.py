@@ -14,7 +14,6 @@ from schemas import Channel, ContactReceived, Region
 from schemas.envelope import in_utc
 from schemas.events import MAX_TEXT_CHARS
 
-MAX_AHEAD = timedelta(minutes=5)
 _NAMESPACE = uuid.UUID("6f1d7c52-3a0e-4c59-9a55-0d7b6c1e5a21")
 
 
@@ -43,10 +42,12 @@ class ContactSubmission(BaseModel):
         return hashlib.sha256(material).hexdigest()
 
 
-def ahead_of(submission: ContactSubmission, now: datetime) -> bool:
-    """An adapter's clock may run a little fast, not a contact received in the future: it would
-    rank last in its queue for good."""
-    return submission.received_at is not None and submission.received_at > now + MAX_AHEAD
+def outside_window(submission: ContactSubmission, now: datetime, skew: timedelta) -> bool:
+    """An adapter's clock may disagree a little with the platform's, either way, and a request
+    takes a while; a received_at further off is a broken (or gaming) adapter: in the future it
+    would claim a wait that has not begun, in the past one that the citizen never had."""
+    received_at = submission.received_at
+    return received_at is not None and abs(received_at - now) > skew
 
 
 def contact_id_for(adapter: str, source: str, idempotency_key: str) -> uuid.UUID:
@@ -59,6 +60,7 @@ def to_event(submission: ContactSubmission, adapter: str, now: datetime) -> Cont
     return ContactReceived(
         event_id=uuid.uuid5(contact_id, ContactReceived.EVENT_TYPE),
         occurred_at=submission.received_at or now,
+        accepted_at=now,  # the queue ranks by intake's clock, which no adapter can set
         contact_id=contact_id,
         region=submission.region,
         channel=submission.channel,
@@ -71,9 +73,21 @@ class IntakeError(Exception):
     """A submission intake refuses; the message names the field, never its content."""
 
 
-class ReceivedInTheFuture(IntakeError):
-    def __init__(self) -> None:
-        super().__init__(f"received_at is more than {MAX_AHEAD} ahead of the platform's clock")
+class ReceivedOutsideWindow(IntakeError):
+    def __init__(self, skew: timedelta) -> None:
+        minutes = f"{skew.total_seconds() / 60:g}"
+        super().__init__(f"received_at must lie within {minutes} minutes of the platform's clock")
+
+
+class BrokerUnavailable(IntakeError):
+    """The contact is claimed but not yet in Kafka: the adapter retries with the same key."""
+
+    def __init__(self, deadline_seconds: float, retry_after_seconds: int) -> None:
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(
+            f"the event broker did not confirm the contact within {deadline_seconds:g} s; "
+            "retry with the same idempotency_key"
+        )
 
 
 class IdempotencyKeyReused(IntakeError):

@@ -6,6 +6,7 @@ reached through blocking SQLAlchemy calls, so they run in a worker thread, never
 """
 
 import asyncio
+import os
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -15,11 +16,13 @@ from services.intake.bootstrap import Intake
 from services.intake.domain import (
     ContactSubmission,
     IdempotencyKeyReused,
-    ReceivedInTheFuture,
-    ahead_of,
+    ReceivedOutsideWindow,
+    outside_window,
     to_event,
 )
 from services.intake.store import AcceptedContact
+
+CRASHED = 137  # the exit code of the crash-after-claim test hook, as after a kill -9
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,8 @@ async def accept(intake: Intake, submission: ContactSubmission, adapter: str) ->
     """Accepts a submission from `adapter` (its service account's subject): idempotency keys
     are the adapter's own, so no adapter can claim or learn of another's contact."""
     now, fingerprint = intake.clock.now(), submission.fingerprint()
-    if ahead_of(submission, now):
-        raise ReceivedInTheFuture
+    if outside_window(submission, now, intake.received_at_skew):
+        raise ReceivedOutsideWindow(intake.received_at_skew)
     event = to_event(submission, adapter, now)
     row = AcceptedContact(
         key=str(event.contact_id),  # derived from the adapter, its source and its key
@@ -42,11 +45,14 @@ async def accept(intake: Intake, submission: ContactSubmission, adapter: str) ->
         accepted_at=now,
     )
     claim = await asyncio.to_thread(intake.accepted.claim, row)
+    if intake.settings.fault == "crash-after-claim":
+        os._exit(CRASHED)  # the test hook (docs/services/intake.md): claimed, never published
     if claim.fingerprint != fingerprint:
         raise IdempotencyKeyReused
     if claim.published:
         return Acceptance(claim.contact_id, duplicate=True)
     trace.get_current_span().set_attribute("pkc.contact_id", str(event.contact_id))
-    await intake.producer.publish(event)  # a retry of a claim never published lands here too
-    await asyncio.to_thread(intake.accepted.mark_published, claim.key)
+    # A retry of a claim never published lands here too: it publishes the event (or waits on
+    # the send still under way from the earlier attempt), with the ids of the first attempt.
+    await intake.publications.publish(claim.key, event)
     return Acceptance(event.contact_id, duplicate=False)

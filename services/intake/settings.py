@@ -1,3 +1,6 @@
+from datetime import timedelta
+from typing import Literal
+
 from pydantic import Field
 
 from services.shared.settings import ServiceSettings
@@ -9,3 +12,21 @@ class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
     http_port: int = 8001
     max_body_bytes: int = Field(default=32 * 1024, ge=1024)
+    # How long POST /contacts waits for the broker's acks=all; past it, 503 with Retry-After
+    # (the adapter retries with the same key) instead of holding the adapter for minutes.
+    publish_deadline_seconds: float = Field(default=10.0, gt=0)
+    retry_after_seconds: int = Field(default=5, ge=1)
+    # How far an adapter's received_at may lie from intake's clock, either way, in real
+    # seconds (clocks disagree a little, and a request takes a while). Queue rank never reads it.
+    received_at_skew_seconds: int = Field(default=300, ge=0)
+    # /readyz asks the broker for its metadata at most once per `broker_check_fresh_seconds`.
+    broker_check_timeout_seconds: float = Field(default=1.0, gt=0)
+    broker_check_fresh_seconds: float = Field(default=1.5, ge=0)
+    # A test hook (tests/fault/test_intake_faults.py), read once at start: "crash-after-claim"
+    # exits the process (code 137, as kill -9) right after an idempotency key's claim commits.
+    fault: Literal["crash-after-claim"] | None = None
+
+    def received_at_skew(self) -> timedelta:
+        """The skew window on the platform's clock: a simulated clock running N times faster
+        spans N times as many simulated minutes in the same real disagreement and transit."""
+        return timedelta(seconds=self.received_at_skew_seconds * max(1.0, self.clock_speed))

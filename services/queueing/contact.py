@@ -121,8 +121,12 @@ class Contact:
             matter=classified.matter,
             priority=classified.priority,
             received_at=classified.received_at,
+            # Ranked by intake's receipt time, which no adapter can backdate; received_at
+            # (the adapter's) stays the start of the wait shown and counted.
             rank_at=rank_time(
-                classified.received_at, classified.priority, classified.possible_emergency
+                classified.accepted_at or classified.received_at,
+                classified.priority,
+                classified.possible_emergency,
             ),
             outside_service_hours=outside,
             possible_emergency=classified.possible_emergency,

@@ -21,6 +21,7 @@ def classify_contact(contact: ContactReceived, classifier: Classifier, clock: Cl
         region=contact.region,
         channel=contact.channel,
         received_at=contact.occurred_at,
+        accepted_at=contact.accepted_at,
         category=decision.category,
         matter=decision.matter,
         priority=decision.priority,

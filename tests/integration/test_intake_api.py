@@ -3,8 +3,10 @@
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from pkc.polling import poll
 from schemas import ContactReceived, decode_event
 from schemas.topics import CONTACTS_RECEIVED
 from services.intake.app import create_app
@@ -23,13 +26,24 @@ from tests.kafka_helpers import read_to_end, read_until
 pytestmark = pytest.mark.kafka
 
 
+@contextmanager
+def intake_client(
+    kafka: str, state_dir: Path, identities: Identities, **settings: Any
+) -> Iterator[TestClient]:
+    """Intake as the phone adapter's service account calls it (its token on every request)."""
+    configured = IntakeSettings(
+        kafka_bootstrap_servers=kafka,
+        state_dir=state_dir,
+        oidc_issuer=identities.issuer,
+        **settings,
+    )
+    with TestClient(create_app(configured), headers=identities.adapter()) as test_client:
+        yield test_client
+
+
 @pytest.fixture
 def client(kafka: str, state_dir: Path, identities: Identities) -> Iterator[TestClient]:
-    """Intake as the phone adapter's service account calls it (its token on every request)."""
-    settings = IntakeSettings(
-        kafka_bootstrap_servers=kafka, state_dir=state_dir, oidc_issuer=identities.issuer
-    )
-    with TestClient(create_app(settings), headers=identities.adapter()) as test_client:
+    with intake_client(kafka, state_dir, identities) as test_client:
         yield test_client
 
 
@@ -167,16 +181,37 @@ def test_a_receipt_time_outside_the_platform_s_years_is_refused_by_name(
     assert response.json()["detail"][0]["loc"] == ["body", "received_at"]
 
 
-def test_a_contact_received_in_the_future_is_refused_and_one_from_now_accepted(
-    client: TestClient,
+@pytest.mark.parametrize("off_by", [timedelta(minutes=6), -timedelta(minutes=6)])
+def test_a_receipt_time_beyond_the_skew_window_either_way_is_refused_by_name(
+    client: TestClient, off_by: timedelta
 ) -> None:
-    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    response = client.post("/contacts", json=body("when-2", received_at=later))
+    """Ahead, it would claim a wait not yet begun; behind, one the citizen never had."""
+    received_at = (datetime.now(UTC) + off_by).isoformat()
+    response = client.post("/contacts", json=body("when-2", received_at=received_at))
     assert response.status_code == 422
-    assert "received_at" in response.json()["detail"]
-    now = datetime.now(UTC).isoformat()
-    accepted = client.post("/contacts", json=body("when-2", received_at=now))
+    detail = response.json()["detail"]
+    assert detail == "received_at must lie within 5 minutes of the platform's clock"
+    accepted = client.post("/contacts", json=body("when-2", received_at=_now()))
     assert accepted.status_code == 202
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def test_a_backdated_receipt_within_the_window_keeps_its_wait_and_carries_intake_s_time(
+    client: TestClient, kafka: str
+) -> None:
+    """received_at (the adapter's) stays the start of the wait; accepted_at is intake's own
+    clock, which the queue ranks by, so backdating buys no place in the queue."""
+    backdated = datetime.now(UTC) - timedelta(minutes=4)
+    before = datetime.now(UTC)
+    response = client.post("/contacts", json=body("when-3", received_at=backdated.isoformat()))
+    assert response.status_code == 202
+    [event] = published(kafka, {response.json()["contact_id"]})
+    assert event.occurred_at == backdated
+    assert event.accepted_at is not None
+    assert before <= event.accepted_at <= datetime.now(UTC)
 
 
 def test_a_slow_database_does_not_stop_intake_answering_others(
@@ -217,3 +252,42 @@ def test_an_adapters_idempotency_keys_are_its_own(
     )
     assert phone.status_code == mail.status_code == 202
     assert phone.json()["contact_id"] != mail.json()["contact_id"]
+
+
+def test_a_publish_past_its_deadline_is_a_503_and_the_retries_publish_once(
+    kafka: str, state_dir: Path, identities: Identities, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broker that does not confirm: the adapter hears 503 with Retry-After within the
+    deadline instead of hanging; its retries wait on the one send under way (never a second
+    copy), and once the broker confirms, a retry is told the contact is accepted."""
+    with intake_client(kafka, state_dir, identities, publish_deadline_seconds=0.5) as client:
+        intake = client.app.state.intake  # type: ignore[attr-defined]
+        publish, confirm, sends = intake.producer.publish, threading.Event(), []
+
+        async def unconfirmed(event: Any) -> None:
+            sends.append(event.contact_id)
+            await asyncio.to_thread(confirm.wait, 30)
+            await publish(event)
+
+        monkeypatch.setattr(intake.producer, "publish", unconfirmed)
+        for _ in range(2):
+            began = time.monotonic()
+            refused = client.post("/contacts", json=body("deadline-1"))
+            assert refused.status_code == 503
+            assert time.monotonic() - began < 0.5 + 1
+            assert refused.headers["Retry-After"] == "5"
+            assert "retry with the same idempotency_key" in refused.json()["detail"]
+        assert len(sends) == 1, "a retry sent a second copy"
+        confirm.set()
+        poll(lambda: intake.publications.in_flight() == 0, "the send to be confirmed")
+        retried = client.post("/contacts", json=body("deadline-1"))
+        assert retried.status_code == 200
+        assert retried.json()["contact_id"] == str(sends[0])
+    assert len(published(kafka, {str(sends[0])})) == 1
+    assert len(sends) == 1
+
+
+def test_ready_only_while_the_broker_answers(client: TestClient) -> None:
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"producer": True, "broker": True}

@@ -54,6 +54,23 @@ def test_a_contact_arriving_while_open_waits_in_its_queue_ranked_by_priority() -
     assert arrival.event.outside_service_hours is False
 
 
+def test_a_backdated_received_at_ranks_by_intake_s_receipt_time_and_still_shows_its_wait() -> None:
+    """An adapter that backdates received_at cannot jump the queue: the rank is intake's own
+    receipt time; the wait shown and counted still starts at received_at. A record from
+    before accepted_at existed ranks by received_at."""
+    honest = classified(Region.SYD, waited=0)
+    backdated = classified(Region.SYD, waited=240).model_copy(update={"accepted_at": NOW})
+    first = Contact.arrive(honest, POLICY, NOW, traceparent=None).contact
+    second = Contact.arrive(backdated, POLICY, NOW, traceparent=None).contact
+    assert first is not None
+    assert second is not None
+    assert second.rank_at == first.rank_at, "ranked by intake's clock, not the adapter's"
+    assert second.received_at == NOW - timedelta(seconds=240), "the wait still starts there"
+    old = Contact.arrive(classified(Region.SYD, waited=240), POLICY, NOW, traceparent=None)
+    assert old.contact is not None
+    assert old.contact.rank_at < first.rank_at
+
+
 def test_a_contact_arriving_while_closed_is_turned_away_or_queued_as_configured() -> None:
     late = classified(Region.SYD, at=EVENING, waited=0)
     turned_away = Contact.arrive(late, POLICY, EVENING, traceparent=None)

@@ -137,3 +137,17 @@ def test_records_that_break_the_parser_itself_are_refused_with_a_reason(
 ) -> None:
     with pytest.raises(UndecodableEvent, match=reason):
         decode_event(raw)
+
+
+def test_intake_s_receipt_time_is_optional_so_older_records_still_read() -> None:
+    """accepted_at (intake's clock) came after the first records: one without it decodes, with
+    None, and one with it keeps it in UTC beside the adapter's occurred_at."""
+    old = json.loads(contact().to_json())
+    del old["accepted_at"]
+    decoded = decode_event(json.dumps(old).encode())
+    assert isinstance(decoded, ContactReceived)
+    assert decoded.accepted_at is None
+    accepted = datetime(2026, 5, 4, 11, 31, tzinfo=timezone(timedelta(hours=2)))
+    event = contact(accepted_at=accepted)
+    assert decode_event(event.to_json()) == event
+    assert event.accepted_at == datetime(2026, 5, 4, 9, 31, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -43,6 +43,17 @@ def test_classified_carries_the_explanation_and_both_versions(classifier: Classi
     again = decode_event(classified.model_dump_json())
     assert isinstance(again, Classified)
     assert again == classified
+
+
+def test_classified_carries_intake_s_receipt_time_for_queueing_to_rank_by(
+    classifier: Classifier,
+) -> None:
+    contact = _contact("min cykel är stulen", Channel.PHONE)
+    accepted = contact.model_copy(update={"accepted_at": RECEIVED + timedelta(minutes=4)})
+    assert classify_contact(accepted, classifier, SystemClock()).accepted_at == (
+        RECEIVED + timedelta(minutes=4)
+    )
+    assert classify_contact(contact, classifier, SystemClock()).accepted_at is None
 
 
 def test_an_older_classified_without_the_new_fields_still_reads_as_rules_alone() -> None:

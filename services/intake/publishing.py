@@ -1,0 +1,76 @@
+"""Publishing a claimed contact within the request's deadline, and at most once per process.
+
+A send that outlives its request's deadline is not cancelled: its record may already sit in the
+producer's batch, cancelling the wait would not take it back, and the adapter's retry would
+then put a second copy on the topic. The send goes on in the background instead; a retry of the
+same key waits on that very send, and once Kafka has it the claim is marked published whether
+or not anyone still waits (a later retry then finds it published and gets 200)."""
+
+import asyncio
+import functools
+import logging
+
+from aiokafka.errors import KafkaError
+
+from schemas import ContactReceived
+from services.intake.domain import BrokerUnavailable
+from services.intake.store import AcceptedContacts
+from services.shared.kafka import EventProducer
+
+log = logging.getLogger(__name__)
+
+# A settled send is kept this long, so that a retry which read its claim as unpublished just
+# before the send marked it finds the send done instead of sending again.
+KEEP_SETTLED_SECONDS = 60.0
+
+
+class Publications:
+    def __init__(
+        self,
+        producer: EventProducer,
+        accepted: AcceptedContacts,
+        deadline_seconds: float,
+        retry_after_seconds: int,
+    ):
+        self._producer = producer
+        self._accepted = accepted
+        self._deadline = deadline_seconds
+        self._retry_after = retry_after_seconds
+        self._sends: dict[str, asyncio.Task[None]] = {}
+
+    def in_flight(self) -> int:
+        """Sends not yet settled (for tests and logs)."""
+        return sum(1 for send in self._sends.values() if not send.done())
+
+    async def publish(self, key: str, event: ContactReceived) -> None:
+        """Returns once the event is in Kafka and its claim is marked published; raises
+        BrokerUnavailable when that takes longer than the deadline (the send goes on)."""
+        send = self._sends.get(key)
+        if send is None:
+            send = asyncio.create_task(self._send(key, event), name=f"publish {key}")
+            self._sends[key] = send
+            send.add_done_callback(functools.partial(self._settled, key))
+        try:
+            async with asyncio.timeout(self._deadline):
+                await asyncio.shield(send)  # a lapsed deadline or a gone client stops the wait
+        except (TimeoutError, KafkaError) as error:
+            raise BrokerUnavailable(self._deadline, self._retry_after) from error
+
+    async def _send(self, key: str, event: ContactReceived) -> None:
+        await self._producer.publish(event)
+        await asyncio.to_thread(self._accepted.mark_published, key)
+
+    def _settled(self, key: str, send: "asyncio.Task[None]") -> None:
+        failure = None if send.cancelled() else send.exception()
+        if send.cancelled() or failure is not None:
+            # Named by type only: an error's text may quote the record. The claim stays
+            # unpublished, and the adapter's retry sends anew.
+            log.warning("publishing a contact failed: %s", type(failure).__name__)
+            self._forget(key, send)
+            return
+        loop = asyncio.get_running_loop()
+        loop.call_later(KEEP_SETTLED_SECONDS, self._forget, key, send)
+
+    def _forget(self, key: str, send: "asyncio.Task[None]") -> None:
+        if self._sends.get(key) is send:
+            del self._sends[key]
