@@ -1,11 +1,16 @@
-"""SLA events, and classified contacts, for notify's tests."""
+"""SLA events, and classified contacts, for notify's tests; and a list its event relay
+publishes into."""
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from schemas import Classified, DonorLoan, Region, ReinforcementRequested
 from schemas.enums import Channel, MatterType, NeedCategory, Route
+from schemas.envelope import Event
 from schemas.events import SlaWindow
+from services.notify.relay import EventRelay
 
 # The words the model weighed for a flagged test contact: never in an alert.
 WEIGHED_WORDS = ("knackar", "dorr", "rädd")
@@ -58,3 +63,26 @@ def classified(
         weighed_words=WEIGHED_WORDS,
         possible_emergency=possible_emergency,
     )
+
+
+class Published:
+    """What notify's event relay publishes, kept in a list (no broker in these tests)."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    async def enqueue(self, event: Event) -> "asyncio.Future[Any]":
+        self.events.append(event)
+        acked: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        acked.set_result(None)
+        return acked
+
+
+def relay_outbox(relay: EventRelay) -> None:
+    """Runs the relay until notify's outbox is empty, as it runs after every commit."""
+
+    async def drain() -> None:
+        while await relay.publish_pending():
+            pass
+
+    asyncio.run(drain())

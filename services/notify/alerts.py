@@ -166,7 +166,8 @@ class AlertService:
 
     # --- escalation ----------------------------------------------------------------------
     def escalate_due(self, now: datetime, wall: datetime) -> list[AlertEscalated]:
-        """Moves every unacknowledged alert whose time is up; the escalations to publish."""
+        """Moves every unacknowledged alert whose time is up; the escalations (written to the
+        outbox with the change)."""
         schedule = self.schedule()
         with self.store.transaction() as tx:
             done = []
@@ -207,7 +208,7 @@ class AlertService:
         self._deliver(tx, alert, message, self._targets(schedule, alert, levels, now), now, wall)
         detail = f"from level {decision.from_level}"
         tx.alerts.log(alert, "escalated", decision.to_level, detail=detail, at=now)
-        return AlertEscalated(
+        event = AlertEscalated(
             event_id=derived_id(alert.alert_id, f"escalated-{decision.to_level}"),
             occurred_at=now,
             region=Region(alert.region),
@@ -215,6 +216,8 @@ class AlertService:
             from_level=decision.from_level,
             to_level=decision.to_level,
         )
+        tx.emit(event)
+        return event
 
     def _release(
         self,

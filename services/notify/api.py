@@ -103,12 +103,10 @@ def alert_log(
 async def acknowledge_as(
     notify: Notify, alert_id: uuid.UUID, by: Acknowledger
 ) -> AlertAcknowledged | None:
-    """Acknowledges (in a worker thread) and publishes the event; None if it was already."""
+    """Acknowledges (in a worker thread); None if it was already. The event is written with
+    the acknowledgement, and the event relay publishes it."""
     now = notify.clock.now()
-    event = await asyncio.to_thread(notify.alerts.acknowledge, alert_id, by, now)
-    if event is not None:
-        await notify.producer.publish(event)
-    return event
+    return await asyncio.to_thread(notify.alerts.acknowledge, alert_id, by, now)
 
 
 @alerts_router.post(

@@ -112,7 +112,9 @@ class Outbox:
             return claimed
 
     def settle(self, sent: Sent, wall: datetime, now: datetime) -> AlertDelivered | None:
-        """Records one attempt; returns the event to publish once the delivery is final."""
+        """Records one attempt; once the delivery is final, writes its event to the outbox with
+        it and returns the event."""
+        done = None
         with self.store.transaction() as tx:
             delivery = tx.delivery(sent.delivery_id)
             if delivery is None or delivery.status != "pending":
@@ -130,10 +132,11 @@ class Outbox:
                     detail=delivery.detail,
                     at=now,
                 )
-            tx.commit()
-        if delivery.status == "pending" or alert is None:
-            return None
-        return _delivered(alert, delivery, now)
+                done = _delivered(alert, delivery, now)
+                tx.emit(done)
+            if not tx.commit():
+                return None
+        return done
 
     def _record(self, delivery: Delivery, sent: Sent, wall: datetime) -> None:
         delivery.attempts += 1

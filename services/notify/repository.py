@@ -3,7 +3,7 @@ store) that speaks SQL. A transaction holds the alert repository and the deliver
 alert, its deliveries and its log rows are written together or not at all."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -15,10 +15,12 @@ from sqlmodel import Session, SQLModel, col, select, update
 from sqlmodel.sql.expression import SelectOfScalar
 
 from schemas import Region
+from schemas.envelope import Event
 from schemas.events import AlertKind
 from services.notify.policy import Episode
-from services.notify.tables import Alert, AlertLog, Delivery
+from services.notify.tables import Alert, AlertLog, Delivery, EventRecord
 from services.shared.ids import derived_id
+from services.shared.tracing import current_traceparent
 
 # Alert kinds as stored (the column predates the event's names), and two of storage's own:
 # a breach held through the quiet period after a recovery, and one that recovered while held.
@@ -119,9 +121,18 @@ def _is_set(column: Any, is_set: bool) -> Any:
 
 
 class Transaction:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, on_commit: Callable[[], None] = lambda: None):
         self.session = session
         self.alerts = AlertRepository(session)
+        self.on_commit = on_commit  # wakes the event relay
+        self.emitted = False
+
+    def emit(self, event: Event) -> None:
+        """The event goes to the outbox in this transaction: published after the commit, by
+        the relay, or never if the transaction is not kept."""
+        record = EventRecord(event_json=event.model_dump_json(), traceparent=current_traceparent())
+        self.session.add(record)
+        self.emitted = True
 
     def add_delivery(self, delivery: Delivery) -> None:
         self.session.add(delivery)
@@ -137,17 +148,20 @@ class Transaction:
         except IntegrityError:
             self.session.rollback()
             return False
+        if self.emitted:
+            self.on_commit()
         return True
 
 
 class NotifyStore:
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.on_commit: Callable[[], None] = lambda: None  # the relay's wake-up, once built
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         with Session(self.engine, expire_on_commit=False) as session:
-            yield Transaction(session)
+            yield Transaction(session, self.on_commit)
 
     def recent(self, limit: int) -> list[Alert]:
         rows = self._newest(select(Alert).order_by(col(Alert.created_at).desc()), limit)
