@@ -16,6 +16,7 @@ from domain.service_level import ServiceLevelPolicy
 from schemas.topics import NOTIFY
 from services.notify.ack import AckLinks
 from services.notify.alerts import AlertService
+from services.notify.freshness import Freshness
 from services.notify.handlers import AlertHandler
 from services.notify.outbox import Outbox, RetryPolicy
 from services.notify.policy import AlertPolicy
@@ -94,7 +95,13 @@ def bootstrap(settings: NotifySettings | None = None, clock: Clock | None = None
         timedelta(hours=settings.ack_valid_hours),
     )
     alerts = AlertService(
-        store, schedules.current, alert_policy(settings), service_level, links, settings.webhook_url
+        store,
+        schedules.current,
+        alert_policy(settings),
+        service_level,
+        links,
+        Freshness(timedelta(minutes=settings.freshness_minutes)),
+        settings.webhook_url,
     )
     retry = RetryPolicy(
         settings.delivery_attempts, settings.first_backoff_seconds, settings.claim_seconds

@@ -42,6 +42,14 @@ def utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def new_alert(
+    region: Region, alert_id: uuid.UUID, episode_id: uuid.UUID | None, kind: str, now: datetime
+) -> Alert:
+    return Alert(
+        alert_id=alert_id, region=region.value, episode_id=episode_id, kind=kind, created_at=now
+    )
+
+
 def episode_of(alert: Alert) -> Episode:
     return Episode(alert.alert_id, alert.episode_id, alert.level, alert.share, alert.kind == HELD)
 
@@ -108,6 +116,11 @@ class AlertRepository:
             col(Alert.escalate_at) <= now,
         )
         return list(self.session.exec(query).all())
+
+    def logged(self, alert_id: uuid.UUID, action: str) -> bool:
+        """Whether the alert log has a row of `action` for the alert."""
+        query = select(AlertLog.id).where(AlertLog.alert_id == alert_id, AlertLog.action == action)
+        return self.session.exec(query.limit(1)).first() is not None
 
     def log(self, alert: Alert, action: str, level: int, *, at: datetime, **details: str) -> None:
         """A row of the alert log; `details`: transport, recipient, detail."""

@@ -1,0 +1,92 @@
+"""A replay pages nobody: an event older than notify's freshness horizon is recorded in the
+alert log and never sent, on a real database (SQLite and PostgreSQL), while a fresh one still
+is; and a stale recovery still ends the episode it closes."""
+
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from schemas import Region, SlaBreachPredicted, SlaRecovered
+from services.notify.policy import breach_id
+from tests.integration.test_notify_alerts import NOW, breached, deliver, notify_on, sent, window
+
+HORIZON = timedelta(minutes=60)
+
+
+def predicted(at: datetime) -> SlaBreachPredicted:
+    return SlaBreachPredicted(
+        occurred_at=at,
+        region=Region.SYD,
+        window=window(0.86, at),
+        waiting_past_target=3,
+        about_to_pass=4,
+        predicted_share=0.7,
+        target=0.85,
+    )
+
+
+def test_a_breach_older_than_the_horizon_is_logged_never_sent_and_a_fresh_one_is(
+    database_url: str, tmp_path: Path
+) -> None:
+    notify = notify_on(database_url, tmp_path, freshness_minutes=60, escalation_minutes=10)
+    old, episode = NOW - HORIZON - timedelta(seconds=1), uuid.uuid4()
+
+    assert not notify.alerts.take(breached(episode, old), NOW, NOW)
+    assert not notify.alerts.take(breached(episode, old), NOW, NOW), "replayed twice"
+    assert deliver(notify, NOW) == []
+    assert notify.store.recent(10) == [], "no alert stored: it opens no episode"
+    (skipped,) = notify.store.log(10)
+    assert (skipped.action, skipped.alert_id, skipped.kind) == (
+        "skipped_stale",
+        breach_id(episode),
+        "breach",
+    )
+    assert f"event time {old:%Y-%m-%d %H:%M} UTC is older than 60 min" in skipped.detail
+    later = NOW + timedelta(hours=1)
+    assert notify.alerts.escalate_due(later, later) == [], "nothing to escalate"
+
+    # Today's breach in the same region is alerted as ever, and so is one just inside.
+    fresh = uuid.uuid4()
+    assert notify.alerts.take(breached(fresh, NOW), NOW, NOW)
+    assert [b["episode_id"] for b in sent(notify, NOW)] == [str(fresh)]
+
+
+def test_a_prediction_just_inside_the_horizon_is_sent_and_one_outside_is_not(
+    database_url: str, tmp_path: Path
+) -> None:
+    notify = notify_on(database_url, tmp_path, freshness_minutes=60)
+    assert not notify.alerts.take(predicted(NOW - timedelta(minutes=120)), NOW, NOW)
+    assert sent(notify, NOW) == []
+    assert notify.alerts.take(predicted(NOW - timedelta(minutes=59)), NOW, NOW)
+    assert [b["kind"] for b in sent(notify, NOW)] == ["predicted_breach"]
+    assert [e.action for e in notify.store.log(10)].count("skipped_stale") == 1
+
+
+def test_a_stale_recovery_ends_its_episode_without_a_message(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Notify was down for hours: the recovery it reads on return stops the breach's
+    escalation and closes its episode, but tells nobody hours late."""
+    notify = notify_on(database_url, tmp_path, freshness_minutes=60, escalation_minutes=600)
+    episode = uuid.uuid4()
+    assert notify.alerts.take(breached(episode, NOW), NOW, NOW)
+    assert [b["kind"] for b in sent(notify, NOW)] == ["breach"]
+
+    recovered_at, back = NOW + timedelta(minutes=5), NOW + timedelta(hours=3)
+    recovery = SlaRecovered(
+        occurred_at=recovered_at,
+        region=Region.SYD,
+        episode_id=episode,
+        window=window(0.9, recovered_at),
+        target=0.85,
+    )
+    assert not notify.alerts.take(recovery, back, back)
+    assert sent(notify, back) == []
+    kinds = {a.kind: a for a in notify.store.recent(10)}
+    assert kinds["breach"].escalate_at is None, "the breach stopped escalating"
+    assert "recovery" in kinds, "its episode is over"
+    (newest,) = notify.store.log(1)
+    assert (newest.action, newest.kind) == ("skipped_stale", "recovery")
+    # With no episode open, a prediction for the region is alerted again.
+    assert notify.alerts.take(predicted(back), back, back)
+    assert [b["kind"] for b in sent(notify, back)] == ["predicted_breach"]
