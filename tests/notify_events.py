@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from schemas import Classified, DonorLoan, Region, ReinforcementRequested
+from schemas import Classified, DonorLoan, Region, ReinforcementRequested, SlaBreachPredicted
 from schemas.enums import Channel, MatterType, NeedCategory, Route
 from schemas.envelope import Event
 from schemas.events import SlaWindow
@@ -30,6 +30,21 @@ def reinforcement_requested(episode: uuid.UUID, window: SlaWindow) -> Reinforcem
         shortfall=4,
         donors=(DonorLoan(region=Region.VAST, operators=4),),
         until=window.end + timedelta(hours=2),
+    )
+
+
+def breach_predicted(region: Region, at: datetime) -> SlaBreachPredicted:
+    """The region's share (86 %) is still above target, but the calls waiting say it will
+    fall (to 70 %)."""
+    window = SlaWindow(start=at - timedelta(hours=1), end=at, answered_within=9, share=0.86)
+    return SlaBreachPredicted(
+        occurred_at=at,
+        region=region,
+        window=window,
+        waiting_past_target=3,
+        about_to_pass=4,
+        predicted_share=0.7,
+        target=0.85,
     )
 
 

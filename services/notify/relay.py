@@ -13,11 +13,11 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlmodel import Session, col, delete, or_, select, update
+from sqlmodel import Session, col, delete, or_, select
 
 from schemas.codec import decode_event
 from schemas.envelope import Event
-from services.notify.repository import NotifyStore
+from services.notify.repository import NotifyStore, claim_each
 from services.notify.tables import EventRecord
 from services.shared.logs import fields
 from services.shared.tracing import resumed
@@ -42,22 +42,10 @@ class EventOutbox:
         first. Of two relays that saw the same row, one moves its lease and the other finds it
         held: the row is published by one of them."""
         free = or_(col(EventRecord.claimed_until).is_(None), col(EventRecord.claimed_until) <= wall)
+        query = select(EventRecord).where(free).order_by(col(EventRecord.id)).limit(limit)
         with Session(self.store.engine, expire_on_commit=False) as session:
-            query = select(EventRecord).where(free).order_by(col(EventRecord.id)).limit(limit)
-            seen = session.exec(query).all()
-            session.rollback()  # end the read: SQLite cannot upgrade a stale read to a write
-            claimed = []
-            for record in seen:
-                claim = (
-                    update(EventRecord)
-                    .where(col(EventRecord.id) == record.id, free)
-                    .values(claimed_until=wall + self.lease)
-                    .execution_options(synchronize_session=False)  # SQLite reads naive times
-                )
-                if session.exec(claim).rowcount == 1:
-                    claimed.append(record)
-            session.commit()
-            return claimed
+            lease = wall + self.lease
+            return claim_each(session, query, col(EventRecord.id), free, claimed_until=lease)
 
     def published(self, ids: list[int]) -> None:
         with Session(self.store.engine) as session:

@@ -166,6 +166,27 @@ class Transaction:
         return True
 
 
+def claim_each(
+    session: Session, seen: SelectOfScalar[Row], id_column: Any, *free: Any, **lease: object
+) -> list[Row]:
+    """The rows `seen` finds, each claimed (`lease` written) only if still `free`: of two
+    replicas that saw the same row, one moves its lease and the other finds it taken."""
+    rows = session.exec(seen).all()
+    session.rollback()  # end the read: SQLite cannot upgrade a stale read to a write
+    claimed = []
+    for row in rows:
+        claim = (
+            update(id_column.class_)
+            .where(id_column == getattr(row, id_column.key), *free)
+            .values(**lease)
+            .execution_options(synchronize_session=False)  # SQLite reads naive times
+        )
+        if session.exec(claim).rowcount == 1:
+            claimed.append(row)
+    session.commit()
+    return claimed
+
+
 class NotifyStore:
     def __init__(self, engine: Engine):
         self.engine = engine

@@ -16,7 +16,7 @@ from pkc.alert_desk import Mailbox, WebhookReceiver, smtp_receiver, webhook_rece
 from pkc.polling import poll
 from pkc.ports import free_port
 from pkc.processes import ServiceProcess, wait_ready
-from schemas import AlertDelivered, Region, SlaBreached, SlaBreachPredicted, SlaWindow
+from schemas import AlertDelivered, Region, SlaBreached, SlaWindow
 from schemas.codec import decode_event
 from schemas.envelope import Event
 from schemas.topics import ALERTS
@@ -27,6 +27,7 @@ from services.notify.settings import NotifySettings
 from services.shared.kafka import EventProducer
 from tests.identities import Headers, Identities
 from tests.kafka_helpers import Records, read_until
+from tests.notify_events import breach_predicted
 
 pytestmark = pytest.mark.kafka
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -255,19 +256,6 @@ def test_a_delivery_that_keeps_failing_is_given_up_and_logged(tmp_path: Path) ->
     assert [e.action for e in notify.store.log(10)] == ["failed"]
 
 
-def predicted(region: Region, at: datetime) -> SlaBreachPredicted:
-    window = SlaWindow(start=at - timedelta(hours=1), end=at, answered_within=9, share=0.86)
-    return SlaBreachPredicted(
-        occurred_at=at,
-        region=region,
-        window=window,
-        waiting_past_target=3,
-        about_to_pass=4,
-        predicted_share=0.7,
-        target=0.85,
-    )
-
-
 def test_a_replayed_old_month_pages_nobody_while_a_fresh_breach_is_delivered(
     kafka: str,
     notify: ServiceProcess,
@@ -281,7 +269,7 @@ def test_a_replayed_old_month_pages_nobody_while_a_fresh_breach_is_delivered(
     may_2023 = [datetime(2023, 5, day, 10, 0, tzinfo=UTC) for day in (3, 12, 24)]
     old_episodes = {uuid.uuid4(): (r, at) for at in may_2023 for r in (Region.NORD, Region.SYD)}
     replay: list[Event] = [breach(r, e, at) for e, (r, at) in old_episodes.items()]
-    replay += [predicted(r, at) for r, at in old_episodes.values()]
+    replay += [breach_predicted(r, at) for r, at in old_episodes.values()]
     asyncio.run(publish(kafka, *replay))
     poll(lambda: len(skipped(notify, auditor)) == len(replay), "the replay recorded", timeout=30)
     old_alerts = {str(breach_id(e)) for e in old_episodes}

@@ -3,26 +3,15 @@ alert log and never sent, on a real database (SQLite and PostgreSQL), while a fr
 is; and a stale recovery still ends the episode it closes."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from schemas import Region, SlaBreachPredicted, SlaRecovered
+from schemas import Region
 from services.notify.policy import breach_id
-from tests.integration.test_notify_alerts import NOW, breached, deliver, notify_on, sent, window
+from tests.integration.test_notify_alerts import NOW, breached, deliver, notify_on, recovered, sent
+from tests.notify_events import breach_predicted
 
 HORIZON = timedelta(minutes=60)
-
-
-def predicted(at: datetime) -> SlaBreachPredicted:
-    return SlaBreachPredicted(
-        occurred_at=at,
-        region=Region.SYD,
-        window=window(0.86, at),
-        waiting_past_target=3,
-        about_to_pass=4,
-        predicted_share=0.7,
-        target=0.85,
-    )
 
 
 def test_a_breach_older_than_the_horizon_is_logged_never_sent_and_a_fresh_one_is(
@@ -55,9 +44,11 @@ def test_a_prediction_just_inside_the_horizon_is_sent_and_one_outside_is_not(
     database_url: str, tmp_path: Path
 ) -> None:
     notify = notify_on(database_url, tmp_path, freshness_minutes=60)
-    assert not notify.alerts.take(predicted(NOW - timedelta(minutes=120)), NOW, NOW)
+    assert not notify.alerts.take(
+        breach_predicted(Region.SYD, NOW - timedelta(minutes=120)), NOW, NOW
+    )
     assert sent(notify, NOW) == []
-    assert notify.alerts.take(predicted(NOW - timedelta(minutes=59)), NOW, NOW)
+    assert notify.alerts.take(breach_predicted(Region.SYD, NOW - timedelta(minutes=59)), NOW, NOW)
     assert [b["kind"] for b in sent(notify, NOW)] == ["predicted_breach"]
     assert [e.action for e in notify.store.log(10)].count("skipped_stale") == 1
 
@@ -73,14 +64,7 @@ def test_a_stale_recovery_ends_its_episode_without_a_message(
     assert [b["kind"] for b in sent(notify, NOW)] == ["breach"]
 
     recovered_at, back = NOW + timedelta(minutes=5), NOW + timedelta(hours=3)
-    recovery = SlaRecovered(
-        occurred_at=recovered_at,
-        region=Region.SYD,
-        episode_id=episode,
-        window=window(0.9, recovered_at),
-        target=0.85,
-    )
-    assert not notify.alerts.take(recovery, back, back)
+    assert not notify.alerts.take(recovered(episode, recovered_at), back, back)
     assert sent(notify, back) == []
     kinds = {a.kind: a for a in notify.store.recent(10)}
     assert kinds["breach"].escalate_at is None, "the breach stopped escalating"
@@ -88,5 +72,5 @@ def test_a_stale_recovery_ends_its_episode_without_a_message(
     (newest,) = notify.store.log(1)
     assert (newest.action, newest.kind) == ("skipped_stale", "recovery")
     # With no episode open, a prediction for the region is alerted again.
-    assert notify.alerts.take(predicted(back), back, back)
+    assert notify.alerts.take(breach_predicted(Region.SYD, back), back, back)
     assert [b["kind"] for b in sent(notify, back)] == ["predicted_breach"]
