@@ -95,8 +95,9 @@ def alert_log(
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
 ) -> list[AlertLog]:
-    """Every delivery, failure, escalation and acknowledgement (naming who), newest first;
-    narrowed by the person who acknowledged (user name or subject), region and time."""
+    """Every delivery, failure, escalation and acknowledgement (naming who), and what an event
+    too old to send would have sent (skipped_stale), newest first; narrowed by the person who
+    acknowledged (user name or subject), region and time."""
     return notify.store.log(limit, person, region, since, until)
 
 

@@ -58,7 +58,8 @@ class Delivery(SQLModel, table=True):
 
 
 class AlertLog(SQLModel, table=True):
-    """Every delivery, failure, escalation and acknowledgement, in order."""
+    """Every delivery, failure, escalation and acknowledgement, and each alert an event too old
+    to send would have sent, in order."""
 
     __tablename__ = "notify_alert_log"
 
@@ -66,7 +67,8 @@ class AlertLog(SQLModel, table=True):
     alert_id: uuid.UUID = Field(index=True)
     region: str = Field(max_length=20)
     kind: str = Field(max_length=16)
-    action: str = Field(max_length=16)  # delivered, failed, escalated, acknowledged
+    # delivered, failed, escalated, acknowledged, or skipped_stale (services/notify/freshness.py)
+    action: str = Field(max_length=16)
     level: int = 1
     transport: str = Field(default="", max_length=16)
     recipient: str = Field(default="", max_length=64)
