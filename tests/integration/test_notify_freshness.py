@@ -2,12 +2,15 @@
 alert log and never sent, on a real database (SQLite and PostgreSQL), while a fresh one still
 is; and a stale recovery still ends the episode it closes."""
 
+import asyncio
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from schemas import Region
+from services.notify.handlers import AlertHandler
 from services.notify.policy import breach_id
+from services.shared.clock import SimulatedClock
 from tests.integration.test_notify_alerts import NOW, breached, deliver, notify_on, recovered, sent
 from tests.notify_events import breach_predicted
 
@@ -74,3 +77,15 @@ def test_a_stale_recovery_ends_its_episode_without_a_message(
     # With no episode open, a prediction for the region is alerted again.
     assert notify.alerts.take(breach_predicted(Region.SYD, back), back, back)
     assert [b["kind"] for b in sent(notify, back)] == ["predicted_breach"]
+
+
+def test_the_horizon_is_measured_on_the_platforms_clock(database_url: str, tmp_path: Path) -> None:
+    """A platform whose simulated clock stands in May 2023 (`pkc run --clock-start`) alerts its
+    own breaches: they are fresh by its clock, though years old by the wall's."""
+    notify = notify_on(database_url, tmp_path, freshness_minutes=60)
+    may_2023 = datetime(2023, 5, 12, 10, 0, tzinfo=UTC)
+    handler = AlertHandler(notify.alerts, SimulatedClock(may_2023, speed=0.0), asyncio.Event())
+    episode = uuid.uuid4()
+    asyncio.run(handler(breached(episode, may_2023 - timedelta(minutes=2))))
+    assert handler.wake.is_set(), "something to send"
+    assert [a.alert_id for a in notify.store.recent(10)] == [breach_id(episode)]
