@@ -1,11 +1,16 @@
-"""SLA events, and classified contacts, for notify's tests."""
+"""SLA events, and classified contacts, for notify's tests; and a list its event relay
+publishes into."""
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
-from schemas import Classified, DonorLoan, Region, ReinforcementRequested
+from schemas import Classified, DonorLoan, Region, ReinforcementRequested, SlaBreachPredicted
 from schemas.enums import Channel, MatterType, NeedCategory, Route
+from schemas.envelope import Event
 from schemas.events import SlaWindow
+from services.notify.relay import EventRelay
 
 # The words the model weighed for a flagged test contact: never in an alert.
 WEIGHED_WORDS = ("knackar", "dorr", "rädd")
@@ -25,6 +30,21 @@ def reinforcement_requested(episode: uuid.UUID, window: SlaWindow) -> Reinforcem
         shortfall=4,
         donors=(DonorLoan(region=Region.VAST, operators=4),),
         until=window.end + timedelta(hours=2),
+    )
+
+
+def breach_predicted(region: Region, at: datetime) -> SlaBreachPredicted:
+    """The region's share (86 %) is still above target, but the calls waiting say it will
+    fall (to 70 %)."""
+    window = SlaWindow(start=at - timedelta(hours=1), end=at, answered_within=9, share=0.86)
+    return SlaBreachPredicted(
+        occurred_at=at,
+        region=region,
+        window=window,
+        waiting_past_target=3,
+        about_to_pass=4,
+        predicted_share=0.7,
+        target=0.85,
     )
 
 
@@ -58,3 +78,26 @@ def classified(
         weighed_words=WEIGHED_WORDS,
         possible_emergency=possible_emergency,
     )
+
+
+class Published:
+    """What notify's event relay publishes, kept in a list (no broker in these tests)."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    async def enqueue(self, event: Event) -> "asyncio.Future[Any]":
+        self.events.append(event)
+        acked: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        acked.set_result(None)
+        return acked
+
+
+def relay_outbox(relay: EventRelay) -> None:
+    """Runs the relay until notify's outbox is empty, as it runs after every commit."""
+
+    async def drain() -> None:
+        while await relay.publish_pending():
+            pass
+
+    asyncio.run(drain())

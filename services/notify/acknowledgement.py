@@ -40,8 +40,9 @@ class Acknowledger:
 def acknowledge(
     store: NotifyStore, alert_id: uuid.UUID, by: Acknowledger, now: datetime
 ) -> AlertAcknowledged | None:
-    """Stops the alert's escalation, recording who; None when it was acknowledged already (the
-    first acknowledgement stands, and nothing is published again)."""
+    """Stops the alert's escalation, recording who, and writes the event to publish with it;
+    None when it was acknowledged already (the first acknowledgement stands, and nothing is
+    published again)."""
     for _ in range(_ATTEMPTS):
         with store.transaction() as tx:
             alert = tx.alerts.get(alert_id)
@@ -56,8 +57,7 @@ def acknowledge(
             detail = f"via {by.via} by {by.name}"
             who = {"person": by.name, "subject": by.subject, "via": by.via}
             tx.alerts.log(alert, "acknowledged", alert.level, detail=detail, at=now, **who)
-            tx.commit()
-            return AlertAcknowledged(
+            event = AlertAcknowledged(
                 event_id=derived_id(alert_id, "acknowledged"),
                 occurred_at=now,
                 region=Region(alert.region),
@@ -65,4 +65,9 @@ def acknowledge(
                 acknowledged_by=by.name,
                 via=by.via,
             )
+            # Written only by the transaction that changed the alert: a retried request, or a
+            # second acknowledgement, changes nothing and so publishes nothing.
+            tx.emit(event)
+            if tx.commit():
+                return event
     raise RuntimeError("the alert kept changing while it was being acknowledged")

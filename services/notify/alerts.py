@@ -13,6 +13,7 @@ from domain.service_level import ServiceLevelPolicy
 from schemas import AlertAcknowledged, AlertEscalated, Classified, Region, ReinforcementRequested
 from services.notify.ack import AckLinks
 from services.notify.acknowledgement import Acknowledger, acknowledge
+from services.notify.freshness import Freshness, ends_something
 from services.notify.messages import Message, StoredAlert, compose, escalated, released
 from services.notify.outbox import Target, deliveries
 from services.notify.policy import (
@@ -36,6 +37,7 @@ from services.notify.repository import (
     NotifyStore,
     Transaction,
     episode_of,
+    new_alert,
 )
 from services.notify.schedule import Schedule
 from services.notify.tables import Alert
@@ -53,13 +55,16 @@ class AlertService:
     policy: AlertPolicy
     service_level: ServiceLevelPolicy
     links: AckLinks
+    freshness: Freshness
     desk_url: str | None = None
 
     # --- planning ------------------------------------------------------------------------
     def take(self, event: AlertEvent, now: datetime, wall: datetime) -> bool:
         """Stores the alerts an event calls for; True when there is something to send.
-        `now` is the platform's clock, `wall` real time (when deliveries are due)."""
+        `now` is the platform's clock, `wall` real time (when deliveries are due). An event
+        older than the freshness horizon only records what it would have sent (freshness.py)."""
         schedule = self.schedule()
+        stale = self.freshness.is_stale(event, now)
         for _ in range(_ATTEMPTS):
             with self.store.transaction() as tx:
                 # A classified contact's alert is about it alone: no episode to load. The row
@@ -74,11 +79,15 @@ class AlertService:
                     return False
                 try:
                     for decision in decisions:
-                        self._apply(tx, decision, event, schedule, now, wall)
+                        if stale and not ends_something(decision):
+                            self.freshness.skip(tx, decision, event, now)
+                        else:
+                            self._apply(tx, decision, event, schedule, now, wall, not stale)
                 except _Changed:
                     continue  # another replica released or escalated it: plan on what it did
                 # False also when the alert is stored already: a replay, or another replica.
-                return tx.commit() and any(isinstance(d, SendAlert) for d in decisions)
+                sends = not stale and any(isinstance(d, SendAlert) for d in decisions)
+                return tx.commit() and sends
         raise RuntimeError(f"{event.region.value}'s breach alert kept changing while planning")
 
     def _apply(
@@ -89,6 +98,7 @@ class AlertService:
         schedule: Schedule,
         now: datetime,
         wall: datetime,
+        send: bool = True,
     ) -> None:
         if isinstance(decision, ChangeEpisode | HoldRequest):
             row = tx.alerts.get(decision.alert_id)
@@ -96,16 +106,18 @@ class AlertService:
             if not tx.alerts.change(row, **_changes(decision, row, event)):
                 raise _Changed
         elif isinstance(decision, HoldBreach):
-            held = _alert(event.region, decision.alert_id, decision.episode_id, HELD, now)
+            held = new_alert(event.region, decision.alert_id, decision.episode_id, HELD, now)
             held.share, held.escalate_at = decision.share, decision.release_at
             tx.alerts.save(held)
         else:
             kind = STORED_KIND[decision.kind]
-            alert = _alert(event.region, decision.alert_id, decision.episode_id, kind, now)
+            alert = new_alert(event.region, decision.alert_id, decision.episode_id, kind, now)
             alert.level, alert.share = decision.level, decision.share
             alert.escalate_at = decision.escalate_at
             message = self._message(decision, event, alert)
             tx.alerts.save(alert)
+            if not send:  # a stale recovery: stored, so its episode is over, but not sent
+                return self.freshness.skip_sending(tx, alert, event, now)
             levels = range(1, decision.level + 1)
             self._deliver(
                 tx, alert, message, self._targets(schedule, alert, levels, now), now, wall
@@ -166,7 +178,8 @@ class AlertService:
 
     # --- escalation ----------------------------------------------------------------------
     def escalate_due(self, now: datetime, wall: datetime) -> list[AlertEscalated]:
-        """Moves every unacknowledged alert whose time is up; the escalations to publish."""
+        """Moves every unacknowledged alert whose time is up; the escalations (written to the
+        outbox with the change)."""
         schedule = self.schedule()
         with self.store.transaction() as tx:
             done = []
@@ -207,7 +220,7 @@ class AlertService:
         self._deliver(tx, alert, message, self._targets(schedule, alert, levels, now), now, wall)
         detail = f"from level {decision.from_level}"
         tx.alerts.log(alert, "escalated", decision.to_level, detail=detail, at=now)
-        return AlertEscalated(
+        event = AlertEscalated(
             event_id=derived_id(alert.alert_id, f"escalated-{decision.to_level}"),
             occurred_at=now,
             region=Region(alert.region),
@@ -215,6 +228,8 @@ class AlertService:
             from_level=decision.from_level,
             to_level=decision.to_level,
         )
+        tx.emit(event)
+        return event
 
     def _release(
         self,
@@ -272,16 +287,4 @@ def _changes(
 def _stored(alert: Alert) -> StoredAlert:
     return StoredAlert(
         alert.alert_id, alert.episode_id, Region(alert.region), alert.share, alert.created_at
-    )
-
-
-def _alert(
-    region: Region,
-    alert_id: uuid.UUID,
-    episode_id: uuid.UUID | None,
-    kind: str,
-    now: datetime,
-) -> Alert:
-    return Alert(
-        alert_id=alert_id, region=region.value, episode_id=episode_id, kind=kind, created_at=now
     )

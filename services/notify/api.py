@@ -95,20 +95,19 @@ def alert_log(
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
 ) -> list[AlertLog]:
-    """Every delivery, failure, escalation and acknowledgement (naming who), newest first;
-    narrowed by the person who acknowledged (user name or subject), region and time."""
+    """Every delivery, failure, escalation and acknowledgement (naming who), and what an event
+    too old to send would have sent (skipped_stale), newest first; narrowed by the person who
+    acknowledged (user name or subject), region and time."""
     return notify.store.log(limit, person, region, since, until)
 
 
 async def acknowledge_as(
     notify: Notify, alert_id: uuid.UUID, by: Acknowledger
 ) -> AlertAcknowledged | None:
-    """Acknowledges (in a worker thread) and publishes the event; None if it was already."""
+    """Acknowledges (in a worker thread); None if it was already. The event is written with
+    the acknowledgement, and the event relay publishes it."""
     now = notify.clock.now()
-    event = await asyncio.to_thread(notify.alerts.acknowledge, alert_id, by, now)
-    if event is not None:
-        await notify.producer.publish(event)
-    return event
+    return await asyncio.to_thread(notify.alerts.acknowledge, alert_id, by, now)
 
 
 @alerts_router.post(

@@ -16,13 +16,15 @@ from domain.service_level import ServiceLevelPolicy
 from schemas.topics import NOTIFY
 from services.notify.ack import AckLinks
 from services.notify.alerts import AlertService
+from services.notify.freshness import Freshness
 from services.notify.handlers import AlertHandler
 from services.notify.outbox import Outbox, RetryPolicy
 from services.notify.policy import AlertPolicy
+from services.notify.relay import EventOutbox, EventRelay
 from services.notify.repository import NotifyStore
 from services.notify.schedule_store import ScheduleStore
 from services.notify.settings import NotifySettings
-from services.notify.tables import Alert, AlertLog, Delivery, ScheduleText
+from services.notify.tables import Alert, AlertLog, Delivery, EventRecord, ScheduleText
 from services.notify.worker import DeliveryWorker
 from services.shared.clock import Clock, make_clock
 from services.shared.db import create_tables, make_engine
@@ -44,18 +46,22 @@ class Notify:
     client: httpx.AsyncClient
     worker: DeliveryWorker
     consumer: EventConsumer
+    relay: EventRelay
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """The consumer and the delivery loop, for as long as the context lasts."""
+        """The consumer, the delivery loop and the event relay, for as long as the context
+        lasts."""
         async with running(self.producer, (self.consumer,)):
-            delivering = asyncio.create_task(self.worker.run())
+            loops = [asyncio.create_task(self.worker.run()), asyncio.create_task(self.relay.run())]
             try:
                 yield
             finally:
-                delivering.cancel()
-                with suppress(asyncio.CancelledError):
-                    await delivering
+                for loop in loops:
+                    loop.cancel()
+                for loop in loops:
+                    with suppress(asyncio.CancelledError):
+                        await loop
         await self.client.aclose()
 
 
@@ -70,7 +76,7 @@ def alert_policy(settings: NotifySettings) -> AlertPolicy:
 def open_schedules(settings: NotifySettings, clock: Clock) -> tuple[Engine, ScheduleStore]:
     """Notify's database with its tables, and the schedule in it (seeded from the file)."""
     engine = make_engine(settings.database_url or settings.default_database_url("notify"))
-    create_tables(engine, Alert, Delivery, AlertLog, ScheduleText)
+    create_tables(engine, Alert, Delivery, AlertLog, ScheduleText, EventRecord)
     schedules = ScheduleStore(engine)
     seed = settings.schedule_file.read_text("utf-8")
     schedules.seed(seed, str(settings.schedule_file), clock.now())
@@ -89,7 +95,13 @@ def bootstrap(settings: NotifySettings | None = None, clock: Clock | None = None
         timedelta(hours=settings.ack_valid_hours),
     )
     alerts = AlertService(
-        store, schedules.current, alert_policy(settings), service_level, links, settings.webhook_url
+        store,
+        schedules.current,
+        alert_policy(settings),
+        service_level,
+        links,
+        Freshness(timedelta(minutes=settings.freshness_minutes)),
+        settings.webhook_url,
     )
     retry = RetryPolicy(
         settings.delivery_attempts, settings.first_backoff_seconds, settings.claim_seconds
@@ -99,7 +111,9 @@ def bootstrap(settings: NotifySettings | None = None, clock: Clock | None = None
         settings.kafka_bootstrap_servers, "pkc-notify", kafka_security(settings)
     )
     client = httpx.AsyncClient()
-    worker = DeliveryWorker(alerts, outbox, settings, client, producer, clock)
+    worker = DeliveryWorker(alerts, outbox, settings, client, clock)
+    relay = EventRelay(EventOutbox(store, settings.claim_seconds), producer, settings.poll_seconds)
+    store.on_commit = relay.wake_up
     handler = AlertHandler(alerts, clock, worker.wake)
     consumer = EventConsumer(NOTIFY, settings.kafka_bootstrap_servers, handler, producer)
     return Notify(
@@ -115,4 +129,5 @@ def bootstrap(settings: NotifySettings | None = None, clock: Clock | None = None
         client,
         worker,
         consumer,
+        relay,
     )

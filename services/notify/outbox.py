@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, select
 
 from schemas import AlertDelivered, Region
 from services.notify.messages import Message
-from services.notify.repository import ALERT_KIND, NotifyStore
+from services.notify.repository import ALERT_KIND, NotifyStore, claim_each
 from services.notify.tables import Alert, Delivery
 from services.shared.ids import derived_id
 
@@ -85,34 +85,15 @@ class Outbox:
         that saw the same row, one updates it and the other finds it no longer due. A replica
         that dies mid-send leaves the row to be sent again when the lease ends."""
         lease_until = wall + timedelta(seconds=self.retry.lease_seconds)
+        due = (col(Delivery.status) == "pending", col(Delivery.next_at) <= wall)
+        query = select(Delivery).where(*due).order_by(col(Delivery.id)).limit(limit)
         with Session(self.store.engine, expire_on_commit=False) as session:
-            query = (
-                select(Delivery)
-                .where(Delivery.status == "pending", col(Delivery.next_at) <= wall)
-                .order_by(col(Delivery.id))
-                .limit(limit)
-            )
-            due = session.exec(query).all()
-            session.rollback()  # end the read: SQLite cannot upgrade a stale read to a write
-            claimed = []
-            for delivery in due:
-                claim = (
-                    update(Delivery)
-                    .where(
-                        col(Delivery.id) == delivery.id,
-                        col(Delivery.status) == "pending",
-                        col(Delivery.next_at) <= wall,
-                    )
-                    .values(next_at=lease_until)
-                    .execution_options(synchronize_session=False)  # SQLite reads naive times
-                )
-                if session.exec(claim).rowcount == 1:
-                    claimed.append(delivery)
-            session.commit()
-            return claimed
+            return claim_each(session, query, col(Delivery.id), *due, next_at=lease_until)
 
     def settle(self, sent: Sent, wall: datetime, now: datetime) -> AlertDelivered | None:
-        """Records one attempt; returns the event to publish once the delivery is final."""
+        """Records one attempt; once the delivery is final, writes its event to the outbox with
+        it and returns the event."""
+        done = None
         with self.store.transaction() as tx:
             delivery = tx.delivery(sent.delivery_id)
             if delivery is None or delivery.status != "pending":
@@ -130,10 +111,11 @@ class Outbox:
                     detail=delivery.detail,
                     at=now,
                 )
-            tx.commit()
-        if delivery.status == "pending" or alert is None:
-            return None
-        return _delivered(alert, delivery, now)
+                done = _delivered(alert, delivery, now)
+                tx.emit(done)
+            if not tx.commit():
+                return None
+        return done
 
     def _record(self, delivery: Delivery, sent: Sent, wall: datetime) -> None:
         delivery.attempts += 1

@@ -3,7 +3,7 @@ store) that speaks SQL. A transaction holds the alert repository and the deliver
 alert, its deliveries and its log rows are written together or not at all."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -15,10 +15,12 @@ from sqlmodel import Session, SQLModel, col, select, update
 from sqlmodel.sql.expression import SelectOfScalar
 
 from schemas import Region
+from schemas.envelope import Event
 from schemas.events import AlertKind
 from services.notify.policy import Episode
-from services.notify.tables import Alert, AlertLog, Delivery
+from services.notify.tables import Alert, AlertLog, Delivery, EventRecord
 from services.shared.ids import derived_id
+from services.shared.tracing import current_traceparent
 
 # Alert kinds as stored (the column predates the event's names), and two of storage's own:
 # a breach held through the quiet period after a recovery, and one that recovered while held.
@@ -38,6 +40,14 @@ Row = TypeVar("Row", bound=SQLModel)
 def utc(value: datetime) -> datetime:
     """SQLite hands times back without their zone."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def new_alert(
+    region: Region, alert_id: uuid.UUID, episode_id: uuid.UUID | None, kind: str, now: datetime
+) -> Alert:
+    return Alert(
+        alert_id=alert_id, region=region.value, episode_id=episode_id, kind=kind, created_at=now
+    )
 
 
 def episode_of(alert: Alert) -> Episode:
@@ -107,6 +117,11 @@ class AlertRepository:
         )
         return list(self.session.exec(query).all())
 
+    def logged(self, alert_id: uuid.UUID, action: str) -> bool:
+        """Whether the alert log has a row of `action` for the alert."""
+        query = select(AlertLog.id).where(AlertLog.alert_id == alert_id, AlertLog.action == action)
+        return self.session.exec(query.limit(1)).first() is not None
+
     def log(self, alert: Alert, action: str, level: int, *, at: datetime, **details: str) -> None:
         """A row of the alert log; `details`: transport, recipient, detail."""
         about = {"alert_id": alert.alert_id, "region": alert.region, "kind": alert.kind}
@@ -119,9 +134,18 @@ def _is_set(column: Any, is_set: bool) -> Any:
 
 
 class Transaction:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, on_commit: Callable[[], None] = lambda: None):
         self.session = session
         self.alerts = AlertRepository(session)
+        self.on_commit = on_commit  # wakes the event relay
+        self.emitted = False
+
+    def emit(self, event: Event) -> None:
+        """The event goes to the outbox in this transaction: published after the commit, by
+        the relay, or never if the transaction is not kept."""
+        record = EventRecord(event_json=event.model_dump_json(), traceparent=current_traceparent())
+        self.session.add(record)
+        self.emitted = True
 
     def add_delivery(self, delivery: Delivery) -> None:
         self.session.add(delivery)
@@ -137,17 +161,41 @@ class Transaction:
         except IntegrityError:
             self.session.rollback()
             return False
+        if self.emitted:
+            self.on_commit()
         return True
+
+
+def claim_each(
+    session: Session, seen: SelectOfScalar[Row], id_column: Any, *free: Any, **lease: object
+) -> list[Row]:
+    """The rows `seen` finds, each claimed (`lease` written) only if still `free`: of two
+    replicas that saw the same row, one moves its lease and the other finds it taken."""
+    rows = session.exec(seen).all()
+    session.rollback()  # end the read: SQLite cannot upgrade a stale read to a write
+    claimed = []
+    for row in rows:
+        claim = (
+            update(id_column.class_)
+            .where(id_column == getattr(row, id_column.key), *free)
+            .values(**lease)
+            .execution_options(synchronize_session=False)  # SQLite reads naive times
+        )
+        if session.exec(claim).rowcount == 1:
+            claimed.append(row)
+    session.commit()
+    return claimed
 
 
 class NotifyStore:
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.on_commit: Callable[[], None] = lambda: None  # the relay's wake-up, once built
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         with Session(self.engine, expire_on_commit=False) as session:
-            yield Transaction(session)
+            yield Transaction(session, self.on_commit)
 
     def recent(self, limit: int) -> list[Alert]:
         rows = self._newest(select(Alert).order_by(col(Alert.created_at).desc()), limit)

@@ -38,6 +38,9 @@ class NotifySettings(ServiceSettings):
     # may be the last episode flapping: it is held, and alerted when the quiet period ends
     # if the region is still in breach then.
     quiet_minutes: float = Field(default=15.0, ge=0)
+    # An event older than this (by the platform's clock) is recorded in the alert log as
+    # skipped_stale and never sent: replaying an archived month pages nobody.
+    freshness_minutes: float = Field(default=60.0, gt=0)
     poll_seconds: float = Field(default=0.2, gt=0)
     # A replica claims a due delivery for this long before sending it: longer than one attempt
     # (webhook 5 s, SMTP 10 s), so another replica never sends the same message meanwhile.

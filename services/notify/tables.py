@@ -58,7 +58,8 @@ class Delivery(SQLModel, table=True):
 
 
 class AlertLog(SQLModel, table=True):
-    """Every delivery, failure, escalation and acknowledgement, in order."""
+    """Every delivery, failure, escalation and acknowledgement, and each alert an event too old
+    to send would have sent, in order."""
 
     __tablename__ = "notify_alert_log"
 
@@ -66,7 +67,8 @@ class AlertLog(SQLModel, table=True):
     alert_id: uuid.UUID = Field(index=True)
     region: str = Field(max_length=20)
     kind: str = Field(max_length=16)
-    action: str = Field(max_length=16)  # delivered, failed, escalated, acknowledged
+    # delivered, failed, escalated, acknowledged, or skipped_stale (services/notify/freshness.py)
+    action: str = Field(max_length=16)
     level: int = 1
     transport: str = Field(default="", max_length=16)
     recipient: str = Field(default="", max_length=64)
@@ -88,3 +90,18 @@ class ScheduleText(SQLModel, table=True):
     # Who saved this version (added in the identity release): None for the seed from the file.
     saved_by: str | None = Field(default=None, max_length=64)
     saved_by_subject: str | None = Field(default=None, max_length=255)
+
+
+class EventRecord(SQLModel, table=True):
+    """An event notify publishes (delivered, escalated, acknowledged), written in the same
+    transaction as the change it reports, and deleted once the broker has it: a crash between
+    the commit and the publish loses nothing, and an acknowledgement that changed nothing
+    writes none. Added in the never-lose release (a new table: created on start)."""
+
+    __tablename__ = "notify_outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_json: str = Field(sa_column=Column(Text, nullable=False))
+    traceparent: str | None = Field(default=None, max_length=64)
+    # A relay publishing it holds it until then; after a crash another takes it over.
+    claimed_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

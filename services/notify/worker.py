@@ -1,6 +1,7 @@
 """The delivery loop: escalates unacknowledged alerts, claims what the outbox holds for a lease,
 sends it (webhook, e-mail) and settles each attempt (retry with backoff, or final). Pending
-deliveries are rows, so a restart or a receiver that is down delays them and loses none."""
+deliveries are rows, so a restart or a receiver that is down delays them and loses none; the
+events of escalations and settled deliveries are written with them, for the event relay."""
 
 import asyncio
 import contextlib
@@ -19,7 +20,6 @@ from services.notify.settings import NotifySettings
 from services.notify.tables import Delivery
 from services.notify.webhook import deliver
 from services.shared.clock import Clock
-from services.shared.kafka import EventProducer
 from services.shared.logs import fields
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,6 @@ class DeliveryWorker:
     outbox: Outbox
     settings: NotifySettings
     client: httpx.AsyncClient
-    producer: EventProducer
     clock: Clock
     # Set when new deliveries are planned: no poll delay.
     wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
@@ -51,7 +50,6 @@ class DeliveryWorker:
         now, wall = self.clock.now(), datetime.now(UTC)
         for escalated in await asyncio.to_thread(self.alerts.escalate_due, now, wall):
             log.warning("alert escalated", extra=fields(region=escalated.region.value))
-            await self.producer.publish(escalated)
         due = await asyncio.to_thread(self.outbox.claim_due, wall)
         # One delivery's surprise must not leave the others sent but unsettled (sent again).
         outcomes = await asyncio.gather(*(self._send(d) for d in due), return_exceptions=True)
@@ -59,11 +57,8 @@ class DeliveryWorker:
             if isinstance(sent, BaseException):
                 log.error("delivery failed unexpectedly", extra=fields(error=type(sent).__name__))
                 continue  # its claim runs out and it is tried again
-            done = await asyncio.to_thread(
-                self.outbox.settle, sent, datetime.now(UTC), self.clock.now()
-            )
-            if done is not None:
-                await self.producer.publish(done)
+            # Its event, once final, goes out through the event relay.
+            await asyncio.to_thread(self.outbox.settle, sent, datetime.now(UTC), self.clock.now())
 
     async def _send(self, delivery: Delivery) -> Sent:
         assert delivery.id is not None

@@ -13,16 +13,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
+from schemas import AlertAcknowledged
 from schemas.envelope import Event
-from schemas.topics import Topic
 from services.notify.api import PUBLIC_ROUTES
 from services.notify.app import app_for
 from services.notify.bootstrap import Notify
 from services.notify.policy import breach_id
 from services.shared.clock import SimulatedClock
-from services.shared.kafka import EventProducer
 from tests.identities import Identities
 from tests.integration.test_notify_alerts import NOW, breached, deliver, notify_on, schedule
+from tests.notify_events import Published, relay_outbox
 
 # Syd's day officer at level 1 (webhook and e-mail), a chief by e-mail at level 2.
 WITH_LEVEL_2 = schedule("syd-day", "https://hooks.example.org/syd-day").replace(
@@ -33,17 +33,6 @@ WITH_LEVEL_2 = schedule("syd-day", "https://hooks.example.org/syd-day").replace(
 )
 
 
-class Published(EventProducer):
-    """Keeps what the API publishes (no broker in these tests)."""
-
-    def __init__(self) -> None:
-        super().__init__("unused:9092", "test-notify")
-        self.events: list[Event] = []
-
-    async def publish(self, event: Event, topic: Topic | None = None) -> None:
-        self.events.append(event)
-
-
 @pytest.fixture
 def notify(database_url: str, tmp_path: Path, identities: Identities) -> Notify:
     """Notify on Syd's two levels, its clock standing at NOW, publishing into a list."""
@@ -51,14 +40,16 @@ def notify(database_url: str, tmp_path: Path, identities: Identities) -> Notify:
         database_url, tmp_path, escalation_minutes=10, oidc_issuer=identities.issuer
     )
     service.schedules.replace(WITH_LEVEL_2, NOW)
-    service.producer = Published()
+    service.relay.producer = Published()
     service.clock = SimulatedClock(NOW, speed=0.0)
     return service
 
 
 def published(notify: Notify) -> list[Event]:
-    assert isinstance(notify.producer, Published)
-    return notify.producer.events
+    """The acknowledgements notify's outbox has published."""
+    assert isinstance(notify.relay.producer, Published)
+    relay_outbox(notify.relay)
+    return [e for e in notify.relay.producer.events if isinstance(e, AlertAcknowledged)]
 
 
 def mailed_link(notify: Notify, at: datetime) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """Notify on real Kafka, a real webhook receiver and a real SMTP server: once per episode,
-through a receiver outage and a kill -9, on SQLite and PostgreSQL."""
+through a receiver outage and a kill -9, on SQLite and PostgreSQL; and a replayed old month
+pages nobody."""
 
 import asyncio
 import uuid
@@ -15,12 +16,18 @@ from pkc.alert_desk import Mailbox, WebhookReceiver, smtp_receiver, webhook_rece
 from pkc.polling import poll
 from pkc.ports import free_port
 from pkc.processes import ServiceProcess, wait_ready
-from schemas import Region, SlaBreached, SlaWindow
+from schemas import AlertDelivered, Region, SlaBreached, SlaWindow
+from schemas.codec import decode_event
+from schemas.envelope import Event
+from schemas.topics import ALERTS
 from services.notify.bootstrap import bootstrap
 from services.notify.outbox import Sent
+from services.notify.policy import breach_id
 from services.notify.settings import NotifySettings
 from services.shared.kafka import EventProducer
 from tests.identities import Headers, Identities
+from tests.kafka_helpers import Records, read_until
+from tests.notify_events import breach_predicted
 
 pytestmark = pytest.mark.kafka
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -39,8 +46,8 @@ rotations:
 """
 
 
-def breach(region: Region, episode: uuid.UUID) -> SlaBreached:
-    now = datetime.now(UTC)
+def breach(region: Region, episode: uuid.UUID, at: datetime | None = None) -> SlaBreached:
+    now = at or datetime.now(UTC)
     window = SlaWindow(
         start=now - timedelta(hours=1), end=now, answered_within=6, answered_late=4, share=0.6
     )
@@ -49,7 +56,7 @@ def breach(region: Region, episode: uuid.UUID) -> SlaBreached:
     )
 
 
-async def publish(kafka: str, *events: SlaBreached) -> None:
+async def publish(kafka: str, *events: Event) -> None:
     producer = EventProducer(kafka, "test-notify")
     await producer.start()
     for event in events:
@@ -247,3 +254,45 @@ def test_a_delivery_that_keeps_failing_is_given_up_and_logged(tmp_path: Path) ->
     assert final.detail == "gave up: HTTP 503"
     assert outbox.claim_due(NOW + timedelta(hours=1)) == []
     assert [e.action for e in notify.store.log(10)] == ["failed"]
+
+
+def test_a_replayed_old_month_pages_nobody_while_a_fresh_breach_is_delivered(
+    kafka: str,
+    notify: ServiceProcess,
+    receivers: tuple[WebhookReceiver, Mailbox],
+    identities: Identities,
+) -> None:
+    """May 2023 replayed into notify (docs/monthly.md): its breaches and predictions are
+    recorded in the alert log as too old, and nobody on call today hears of them."""
+    webhook, mailbox = receivers
+    auditor = identities.person("auditor", "auditor", "national")
+    may_2023 = [datetime(2023, 5, day, 10, 0, tzinfo=UTC) for day in (3, 12, 24)]
+    old_episodes = {uuid.uuid4(): (r, at) for at in may_2023 for r in (Region.NORD, Region.SYD)}
+    replay: list[Event] = [breach(r, e, at) for e, (r, at) in old_episodes.items()]
+    replay += [breach_predicted(r, at) for r, at in old_episodes.values()]
+    asyncio.run(publish(kafka, *replay))
+    poll(lambda: len(skipped(notify, auditor)) == len(replay), "the replay recorded", timeout=30)
+    old_alerts = {str(breach_id(e)) for e in old_episodes}
+    assert old_alerts <= {entry["alert_id"] for entry in skipped(notify, auditor)}
+
+    # Today's breach: once it is delivered, anything planned for the replay would have been.
+    fresh = uuid.uuid4()
+    asyncio.run(publish(kafka, breach(Region.NORD, fresh)))
+    webhook.wait_for(lambda _: received(webhook, fresh), timeout=30)
+    mailbox.wait_for(lambda got: any(m["To"] == "nord@example.org" for m in got), 30)
+    assert [r.json()["episode_id"] for r in webhook.received] == [str(fresh)]
+    assert len(mailbox.to("nord@example.org")) == 1
+    stored = [a["episode_id"] for a in alerts(notify, auditor)]
+    assert stored == [str(fresh)], "no alert stored for the replay"
+
+    # The delivery's event reaches the alert topic through notify's outbox relay.
+    def fresh_delivered(records: Records) -> bool:
+        events = [decode_event(r.value) for r in records if r.value is not None]
+        return any(isinstance(e, AlertDelivered) and e.alert_id == breach_id(fresh) for e in events)
+
+    asyncio.run(read_until(kafka, ALERTS.name, fresh_delivered, timeout=30))
+
+
+def skipped(notify: ServiceProcess, auditor: Headers) -> list[dict[str, object]]:
+    log = httpx.get(f"{notify.url}/alerts/log", timeout=5, headers=auditor).json()
+    return [entry for entry in log if entry["action"] == "skipped_stale"]
