@@ -93,6 +93,16 @@ class Daemon:
         self.pid_file.unlink(missing_ok=True)
         return True
 
+    def kill(self, timeout: float = 30.0) -> bool:
+        """kill -9 of the process group, as a crash or the OOM killer would; False if none ran."""
+        pid = self.running_pid()
+        if pid is None:
+            return False
+        os.killpg(pid, signal.SIGKILL)
+        poll(lambda: not alive(pid), f"the {self.what} (pid {pid}) to die", timeout=timeout)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
     def tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])

@@ -153,6 +153,10 @@ class LocalKafka:
         """Stops the broker cleanly (SIGTERM, then SIGKILL past the timeout); False if none ran."""
         return self._process.stop(timeout)
 
+    def kill(self) -> bool:
+        """kill -9: no clean shutdown, so the next start recovers its logs (fault tests)."""
+        return self._process.kill()
+
     def status(self) -> BrokerStatus:
         pid = self.running_pid()
         answering = pid is not None and _answers(self.bootstrap, 3.0, self.current_admin())

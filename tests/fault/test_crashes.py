@@ -40,6 +40,9 @@ def stream_with_crash(platform: FaultPlatform, crash: str) -> None:
             if crash == "broker":
                 platform.broker.stop()
                 platform.broker.start()
+            elif crash == "broker-kill":
+                platform.broker.kill()
+                platform.broker.start()
             elif crash in platform.services:
                 platform.restart(crash)
         platform.post_contact(f"{crash}-{next(_keys)}", regions[i % len(regions)])
@@ -81,6 +84,13 @@ def test_a_broker_restarted_mid_stream_loses_and_duplicates_nothing(
     fault_platform: FaultPlatform,
 ) -> None:
     stream_with_crash(fault_platform, "broker")
+
+
+def test_a_broker_killed_with_sigkill_mid_stream_loses_and_duplicates_nothing(
+    fault_platform: FaultPlatform,
+) -> None:
+    """No clean shutdown: the broker recovers its logs on start, the services reconnect."""
+    stream_with_crash(fault_platform, "broker-kill")
 
 
 POISON = b"\xff\xfe not an event {"
