@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench import queueing, replay, reporting, system, triage
+from bench import queueing, replay, reporting, soak, system, triage
 from bench.results import Report
 from pkc.localpostgres import private_postgres
 from pkc.platform import kafka_with_topics
@@ -23,6 +23,8 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "month": replay.run,  # its own broker (2 GB heap), so not in NEEDS_KAFKA
 }
 NEEDS_KAFKA = {"reporting", "system"}
+# Run only when named: `python -m bench soak --minutes 60` (an hour of kills and load).
+ON_DEMAND = {"soak": soak.run}
 
 
 def main() -> int:
@@ -30,7 +32,12 @@ def main() -> int:
     # the broker and PostgreSQL started for the run are stopped, not orphaned.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("only", nargs="*", choices=[*BENCHMARKS, []], help="benchmarks to run")
+    parser.add_argument(
+        "only", nargs="*", choices=[*BENCHMARKS, *ON_DEMAND, []], help="benchmarks to run"
+    )
+    parser.add_argument("--minutes", type=float, default=60.0, help="soak: how long")
+    parser.add_argument("--rate", type=float, default=50.0, help="soak: contacts per second")
+    parser.add_argument("--kill-every", type=float, default=30.0, help="soak: seconds per kill")
     args = parser.parse_args()
     chosen = args.only or list(BENCHMARKS)
     report = Report()
@@ -42,7 +49,9 @@ def main() -> int:
             bootstrap = stack.enter_context(kafka_with_topics(Path(tmp) / "kafka"))
         for name in chosen:
             print(f"running {name}…")
-            if name in NEEDS_KAFKA:
+            if name in ON_DEMAND:
+                ON_DEMAND[name](report, Path(tmp), pg, args.minutes, args.rate, args.kill_every)
+            elif name in NEEDS_KAFKA:
                 BENCHMARKS[name](report, Path(tmp), pg, bootstrap)
             else:
                 BENCHMARKS[name](report, Path(tmp), pg)
