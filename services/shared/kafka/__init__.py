@@ -11,6 +11,7 @@ from services.shared.kafka.retry import (
     DEFAULT_RETRY,
     Failure,
     PermanentError,
+    Retrier,
     RetryPolicy,
     with_retries,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "Positions",
     "Record",
     "Refused",
+    "Retrier",
     "RetryPolicy",
     "SendRaw",
     "classify",

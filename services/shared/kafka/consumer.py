@@ -29,7 +29,7 @@ from schemas.envelope import Event
 from schemas.topics import Consumer
 from services.shared.kafka.dead_letters import DeadLetterWriter, SendRaw
 from services.shared.kafka.decoding import Record, decode
-from services.shared.kafka.retry import DEFAULT_RETRY, Failure, RetryPolicy, with_retries
+from services.shared.kafka.retry import DEFAULT_RETRY, Failure, Retrier, RetryPolicy
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
 from services.shared.logs import fields
 from services.shared.tracing import consumer_span, record_attributes
@@ -92,8 +92,10 @@ class BatchConsumer(ABC, Generic[Work]):
         self.committed = 0  # records whose offsets are committed: done for good
         self.positions: Positions = {}  # committed offset per partition
         self.assigned = asyncio.Event()
-        # The transient failure being retried, by type (None: none): the consumer is stuck.
-        self.degraded: str | None = None
+        # An overlapped completion runs beside the loop's own polling: that loop keeps the
+        # consumer polled (in `settled`), a second poller would race it.
+        wait = asyncio.sleep if batching.overlapped else self._sleep_polled
+        self._retrier = Retrier(retry, wait)
         self._in_flight: asyncio.Task[None] | None = None
         self._consumer: AIOKafkaConsumer | None = None
 
@@ -156,24 +158,15 @@ class BatchConsumer(ABC, Generic[Work]):
         """`operation` under the retry policy (the consumer's unless `policy`): transient
         failures for as long as they last, with the partitions paused; the Failure of what is
         given up on, to dead-letter (`tried`: tries made before, which it counts)."""
-        # An overlapped completion runs beside the loop's own polling: that loop keeps the
-        # consumer polled (in `settled`), a second poller would race it.
-        wait = asyncio.sleep if self._batching.overlapped else self._sleep_polled
         try:
-            return await with_retries(
-                policy or self.retry,
-                operation,
-                what,
-                sleep=wait,
-                watch=self._watch,
-                tried=tried,
-                **log_fields,
-            )
+            return await self._retrier(operation, what, policy=policy, tried=tried, **log_fields)
         finally:
             self._resume()
 
-    def _watch(self, error: BaseException | None) -> None:
-        self.degraded = None if error is None else type(error).__name__
+    @property
+    def degraded(self) -> str | None:
+        """The transient failure being waited out, by type (None: none): readiness."""
+        return self._retrier.degraded
 
     async def _sleep_polled(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds

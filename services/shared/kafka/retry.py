@@ -92,28 +92,11 @@ async def with_retries(
         unknown += kind is Kind.UNKNOWN
         return kind is Kind.TRANSIENT or (kind is Kind.UNKNOWN and unknown < policy.attempts)
 
-    def before_sleep(state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        assert error is not None
-        if watch is not None and classify(error) is Kind.TRANSIENT:
-            watch(error)
-        log.warning(
-            "%s failed, retrying",
-            what,
-            extra=fields(
-                attempt=state.attempt_number,
-                error=type(error).__name__,
-                kind=classify(error).value,
-                wait=round(state.upcoming_sleep, 2),
-                **log_fields,
-            ),
-        )
-
     retrying = AsyncRetrying(
         sleep=sleep,
         retry=retried,
         wait=wait_random_exponential(multiplier=policy.first_backoff, max=policy.max_backoff),
-        before_sleep=before_sleep,
+        before_sleep=_before_sleep(what, watch, log_fields),
         reraise=True,
     )
     attempt = 0
@@ -128,3 +111,63 @@ async def with_retries(
         if watch is not None:
             watch(None)
     raise AssertionError("unreachable: tenacity returns or raises")
+
+
+def _before_sleep(
+    what: str, watch: Watcher | None, log_fields: dict[str, object]
+) -> Callable[[RetryCallState], None]:
+    """Says a transient failure is being waited out, and logs each retry."""
+
+    def before_sleep(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        assert error is not None
+        kind = classify(error)
+        if watch is not None and kind is Kind.TRANSIENT:
+            watch(error)
+        log.warning(
+            "%s failed, retrying",
+            what,
+            extra=fields(
+                attempt=state.attempt_number,
+                error=type(error).__name__,
+                kind=kind.value,
+                wait=round(state.upcoming_sleep, 2),
+                **log_fields,
+            ),
+        )
+
+    return before_sleep
+
+
+class Retrier:
+    """`with_retries` with one policy and one way to wait, that remembers the transient failure
+    it is waiting out (`degraded`, by type): what a consumer's readiness reads."""
+
+    def __init__(self, policy: RetryPolicy = DEFAULT_RETRY, sleep: Sleep = asyncio.sleep):
+        self.policy = policy
+        self.sleep = sleep
+        self.degraded: str | None = None
+
+    async def __call__(
+        self,
+        operation: Callable[[], Awaitable[T]],
+        what: str,
+        *,
+        policy: RetryPolicy | None = None,
+        tried: int = 0,
+        **log_fields: object,
+    ) -> T | Failure:
+        """`operation` under the policy (this one's unless `policy`); `tried`: tries made
+        before, which a Failure counts."""
+        return await with_retries(
+            policy or self.policy,
+            operation,
+            what,
+            sleep=self.sleep,
+            watch=self._watch,
+            tried=tried,
+            **log_fields,
+        )
+
+    def _watch(self, error: BaseException | None) -> None:
+        self.degraded = None if error is None else type(error).__name__
