@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -44,14 +45,57 @@ def _start(bin_dir: Path, home: Path, port: int) -> Path:
         server = pwd.getpwnam("postgres")
         os.chown(home, server.pw_uid, server.pw_gid)
     _run(bin_dir, "initdb", "-D", str(data), "-U", "pkc", "--auth=trust", "--no-sync", "-E", "UTF8")
+    _launch(bin_dir, home, port)
+    return data
+
+
+def _launch(bin_dir: Path, home: Path, port: int) -> None:
     # Durability off: the data lives as long as one test session or bench run.
     options = (
         f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
     log = str(home / "server.log")
-    _run(bin_dir, "pg_ctl", "-D", str(data), "-o", options, "-l", log, "-w", "-t", "60", "start")
-    return data
+    data = str(home / "data")
+    _run(bin_dir, "pg_ctl", "-D", data, "-o", options, "-l", log, "-w", "-t", "60", "start")
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """A private server the fault tests stop and start again mid-stream (its data kept)."""
+
+    url: str
+    bin_dir: Path
+    home: Path
+    port: int
+
+    def stop(self) -> None:
+        """Stops at once, as a crash would (connections cut, no checkpoint)."""
+        data = str(self.home / "data")
+        _run(self.bin_dir, "pg_ctl", "-D", data, "-m", "immediate", "stop", check=False)
+
+    def start(self) -> None:
+        _launch(self.bin_dir, self.home, self.port)
+
+
+@contextmanager
+def stoppable_postgres(port: int) -> Iterator[PostgresServer | None]:
+    """A private server of one's own on `port` that can be stopped and started (None when the
+    machine has no PostgreSQL: an external server is not ours to stop)."""
+    bin_dir = _bin_dir()
+    if bin_dir is None:
+        yield None
+        return
+    home = Path(tempfile.mkdtemp(prefix="pkc-pg-"))
+    try:
+        _start(bin_dir, home, port)
+        server = PostgresServer(f"postgresql://pkc@127.0.0.1:{port}/postgres", bin_dir, home, port)
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @contextmanager

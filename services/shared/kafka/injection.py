@@ -2,10 +2,10 @@
 in a real process, so that its retries and dead letters are seen end to end.
 
 Off unless the environment variable PKC_INJECT_FAULTS names a file; while that file is absent,
-nothing is injected. Its JSON says what to inject: {"transient": N, "refuse": ["<contact id>"]}:
-the next N records handled (in all) fail with a transient error (an outage), and every record
-of a listed contact is refused (poison). The file is read on each record: a test writes it while
-the service runs.
+nothing is injected. Its JSON says what to inject: {"outage": true, "refuse": ["<contact id>"]}:
+while "outage" is true every record fails with a transient error (as if a dependency were
+down), and every record of a listed contact is refused (poison). The file is read on each try:
+a test writes it while the service runs, and ends the outage by writing it again.
 """
 
 import json
@@ -25,7 +25,6 @@ class InjectedOutage(ConnectionError):
 class InjectedFaults:
     def __init__(self, plan: Path | None):
         self.plan = plan
-        self.outages = 0  # transient failures raised so far
 
     @classmethod
     def from_environment(cls) -> "InjectedFaults":
@@ -37,8 +36,7 @@ class InjectedFaults:
         if self.plan is None or not self.plan.exists():
             return
         plan = json.loads(self.plan.read_text())
-        if self.outages < int(plan.get("transient", 0)):
-            self.outages += 1
-            raise InjectedOutage(f"injected outage {self.outages}")
+        if plan.get("outage"):
+            raise InjectedOutage("injected outage")
         if str(getattr(event, "contact_id", "")) in plan.get("refuse", ()):
             raise Refused("injected refusal of this contact")
