@@ -38,15 +38,14 @@ def _run(bin_dir: Path, *args: str, check: bool = True) -> None:
     subprocess.run(command, check=check, capture_output=True)  # noqa: S603
 
 
-def _start(bin_dir: Path, home: Path, port: int) -> Path:
-    """A fresh cluster under `home`, started on `port`; returns its data directory."""
+def _start(bin_dir: Path, home: Path, port: int) -> None:
+    """A fresh cluster under `home` (in data/), started on `port`."""
     data = home / "data"
     if os.geteuid() == 0:
         server = pwd.getpwnam("postgres")
         os.chown(home, server.pw_uid, server.pw_gid)
     _run(bin_dir, "initdb", "-D", str(data), "-U", "pkc", "--auth=trust", "--no-sync", "-E", "UTF8")
     _launch(bin_dir, home, port)
-    return data
 
 
 def _launch(bin_dir: Path, home: Path, port: int) -> None:
@@ -69,10 +68,11 @@ class PostgresServer:
     home: Path
     port: int
 
-    def stop(self) -> None:
-        """Stops at once, as a crash would (connections cut, no checkpoint)."""
+    def stop(self, mode: str = "immediate") -> None:
+        """Stops at once, as a crash would (connections cut, no checkpoint), unless `mode`
+        says otherwise ("fast": a clean shutdown)."""
         data = str(self.home / "data")
-        _run(self.bin_dir, "pg_ctl", "-D", data, "-m", "immediate", "stop", check=False)
+        _run(self.bin_dir, "pg_ctl", "-D", data, "-m", mode, "stop", check=False)
 
     def start(self) -> None:
         _launch(self.bin_dir, self.home, self.port)
@@ -93,7 +93,7 @@ def stoppable_postgres(port: int) -> Iterator[PostgresServer | None]:
         try:
             yield server
         finally:
-            server.stop()
+            server.stop("fast")
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
@@ -106,16 +106,5 @@ def private_postgres(port: int) -> Iterator[str | None]:
     if external:
         yield external
         return
-    bin_dir = _bin_dir()
-    if bin_dir is None:
-        yield None
-        return
-    home = Path(tempfile.mkdtemp(prefix="pkc-pg-"))
-    try:
-        data = _start(bin_dir, home, port)
-        try:
-            yield f"postgresql://pkc@127.0.0.1:{port}/postgres"
-        finally:
-            _run(bin_dir, "pg_ctl", "-D", str(data), "-m", "fast", "stop", check=False)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    with stoppable_postgres(port) as server:
+        yield server.url if server is not None else None

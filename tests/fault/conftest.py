@@ -117,9 +117,10 @@ async def _dead_letters(bootstrap: str) -> dict[str, int]:
     await consumer.start()
     try:
         counts = {}
+        await consumer.topics()  # fetches the metadata partitions_for_topic reads
         for spec in CONSUMERS:
             name = spec.dead_letter.name
-            partitions = await consumer.partitions_for_topic(name) or set()
+            partitions = consumer.partitions_for_topic(name) or set()
             ends = await consumer.end_offsets([TopicPartition(name, p) for p in partitions])
             counts[name] = sum(ends.values())
         return counts
