@@ -4,7 +4,7 @@ import asyncio
 
 from schemas.codec import decode_event
 from services.queueing.store import QueueDb
-from services.shared.kafka import EventProducer
+from services.shared.kafka import EventProducer, Failure, Retrier
 from services.shared.tracing import resumed
 
 IDLE_POLL_SECONDS = 1.0
@@ -16,6 +16,7 @@ class OutboxRelay:
         self.producer = producer
         self.wake = asyncio.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.retrier = Retrier()  # waits out a database or broker outage (issue 18)
 
     def notify(self) -> None:
         """Called after a commit, from any thread."""
@@ -25,7 +26,9 @@ class OutboxRelay:
     async def run(self) -> None:
         self.loop = asyncio.get_running_loop()
         while True:
-            published = await self.publish_pending()
+            published = await self.retrier(self.publish_pending, "outbox relay")
+            if isinstance(published, Failure):
+                raise RuntimeError(f"the outbox relay gave up: {published.reason}")
             if published == 0:
                 try:
                     async with asyncio.timeout(IDLE_POLL_SECONDS):
