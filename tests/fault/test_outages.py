@@ -74,12 +74,16 @@ def stream_through_outage(
     rounds = len(posted) // len(Region)
     expected = {r: before_offered.get(r, 0) + rounds for r in Region}
     wait_for_offered(platform, expected)
-    poll(
-        unless_restarting(lambda: platform.waiting() == before_waiting + len(posted)),
-        "queueing to queue every accepted contact",
-        timeout=120,
-        interval=0.25,
-    )
+    try:
+        poll(
+            unless_restarting(lambda: platform.waiting() == before_waiting + len(posted)),
+            "queueing to queue every accepted contact",
+            timeout=120,
+            interval=0.25,
+        )
+    except TimeoutError:
+        assert platform.waiting() == before_waiting + len(posted)  # shows how far off
+        raise
     poll(lambda: platform.ready(watched), f"{watched} to be ready again", timeout=60)
     assert platform.waiting() == before_waiting + len(posted), "each queued exactly once"
     assert platform.offered() == expected, "each counted exactly once"
