@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -37,21 +38,65 @@ def _run(bin_dir: Path, *args: str, check: bool = True) -> None:
     subprocess.run(command, check=check, capture_output=True)  # noqa: S603
 
 
-def _start(bin_dir: Path, home: Path, port: int) -> Path:
-    """A fresh cluster under `home`, started on `port`; returns its data directory."""
+def _start(bin_dir: Path, home: Path, port: int) -> None:
+    """A fresh cluster under `home` (in data/), started on `port`."""
     data = home / "data"
     if os.geteuid() == 0:
         server = pwd.getpwnam("postgres")
         os.chown(home, server.pw_uid, server.pw_gid)
     _run(bin_dir, "initdb", "-D", str(data), "-U", "pkc", "--auth=trust", "--no-sync", "-E", "UTF8")
+    _launch(bin_dir, home, port)
+
+
+def _launch(bin_dir: Path, home: Path, port: int) -> None:
     # Durability off: the data lives as long as one test session or bench run.
     options = (
         f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
     log = str(home / "server.log")
-    _run(bin_dir, "pg_ctl", "-D", str(data), "-o", options, "-l", log, "-w", "-t", "60", "start")
-    return data
+    data = str(home / "data")
+    _run(bin_dir, "pg_ctl", "-D", data, "-o", options, "-l", log, "-w", "-t", "60", "start")
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """A private server the fault tests stop and start again mid-stream (its data kept)."""
+
+    url: str
+    bin_dir: Path
+    home: Path
+    port: int
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stops the server: its connections are cut and new ones refused until `start`.
+        Fast, not "immediate": this server runs with synchronous_commit off, so a crash would
+        lose the last commits it acknowledged, which a production server never does."""
+        data = str(self.home / "data")
+        _run(self.bin_dir, "pg_ctl", "-D", data, "-m", mode, "stop", check=False)
+
+    def start(self) -> None:
+        _launch(self.bin_dir, self.home, self.port)
+
+
+@contextmanager
+def stoppable_postgres(port: int) -> Iterator[PostgresServer | None]:
+    """A private server of one's own on `port` that can be stopped and started (None when the
+    machine has no PostgreSQL: an external server is not ours to stop)."""
+    bin_dir = _bin_dir()
+    if bin_dir is None:
+        yield None
+        return
+    home = Path(tempfile.mkdtemp(prefix="pkc-pg-"))
+    try:
+        _start(bin_dir, home, port)
+        server = PostgresServer(f"postgresql://pkc@127.0.0.1:{port}/postgres", bin_dir, home, port)
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @contextmanager
@@ -62,16 +107,5 @@ def private_postgres(port: int) -> Iterator[str | None]:
     if external:
         yield external
         return
-    bin_dir = _bin_dir()
-    if bin_dir is None:
-        yield None
-        return
-    home = Path(tempfile.mkdtemp(prefix="pkc-pg-"))
-    try:
-        data = _start(bin_dir, home, port)
-        try:
-            yield f"postgresql://pkc@127.0.0.1:{port}/postgres"
-        finally:
-            _run(bin_dir, "pg_ctl", "-D", str(data), "-m", "fast", "stop", check=False)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    with stoppable_postgres(port) as server:
+        yield server.url if server is not None else None

@@ -10,7 +10,7 @@ from services.intake.api import map_errors, router
 from services.intake.bootstrap import bootstrap
 from services.intake.settings import IntakeSettings
 from services.shared.clock import Clock
-from services.shared.http import harden, health_router
+from services.shared.http import DatabaseProbe, harden, health_router
 
 
 def create_app(settings: IntakeSettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -29,10 +29,12 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
     harden(app, intake.settings.identity(), intake.settings.max_body_bytes)
     map_errors(app)
 
+    database = DatabaseProbe(intake.accepted.engine)
+
     async def ready() -> dict[str, Any]:
         # The broker too: while the producer cannot reach it, a POST could only time out.
         broker = started["producer"] and await intake.broker.reachable()
-        return started | {"broker": broker}
+        return started | {"broker": broker, "database": await database()}
 
     app.include_router(health_router(ready))
     app.include_router(router)

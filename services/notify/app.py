@@ -11,7 +11,7 @@ from services.notify import ack_routes, api
 from services.notify.bootstrap import Notify, bootstrap
 from services.notify.settings import NotifySettings
 from services.shared.clock import Clock
-from services.shared.http import harden, health_router
+from services.shared.http import DatabaseProbe, harden, health_router
 
 
 def create_app(settings: NotifySettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -25,8 +25,14 @@ def app_for(notify: Notify) -> FastAPI:
         async with notify.running():
             yield
 
+    database = DatabaseProbe(notify.engine)
+
     async def ready() -> dict[str, Any]:
-        return {"consumer_assigned": notify.consumer.assigned.is_set()}
+        return {
+            "consumer_assigned": notify.consumer.assigned.is_set(),
+            "consumer_flowing": notify.consumer.degraded is None,
+            "database": await database(),
+        }
 
     app = FastAPI(title="PKC notify", version="1", lifespan=lifespan)
     app.state.notify = notify

@@ -11,7 +11,7 @@ from services.queueing.bootstrap import QueueingProcess, bootstrap
 from services.queueing.dependencies import map_refusals
 from services.queueing.settings import QueueingSettings
 from services.shared.clock import Clock
-from services.shared.http import harden, health_router
+from services.shared.http import DatabaseProbe, harden, health_router
 from services.shared.runtime import running
 
 
@@ -37,8 +37,15 @@ def app_for(process: QueueingProcess) -> FastAPI:
     harden(app, process.core.settings.identity())
     map_refusals(app)
 
+    database = DatabaseProbe(process.core.db.engine)
+
     async def ready() -> dict[str, Any]:
-        return {"consumer_assigned": process.consumer.assigned.is_set()}
+        return {
+            "consumer_assigned": process.consumer.assigned.is_set(),
+            # False while it waits out an outage (the database locked or down, the broker).
+            "consumer_flowing": process.consumer.degraded is None,
+            "database": await database(),
+        }
 
     app.include_router(health_router(ready))
     app.state.queueing = process.core  # what the routes' dependencies hand them

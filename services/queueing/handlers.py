@@ -1,6 +1,7 @@
 """What queueing does with the events it consumes."""
 
 import asyncio
+import logging
 from datetime import timedelta
 
 from schemas import Classified, ReinforcementRequested, SlaRecovered
@@ -9,7 +10,11 @@ from services.queueing.contacts import Contacts
 from services.queueing.domain import Actor, needs_queue
 from services.queueing.reinforcements import Reinforcements
 from services.shared.clock import Clock
+from services.shared.kafka import Kind, classify
+from services.shared.logs import fields
 from services.shared.runtime import derived_id
+
+log = logging.getLogger(__name__)
 
 
 class QueueingHandler:
@@ -67,8 +72,13 @@ async def sweep(
     past their retention, every `interval` seconds."""
     while True:
         now = clock.now()
-        if max_wait is not None:
-            await asyncio.to_thread(contacts.time_out_overdue, max_wait, now)
-        await asyncio.to_thread(reinforcements.expire, now)
-        await asyncio.to_thread(contacts.forget_expired_requests, now)
+        try:
+            if max_wait is not None:
+                await asyncio.to_thread(contacts.time_out_overdue, max_wait, now)
+            await asyncio.to_thread(reinforcements.expire, now)
+            await asyncio.to_thread(contacts.forget_expired_requests, now)
+        except Exception as exc:  # an outage skips a round; anything else stops the process
+            if classify(exc) is not Kind.TRANSIENT:
+                raise
+            log.warning("sweep skipped", extra=fields(error=type(exc).__name__))
         await asyncio.sleep(interval)

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from schemas.codec import decode_event
 from schemas.envelope import Event
 from services.queueing.outbox_store import OutboxStore
+from services.shared.kafka import Failure, Retrier
 from services.shared.tracing import resumed
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class OutboxRelay:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.wake = asyncio.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.retrier = Retrier()  # waits out a database or broker outage (issue 18)
 
     def notify(self) -> None:
         """Called after a commit, from any thread."""
@@ -59,11 +61,19 @@ class OutboxRelay:
         self.loop = asyncio.get_running_loop()
         renew_every = self.lease_seconds / 3
         while True:
-            if not await asyncio.to_thread(self.outbox.claim, self.holder, self.lease_seconds):
+            sent = await self.retrier(self._round, "outbox relay")
+            if isinstance(sent, Failure):
+                raise RuntimeError(f"the outbox relay gave up: {sent.reason}")
+            if sent is None:
                 await self._idle(renew_every)  # another relay leads: look again
-                continue
-            if await self.publish_pending() == 0:
+            elif sent == 0:
                 await self._idle(min(IDLE_POLL_SECONDS, renew_every))
+
+    async def _round(self) -> int | None:
+        """One round: None while another relay holds the lease, else the rows sent."""
+        if not await asyncio.to_thread(self.outbox.claim, self.holder, self.lease_seconds):
+            return None
+        return await self.publish_pending()
 
     def step_down(self) -> None:
         """Gives the lease up at a clean stop, so another replica takes over at once."""
@@ -97,7 +107,10 @@ class OutboxRelay:
         async def renew() -> None:
             while True:
                 await asyncio.sleep(self.lease_seconds / 3)
-                await asyncio.to_thread(self.outbox.claim, self.holder, self.lease_seconds)
+                try:
+                    await asyncio.to_thread(self.outbox.claim, self.holder, self.lease_seconds)
+                except Exception as exc:
+                    log.warning("outbox lease not renewed (%s)", type(exc).__name__)
 
         renewer = asyncio.create_task(renew())
         try:

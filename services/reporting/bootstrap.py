@@ -31,7 +31,7 @@ from services.reporting.service import Core, ReportingService
 from services.reporting.settings import ReportingSettings
 from services.reporting.stream import build, changelog_topics
 from services.reporting.window import WindowConfig
-from services.shared.http import harden, health_router
+from services.shared.http import DatabaseProbe, harden, health_router
 from services.shared.kafka import EventProducer, kafka_security
 from services.shared.kafka_admin import create_topics
 from services.shared.runtime import running
@@ -104,7 +104,8 @@ def http_app(service: ReportingService) -> FastAPI:
     app.state.service = service
     app.add_exception_handler(BadMonth, _bad_month)
     app.add_exception_handler(OperationalError, _store_unavailable)
-    app.include_router(health_router(lambda: _ready(service)))
+    database = DatabaseProbe(service.monthly_store.engine)
+    app.include_router(health_router(lambda: _ready(service, database)))
     # The dashboard first: its /sla/stream must not be taken for a region by /sla/{region}.
     app.include_router(dashboard.router)
     app.include_router(api.router)
@@ -135,7 +136,7 @@ def _lifespan(service: ReportingService) -> Any:
     return lifespan
 
 
-async def _ready(service: ReportingService) -> dict[str, Any]:
+async def _ready(service: ReportingService, database: DatabaseProbe) -> dict[str, Any]:
     worker = service.stream.app
     started = worker.started
     assigned = bool(worker.consumer.assignment()) if started else False
@@ -145,6 +146,10 @@ async def _ready(service: ReportingService) -> dict[str, Any]:
         "consumer_assigned": assigned,
         "tables_recovered": recovered,
         "monthly_assigned": service.monthly.assigned.is_set(),
+        # False while the agent or the monthly consumer waits out an outage.
+        "consumer_flowing": service.stream.retrier.degraded is None,
+        "monthly_flowing": service.monthly.degraded is None,
+        "database": await database(),
     }
 
 

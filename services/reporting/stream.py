@@ -14,9 +14,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import faust
+from opentelemetry.trace import StatusCode
 
 from schemas import Region
 from schemas.codec import UndecodableEvent, decode_event
@@ -27,6 +29,9 @@ from services.reporting.settings import ReportingSettings
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import Bucket, WindowConfig
 from services.shared.kafka.dead_letters import DeadLetterWriter
+from services.shared.kafka.faults import Refused, describe
+from services.shared.kafka.injection import InjectedFaults
+from services.shared.kafka.retry import Failure, Retrier
 from services.shared.kafka.security import KafkaSecurity, kafka_security
 from services.shared.tracing import consumer_span, inject_headers, record_attributes
 
@@ -85,6 +90,8 @@ class Reporting:
     # In-memory views of the tables, rebuilt from them after a rebalance: building a region's
     # state from its table value on every event cost more than handling the event.
     states: dict[str, RegionState] = field(default_factory=dict)
+    # The agent's retries; `retrier.degraded` names the outage it is waiting out (readiness).
+    retrier: Retrier = field(default_factory=Retrier)
 
     def region(self, region: Region) -> RegionState:
         state = self.states.get(region.value)
@@ -157,50 +164,85 @@ def tables(app: faust.App, config: WindowConfig, rules: DecisionRules) -> tuple[
 
 
 Send = Callable[[Event, Region], Awaitable[None]]
-DeadLetter = Callable[[Any, str], Awaitable[None]]
+DeadLetter = Callable[[Any, str, int], Awaitable[None]]
+Admit = Callable[[Event], Awaitable[None]]  # before counting: where faults are injected
 
 
 class Windows:
-    """One record in: decode, skip a redelivery, count, decide, publish, keep the tables."""
+    """One record in: decode, skip a redelivery, count, decide, publish, keep the tables.
 
-    def __init__(self, reporting: Reporting, seen: Any, send: Send, dead_letter: DeadLetter):
+    Nothing is acknowledged silently: poison is dead-lettered with the reason; a transient
+    failure is retried here for as long as it lasts (the agent takes one record at a time, so
+    its partitions wait in order, while Faust's fetcher keeps the worker in its group).
+    Counting is pure and marked seen at once: a retried publish never counts twice."""
+
+    def __init__(
+        self, reporting: Reporting, seen: Any, send: Send, dead_letter: DeadLetter, admit: Admit
+    ):
         self.reporting, self.seen = reporting, seen
         self.send, self.dead_letter = send, dead_letter
+        self.admit, self.retrying = admit, reporting.retrier
 
     async def handle(self, record: Any, span: Any) -> None:
         try:
             event = decode_event(record.value)
         except UndecodableEvent as exc:
-            await self.dead_letter(record, str(exc))
+            await self._give_up(record, Failure(str(exc), 1), span)
             return
         span.set_attribute("pkc.event_type", event.EVENT_TYPE)
         if (contact_id := getattr(event, "contact_id", None)) is not None:
             span.set_attribute("pkc.contact_id", str(contact_id))
+        counted = await self.retrying(lambda: self._take(event), "sla-windows count")
+        if isinstance(counted, Failure):
+            await self._give_up(record, counted, span)
+            return
+        for item, region in counted:
+            sent = await self.retrying(partial(self.send, item, region), "sla-windows publish")
+            if isinstance(sent, Failure):
+                await self._give_up(record, sent, span)
+                return
+
+    async def _take(self, event: Event) -> list[tuple[Event, Region]]:
+        """What to publish for `event` once it is counted (nothing for a redelivery)."""
+        await self.admit(event)
         region = getattr(event, "region", None)
-        if isinstance(region, Region) and self._first_time(event):
-            await self._count(event, region)
+        if not isinstance(region, Region) or not self._first_time(event):
+            return []
+        try:
+            outgoing = self._count(event, region)
+        except Exception as exc:  # pure rules: the same event fails the same way again
+            raise Refused(f"cannot count it: {describe(exc)}") from exc
+        self.seen[str(event.event_id)] = True
+        return [(item, region) for item in outgoing]
+
+    async def _give_up(self, record: Any, failure: Failure, span: Any) -> None:
+        """Dead-letters the record (waiting out an outage), or stops the agent: never acks it."""
+        span.set_status(StatusCode.ERROR, failure.reason)
+        written = await self.retrying(
+            partial(self.dead_letter, record, failure.reason, failure.attempts),
+            "sla-windows dead letter",
+        )
+        if isinstance(written, Failure):
+            raise RuntimeError(f"a record could not be dead-lettered: {written.reason}")
 
     def _first_time(self, event: Event) -> bool:
         key = str(event.event_id)
-        if self.seen[key].now() or self.seen[key].delta(SEEN_WINDOW):
-            return False  # a redelivery: counted already
-        self.seen[key] = True
-        return True
+        # A redelivery: counted already.
+        return not (self.seen[key].now() or self.seen[key].delta(SEEN_WINDOW))
 
-    async def _count(self, event: Event, region: Region) -> None:
+    def _count(self, event: Event, region: Region) -> list[Event]:
         reporting = self.reporting
         state = reporting.region(region)
         minute_before, operators_before = state.meta.latest, len(state.meta.operators)
         state.apply(event)
         outgoing, summary = decide_step(region, state, event, reporting.capacities, reporting.rules)
-        for item in outgoing:
-            await self.send(item, region)
         reporting.regions[region.value] = state.meta.to_dict()
         # Other regions read this only to plan a reinforcement: refreshing it once per minute
         # of event time, and when staffing changes, spares a changelog write per event.
         moved = state.meta.latest != minute_before or len(state.meta.operators) != operators_before
         if moved or region.value not in reporting.capacity:
             reporting.capacity[region.value] = summary.to_dict()
+        return list(outgoing)
 
 
 def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRules) -> Reporting:
@@ -231,13 +273,15 @@ def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRule
             key=key, value=value, headers=headers
         )
 
-    # The shared consumers' writer and headers; a record is read once, so one attempt.
+    # The shared consumers' writer and headers.
     dead_letters = DeadLetterWriter(REPORTING, send_dead_letter)
 
-    async def dead_letter(record: Any, reason: str) -> None:
-        await dead_letters.write(record.message, reason, attempts=1)
+    async def dead_letter(record: Any, reason: str, attempts: int) -> None:
+        await dead_letters.write(record.message, reason, attempts)
 
-    windows = Windows(reporting, seen, publish, dead_letter)
+    windows = Windows(
+        reporting, seen, publish, dead_letter, admit=InjectedFaults.from_environment()
+    )
 
     @app.agent(source, name="sla-windows")
     async def sla_windows(stream: Any) -> None:

@@ -1,6 +1,8 @@
 """What every service's HTTP API shares: body limits, safe validation errors, tokens, health."""
 
+import asyncio
 import hmac
+import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -9,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, RouteContext
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.shared.identity import (
@@ -210,3 +214,30 @@ def health_router(ready: Callable[[], Awaitable[dict[str, Any]]]) -> APIRouter:
         )
 
     return router
+
+
+class DatabaseProbe:
+    """Readiness's look at a database: `SELECT 1` within `timeout` seconds, its answer kept for
+    `ttl` seconds (a prober calling often costs one query a second at most). A lock held by
+    another writer does not fail it (reads go on); a consumer waiting it out says so itself."""
+
+    def __init__(self, engine: Engine, timeout: float = 2.0, ttl: float = 1.0):
+        self.engine = engine
+        self.timeout = timeout
+        self.ttl = ttl
+        self._answer = False
+        self._asked = -float("inf")
+
+    async def __call__(self) -> bool:
+        if time.monotonic() - self._asked >= self.ttl:
+            try:
+                await asyncio.wait_for(asyncio.to_thread(self._select_one), self.timeout)
+                self._answer = True
+            except Exception:  # down, refusing, or too slow: not ready, whatever the reason
+                self._answer = False
+            self._asked = time.monotonic()
+        return self._answer
+
+    def _select_one(self) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))

@@ -27,6 +27,7 @@ def create_app(settings: TriageSettings | None = None, clock: Clock | None = Non
     async def ready() -> dict[str, Any]:
         return {
             "consumer_assigned": triage.consumer.assigned.is_set(),
+            "consumer_flowing": triage.consumer.degraded is None,
             "rules": triage.classifier.version,
         }
 

@@ -1,7 +1,9 @@
 """A platform on a broker of its own, so that tests may kill its services and the broker itself
 without disturbing the rest of the session."""
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -9,12 +11,15 @@ from typing import TypeVar
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from pkc.issuer import ISSUER_VARIABLE
 from pkc.localkafka import LocalKafka
 from pkc.platform import LocalPlatform, PlatformSetup, local_broker, running_platform
 from pkc.polling import poll
 from schemas import Region
+from schemas.topics import CONSUMERS
+from services.shared.kafka.injection import VARIABLE as INJECT_FAULTS
 from tests.identities import Identities
 
 # A Tuesday morning in Stockholm (CET) inside service hours, far from every other test's day.
@@ -27,6 +32,23 @@ T = TypeVar("T")
 class FaultPlatform(LocalPlatform):
     broker: LocalKafka
     identities: Identities  # the session's Keycloak, whose tokens the services verify
+    state_dir: Path  # the services' SQLite files, and the faults file reporting reads
+
+    @property
+    def faults_file(self) -> Path:
+        """Where a test writes the faults reporting's agent injects (see injection.py)."""
+        return self.state_dir / "faults.json"
+
+    def ready(self, name: str) -> bool:
+        """Whether `name`'s /readyz says ready (an answer slower than 5 s is a no too)."""
+        try:
+            return httpx.get(f"{self.url(name)}/readyz", timeout=5).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def dead_letters(self) -> dict[str, int]:
+        """Records ever written to each DLQ topic (its end offsets, summed)."""
+        return asyncio.run(_dead_letters(self.broker.bootstrap))
 
     def restart(self, name: str) -> None:
         service = self.services[name]
@@ -90,19 +112,56 @@ def unless_restarting(probe: Callable[[], T | None]) -> Callable[[], T | None]:
     return tolerant
 
 
-@pytest.fixture(scope="module")
-def fault_platform(
-    tmp_path_factory: pytest.TempPathFactory, identities: Identities
+async def _dead_letters(bootstrap: str) -> dict[str, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        counts = {}
+        await consumer.topics()  # fetches the metadata partitions_for_topic reads
+        for spec in CONSUMERS:
+            name = spec.dead_letter.name
+            partitions = consumer.partitions_for_topic(name) or set()
+            ends = await consumer.end_offsets([TopicPartition(name, p) for p in partitions])
+            counts[name] = sum(ends.values())
+        return counts
+    finally:
+        await consumer.stop()
+
+
+@contextmanager
+def platform_for_faults(
+    state: Path,
+    identities: Identities,
+    settings: Mapping[str, str] = {},
+    service_env: Mapping[str, Mapping[str, str]] = {},
 ) -> Iterator[FaultPlatform]:
-    state: Path = tmp_path_factory.mktemp("fault")
+    """The five services on a broker of their own, `settings` added to every service's."""
     settings = {
         "PKC_TRACES_EXPORTER": "none",
         "PKC_NOTIFY_FIRST_BACKOFF_SECONDS": "0.1",
         ISSUER_VARIABLE: identities.issuer,  # the session's Keycloak: no second one starts
+        INJECT_FAULTS: str(state / "faults.json"),  # while it is absent, nothing is injected
+        **settings,
     }
     with local_broker(state / "kafka") as broker:
-        setup = PlatformSetup(broker.bootstrap, state, SIMULATED_START, settings=settings)
+        setup = PlatformSetup(
+            broker.bootstrap, state, SIMULATED_START, settings=settings, service_env=service_env
+        )
         with running_platform(setup, ready_timeout=120) as running:
             yield FaultPlatform(
-                running.services, running.desk, running.clock, running.issuer, broker, identities
+                running.services,
+                running.desk,
+                running.clock,
+                running.issuer,
+                broker,
+                identities,
+                state,
             )
+
+
+@pytest.fixture(scope="module")
+def fault_platform(
+    tmp_path_factory: pytest.TempPathFactory, identities: Identities
+) -> Iterator[FaultPlatform]:
+    with platform_for_faults(tmp_path_factory.mktemp("fault"), identities) as platform:
+        yield platform

@@ -1,6 +1,7 @@
 """The shared consumer on real Kafka: poison records go to the DLQ and the partition flows on."""
 
 import asyncio
+import sqlite3
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from uuid import uuid4
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from sqlalchemy.exc import OperationalError
 
 from pkc.polling import poll_async
 from schemas import Channel, ContactReceived, Region
@@ -29,7 +31,7 @@ from services.shared.kafka import (
 from tests.kafka_helpers import DeadLetter, read_until
 
 pytestmark = pytest.mark.kafka
-FAST_RETRY = RetryPolicy(attempts=2, first_backoff=0.01)
+FAST_RETRY = RetryPolicy(attempts=2, first_backoff=0.01, max_backoff=0.05)
 
 
 def contact(text: str) -> ContactReceived:
@@ -143,7 +145,10 @@ async def test_a_failed_deferred_ack_is_handled_again_and_dead_lettered_if_it_ke
     calls: list[str] = []
 
     async def failing_ack() -> None:
-        raise ConnectionError("broker went away")
+        raise ConnectionError("broker went away")  # an outage: retried until it passes
+
+    async def refused_ack() -> None:
+        raise RuntimeError("record refused by the broker")
 
     async def fine_ack() -> None:
         return None
@@ -151,8 +156,9 @@ async def test_a_failed_deferred_ack_is_handled_again_and_dead_lettered_if_it_ke
     async def handler(event: Event) -> Any:
         assert isinstance(event, ContactReceived)
         calls.append(event.text)
-        first_time = calls.count(event.text) == 1
-        if event.text == "never acked" or (event.text == "acked late" and first_time):
+        if event.text == "never acked":
+            return refused_ack()
+        if event.text == "acked late" and calls.count(event.text) <= 3:
             return failing_ack()
         return fine_ack()
 
@@ -168,15 +174,53 @@ async def test_a_failed_deferred_ack_is_handled_again_and_dead_lettered_if_it_ke
     await _run_until(consumer, lambda: consumer.committed >= 3)
     await producer.stop()
 
-    assert calls.count("acked late") == 2, "handled again once its ack failed"
+    assert calls.count("acked late") == 4, "handled again until the outage passed"
     assert calls.count("fine") == 1
     records = await read_until(kafka, spec.dead_letter.name, lambda r: len(r) >= 1)
     assert len(records) == 1
     dead = DeadLetter.of(records[0])
     assert dead.value is not None
     assert ContactReceived.model_validate_json(dead.value).text == "never acked"
-    assert "ConnectionError" in dead.reason
+    assert "RuntimeError" in dead.reason
     assert dead.attempts == 2, "handled again with the policy's tries once its ack failed"
+
+
+async def test_a_locked_database_is_waited_out_in_order_and_nothing_is_dead_lettered(
+    kafka: str,
+) -> None:
+    """A transient failure is retried far beyond the policy's attempts, with the partition
+    paused (no later record overtakes) and the consumer saying it is degraded meanwhile."""
+    spec = await _fresh_consumer_spec(kafka)
+    handled: list[str] = []
+    outage = {"left": 12}
+    degraded_seen: list[str] = []
+    consumer: EventConsumer
+
+    async def handler(event: Event) -> None:
+        assert isinstance(event, ContactReceived)
+        if event.text == "during the outage" and outage["left"] > 0:
+            outage["left"] -= 1
+            if consumer.degraded:
+                degraded_seen.append(consumer.degraded)
+                assert consumer._consumer is not None
+                assert consumer._consumer.paused(), "the partitions wait while it lasts"
+            raise OperationalError("UPDATE", {}, sqlite3.OperationalError("database is locked"))
+        handled.append(event.text)
+
+    producer = EventProducer(kafka, "test")
+    await producer.start()
+    for text in ("before", "during the outage", "after"):
+        await producer.publish(contact(text), spec.topics[0])
+    consumer = EventConsumer(spec, kafka, handler, producer, retry=FAST_RETRY)
+    await _run_until(consumer, lambda: consumer.committed >= 3)
+    await producer.stop()
+
+    assert handled == ["before", "during the outage", "after"], "in order, none lost"
+    assert outage["left"] == 0, "tried 13 times, far past the policy's 2 attempts"
+    assert degraded_seen
+    assert set(degraded_seen) == {"OperationalError"}
+    assert consumer.degraded is None, "well again once it passed"
+    assert consumer.dead_lettered == 0
 
 
 class ContactsByText(Aggregation):

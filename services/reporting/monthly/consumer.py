@@ -6,7 +6,9 @@ transactions, so a batch gathers each event's effect and is completed in one tra
 the next batch is fetched). The contract is the shared loop's: at least once (offsets are
 committed only after the batch's transaction, or a record's dead-lettering), idempotent (the
 store skips event ids it has counted), and a record that does not decode, or whose counting
-keeps failing, goes to the consumer's dead-letter topic while the partitions flow on.
+keeps failing, goes to the consumer's dead-letter topic while the partitions flow on. A
+transient failure (the database down or locked) is retried for as long as it lasts: the batch
+waits, it is never dead-lettered (services/shared/kafka/faults.py says which is which).
 
 Where to start is the database's: each batch's transaction records the partitions' next
 offsets, and on assignment the consumer seeks there (or to the beginning when the database has
@@ -16,7 +18,8 @@ follow for monitoring (lag), not for resuming.
 
 import asyncio
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 from schemas.envelope import Event
 from schemas.topics import Consumer
@@ -31,7 +34,6 @@ from services.shared.kafka import (
     Positions,
     Record,
     RetryPolicy,
-    with_retries,
 )
 from services.shared.kafka_admin import create_topics
 from services.shared.tracing import consumer_span
@@ -111,8 +113,7 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
             "messaging.batch.message_count": work.taken,
         }
         with consumer_span(f"{self.spec.group} count batch", None, attributes):
-            outcome = await with_retries(
-                self.retry,
+            outcome = await self.retrying(
                 lambda: self._apply(work.effects, positions),
                 "monthly batch",
                 events=len(work.effects),
@@ -125,16 +126,29 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
         self.counted += await asyncio.to_thread(self.store.apply, effects, positions)
 
     async def _apply_one_by_one(self, work: _Effects, positions: Positions, tried: int) -> None:
-        """The batch keeps failing: count each event alone, so only those that fail on their
-        own are dead-lettered (the rest of the batch is not held hostage by one of them)."""
+        """The batch keeps failing for a reason that is not an outage: count each event alone,
+        so only those that fail on their own are dead-lettered (the rest of the batch is not
+        held hostage by one of them). Each is tried once more, or for as long as an outage
+        that starts meanwhile lasts."""
+        once = replace(self.retry, attempts=1)
         for event_id, effect in work.effects.items():
-            try:
-                await self._apply({event_id: effect}, None)
-            except Exception as exc:
-                failure = Failure.of(exc, tried + 1)  # the batch's tries and its own
+            alone = {event_id: effect}
+            outcome = await self.retrying(
+                partial(self._apply, alone, None),
+                "monthly event",
+                policy=once,
+                tried=tried,  # the batch's tries count as the event's too
+            )
+            if isinstance(outcome, Failure):
                 await self.dead_letters.write(
-                    work.records[event_id], failure.reason, failure.attempts
+                    work.records[event_id], outcome.reason, outcome.attempts
                 )
         # Every record is counted or dead-lettered: the partitions move on. If even this
-        # fails, the error stops the consumer (and the process): nothing is skipped.
-        await self._apply({}, positions)
+        # fails (other than an outage), the error stops the consumer: nothing is skipped.
+        outcome = await self.retrying(
+            lambda: self._apply({}, positions), "monthly positions", policy=once
+        )
+        if isinstance(outcome, Failure):
+            raise RuntimeError(
+                f"the monthly consumer cannot record its positions: {outcome.reason}"
+            )

@@ -1,14 +1,17 @@
 """Typed Kafka I/O: the durable producer, the one consumer loop, its retry policy and its
 dead-letter writer (used by the Faust agent too)."""
 
-from services.shared.kafka.consumer import BatchConsumer, Batching, Positions, Record, decode
+from services.shared.kafka.consumer import BatchConsumer, Batching, Positions
 from services.shared.kafka.dead_letters import DeadLetterWriter, SendRaw, dead_letter_headers
+from services.shared.kafka.decoding import Record, decode
 from services.shared.kafka.events import EventConsumer, Handler
+from services.shared.kafka.faults import Kind, Refused, classify, describe
 from services.shared.kafka.producer import EventProducer
 from services.shared.kafka.retry import (
     DEFAULT_RETRY,
     Failure,
     PermanentError,
+    Retrier,
     RetryPolicy,
     with_retries,
 )
@@ -25,13 +28,18 @@ __all__ = [
     "Failure",
     "Handler",
     "KafkaSecurity",
+    "Kind",
     "PermanentError",
     "Positions",
     "Record",
+    "Refused",
+    "Retrier",
     "RetryPolicy",
     "SendRaw",
+    "classify",
     "dead_letter_headers",
     "decode",
+    "describe",
     "kafka_security",
     "with_retries",
 ]

@@ -2,8 +2,11 @@
 
 At least once: a batch's offsets are committed only after every record in it was handled or
 dead-lettered, so a crash replays it; handlers are idempotent on event_id. A record that does
-not decode is dead-lettered here; what a subclass gives up on, after the retry policy's tries,
-it dead-letters through the same writer. The partitions move on either way.
+not decode is dead-lettered here; what a subclass gives up on (poison, services/shared/kafka/
+faults.py) it dead-letters through the same writer. A transient failure (a database or broker
+outage) is retried through `retrying` for as long as it lasts, with every partition paused:
+the consumer keeps polling, so it stays in its group, and no later record overtakes the one
+waiting; `degraded` says so meanwhile (readiness).
 
 Subclasses say what taking one event and completing a batch mean: EventConsumer hands each
 event to a handler and completes a batch by awaiting the acks of what it published; the monthly
@@ -14,27 +17,31 @@ import asyncio
 import logging
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeAlias, TypeVar
 
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError
-from pydantic import ValidationError
 
-from schemas.codec import EVENT_TYPES, UndecodableEvent, decode_event
+from schemas.codec import UndecodableEvent
 from schemas.envelope import Event
 from schemas.topics import Consumer
 from services.shared.kafka.dead_letters import DeadLetterWriter, SendRaw
-from services.shared.kafka.retry import DEFAULT_RETRY, RetryPolicy
+from services.shared.kafka.decoding import Record, decode
+from services.shared.kafka.retry import DEFAULT_RETRY, Failure, Retrier, RetryPolicy
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
 from services.shared.logs import fields
 from services.shared.tracing import consumer_span, record_attributes
 
 log = logging.getLogger(__name__)
 
-Record: TypeAlias = ConsumerRecord[bytes, bytes]
 Positions: TypeAlias = dict[tuple[str, int], int]  # (topic, partition) -> the next offset to read
 Work = TypeVar("Work")  # what a subclass gathers from a batch's records to complete it
+Result = TypeVar("Result")
+# A consumer waiting on work in flight, or between retries, polls (with every partition paused)
+# at least this often: one that does not poll for max_poll_interval (300 s) leaves its group.
+KEEP_POLLED_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,12 @@ class BatchConsumer(ABC, Generic[Work]):
         self.committed = 0  # records whose offsets are committed: done for good
         self.positions: Positions = {}  # committed offset per partition
         self.assigned = asyncio.Event()
+        # An overlapped completion runs beside the loop's own polling: that loop keeps the
+        # consumer polled (in `settled`), a second poller would race it.
+        wait = asyncio.sleep if batching.overlapped else self._sleep_polled
+        self._retrier = Retrier(retry, wait)
         self._in_flight: asyncio.Task[None] | None = None
+        self._consumer: AIOKafkaConsumer | None = None
 
     @property
     def dead_lettered(self) -> int:
@@ -122,6 +134,7 @@ class BatchConsumer(ABC, Generic[Work]):
         consumer.subscribe(
             topics=[t.name for t in self.spec.topics], listener=_Rebalance(self, consumer)
         )
+        self._consumer = consumer
         try:
             await consumer.start()  # inside the try: a cancel while joining still closes it
             await self._consume(consumer)
@@ -130,7 +143,51 @@ class BatchConsumer(ABC, Generic[Work]):
                 # Work not yet completed is read again after a restart.
                 self._in_flight.cancel()
                 await asyncio.gather(self._in_flight, return_exceptions=True)
+            self._consumer = None
             await consumer.stop()
+
+    async def retrying(
+        self,
+        operation: Callable[[], Awaitable[Result]],
+        what: str,
+        *,
+        policy: RetryPolicy | None = None,
+        tried: int = 0,
+        **log_fields: object,
+    ) -> Result | Failure:
+        """`operation` under the retry policy (the consumer's unless `policy`): transient
+        failures for as long as they last, with the partitions paused; the Failure of what is
+        given up on, to dead-letter (`tried`: tries made before, which it counts)."""
+        try:
+            return await self._retrier(operation, what, policy=policy, tried=tried, **log_fields)
+        finally:
+            self._resume()
+
+    @property
+    def degraded(self) -> str | None:
+        """The transient failure being waited out, by type (None: none): readiness."""
+        return self._retrier.degraded
+
+    async def _sleep_polled(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, KEEP_POLLED_SECONDS))
+            await self._keep_polled()
+
+    async def _keep_polled(self) -> None:
+        """Polls with every partition paused: fetches nothing, yet counts as polling. A
+        partition assigned meanwhile is not paused yet: what it returns is read again later."""
+        consumer = self._consumer
+        if consumer is None:
+            return
+        consumer.pause(*consumer.assignment())
+        fetched = await consumer.getmany(timeout_ms=0)
+        for partition, records in fetched.items():
+            consumer.seek(partition, records[0].offset)
+
+    def _resume(self) -> None:
+        if self._consumer is not None and self._consumer.paused():
+            self._consumer.resume(*self._consumer.paused())
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         limit, seconds = self._batching.max_records, self._batching.max_seconds
@@ -189,8 +246,16 @@ class BatchConsumer(ABC, Generic[Work]):
         self.positions.update(batch.positions())
 
     async def settled(self) -> None:
-        """Waits for the batch in flight; its failure is raised here (and stops the run)."""
+        """Waits for the batch in flight, polling meanwhile (it may be retrying an outage for
+        long); its failure is raised here (and stops the run)."""
         if self._in_flight is not None:
+            try:
+                while not self._in_flight.done():
+                    await asyncio.wait([self._in_flight], timeout=KEEP_POLLED_SECONDS)
+                    if not self._in_flight.done():
+                        await self._keep_polled()
+            finally:
+                self._resume()  # a cancelled wait leaves the task to `run`, which cancels it
             in_flight, self._in_flight = self._in_flight, None
             await in_flight
 
@@ -224,22 +289,3 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
                 self.consumer.seek(partition, offset)
         if fresh:
             await self.consumer.seek_to_beginning(*fresh)
-
-
-def decode(record: Record) -> Event:
-    """The codec's decode_event, with a shortcut for the common case: the record names its
-    type in the `event_type` header (EventProducer sets it) and is of the current version.
-    Parsing JSON straight into that model costs half of decode_event; anything it refuses (an
-    old version to upcast, a wrong header, a bad record) goes through decode_event, which
-    upcasts it or gives the reason for the dead letter."""
-    model = None
-    for name, value in record.headers or ():
-        if name == "event_type":
-            model = EVENT_TYPES.get(value.decode(errors="replace"))
-            break
-    if model is not None and record.value is not None:
-        try:
-            return model.model_validate_json(record.value)
-        except ValidationError:
-            pass
-    return decode_event(record.value)

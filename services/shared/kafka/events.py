@@ -9,9 +9,10 @@ from opentelemetry import trace
 
 from schemas.envelope import Event
 from schemas.topics import Consumer
-from services.shared.kafka.consumer import BatchConsumer, Batching, Positions, Record
+from services.shared.kafka.consumer import BatchConsumer, Batching, Positions
+from services.shared.kafka.decoding import Record
 from services.shared.kafka.producer import EventProducer
-from services.shared.kafka.retry import DEFAULT_RETRY, Failure, RetryPolicy, with_retries
+from services.shared.kafka.retry import DEFAULT_RETRY, Failure, RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,8 @@ class EventConsumer(BatchConsumer[list[_Unacked]]):
 
     async def complete(self, work: list[_Unacked], positions: Positions) -> None:
         """Awaits the batch's deferred acks; a record whose publishing failed is handled again,
-        awaiting each ack, with the usual retries and dead-lettering."""
+        awaiting each ack, with the usual retries (a broker outage for as long as it lasts)
+        and dead-lettering."""
         for unacked in work:
             try:
                 await unacked.acks
@@ -92,4 +94,4 @@ class EventConsumer(BatchConsumer[list[_Unacked]]):
                 return None
             return acks
 
-        return await with_retries(self.retry, once, "handler", event_type=event.EVENT_TYPE)
+        return await self.retrying(once, "handler", event_type=event.EVENT_TYPE)

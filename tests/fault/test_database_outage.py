@@ -1,0 +1,72 @@
+"""PostgreSQL stopped mid-stream (as a crash would stop it) and started again: queueing, notify
+and reporting wait it out; every accepted contact is queued and counted exactly once afterwards,
+nothing is dead-lettered, and queueing's /readyz said not ready meanwhile. Intake keeps its own
+SQLite file, so contacts are accepted throughout and reach the consumers during the outage.
+
+20 s here, for `make test`; the issue's 60 s on demand (`pytest -m slow tests/fault`).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy
+
+from pkc.localpostgres import PostgresServer, stoppable_postgres
+from pkc.ports import free_port
+from tests.fault.conftest import FaultPlatform, platform_for_faults
+from tests.fault.test_outages import stream_through_outage
+from tests.identities import Identities
+
+pytestmark = pytest.mark.kafka
+
+ON_POSTGRES = ("queueing", "notify", "reporting")
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PostgresServer]:
+    with stoppable_postgres(free_port()) as server:
+        if server is None:
+            pytest.skip("no PostgreSQL on this machine (CI installs it)")
+        yield server
+
+
+@pytest.fixture(scope="module")
+def platform_on_postgres(
+    tmp_path_factory: pytest.TempPathFactory, identities: Identities, postgres: PostgresServer
+) -> Iterator[FaultPlatform]:
+    admin = sqlalchemy.create_engine(
+        postgres.url.replace("postgresql://", "postgresql+psycopg://"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        for name in ON_POSTGRES:
+            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    base = postgres.url.rsplit("/", 1)[0]
+    service_env = {name: {"DATABASE_URL": f"{base}/{name}"} for name in ON_POSTGRES}
+    state = tmp_path_factory.mktemp("fault-postgres")
+    with platform_for_faults(state, identities, service_env=service_env) as platform:
+        yield platform
+
+
+@contextmanager
+def stopped(server: PostgresServer) -> Iterator[None]:
+    server.stop()
+    try:
+        yield
+    finally:
+        server.start()
+
+
+def test_postgresql_stopped_mid_stream_is_waited_out(
+    platform_on_postgres: FaultPlatform, postgres: PostgresServer
+) -> None:
+    stream_through_outage(platform_on_postgres, lambda: stopped(postgres), 20, "queueing")
+
+
+@pytest.mark.slow
+def test_postgresql_stopped_for_a_minute_is_waited_out(
+    platform_on_postgres: FaultPlatform, postgres: PostgresServer
+) -> None:
+    stream_through_outage(platform_on_postgres, lambda: stopped(postgres), 60, "queueing")
