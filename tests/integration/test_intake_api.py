@@ -290,4 +290,4 @@ def test_a_publish_past_its_deadline_is_a_503_and_the_retries_publish_once(
 def test_ready_only_while_the_broker_answers(client: TestClient) -> None:
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"producer": True, "broker": True}
+    assert ready.json()["checks"] == {"producer": True, "broker": True, "database": True}
