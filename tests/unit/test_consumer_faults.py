@@ -1,6 +1,7 @@
 """Transient or poison: what the consumers retry for as long as it lasts, and what they
 dead-letter at once (services/shared/kafka/faults.py, retry.py)."""
 
+import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable
 
@@ -137,3 +138,27 @@ async def test_backoff_grows_with_jitter_up_to_its_cap() -> None:
     assert all(0 <= w <= 30.0 for w in waits)
     assert max(waits[:2]) <= 0.8, "starts small"
     assert len(set(waits)) > 1, "jittered"
+
+
+def test_a_stop_cancels_an_operation_and_is_never_retried() -> None:
+    """Cancelling a retried operation (a service stopping) ends it at once: the retries must
+    not swallow the cancellation and run the operation again (that hung shutdowns)."""
+    tries = 0
+
+    async def scenario() -> None:
+        started = asyncio.Event()
+
+        async def operation() -> None:
+            nonlocal tries
+            tries += 1
+            started.set()
+            await asyncio.Event().wait()  # until cancelled
+
+        task = asyncio.create_task(with_retries(RetryPolicy(), operation, "a stoppable read"))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    assert tries == 1

@@ -86,8 +86,8 @@ async def with_retries(
     def retried(state: RetryCallState) -> bool:
         nonlocal unknown
         error = state.outcome.exception() if state.outcome else None
-        if error is None:
-            return False
+        if not isinstance(error, Exception):
+            return False  # success, or a cancellation (a stop): never retried, never swallowed
         kind = classify(error)
         unknown += kind is Kind.UNKNOWN
         return kind is Kind.TRANSIENT or (kind is Kind.UNKNOWN and unknown < policy.attempts)
