@@ -7,6 +7,7 @@ Set KAFKA_BOOTSTRAP_SERVERS (PKC_TEST_POSTGRES_URL) to test against an existing 
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,14 @@ def database_url(
         return
     if postgres_server is None:
         pytest.skip("no PostgreSQL on this machine (CI installs it; or set PKC_TEST_POSTGRES_URL)")
-    name = f"t_{uuid.uuid4().hex[:12]}"
+    with fresh_database(postgres_server) as url:
+        yield url
+
+
+@contextmanager
+def fresh_database(postgres_server: str, prefix: str = "t") -> Iterator[str]:
+    """The URL of a new, empty database on the server, dropped on the way out."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sqlalchemy.create_engine(
         postgres_server.replace("postgresql://", "postgresql+psycopg://"),
         isolation_level="AUTOCOMMIT",

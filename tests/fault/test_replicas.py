@@ -4,19 +4,18 @@ and every accepted contact is queued and counted exactly once."""
 
 import contextlib
 import itertools
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy
 
 from pkc.issuer import ISSUER_VARIABLE
 from pkc.platform import LocalPlatform, PlatformSetup, local_broker, running_platform
 from pkc.polling import poll
 from pkc.processes import ServiceProcess
 from schemas import Region
+from tests.conftest import fresh_database
 from tests.fault.conftest import SIMULATED_START, THEFT_REPORT
 from tests.identities import Identities
 
@@ -33,17 +32,8 @@ def database(postgres_server: str | None) -> Iterator[str]:
     """A database of the session's PostgreSQL, which both replicas of each service share."""
     if postgres_server is None:
         pytest.skip("no PostgreSQL on this machine (CI installs it)")
-    name = f"replicas_{uuid.uuid4().hex[:8]}"
-    admin = sqlalchemy.create_engine(
-        postgres_server.replace("postgresql://", "postgresql+psycopg://"),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    yield postgres_server.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(sqlalchemy.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_database(postgres_server, prefix="replicas") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
