@@ -51,13 +51,26 @@ def handled(window: SlaWindow) -> int:
     return window.answered_within + window.answered_late + window.abandoned
 
 
+def episode_for(region: Region, epoch: str, ordinal: int) -> uuid.UUID:
+    """The `ordinal`-th episode of a region whose state began at `epoch` (its first event's id).
+
+    Counted, not derived from the window a breach was seen in: a worker that replays after a
+    crash from half-landed tables may see the breach a minute sooner or later, and must still
+    open the very same episode (its alert is then dropped as a repeat). The epoch keeps a fresh
+    state's episodes apart from an older one's; a replay of the same events into a fresh state
+    opens the same episodes."""
+    return uuid.uuid5(_EPISODES, f"{region}|{epoch}|{ordinal}")
+
+
 def decide(
     region: Region,
     window: SlaWindow,
     in_breach: bool,
     episode_id: uuid.UUID | None,
     policy: ServiceLevelPolicy,
+    next_episode: uuid.UUID,
 ) -> Verdict:
+    """`next_episode` is the id a breach opening now takes (episode_for)."""
     low_volume = policy.is_low_volume(handled(window))
     share = window.share
     if share is None:
@@ -65,9 +78,7 @@ def decide(
     if in_breach and share >= policy.recovery_share:
         return Verdict(False, episode_id, Transition.RECOVERED, low_volume)
     if not in_breach and share < policy.target and not low_volume:
-        # Derived from region and window: a replay opens the very same episode.
-        episode = uuid.uuid5(_EPISODES, f"{region}|{window.end.isoformat()}")
-        return Verdict(True, episode, Transition.BREACHED)
+        return Verdict(True, next_episode, Transition.BREACHED)
     return Verdict(in_breach, episode_id, None, low_volume)
 
 

@@ -17,7 +17,13 @@ from schemas import (
     SlaWindow,
 )
 from schemas.envelope import Event
-from services.reporting.breach import Transition, decide, predict, predicted_breach
+from services.reporting.breach import (
+    Transition,
+    decide,
+    episode_for,
+    predict,
+    predicted_breach,
+)
 from services.reporting.capacity import Capacity, plan_reinforcement
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import at_minute
@@ -92,7 +98,10 @@ def _verdict(
 ) -> list[Event]:
     """Opens or ends a breach episode; a breach also asks other regions for operators."""
     episode = uuid.UUID(meta.episode_id) if meta.episode_id else None
-    verdict = decide(step.region, step.window, meta.in_breach, episode, rules.policy)
+    opening = episode_for(step.region, meta.epoch, meta.episodes + 1)
+    verdict = decide(step.region, step.window, meta.in_breach, episode, rules.policy, opening)
+    if verdict.transition == Transition.BREACHED:
+        meta.episodes += 1
     meta.in_breach, meta.low_volume = verdict.in_breach, verdict.low_volume
     meta.episode_id = str(verdict.episode_id) if verdict.episode_id else None
     if verdict.episode_id is None or verdict.transition is None:
@@ -121,9 +130,11 @@ def _prediction(step: _Step, state: RegionState, rules: DecisionRules) -> list[E
         return []
     if predicted_breach(meta.in_breach, meta.predicted, prediction, policy, step.window):
         meta.predicted = True
+        meta.predictions += 1
         return [
             SlaBreachPredicted(
-                **step.about(derived_id(step.cause.event_id, "SlaBreachPredicted")),
+                # Counted like episodes: a replay predicts the same danger under one id.
+                **step.about(predicted_id(step.region, meta)),
                 waiting_past_target=prediction.waiting_past_target,
                 about_to_pass=prediction.about_to_pass,
                 predicted_share=prediction.predicted_share,
@@ -137,6 +148,10 @@ def _prediction(step: _Step, state: RegionState, rules: DecisionRules) -> list[E
     ):
         meta.predicted = False  # the danger passed without a breach
     return []
+
+
+def predicted_id(region: Region, meta: RegionMeta) -> uuid.UUID:
+    return derived_id(episode_for(region, meta.epoch, meta.predictions), "SlaBreachPredicted")
 
 
 def _status(step: _Step, meta: RegionMeta, rules: DecisionRules, decided: bool) -> list[Event]:

@@ -15,6 +15,10 @@ class ReportingSettings(ServiceSettings):
     # How far ahead a breach is predicted: at most the policy's threshold (checked below).
     prediction_horizon_seconds: float = Field(default=120.0, ge=0)
     reinforcement_minutes: int = Field(default=60, ge=1)
+    # How long an event id is remembered to drop a producer's re-send (counting.py): longer
+    # than an outage a producer resumes after. An event older than the window can no longer
+    # count twice in it, whatever this is; memory grows with events per horizon.
+    dedupe_hours: float = Field(default=24.0, gt=0, le=14 * 24)
     live_interval_seconds: float = Field(default=1.0, gt=0)
     # The OIDC public client the dashboard page signs people in with (authorization code + PKCE).
     dashboard_client_id: str = "pkc-ui"

@@ -15,6 +15,7 @@ from schemas import (
     SlaWindow,
 )
 from schemas.envelope import Event
+from services.reporting.positions import Position, Taken
 from services.reporting.window import (
     MAIN,
     Buckets,
@@ -50,6 +51,13 @@ class RegionMeta:
     dimensions: list[str] = field(default_factory=list)
     orders: dict[str, str] = field(default_factory=dict)  # standing orders: id -> until (ISO)
     trend: list[float | None] = field(default_factory=list)  # share at each step, newest last
+    taken: Taken = field(default_factory=dict)  # input positions taken in (positions.py)
+    epoch: str = ""  # the id of the first event this state took in: see breach.episode_for
+    episodes: int = 0  # breach episodes opened
+    predictions: int = 0  # breaches predicted
+    # The latest decisions worth an alert, each with the position that made it: a replay of
+    # that position sends them again (their ids are derived, so receivers drop a repeat).
+    decided: list[list[Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         # Shallow on purpose: every field is already JSON-shaped, and a deep copy per event
@@ -72,9 +80,52 @@ class RegionState:
         # The main window's totals at `meta.latest`, kept up to date by apply(): summing the
         # window's buckets on every event cost more than all the rest of an event's handling.
         self._main: tuple[int, list[int]] | None = None
+        self._dropped_to: int | None = None  # replays only: see _drop_again
 
-    def apply(self, event: Event) -> bool:
-        """Takes in one deduplicated event; True when a window count changed."""
+    def apply(self, event: Event, at: Position | None = None) -> bool:
+        """Takes in one deduplicated event; True when a window count changed.
+
+        `at` is the event's input position: an event replayed after a crash changes only the
+        records (the meta, its minute's bucket) that have not taken it in (positions.py)."""
+        meta = self.meta
+        news_for_meta = at is None or not at.taken_by(meta.taken)
+        if news_for_meta:
+            meta.epoch = meta.epoch or str(event.event_id)
+            if at is not None:
+                at.mark(meta.taken)
+            if self._apply_standing(event):
+                return False
+            self._track_waiting(event)
+        pairs = counts_for(event, self.config)
+        if not pairs:
+            return False
+        minute = minute_of(event.occurred_at)
+        if meta.latest and minute <= meta.latest - self.config.retention_minutes:
+            if news_for_meta:
+                meta.late += 1
+            return False
+        if not news_for_meta:
+            self._drop_again(minute)
+        news_for_bucket = at is None or not self.buckets.has_taken(minute, at)
+        if news_for_bucket:
+            bucket = self.buckets.get(minute) or {}
+            add_to_bucket(bucket, pairs)
+            self.buckets.put(minute, bucket, at)
+        if news_for_meta:
+            for dimension, _ in pairs:
+                if dimension not in meta.dimensions:
+                    meta.dimensions.append(dimension)
+            if minute > meta.latest:
+                self._advance(minute)
+                self._main = None  # summed afresh at most once per minute of event time
+                return news_for_bucket
+        in_window = minute > meta.latest - self.config.length_minutes
+        if news_for_bucket and self._main is not None and in_window:
+            add_to_totals(self._main[1], pairs)
+        return news_for_bucket
+
+    def _apply_standing(self, event: Event) -> bool:
+        """Presence, orders and handling times: the meta only. True when `event` was one."""
         meta = self.meta
         if isinstance(event, OperatorPresenceChanged):
             present = set(meta.operators)
@@ -83,36 +134,15 @@ class RegionState:
             else:
                 present.discard(event.operator_id)
             meta.operators = sorted(present)
-            return False
-        if isinstance(event, ReinforcementOrdered):
+        elif isinstance(event, ReinforcementOrdered):
             meta.orders[str(event.order_id)] = event.until.isoformat()
-            return False
-        if isinstance(event, ReinforcementEnded):
+        elif isinstance(event, ReinforcementEnded):
             meta.orders.pop(str(event.order_id), None)
-            return False
-        if isinstance(event, ContactResolved):
+        elif isinstance(event, ContactResolved):
             if event.handling_seconds:
                 meta.handling_seconds = _ewma(meta.handling_seconds, event.handling_seconds)
+        else:
             return False
-        self._track_waiting(event)
-        pairs = counts_for(event, self.config)
-        if not pairs:
-            return False
-        minute = minute_of(event.occurred_at)
-        if meta.latest and minute <= meta.latest - self.config.retention_minutes:
-            meta.late += 1
-            return False
-        bucket = self.buckets.get(minute) or {}
-        add_to_bucket(bucket, pairs)
-        self.buckets.put(minute, bucket)
-        for dimension, _ in pairs:
-            if dimension not in meta.dimensions:
-                meta.dimensions.append(dimension)
-        if minute > meta.latest:
-            self._advance(minute)
-            self._main = None  # summed afresh at most once per minute of event time
-        elif self._main is not None and minute > meta.latest - self.config.length_minutes:
-            add_to_totals(self._main[1], pairs)
         return True
 
     def _track_waiting(self, event: Event) -> None:
@@ -146,6 +176,18 @@ class RegionState:
         self.meta.latest = minute
         horizon = keep_from - 1
         self.meta.waiting = {k: n for k, n in self.meta.waiting.items() if int(k) > horizon}
+
+    def _drop_again(self, minute: int) -> None:
+        """A replayed event's meta had landed, and with it the watermark it moved; the bucket
+        drops that move made may not have. Drops them again: the first replayed event a whole
+        retention below its own (it cannot know the watermark before it), the next ones the
+        minutes since. Only minutes the meta has let go of already are touched."""
+        retention = self.config.retention_minutes
+        keep_from = minute - retention + 1
+        start = self._dropped_to if self._dropped_to is not None else keep_from - retention
+        for old in range(start, keep_from):
+            self.buckets.drop(old)
+        self._dropped_to = max(start, keep_from)
 
     def window(self, dimension: str = MAIN) -> SlaWindow:
         if dimension != MAIN:

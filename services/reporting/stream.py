@@ -3,55 +3,66 @@
 Tables (all changelogged, so a restarted worker recovers them):
 - sla-buckets: "<region>|<minute>" -> one minute's counts per dimension (event time)
 - sla-region: "<region>" -> the region's meta (watermark, waiting calls, presence, flags)
-- sla-seen: event_id -> True, in 10-minute wall-clock windows kept 30 minutes: the dedupe
-  memory. A redelivery (an outbox re-send, or this worker replaying after a crash) comes
-  within minutes of wall-clock time, even when the event itself is from a replayed month.
+- sla-seen: event_id -> the input position that counted it, in wall-clock windows over the
+  dedupe horizon (counting.py): a producer's re-send comes within its outage, in wall-clock
+  time, even when the event itself is from a replayed month.
 - sla-capacity (global): "<region>" -> arrivals, handling time, patience, operators, share:
   every worker sees every region when it picks donors.
+Every bucket and region record also keeps the input positions it has taken in, so a replay
+after a crash counts exactly once whichever table writes had landed (positions.py).
 """
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 import faust
-from opentelemetry.trace import StatusCode
 
 from schemas import Region
-from schemas.codec import UndecodableEvent, decode_event
 from schemas.envelope import Event
 from schemas.topics import CONTACTS_CLASSIFIED, QUEUE_EVENTS, REPORTING, SLA_EVENTS, Topic
-from services.reporting.decisions import Capacity, DecisionRules, decide_step
+from services.reporting.counting import SeenEvents, Windows
+from services.reporting.decisions import Capacity, DecisionRules
+from services.reporting.positions import Position, Taken
 from services.reporting.settings import ReportingSettings
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import Bucket, WindowConfig
 from services.shared.kafka.dead_letters import DeadLetterWriter
-from services.shared.kafka.faults import Refused, describe
 from services.shared.kafka.injection import InjectedFaults
-from services.shared.kafka.retry import Failure, Retrier
+from services.shared.kafka.retry import Retrier
 from services.shared.kafka.security import KafkaSecurity, kafka_security
 from services.shared.tracing import consumer_span, inject_headers, record_attributes
 
 log = logging.getLogger(__name__)
-SEEN_WINDOW = 600.0
 
 
 class TableBuckets:
-    """One region's buckets in the sla-buckets table."""
+    """One region's buckets in the sla-buckets table. A value is {"counts": bucket, "taken":
+    positions}, one record: a bucket and what it has taken in land together (positions.py)."""
 
     def __init__(self, table: Any, region: str):
         self.table = table
         self.region = region
 
-    def get(self, minute: int) -> Bucket | None:
-        value = self.table.get(f"{self.region}|{minute}")
-        return value if value else None
+    def _record(self, minute: int) -> dict[str, Any]:
+        value: dict[str, Any] = self.table.get(f"{self.region}|{minute}") or {}
+        if value and "counts" not in value:  # written before positions were kept
+            return {"counts": value, "taken": {}}
+        return value
 
-    def put(self, minute: int, bucket: Bucket) -> None:
-        self.table[f"{self.region}|{minute}"] = bucket
+    def get(self, minute: int) -> Bucket | None:
+        counts: Bucket | None = self._record(minute).get("counts")
+        return counts or None
+
+    def has_taken(self, minute: int, at: Position) -> bool:
+        return at.taken_by(self._record(minute).get("taken", {}))
+
+    def put(self, minute: int, bucket: Bucket, at: Position | None = None) -> None:
+        taken: Taken = dict(self._record(minute).get("taken", {}))
+        if at is not None:
+            at.mark(taken)
+        self.table[f"{self.region}|{minute}"] = {"counts": bucket, "taken": taken}
 
     def drop(self, minute: int) -> None:
         key = f"{self.region}|{minute}"
@@ -149,100 +160,17 @@ def faust_app(settings: ReportingSettings) -> faust.App:
     )
 
 
-def tables(app: faust.App, config: WindowConfig, rules: DecisionRules) -> tuple[Reporting, Any]:
+def tables(
+    app: faust.App, config: WindowConfig, rules: DecisionRules, dedupe_horizon: timedelta
+) -> tuple[Reporting, SeenEvents]:
     """The worker's tables (see the module's docstring): the reporting view and `sla-seen`."""
     partitions = QUEUE_EVENTS.partitions
     buckets = app.Table("sla-buckets", default=dict, partitions=partitions)
     regions = app.Table("sla-region", default=dict, partitions=partitions)
-    seen = (
-        app.Table("sla-seen", default=bool, partitions=partitions)
-        .tumbling(SEEN_WINDOW, expires=timedelta(seconds=3 * SEEN_WINDOW))
-        .relative_to_now()
-    )
+    seen = app.Table("sla-seen", default=str, partitions=partitions)
+    windowed = SeenEvents(SeenEvents.windowed(seen, dedupe_horizon), dedupe_horizon)
     capacity = app.GlobalTable("sla-capacity", default=dict, partitions=partitions)
-    return Reporting(app, buckets, regions, capacity, config, rules), seen
-
-
-Send = Callable[[Event, Region], Awaitable[None]]
-DeadLetter = Callable[[Any, str, int], Awaitable[None]]
-Admit = Callable[[Event], Awaitable[None]]  # before counting: where faults are injected
-
-
-class Windows:
-    """One record in: decode, skip a redelivery, count, decide, publish, keep the tables.
-
-    Nothing is acknowledged silently: poison is dead-lettered with the reason; a transient
-    failure is retried here for as long as it lasts (the agent takes one record at a time, so
-    its partitions wait in order, while Faust's fetcher keeps the worker in its group).
-    Counting is pure and marked seen at once: a retried publish never counts twice."""
-
-    def __init__(
-        self, reporting: Reporting, seen: Any, send: Send, dead_letter: DeadLetter, admit: Admit
-    ):
-        self.reporting, self.seen = reporting, seen
-        self.send, self.dead_letter = send, dead_letter
-        self.admit, self.retrying = admit, reporting.retrier
-
-    async def handle(self, record: Any, span: Any) -> None:
-        try:
-            event = decode_event(record.value)
-        except UndecodableEvent as exc:
-            await self._give_up(record, Failure(str(exc), 1), span)
-            return
-        span.set_attribute("pkc.event_type", event.EVENT_TYPE)
-        if (contact_id := getattr(event, "contact_id", None)) is not None:
-            span.set_attribute("pkc.contact_id", str(contact_id))
-        counted = await self.retrying(lambda: self._take(event), "sla-windows count")
-        if isinstance(counted, Failure):
-            await self._give_up(record, counted, span)
-            return
-        for item, region in counted:
-            sent = await self.retrying(partial(self.send, item, region), "sla-windows publish")
-            if isinstance(sent, Failure):
-                await self._give_up(record, sent, span)
-                return
-
-    async def _take(self, event: Event) -> list[tuple[Event, Region]]:
-        """What to publish for `event` once it is counted (nothing for a redelivery)."""
-        await self.admit(event)
-        region = getattr(event, "region", None)
-        if not isinstance(region, Region) or not self._first_time(event):
-            return []
-        try:
-            outgoing = self._count(event, region)
-        except Exception as exc:  # pure rules: the same event fails the same way again
-            raise Refused(f"cannot count it: {describe(exc)}") from exc
-        self.seen[str(event.event_id)] = True
-        return [(item, region) for item in outgoing]
-
-    async def _give_up(self, record: Any, failure: Failure, span: Any) -> None:
-        """Dead-letters the record (waiting out an outage), or stops the agent: never acks it."""
-        span.set_status(StatusCode.ERROR, failure.reason)
-        written = await self.retrying(
-            partial(self.dead_letter, record, failure.reason, failure.attempts),
-            "sla-windows dead letter",
-        )
-        if isinstance(written, Failure):
-            raise RuntimeError(f"a record could not be dead-lettered: {written.reason}")
-
-    def _first_time(self, event: Event) -> bool:
-        key = str(event.event_id)
-        # A redelivery: counted already.
-        return not (self.seen[key].now() or self.seen[key].delta(SEEN_WINDOW))
-
-    def _count(self, event: Event, region: Region) -> list[Event]:
-        reporting = self.reporting
-        state = reporting.region(region)
-        minute_before, operators_before = state.meta.latest, len(state.meta.operators)
-        state.apply(event)
-        outgoing, summary = decide_step(region, state, event, reporting.capacities, reporting.rules)
-        reporting.regions[region.value] = state.meta.to_dict()
-        # Other regions read this only to plan a reinforcement: refreshing it once per minute
-        # of event time, and when staffing changes, spares a changelog write per event.
-        moved = state.meta.latest != minute_before or len(state.meta.operators) != operators_before
-        if moved or region.value not in reporting.capacity:
-            reporting.capacity[region.value] = summary.to_dict()
-        return list(outgoing)
+    return Reporting(app, buckets, regions, capacity, config, rules), windowed
 
 
 def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRules) -> Reporting:
@@ -256,7 +184,8 @@ def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRule
     # Both topics are keyed by region with the same partition count: co-partitioned.
     source = app.topic(QUEUE_EVENTS.name, CONTACTS_CLASSIFIED.name, **raw)
     sla_topic = app.topic(SLA_EVENTS.name, key_serializer="raw", value_serializer="raw")
-    reporting, seen = tables(app, config, rules)
+    horizon = timedelta(hours=settings.dedupe_hours)
+    reporting, seen = tables(app, config, rules, horizon)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types the signal narrowly
     async def on_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:

@@ -21,6 +21,7 @@ from typing import Protocol
 from domain.service_level import NATIONAL, ServiceLevelPolicy
 from schemas import Abandoned, Answered, Queued, RedirectedTo112, SlaWindow
 from schemas.envelope import Event
+from services.reporting.positions import Position, Taken
 
 COUNTS = (
     "offered",
@@ -54,23 +55,34 @@ class WindowConfig:
 
 
 class Buckets(Protocol):
+    """Minute buckets, each stored with the input positions it has taken in (positions.py):
+    `put` writes both in one record."""
+
     def get(self, minute: int) -> Bucket | None: ...
-    def put(self, minute: int, bucket: Bucket) -> None: ...
+    def has_taken(self, minute: int, at: Position) -> bool: ...
+    def put(self, minute: int, bucket: Bucket, at: Position | None = None) -> None: ...
     def drop(self, minute: int) -> None: ...
 
 
 class DictBuckets:
     def __init__(self) -> None:
         self.data: dict[int, Bucket] = {}
+        self.taken: dict[int, Taken] = {}
 
     def get(self, minute: int) -> Bucket | None:
         return self.data.get(minute)
 
-    def put(self, minute: int, bucket: Bucket) -> None:
+    def has_taken(self, minute: int, at: Position) -> bool:
+        return at.taken_by(self.taken.get(minute, {}))
+
+    def put(self, minute: int, bucket: Bucket, at: Position | None = None) -> None:
         self.data[minute] = bucket
+        if at is not None:
+            at.mark(self.taken.setdefault(minute, {}))
 
     def drop(self, minute: int) -> None:
         self.data.pop(minute, None)
+        self.taken.pop(minute, None)
 
 
 def minute_of(moment: datetime) -> int:

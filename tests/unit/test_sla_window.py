@@ -24,6 +24,7 @@ from services.reporting.breach import (
     Standing,
     Transition,
     decide,
+    episode_for,
     predict,
     predicted_breach,
     standing,
@@ -33,6 +34,7 @@ from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import DictBuckets, WindowConfig, sla_window
 from tests import contact_events
 
+NEXT = episode_for(Region.MITT, "test", 1)  # the episode a breach opens
 CONFIG = WindowConfig(length=timedelta(minutes=60))
 MORNING = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm (summer time)
 
@@ -160,32 +162,32 @@ assert (POLICY.target, POLICY.recovery_margin, POLICY.min_volume) == (0.85, 0.03
 
 
 def test_breach_needs_minimum_volume() -> None:
-    verdict = decide(Region.MITT, _window(5, 5).window(), False, None, POLICY)
+    verdict = decide(Region.MITT, _window(5, 5).window(), False, None, POLICY, NEXT)
     assert verdict.transition is None
 
 
 def test_breach_opens_once_and_recovers_only_above_the_margin() -> None:
     low = _window(16, 4).window()  # 80 %
-    first = decide(Region.MITT, low, False, None, POLICY)
+    first = decide(Region.MITT, low, False, None, POLICY, NEXT)
     assert first.transition == Transition.BREACHED
-    again = decide(Region.MITT, low, first.in_breach, first.episode_id, POLICY)
+    again = decide(Region.MITT, low, first.in_breach, first.episode_id, POLICY, NEXT)
     assert again.transition is None, "one SlaBreached per episode"
     just_above = _window(86, 14).window()  # 86 %: above target, below target + margin
-    held = decide(Region.MITT, just_above, True, first.episode_id, POLICY)
+    held = decide(Region.MITT, just_above, True, first.episode_id, POLICY, NEXT)
     assert held.transition is None
     assert held.in_breach
     well_above = _window(90, 10).window()
-    recovered = decide(Region.MITT, well_above, True, first.episode_id, POLICY)
+    recovered = decide(Region.MITT, well_above, True, first.episode_id, POLICY, NEXT)
     assert recovered.transition == Transition.RECOVERED
     assert recovered.episode_id == first.episode_id
 
 
-def test_a_replay_opens_the_same_episode() -> None:
-    low = _window(10, 10).window()
-    assert (
-        decide(Region.MITT, low, False, None, POLICY).episode_id
-        == decide(Region.MITT, low, False, None, POLICY).episode_id
-    )
+def test_episodes_are_counted_per_region_state() -> None:
+    # A replay counts the same episodes; a fresh state (another epoch) and the next breach do not.
+    assert episode_for(Region.MITT, "e1", 1) == episode_for(Region.MITT, "e1", 1)
+    assert episode_for(Region.MITT, "e1", 1) != episode_for(Region.MITT, "e1", 2)
+    assert episode_for(Region.MITT, "e1", 1) != episode_for(Region.MITT, "e2", 1)
+    assert episode_for(Region.MITT, "e1", 1) != episode_for(Region.SYD, "e1", 1)
 
 
 def test_a_breach_is_predicted_before_the_share_falls() -> None:

@@ -1,0 +1,166 @@
+"""The agent's handling of one record: decode, skip a re-send, count exactly once, decide,
+publish. The Faust wiring (app, tables, agent) is in stream.py; the rules are pure (state.py,
+decisions.py).
+
+Two kinds of repeat reach the agent, and each is recognised where it can be recognised exactly:
+- a **replay** of the same record (same partition and offset: a worker killed before it
+  committed, replayed by whichever worker takes the partition over). Each table record keeps the
+  input positions it has taken in (positions.py), so the replay changes only the records whose
+  writes had not landed, and re-sends the alerts its first pass decided;
+- a **re-send** (the same event at a new offset: an outbox relay or triage that published and
+  crashed before it recorded so). `SeenEvents` remembers each event id with the position that
+  counted it, for a wall-clock horizon longer than any outage a producer could resume after.
+"""
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from functools import partial
+from typing import Any, Protocol
+
+from opentelemetry.trace import StatusCode
+
+from schemas import Region, SlaStatus
+from schemas.codec import UndecodableEvent, decode_event
+from schemas.envelope import Event
+from services.reporting.decisions import decide_step
+from services.reporting.positions import Position
+from services.reporting.state import RegionMeta
+from services.shared.kafka.faults import Refused, describe
+from services.shared.kafka.retry import Failure
+
+Send = Callable[[Event, Region], Awaitable[None]]
+DeadLetter = Callable[[Any, str, int], Awaitable[None]]
+Admit = Callable[[Event], Awaitable[None]]  # before counting: where faults are injected
+DECISIONS_KEPT = 8  # alerts a replay can re-send: far more than a commit interval decides
+
+
+class Seen(Protocol):
+    """The memory of counted event ids: the position that counted each."""
+
+    def first(self, event: Event) -> str | None: ...
+    def remember(self, event: Event, at: Position) -> None: ...
+
+
+class SeenEvents:
+    """Event id -> the position that counted it, in a windowed table relative to wall-clock
+    time: `slices` tumbling windows cover the horizon, and a lookup reads each of them."""
+
+    SLICES = 4
+
+    def __init__(self, table: Any, horizon: timedelta):
+        self.table = table
+        self.slice_seconds = horizon.total_seconds() / self.SLICES
+
+    @classmethod
+    def windowed(cls, table: Any, horizon: timedelta) -> Any:
+        """`table` made windowed for `horizon`: what `SeenEvents(...)` is then given."""
+        size = horizon.total_seconds() / cls.SLICES
+        expires = timedelta(seconds=horizon.total_seconds() + 2 * size)
+        return table.tumbling(size, expires=expires).relative_to_now()
+
+    def first(self, event: Event) -> str | None:
+        entry = self.table[str(event.event_id)]
+        for back in range(self.SLICES + 1):
+            value = entry.delta(back * self.slice_seconds) if back else entry.now()
+            if value:
+                return str(value)
+        return None
+
+    def remember(self, event: Event, at: Position) -> None:
+        self.table[str(event.event_id)] = str(at)
+
+
+class Windows:
+    """One record in: nothing is acknowledged silently. Poison is dead-lettered with the reason;
+    a transient failure is retried here for as long as it lasts (the agent takes one record at a
+    time, so its partitions wait in order, while Faust's fetcher keeps the worker in its group)."""
+
+    def __init__(
+        self, reporting: Any, seen: Seen, send: Send, dead_letter: DeadLetter, admit: Admit
+    ):
+        self.reporting, self.seen = reporting, seen
+        self.send, self.dead_letter = send, dead_letter
+        self.admit, self.retrying = admit, reporting.retrier
+
+    async def handle(self, record: Any, span: Any) -> None:
+        try:
+            event = decode_event(record.value)
+        except UndecodableEvent as exc:
+            await self._give_up(record, Failure(str(exc), 1), span)
+            return
+        span.set_attribute("pkc.event_type", event.EVENT_TYPE)
+        if (contact_id := getattr(event, "contact_id", None)) is not None:
+            span.set_attribute("pkc.contact_id", str(contact_id))
+        message = record.message
+        at = Position.of(message.topic, message.partition, message.offset)
+        counted = await self.retrying(lambda: self._take(event, at), "sla-windows count")
+        if isinstance(counted, Failure):
+            await self._give_up(record, counted, span)
+            return
+        for item, region in counted:
+            sent = await self.retrying(partial(self.send, item, region), "sla-windows publish")
+            if isinstance(sent, Failure):
+                await self._give_up(record, sent, span)
+                return
+
+    async def _take(self, event: Event, at: Position) -> list[tuple[Event, Region]]:
+        """What to publish for `event` once it is counted (nothing for a re-send)."""
+        await self.admit(event)
+        region = getattr(event, "region", None)
+        if not isinstance(region, Region):
+            return []
+        first = self.seen.first(event)
+        if first is not None and first != str(at):
+            return []  # re-sent by its producer: counted at its first delivery
+        try:
+            outgoing = self._count(event, region, at)
+        except Exception as exc:  # pure rules: the same event fails the same way again
+            raise Refused(f"cannot count it: {describe(exc)}") from exc
+        if first is None:
+            self.seen.remember(event, at)
+        return [(item, region) for item in outgoing]
+
+    async def _give_up(self, record: Any, failure: Failure, span: Any) -> None:
+        """Dead-letters the record (waiting out an outage), or stops the agent: never acks it."""
+        span.set_status(StatusCode.ERROR, failure.reason)
+        written = await self.retrying(
+            partial(self.dead_letter, record, failure.reason, failure.attempts),
+            "sla-windows dead letter",
+        )
+        if isinstance(written, Failure):
+            raise RuntimeError(f"a record could not be dead-lettered: {written.reason}")
+
+    def _count(self, event: Event, region: Region, at: Position) -> list[Event]:
+        reporting = self.reporting
+        state = reporting.region(region)
+        replayed = at.taken_by(state.meta.taken)
+        minute_before, operators_before = state.meta.latest, len(state.meta.operators)
+        state.apply(event, at)  # on a replay: only into a bucket that lacks it
+        if replayed:
+            return decided_at(state.meta, at)
+        outgoing, summary = decide_step(region, state, event, reporting.capacities, reporting.rules)
+        keep_decisions(state.meta, at, outgoing)
+        reporting.regions[region.value] = state.meta.to_dict()
+        # Other regions read this only to plan a reinforcement: refreshing it once per minute
+        # of event time, and when staffing changes, spares a changelog write per event.
+        moved = state.meta.latest != minute_before or len(state.meta.operators) != operators_before
+        if moved or region.value not in reporting.capacity:
+            reporting.capacity[region.value] = summary.to_dict()
+        return list(outgoing)
+
+
+def keep_decisions(meta: RegionMeta, at: Position, outgoing: list[Event]) -> None:
+    """Keeps what a replay of `at` must send again: every decision but the periodic status
+    (the next step sends a newer one)."""
+    alerts = [e.to_json().decode() for e in outgoing if not isinstance(e, SlaStatus)]
+    if alerts:
+        meta.decided = [*meta.decided, [str(at), alerts]][-DECISIONS_KEPT:]
+
+
+def decided_at(meta: RegionMeta, at: Position) -> list[Event]:
+    return [
+        decode_event(alert.encode())
+        for position, alerts in meta.decided
+        if position == str(at)
+        for alert in alerts
+    ]

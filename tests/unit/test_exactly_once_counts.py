@@ -1,0 +1,188 @@
+"""Reporting counts each event once when a worker dies with its table writes half-landed.
+
+A worker killed with -9 leaves each changelog cut somewhere after its last commit: some of its
+writes landed, the later ones in each changelog did not, and the changelogs are cut at
+different places. The worker that takes the partition over starts from what landed and replays
+every record after the commit. Here the changelogs are dicts that log each write as the broker
+would keep it; every cut of every changelog must end in the counts of a run without a crash, and
+each alert the uninterrupted run decided must have been sent by one of the two workers.
+"""
+
+import asyncio
+import copy
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from opentelemetry.trace import INVALID_SPAN
+
+from domain.service_level import NATIONAL
+from schemas import Event, Region, SlaStatus
+from services.reporting.counting import Windows
+from services.reporting.decisions import DecisionRules
+from services.reporting.positions import Position
+from services.reporting.state import RegionMeta
+from services.reporting.stream import Reporting
+from services.reporting.window import WindowConfig
+from tests import contact_events
+
+MORNING = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm
+TOPIC, PARTITION = "pkc.queue.events", 2
+
+
+class Changelog(dict[str, Any]):
+    """A table whose every write is also logged as the broker would keep it (a copy)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[tuple[str, Any]] = []
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.log.append((key, copy.deepcopy(value)))
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self.log.append((key, None))
+
+    def landed(self, writes: int) -> "Changelog":
+        """A new table holding what the first `writes` logged writes leave behind."""
+        table = Changelog()
+        for key, value in self.log[:writes]:
+            if value is None:
+                dict.pop(table, key, None)
+            else:
+                dict.__setitem__(table, key, copy.deepcopy(value))
+        return table
+
+
+class SeenTable:
+    """The seen-events memory over a changelogged dict (the windows are Faust's business)."""
+
+    def __init__(self, table: Changelog):
+        self.table = table
+
+    def first(self, event: Event) -> str | None:
+        return self.table.get(str(event.event_id))
+
+    def remember(self, event: Event, at: Position) -> None:
+        self.table[str(event.event_id)] = str(at)
+
+
+@dataclass
+class Worker:
+    reporting: Reporting
+    seen: Changelog
+    sent: list[Event] = field(default_factory=list)
+
+    @classmethod
+    def over(cls, buckets: Changelog, regions: Changelog, seen: Changelog) -> "Worker":
+        config = WindowConfig(length=timedelta(minutes=60))
+        rules = DecisionRules(NATIONAL)
+        reporting = Reporting(None, buckets, regions, {}, config, rules)  # type: ignore[arg-type]
+        return cls(reporting, seen)
+
+    def handle(self, offset: int, event: Event) -> None:
+        async def send(item: Event, region: Region) -> None:
+            self.sent.append(item)
+
+        async def nothing(*_: Any) -> None:
+            return None
+
+        windows = Windows(self.reporting, SeenTable(self.seen), send, nothing, nothing)
+        message = SimpleNamespace(topic=TOPIC, partition=PARTITION, offset=offset)
+        record = SimpleNamespace(value=event.to_json(), message=message)
+        asyncio.run(windows.handle(record, INVALID_SPAN))
+
+    def counts(self) -> tuple[Any, ...]:
+        state = self.reporting.region(Region.MITT)
+        window = state.window()
+        meta = state.meta
+        minutes = range(meta.latest - 70, meta.latest + 1)
+        return (window, meta.late, meta.waiting, [state.buckets.get(m) for m in minutes])
+
+
+def a_busy_morning(seed: int) -> list[Event]:
+    """Mitt's calls over an hour, a third of them answered late: a breach and its alerts."""
+    draw = random.Random(seed)
+    events: list[Event] = []
+    for i in range(90):
+        received = MORNING + timedelta(seconds=40 * i)
+        wait = draw.choice([30.0, 90.0, 700.0, 900.0] if i > 30 else [30.0, 60.0])
+        queued = contact_events.queued(received, region=Region.MITT, triage_seconds=0)
+        if draw.random() < 0.1:
+            ended: Event = contact_events.abandoned(received, wait, region=Region.MITT)
+        else:
+            ended = contact_events.answered(received, wait, region=Region.MITT)
+        events += [queued, ended]
+    return sorted(events, key=lambda e: e.occurred_at)
+
+
+def alerts(events: list[Event]) -> set[Any]:
+    return {e.event_id for e in events if not isinstance(e, SlaStatus)}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_replay_after_half_landed_writes_counts_each_event_once(seed: int) -> None:
+    events = a_busy_morning(seed)
+    reference = Worker.over(Changelog(), Changelog(), Changelog())
+    first_alert = None
+    for offset, event in enumerate(events):
+        reference.handle(offset, event)
+        if first_alert is None and alerts(reference.sent):
+            first_alert = offset
+    assert first_alert is not None, "the morning breaches: there are alerts to keep"
+
+    # The commit falls a little before the first alert's record, or anywhere later.
+    draw = random.Random(1000 + seed)
+    if seed % 2:
+        committed = first_alert - draw.randint(0, 3)
+    else:
+        committed = draw.randrange(first_alert, len(events) - 5)
+    crashed = Worker.over(Changelog(), Changelog(), Changelog())
+    for offset, event in enumerate(events):
+        crashed.handle(offset, event)
+    tables = crashed.reporting.buckets, crashed.reporting.regions, crashed.seen
+    # Every write up to the commit landed (the complete flush); each changelog after it is
+    # cut at its own place; the sends likewise.
+    before_commit = Worker.over(Changelog(), Changelog(), Changelog())
+    for offset, event in enumerate(events[:committed]):
+        before_commit.handle(offset, event)
+    floors = (
+        len(before_commit.reporting.buckets.log),
+        len(before_commit.reporting.regions.log),
+        len(before_commit.seen.log),
+    )
+    landed = [
+        t.landed(draw.randint(floor, len(t.log))) for t, floor in zip(tables, floors, strict=True)
+    ]
+    sends = draw.choice([len(before_commit.sent), draw.randint(0, len(crashed.sent))])
+    sent_before = crashed.sent[: max(sends, len(before_commit.sent))]
+
+    taking_over = Worker.over(*landed)
+    for offset in range(committed, len(events)):
+        taking_over.handle(offset, events[offset])
+
+    assert taking_over.counts() == reference.counts()
+    # Each alert sent at least once, and no other: a repeat has the same id, dropped downstream.
+    assert alerts(sent_before + taking_over.sent) == alerts(reference.sent)
+
+
+def test_a_re_sent_event_at_a_new_offset_is_not_counted_again() -> None:
+    events = a_busy_morning(seed=1)
+    worker = Worker.over(Changelog(), Changelog(), Changelog())
+    for offset, event in enumerate(events):
+        worker.handle(offset, event)
+    once = worker.counts()
+    # An outbox relay that published and crashed before it recorded so sends them again.
+    for offset, event in enumerate(events[-20:], start=len(events)):
+        worker.handle(offset, event)
+    assert worker.counts() == once
+
+
+def test_meta_written_before_positions_were_kept_still_loads() -> None:
+    old = {"latest": 5, "waiting": {"4": 1}}
+    assert RegionMeta.from_dict(old).taken == {}
