@@ -24,5 +24,5 @@ async def every(interval: float, what: str, *jobs: Callable[[], object]) -> None
         except Exception as exc:
             if classify(exc) is not Kind.TRANSIENT:
                 raise
-            log.warning(f"{what} skipped", extra=fields(error=type(exc).__name__))
+            log.warning("scheduled job skipped", extra=fields(job=what, error=type(exc).__name__))
         await asyncio.sleep(interval)
