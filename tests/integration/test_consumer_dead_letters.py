@@ -51,7 +51,9 @@ async def _fresh_consumer_spec(bootstrap: str) -> Consumer:
 
     name = f"test.{uuid4().hex[:8]}"
     topic = Topic(name, 1, "contact_id", (ContactReceived,))
-    spec = Consumer(f"dlqtest-{name}", "test", (topic,))
+    # triage: the one service that may read the text these records carry (a DLQ of another
+    # drops it: tests/integration/test_dead_letter_privacy.py)
+    spec = Consumer(f"dlqtest-{name}", "triage", (topic,))
     await create_topics(bootstrap, (topic, spec.dead_letter))
     return spec
 
