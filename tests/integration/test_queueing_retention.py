@@ -55,13 +55,15 @@ def test_the_sweep_purges_finished_entries_published_events_and_old_audit_rows(
 
     first = purge(queueing.db, NOW, KEEP)
     assert first["outbox"] == 0, "a row just seen published is kept its retention from now"
-    assert first["entries"] == 1 and first["audit"] == 1
+    assert first["entries"] == 1
+    assert first["audit"] == 1
     with Session(queueing.db.engine) as session:
         kept = set(session.exec(select(QueueEntry.contact_id)).all())
         kinds = set(session.exec(select(AuditRecord.kind)).all())
     assert old not in kept, "a finished contact past its retention is gone"
     assert {fresh, still_waiting} <= kept, "a fresh one, and one still waiting, stay"
-    assert "old" not in kinds and "recent" in kinds
+    assert "old" not in kinds
+    assert "recent" in kinds
 
     later = purge(queueing.db, NOW + timedelta(days=8), KEEP)
     assert later["outbox"] == len(unpublished)
@@ -94,7 +96,8 @@ def test_an_auditor_erases_a_contact_and_the_audit_names_them(
     with Session(queueing.db.engine) as session:
         assert session.get(QueueEntry, ended) is None
         audit = session.exec(select(AuditRecord).where(col(AuditRecord.kind) == ERASED)).one()
-    assert audit.actor == "auditor" and audit.actor_id == identities.subject(auditor)
+    assert audit.actor == "auditor"
+    assert audit.actor_id == identities.subject(auditor)
     assert str(ended) in audit.detail
     remaining = [e for e in queueing.events() if e.get("contact_id") == str(ended)]
     assert remaining == [], "its published events are gone from the outbox"
