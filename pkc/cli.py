@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from pkc.deploy_cli import deploy_cli
+from pkc.erase_cli import erase_cli
 from pkc.localkafka import KafkaSetupError, LocalKafka
 from pkc.localkafka.tools import tool_access
 from pkc.oidc_cli import oidc_cli
@@ -34,6 +35,7 @@ app.add_typer(report_cli, name="report")
 app.add_typer(oidc_cli, name="oidc")
 app.add_typer(users_cli, name="users")
 app.command("replay")(replay_cli)
+app.command("erase")(erase_cli)
 
 Port = Annotated[int, typer.Option(help="The broker's client port (the controller uses port+1).")]
 

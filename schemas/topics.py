@@ -34,7 +34,16 @@ class Consumer:
     dead_letter: Topic = field(init=False)
 
     def __post_init__(self) -> None:
-        dlq = Topic(f"pkc.dlq.{self.group}", partitions=1, key="event_id", events=())
+        # A dead letter is a copy of a source record: kept no longer than the shortest-lived
+        # of the topics it may come from, so a copy never outlives its original.
+        retention_ms = min(topic.retention_ms for topic in self.topics)
+        dlq = Topic(
+            f"pkc.dlq.{self.group}",
+            partitions=1,
+            key="event_id",
+            events=(),
+            retention_ms=retention_ms,
+        )
         object.__setattr__(self, "dead_letter", dlq)
 
     def in_group(self, group: str) -> "Consumer":

@@ -1,5 +1,6 @@
 """Intake's HTTP routes: thin; the rules are in handlers and domain, errors mapped once here."""
 
+import asyncio
 from typing import Annotated
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from services.intake.domain import (
     ReceivedOutsideWindow,
 )
 from services.intake.handlers import accept
+from services.shared.erasure import ERASE_PATH, Auditor, Erased
 from services.shared.http import caller
 from services.shared.identity import Principal, Role
 
@@ -58,6 +60,19 @@ async def submit_contact(
     if accepted.duplicate:
         response.status_code = status.HTTP_200_OK
     return ContactAccepted(contact_id=accepted.contact_id, duplicate=accepted.duplicate)
+
+
+@router.post(ERASE_PATH, tags=["auditors"])
+async def erase(contact_id: UUID, intake: IntakeService, auditor: Auditor) -> Erased:
+    """Removes what intake keeps of the contact (its keys' fingerprints) and records who erased
+    it (docs/retention.md)."""
+    now = intake.clock.now()
+    keys = await asyncio.to_thread(
+        intake.accepted.erase, contact_id, auditor.name, auditor.subject, now
+    )
+    return Erased(
+        service="intake", contact_id=contact_id, erased_by=auditor.name, removed={"keys": keys}
+    )
 
 
 _STATUS: dict[type[Exception], int] = {

@@ -1,7 +1,8 @@
 """Intake's HTTP app: assembled by bootstrap, routes in api, Kafka started by the lifespan."""
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI
@@ -21,7 +22,11 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await intake.producer.start()
         started["producer"] = True
+        purging = asyncio.create_task(intake.retention())
         yield
+        purging.cancel()
+        with suppress(asyncio.CancelledError):
+            await purging
         await intake.producer.stop()
 
     app = FastAPI(title="PKC intake", version="1", lifespan=lifespan)

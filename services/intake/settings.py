@@ -22,6 +22,11 @@ class IntakeSettings(ServiceSettings):
     # /readyz asks the broker for its metadata at most once per `broker_check_fresh_seconds`.
     broker_check_timeout_seconds: float = Field(default=1.0, gt=0)
     broker_check_fresh_seconds: float = Field(default=1.5, ge=0)
+    # How long an idempotency key is kept (platform days): longer than any adapter retries,
+    # short because it ties an adapter's request to a contact (docs/retention.md). The purge
+    # runs every `retention_interval_seconds`.
+    key_retention_days: float = Field(default=7, gt=0)
+    retention_interval_seconds: float = Field(default=600, gt=0)
     # A test hook (tests/fault/test_intake_faults.py), read once at start: "crash-after-claim"
     # exits the process (code 137, as kill -9) right after an idempotency key's claim commits.
     fault: Literal["crash-after-claim"] | None = None

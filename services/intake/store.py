@@ -2,12 +2,14 @@
 
 The key is claimed before the event is published, so of two requests racing with one key and
 different content only one is accepted; a claim whose publication failed (an error, a crash)
-is published by the client's retry."""
+is published by the client's retry. Keys are kept `PKC_INTAKE_KEY_RETENTION_DAYS` (past any
+retry of an adapter's), then purged; an erased contact's key stays, with its fingerprint (a
+hash of the citizen's words) gone, so a late retry is refused instead of publishing again."""
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
@@ -25,7 +27,22 @@ class AcceptedContact(SQLModel, table=True):
     published: bool = False  # ContactReceived is durably in Kafka
 
 
+class Erasure(SQLModel, table=True):
+    """Which auditor erased which contact, when: the evidence an erasure happened. A new table
+    of the never-lose release (created on start)."""
+
+    __tablename__ = "intake_erasure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: uuid.UUID = Field(index=True)
+    erased_at: datetime
+    erased_by: str = Field(max_length=64)  # the auditor's user name
+    erased_by_subject: str = Field(max_length=255)  # their token's subject
+    keys: int = 0  # idempotency keys whose fingerprint was removed
+
+
 ACCEPTED = AcceptedContact.__table__  # type: ignore[attr-defined]
+ERASED_FINGERPRINT = "erased"  # matches no submission's: a retry of the key is refused (409)
 
 
 class AcceptedContacts:
@@ -43,8 +60,8 @@ class AcceptedContacts:
                 session.rollback()
         with Session(self.engine) as session:
             held = session.get(AcceptedContact, row.key)
-        if held is None:  # claimed keys are never deleted
-            raise RuntimeError("an idempotency key vanished after its claim")
+        if held is None:  # purged past its retention meanwhile: the key is free again
+            return self.claim(row)
         return held
 
     def mark_published(self, key: str) -> None:
@@ -53,3 +70,33 @@ class AcceptedContacts:
                 update(ACCEPTED).where(ACCEPTED.c.key == key).values(published=True)
             )
             session.commit()
+
+    def purge(self, older_than: datetime) -> int:
+        """Deletes keys accepted before `older_than`; how many."""
+        with Session(self.engine) as session:
+            statement = delete(ACCEPTED).where(ACCEPTED.c.accepted_at < older_than)
+            purged = int(session.connection().execute(statement).rowcount)
+            session.commit()
+        return purged
+
+    def erase(self, contact_id: uuid.UUID, by_name: str, by_subject: str, now: datetime) -> int:
+        """Removes the fingerprint of the contact's keys and records who erased it; how many
+        keys."""
+        with Session(self.engine) as session:
+            statement = (
+                update(ACCEPTED)
+                .where(ACCEPTED.c.contact_id == contact_id)
+                .values(fingerprint=ERASED_FINGERPRINT)
+            )
+            keys = int(session.connection().execute(statement).rowcount)
+            session.add(
+                Erasure(
+                    contact_id=contact_id,
+                    erased_at=now,
+                    erased_by=by_name[:64],
+                    erased_by_subject=by_subject[:255],
+                    keys=keys,
+                )
+            )
+            session.commit()
+        return keys

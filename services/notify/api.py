@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel
 from schemas import AlertAcknowledged, Region
 from services.notify.acknowledgement import Acknowledger, AlertNotFound
 from services.notify.bootstrap import Notify
+from services.notify.erasure_routes import erasure_router
 from services.notify.schedule import ScheduleError
 from services.notify.schedule_store import Editor
 from services.notify.tables import Alert, AlertLog
@@ -211,5 +212,6 @@ def install(app: FastAPI) -> None:
     """Notify's routes and its one mapping of domain errors to HTTP."""
     app.include_router(alerts_router)
     app.include_router(oncall_router)
+    app.include_router(erasure_router)
     for error in ERROR_STATUS:
         app.add_exception_handler(error, _domain_error)

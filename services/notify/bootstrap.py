@@ -22,6 +22,7 @@ from services.notify.outbox import Outbox, RetryPolicy
 from services.notify.policy import AlertPolicy
 from services.notify.relay import EventOutbox, EventRelay
 from services.notify.repository import NotifyStore
+from services.notify.retention import purging
 from services.notify.schedule_store import ScheduleStore
 from services.notify.settings import NotifySettings
 from services.notify.tables import Alert, AlertLog, Delivery, EventRecord, ScheduleText
@@ -53,7 +54,13 @@ class Notify:
         """The consumer, the delivery loop and the event relay, for as long as the context
         lasts."""
         async with running(self.producer, (self.consumer,)):
-            loops = [asyncio.create_task(self.worker.run()), asyncio.create_task(self.relay.run())]
+            loops = [
+                asyncio.create_task(self.worker.run()),
+                asyncio.create_task(self.relay.run()),
+                asyncio.create_task(
+                    purging(self.engine, self.schedules, self.clock, self.settings)
+                ),
+            ]
             try:
                 yield
             finally:

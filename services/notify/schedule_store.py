@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -86,7 +87,7 @@ class ScheduleStore:
             return cached
         with Session(self.engine) as session:
             row = session.get(ScheduleText, number)
-        assert row is not None  # versions are only ever added
+        assert row is not None  # the current version is never purged
         version = Version(number, row.text, load_schedule(row.text, f"schedule version {number}"))
         self._remember(version)
         return version
@@ -101,6 +102,19 @@ class ScheduleStore:
         with Session(self.engine) as session:
             rows = session.exec(query).all()
         return [Saved(number, utc(at), by) for number, at, by in rows if number is not None]
+
+    def forget_older_than(self, cutoff: datetime) -> int:
+        """Deletes versions saved before `cutoff`, except the current one; how many."""
+        latest = self._latest_number()
+        if latest is None:
+            return 0
+        statement = delete(ScheduleText).where(
+            col(ScheduleText.saved_at) < cutoff, col(ScheduleText.id) != latest
+        )
+        with Session(self.engine) as session:
+            forgotten = int(session.connection().execute(statement).rowcount)
+            session.commit()
+        return forgotten
 
     def _latest_number(self) -> int | None:
         with Session(self.engine) as session:

@@ -1,7 +1,9 @@
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, SecretStr
 
+from services.notify.retention import Retention
 from services.shared.settings import DEV_DEFAULT, PublicUrl, ServiceSettings
 
 DEFAULT_SCHEDULE = Path(__file__).with_name("oncall.yaml")
@@ -46,6 +48,20 @@ class NotifySettings(ServiceSettings):
     # (webhook 5 s, SMTP 10 s), so another replica never sends the same message meanwhile.
     # After a crash mid-send, the message goes out again when its claim has run out.
     claim_seconds: float = Field(default=30.0, ge=15)
+    # How long notify keeps what names people (platform days; reasons in docs/retention.md):
+    # final deliveries (addresses, messages), replaced schedule versions, and the alert log,
+    # the evidence of who was paged and who acknowledged. Purged every interval.
+    delivery_retention_days: float = Field(default=90, gt=0)
+    schedule_retention_days: float = Field(default=365, gt=0)
+    log_retention_days: float = Field(default=5 * 365, gt=0)
+    retention_interval_seconds: float = Field(default=600, gt=0)
+
+    def retention(self) -> Retention:
+        return Retention(
+            deliveries=timedelta(days=self.delivery_retention_days),
+            schedules=timedelta(days=self.schedule_retention_days),
+            log=timedelta(days=self.log_retention_days),
+        )
 
     def ack_base(self) -> str:
         return self.public_url or f"http://{self.http_host}:{self.http_port}"

@@ -28,6 +28,7 @@ from services.queueing.dependencies import (
 )
 from services.queueing.domain import AuditQuery, Forbidden
 from services.queueing.requests import IDEMPOTENCY_HEADER
+from services.queueing.retention import erase_contact
 from services.queueing.tables import AuditRecord, utc
 from services.queueing.views import (
     AbandonRequest,
@@ -39,6 +40,7 @@ from services.queueing.views import (
     OutcomeRequest,
     PauseRequest,
 )
+from services.shared.erasure import Auditor, Erased
 from services.shared.live import EVENT_STREAM, live_stream
 
 operators = APIRouter(prefix="/operators", tags=["operators"])
@@ -123,6 +125,19 @@ def outcome(
 def abandon(contact_id: uuid.UUID, body: AbandonRequest, core: Core, now: Now) -> Abandoned:
     """A channel adapter reports that the caller hung up before an answer."""
     return core.contacts.abandon(contact_id, now, body.reason)
+
+
+@contacts.post(
+    "/{contact_id}/erase",
+    tags=["auditors"],
+    responses={409: {"description": "still waiting or assigned; erase it once it has ended"}},
+)
+def erase(contact_id: uuid.UUID, auditor: Auditor, core: Core, now: Now) -> Erased:
+    """Removes what queueing keeps of the contact and audits who erased it (docs/retention.md)."""
+    removed = erase_contact(core.db, contact_id, actor(auditor), now)
+    return Erased(
+        service="queueing", contact_id=contact_id, erased_by=auditor.name, removed=removed
+    )
 
 
 @reinforcements.post("/reinforcements", status_code=status.HTTP_201_CREATED)

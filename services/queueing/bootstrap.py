@@ -60,6 +60,7 @@ class QueueingProcess:
             self.core.clock,
             max_wait,
             settings.sweep_interval_seconds,
+            settings.retention(),
         )
         return (self.relay.run(), sweeper)
 

@@ -1,7 +1,6 @@
 """What queueing does with the events it consumes."""
 
 import asyncio
-import logging
 from datetime import timedelta
 
 from schemas import Classified, ReinforcementRequested, SlaRecovered
@@ -9,12 +8,10 @@ from schemas.envelope import Event
 from services.queueing.contacts import Contacts
 from services.queueing.domain import Actor, needs_queue
 from services.queueing.reinforcements import Reinforcements
+from services.queueing.retention import Retention, purge
 from services.shared.clock import Clock
-from services.shared.kafka import Kind, classify
-from services.shared.logs import fields
+from services.shared.periodic import every
 from services.shared.runtime import derived_id
-
-log = logging.getLogger(__name__)
 
 
 class QueueingHandler:
@@ -67,18 +64,17 @@ async def sweep(
     clock: Clock,
     max_wait: timedelta | None,
     interval: float,
+    retention: Retention,
 ) -> None:
-    """Times out contacts waiting too long, ends expired orders and forgets operators' requests
-    past their retention, every `interval` seconds."""
-    while True:
+    """Times out contacts waiting too long, ends expired orders, forgets operators' requests
+    past their retention and purges what else is past its own, every `interval` seconds."""
+
+    def one_round() -> None:
         now = clock.now()
-        try:
-            if max_wait is not None:
-                await asyncio.to_thread(contacts.time_out_overdue, max_wait, now)
-            await asyncio.to_thread(reinforcements.expire, now)
-            await asyncio.to_thread(contacts.forget_expired_requests, now)
-        except Exception as exc:  # an outage skips a round; anything else stops the process
-            if classify(exc) is not Kind.TRANSIENT:
-                raise
-            log.warning("sweep skipped", extra=fields(error=type(exc).__name__))
-        await asyncio.sleep(interval)
+        if max_wait is not None:
+            contacts.time_out_overdue(max_wait, now)
+        reinforcements.expire(now)
+        contacts.forget_expired_requests(now)
+        purge(contacts.db, now, retention)
+
+    await every(interval, "sweep", one_round)

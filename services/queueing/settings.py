@@ -1,8 +1,10 @@
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from services.queueing.domain import QueuePolicy
+from services.queueing.retention import Retention
 from services.shared.settings import ServiceSettings
 
 
@@ -27,11 +29,24 @@ class QueueingSettings(ServiceSettings):
     # How long an answer's or an outcome's response is kept for a retry of the same request
     # (Idempotency-Key): longer than any client retries, short because it names the operator.
     request_retention_seconds: float = Field(default=24 * 3600, gt=0)
+    # How long the sweep keeps what else names a contact or a person (platform days; reasons
+    # in docs/retention.md): a finished contact's queue entry, a published outbox row, and the
+    # audit, which is evidence of who did what and so is kept longest.
+    entry_retention_days: float = Field(default=30, gt=0)
+    outbox_retention_days: float = Field(default=7, gt=0)
+    audit_retention_days: float = Field(default=5 * 365, gt=0)
 
     @model_validator(mode="after")
     def _hours_parse(self) -> "QueueingSettings":
         self.queue_policy()  # refused at start, by name, not at the first contact
         return self
+
+    def retention(self) -> Retention:
+        return Retention(
+            entries=timedelta(days=self.entry_retention_days),
+            outbox=timedelta(days=self.outbox_retention_days),
+            audit=timedelta(days=self.audit_retention_days),
+        )
 
     def queue_policy(self) -> QueuePolicy:
         return QueuePolicy.build(self.opening_hours, self.closed_outcome, self.service_level())

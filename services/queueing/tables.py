@@ -107,6 +107,10 @@ class OutboxRecord(SQLModel, table=True):
     event_json: str = Field(sa_column=Column(Text, nullable=False))
     traceparent: str | None = Field(default=None, max_length=64)
     published: bool = Field(default=False, index=True)
+    # When the retention job first saw the row published (platform time): it is deleted
+    # `PKC_QUEUEING_OUTBOX_RETENTION_DAYS` after. Added in the never-lose release: `ALTER TABLE
+    # queueing_outbox ADD COLUMN published_at TIMESTAMP WITH TIME ZONE` (see the release note).
+    published_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -45,13 +45,15 @@ def contact(text: str) -> ContactReceived:
     )
 
 
-async def _fresh_consumer_spec(bootstrap: str) -> Consumer:
+async def _fresh_consumer_spec(bootstrap: str, service: str = "triage") -> Consumer:
     """A private topic and group per test, so tests never see each other's records."""
     from services.shared.kafka_admin import create_topics
 
     name = f"test.{uuid4().hex[:8]}"
     topic = Topic(name, 1, "contact_id", (ContactReceived,))
-    spec = Consumer(f"dlqtest-{name}", "test", (topic,))
+    # triage: the one service that may read the text these records carry (a DLQ of another
+    # drops it: tests/integration/test_dead_letter_privacy.py)
+    spec = Consumer(f"dlqtest-{name}", service, (topic,))
     await create_topics(bootstrap, (topic, spec.dead_letter))
     return spec
 
@@ -116,6 +118,28 @@ async def test_poison_and_failing_records_are_dead_lettered_and_the_rest_flows(
     assert [d.offset for d in dead] == [1, 2, 3, 4]
     assert all(d.topic == topic and d.consumer == spec.group for d in dead)
     assert all(began <= d.failed_at <= datetime.now(UTC) for d in dead)
+
+
+async def test_a_service_not_allowed_the_citizen_text_dead_letters_without_it(
+    kafka: str,
+) -> None:
+    spec = await _fresh_consumer_spec(kafka, service="notify")
+
+    async def refusing(event: Event) -> None:
+        raise PermanentError("not notify's business")
+
+    producer = EventProducer(kafka, "test")
+    await producer.start()
+    await producer.publish(contact("Anna Svensson, 070-1234567"), spec.topics[0])
+    consumer = EventConsumer(spec, kafka, refusing, producer, retry=FAST_RETRY)
+    await _run_until(consumer, lambda: consumer.dead_letters.written == 1)
+    await producer.stop()
+
+    records = await read_until(kafka, spec.dead_letter.name, lambda r: len(r) >= 1)
+    assert records[0].value is not None
+    assert b"Anna" not in records[0].value
+    assert ("dlq.value", b"redacted") in list(records[0].headers)
+    assert DeadLetter.of(records[0]).reason.startswith("rejected")
 
 
 async def test_committed_records_are_not_handled_again_after_a_restart(kafka: str) -> None:
