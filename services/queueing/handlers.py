@@ -1,9 +1,15 @@
 """What queueing does with the events it consumes."""
 
 import asyncio
+import uuid
 from datetime import timedelta
 
-from schemas import Classified, ReinforcementRequested, SlaRecovered
+from schemas import (
+    Classified,
+    ReinforcementRequested,
+    SlaRecovered,
+    reinforcement_request_id,
+)
 from schemas.envelope import Event
 from services.queueing.contacts import Contacts
 from services.queueing.domain import Actor, needs_queue
@@ -28,9 +34,13 @@ class QueueingHandler:
         elif isinstance(event, ReinforcementRequested):
             await asyncio.to_thread(self._order, event)
         elif isinstance(event, SlaRecovered):
+            # Only the order this episode's request made: a recovery replayed from an old
+            # month, or one of another episode, must not end an order standing now (nor a
+            # supervisor's own order, which is theirs to end).
+            request_id = reinforcement_request_id(event.episode_id)
             await asyncio.to_thread(
-                self.reinforcements.end_for_region,
-                event.region,
+                self.reinforcements.end_if_active,
+                order_id_for(request_id),
                 Actor.service("reporting"),
                 "recovered",
                 now,
@@ -40,7 +50,7 @@ class QueueingHandler:
     def _order(self, request: ReinforcementRequested) -> None:
         """One order per request (its id derives from the request, so a redelivery is a no-op)."""
         now = self.clock.now()
-        order_id = derived_id(request.event_id, "order")
+        order_id = order_id_for(request.event_id)
         if not request.donors or request.until <= now:
             return
         if self.reinforcements.exists(order_id) or self.reinforcements.active(
@@ -56,6 +66,11 @@ class QueueingHandler:
             cause_event_id=request.event_id,
             order_id=order_id,
         )
+
+
+def order_id_for(request_id: uuid.UUID) -> uuid.UUID:
+    """One order per request: its id derives from the request, so a redelivery is a no-op."""
+    return derived_id(request_id, "order")
 
 
 async def sweep(

@@ -96,14 +96,21 @@ class Reinforcements:
                 raise QueueError(f"the order already ended ({order.end_reason})")
             self._end(tx, order, ended_by, reason, now)
 
-    def end_for_region(
-        self, region: Region, ended_by: Actor, reason: EndReason, now: datetime
-    ) -> int:
+    def end_if_active(
+        self, order_id: uuid.UUID, ended_by: Actor, reason: EndReason, now: datetime
+    ) -> bool:
+        """Ends the order if it exists and still stands; whether it did."""
         with self.db.transaction() as tx:
-            orders = self._active(tx, now, region.value)
-            for order in orders:
-                self._end(tx, order, ended_by, reason, now)
-            return len(orders)
+            standing = select(ReinforcementOrder).where(
+                col(ReinforcementOrder.order_id) == order_id,
+                col(ReinforcementOrder.ended_at).is_(None),
+                col(ReinforcementOrder.until) > now,
+            )
+            order = tx.session.exec(standing).first()
+            if order is None:
+                return False
+            self._end(tx, order, ended_by, reason, now)
+            return True
 
     def expire(self, now: datetime) -> int:
         """Ends the orders whose time is up; returns how many."""

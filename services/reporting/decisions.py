@@ -15,6 +15,7 @@ from schemas import (
     SlaRecovered,
     SlaStatus,
     SlaWindow,
+    reinforcement_request_id,
 )
 from schemas.envelope import Event
 from services.reporting.breach import (
@@ -178,7 +179,7 @@ def _request(
 ) -> ReinforcementRequested:
     plan = plan_reinforcement(summary, others, rules.policy)
     return ReinforcementRequested(
-        **step.about(derived_id(episode_id, "ReinforcementRequested")),
+        **step.about(reinforcement_request_id(episode_id)),
         episode_id=episode_id,
         arrivals_per_hour=summary.arrivals_per_hour,
         handling_seconds=summary.handling_seconds,

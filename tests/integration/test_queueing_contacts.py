@@ -1,6 +1,7 @@
 """Queueing's state changes on SQLite and PostgreSQL: atomic assignment, outcomes, refusals,
 opening hours, abandonment and reinforcement routing. Each change's events are in the outbox."""
 
+import asyncio
 import threading
 import uuid
 from collections.abc import Callable
@@ -16,6 +17,10 @@ from schemas import (
     NeedCategory,
     QueueName,
     Region,
+    ReinforcementRequested,
+    SlaRecovered,
+    SlaWindow,
+    reinforcement_request_id,
 )
 from services.queueing import views
 from services.queueing.contact import Contact
@@ -29,9 +34,11 @@ from services.queueing.domain import (
     QueueError,
     parse_opening_hours,
 )
+from services.queueing.handlers import QueueingHandler
 from services.queueing.operators import AlreadySignedIn
 from services.queueing.settings import QueueingSettings
 from services.queueing.tables import Operator, QueueEntry
+from services.shared.clock import SimulatedClock
 from tests.queueing_contacts import NOW, Queueing, classified
 
 HOUR = timedelta(hours=1)
@@ -407,3 +414,40 @@ def test_an_order_from_itself_repeated_donors_absurd_loans_or_a_bad_end_is_refus
     with pytest.raises(QueueError, match=refusal):
         q.reinforcements.order(Region.NORD, loans, NOW + until, SUPERVISOR, NOW)
     assert q.reinforcements.active(NOW) == []
+
+
+def test_a_recovery_ends_only_the_order_its_own_episode_requested(q: Queueing) -> None:
+    """A recovery replayed from an old month (another episode) leaves today's order standing."""
+    handler = QueueingHandler(q.contacts, q.reinforcements, SimulatedClock(NOW, speed=0.0))
+    window = SlaWindow(
+        start=NOW - HOUR, end=NOW, offered=40, answered_within=20, answered_late=20, abandoned=0
+    )
+    episode, old_episode = uuid.uuid4(), uuid.uuid4()
+    request = ReinforcementRequested(
+        event_id=reinforcement_request_id(episode),
+        occurred_at=NOW,
+        region=Region.SYD,
+        episode_id=episode,
+        window=window,
+        arrivals_per_hour=120,
+        handling_seconds=300,
+        operators_needed_erlang_c=14,
+        operators_present=10,
+        shortfall=4,
+        donors=(DonorLoan(region=Region.VAST, operators=4),),
+        until=NOW + 2 * HOUR,
+    )
+
+    def recovered(of: uuid.UUID) -> SlaRecovered:
+        return SlaRecovered(
+            occurred_at=NOW, region=Region.SYD, episode_id=of, window=window, target=0.85
+        )
+
+    asyncio.run(handler(request))
+    assert len(q.reinforcements.active(NOW, Region.SYD.value)) == 1
+    asyncio.run(handler(recovered(old_episode)))
+    assert len(q.reinforcements.active(NOW, Region.SYD.value)) == 1
+    asyncio.run(handler(recovered(episode)))
+    assert q.reinforcements.active(NOW, Region.SYD.value) == []
+    ended = [e for e in q.events() if e["event_type"] == "ReinforcementEnded"]
+    assert [e["reason"] for e in ended] == ["recovered"]
