@@ -323,9 +323,16 @@ def test_a_replayed_month_gives_the_monthly_report(
         text=True,
         timeout=60,
         check=False,
+        # The broker and group it measures how far the store has counted against.
+        env={
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": broker,
+            "PKC_REPORTING_MONTHLY_GROUP": reporting.group,
+        },
     )
     assert cli.returncode == 0, cli.stderr
     assert json.loads(cli.stdout) == report
+    assert report["counting"]["caught_up"] is True
 
     # Replaying the same file again counts nothing twice.
     again = replay(months_file, broker)

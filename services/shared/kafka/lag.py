@@ -6,10 +6,11 @@ position (the monthly consumer keeps its positions in its database). A partition
 position is read from its beginning (every consumer here resets to `earliest`), so all of it
 counts. Offsets and counts only: nothing here ever reads a record, so no personal data.
 
-Measuring asks the broker twice (the group's committed offsets, the partitions' bounds) with
-clients opened for the measurement and closed after it: a probe needs no lifespan of its own,
-and answers are kept for `ttl` seconds, so a prober calling every second costs one measurement
-per `ttl`. A measurement that fails or takes over `timeout` is "unknown", never an exception.
+Measuring asks the broker (the topics' partitions, the group's committed offsets, the
+partitions' bounds) with clients opened for the measurement and closed after it: a probe needs
+no lifespan of its own, and answers are kept for `ttl` seconds, so a prober calling every second
+costs one measurement per `ttl`. A measurement that fails or takes over `timeout` is
+"unknown", never an exception.
 """
 
 import asyncio
@@ -115,7 +116,7 @@ class LagProbe:
         self.security = security
         self.ttl = ttl
         self.timeout = timeout
-        self._positions = positions or self._committed
+        self._positions = positions  # None: the group's committed offsets
         self._last = UNMEASURED
         self._measured = -float("inf")
         self._lock = asyncio.Lock()
@@ -128,16 +129,31 @@ class LagProbe:
             return self._last
 
     async def measure(self) -> Lag:
-        """A fresh measurement, uncached."""
+        """A fresh measurement, uncached. Positions are read before the ends, so a consumer
+        moving meanwhile makes the lag look larger, never smaller than it was."""
         try:
             async with asyncio.timeout(self.timeout):
-                beginnings, ends = await self._bounds()
-                positions = await self._positions()
+                admin = AIOKafkaAdminClient(
+                    bootstrap_servers=self.bootstrap,
+                    request_timeout_ms=int(self.timeout * 1000),
+                    **self.security.client_kwargs(),
+                )
+                try:
+                    await admin.start()
+                    partitions = await _partitions(admin, self.topics)
+                    if self._positions is None:
+                        positions = await _committed(admin, self.group, self.topics)
+                    else:
+                        positions = dict(await self._positions())
+                finally:
+                    with contextlib.suppress(Exception):
+                        await admin.close()
+                beginnings, ends = await self._bounds(partitions)
         except Exception as exc:  # broker or store down, or too slow: unknown, by type only
             return Lag(error=type(exc).__name__)
         return lag_of(positions, beginnings, ends)
 
-    async def _bounds(self) -> tuple[Offsets, Offsets]:
+    async def _bounds(self, partitions: list[TopicPartition]) -> tuple[Offsets, Offsets]:
         # No group: this client only asks where partitions begin and end.
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap,
@@ -147,7 +163,6 @@ class LagProbe:
         )
         try:
             await consumer.start()
-            partitions = await _partitions(consumer, self.topics)
             beginnings = await consumer.beginning_offsets(partitions)
             ends = await consumer.end_offsets(partitions)
         finally:
@@ -155,37 +170,25 @@ class LagProbe:
                 await consumer.stop()
         return _keyed(beginnings), _keyed(ends)
 
-    async def _committed(self) -> Offsets:
-        admin = AIOKafkaAdminClient(
-            bootstrap_servers=self.bootstrap,
-            request_timeout_ms=int(self.timeout * 1000),
-            **self.security.client_kwargs(),
-        )
-        try:
-            await admin.start()
-            committed = await admin.list_consumer_group_offsets(self.group)
-        finally:
-            with contextlib.suppress(Exception):
-                await admin.close()
-        # -1: no offset committed for that partition.
-        return {
-            (tp.topic, tp.partition): meta.offset
-            for tp, meta in committed.items()
-            if tp.topic in self.topics and meta.offset >= 0
-        }
 
-
-async def _partitions(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
+async def _partitions(admin: AIOKafkaAdminClient, topics: tuple[str, ...]) -> list[TopicPartition]:
     found: list[TopicPartition] = []
-    for topic in topics:
-        numbers = consumer.partitions_for_topic(topic)
-        if numbers is None:
-            await consumer.topics()  # metadata of every topic, then ask again
-            numbers = consumer.partitions_for_topic(topic)
-        if not numbers:
-            raise LookupError(f"topic {topic} has no partitions the broker knows of")
-        found.extend(TopicPartition(topic, n) for n in sorted(numbers))
+    for described in await admin.describe_topics(list(topics)):
+        if described["error_code"] != 0 or not described["partitions"]:
+            raise LookupError(f"the broker does not describe topic {described['topic']}")
+        numbers = sorted(p["partition"] for p in described["partitions"])
+        found.extend(TopicPartition(described["topic"], n) for n in numbers)
     return found
+
+
+async def _committed(admin: AIOKafkaAdminClient, group: str, topics: tuple[str, ...]) -> Offsets:
+    committed = await admin.list_consumer_group_offsets(group)
+    # -1: no offset committed for that partition.
+    return {
+        (tp.topic, tp.partition): meta.offset
+        for tp, meta in committed.items()
+        if tp.topic in topics and meta.offset >= 0
+    }
 
 
 def _keyed(offsets: Mapping[TopicPartition, int]) -> Offsets:
