@@ -1,6 +1,12 @@
 """Lag per partition and what the monthly report says of it: the pure parts."""
 
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
 from services.reporting.monthly.counting import counting
+from services.shared.http import health_router
 from services.shared.kafka.lag import Lag, PartitionLag, lag_of
 
 ENDS = {("pkc.queue.events", 0): 10, ("pkc.queue.events", 1): 5, ("pkc.contacts.classified", 0): 7}
@@ -73,3 +79,26 @@ def test_a_caught_up_report_carries_no_warning() -> None:
     assert done.not_counted == 0
     assert done.warning_sv is None
     assert done.warning_en is None
+
+
+def test_lag_is_shown_on_readyz_but_never_makes_a_service_unready() -> None:
+    """A service working off a backlog (after an outage, during a replay) stays in rotation:
+    `caught_up` says it is behind, readiness says it can work."""
+
+    async def ready() -> dict[str, Any]:
+        return {"consumer_assigned": True}
+
+    behind = lag_of({}, {}, {("t", 0): 50})
+
+    async def progress() -> dict[str, Any]:
+        return {"caught_up": behind.caught_up(10), "lag": {"g": behind.view(10)}}
+
+    app = FastAPI()
+    app.include_router(health_router(ready, progress))
+    answer = TestClient(app).get("/readyz")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["ready"] is True
+    assert body["checks"] == {"consumer_assigned": True}
+    assert body["caught_up"] is False
+    assert body["lag"]["g"]["total"] == 50

@@ -82,6 +82,7 @@ class Lag:
 
 
 UNMEASURED = Lag(error="not measured yet")
+READINESS_WAIT = 0.5  # seconds /readyz waits for a fresh measurement
 
 
 def lag_of(positions: Mapping[tuple[str, int], int], beginnings: Offsets, ends: Offsets) -> Lag:
@@ -119,14 +120,28 @@ class LagProbe:
         self._positions = positions  # None: the group's committed offsets
         self._last = UNMEASURED
         self._measured = -float("inf")
-        self._lock = asyncio.Lock()
+        self._refresh: asyncio.Task[None] | None = None
 
-    async def __call__(self) -> Lag:
-        async with self._lock:  # concurrent probes share one measurement
-            if time.monotonic() - self._measured >= self.ttl:
-                self._last = await self.measure()
-                self._measured = time.monotonic()
-            return self._last
+    async def __call__(self, wait: float | None = None) -> Lag:
+        """The latest measurement, refreshed first when older than `ttl`: waiting at most
+        `wait` seconds for that (None: until it is done, `timeout` at most), else the one
+        before. Concurrent callers share one refresh."""
+        running = self._refresh
+        if running is not None and running.get_loop() is not asyncio.get_running_loop():
+            running = self._refresh = None  # begun in a loop since closed (tests' clients)
+        if running is None and time.monotonic() - self._measured >= self.ttl:
+            running = self._refresh = asyncio.create_task(self._refreshed())
+        if running is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(running), wait)
+        return self._last
+
+    async def _refreshed(self) -> None:
+        try:
+            self._last = await self.measure()
+            self._measured = time.monotonic()
+        finally:
+            self._refresh = None
 
     async def measure(self) -> Lag:
         """A fresh measurement, uncached. Positions are read before the ends, so a consumer
@@ -214,7 +229,11 @@ async def lag_view(probes: Iterable[LagProbe], threshold: int) -> dict[str, Any]
     as it should and must stay in rotation, or Kubernetes would keep every replica out until
     the backlog it alone can work off is gone. Readiness says "can work"; `caught_up` says
     "has worked off what was written", for dashboards and for reading reports."""
-    measured = {probe.group: await probe() for probe in probes}
+    shown = tuple(probes)
+    # A readiness prober gives up after a few seconds: a slow broker must not make the lag
+    # (information) cost the service its readiness, so the previous measurement then stands.
+    lags = await asyncio.gather(*(probe(wait=READINESS_WAIT) for probe in shown))
+    measured = {probe.group: lag for probe, lag in zip(shown, lags, strict=True)}
     return {
         "caught_up": all(lag.caught_up(threshold) for lag in measured.values()),
         "lag": {group: lag.view(threshold) for group, lag in measured.items()},
