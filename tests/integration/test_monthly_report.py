@@ -290,6 +290,16 @@ def test_a_replayed_month_gives_the_monthly_report(
 
     report = report_over_http(reporting, MONTH)
     assert report["compared_with"] == BEFORE
+    # Counted to the end: the report says so, and the CSV's header too.
+    assert report["counting"]["caught_up"] is True
+    assert report["counting"]["warning_en"] is None
+    csv = httpx.get(
+        f"{reporting.process.url}/reports/monthly",
+        params={"month": MONTH, "format": "csv"},
+        headers=reporting.reader,
+        timeout=30,
+    )
+    assert csv.headers["PKC-Not-Counted"] == "0"
     now, then = expected_figures(months_file, MONTH), expected_figures(months_file, BEFORE)
     for member in Region:
         comparison = region(report, member.value)

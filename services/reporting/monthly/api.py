@@ -27,9 +27,11 @@ router = APIRouter(
 
 
 async def monthly_lag(request: Request) -> Lag:
-    """The monthly consumer's lag against the store (measured at most every few seconds)."""
+    """The monthly consumer's lag against the store, measured for this report: a cached one
+    could call a report complete that events published a moment ago are missing from (reports
+    are asked for rarely, and cost more than the measurement)."""
     probe: LagProbe = request.app.state.monthly_lag
-    return await probe()
+    return await probe.measure()
 
 
 MonthlyLag = Annotated[Lag, Depends(monthly_lag)]
