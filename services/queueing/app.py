@@ -12,7 +12,7 @@ from services.queueing.dependencies import map_refusals
 from services.queueing.settings import QueueingSettings
 from services.shared.clock import Clock
 from services.shared.http import DatabaseProbe, harden, health_router
-from services.shared.kafka.lag import consumer_lag, lag_view
+from services.shared.kafka.lag import consumer_lag, lag_progress
 from services.shared.runtime import running
 
 
@@ -48,12 +48,9 @@ def app_for(process: QueueingProcess) -> FastAPI:
             "database": await database(),
         }
 
-    lag = consumer_lag(process.consumer)  # shown on /readyz, never a check (lag_view says why)
-
-    async def progress() -> dict[str, Any]:
-        return await lag_view((lag,), process.core.settings.caught_up_lag)
-
-    app.include_router(health_router(ready, progress))
+    # The group's lag, shown on /readyz and never a check (lag_view says why).
+    lag = lag_progress((consumer_lag(process.consumer),), process.core.settings.caught_up_lag)
+    app.include_router(health_router(ready, lag))
     app.state.queueing = process.core  # what the routes' dependencies hand them
     for router in ROUTERS:
         app.include_router(router)

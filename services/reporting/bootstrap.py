@@ -39,7 +39,7 @@ from services.reporting.stream import build, changelog_topics
 from services.reporting.window import WindowConfig
 from services.shared.http import DatabaseProbe, harden, health_router
 from services.shared.kafka import EventProducer, kafka_security
-from services.shared.kafka.lag import Lag, LagProbe, lag_view
+from services.shared.kafka.lag import Lag, LagProbe, lag_progress
 from services.shared.kafka_admin import create_topics
 from services.shared.runtime import running
 
@@ -116,20 +116,10 @@ def http_app(service: ReportingService) -> FastAPI:
     database = DatabaseProbe(service.monthly_store.engine)
     settings = service.core.settings
     # Both consumers' lag beside the checks (never one: lag_view says why); the monthly one
-    # against the store, which the report reads too (monthly/api.py).
+    # against the store, which the report states too (monthly/api.py).
     app.state.monthly_lag = monthly_lag(settings, service.monthly_store)
-    worker_lag = LagProbe(
-        settings.kafka_bootstrap_servers,
-        settings.faust_app_id,  # Faust's consumer group
-        (topic.name for topic in REPORTING.topics),
-        kafka_security(settings),
-    )
-    probes = (worker_lag, app.state.monthly_lag)
-    app.include_router(
-        health_router(
-            lambda: _ready(service, database), lambda: lag_view(probes, settings.caught_up_lag)
-        )
-    )
+    lag = lag_progress((_worker_lag(settings), app.state.monthly_lag), settings.caught_up_lag)
+    app.include_router(health_router(lambda: _ready(service, database), lag))
     # The dashboard first: its /sla/stream must not be taken for a region by /sla/{region}.
     app.include_router(dashboard.router)
     app.include_router(api.router)
@@ -158,6 +148,14 @@ def _lifespan(service: ReportingService) -> Any:
             await worker.stop()
 
     return lifespan
+
+
+def _worker_lag(settings: ReportingSettings) -> LagProbe:
+    """The Faust worker's group (its app id) over its topics."""
+    topics = (topic.name for topic in REPORTING.topics)
+    return LagProbe(
+        settings.kafka_bootstrap_servers, settings.faust_app_id, topics, kafka_security(settings)
+    )
 
 
 async def _ready(service: ReportingService, database: DatabaseProbe) -> dict[str, Any]:

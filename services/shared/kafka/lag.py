@@ -16,7 +16,7 @@ costs one measurement per `ttl`. A measurement that fails or takes over `timeout
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -238,3 +238,14 @@ async def lag_view(probes: Iterable[LagProbe], threshold: int) -> dict[str, Any]
         "caught_up": all(lag.caught_up(threshold) for lag in measured.values()),
         "lag": {group: lag.view(threshold) for group, lag in measured.items()},
     }
+
+
+def lag_progress(
+    probes: Sequence[LagProbe], threshold: int
+) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """`lag_view` of `probes` as health_router's `progress` (services/shared/http.py)."""
+
+    async def progress() -> dict[str, Any]:
+        return await lag_view(probes, threshold)
+
+    return progress
