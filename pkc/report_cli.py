@@ -5,6 +5,7 @@ code): run it where reporting's database is (DATABASE_URL, or the SQLite file un
 PKC_STATE_DIR).
 """
 
+import asyncio
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
@@ -54,14 +55,25 @@ def monthly(
     from services.reporting.bootstrap import monthly_reader
 
     reader = monthly_reader(database_url=database_url)
-    report = reader.report(month)
+    # Measured once (the broker asked where the topics end): a report read while counting is
+    # behind, or with the broker out of reach, says so on stderr whatever the format.
+    report = reader.report(month, asyncio.run(reader.lag.measure()))
     if reader.store.processed() == 0:
         errors.print("[yellow]no events counted in this store yet[/]")
+    _warn(report, errors)
     _print(report, output.lower())  # type: ignore[arg-type]
     if chart_path is not None:
         kind: ChartFormat = "svg" if chart_path.suffix.lower() == ".svg" else "png"
         chart_path.write_bytes(chart(report, kind))
         errors.print(f"chart written to {chart_path}")
+
+
+def _warn(report: MonthlyReport, errors: Console) -> None:
+    counting = report.counting
+    if counting is None or counting.caught_up:
+        return
+    for line in (counting.warning_sv, counting.warning_en):
+        errors.print(f"[yellow]{line}[/]", highlight=False)
 
 
 def _print(report: MonthlyReport, output: Output) -> None:

@@ -12,6 +12,7 @@ from services.notify.bootstrap import Notify, bootstrap
 from services.notify.settings import NotifySettings
 from services.shared.clock import Clock
 from services.shared.http import DatabaseProbe, harden, health_router
+from services.shared.kafka.lag import consumer_lag, lag_progress
 
 
 def create_app(settings: NotifySettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -37,7 +38,9 @@ def app_for(notify: Notify) -> FastAPI:
     app = FastAPI(title="PKC notify", version="1", lifespan=lifespan)
     app.state.notify = notify
     harden(app, notify.settings.identity())
-    app.include_router(health_router(ready))
+    # The group's lag, shown on /readyz and never a check (lag_view says why).
+    lag = lag_progress((consumer_lag(notify.consumer),), notify.settings.caught_up_lag)
+    app.include_router(health_router(ready, lag))
     api.install(app)
     app.include_router(ack_routes.link_router)
     return app

@@ -12,6 +12,7 @@ from services.queueing.dependencies import map_refusals
 from services.queueing.settings import QueueingSettings
 from services.shared.clock import Clock
 from services.shared.http import DatabaseProbe, harden, health_router
+from services.shared.kafka.lag import consumer_lag, lag_progress
 from services.shared.runtime import running
 
 
@@ -47,7 +48,9 @@ def app_for(process: QueueingProcess) -> FastAPI:
             "database": await database(),
         }
 
-    app.include_router(health_router(ready))
+    # The group's lag, shown on /readyz and never a check (lag_view says why).
+    lag = lag_progress((consumer_lag(process.consumer),), process.core.settings.caught_up_lag)
+    app.include_router(health_router(ready, lag))
     app.state.queueing = process.core  # what the routes' dependencies hand them
     for router in ROUTERS:
         app.include_router(router)

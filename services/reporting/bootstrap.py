@@ -19,11 +19,17 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from domain.service_level import ServiceLevelPolicy
+from schemas.topics import REPORTING
 from services.reporting import api, dashboard
 from services.reporting.decisions import DecisionRules
 from services.reporting.flush import install_complete_flush
 from services.reporting.monthly import api as monthly_api
-from services.reporting.monthly import build_monthly_consumer, monthly_report, open_monthly_store
+from services.reporting.monthly import (
+    build_monthly_consumer,
+    monthly_lag,
+    monthly_report,
+    open_monthly_store,
+)
 from services.reporting.monthly.months import BadMonth
 from services.reporting.monthly.report import MonthlyReport
 from services.reporting.monthly.store import MonthlyStore
@@ -33,6 +39,7 @@ from services.reporting.stream import build, changelog_topics
 from services.reporting.window import WindowConfig
 from services.shared.http import DatabaseProbe, harden, health_router
 from services.shared.kafka import EventProducer, kafka_security
+from services.shared.kafka.lag import Lag, LagProbe, lag_progress
 from services.shared.kafka_admin import create_topics
 from services.shared.runtime import running
 
@@ -60,16 +67,18 @@ class MonthlyReader:
 
     policy: ServiceLevelPolicy
     store: MonthlyStore
+    lag: LagProbe  # how far the store has counted the topics
 
-    def report(self, month: str) -> MonthlyReport:
-        return monthly_report(self.store, month, self.policy)
+    def report(self, month: str, lag: Lag | None = None) -> MonthlyReport:
+        return monthly_report(self.store, month, self.policy, lag)
 
 
 def monthly_reader(
     settings: ReportingSettings | None = None, database_url: str | None = None
 ) -> MonthlyReader:
     shared = core(settings)
-    return MonthlyReader(shared.policy, open_monthly_store(shared.settings, database_url))
+    store = open_monthly_store(shared.settings, database_url)
+    return MonthlyReader(shared.policy, store, monthly_lag(shared.settings, store))
 
 
 def bootstrap(settings: ReportingSettings | None = None) -> ReportingService:
@@ -105,7 +114,12 @@ def http_app(service: ReportingService) -> FastAPI:
     app.add_exception_handler(BadMonth, _bad_month)
     app.add_exception_handler(OperationalError, _store_unavailable)
     database = DatabaseProbe(service.monthly_store.engine)
-    app.include_router(health_router(lambda: _ready(service, database)))
+    settings = service.core.settings
+    # Both consumers' lag beside the checks (never one: lag_view says why); the monthly one
+    # against the store, which the report states too (monthly/api.py).
+    app.state.monthly_lag = monthly_lag(settings, service.monthly_store)
+    lag = lag_progress((_worker_lag(settings), app.state.monthly_lag), settings.caught_up_lag)
+    app.include_router(health_router(lambda: _ready(service, database), lag))
     # The dashboard first: its /sla/stream must not be taken for a region by /sla/{region}.
     app.include_router(dashboard.router)
     app.include_router(api.router)
@@ -134,6 +148,14 @@ def _lifespan(service: ReportingService) -> Any:
             await worker.stop()
 
     return lifespan
+
+
+def _worker_lag(settings: ReportingSettings) -> LagProbe:
+    """The Faust worker's group (its app id) over its topics."""
+    topics = (topic.name for topic in REPORTING.topics)
+    return LagProbe(
+        settings.kafka_bootstrap_servers, settings.faust_app_id, topics, kafka_security(settings)
+    )
 
 
 async def _ready(service: ReportingService, database: DatabaseProbe) -> dict[str, Any]:

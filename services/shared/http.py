@@ -196,8 +196,13 @@ def token_checker(tokens: Callable[[], frozenset[str]]) -> Callable[[Credentials
     return check
 
 
-def health_router(ready: Callable[[], Awaitable[dict[str, Any]]]) -> APIRouter:
-    """/healthz answers while the process runs; /readyz only when `ready()` says all is set."""
+def health_router(
+    ready: Callable[[], Awaitable[dict[str, Any]]],
+    progress: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+) -> APIRouter:
+    """/healthz answers while the process runs; /readyz only when `ready()` says all is set.
+    `progress` (consumer lag: services/shared/kafka/lag.py) is shown beside the checks and
+    never decides readiness."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz")
@@ -208,8 +213,9 @@ def health_router(ready: Callable[[], Awaitable[dict[str, Any]]]) -> APIRouter:
     async def readyz() -> JSONResponse:
         checks = await ready()
         ok = all(bool(v) for v in checks.values())
+        shown = {"ready": ok, "checks": checks} | (await progress() if progress else {})
         return JSONResponse(
-            {"ready": ok, "checks": checks},
+            shown,
             status_code=status.HTTP_200_OK if ok else status.HTTP_503_SERVICE_UNAVAILABLE,
         )
 

@@ -93,6 +93,11 @@ class ServiceSettings(BaseSettings):
     kafka_ssl_ca: str | None = Field(
         default=None, validation_alias=AliasChoices("PKC_KAFKA_SSL_CA")
     )
+    # /readyz's `caught_up`: a consumer group at most this many records behind (about a few
+    # seconds of national traffic: Faust commits every few seconds, so live lag is never 0).
+    caught_up_lag: int = Field(
+        default=1000, ge=0, validation_alias=AliasChoices("PKC_CAUGHT_UP_LAG")
+    )
     topic_replication_factor: int = Field(
         default=1, ge=1, validation_alias=AliasChoices("PKC_TOPIC_REPLICATION_FACTOR")
     )

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.shared.clock import Clock
 from services.shared.http import harden, health_router
+from services.shared.kafka.lag import consumer_lag, lag_progress
 from services.shared.runtime import running
 from services.triage.bootstrap import bootstrap
 from services.triage.settings import TriageSettings
@@ -31,5 +32,7 @@ def create_app(settings: TriageSettings | None = None, clock: Clock | None = Non
             "rules": triage.classifier.version,
         }
 
-    app.include_router(health_router(ready))
+    # The group's lag, shown on /readyz and never a check (lag_view says why).
+    lag = lag_progress((consumer_lag(triage.consumer),), triage.settings.caught_up_lag)
+    app.include_router(health_router(ready, lag))
     return app

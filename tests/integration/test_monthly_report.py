@@ -290,6 +290,16 @@ def test_a_replayed_month_gives_the_monthly_report(
 
     report = report_over_http(reporting, MONTH)
     assert report["compared_with"] == BEFORE
+    # Counted to the end: the report says so, and the CSV's header too.
+    assert report["counting"]["caught_up"] is True
+    assert report["counting"]["warning_en"] is None
+    csv = httpx.get(
+        f"{reporting.process.url}/reports/monthly",
+        params={"month": MONTH, "format": "csv"},
+        headers=reporting.reader,
+        timeout=30,
+    )
+    assert csv.headers["PKC-Not-Counted"] == "0"
     now, then = expected_figures(months_file, MONTH), expected_figures(months_file, BEFORE)
     for member in Region:
         comparison = region(report, member.value)
@@ -323,9 +333,16 @@ def test_a_replayed_month_gives_the_monthly_report(
         text=True,
         timeout=60,
         check=False,
+        # The broker and group it measures how far the store has counted against.
+        env={
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": broker,
+            "PKC_REPORTING_MONTHLY_GROUP": reporting.group,
+        },
     )
     assert cli.returncode == 0, cli.stderr
     assert json.loads(cli.stdout) == report
+    assert report["counting"]["caught_up"] is True
 
     # Replaying the same file again counts nothing twice.
     again = replay(months_file, broker)

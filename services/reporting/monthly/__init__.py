@@ -6,6 +6,8 @@ the app's lifespan and mounts the router (monthly/api.py); `pkc report monthly` 
 store through the same root.
 """
 
+import asyncio
+
 from domain.service_level import ServiceLevelPolicy
 from schemas.topics import REPORTING_MONTHLY, Consumer
 from services.reporting.monthly.aggregation import Aggregation
@@ -15,7 +17,8 @@ from services.reporting.monthly.report import MonthlyReport
 from services.reporting.monthly.store import MonthlyStore
 from services.reporting.settings import ReportingSettings
 from services.shared.db import make_engine
-from services.shared.kafka import EventProducer
+from services.shared.kafka import EventProducer, Positions, kafka_security
+from services.shared.kafka.lag import LagProbe
 
 # The registry's entry (schemas/topics.py), where its topics and dead-letter topic are declared.
 MONTHLY = REPORTING_MONTHLY
@@ -56,6 +59,22 @@ def build_monthly_consumer(
     )
 
 
+def monthly_lag(settings: ReportingSettings, store: MonthlyStore) -> LagProbe:
+    """How far `store` has counted the monthly topics: its own positions (where the consumer
+    resumes), not the group's committed offsets, so a new database shows all still to count."""
+
+    async def counted_to() -> Positions:
+        return await asyncio.to_thread(store.positions)
+
+    return LagProbe(
+        settings.kafka_bootstrap_servers,
+        settings.monthly_group,
+        (topic.name for topic in TOPICS),
+        kafka_security(settings),
+        positions=counted_to,
+    )
+
+
 __all__ = [
     "MONTHLY",
     "MonthlyConsumer",
@@ -63,6 +82,7 @@ __all__ = [
     "MonthlyStore",
     "build_monthly_consumer",
     "monthly_database_url",
+    "monthly_lag",
     "monthly_report",
     "monthly_spec",
     "open_monthly_store",

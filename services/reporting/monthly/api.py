@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from services.reporting.monthly.chart import MEDIA_TYPES, ChartFormat, chart
@@ -13,6 +13,7 @@ from services.reporting.monthly.tabular import to_csv
 from services.reporting.service import Policy, Store
 from services.shared.http import caller
 from services.shared.identity import Role
+from services.shared.kafka.lag import Lag, LagProbe
 
 Month = Annotated[
     str, Query(pattern=MONTH_PATTERN, description="the Stockholm calendar month, YYYY-MM")
@@ -23,6 +24,17 @@ router = APIRouter(
     tags=["monthly follow-up"],
     dependencies=[caller(Role.SUPERVISOR, Role.AUDITOR)],
 )
+
+
+async def monthly_lag(request: Request) -> Lag:
+    """The monthly consumer's lag against the store, measured for this report: a cached one
+    could call a report complete that events published a moment ago are missing from (reports
+    are asked for rarely, and cost more than the measurement)."""
+    probe: LagProbe = request.app.state.monthly_lag
+    return await probe.measure()
+
+
+MonthlyLag = Annotated[Lag, Depends(monthly_lag)]
 
 
 # Plain `def` routes: the store is synchronous, so FastAPI runs them in its thread pool, off
@@ -36,18 +48,34 @@ def monthly(
     month: Month,
     store: Store,
     policy: Policy,
+    lag: MonthlyLag,
+    response: Response,
     output: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
 ) -> Response | MonthlyReport:
     """Per region and nationally: the month's figures beside the same month a year before,
-    judged by the service-level policy (its target, threshold and hours are in the report)."""
-    report = monthly_report(store, month, policy)
+    judged by the service-level policy (its target, threshold and hours are in the report),
+    and whether every event is counted yet (`counting`; header `PKC-Not-Counted` too, for
+    the CSV, whose columns stay those of the figures)."""
+    report = monthly_report(store, month, policy, lag)
+    not_counted = _not_counted(report)
     if output == "csv":
         return Response(
             to_csv(report),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="pkc-{month}.csv"'},
+            headers={
+                "Content-Disposition": f'attachment; filename="pkc-{month}.csv"',
+                "PKC-Not-Counted": not_counted,
+            },
         )
+    response.headers["PKC-Not-Counted"] = not_counted
     return report
+
+
+def _not_counted(report: MonthlyReport) -> str:
+    counted = report.counting
+    if counted is None or counted.not_counted is None:
+        return "unknown"
+    return str(counted.not_counted)
 
 
 @router.get(

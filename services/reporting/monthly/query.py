@@ -2,14 +2,21 @@
 reinforcement orders that overlap either."""
 
 from domain.service_level import ServiceLevelPolicy
+from services.reporting.monthly.counting import counting
 from services.reporting.monthly.months import month_bounds, year_before
 from services.reporting.monthly.report import MonthlyReport, build_report
 from services.reporting.monthly.store import MonthlyStore
+from services.shared.kafka.lag import Lag
 
 
-def monthly_report(store: MonthlyStore, month: str, policy: ServiceLevelPolicy) -> MonthlyReport:
+def monthly_report(
+    store: MonthlyStore, month: str, policy: ServiceLevelPolicy, lag: Lag | None = None
+) -> MonthlyReport:
+    """`lag`: the monthly consumer's against this store; the report then says whether every
+    event is counted (monthly/counting.py)."""
     before = year_before(month)
     counts = store.counts([month, before])
     start, _ = month_bounds(before)
     _, end = month_bounds(month)
-    return build_report(month, counts, store.orders(start, end), policy)
+    report = build_report(month, counts, store.orders(start, end), policy)
+    return report if lag is None else report.model_copy(update={"counting": counting(lag)})

@@ -15,6 +15,7 @@ from services.reporting.monthly.aggregation import (
     WAIT,
     WAIT_MS,
 )
+from services.reporting.monthly.counting import Counting
 from services.reporting.monthly.figures import (
     OrderSpan,
     ReinforcementHours,
@@ -77,6 +78,9 @@ class MonthlyReport(BaseModel):
     hours: str = Field(description="the service hours counted, Stockholm time")
     regions: list[Comparison]
     national: Comparison
+    counting: Counting | None = Field(
+        default=None, description="whether every event is counted yet; None: not asked"
+    )
 
 
 def build_report(

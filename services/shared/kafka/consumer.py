@@ -100,6 +100,11 @@ class BatchConsumer(ABC, Generic[Work]):
         self._consumer: AIOKafkaConsumer | None = None
 
     @property
+    def bootstrap(self) -> str:
+        """The brokers it reads from (a lag probe asks the same ones)."""
+        return self._bootstrap
+
+    @property
     def dead_lettered(self) -> int:
         return self.dead_letters.written
 
