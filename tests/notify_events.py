@@ -6,7 +6,14 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from schemas import Classified, DonorLoan, Region, ReinforcementRequested, SlaBreachPredicted
+from schemas import (
+    Classified,
+    DonorLoan,
+    Region,
+    ReinforcementRequested,
+    SlaBreachPredicted,
+    reinforcement_request_id,
+)
 from schemas.enums import Channel, MatterType, NeedCategory, Route
 from schemas.envelope import Event
 from schemas.events import SlaWindow
@@ -17,8 +24,10 @@ WEIGHED_WORDS = ("knackar", "dorr", "rädd")
 
 
 def reinforcement_requested(episode: uuid.UUID, window: SlaWindow) -> ReinforcementRequested:
-    """Syd asks for 4 operators (from Väst) at the end of `window`."""
+    """Syd asks for 4 operators (from Väst) at the end of `window`, under the id reporting
+    gives an episode's request."""
     return ReinforcementRequested(
+        event_id=reinforcement_request_id(episode),
         occurred_at=window.end,
         region=Region.SYD,
         episode_id=episode,

@@ -157,6 +157,11 @@ def faust_app(settings: ReportingSettings) -> faust.App:
         # Three changelog records per event: a short linger lets them share requests.
         producer_linger=0.005,
         table_cleanup_interval=30.0,
+        # A worker killed with -9 holds its partitions until its session times out: Faust's
+        # 60 s default left regions uncounted for a minute after each kill. The shared
+        # consumers use aiokafka's 10 s; heartbeats run on their own task, every 3 s.
+        broker_session_timeout=15.0,
+        broker_heartbeat_interval=3.0,
     )
 
 

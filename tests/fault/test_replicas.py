@@ -113,6 +113,17 @@ def waiting(platform: LocalPlatform, identities: Identities) -> dict[Region, int
     }
 
 
+def readiness(platform: LocalPlatform, service: str) -> str:
+    """Each replica's /readyz (assignment, lag per partition): where a count went missing."""
+    answers = []
+    for replica in platform.replicas[service]:
+        try:
+            answers.append(httpx.get(f"{replica.url}/readyz", timeout=10).text)
+        except httpx.TransportError as exc:
+            answers.append(f"{replica.label}: {type(exc).__name__}")
+    return "\n".join(answers)
+
+
 def kill_and_restart(process: ServiceProcess) -> None:
     process.kill()
     process.start()
@@ -151,4 +162,4 @@ def test_killing_a_replica_of_every_service_loses_and_doubles_nothing(
         assert process.exit_code() is None, f"{process.label} died:\n{process.tail(40)}"
     # Nothing arrives late to count a contact twice: the counts hold once settled.
     assert waiting(platform, identities) == expected_waiting
-    assert offered(platform, identities) == expected_offered
+    assert offered(platform, identities) == expected_offered, readiness(platform, "reporting")

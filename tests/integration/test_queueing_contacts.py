@@ -17,10 +17,8 @@ from schemas import (
     NeedCategory,
     QueueName,
     Region,
-    ReinforcementRequested,
     SlaRecovered,
     SlaWindow,
-    reinforcement_request_id,
 )
 from services.queueing import views
 from services.queueing.contact import Contact
@@ -39,6 +37,7 @@ from services.queueing.operators import AlreadySignedIn
 from services.queueing.settings import QueueingSettings
 from services.queueing.tables import Operator, QueueEntry
 from services.shared.clock import SimulatedClock
+from tests.notify_events import reinforcement_requested
 from tests.queueing_contacts import NOW, Queueing, classified
 
 HOUR = timedelta(hours=1)
@@ -423,20 +422,7 @@ def test_a_recovery_ends_only_the_order_its_own_episode_requested(q: Queueing) -
         start=NOW - HOUR, end=NOW, offered=40, answered_within=20, answered_late=20, abandoned=0
     )
     episode, old_episode = uuid.uuid4(), uuid.uuid4()
-    request = ReinforcementRequested(
-        event_id=reinforcement_request_id(episode),
-        occurred_at=NOW,
-        region=Region.SYD,
-        episode_id=episode,
-        window=window,
-        arrivals_per_hour=120,
-        handling_seconds=300,
-        operators_needed_erlang_c=14,
-        operators_present=10,
-        shortfall=4,
-        donors=(DonorLoan(region=Region.VAST, operators=4),),
-        until=NOW + 2 * HOUR,
-    )
+    request = reinforcement_requested(episode, window)  # Syd asks, until 2 h after NOW
 
     def recovered(of: uuid.UUID) -> SlaRecovered:
         return SlaRecovered(
