@@ -3,9 +3,8 @@ contacts, and afterwards every accepted contact is queued and counted exactly on
 nothing in any DLQ. Readiness says not ready while it lasts. And a failure injected into
 reporting's Faust agent is retried, while a record it refuses is dead-lettered with the reason.
 
-Outages here are short enough for `make test`; the issue's full lengths run on demand
-(`pytest -m slow tests/fault`): the 120 s SQLite lock here, the 60 s PostgreSQL stop in
-test_database_outage.py.
+The issue's full lengths, in `make test`: the 120 s SQLite lock here, the 60 s PostgreSQL stop
+in test_database_outage.py.
 """
 
 import asyncio
@@ -29,7 +28,6 @@ from tests.kafka_helpers import DeadLetter, read_until
 pytestmark = pytest.mark.kafka
 
 # Past SQLite's 30 s busy timeout (services/shared/db.py): queueing's writes fail, and retry.
-SHORT_LOCK_SECONDS = 40
 _keys = itertools.count()
 Outage = Callable[[], AbstractContextManager[None]]
 
@@ -91,14 +89,6 @@ def stream_through_outage(
     platform.assert_all_alive()
 
 
-def test_a_write_lock_on_queueing_is_waited_out(fault_platform: FaultPlatform) -> None:
-    database = fault_platform.state_dir / "queueing.db"
-    stream_through_outage(
-        fault_platform, lambda: write_lock(database), SHORT_LOCK_SECONDS, "queueing"
-    )
-
-
-@pytest.mark.slow
 def test_a_two_minute_write_lock_on_queueing_is_waited_out(
     fault_platform: FaultPlatform,
 ) -> None:
