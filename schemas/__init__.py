@@ -1,6 +1,7 @@
 """The event contracts of the PKC platform (pydantic v2 models, topic registry, codec)."""
 
 from schemas import events
+from schemas.bases import reinforcement_request_id
 from schemas.codec import EVENT_TYPES, UndecodableEvent, decode_event
 from schemas.enums import Channel, MatterType, NeedCategory, QueueName, Region, Route
 from schemas.envelope import Event
@@ -17,5 +18,6 @@ __all__ = [
     "Route",
     "UndecodableEvent",
     "decode_event",
+    "reinforcement_request_id",
 ]
 __all__ += events.__all__

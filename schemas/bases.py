@@ -2,7 +2,7 @@
 schemas/events.py adds its own fields and pins its event_type and schema_version."""
 
 from typing import Annotated
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -90,3 +90,9 @@ class AlertEvent(Event):
 
     region: Region
     alert_id: UUID
+
+
+def reinforcement_request_id(episode_id: UUID) -> UUID:
+    """The event id of the ReinforcementRequested a breach episode sends: the same on every
+    replay, and how a receiver matches an SlaRecovered to the request it ends."""
+    return uuid5(episode_id, "ReinforcementRequested")

@@ -5,7 +5,7 @@ them); no event carries names, phone numbers or personal identity numbers as fie
 """
 
 from typing import Annotated, Literal
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -47,7 +47,6 @@ __all__ = [
     "SlaRecovered",
     "SlaStatus",
     "SlaWindow",
-    "reinforcement_request_id",
 ]
 
 MAX_TEXT_CHARS = 10_000
@@ -196,12 +195,6 @@ class DonorLoan(BaseModel):
 
     region: Region
     operators: int = Field(ge=1)
-
-
-def reinforcement_request_id(episode_id: UUID) -> UUID:
-    """The event id of the ReinforcementRequested a breach episode sends: the same on every
-    replay, and how a receiver matches an SlaRecovered to the request it ends."""
-    return uuid5(episode_id, "ReinforcementRequested")
 
 
 class ReinforcementRequested(EpisodeEvent):
