@@ -81,7 +81,7 @@ SLA_EVENTS = Topic(
 )
 # Each region's queue as it stands (schemas/queue_state.py): for operator UIs and wallboards,
 # docs/queue-state.md. Compacted: a reader needs only the newest snapshot of each region.
-QUEUE_STATE = Topic("pkc.queue.state", 7, "region", (), retention_ms=DAY_MS, compacted=True)
+QUEUE_STATE = Topic("pkc.queue.state", 7, "region", (), compacted=True)
 ALERTS = Topic(
     "pkc.alerts.log",
     1,
