@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from domain.service_level import ServiceLevelPolicy
 from schemas import Channel, QueueName, Region
+from schemas.access import principals_allowed
 from schemas.queue_state import QueueState
 from schemas.topics import QUEUE_STATE
 from services.queueing.domain import OperatorStatus
@@ -146,3 +147,8 @@ async def test_a_snapshot_goes_to_its_topic_keyed_by_region() -> None:
     assert (topic, key, headers) == (QUEUE_STATE.name, b"ost", [("state_type", b"QueueState.v1")])
     assert value is not None
     assert QueueState.model_validate_json(value).region == Region.OST
+
+
+def test_only_queueing_writes_the_queue_state_and_it_is_compacted_by_region() -> None:
+    assert principals_allowed("topic", QUEUE_STATE.name, "Write") == {"queueing"}
+    assert (QUEUE_STATE.compacted, QUEUE_STATE.key) == (True, "region")
