@@ -11,16 +11,16 @@ Counts only: no operator's name or id, no contact id, no free text. A pause reas
 the agreed vocabulary is counted as `other`, since a typed reason may name a person.
 """
 
-from datetime import datetime
 from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from schemas.enums import Channel, QueueName, Region
 from schemas.envelope import in_utc
 
 Count = Annotated[int, Field(ge=0)]
 WaitSeconds = Annotated[float, Field(ge=0)]
+UtcInstant = Annotated[AwareDatetime, AfterValidator(in_utc)]
 PRIORITIES: tuple[int, ...] = (1, 2, 3, 4, 5)  # schemas.events.Priority: 1 is the most urgent
 # The pause reasons counted by name (the operator desk offers these); any other is `other`.
 PAUSE_REASONS: tuple[str, ...] = ("rast", "utbildning", "administration")
@@ -70,7 +70,7 @@ class QueueState(_Closed):
     state_type: Literal["QueueState"] = "QueueState"
     schema_version: Literal[1] = 1
     region: Region = Field(description="also the record key")
-    as_of: AwareDatetime = Field(description="when the queue was read (platform time, UTC)")
+    as_of: UtcInstant = Field(description="when the queue was read (platform time, UTC)")
     waiting_total: Count
     waiting_by_priority: dict[str, Count] = Field(description='every priority, "1" (most urgent)')
     waiting_by_channel: dict[Channel, Count] = Field(description="every channel")
@@ -82,11 +82,6 @@ class QueueState(_Closed):
     )
     operators: OperatorCounts
     service_level: ServiceLevelFigures
-
-    @field_validator("as_of", mode="after")
-    @classmethod
-    def _to_utc(cls, value: datetime) -> datetime:
-        return in_utc(value)
 
     @model_validator(mode="after")
     def _depths_add_up(self) -> Self:

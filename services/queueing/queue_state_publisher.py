@@ -8,7 +8,6 @@ would put an older state last on the topic. A takeover starts by publishing ever
 """
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,9 +21,11 @@ from schemas.queue_state import QueueState
 from schemas.topics import QUEUE_STATE
 from services.queueing.outbox_store import LEASE, LEASE_NAME
 from services.queueing.tables import utc
+from services.shared.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 Send = Callable[[QueueState], Awaitable[None]]
+Sent = tuple[dict[str, object], float]  # what a region's last record said, and when (monotonic)
 
 
 def holds_lease(engine: Engine, holder: str) -> bool:
@@ -70,26 +71,17 @@ class QueueStatePublisher:
         self.send = send
         self.interval_seconds = interval_seconds
         self.check_seconds = min(check_seconds, interval_seconds)
-        self.sent: dict[
-            Region, tuple[dict[str, object], float]
-        ] = {}  # content, monotonic time sent
-        self.wake = asyncio.Event()
-        self.loop: asyncio.AbstractEventLoop | None = None
-
-    def notify(self) -> None:
-        """Called after a commit, from any thread: look again now."""
-        if self.loop is not None:
-            self.loop.call_soon_threadsafe(self.wake.set)
+        self.sent: dict[Region, Sent] = {}
+        self.notify = Wakeup()  # called after a commit, from any thread: look again now
 
     async def run(self) -> None:
-        self.loop = asyncio.get_running_loop()
         while True:
             try:
                 await self.publish_due()
             except Exception as exc:  # an outage: the next round tries again
                 log.warning("queue state not published (%s)", type(exc).__name__)
                 self.sent.clear()  # unsure what reached the broker: send everything again
-            await self._idle()
+            await self.notify.wait(self.check_seconds)
 
     async def publish_due(self) -> int:
         """Sends each region whose state changed or whose last send is an interval old; the
@@ -101,15 +93,11 @@ class QueueStatePublisher:
         sent = 0
         for state in states:
             content, last = _content(state), self.sent.get(state.region)
-            due = last is None or time.monotonic() - last[1] >= self.interval_seconds
-            if due or last is None or content != last[0]:
+            if last is None or content != last[0] or self._interval_up(last):
                 await self.send(state)
                 self.sent[state.region] = (content, time.monotonic())
                 sent += 1
         return sent
 
-    async def _idle(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self.check_seconds):
-                await self.wake.wait()
-        self.wake.clear()
+    def _interval_up(self, last: Sent) -> bool:
+        return time.monotonic() - last[1] >= self.interval_seconds

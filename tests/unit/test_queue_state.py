@@ -2,7 +2,7 @@
 publisher sends one: on a change, at least every interval, only from the leading replica."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
@@ -55,8 +55,10 @@ def test_depths_per_priority_channel_and_queue_add_up_with_the_oldest_wait() -> 
     assert state.service_level.target == POLICY.target
 
 
-def test_an_empty_region_is_all_zeros() -> None:
-    state = snapshot(Region.NORD, NOW, [], [], POLICY)
+def test_an_empty_region_is_all_zeros_read_at_a_utc_instant() -> None:
+    stockholm = NOW.astimezone(timezone(timedelta(hours=2)))
+    state = snapshot(Region.NORD, stockholm, [], [], POLICY)
+    assert state.as_of.utcoffset() == timedelta(0)
     assert state.waiting_total == 0
     assert state.oldest_wait_seconds == 0
     assert state.operators.ready == state.operators.paused == 0
