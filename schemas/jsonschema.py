@@ -3,20 +3,28 @@
 import json
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from schemas.codec import EVENT_TYPES
+from schemas.queue_state import STATE_TYPES
 
 JSON_DIR = Path(__file__).parent / "json"
 
 
 def render_all() -> dict[str, str]:
-    """File name -> content, for every event type at its current version."""
+    """File name -> content, for every event type and state snapshot (the records of
+    pkc.queue.state) at its current version."""
     files = {}
-    for name, model in sorted(EVENT_TYPES.items()):
+    versions: dict[str, tuple[type[BaseModel], int]] = {
+        name: (model, model.SCHEMA_VERSION) for name, model in EVENT_TYPES.items()
+    }
+    versions |= {name: (model, model.SCHEMA_VERSION) for name, model in STATE_TYPES.items()}
+    for name, (model, version) in sorted(versions.items()):
         schema = model.model_json_schema(mode="serialization")
-        schema["$id"] = f"https://pkc.polisen.se/schemas/{name}.v{model.SCHEMA_VERSION}.json"
+        schema["$id"] = f"https://pkc.polisen.se/schemas/{name}.v{version}.json"
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         text = json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-        files[f"{name}.v{model.SCHEMA_VERSION}.json"] = text
+        files[f"{name}.v{version}.json"] = text
     return files
 
 

@@ -79,6 +79,9 @@ SLA_EVENTS = Topic(
     "region",
     (e.SlaStatus, e.SlaBreached, e.SlaBreachPredicted, e.SlaRecovered, e.ReinforcementRequested),
 )
+# Each region's queue as it stands (schemas/queue_state.py): for operator UIs and wallboards,
+# docs/queue-state.md. Compacted: a reader needs only the newest snapshot of each region.
+QUEUE_STATE = Topic("pkc.queue.state", 7, "region", (), compacted=True)
 ALERTS = Topic(
     "pkc.alerts.log",
     1,
@@ -94,6 +97,7 @@ TOPICS: tuple[Topic, ...] = (
     CASES,
     SLA_EVENTS,
     ALERTS,
+    QUEUE_STATE,
 )
 
 TRIAGE = Consumer("triage", "triage", (CONTACTS_RECEIVED,))
@@ -124,8 +128,9 @@ PRODUCERS: tuple[Producer, ...] = (
     Producer("intake", (CONTACTS_RECEIVED,)),
     # Classified and RedirectedTo112, and the cases an e-service takes without an operator.
     Producer("triage", (CONTACTS_CLASSIFIED, CASES)),
-    # The outbox relay: the contacts' life-cycle, presence, reinforcement orders, and cases.
-    Producer("queueing", (QUEUE_EVENTS, CASES)),
+    # The outbox relay: the contacts' life-cycle, presence, reinforcement orders, and cases;
+    # and the queue-state snapshots.
+    Producer("queueing", (QUEUE_EVENTS, CASES, QUEUE_STATE)),
     Producer("reporting", (SLA_EVENTS,)),
     Producer("notify", (ALERTS,)),
 )

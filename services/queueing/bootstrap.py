@@ -16,6 +16,12 @@ from services.queueing.handlers import QueueingHandler, sweep
 from services.queueing.operators import Operators
 from services.queueing.outbox import OutboxRelay
 from services.queueing.outbox_store import OutboxStore
+from services.queueing.queue_state import QueueStates
+from services.queueing.queue_state_publisher import (
+    QueueStatePublisher,
+    holds_lease,
+    kafka_sender,
+)
 from services.queueing.reinforcements import Reinforcements
 from services.queueing.settings import QueueingSettings
 from services.queueing.store import QueueDb
@@ -40,12 +46,13 @@ class Queueing:
 @dataclass(frozen=True)
 class QueueingProcess:
     """The use cases plus what connects them to Kafka: the consumer, the producer and the
-    outbox relay, and the background sweeper."""
+    outbox relay, the background sweeper and the queue-state publisher."""
 
     core: Queueing
     producer: EventProducer
     consumer: EventConsumer
     relay: OutboxRelay
+    queue_state: QueueStatePublisher
 
     def background(self) -> tuple[Coroutine[Any, Any, None], ...]:
         settings = self.core.settings
@@ -62,7 +69,7 @@ class QueueingProcess:
             settings.sweep_interval_seconds,
             settings.retention(),
         )
-        return (self.relay.run(), sweeper)
+        return (self.relay.run(), sweeper, self.queue_state.run())
 
 
 def build_core(
@@ -103,7 +110,27 @@ def bootstrap(
         settings.kafka_bootstrap_servers, "pkc-queueing", kafka_security(settings)
     )
     relay = OutboxRelay(OutboxStore(core.db.engine), producer, settings.outbox_lease_seconds)
-    core.db.on_commit = relay.notify
+    queue_state = queue_state_publisher(core, producer, relay)
+
+    def committed() -> None:
+        relay.notify()
+        queue_state.notify()
+
+    core.db.on_commit = committed
     handler = QueueingHandler(core.contacts, core.reinforcements, core.clock)
     consumer = EventConsumer(QUEUEING, settings.kafka_bootstrap_servers, handler, producer)
-    return QueueingProcess(core, producer, consumer, relay)
+    return QueueingProcess(core, producer, consumer, relay, queue_state)
+
+
+def queue_state_publisher(
+    core: Queueing, producer: EventProducer, relay: OutboxRelay
+) -> QueueStatePublisher:
+    """Publishes from the replica whose relay leads (queue_state_publisher.py says why)."""
+    states = QueueStates(core.db, core.settings.service_level())
+    return QueueStatePublisher(
+        read=lambda: states.read(core.clock.now()),
+        leads=lambda: holds_lease(core.db.engine, relay.holder),
+        send=kafka_sender(producer.send_raw),
+        interval_seconds=core.settings.queue_state_interval_seconds,
+        check_seconds=core.settings.live_interval_seconds,
+    )

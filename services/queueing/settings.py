@@ -23,6 +23,10 @@ class QueueingSettings(ServiceSettings):
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
     # How often the live stream of queue state for operator UIs looks for changes.
     live_interval_seconds: float = Field(default=1.0, gt=0)
+    # The longest gap between two snapshots of a region on pkc.queue.state (docs/queue-state.md):
+    # a changed state goes out at the next look (live_interval_seconds), an unchanged one again
+    # after this long, so a wallboard can tell a quiet queue from a stopped publisher.
+    queue_state_interval_seconds: float = Field(default=5.0, gt=0)
     # Replicas share one database and one outbox: the relay holding this lease publishes. A
     # killed leader's replica takes over after at most this long.
     outbox_lease_seconds: float = Field(default=10.0, gt=0)
