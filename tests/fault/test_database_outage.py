@@ -18,7 +18,8 @@ from tests.fault.conftest import FaultPlatform, platform_for_faults
 from tests.fault.test_outages import stream_through_outage
 from tests.identities import Identities
 
-pytestmark = pytest.mark.kafka
+# The full outage plus the platform's start (counted in the first test) pass the 300 s default.
+pytestmark = [pytest.mark.kafka, pytest.mark.timeout(900)]
 
 ON_POSTGRES = ("queueing", "notify", "reporting")
 

@@ -25,7 +25,8 @@ from tests.fault.conftest import FaultPlatform, unless_restarting
 from tests.fault.test_crashes import wait_for_offered
 from tests.kafka_helpers import DeadLetter, read_until
 
-pytestmark = pytest.mark.kafka
+# The full outage plus the platform's start (counted in the first test) pass the 300 s default.
+pytestmark = [pytest.mark.kafka, pytest.mark.timeout(900)]
 
 # Past SQLite's 30 s busy timeout (services/shared/db.py): queueing's writes fail, and retry.
 _keys = itertools.count()
