@@ -87,9 +87,35 @@ async def create_topics(
                 if code != 0:
                     raise RuntimeError(f"creating topic {name} failed: error {code} {rest}")
                 created.append(name)
+        if created:
+            await _until_led(admin, created, timeout=30.0)
         return created
     finally:
         await admin.close()
+
+
+async def _until_led(admin: AIOKafkaAdminClient, names: list[str], timeout: float) -> None:
+    """Waits until the broker's metadata shows every partition of `names` with a leader. A
+    KRaft broker answers CreateTopics before its metadata cache has the topic, and a client
+    that asks meanwhile is told it does not exist: Faust's partition assignor then ignores a
+    changelog and the worker waits on its recovery for good (seen on a loaded machine)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        described = await admin.describe_topics(names)
+        led = [
+            t
+            for t in described
+            if t["error_code"] == 0
+            and t["partitions"]
+            and all(p["leader"] >= 0 for p in t["partitions"])
+        ]
+        if len(led) == len(names):
+            return
+        if loop.time() > deadline:
+            missing = sorted(set(names) - {t["topic"] for t in led})
+            raise TimeoutError(f"topics without leaders after {timeout:.0f} s: {missing}")
+        await asyncio.sleep(0.1)
 
 
 # Kafka's protocol codes (org.apache.kafka.common.acl / .resource).
