@@ -2,6 +2,7 @@
 the aggregate's transitions and commits the change with its events in one transaction."""
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from schemas import Abandoned, Answered, Classified, ContactResolved, QueueName, Region
@@ -10,11 +11,14 @@ from services.queueing.domain import (
     Actor,
     IllegalMove,
     NotFound,
+    OperatorStatus,
     Outcome,
     QueuePolicy,
     check_can_take,
     wait_seconds,
 )
+from services.queueing.operators import set_status
+from services.queueing.presence import after_outcome
 from services.queueing.reinforcements import Reinforcements
 from services.queueing.requests import OperatorRequest, RecordedRequests
 from services.queueing.store import QueueDb, Tx
@@ -29,11 +33,15 @@ class Contacts:
         reinforcements: Reinforcements,
         policy: QueuePolicy,
         request_retention: timedelta = timedelta(days=1),
+        wrap_up: timedelta = timedelta(0),
+        assignable: Callable[[], None] = lambda: None,
     ):
         self.db = db
         self.reinforcements = reinforcements
         self.policy = policy
         self.request_retention = request_retention  # how long a retry gets the first response
+        self.wrap_up = wrap_up  # after an outcome, before the operator is ready again
+        self.assignable = assignable  # a contact joined a queue: open desks look for offers
 
     def enqueue(self, classified: Classified, now: datetime) -> bool:
         """Queues a classified contact; False for a redelivered event."""
@@ -44,7 +52,9 @@ class Contacts:
             if arrival.contact is not None:
                 tx.contacts.add(arrival.contact)
             tx.emit(arrival.event)
-            return True
+        if arrival.contact is not None:
+            self.assignable()
+        return True
 
     def take_next(self, operator_id: str, now: datetime) -> Contact | None:
         """Assigns the best waiting contact: atomic, never given to two operators. A lent
@@ -65,6 +75,8 @@ class Contacts:
             if contact is None:
                 own = Contact.assignment(operator_id, None, now)
                 contact = tx.contacts.claim_next(operator.region, operator.skills, own, False)
+            if contact is not None:
+                _presence(tx, operator_id, OperatorStatus.BUSY, now)
             return contact
 
     def answer(
@@ -125,6 +137,9 @@ class Contacts:
                 tx.emit(event)
             resolved = events[-1]
             assert isinstance(resolved, ContactResolved)
+            holds_another = bool(tx.contacts.held_by(operator.operator_id))
+            after = after_outcome(holds_another, self.wrap_up.total_seconds())
+            _presence(tx, operator.operator_id, after, now, now + self.wrap_up)
             tx.audit(
                 now,
                 "outcome",
@@ -187,6 +202,16 @@ class Contacts:
         if contact is None:
             raise NotFound("no such contact in any queue")
         return contact
+
+
+def _presence(
+    tx: Tx, operator_id: str, status: OperatorStatus, now: datetime, until: datetime | None = None
+) -> None:
+    """The operator's presence after taking a contact or recording an outcome."""
+    operator = tx.session.get(Operator, operator_id)
+    if operator is not None and operator.status != OperatorStatus.SIGNED_OUT:
+        wrap_up_until = until if status == OperatorStatus.WRAP_UP else None
+        set_status(tx, operator, status, None, now, wrap_up_until)
 
 
 def _actor(operator: Operator) -> Actor:
