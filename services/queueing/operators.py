@@ -36,7 +36,7 @@ class AlreadySignedIn(QueueError):
 class Operators:
     def __init__(self, db: QueueDb, ready: Callable[[], None] = lambda: None):
         self.db = db
-        self.ready = ready  # an operator became ready: the offer streams look again
+        self.ready = ready  # presence changed: the open desks (offer streams) look again
 
     def sign_in(
         self,
@@ -140,8 +140,7 @@ class Operators:
             actor = Actor(operator.name or operator_id, operator_id)
             reason_text = reason.value if reason else None
             tx.audit(now, _AUDITED[status], operator.region, actor, reason=reason_text)
-        if status == OperatorStatus.READY:
-            self.ready()
+        self.ready()  # ready, or a contact given back by a pause or sign-out: desks look again
         return operator
 
 
