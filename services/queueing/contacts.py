@@ -9,6 +9,7 @@ from schemas import Abandoned, Answered, Classified, ContactResolved, QueueName,
 from services.queueing.contact import AbandonReason, Contact
 from services.queueing.domain import (
     Actor,
+    ContactStatus,
     IllegalMove,
     NotFound,
     OperatorStatus,
@@ -160,10 +161,15 @@ class Contacts:
     def abandon(self, contact_id: uuid.UUID, now: datetime, reason: AbandonReason) -> Abandoned:
         with self.db.transaction() as tx:
             contact = self._get(tx, contact_id)  # a hang-up racing an answer must not undo it
+            offered_to = contact.operator_id if contact.status == ContactStatus.OFFERED else None
             abandoned = contact.abandon(reason, now)
             tx.contacts.save(contact)
             tx.emit(abandoned)
-            return abandoned
+            if offered_to is not None:  # the offer vanished from their desk: ready again
+                _presence(tx, offered_to, OperatorStatus.READY, now)
+        if offered_to is not None:
+            self.assignable()
+        return abandoned
 
     def time_out_overdue(self, max_wait: timedelta, now: datetime) -> int:
         """Contacts waiting past `max_wait` are abandoned with reason timeout."""

@@ -223,3 +223,20 @@ def test_an_offer_not_accepted_in_time_goes_back(hasty: TestClient, identities: 
     assert "offer_timed_out" in [r["kind"] for r in audit.json()]
     hasty.post("/operators/me/logout", headers=operator)
     desk.close()
+
+
+def test_a_caller_hanging_up_while_offered_leaves_the_operator_ready(
+    client: TestClient, identities: Identities
+) -> None:
+    operator = sign_in(client, identities, "left", "ost")
+    contact = enqueue(client, Region.OST, waited=60)
+    desk = DeskStream(client, operator)
+    assert desk.offer()["contact_id"] == str(contact)
+    hung_up = client.post(
+        f"/contacts/{contact}/abandon", json={}, headers=identities.adapter("adapter-phone")
+    )
+    assert hung_up.status_code == 200, hung_up.text
+    after = desk.until(lambda d: d["offer"] is None, "the offer gone")
+    assert after["operator"]["status"] == "ready", "not blamed for the caller's hang-up"
+    client.post("/operators/me/logout", headers=operator)
+    desk.close()
