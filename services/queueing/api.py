@@ -138,7 +138,11 @@ def desk_reader(core: Queueing, who: Principal) -> Callable[[], Awaitable[dict[s
                 wait = min(wait, (deadline - core.clock.now()).total_seconds() + 0.01)
             await listener.wait(wait)
         desk = await asyncio.to_thread(core.offers.desk, who.subject, core.clock.now())
-        deadline = desk.offer_expires_at or desk.operator.wrap_up_until if desk else None
+        wrap_up_until = desk.operator.wrap_up_until if desk else None
+        # SQLite hands times back without their zone; every stored time is UTC.
+        deadline = (desk.offer_expires_at if desk else None) or (
+            utc(wrap_up_until) if wrap_up_until else None
+        )
         view = DeskView.of(desk)
         # A quiet desk still speaks every HEARTBEAT_SECONDS: `beat` is what changes.
         return {**view.model_dump(mode="json"), "beat": int(time.monotonic() // HEARTBEAT_SECONDS)}

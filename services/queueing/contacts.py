@@ -151,7 +151,8 @@ class Contacts:
                 case=contact.case_number,
             )
             requests.record(request, resolved.model_dump_json(), now + self.request_retention)
-            return resolved
+        self.assignable()  # the operator's desk shows their wrap-up (or them ready)
+        return resolved
 
     def forget_expired_requests(self, now: datetime) -> int:
         """Drops remembered answers and outcomes past their retention; how many."""

@@ -133,7 +133,8 @@ class Offers:
             tx.audit(
                 now, "offer_accepted", contact.region.value, _actor(held), contact_id=contact_id
             )
-            return contact
+        self.notify()  # the desk shows them busy
+        return contact
 
     def reject(self, operator: Operator, contact_id: uuid.UUID, now: datetime) -> Operator:
         with self.db.transaction() as tx:

@@ -200,6 +200,9 @@ def test_an_accepted_offer_is_worked_then_wrapped_up_until_ready(
     wrapping = me(client, operator)
     assert wrapping["status"] == "wrap_up"
     assert wrapping["wrap_up_until"]
+    # The desk shows the wrap-up and then, at its end (long before its poll), ready.
+    desk.until(lambda d: d["operator"]["status"] == "wrap_up", "the wrap-up on the desk")
+    desk.until(lambda d: d["operator"]["status"] == "ready", "ready after the wrap-up")
     poll(lambda: me(client, operator)["status"] == "ready", "the wrap-up to end", timeout=10)
     client.post("/operators/me/logout", headers=operator)
     desk.close()
