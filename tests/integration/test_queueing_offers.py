@@ -129,6 +129,19 @@ def me(client: TestClient, headers: dict[str, str]) -> Desk:
     return response.json()  # type: ignore[no-any-return]
 
 
+def audited(client: TestClient, identities: Identities, person: str) -> list[str]:
+    """The kinds of the person's audit rows, newest first (read as an auditor)."""
+    audit = client.get("/audit", params={"person": person}, headers=identities.person("auditor"))
+    return [r["kind"] for r in audit.json()]
+
+
+def sign_out(client: TestClient, desk: DeskStream, *operators: dict[str, str]) -> None:
+    """Signs the operators out; the desk's stream ends with its operator's sign-out."""
+    for headers in operators:
+        assert client.post("/operators/me/logout", headers=headers).status_code == 200
+    desk.close()
+
+
 def test_a_rejected_offer_keeps_its_place_and_goes_to_the_next_ready_operator(
     client: TestClient, identities: Identities
 ) -> None:
@@ -167,14 +180,9 @@ def test_a_rejected_offer_keeps_its_place_and_goes_to_the_next_ready_operator(
 
     assert client.post("/operators/me/ready", headers=rejecting).json()["status"] == "ready"
     assert desk.offer()["contact_id"] == str(second)
-    audit = client.get(
-        "/audit", params={"person": "desk-rejecting"}, headers=identities.person("auditor")
-    )
-    kinds = [r["kind"] for r in audit.json()]
+    kinds = audited(client, identities, "desk-rejecting")
     assert kinds[:4] == ["offered", "resumed", "offer_rejected", "offered"], kinds
-    client.post("/operators/me/logout", headers=rejecting)
-    client.post("/operators/me/logout", headers=other)
-    desk.close()
+    sign_out(client, desk, rejecting, other)
 
 
 def test_an_accepted_offer_is_worked_then_wrapped_up_until_ready(
@@ -204,8 +212,7 @@ def test_an_accepted_offer_is_worked_then_wrapped_up_until_ready(
     desk.until(lambda d: d["operator"]["status"] == "wrap_up", "the wrap-up on the desk")
     desk.until(lambda d: d["operator"]["status"] == "ready", "ready after the wrap-up")
     poll(lambda: me(client, operator)["status"] == "ready", "the wrap-up to end", timeout=10)
-    client.post("/operators/me/logout", headers=operator)
-    desk.close()
+    sign_out(client, desk, operator)
 
 
 def test_an_offer_not_accepted_in_time_goes_back(hasty: TestClient, identities: Identities) -> None:
@@ -220,12 +227,8 @@ def test_an_offer_not_accepted_in_time_goes_back(hasty: TestClient, identities: 
     assert state["waiting_total"] == 1, "back in the queue"
     refused = hasty.post(f"/contacts/{contact}/accept", headers=operator)
     assert refused.status_code == 409, "too late"
-    audit = hasty.get(
-        "/audit", params={"person": "desk-slow"}, headers=identities.person("auditor")
-    )
-    assert "offer_timed_out" in [r["kind"] for r in audit.json()]
-    hasty.post("/operators/me/logout", headers=operator)
-    desk.close()
+    assert "offer_timed_out" in audited(hasty, identities, "desk-slow")
+    sign_out(hasty, desk, operator)
 
 
 def test_a_caller_hanging_up_while_offered_leaves_the_operator_ready(
@@ -241,5 +244,4 @@ def test_a_caller_hanging_up_while_offered_leaves_the_operator_ready(
     assert hung_up.status_code == 200, hung_up.text
     after = desk.until(lambda d: d["offer"] is None, "the offer gone")
     assert after["operator"]["status"] == "ready", "not blamed for the caller's hang-up"
-    client.post("/operators/me/logout", headers=operator)
-    desk.close()
+    sign_out(client, desk, operator)
