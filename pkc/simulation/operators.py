@@ -33,7 +33,7 @@ OUTCOMES = {
     "urgent": {"report_filed": 0.70, "transferred": 0.20, "information_given": 0.10},
     "switchboard": {"information_given": 0.75, "transferred": 0.20, "sent_to_e_service": 0.05},
 }
-PAUSE_REASONS = ("rast", "lunch", "utbildning", "möte")
+PAUSE_REASONS = ("rast", "utbildning", "administration")  # queueing's fixed list
 RETRY_REAL_SECONDS = 1.0  # after a failed request, before the next try
 
 

@@ -6,7 +6,10 @@ so the routes are plain `def`s that FastAPI runs on its thread pool, off the eve
 """
 
 import asyncio
+import time
 import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -14,6 +17,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from schemas import Abandoned, Answered, ContactResolved, Region
+from services.queueing.bootstrap import Queueing
 from services.queueing.dependencies import (
     ADAPTER,
     AuditReader,
@@ -27,12 +31,15 @@ from services.queueing.dependencies import (
     actor,
 )
 from services.queueing.domain import AuditQuery, Forbidden
+from services.queueing.offers import Listener
+from services.queueing.presence import PauseReason
 from services.queueing.requests import IDEMPOTENCY_HEADER
 from services.queueing.retention import erase_contact
 from services.queueing.tables import AuditRecord, utc
 from services.queueing.views import (
     AbandonRequest,
     AssignedContact,
+    DeskView,
     LoginRequest,
     OperatorView,
     OrderRequest,
@@ -41,7 +48,8 @@ from services.queueing.views import (
     PauseRequest,
 )
 from services.shared.erasure import Auditor, Erased
-from services.shared.live import EVENT_STREAM, live_stream
+from services.shared.identity import Principal
+from services.shared.live import EVENT_STREAM, HEARTBEAT_SECONDS, live_stream
 
 operators = APIRouter(prefix="/operators", tags=["operators"])
 contacts = APIRouter(prefix="/contacts")
@@ -68,7 +76,15 @@ def me(operator: CurrentOperator) -> OperatorView:
 
 @operators.post("/me/pause")
 def pause(body: PauseRequest, operator: CurrentOperator, core: Core, now: Now) -> OperatorView:
-    return OperatorView.of(core.operators.pause(operator.operator_id, body.reason, now))
+    """Paused with a reason (an offer on the desk goes back to its place in the queue)."""
+    paused = core.operators.pause(operator.operator_id, PauseReason(body.reason), now)
+    return OperatorView.of(paused)
+
+
+@operators.post("/me/ready")
+def ready(operator: CurrentOperator, core: Core, now: Now) -> OperatorView:
+    """Ends the caller's wrap-up before its time (or their pause): ready for the next offer."""
+    return OperatorView.of(core.operators.make_ready(operator.operator_id, now))
 
 
 @operators.post("/me/resume")
@@ -92,6 +108,61 @@ def take_next(
         response.status_code = status.HTTP_204_NO_CONTENT
         return None
     return AssignedContact.of(contact)
+
+
+@operators.get("/me/offers/stream", response_class=StreamingResponse, responses=EVENT_STREAM)
+async def offers_stream(
+    operator: CurrentOperator, who: OperatorPerson, request: Request, core: Core
+) -> StreamingResponse:
+    """Server-sent events `desk`: the caller's presence and the offer on their desk, whenever
+    either changes. While the stream is open and the caller ready, the next contact is
+    reserved for them and pushed (services/queueing/offers.py has the latencies)."""
+    return live_stream(
+        request, who, core.settings, "desk", operator.operator_id, desk_reader(core, who), 0.01
+    )
+
+
+def desk_reader(core: Queueing, who: Principal) -> Callable[[], Awaitable[dict[str, object]]]:
+    """Reads the caller's desk when woken (a contact queued or freed here, an operator
+    ready), when its offer or wrap-up ends, or every `offer_poll_seconds` at the latest."""
+    listener: Listener | None = None
+    deadline: datetime | None = None
+
+    async def read() -> dict[str, object]:
+        nonlocal listener, deadline
+        if listener is None:
+            listener = core.wakeup.listen()
+        else:
+            wait = core.settings.offer_poll_seconds
+            if deadline is not None:
+                wait = min(wait, (deadline - core.clock.now()).total_seconds() + 0.01)
+            await listener.wait(wait)
+        desk = await asyncio.to_thread(core.offers.desk, who.subject, core.clock.now())
+        wrap_up_until = desk.operator.wrap_up_until if desk else None
+        # SQLite hands times back without their zone; every stored time is UTC.
+        deadline = (desk.offer_expires_at if desk else None) or (
+            utc(wrap_up_until) if wrap_up_until else None
+        )
+        view = DeskView.of(desk)
+        # A quiet desk still speaks every HEARTBEAT_SECONDS: `beat` is what changes.
+        return {**view.model_dump(mode="json"), "beat": int(time.monotonic() // HEARTBEAT_SECONDS)}
+
+    return read
+
+
+@contacts.post("/{contact_id}/accept", tags=["operators"])
+def accept(
+    contact_id: uuid.UUID, operator: CurrentOperator, core: Core, now: Now
+) -> AssignedContact:
+    """Takes the offer on the caller's desk: they are busy, the contact theirs to answer."""
+    return AssignedContact.of(core.offers.accept(operator, contact_id, now))
+
+
+@contacts.post("/{contact_id}/reject", tags=["operators"])
+def reject(contact_id: uuid.UUID, operator: CurrentOperator, core: Core, now: Now) -> OperatorView:
+    """Declines the offer: the contact goes back to its place in the queue, and the caller is
+    paused (offer_declined) until they say they are ready."""
+    return OperatorView.of(core.offers.reject(operator, contact_id, now))
 
 
 RETRIED: dict[int | str, dict[str, Any]] = {

@@ -13,6 +13,7 @@ from schemas.topics import QUEUEING
 from services.queueing.contacts import Contacts
 from services.queueing.domain import QueuePolicy
 from services.queueing.handlers import QueueingHandler, sweep
+from services.queueing.offers import Offers, Wakeup
 from services.queueing.operators import Operators
 from services.queueing.outbox import OutboxRelay
 from services.queueing.outbox_store import OutboxStore
@@ -41,6 +42,8 @@ class Queueing:
     contacts: Contacts
     operators: Operators
     reinforcements: Reinforcements
+    offers: Offers
+    wakeup: Wakeup  # in-process news for open desks (offers.py)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class QueueingProcess:
             max_wait,
             settings.sweep_interval_seconds,
             settings.retention(),
+            self.core.offers,
+            self.core.operators,
         )
         return (self.relay.run(), sweeper, self.queue_state.run())
 
@@ -86,16 +91,24 @@ def build_core(
     policy = settings.queue_policy()
     db = QueueDb(engine)
     reinforcements = Reinforcements(db)
+    wakeup, terms = Wakeup(), settings.offer_terms()
     return Queueing(
         settings=settings,
         clock=clock,
         policy=policy,
         db=db,
         contacts=Contacts(
-            db, reinforcements, policy, timedelta(seconds=settings.request_retention_seconds)
+            db,
+            reinforcements,
+            policy,
+            timedelta(seconds=settings.request_retention_seconds),
+            terms.wrap_up,
+            wakeup.notify,
         ),
-        operators=Operators(db),
+        operators=Operators(db, wakeup.notify),
         reinforcements=reinforcements,
+        offers=Offers(db, reinforcements, terms, wakeup.notify),
+        wakeup=wakeup,
     )
 
 

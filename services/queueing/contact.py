@@ -1,7 +1,9 @@
 """A contact's life in the queue, as one state machine (no I/O):
 
     waiting -> assigned -> answered -> resolved
-    waiting | assigned -> abandoned          assigned -> waiting (its operator left)
+    waiting -> offered -> assigned           (a push offer, accepted on the desk)
+    waiting | offered | assigned -> abandoned
+    offered | assigned -> waiting            (rejected, timed out, or its operator left)
 
 Each transition checks that it is legal from the current state, refuses with a typed error
 (`IllegalMove`, `Forbidden`) when it is not, and returns the events the change publishes.
@@ -48,7 +50,8 @@ from services.shared.cases import case_number
 AbandonReason = Literal["hung_up", "timeout"]
 ASSIGNABLE = ContactStatus.WAITING
 ANSWERABLE = ContactStatus.ASSIGNED
-_ABANDONABLE = (ContactStatus.WAITING, ContactStatus.ASSIGNED)
+_ABANDONABLE = (ContactStatus.WAITING, ContactStatus.OFFERED, ContactStatus.ASSIGNED)
+_RELEASABLE = (ContactStatus.OFFERED, ContactStatus.ASSIGNED)
 
 
 def _derived(cause: uuid.UUID, what: str) -> uuid.UUID:
@@ -155,23 +158,33 @@ class Contact:
 
     # --- transitions -------------------------------------------------------------------------
     @staticmethod
-    def assignment(operator_id: str, order_id: uuid.UUID | None, now: datetime) -> dict[str, Any]:
-        """Waiting -> assigned: what offering a waiting contact to one operator changes (under
-        a reinforcement order when they are lent; no event). The repository applies it in the
+    def assignment(
+        operator_id: str, order_id: uuid.UUID | None, now: datetime, offer: bool = False
+    ) -> dict[str, Any]:
+        """Waiting -> assigned (take-next) or offered (a push offer, `assigned_at` then being
+        when it was offered): what giving a waiting contact to one operator changes (under a
+        reinforcement order when they are lent; no event). The repository applies it in the
         statement that picks the contact, so picking and assigning are one atomic step and no
         two operators ever get the same contact; that statement only matches `ASSIGNABLE`."""
         return {
-            "status": ContactStatus.ASSIGNED,
+            "status": ContactStatus.OFFERED if offer else ContactStatus.ASSIGNED,
             "operator_id": operator_id,
             "order_id": order_id,
             "assigned_at": now,
         }
 
+    def accept(self, operator_id: str, now: datetime) -> None:
+        """Offered -> assigned: the operator took the offer; it is theirs as take-next gives."""
+        self._check_held_by(operator_id)
+        if self.status != ContactStatus.OFFERED:
+            raise IllegalMove(f"contact is {self.status.value}, not offered")
+        self.status, self.assigned_at = ContactStatus.ASSIGNED, now
+
     def release(self) -> None:
-        """Back to the queue in its old place (rank and waiting time kept): its operator's
-        session ended before an answer, and nobody else could ever answer it."""
-        if self.status != ContactStatus.ASSIGNED:
-            raise IllegalMove(f"contact is {self.status.value}, not assigned")
+        """Back to the queue in its old place (rank and waiting time kept): its offer was
+        rejected or timed out, or its operator's session ended before an answer."""
+        if self.status not in _RELEASABLE:
+            raise IllegalMove(f"contact is {self.status.value}, not offered or assigned")
         self.status, self.operator_id, self.order_id, self.assigned_at = (
             ContactStatus.WAITING,
             None,

@@ -2,19 +2,24 @@
 the aggregate's transitions and commits the change with its events in one transaction."""
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from schemas import Abandoned, Answered, Classified, ContactResolved, QueueName, Region
 from services.queueing.contact import AbandonReason, Contact
 from services.queueing.domain import (
     Actor,
+    ContactStatus,
     IllegalMove,
     NotFound,
+    OperatorStatus,
     Outcome,
     QueuePolicy,
     check_can_take,
     wait_seconds,
 )
+from services.queueing.operators import set_status
+from services.queueing.presence import after_outcome
 from services.queueing.reinforcements import Reinforcements
 from services.queueing.requests import OperatorRequest, RecordedRequests
 from services.queueing.store import QueueDb, Tx
@@ -29,11 +34,15 @@ class Contacts:
         reinforcements: Reinforcements,
         policy: QueuePolicy,
         request_retention: timedelta = timedelta(days=1),
+        wrap_up: timedelta = timedelta(0),
+        assignable: Callable[[], None] = lambda: None,
     ):
         self.db = db
         self.reinforcements = reinforcements
         self.policy = policy
         self.request_retention = request_retention  # how long a retry gets the first response
+        self.wrap_up = wrap_up  # after an outcome, before the operator is ready again
+        self.assignable = assignable  # a contact joined a queue: open desks look for offers
 
     def enqueue(self, classified: Classified, now: datetime) -> bool:
         """Queues a classified contact; False for a redelivered event."""
@@ -44,7 +53,9 @@ class Contacts:
             if arrival.contact is not None:
                 tx.contacts.add(arrival.contact)
             tx.emit(arrival.event)
-            return True
+        if arrival.contact is not None:
+            self.assignable()
+        return True
 
     def take_next(self, operator_id: str, now: datetime) -> Contact | None:
         """Assigns the best waiting contact: atomic, never given to two operators. A lent
@@ -65,6 +76,8 @@ class Contacts:
             if contact is None:
                 own = Contact.assignment(operator_id, None, now)
                 contact = tx.contacts.claim_next(operator.region, operator.skills, own, False)
+            if contact is not None:
+                _presence(tx, operator_id, OperatorStatus.BUSY, now)
             return contact
 
     def answer(
@@ -125,6 +138,9 @@ class Contacts:
                 tx.emit(event)
             resolved = events[-1]
             assert isinstance(resolved, ContactResolved)
+            holds_another = bool(tx.contacts.held_by(operator.operator_id))
+            after = after_outcome(holds_another, self.wrap_up.total_seconds())
+            _presence(tx, operator.operator_id, after, now, now + self.wrap_up)
             tx.audit(
                 now,
                 "outcome",
@@ -135,7 +151,8 @@ class Contacts:
                 case=contact.case_number,
             )
             requests.record(request, resolved.model_dump_json(), now + self.request_retention)
-            return resolved
+        self.assignable()  # the operator's desk shows their wrap-up (or them ready)
+        return resolved
 
     def forget_expired_requests(self, now: datetime) -> int:
         """Drops remembered answers and outcomes past their retention; how many."""
@@ -145,10 +162,15 @@ class Contacts:
     def abandon(self, contact_id: uuid.UUID, now: datetime, reason: AbandonReason) -> Abandoned:
         with self.db.transaction() as tx:
             contact = self._get(tx, contact_id)  # a hang-up racing an answer must not undo it
+            offered_to = contact.operator_id if contact.status == ContactStatus.OFFERED else None
             abandoned = contact.abandon(reason, now)
             tx.contacts.save(contact)
             tx.emit(abandoned)
-            return abandoned
+            if offered_to is not None:  # the offer vanished from their desk: ready again
+                _presence(tx, offered_to, OperatorStatus.READY, now)
+        if offered_to is not None:
+            self.assignable()
+        return abandoned
 
     def time_out_overdue(self, max_wait: timedelta, now: datetime) -> int:
         """Contacts waiting past `max_wait` are abandoned with reason timeout."""
@@ -187,6 +209,16 @@ class Contacts:
         if contact is None:
             raise NotFound("no such contact in any queue")
         return contact
+
+
+def _presence(
+    tx: Tx, operator_id: str, status: OperatorStatus, now: datetime, until: datetime | None = None
+) -> None:
+    """The operator's presence after taking a contact or recording an outcome."""
+    operator = tx.session.get(Operator, operator_id)
+    if operator is not None and operator.status != OperatorStatus.SIGNED_OUT:
+        wrap_up_until = until if status == OperatorStatus.WRAP_UP else None
+        set_status(tx, operator, status, None, now, wrap_up_until)
 
 
 def _actor(operator: Operator) -> Actor:

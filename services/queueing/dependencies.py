@@ -61,10 +61,10 @@ def actor(person: Principal) -> Actor:
     return Actor(person.name, person.subject)
 
 
-def _current_operator(person: OperatorPerson, core: Core) -> Operator:
+def _current_operator(person: OperatorPerson, core: Core, now: Now) -> Operator:
     """The signed-in operator's open session: bound to their token's subject, so no token can
-    act as anyone else."""
-    operator = core.operators.on_duty(person.subject)
+    act as anyone else. A wrap-up whose time is over ends here."""
+    operator = core.operators.on_duty(person.subject, now)
     if operator is None:
         raise Forbidden("not signed in to a queue: POST /operators/login first")
     return operator

@@ -78,6 +78,7 @@ class Outcome(StrEnum):
 
 class ContactStatus(StrEnum):
     WAITING = "waiting"
+    OFFERED = "offered"  # reserved for one operator's desk until accepted, rejected or timed out
     ASSIGNED = "assigned"
     ANSWERED = "answered"
     RESOLVED = "resolved"
@@ -85,9 +86,23 @@ class ContactStatus(StrEnum):
 
 
 class OperatorStatus(StrEnum):
-    AVAILABLE = "available"
+    """An operator's presence (the desk's states; rules in services/queueing/presence.py)."""
+
+    READY = "ready"
+    OFFERED = "offered"
+    BUSY = "busy"
+    WRAP_UP = "wrap_up"
     PAUSED = "paused"
-    OFFLINE = "offline"
+    SIGNED_OUT = "signed_out"
+    # The names before the desk's presence, for code that still counts by them.
+    AVAILABLE = "ready"
+    OFFLINE = "signed_out"
+
+    @classmethod
+    def _missing_(cls, value: object) -> "OperatorStatus | None":
+        """A row written before the desk's release (its UPDATE in docs/operations.md not yet
+        run) still reads: 'available' is ready, 'offline' signed out."""
+        return {"available": cls.READY, "offline": cls.SIGNED_OUT}.get(str(value))
 
 
 def needs_queue(classified: Classified) -> bool:
@@ -215,11 +230,20 @@ class OperatorOnDuty:
     may_be_lent: bool  # an order stands, or they are lent already
 
 
+# Take-next (the pull API of the simulation and of integrations) serves an operator who is
+# ready, wrapping up (taking the next ends the wrap-up) or busy (it may take the next before
+# recording the last one's outcome, as before the desk). One with an offer on their desk
+# accepts or rejects it first; a paused one resumes first.
+TAKING = frozenset({OperatorStatus.READY, OperatorStatus.WRAP_UP, OperatorStatus.BUSY})
+
+
 def check_can_take(operator: OperatorOnDuty | None) -> OperatorOnDuty:
     """The operator, if they may take a contact (the next one, or the one they hold already);
     refuses with the reason otherwise."""
-    if operator is None or operator.status == OperatorStatus.OFFLINE:
+    if operator is None or operator.status == OperatorStatus.SIGNED_OUT:
         raise NotFound("unknown operator")
-    if operator.status != OperatorStatus.AVAILABLE:
+    if operator.status == OperatorStatus.OFFERED:
+        raise QueueError("an offer is on your desk: accept or reject it first")
+    if operator.status not in TAKING:
         raise QueueError(f"operator is {operator.status.value}; resume before taking contacts")
     return operator

@@ -13,6 +13,8 @@ from schemas import (
 from schemas.envelope import Event
 from services.queueing.contacts import Contacts
 from services.queueing.domain import Actor, needs_queue
+from services.queueing.offers import Offers
+from services.queueing.operators import Operators
 from services.queueing.reinforcements import Reinforcements
 from services.queueing.retention import Retention, purge
 from services.shared.clock import Clock
@@ -80,14 +82,21 @@ async def sweep(
     max_wait: timedelta | None,
     interval: float,
     retention: Retention,
+    offers: Offers | None = None,
+    operators: Operators | None = None,
 ) -> None:
-    """Times out contacts waiting too long, ends expired orders, forgets operators' requests
-    past their retention and purges what else is past its own, every `interval` seconds."""
+    """Times out contacts waiting too long and offers not accepted in time, ends wrap-ups and
+    expired orders, forgets operators' requests past their retention and purges what else is
+    past its own, every `interval` seconds."""
 
     def one_round() -> None:
         now = clock.now()
         if max_wait is not None:
             contacts.time_out_overdue(max_wait, now)
+        if offers is not None:
+            offers.time_out_overdue(now)  # of desks closed with an offer on them
+        if operators is not None:
+            operators.end_wrap_ups(now)
         reinforcements.expire(now)
         contacts.forget_expired_requests(now)
         purge(contacts.db, now, retention)

@@ -1,21 +1,31 @@
-"""Operators signing in, pausing, resuming and signing out; each change is a presence event
-and an audit row naming the person. A session belongs to the signed-in person (their token's
+"""Operators signing in, pausing, resuming, getting ready and signing out; each change is an
+audit row naming the person, and a presence event when reporting's view of it changes
+(services/queueing/presence.py). A session belongs to the signed-in person (their token's
 subject): nobody can open one for someone else, and signing in again while a session is open
 is refused unless the person asks to take it over, which the audit records."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session, func, select
 
 from schemas import OperatorPresenceChanged, QueueName, Region
-from services.queueing.domain import Actor, NotFound, OperatorStatus, QueueError
+from services.queueing.contact import Contact
+from services.queueing.domain import Actor, ContactStatus, NotFound, OperatorStatus, QueueError
+from services.queueing.presence import (
+    PauseReason,
+    check_may_be_ready,
+    check_may_pause,
+    check_may_resume,
+    reported_status,
+)
 from services.queueing.store import QueueDb, Tx
-from services.queueing.tables import Operator
+from services.queueing.tables import Operator, QueueEntry, utc
 
 _AUDITED = {
     OperatorStatus.PAUSED: "paused",
-    OperatorStatus.AVAILABLE: "resumed",
-    OperatorStatus.OFFLINE: "signed_out",
+    OperatorStatus.READY: "resumed",
+    OperatorStatus.SIGNED_OUT: "signed_out",
 }
 
 
@@ -24,8 +34,9 @@ class AlreadySignedIn(QueueError):
 
 
 class Operators:
-    def __init__(self, db: QueueDb):
+    def __init__(self, db: QueueDb, ready: Callable[[], None] = lambda: None):
         self.db = db
+        self.ready = ready  # presence changed: the open desks (offer streams) look again
 
     def sign_in(
         self,
@@ -37,47 +48,74 @@ class Operators:
     ) -> Operator:
         with self.db.transaction() as tx:
             operator = tx.session.get(Operator, person.subject)
-            open_session = operator is not None and operator.status != OperatorStatus.OFFLINE
+            open_session = operator is not None and operator.status != OperatorStatus.SIGNED_OUT
             if open_session and not takeover:
                 raise AlreadySignedIn(
                     "already signed in elsewhere; sign in with takeover to move the session here"
                 )
             if operator is None:
                 operator = Operator(
-                    operator_id=person.subject, region=region.value, logged_in_at=now
+                    operator_id=person.subject,
+                    region=region.value,
+                    logged_in_at=now,
+                    status=OperatorStatus.SIGNED_OUT,
                 )
             operator.name, operator.region = person.name, region.value
             operator.skills = ",".join(s.value for s in skills or list(QueueName))
             operator.logged_in_at, operator.lent_order_id = now, None
-            self._release_held(tx, person.subject)  # a new session starts empty-handed
+            release_held(tx, person.subject)  # a new session starts empty-handed
             kind = "session_taken_over" if open_session else "signed_in"
             tx.audit(now, kind, region.value, person, skills=operator.skills)
-            self._set(tx, operator, OperatorStatus.AVAILABLE, None, now)
-            return operator
-
-    def on_duty(self, subject: str) -> Operator | None:
-        """The person's open session, if they have one."""
-        with Session(self.db.engine) as session:
-            operator = session.get(Operator, subject)
-        if operator is None or operator.status == OperatorStatus.OFFLINE:
-            return None
+            set_status(tx, operator, OperatorStatus.READY, None, now, force_event=True)
+        self.ready()
         return operator
 
-    def pause(self, operator_id: str, reason: str, now: datetime) -> Operator:
-        return self._change(
-            operator_id, OperatorStatus.PAUSED, reason, now, OperatorStatus.AVAILABLE
-        )
+    def on_duty(self, subject: str, now: datetime | None = None) -> Operator | None:
+        """The person's open session, if they have one; a wrap-up past its end is ended
+        here (when `now` is given), so the operator reads ready without waiting for the sweep."""
+        with Session(self.db.engine) as session:
+            operator = session.get(Operator, subject)
+        if operator is None or operator.status == OperatorStatus.SIGNED_OUT:
+            return None
+        if now is not None and wrap_up_over(operator, now):
+            self.end_wrap_ups(now, subject)
+            return self.on_duty(subject)
+        return operator
+
+    def pause(self, operator_id: str, reason: PauseReason, now: datetime) -> Operator:
+        return self._change(operator_id, OperatorStatus.PAUSED, reason, now, check_may_pause)
 
     def resume(self, operator_id: str, now: datetime) -> Operator:
-        return self._change(operator_id, OperatorStatus.AVAILABLE, None, now, OperatorStatus.PAUSED)
+        return self._change(operator_id, OperatorStatus.READY, None, now, check_may_resume)
+
+    def make_ready(self, operator_id: str, now: datetime) -> Operator:
+        """Ends the operator's wrap-up (or pause) at their own word."""
+        return self._change(operator_id, OperatorStatus.READY, None, now, check_may_be_ready)
 
     def log_out(self, operator_id: str, now: datetime) -> Operator:
-        return self._change(operator_id, OperatorStatus.OFFLINE, None, now, None)
+        return self._change(operator_id, OperatorStatus.SIGNED_OUT, None, now, lambda _: None)
+
+    def end_wrap_ups(self, now: datetime, operator_id: str | None = None) -> int:
+        """Operators whose wrap-up time is over are ready again (the sweep; or one of them,
+        when they call); how many."""
+        with self.db.transaction() as tx:
+            query = select(Operator).where(
+                Operator.status == OperatorStatus.WRAP_UP.value,
+                Operator.wrap_up_until <= now,  # type: ignore[operator]
+            )
+            if operator_id is not None:
+                query = query.where(Operator.operator_id == operator_id)
+            over = list(tx.session.exec(query.with_for_update(skip_locked=True)))
+            for operator in over:
+                set_status(tx, operator, OperatorStatus.READY, None, now)
+        if over:
+            self.ready()
+        return len(over)
 
     def count_available(self, region: Region) -> int:
         with Session(self.db.engine) as session:
             query = select(func.count()).where(
-                Operator.region == region.value, Operator.status == OperatorStatus.AVAILABLE
+                Operator.region == region.value, Operator.status == OperatorStatus.READY
             )
             return int(session.exec(query).one())
 
@@ -85,44 +123,77 @@ class Operators:
         self,
         operator_id: str,
         status: OperatorStatus,
-        reason: str | None,
+        reason: PauseReason | None,
         now: datetime,
-        required: OperatorStatus | None,
+        check: Callable[[OperatorStatus], None],
     ) -> Operator:
         with self.db.transaction() as tx:
             operator = tx.session.get(Operator, operator_id)
             if operator is None:
                 raise NotFound("unknown operator")
-            if required is not None and operator.status != required:
-                raise QueueError(f"operator is {operator.status}, not {required.value}")
-            if status == OperatorStatus.OFFLINE:
+            check(OperatorStatus(operator.status))
+            if status == OperatorStatus.SIGNED_OUT:
                 operator.lent_order_id = None
-                self._release_held(tx, operator_id)
-            self._set(tx, operator, status, reason, now)
+            if status in (OperatorStatus.SIGNED_OUT, OperatorStatus.PAUSED):
+                release_held(tx, operator_id, offers_only=status == OperatorStatus.PAUSED)
+            set_status(tx, operator, status, reason, now)
             actor = Actor(operator.name or operator_id, operator_id)
-            tx.audit(now, _AUDITED[status], operator.region, actor, reason=reason)
-            return operator
+            reason_text = reason.value if reason else None
+            tx.audit(now, _AUDITED[status], operator.region, actor, reason=reason_text)
+        self.ready()  # ready, or a contact given back by a pause or sign-out: desks look again
+        return operator
 
-    @staticmethod
-    def _release_held(tx: Tx, operator_id: str) -> None:
-        """A contact assigned but not answered goes back to the queue in its old place; held
-        by a session that has ended, nobody could ever answer it."""
-        for contact in tx.contacts.held_by(operator_id):
-            contact.release()
-            tx.contacts.save(contact)
 
-    @staticmethod
-    def _set(
-        tx: Tx, operator: Operator, status: OperatorStatus, reason: str | None, now: datetime
-    ) -> None:
-        operator.status, operator.pause_reason = status.value, reason
-        tx.session.add(operator)
+def wrap_up_over(operator: Operator, now: datetime) -> bool:
+    until = operator.wrap_up_until
+    return operator.status == OperatorStatus.WRAP_UP and until is not None and utc(until) <= now
+
+
+def release_held(tx: Tx, operator_id: str, offers_only: bool = False) -> None:
+    """Contacts offered to or assigned to the operator but not answered go back to the queue
+    in their old place: held by a session that has ended (or a desk that paused with an offer
+    on it), nobody could ever answer them."""
+    for contact in offered_to(tx, operator_id):
+        contact.release()
+        tx.contacts.save(contact)
+    if offers_only:
+        return
+    for contact in tx.contacts.held_by(operator_id):
+        contact.release()
+        tx.contacts.save(contact)
+
+
+def offered_to(tx: Tx, operator_id: str) -> list[Contact]:
+    """The contacts on the operator's desk as an offer (at most one), locked."""
+    query = select(QueueEntry.contact_id).where(
+        QueueEntry.operator_id == operator_id, QueueEntry.status == ContactStatus.OFFERED.value
+    )
+    found = (tx.contacts.get(contact_id) for contact_id in tx.session.exec(query))
+    return [c for c in found if c is not None and c.status == ContactStatus.OFFERED]
+
+
+def set_status(
+    tx: Tx,
+    operator: Operator,
+    status: OperatorStatus,
+    reason: PauseReason | None,
+    now: datetime,
+    wrap_up_until: datetime | None = None,
+    force_event: bool = False,
+) -> None:
+    """Moves the operator's presence; the event goes out only when reporting's view of it
+    (`reported_status`) changes, or when `force_event` (a sign-in always says so)."""
+    was = reported_status(OperatorStatus(operator.status))
+    operator.status, operator.pause_reason = status.value, reason.value if reason else None
+    operator.status_since, operator.wrap_up_until = now, wrap_up_until
+    tx.session.add(operator)
+    if force_event or reported_status(status) != was:
         tx.emit(
             OperatorPresenceChanged(
                 occurred_at=now,
                 operator_id=operator.operator_id,
                 region=Region(operator.region),
-                status=status.value,
-                reason=reason,
+                status=reported_status(status),
+                reason=operator.pause_reason,
             )
         )

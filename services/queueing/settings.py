@@ -4,6 +4,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from services.queueing.domain import QueuePolicy
+from services.queueing.presence import OfferTerms
 from services.queueing.retention import Retention
 from services.shared.settings import ServiceSettings
 
@@ -39,6 +40,15 @@ class QueueingSettings(ServiceSettings):
     entry_retention_days: float = Field(default=30, gt=0)
     outbox_retention_days: float = Field(default=7, gt=0)
     audit_retention_days: float = Field(default=5 * 365, gt=0)
+    # --- the operator desk's presence and push offers (services/queueing/offers.py) ---------
+    # An offer not accepted within this goes back to its place in the queue, and its operator
+    # is paused (offer_declined).
+    offer_timeout_seconds: float = Field(default=15.0, gt=0)
+    # After an outcome the operator wraps up this long, then is ready again (0: at once).
+    wrap_up_seconds: float = Field(default=30.0, ge=0)
+    # An open desk looks for an offer at once when this process queues or frees a contact;
+    # what another replica did it sees within this many seconds.
+    offer_poll_seconds: float = Field(default=1.0, gt=0)
 
     @model_validator(mode="after")
     def _hours_parse(self) -> "QueueingSettings":
@@ -50,6 +60,12 @@ class QueueingSettings(ServiceSettings):
             entries=timedelta(days=self.entry_retention_days),
             outbox=timedelta(days=self.outbox_retention_days),
             audit=timedelta(days=self.audit_retention_days),
+        )
+
+    def offer_terms(self) -> OfferTerms:
+        return OfferTerms(
+            timeout=timedelta(seconds=self.offer_timeout_seconds),
+            wrap_up=timedelta(seconds=self.wrap_up_seconds),
         )
 
     def queue_policy(self) -> QueuePolicy:

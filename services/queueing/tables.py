@@ -56,8 +56,14 @@ class Operator(SQLModel, table=True):
     # are bound to the signed-in person, not to a token of queueing's own): see
     # docs/operations.md for the ALTER TABLE statements.
     name: str = Field(default="", max_length=64)
-    status: str = Field(default="available", max_length=12)
+    # The desk's presence (services/queueing/presence.py). Renamed in the desk release:
+    # 'available' is now 'ready', 'offline' 'signed_out' (UPDATE statements in
+    # docs/operations.md; unmigrated rows still read). status_since and wrap_up_until were
+    # added in that release too (ALTER TABLE there).
+    status: str = Field(default="ready", max_length=12)
     pause_reason: str | None = Field(default=None, max_length=200)
+    status_since: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    wrap_up_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     lent_order_id: uuid.UUID | None = None
     logged_in_at: datetime = Field(sa_column=_ts())
 

@@ -8,7 +8,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from schemas import DonorLoan, QueueName, Region
 from services.queueing.contact import Contact
-from services.queueing.domain import Outcome
+from services.queueing.domain import OperatorStatus, Outcome, wait_seconds
+from services.queueing.offers import Desk
 from services.queueing.tables import Operator, ReinforcementOrder, utc
 
 
@@ -24,14 +25,25 @@ class LoginRequest(BaseModel):
 
 
 class PauseRequest(BaseModel):
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Literal["rast", "utbildning", "administration"] = Field(
+        description="break, training, administration"
+    )
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return utc(value) if value else None
 
 
 class OperatorView(BaseModel):
     operator_id: str = Field(description="the person's token subject")
     name: str
     region: Region
-    status: str
+    status: str = Field(description="ready, offered, busy, wrap_up, paused or signed_out")
+    pause_reason: str | None = Field(
+        description="rast, utbildning, administration, or offer_declined (set by the platform)"
+    )
+    status_since: datetime | None
+    wrap_up_until: datetime | None = Field(description="when a wrap-up ends by itself")
     skills: list[str]
     lent_to_order: uuid.UUID | None
 
@@ -41,7 +53,10 @@ class OperatorView(BaseModel):
             operator_id=operator.operator_id,
             name=operator.name,
             region=Region(operator.region),
-            status=operator.status,
+            status=OperatorStatus(operator.status).value,
+            pause_reason=operator.pause_reason,
+            status_since=_utc(operator.status_since),
+            wrap_up_until=_utc(operator.wrap_up_until),
             skills=operator.skill_set(),
             lent_to_order=operator.lent_order_id,
         )
@@ -75,6 +90,40 @@ class AssignedContact(BaseModel):
             possible_emergency=contact.possible_emergency,
             low_confidence=contact.low_confidence,
         )
+
+
+class OfferView(AssignedContact):
+    """A contact reserved for the operator's desk: what its context card shows."""
+
+    waiting_seconds: float = Field(description="how long it had waited when offered")
+    offered_at: datetime
+    expires_at: datetime = Field(description="not accepted by then, it goes back to its place")
+
+    @classmethod
+    def offered(cls, contact: Contact, expires_at: datetime) -> "OfferView":
+        assert contact.assigned_at is not None
+        return cls(
+            **AssignedContact.of(contact).model_dump(),
+            waiting_seconds=wait_seconds(contact.received_at, contact.assigned_at),
+            offered_at=contact.assigned_at,
+            expires_at=expires_at,
+        )
+
+
+class DeskView(BaseModel):
+    """One message of the offer stream: the operator's presence and the offer on their desk."""
+
+    operator: OperatorView | None = Field(description="None once signed out")
+    offer: OfferView | None
+
+    @classmethod
+    def of(cls, desk: Desk | None) -> "DeskView":
+        if desk is None:
+            return cls(operator=None, offer=None)
+        offer = desk.offer
+        expires = desk.offer_expires_at
+        shown = OfferView.offered(offer, expires) if offer and expires else None
+        return cls(operator=OperatorView.of(desk.operator), offer=shown)
 
 
 class OutcomeRequest(BaseModel):

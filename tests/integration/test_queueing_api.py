@@ -178,7 +178,7 @@ def test_pause_blocks_taking_until_resume(client: TestClient, people: People) ->
     enqueue(client, Region.SYD)
     me = login(client, people, "s-1", "syd")
     assert (
-        client.post("/operators/me/pause", json={"reason": "break"}, headers=me).status_code == 200
+        client.post("/operators/me/pause", json={"reason": "rast"}, headers=me).status_code == 200
     )
     blocked = client.post("/operators/me/next", headers=me)
     assert blocked.status_code == 409

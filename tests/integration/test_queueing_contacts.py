@@ -34,6 +34,7 @@ from services.queueing.domain import (
 )
 from services.queueing.handlers import QueueingHandler
 from services.queueing.operators import AlreadySignedIn
+from services.queueing.presence import PauseReason
 from services.queueing.settings import QueueingSettings
 from services.queueing.tables import Operator, QueueEntry
 from services.shared.clock import SimulatedClock
@@ -148,7 +149,7 @@ def test_refusals_leave_the_state_unchanged(q: Queueing) -> None:
     other = q.log_in("other", Region.VAST)
     with pytest.raises(NotFound):
         q.contacts.take_next("nobody", NOW)
-    q.operators.pause(other.operator_id, "lunch", NOW)
+    q.operators.pause(other.operator_id, PauseReason.RAST, NOW)
     with pytest.raises(QueueError, match="paused"):
         q.contacts.take_next(other.operator_id, NOW)
     assert q.entry(event.contact_id).status == "waiting"
@@ -166,7 +167,7 @@ def test_refusals_leave_the_state_unchanged(q: Queueing) -> None:
 
 def test_presence_changes_are_events(q: Queueing) -> None:
     operator = q.log_in("op", Region.MITT)
-    q.operators.pause(operator.operator_id, "training", NOW)
+    q.operators.pause(operator.operator_id, PauseReason.UTBILDNING, NOW)
     q.operators.resume(operator.operator_id, NOW)
     q.operators.log_out(operator.operator_id, NOW)
     presence = [e["status"] for e in q.events() if e["event_type"] == "OperatorPresenceChanged"]
@@ -175,7 +176,7 @@ def test_presence_changes_are_events(q: Queueing) -> None:
     audited = [(r.kind, r.actor, r.detail) for r in reversed(q.db.audit_log(AuditQuery()))]
     assert audited == [
         ("signed_in", "op", f"skills={','.join(s.value for s in QueueName)}"),
-        ("paused", "op", "reason=training"),
+        ("paused", "op", "reason=utbildning"),
         ("resumed", "op", ""),
         ("signed_out", "op", ""),
     ]
