@@ -23,7 +23,8 @@ WaitSeconds = Annotated[float, Field(ge=0)]
 UtcInstant = Annotated[AwareDatetime, AfterValidator(in_utc)]
 PRIORITIES: tuple[int, ...] = (1, 2, 3, 4, 5)  # schemas.events.Priority: 1 is the most urgent
 # The pause reasons counted by name (the operator desk offers these); any other is `other`.
-PAUSE_REASONS: tuple[str, ...] = ("rast", "utbildning", "administration")
+# The desk's fixed reasons, and the one queueing sets after a declined or timed-out offer.
+PAUSE_REASONS: tuple[str, ...] = ("rast", "utbildning", "administration", "offer_declined")
 OTHER_PAUSE = "other"
 
 

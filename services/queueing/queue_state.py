@@ -46,15 +46,21 @@ class OperatorState(StrEnum):
 
 
 _BY_STATUS = {
-    OperatorStatus.AVAILABLE.value: OperatorState.READY,
+    OperatorStatus.READY.value: OperatorState.READY,
+    OperatorStatus.OFFERED.value: OperatorState.OFFERED,
+    OperatorStatus.BUSY.value: OperatorState.BUSY,
+    OperatorStatus.WRAP_UP.value: OperatorState.WRAP_UP,
     OperatorStatus.PAUSED.value: OperatorState.PAUSED,
-    OperatorStatus.OFFLINE.value: OperatorState.SIGNED_OUT,
+    OperatorStatus.SIGNED_OUT.value: OperatorState.SIGNED_OUT,
+    # Rows written before the desk's presence (docs/operations.md has the UPDATE).
+    "available": OperatorState.READY,
+    "offline": OperatorState.SIGNED_OUT,
 }
 
 
 def operator_state(status: str, holds_contact: bool) -> OperatorState:
     """The one mapping of queueing's operator status to the published states: a new status
-    (offered, wrap-up) gets its line in _BY_STATUS. Holding a contact is busy, whatever else."""
+    gets its line in _BY_STATUS. Holding a contact is busy, whatever else."""
     state = _BY_STATUS.get(status)
     if state is None:
         raise ValueError(f"operator status {status!r} has no published state")

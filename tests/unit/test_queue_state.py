@@ -66,15 +66,21 @@ def test_an_empty_region_is_all_zeros_read_at_a_utc_instant() -> None:
 
 def test_operators_by_state_and_pause_reasons_without_free_text() -> None:
     staff = [
-        Staff("available", None, holds_contact=False),
-        Staff("available", None, holds_contact=True),
+        Staff("ready", None, holds_contact=False),
+        Staff("ready", None, holds_contact=True),
         Staff("paused", "Rast", holds_contact=False),
         Staff("paused", "hämtar Kalle på förskolan", holds_contact=False),
-        Staff("offline", None, holds_contact=False),
+        Staff("signed_out", None, holds_contact=False),
     ]
     counts = snapshot(Region.VAST, NOW, [], staff, POLICY).operators
     assert (counts.ready, counts.busy, counts.paused, counts.signed_out) == (1, 1, 2, 1)
-    assert counts.paused_by_reason == {"rast": 1, "utbildning": 0, "administration": 0, "other": 1}
+    assert counts.paused_by_reason == {
+        "rast": 1,
+        "utbildning": 0,
+        "administration": 0,
+        "offer_declined": 0,
+        "other": 1,
+    }
     assert "Kalle" not in counts.model_dump_json(), "a typed reason never reaches the topic"
 
 
