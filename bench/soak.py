@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import random
+import sys
 import time
 from collections import Counter
 from datetime import datetime
@@ -59,6 +60,8 @@ def run(
             accepted, kills = asyncio.run(_soak(platform, minutes * 60, rate, kill_every))
             counted = _settled_counts(platform, accepted)
             dead = asyncio.run(_dead_letters(broker.bootstrap))
+            if counted != accepted:
+                _explain(platform, accepted, counted)
     lost = sum(max(0, accepted[r] - counted[r]) for r in Region)
     doubled = sum(max(0, counted[r] - accepted[r]) for r in Region)
     total = sum(accepted.values())
@@ -157,6 +160,25 @@ def _settled_counts(platform: LocalPlatform, accepted: Counter[Region]) -> Count
     with contextlib.suppress(TimeoutError):  # what was counted by then is the figure
         poll(settled, "reporting to count every accepted contact", timeout=600, interval=1.0)
     return last[-1]
+
+
+def _explain(platform: LocalPlatform, accepted: Counter[Region], counted: Counter[Region]) -> None:
+    """Where the counts differ: per region what intake accepted, what queueing holds and
+    what reporting counted, then each reporting replica's /readyz (its partitions' lag)."""
+    assert platform.issuer.local is not None
+    headers = {"Authorization": f"Bearer {platform.issuer.local.user_token('auditor')}"}
+    queues = httpx.get(f"{platform.url('queueing')}/queues", headers=headers, timeout=10).json()
+    waiting = {Region(q["region"]): int(q["waiting_total"]) for q in queues}
+    print("region: accepted / queued in queueing / counted in reporting", file=sys.stderr)
+    for region in Region:
+        if accepted[region] != counted[region]:
+            row = f"{accepted[region]} / {waiting.get(region)} / {counted[region]}"
+            print(f"  {region.value}: {row}", file=sys.stderr)
+    for replica in platform.replicas["reporting"]:
+        try:
+            print(httpx.get(f"{replica.url}/readyz", timeout=10).text, file=sys.stderr)
+        except httpx.TransportError as exc:
+            print(f"{replica.label}: {type(exc).__name__}", file=sys.stderr)
 
 
 async def _dead_letters(bootstrap: str) -> int:
