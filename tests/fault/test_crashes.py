@@ -96,9 +96,12 @@ def test_a_broker_killed_with_sigkill_mid_stream_loses_and_duplicates_nothing(
 POISON = b"\xff\xfe not an event {"
 
 
-async def _poison_and_read_dead_letters(bootstrap: str) -> dict[str, dict[str, bytes]]:
-    """Sends one undecodable record to each consumed topic; returns each DLQ record's headers
-    by the topic it came from."""
+async def _poison_and_read_dead_letters(
+    bootstrap: str,
+) -> dict[str, tuple[bytes | None, dict[str, bytes]]]:
+    """Sends one undecodable record to each consumed topic; returns each DLQ record's value and
+    headers by the topic it came from. A service that may not read the citizen's text keeps no
+    value it cannot read (`dlq.value: removed`): only triage's DLQ holds the poison itself."""
     consumed = {
         CONTACTS_RECEIVED.name: "pkc.dlq.triage",
         CONTACTS_CLASSIFIED.name: "pkc.dlq.queueing",
@@ -119,15 +122,16 @@ async def _poison_and_read_dead_letters(bootstrap: str) -> dict[str, dict[str, b
         enable_auto_commit=False,
     )
     await consumer.start()
-    found: dict[str, dict[str, bytes]] = {}
+    found: dict[str, tuple[bytes | None, dict[str, bytes]]] = {}
 
     async def every_dead_letter() -> bool:
         batch = await consumer.getmany(timeout_ms=500)
         for records in batch.values():
             for record in records:
                 headers = {k: v for k, v in record.headers}
-                if record.value == POISON and "dlq.topic" in headers:
-                    found[headers["dlq.topic"].decode()] = headers
+                ours = record.value == POISON or headers.get("dlq.value") == b"removed"
+                if ours and "dlq.topic" in headers:
+                    found[headers["dlq.topic"].decode()] = (record.value, headers)
         return len(found) == len(consumed)
 
     try:
@@ -149,7 +153,11 @@ def test_poison_records_on_every_consumed_topic_go_to_a_dead_letter_topic_and_tr
         QUEUE_EVENTS.name,
         SLA_EVENTS.name,
     }
-    for headers in found.values():
+    for _, headers in found.values():
         assert headers["dlq.reason"], "a dead letter says why"
+    # Triage may read the citizen's text, so its DLQ keeps the record; the others may not.
+    assert found[CONTACTS_RECEIVED.name][0] == POISON
+    for topic in (CONTACTS_CLASSIFIED.name, QUEUE_EVENTS.name, SLA_EVENTS.name):
+        assert found[topic][0] is None, f"{topic}'s dead letter keeps no value it cannot read"
     # The partitions behind the poison keep flowing: a new contact is counted as before.
     stream_with_crash(fault_platform, crash="none")
