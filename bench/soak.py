@@ -27,11 +27,13 @@ from pkc.polling import poll
 from pkc.simulation import Credential, TokenSource
 from schemas import Region
 from schemas.topics import all_topics
+from services.reporting.settings import ReportingSettings
 
 # A Tuesday morning inside service hours (the run's clock starts there, at real speed).
 START = datetime.fromisoformat("2027-03-09T09:00:00+01:00")
 TEXT = "Min cykel blev stulen utanför stationen i förra veckan, jag vill anmäla det."
 SERVICES = ("intake", "triage", "queueing", "reporting", "notify")
+FAUST_GROUP = ReportingSettings.model_fields["faust_app_id"].default  # its consumer group
 
 
 def run(
@@ -155,11 +157,31 @@ def _settled_counts(platform: LocalPlatform, accepted: Counter[Region]) -> Count
 
     def settled() -> bool:
         last.append(counted())
-        return last[-1] == accepted or (len(last) > 30 and last[-1] == last[-31])
+        if last[-1] == accepted:
+            return True
+        # Unchanged for 30 s is not enough: a replica recovering its tables after the last
+        # kill counts nothing for minutes on a loaded machine. Done when every replica is
+        # ready (tables recovered) and the group has read all there is.
+        steady = len(last) > 30 and last[-1] == last[-31]
+        return steady and _reporting_caught_up(platform)
 
     with contextlib.suppress(TimeoutError):  # what was counted by then is the figure
-        poll(settled, "reporting to count every accepted contact", timeout=600, interval=1.0)
+        poll(settled, "reporting to count every accepted contact", timeout=1200, interval=1.0)
     return last[-1]
+
+
+def _reporting_caught_up(platform: LocalPlatform) -> bool:
+    """Every reporting replica ready, and the Faust group's lag 0 (their /readyz)."""
+    for replica in platform.replicas["reporting"]:
+        try:
+            answer = httpx.get(f"{replica.url}/readyz", timeout=10)
+        except httpx.TransportError:
+            return False
+        groups = answer.json().get("lag", {})
+        worker = groups.get(FAUST_GROUP, {})
+        if answer.status_code != 200 or worker.get("total") != 0:
+            return False
+    return True
 
 
 def _explain(platform: LocalPlatform, accepted: Counter[Region], counted: Counter[Region]) -> None:
