@@ -436,7 +436,8 @@ def test_a_record_the_monthly_consumer_cannot_read_goes_to_its_dead_letter_topic
     asyncio.run(_send_garbage(broker))
     records = asyncio.run(read_until(broker, f"pkc.dlq.{group}", lambda found: len(found) >= 1, 60))
     letter = DeadLetter.of(records[0])
-    assert letter.value == b"not an event"
+    # Reporting may not read the citizen's text: it keeps no value it cannot read.
+    assert letter.value is None
     assert (letter.consumer, letter.topic, letter.attempts) == (group, QUEUE_EVENTS.name, 1)
     assert letter.reason.startswith("not JSON")
     caught_up(reporting, broker)  # and the partition flows on
