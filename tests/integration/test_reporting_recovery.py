@@ -109,7 +109,9 @@ def test_malformed_records_go_to_the_dead_letter_topic(
     async def poison() -> None:
         raw = AIOKafkaProducer(bootstrap_servers=kafka)
         await raw.start()
-        await raw.send_and_wait(QUEUE_EVENTS.name, b"not an event " + marker, key=b"nord")
+        # Found again by its key: reporting keeps no value it cannot read (the citizen's text
+        # rule of dead letters), but the key stays.
+        await raw.send_and_wait(QUEUE_EVENTS.name, b"not an event", key=marker)
         await raw.stop()
 
     asyncio.run(poison())
@@ -117,10 +119,11 @@ def test_malformed_records_go_to_the_dead_letter_topic(
         read_until(
             kafka,
             REPORTING.dead_letter.name,
-            lambda records: any(marker in (r.value or b"") for r in records),
+            lambda records: any(r.key == marker for r in records),
         )
     )
-    letter = next(DeadLetter.of(r) for r in dead if marker in (r.value or b""))
+    letter = next(DeadLetter.of(r) for r in dead if r.key == marker)
+    assert letter.value is None
     assert letter.reason.startswith("not JSON")
     # The Faust agent writes the shared consumers' dead letters: who, when, after how many tries.
     assert (letter.consumer, letter.topic, letter.attempts) == ("reporting", QUEUE_EVENTS.name, 1)
