@@ -10,7 +10,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, case, exists, func, select
@@ -34,38 +33,17 @@ from services.queueing.tables import utc
 HELD = (ContactStatus.ASSIGNED.value, ContactStatus.ANSWERED.value)
 
 
-class OperatorState(StrEnum):
-    """What a wallboard shows of an operator (OperatorCounts' fields)."""
-
-    READY = "ready"
-    OFFERED = "offered"
-    BUSY = "busy"
-    WRAP_UP = "wrap_up"
-    PAUSED = "paused"
-    SIGNED_OUT = "signed_out"
+# Presence as a wallboard shows it is the desk's presence (OperatorCounts' fields); rows
+# written before the desk's presence still hold the old names (docs/operations.md: UPDATE).
+_OLD_NAMES = {"available": OperatorStatus.READY, "offline": OperatorStatus.SIGNED_OUT}
 
 
-_BY_STATUS = {
-    OperatorStatus.READY.value: OperatorState.READY,
-    OperatorStatus.OFFERED.value: OperatorState.OFFERED,
-    OperatorStatus.BUSY.value: OperatorState.BUSY,
-    OperatorStatus.WRAP_UP.value: OperatorState.WRAP_UP,
-    OperatorStatus.PAUSED.value: OperatorState.PAUSED,
-    OperatorStatus.SIGNED_OUT.value: OperatorState.SIGNED_OUT,
-    # Rows written before the desk's presence (docs/operations.md has the UPDATE).
-    "available": OperatorState.READY,
-    "offline": OperatorState.SIGNED_OUT,
-}
-
-
-def operator_state(status: str, holds_contact: bool) -> OperatorState:
-    """The one mapping of queueing's operator status to the published states: a new status
-    gets its line in _BY_STATUS. Holding a contact is busy, whatever else."""
-    state = _BY_STATUS.get(status)
-    if state is None:
-        raise ValueError(f"operator status {status!r} has no published state")
-    if holds_contact and state is not OperatorState.SIGNED_OUT:
-        return OperatorState.BUSY
+def operator_state(status: str, holds_contact: bool) -> OperatorStatus:
+    """The one mapping of a stored operator status to the published state. Holding a contact
+    is busy, whatever else."""
+    state = _OLD_NAMES.get(status) or OperatorStatus(status)
+    if holds_contact and state is not OperatorStatus.SIGNED_OUT:
+        return OperatorStatus.BUSY
     return state
 
 
@@ -98,15 +76,15 @@ class Staff:
 
 
 def operator_counts(staff: Iterable[Staff]) -> OperatorCounts:
-    states: Counter[OperatorState] = Counter()
+    states: Counter[OperatorStatus] = Counter()
     reasons: Counter[str] = Counter({reason: 0 for reason in (*PAUSE_REASONS, OTHER_PAUSE)})
     for person in staff:
         state = operator_state(person.status, person.holds_contact)
         states[state] += 1
-        if state is OperatorState.PAUSED:
+        if state is OperatorStatus.PAUSED:
             reasons[pause_reason_key(person.pause_reason)] += 1
     return OperatorCounts(
-        **{state.value: states[state] for state in OperatorState}, paused_by_reason=dict(reasons)
+        **{state.value: states[state] for state in OperatorStatus}, paused_by_reason=dict(reasons)
     )
 
 

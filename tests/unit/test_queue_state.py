@@ -14,7 +14,6 @@ from schemas.queue_state import QueueState
 from schemas.topics import QUEUE_STATE
 from services.queueing.domain import OperatorStatus
 from services.queueing.queue_state import (
-    OperatorState,
     Staff,
     Waiting,
     operator_state,
@@ -87,7 +86,7 @@ def test_operators_by_state_and_pause_reasons_without_free_text() -> None:
 @pytest.mark.parametrize("status", list(OperatorStatus))
 def test_every_operator_status_has_a_published_state(status: OperatorStatus) -> None:
     """A status added to queueing (offered, wrap-up) fails here until it is mapped."""
-    assert isinstance(operator_state(status.value, holds_contact=False), OperatorState)
+    assert isinstance(operator_state(status.value, holds_contact=False), OperatorStatus)
 
 
 def test_depths_that_do_not_add_up_are_refused() -> None:
