@@ -8,7 +8,6 @@ when the lease ends. A published row is deleted: the event is then the broker's 
 could share one module in services/shared once both have it.)"""
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -21,6 +20,7 @@ from services.notify.repository import NotifyStore, claim_each
 from services.notify.tables import EventRecord
 from services.shared.logs import fields
 from services.shared.tracing import resumed
+from services.shared.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 BATCH = 200  # rows claimed at a time: one round trip of acknowledgements from the broker
@@ -63,16 +63,10 @@ class EventRelay:
         self.outbox = outbox
         self.producer = producer
         self.poll_seconds = poll_seconds  # also picks up rows whose holder died
-        self.wake = asyncio.Event()
-        self.loop: asyncio.AbstractEventLoop | None = None
-
-    def wake_up(self) -> None:
-        """Called after a commit that wrote events, from any thread."""
-        if self.loop is not None:
-            self.loop.call_soon_threadsafe(self.wake.set)
+        self.wake_up = Wakeup()  # called after a commit that wrote events, from any thread
 
     async def run(self) -> None:
-        self.loop = asyncio.get_running_loop()
+        self.wake_up.bind()
         while True:
             try:
                 if await self.publish_pending() == BATCH:
@@ -81,9 +75,7 @@ class EventRelay:
                 log.warning(
                     "event relay failed; retrying", extra=fields(error=type(error).__name__)
                 )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), self.poll_seconds)
-            self.wake.clear()
+            await self.wake_up.wait(self.poll_seconds)
 
     async def publish_pending(self) -> int:
         """Publishes what it could claim; each row is deleted only after the broker has it (a

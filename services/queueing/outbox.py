@@ -22,6 +22,7 @@ from schemas.envelope import Event
 from services.queueing.outbox_store import OutboxStore
 from services.shared.kafka import Failure, Retrier
 from services.shared.tracing import resumed
+from services.shared.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 IDLE_POLL_SECONDS = 1.0
@@ -46,19 +47,17 @@ class OutboxRelay:
         self.lease_seconds = lease_seconds
         self.batch_size = batch_size
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.wake = asyncio.Event()
-        self.loop: asyncio.AbstractEventLoop | None = None
+        self.wakeup = Wakeup()
         self.retrier = Retrier()  # waits out a database or broker outage (issue 18)
 
     def notify(self) -> None:
         """Called after a commit, from any thread."""
-        if self.loop is not None:
-            self.loop.call_soon_threadsafe(self.wake.set)
+        self.wakeup()
 
     async def run(self) -> None:
         """Publishes while holding the lease, and waits for it otherwise. Cancelling this (a
         crash) keeps the lease until it runs out; `step_down` gives it up at a clean stop."""
-        self.loop = asyncio.get_running_loop()
+        self.wakeup.bind()
         renew_every = self.lease_seconds / 3
         while True:
             sent = await self.retrier(self._round, "outbox relay")
@@ -121,7 +120,4 @@ class OutboxRelay:
                 await renewer
 
     async def _idle(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                await self.wake.wait()
-        self.wake.clear()
+        await self.wakeup.wait(seconds)
