@@ -99,9 +99,8 @@ class Contact:
     outside_service_hours: bool = False
     possible_emergency: bool = False  # triage's flag: it jumps its queue
     low_confidence: bool = False  # triage was unsure (or could not read the text): read it
-    # Triage's explanation, for the desk's context card: the e-service that could take the
-    # matter, whether its rules or its model decided, the rule, and the model's probability
-    # of the category (None when the model did not weigh it). No word of the citizen's.
+    # Triage's explanation for the desk's card (no word of the citizen's); confidence is the
+    # model's probability of the category, None when it did not weigh it.
     e_service: str | None = None
     decided_by: str = "rules"
     rule_id: str | None = None

@@ -19,6 +19,10 @@ const TEXTS = {
     reasons: {rast: "rast", utbildning: "utbildning", administration: "administration", offer_declined: "avböjt erbjudande – tryck Redo"},
     channels: {phone: "Telefon (114 14)", e_service: "E-tjänst", social_media: "Sociala medier", reception: "Reception", physical_meeting: "Fysiskt möte", mail: "Post/e-post"},
     categories: {emergency: "Nöd", urgent: "Skyndsamt", case_help: "Hjälp med ärende", information: "Information"},
+    matters: {ongoing_crime_or_danger: "Pågående brott eller fara", theft: "Stöld", burglary: "Inbrott", shop_theft: "Butiksstöld",
+      card_fraud: "Kortbedrägeri", loss: "Förlust", vandalism: "Skadegörelse", parking_damage: "Parkeringsskada", tip: "Tips",
+      passport_booking: "Passbokning", criminal_record_extract: "Registerutdrag", permit_public_place: "Tillstånd offentlig plats",
+      permit_weapons: "Vapenlicens", traffic: "Trafik", case_question: "Fråga om ärende", general_question: "Allmän fråga", other: "Övrigt"},
     outcomes: {report_filed: "Anmälan upprättad (skapar ärende)", sent_to_e_service: "Hänvisad till e-tjänst", information_given: "Information lämnad",
       transferred: "Kopplad vidare", redirected_to_112: "Hänvisad till 112"},
     states: {offered: "erbjuden", assigned: "tagen – ej besvarad", answered: "besvarad", resolved: "avslutad"},
@@ -44,6 +48,10 @@ const TEXTS = {
     reasons: {rast: "break", utbildning: "training", administration: "administration", offer_declined: "offer declined – press Ready"},
     channels: {phone: "Phone (114 14)", e_service: "E-service", social_media: "Social media", reception: "Reception", physical_meeting: "Physical meeting", mail: "Mail"},
     categories: {emergency: "Emergency", urgent: "Urgent", case_help: "Help with a case", information: "Information"},
+    matters: {ongoing_crime_or_danger: "Ongoing crime or danger", theft: "Theft", burglary: "Burglary", shop_theft: "Shop theft",
+      card_fraud: "Card fraud", loss: "Loss", vandalism: "Vandalism", parking_damage: "Parking damage", tip: "Tip",
+      passport_booking: "Passport booking", criminal_record_extract: "Criminal record extract", permit_public_place: "Public place permit",
+      permit_weapons: "Weapons licence", traffic: "Traffic", case_question: "Question about a case", general_question: "General question", other: "Other"},
     outcomes: {report_filed: "Report filed (creates a case)", sent_to_e_service: "Referred to e-service", information_given: "Information given",
       transferred: "Transferred", redirected_to_112: "Referred to 112"},
     states: {offered: "offered", assigned: "taken – not answered", answered: "answered", resolved: "resolved"},
@@ -62,10 +70,10 @@ let config, idp, bearer = null, desk = null, accepted = null, following = false,
 const waited = {};  // contact id -> seconds it had waited when offered
 const t = () => TEXTS[lang];
 // Countdowns run on this page's clock from the time left when a message first showed them
-// (the server's clock may be a simulated one).
+// (the server's clock may be a simulated one, running `clock_speed` times faster).
 const timers = {};
-function secondsLeft(key, total) {
-  if (!(key in timers)) timers[key] = Date.now() + 1000 * total;
+function secondsLeft(key, platformSeconds) {
+  if (!(key in timers)) timers[key] = Date.now() + 1000 * platformSeconds / (config.clock_speed || 1);
   return Math.max(0, Math.ceil((timers[key] - Date.now()) / 1000));
 }
 
@@ -109,7 +117,7 @@ function showCard(c, waited) {
   $("c-waited").textContent = waited === null ? "–" : `${Math.floor(waited / 60)} min ${Math.round(waited % 60)} s`;
   $("c-category").textContent = t().categories[c.category] || c.category;
   $("c-explanation").textContent = explanation(c);
-  $("c-matter").textContent = c.matter;
+  $("c-matter").textContent = t().matters[c.matter] || c.matter;
   const link = $("c-e-service"); link.textContent = "";
   if (c.e_service) {
     const a = document.createElement("a");

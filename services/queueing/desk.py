@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
+from pydantic import Field
 
 from services.queueing.dependencies import Core
 from services.queueing.domain import Outcome
@@ -35,6 +36,7 @@ class DeskConfig(SignIn):
 
     offer_timeout_seconds: float
     wrap_up_seconds: float
+    clock_speed: float = Field(description="platform seconds per real second (the countdowns)")
     e_service_base_url: str
     outcomes: list[str]
     pause_reasons: list[str]
@@ -65,6 +67,7 @@ async def config(core: Core) -> DeskConfig:
         client_id=settings.desk_client_id,
         offer_timeout_seconds=settings.offer_timeout_seconds,
         wrap_up_seconds=settings.wrap_up_seconds,
+        clock_speed=settings.clock_speed,
         e_service_base_url=settings.e_service_base_url,
         outcomes=[o.value for o in Outcome],
         pause_reasons=[r.value for r in CHOSEN_REASONS],

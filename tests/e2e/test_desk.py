@@ -164,6 +164,7 @@ def test_an_operator_works_contacts_from_the_desk(
         expect(page.locator("#c-category")).to_have_text("Hjälp med ärende")
         expect(page.locator("#c-channel")).to_have_text("Telefon (114 14)")
         expect(page.locator("#c-region")).to_have_text("Nord")
+        expect(page.locator("#c-matter")).to_have_text("Stöld")
         expect(page.locator("#c-explanation")).to_have_text(
             "modellen höjde regelns (case-theft-past) bedömning; modellens sannolikhet 82 %"
         )
@@ -197,6 +198,29 @@ def test_an_operator_works_contacts_from_the_desk(
         shot(page, "english")
         browser.close()
     assert problems == [], problems
+
+
+def test_the_desk_shell_is_public_and_carries_no_data(
+    identities: Identities, queueing: ServiceProcess
+) -> None:
+    shell = httpx.get(f"{queueing.url}/desk", timeout=10)
+    assert shell.status_code == 200
+    assert "Operatörsdesk" in shell.text
+    assert 'data-contact="' not in shell.text, "no contact in the shell"
+    config = httpx.get(f"{queueing.url}/desk/config", timeout=10).json()
+    assert config["issuer"] == identities.issuer
+    assert config["client_id"] == "pkc-ui"
+    assert config["offer_timeout_seconds"] == 60
+    assert config["wrap_up_seconds"] == WRAP_UP_SECONDS
+    assert "report_filed" in config["outcomes"]
+    assert config["pause_reasons"] == ["rast", "utbildning", "administration"]
+    for script in ("/desk.js", "/pages/signin.js"):
+        served = httpx.get(f"{queueing.url}{script}", timeout=10)
+        assert served.status_code == 200
+        assert served.headers["content-type"].startswith("text/javascript")
+    # Everything with data needs a token.
+    stream = httpx.get(f"{queueing.url}/operators/me/offers/stream", timeout=10)
+    assert stream.status_code == 401
 
 
 def _seconds_left() -> re.Pattern[str]:
