@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from schemas import Abandoned, Answered, ContactResolved, Region
+from services.queueing import desk
 from services.queueing.bootstrap import Queueing
 from services.queueing.dependencies import (
     ADAPTER,
@@ -286,4 +287,4 @@ async def stream(region: Region, who: Person, request: Request, core: Core) -> S
     )
 
 
-ROUTERS = (operators, contacts, reinforcements, live)
+ROUTERS = (operators, contacts, reinforcements, live, desk.router)
