@@ -241,6 +241,7 @@ def fetching(app: faust.App) -> dict[str, Any]:
     assigned = set(consumer.assignment())
     active = getattr(consumer, "_active_partitions", None)
     return {
+        "partitions": _partition_states(consumer, assigned, sources),
         "flow_active": bool(getattr(consumer, "flow_active", True)),
         "app_flow_active": app.flow_control.is_active(),
         "in_recovery": bool(app.in_recovery),
@@ -249,3 +250,39 @@ def fetching(app: faust.App) -> dict[str, Any]:
         "paused": named(getattr(consumer, "_paused_partitions", ())),
         "buffer_full": named(getattr(consumer, "_buffered_partitions", ())),
     }
+
+
+def _partition_states(consumer: Any, assigned: set[Any], sources: set[str]) -> dict[str, Any]:
+    """Per assigned source partition: the fetcher's own view (aiokafka's position, pause,
+    reset and buffered records) and Faust's read and committed offsets."""
+    states: dict[str, Any] = {}
+    try:
+        client = consumer._thread._consumer
+        fetcher = client._fetcher
+        subscription = client._subscription.subscription
+        assignment = subscription.assignment if subscription is not None else None
+    except AttributeError:
+        return states
+    for tp in assigned:
+        if tp.topic not in sources:
+            continue
+        entry: dict[str, Any] = {
+            "read": consumer._read_offset.get(tp),
+            "committed": consumer._committed_offset.get(tp),
+            "buffered": tp in fetcher._records,
+        }
+        try:
+            state = assignment.state_value(tp) if assignment is not None else None
+        except Exception as exc:  # diagnostics only: never fail /readyz
+            entry["state"] = type(exc).__name__
+            state = None
+        if state is not None:
+            entry |= {
+                "paused": state.paused,
+                "valid_position": state.has_valid_position,
+                "position": state.position if state.has_valid_position else None,
+                "awaiting_reset": state.awaiting_reset,
+                "highwater": state.highwater,
+            }
+        states[f"{tp.topic}/{tp.partition}"] = entry
+    return states
