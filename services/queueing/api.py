@@ -36,6 +36,7 @@ from services.queueing.presence import PauseReason
 from services.queueing.requests import IDEMPOTENCY_HEADER
 from services.queueing.retention import erase_contact
 from services.queueing.tables import AuditRecord, utc
+from services.queueing.transfer_routes import router as transfer_router
 from services.queueing.views import (
     AbandonRequest,
     AssignedContact,
@@ -286,4 +287,4 @@ async def stream(region: Region, who: Person, request: Request, core: Core) -> S
     )
 
 
-ROUTERS = (operators, contacts, reinforcements, live)
+ROUTERS = (operators, contacts, reinforcements, live, transfer_router)
