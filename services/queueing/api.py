@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from schemas import Abandoned, Answered, ContactResolved, Region
+from services.queueing.board import router as board_router
 from services.queueing.bootstrap import Queueing
 from services.queueing.dependencies import (
     ADAPTER,
@@ -287,4 +288,4 @@ async def stream(region: Region, who: Person, request: Request, core: Core) -> S
     )
 
 
-ROUTERS = (operators, contacts, reinforcements, live, transfer_router)
+ROUTERS = (operators, contacts, reinforcements, live, transfer_router, board_router)

@@ -26,6 +26,7 @@ from services.queueing.queue_state_publisher import (
 from services.queueing.reinforcements import Reinforcements
 from services.queueing.settings import QueueingSettings
 from services.queueing.store import QueueDb
+from services.queueing.supervision import Supervision
 from services.queueing.transfers import Transfers
 from services.shared.clock import Clock, make_clock
 from services.shared.db import make_engine
@@ -46,6 +47,7 @@ class Queueing:
     offers: Offers
     wakeup: Wakeup  # in-process news for open desks (offers.py)
     transfers: Transfers
+    supervision: Supervision  # the board's actions
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def build_core(
         offers=Offers(db, reinforcements, terms, wakeup.notify),
         wakeup=wakeup,
         transfers=Transfers(db, policy, terms.wrap_up, wakeup.notify),
+        supervision=Supervision(db, wakeup.notify),
     )
 
 
