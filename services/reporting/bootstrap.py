@@ -35,7 +35,7 @@ from services.reporting.monthly.report import MonthlyReport
 from services.reporting.monthly.store import MonthlyStore
 from services.reporting.service import Core, ReportingService
 from services.reporting.settings import ReportingSettings
-from services.reporting.stream import build, changelog_topics
+from services.reporting.stream import build, changelog_topics, fetching
 from services.reporting.window import WindowConfig
 from services.shared.http import DatabaseProbe, harden, health_router
 from services.shared.kafka import EventProducer, kafka_security
@@ -119,7 +119,14 @@ def http_app(service: ReportingService) -> FastAPI:
     # against the store, which the report states too (monthly/api.py).
     app.state.monthly_lag = monthly_lag(settings, service.monthly_store)
     lag = lag_progress((_worker_lag(settings), app.state.monthly_lag), settings.caught_up_lag)
-    app.include_router(health_router(lambda: _ready(service, database), lag))
+
+    async def progress() -> dict[str, Any]:
+        # Information, never a check: assigned partitions not fetched (a stalled worker).
+        worker = service.stream.app
+        shown = worker.started and bool(worker.consumer.assignment())
+        return {**await lag(), "fetching": fetching(worker) if shown else None}
+
+    app.include_router(health_router(lambda: _ready(service, database), progress))
     # The dashboard first: its /sla/stream must not be taken for a region by /sla/{region}.
     app.include_router(dashboard.router)
     app.include_router(api.router)

@@ -226,3 +226,25 @@ def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRule
                 await windows.handle(record, span)
 
     return reporting
+
+
+def fetching(app: faust.App) -> dict[str, Any]:
+    """Which assigned source partitions the worker is not fetching, and why, from Faust's own
+    flow control (private attributes, read defensively): what /readyz shows when a region's
+    counts stop while the worker is ready and assigned."""
+    consumer = app.consumer
+    sources = {topic.name for topic in (QUEUE_EVENTS, CONTACTS_CLASSIFIED)}
+
+    def named(tps: Any) -> list[str]:
+        return sorted(f"{tp.topic}/{tp.partition}" for tp in tps or () if tp.topic in sources)
+
+    assigned = set(consumer.assignment())
+    active = getattr(consumer, "_active_partitions", None)
+    return {
+        "flow_active": bool(getattr(consumer, "flow_active", True)),
+        "app_flow_active": app.flow_control.is_active(),
+        "in_recovery": bool(app.in_recovery),
+        "not_fetched": named(assigned - active) if active is not None else [],
+        "paused": named(getattr(consumer, "_paused_partitions", ())),
+        "buffer_full": named(getattr(consumer, "_buffered_partitions", ())),
+    }

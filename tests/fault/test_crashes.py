@@ -22,6 +22,7 @@ from schemas.topics import (
     SLA_EVENTS,
 )
 from tests.fault.conftest import FaultPlatform, unless_restarting
+from tests.fault.trail import queued_trail
 
 pytestmark = pytest.mark.kafka
 
@@ -69,7 +70,9 @@ def wait_for_offered(platform: FaultPlatform, expected: dict[Region, int]) -> No
             interval=0.25,
         )
     except TimeoutError:
-        assert platform.offered() == expected  # shows which region is off, and by how much
+        counted = platform.offered()  # which region is off, and by how much; and the topics'
+        off = [region for region in expected if counted.get(region) != expected[region]]
+        assert counted == expected, queued_trail(platform.broker.bootstrap, off)
         raise
 
 

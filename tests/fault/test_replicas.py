@@ -17,6 +17,7 @@ from pkc.processes import ServiceProcess
 from schemas import Region
 from tests.conftest import fresh_database
 from tests.fault.conftest import SIMULATED_START, THEFT_REPORT
+from tests.fault.trail import queued_trail
 from tests.identities import Identities
 
 # On demand (`pytest -m slow tests/fault/test_replicas.py`): it passed 5 runs in a row here
@@ -38,21 +39,28 @@ def database(postgres_server: str | None) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("replicas")
+
+
+@pytest.fixture(scope="module")
+def bootstrap(state: Path) -> Iterator[str]:
+    with local_broker(state / "kafka") as broker:
+        yield broker.bootstrap
+
+
+@pytest.fixture(scope="module")
 def platform(
-    tmp_path_factory: pytest.TempPathFactory, identities: Identities, database: str
+    state: Path, bootstrap: str, identities: Identities, database: str
 ) -> Iterator[LocalPlatform]:
-    state: Path = tmp_path_factory.mktemp("replicas")
     settings = {
         "PKC_TRACES_EXPORTER": "none",
         "DATABASE_URL": database,
         ISSUER_VARIABLE: identities.issuer,
     }
-    with local_broker(state / "kafka") as broker:
-        setup = PlatformSetup(
-            broker.bootstrap, state, SIMULATED_START, settings=settings, replicas=2
-        )
-        with running_platform(setup, ready_timeout=180) as running:
-            yield running
+    setup = PlatformSetup(bootstrap, state, SIMULATED_START, settings=settings, replicas=2)
+    with running_platform(setup, ready_timeout=180) as running:
+        yield running
 
 
 _keys = itertools.count()
@@ -132,7 +140,7 @@ def kill_and_restart(process: ServiceProcess) -> None:
 
 @pytest.mark.parametrize("replica", [0, 1])
 def test_killing_a_replica_of_every_service_loses_and_doubles_nothing(
-    platform: LocalPlatform, identities: Identities, replica: int
+    platform: LocalPlatform, bootstrap: str, identities: Identities, replica: int
 ) -> None:
     before_offered = offered(platform, identities)
     before_waiting = waiting(platform, identities)
@@ -163,4 +171,7 @@ def test_killing_a_replica_of_every_service_loses_and_doubles_nothing(
         assert process.exit_code() is None, f"{process.label} died:\n{process.tail(40)}"
     # Nothing arrives late to count a contact twice: the counts hold once settled.
     assert waiting(platform, identities) == expected_waiting
-    assert offered(platform, identities) == expected_offered, readiness(platform, "reporting")
+    counted = offered(platform, identities)
+    off = [region for region in REGIONS if counted[region] != expected_offered[region]]
+    trail = queued_trail(bootstrap, off) if off else ""
+    assert counted == expected_offered, f"{readiness(platform, 'reporting')}\n{trail}"
