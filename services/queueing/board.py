@@ -4,12 +4,13 @@ sign-out, move a waiting contact to another queue of its region, raise a waiting
 priority. Ordering and ending reinforcements are the existing /reinforcements routes."""
 
 import asyncio
+import functools
 import uuid
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas import QueueName, Region
@@ -36,6 +37,31 @@ class PriorityRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     priority: int = Field(ge=1, le=5, description="more urgent than now (1 is the most urgent)")
+
+
+class SignIn(BaseModel):
+    """Where the page signs a person in: the OIDC issuer and its public client for the page."""
+
+    issuer: str | None
+    client_id: str
+
+
+@functools.cache
+def _page() -> str:
+    return PAGE.read_text(encoding="utf-8")
+
+
+@router.get("/board", response_class=HTMLResponse)
+async def page() -> HTMLResponse:
+    """The supervisor board (public: the shell holds no data; it signs the person in, then
+    reads /board/stream and acts with their token)."""
+    return HTMLResponse(_page())
+
+
+@router.get("/board/config")
+async def sign_in(core: Core) -> SignIn:
+    """Where the board signs a person in (public: the page needs it before sign-in)."""
+    return SignIn(issuer=core.settings.oidc_issuer, client_id=core.settings.board_client_id)
 
 
 def reader(core: Queueing) -> BoardReader:

@@ -41,7 +41,7 @@ HEALTH = {("GET", "/healthz"), ("GET", "/readyz")}
 PUBLIC: dict[str, set[tuple[str, str]]] = {
     "intake": HEALTH,
     "triage": HEALTH,
-    "queueing": HEALTH,
+    "queueing": HEALTH | {("GET", "/board"), ("GET", "/board/config")},
     "reporting": HEALTH | {("GET", "/dashboard"), ("GET", "/dashboard/config")},
     "notify": HEALTH | {("GET", "/ack"), ("POST", "/ack")},
 }
