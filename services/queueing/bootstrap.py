@@ -113,7 +113,13 @@ def build_core(
         reinforcements=reinforcements,
         offers=Offers(db, reinforcements, terms, wakeup.notify),
         wakeup=wakeup,
-        transfers=Transfers(db, policy, terms.wrap_up, wakeup.notify),
+        transfers=Transfers(
+            db,
+            policy,
+            terms.wrap_up,
+            wakeup.notify,
+            timedelta(seconds=settings.request_retention_seconds),
+        ),
         supervision=Supervision(db, wakeup.notify),
     )
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas import NeedCategory, QueueName, Region, Transferred
-from services.queueing.dependencies import Core, CurrentOperator, Now
+from services.queueing.dependencies import Core, CurrentOperator, Now, RequestKey
 from services.queueing.domain import QueueError
 from services.queueing.handover import TransferOrder
 
@@ -41,9 +41,15 @@ class TransferRequest(BaseModel):
     responses={409: {"description": "not answered yet, or a destination the rules refuse"}},
 )
 def transfer(
-    contact_id: uuid.UUID, body: TransferRequest, operator: CurrentOperator, core: Core, now: Now
+    contact_id: uuid.UUID,
+    body: TransferRequest,
+    operator: CurrentOperator,
+    core: Core,
+    now: Now,
+    key: RequestKey = None,
 ) -> Transferred:
     """Hands the answered contact the caller holds to another queue, another region's queue or
     112, with a new need category. A transfer to a queue starts a new wait there; the caller
-    goes to wrap-up as after an outcome."""
-    return core.transfers.transfer(operator, contact_id, body.order(), now)
+    goes to wrap-up as after an outcome. A retry under the same Idempotency-Key gets the first
+    response; without one it is refused (the contact is no longer the caller's)."""
+    return core.transfers.transfer(operator, contact_id, body.order(), now, key)

@@ -15,6 +15,7 @@ from services.queueing.domain import Actor, NotFound, OperatorStatus, QueueError
 from services.queueing.handover import TransferOrder, transfer
 from services.queueing.operators import set_status
 from services.queueing.presence import after_outcome
+from services.queueing.requests import OperatorRequest, RecordedRequests
 from services.queueing.statements import ENTRY, SAVED_COLUMNS
 from services.queueing.store import QueueDb, Tx
 from services.queueing.tables import Operator
@@ -30,16 +31,32 @@ class Transfers:
         policy: QueuePolicy,
         wrap_up: timedelta,
         assignable: Callable[[], None] = lambda: None,
+        request_retention: timedelta = timedelta(days=1),
     ):
         self.db = db
         self.policy = policy
         self.wrap_up = wrap_up  # after the transfer, as after an outcome
         self.assignable = assignable  # a contact joined a queue: open desks look for offers
+        self.request_retention = request_retention  # how long a keyed retry gets the answer
 
     def transfer(
-        self, operator: Operator, contact_id: uuid.UUID, order: TransferOrder, now: datetime
+        self,
+        operator: Operator,
+        contact_id: uuid.UUID,
+        order: TransferOrder,
+        now: datetime,
+        key: str | None = None,
     ) -> Transferred:
+        """Transfers the contact. A retry under the same Idempotency-Key gets the first
+        response; without a key, a retry is refused (the contact is no longer the caller's)."""
+        destination = f"{order.destination}|{order.category}|{order.region}|{order.queue}"
+        request = OperatorRequest(
+            operator.operator_id, "transfer", contact_id, key, f"{destination}|{order.priority}"
+        )
         with self.db.transaction() as tx:
+            requests = RecordedRequests(tx.session)
+            if (first := requests.under_key(request)) is not None:
+                return Transferred.model_validate_json(first)
             contact = load(tx, contact_id)
             was = contact.status
             handover = transfer(contact, operator.operator_id, order, self.policy, now)
@@ -63,6 +80,9 @@ class Transfers:
                 queue=event.to_queue.value if event.to_queue else None,
                 category=event.category.value,
             )
+            if key is not None:
+                expires = now + self.request_retention
+                requests.record(request, event.model_dump_json(), expires)
         # The new wait, and the operator's wrap-up, for the open desks.
         self.assignable()
         return handover.transferred

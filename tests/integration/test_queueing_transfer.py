@@ -70,7 +70,8 @@ def test_a_transfer_moves_a_contact_to_another_regions_queue_and_says_so_once(
     assert "answer" in early.json()["detail"]
     assert client.post(f"/contacts/{contact_id}/answer", headers=vast).status_code == 200
 
-    moved = client.post(url, json=body, headers=vast)
+    keyed = {**vast, "Idempotency-Key": str(uuid.uuid4())}
+    moved = client.post(url, json=body, headers=keyed)
 
     assert moved.status_code == 200, moved.text
     event = moved.json()
@@ -81,6 +82,11 @@ def test_a_transfer_moves_a_contact_to_another_regions_queue_and_says_so_once(
         2,
     )
     assert client.get("/operators/me", headers=vast).json()["status"] == "wrap_up"
+    retried = client.post(url, json=body, headers=keyed)
+    assert retried.status_code == 200, "a lost response, retried under its key"
+    assert retried.json()["event_id"] == event["event_id"]
+    other = client.post(url, json={**body, "region": "nord"}, headers=keyed)
+    assert other.status_code == 409, "the key of another request"
     again = client.post(url, json=body, headers=vast)
     assert again.status_code == 403, "no longer theirs"
     assert client.get("/queues/vast", headers=vast).json()["waiting_total"] == 0
