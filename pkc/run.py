@@ -89,6 +89,7 @@ def run_platform(
             console.print(f"[bold green]all services ready[/] after {_since(began)}")
             console.print(_where(platform.processes()))
             console.print(f"dashboard: {platform.url('reporting')}/   Ctrl-C stops everything.")
+            console.print(f"supervisor board: {platform.url('queueing')}/board")
             if simulate:
                 stack.enter_context(_simulation(platform, volume, latest))
             console.print(demo_sign_ins(issuer))

@@ -139,3 +139,26 @@ def test_a_supervisor_moves_a_waiting_contact_and_raises_its_priority(
     )
     taken = client.post("/operators/me/next", headers=operator).json()
     assert taken["contact_id"] == str(later)
+
+
+def test_a_regional_supervisor_sees_and_acts_in_their_own_region_only(
+    client: TestClient, identities: Identities, supervisor: dict[str, str]
+) -> None:
+    in_nord = identities.person("board-op-nord", "operator", "nord")
+    assert (
+        client.post("/operators/login", json={"takeover": True}, headers=in_nord).status_code == 200
+    )
+    nord_contact = enqueue(client, Region.NORD)
+    other = client.get("/operators", params={"region": "nord"}, headers=supervisor)
+    assert other.status_code == 403
+    board = client.get("/board/data", headers=supervisor).json()
+    assert {o["region"] for o in board["operators"]} <= {"syd"}
+    assert all(w["region"] == "syd" for w in board["waiting"])
+    assert len(board["regions"]) == len(Region), "queue counts are national"
+    refused = client.post(
+        f"/contacts/{nord_contact}/priority", json={"priority": 1}, headers=supervisor
+    )
+    assert refused.status_code == 403
+    national = identities.person("board-supervisor-national", "supervisor", "national")
+    everyone = client.get("/operators", headers=national).json()
+    assert "nord" in {o["region"] for o in everyone}
