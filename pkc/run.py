@@ -77,7 +77,7 @@ def run_platform(
                 state_dir(),
                 start,
                 speed,
-                settings=stack.enter_context(_shared_database(replicas)),
+                settings=stack.enter_context(_shared_database(replicas)) | desk_timings(speed),
                 ports=DEFAULT_PORTS,
                 service_env=kafka.service_env(),
                 issuer=issuer,
@@ -89,7 +89,10 @@ def run_platform(
             console.print(f"[bold green]all services ready[/] after {_since(began)}")
             console.print(_where(platform.processes()))
             console.print(f"dashboard: {platform.url('reporting')}/   Ctrl-C stops everything.")
-            console.print(f"supervisor board: {platform.url('queueing')}/board")
+            # A person on the desk works beside the simulation's operators (sim-*), who pull.
+            queueing = platform.url("queueing")
+            console.print(f"operator desk: {queueing}/desk   (sign in as an operator below)")
+            console.print(f"supervisor board: {queueing}/board")
             if simulate:
                 stack.enter_context(_simulation(platform, volume, latest))
             console.print(demo_sign_ins(issuer))
@@ -100,6 +103,19 @@ def run_platform(
             )
     except (KeyboardInterrupt, _Stop):
         return 0
+
+
+# What a person on the desk gets in real seconds: an offer to accept, a wrap-up to finish.
+DESK_SECONDS = {"PKC_QUEUEING_OFFER_TIMEOUT_SECONDS": 15.0, "PKC_QUEUEING_WRAP_UP_SECONDS": 30.0}
+
+
+def desk_timings(speed: float) -> dict[str, str]:
+    """The desk's offer time-out and wrap-up in platform seconds, so that a person has them in
+    real seconds on a clock running `speed` times faster (at 60x, 15 platform seconds would be
+    a quarter of a real one); what the environment sets is kept."""
+    return {
+        name: f"{real * speed:g}" for name, real in DESK_SECONDS.items() if name not in os.environ
+    }
 
 
 @contextmanager

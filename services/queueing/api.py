@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from schemas import Abandoned, Answered, ContactResolved, Region
+from services.queueing import desk
 from services.queueing.board import router as board_router
 from services.queueing.bootstrap import Queueing
 from services.queueing.dependencies import (
@@ -288,4 +289,4 @@ async def stream(region: Region, who: Person, request: Request, core: Core) -> S
     )
 
 
-ROUTERS = (operators, contacts, reinforcements, live, transfer_router, board_router)
+ROUTERS = (operators, contacts, reinforcements, live, desk.router, transfer_router, board_router)

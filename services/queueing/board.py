@@ -4,7 +4,6 @@ sign-out, move a waiting contact to another queue of its region, raise a waiting
 priority. Ordering and ending reinforcements are the existing /reinforcements routes."""
 
 import asyncio
-import functools
 import uuid
 from pathlib import Path
 from typing import Annotated
@@ -20,8 +19,10 @@ from services.queueing.dependencies import Core, Now, Supervisor, actor
 from services.queueing.domain import Forbidden
 from services.queueing.queue_state import QueueStates
 from services.queueing.views import AssignedContact, OperatorView
+from services.shared import pages
 from services.shared.identity import Principal
 from services.shared.live import EVENT_STREAM, live_stream
+from services.shared.pages import SignIn
 
 PAGE = Path(__file__).with_name("board.html")
 router = APIRouter(tags=["supervisors"])
@@ -39,23 +40,11 @@ class PriorityRequest(BaseModel):
     priority: int = Field(ge=1, le=5, description="more urgent than now (1 is the most urgent)")
 
 
-class SignIn(BaseModel):
-    """Where the page signs a person in: the OIDC issuer and its public client for the page."""
-
-    issuer: str | None
-    client_id: str
-
-
-@functools.cache
-def _page() -> str:
-    return PAGE.read_text(encoding="utf-8")
-
-
 @router.get("/board", response_class=HTMLResponse)
 async def page() -> HTMLResponse:
-    """The supervisor board (public: the shell holds no data; it signs the person in, then
-    reads /board/stream and acts with their token)."""
-    return HTMLResponse(_page())
+    """The supervisor board (public: the shell holds no data; it signs the person in with the
+    shared page script, /pages/signin.js, then reads /board/stream and acts with their token)."""
+    return HTMLResponse(pages.render(PAGE, {}))
 
 
 @router.get("/board/config")

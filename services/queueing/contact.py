@@ -99,6 +99,12 @@ class Contact:
     outside_service_hours: bool = False
     possible_emergency: bool = False  # triage's flag: it jumps its queue
     low_confidence: bool = False  # triage was unsure (or could not read the text): read it
+    # Triage's explanation for the desk's card (no word of the citizen's); confidence is the
+    # model's probability of the category, None when it did not weigh it.
+    e_service: str | None = None
+    decided_by: str = "rules"
+    rule_id: str | None = None
+    confidence: float | None = None
     operator_id: str | None = None
     order_id: uuid.UUID | None = None  # the reinforcement order it was assigned under
     assigned_at: datetime | None = None
@@ -134,6 +140,10 @@ class Contact:
             outside_service_hours=outside,
             possible_emergency=classified.possible_emergency,
             low_confidence=classified.low_confidence,
+            e_service=classified.e_service[:64] if classified.e_service else None,
+            decided_by=classified.decided_by,
+            rule_id=classified.rule_id[:64],
+            confidence=classified.probabilities.get(classified.category),
             traceparent=traceparent,
         )
         if outside and policy.closed_outcome == "close":

@@ -32,7 +32,13 @@ from services.queueing.domain import (
     NotFound,
     OperatorStatus,
 )
-from services.queueing.operators import offered_to, set_status, wrap_up_over
+from services.queueing.operators import (
+    held_by,
+    last_resolved,
+    offered_to,
+    set_status,
+    wrap_up_over,
+)
 from services.queueing.presence import OfferTerms, PauseReason, may_be_offered
 from services.queueing.reinforcements import Reinforcements
 from services.queueing.store import QueueDb, Tx
@@ -82,6 +88,8 @@ class Desk:
     operator: Operator
     offer: Contact | None
     offer_expires_at: datetime | None
+    held: Contact | None = None  # accepted (or taken), its outcome not yet recorded
+    wrapping_up: Contact | None = None  # during a wrap-up: the contact it follows
 
 
 class Offers:
@@ -118,9 +126,13 @@ class Offers:
             expires = (
                 offer.assigned_at + self.terms.timeout if offer and offer.assigned_at else None
             )
+            held = held_by(tx, operator_id)
+            wrapping_up = None
+            if operator.status == OperatorStatus.WRAP_UP:
+                wrapping_up = last_resolved(tx, operator_id)
         if returned:
             self.notify()
-        return Desk(operator, offer, expires)
+        return Desk(operator, offer, expires, held[0] if held else None, wrapping_up)
 
     def accept(self, operator: Operator, contact_id: uuid.UUID, now: datetime) -> Contact:
         with self.db.transaction() as tx:

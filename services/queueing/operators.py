@@ -7,7 +7,7 @@ is refused unless the person asks to take it over, which the audit records."""
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from schemas import OperatorPresenceChanged, QueueName, Region
 from services.queueing.contact import Contact
@@ -170,6 +170,34 @@ def offered_to(tx: Tx, operator_id: str) -> list[Contact]:
     )
     found = (tx.contacts.get(contact_id) for contact_id in tx.session.exec(query))
     return [c for c in found if c is not None and c.status == ContactStatus.OFFERED]
+
+
+def held_by(tx: Tx, operator_id: str) -> list[Contact]:
+    """The contacts the operator holds, assigned or answered and not yet resolved (oldest
+    first): what their desk works on."""
+    holding = (ContactStatus.ASSIGNED.value, ContactStatus.ANSWERED.value)
+    query = (
+        select(QueueEntry.contact_id)
+        .where(QueueEntry.operator_id == operator_id, col(QueueEntry.status).in_(holding))
+        .order_by(col(QueueEntry.assigned_at))
+    )
+    found = (tx.contacts.get(contact_id) for contact_id in tx.session.exec(query))
+    return [c for c in found if c is not None]
+
+
+def last_resolved(tx: Tx, operator_id: str) -> Contact | None:
+    """The contact the operator most recently gave an outcome: what a wrap-up is about."""
+    query = (
+        select(QueueEntry.contact_id)
+        .where(
+            QueueEntry.operator_id == operator_id,
+            QueueEntry.status == ContactStatus.RESOLVED.value,
+        )
+        .order_by(col(QueueEntry.answered_at).desc())
+        .limit(1)
+    )
+    contact_id = tx.session.exec(query).first()
+    return tx.contacts.get(contact_id) if contact_id is not None else None
 
 
 def set_status(

@@ -51,6 +51,12 @@ class QueueingSettings(ServiceSettings):
     # An open desk looks for an offer at once when this process queues or frees a contact;
     # what another replica did it sees within this many seconds.
     offer_poll_seconds: float = Field(default=1.0, gt=0)
+    # --- the desk page (/desk, services/queueing/desk.py) -----------------------------------
+    # The public OIDC client the page signs people in with (PKCE; the realm's `pkc-ui`).
+    desk_client_id: str = "pkc-ui"
+    # Where triage's e-services live: the context card links to this address + the e-service's
+    # name (rules.yaml's `e_service`, e.g. anmal-stold).
+    e_service_base_url: str = "https://polisen.se/e-tjanster/"
 
     @model_validator(mode="after")
     def _hours_parse(self) -> "QueueingSettings":

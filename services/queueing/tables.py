@@ -36,6 +36,13 @@ class QueueEntry(SQLModel, table=True):
     # same for low_confidence.
     possible_emergency: bool = False
     low_confidence: bool = False
+    # Triage's explanation for the desk's context card (Contact has what each holds). Added in
+    # the desk-page release: ALTER TABLE statements in docs/operations.md; rows from before it
+    # read as decided by rules, with no rule or e-service known.
+    e_service: str | None = Field(default=None, max_length=64)
+    decided_by: str = Field(default="rules", max_length=8)
+    rule_id: str | None = Field(default=None, max_length=64)
+    confidence: float | None = None
     operator_id: str | None = Field(default=None, max_length=64)
     order_id: uuid.UUID | None = None  # the reinforcement order it was answered under
     assigned_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

@@ -74,6 +74,16 @@ class AssignedContact(BaseModel):
     reinforcement_order: uuid.UUID | None
     possible_emergency: bool = Field(description="triage doubts it is safe: read it first")
     low_confidence: bool = Field(description="triage was unsure of the category: read it")
+    status: str = Field(description="offered, assigned, answered, resolved, ...")
+    # Triage's explanation (Classified), for the desk's context card.
+    e_service: str | None = Field(description="the e-service (polisen.se) that could take it")
+    decided_by: str = Field(description="rules, or model: the learned second opinion raised it")
+    rule_id: str | None = Field(description="the triage rule that decided (or was raised)")
+    confidence: float | None = Field(
+        description="the model's probability of the category; None when it did not weigh it"
+    )
+    outcome: str | None = Field(description="its outcome, once recorded")
+    case_number: str | None = Field(description="the case its outcome opened, if any")
 
     @classmethod
     def of(cls, contact: Contact) -> "AssignedContact":
@@ -89,6 +99,13 @@ class AssignedContact(BaseModel):
             reinforcement_order=contact.order_id,
             possible_emergency=contact.possible_emergency,
             low_confidence=contact.low_confidence,
+            status=contact.status.value,
+            e_service=contact.e_service,
+            decided_by=contact.decided_by,
+            rule_id=contact.rule_id,
+            confidence=contact.confidence,
+            outcome=contact.outcome.value if contact.outcome else None,
+            case_number=contact.case_number,
         )
 
 
@@ -111,10 +128,15 @@ class OfferView(AssignedContact):
 
 
 class DeskView(BaseModel):
-    """One message of the offer stream: the operator's presence and the offer on their desk."""
+    """One message of the offer stream: the operator's presence, the offer on their desk, and
+    the contact they hold (accepted, not yet given an outcome), so a reloaded desk has it."""
 
     operator: OperatorView | None = Field(description="None once signed out")
     offer: OfferView | None
+    held: AssignedContact | None = Field(default=None, description="assigned or answered")
+    wrapping_up: AssignedContact | None = Field(
+        default=None, description="during a wrap-up: the contact it follows, with its outcome"
+    )
 
     @classmethod
     def of(cls, desk: Desk | None) -> "DeskView":
@@ -123,7 +145,11 @@ class DeskView(BaseModel):
         offer = desk.offer
         expires = desk.offer_expires_at
         shown = OfferView.offered(offer, expires) if offer and expires else None
-        return cls(operator=OperatorView.of(desk.operator), offer=shown)
+        held = AssignedContact.of(desk.held) if desk.held else None
+        last = AssignedContact.of(desk.wrapping_up) if desk.wrapping_up else None
+        return cls(
+            operator=OperatorView.of(desk.operator), offer=shown, held=held, wrapping_up=last
+        )
 
 
 class OutcomeRequest(BaseModel):

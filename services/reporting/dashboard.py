@@ -6,40 +6,31 @@ policy's, filled in on the server: change PKC_SLA_TARGET and the page says the n
 The page itself holds no figures and is public on purpose, so a person can open it to sign
 in: it signs them in at the OIDC issuer (authorization code with PKCE, the public client named
 by `dashboard_client_id`) and reads /sla and /sla/stream with their bearer token, as any other
-client does. A browser's EventSource cannot send a token, so the page reads the event stream
-with fetch().
+client does, with the platform's shared page script (services/shared/pages/signin.js).
 """
 
-import functools
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
-from pydantic import BaseModel
 
 from domain.service_level import ServiceLevelPolicy
 from services.reporting.api import SlaReader, every_region
 from services.reporting.service import Policy, Service
+from services.shared import pages
 from services.shared.live import EVENT_STREAM, live_stream
+from services.shared.pages import SignIn
 
 PAGE = Path(__file__).with_name("dashboard.html")
 # The routes anyone may call, on purpose: the page's shell (no data in it; it must be
-# reachable to sign in), where to sign in, and the old address of the page.
-PUBLIC_ROUTES = frozenset({("GET", "/"), ("GET", "/dashboard"), ("GET", "/dashboard/config")})
+# reachable to sign in), where to sign in, the old address of the page, and the page script.
+PUBLIC_ROUTES = (
+    frozenset({("GET", "/"), ("GET", "/dashboard"), ("GET", "/dashboard/config")})
+    | pages.PUBLIC_ROUTES
+)
 router = APIRouter(tags=["dashboard"])
-
-
-class SignIn(BaseModel):
-    """Where the page signs a person in: the OIDC issuer and its public client for the page."""
-
-    issuer: str | None
-    client_id: str
-
-
-@functools.cache
-def _template() -> str:
-    return PAGE.read_text(encoding="utf-8")
+router.include_router(pages.script_router())
 
 
 def render_page(policy: ServiceLevelPolicy) -> str:
@@ -50,10 +41,7 @@ def render_page(policy: ServiceLevelPolicy) -> str:
         "hours": policy.hours,
         "min_volume": str(policy.min_volume),
     }
-    page = _template()
-    for name, value in values.items():
-        page = page.replace("{{ " + name + " }}", value)
-    return page
+    return pages.render(PAGE, values)
 
 
 @router.get("/", include_in_schema=False)

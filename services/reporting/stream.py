@@ -244,6 +244,7 @@ def fetching(app: faust.App) -> dict[str, Any]:
         "flow_active": bool(getattr(consumer, "flow_active", True)),
         "app_flow_active": app.flow_control.is_active(),
         "in_recovery": bool(app.in_recovery),
+        "rebalancing": bool(getattr(app, "rebalancing", False)),
         "not_fetched": named(assigned - active) if active is not None else [],
         "paused": named(getattr(consumer, "_paused_partitions", ())),
         "buffer_full": named(getattr(consumer, "_buffered_partitions", ())),

@@ -67,7 +67,12 @@ def test_the_service_levels_are_for_the_centres_people_and_the_monthly_report_fo
 def test_only_the_dashboards_shell_and_where_to_sign_in_are_public(
     client: TestClient, identities: Identities
 ) -> None:
-    assert {("GET", "/"), ("GET", "/dashboard"), ("GET", "/dashboard/config")} == PUBLIC_ROUTES
+    shell = {("GET", "/"), ("GET", "/dashboard"), ("GET", "/dashboard/config")}
+    assert shell | {("GET", "/pages/signin.js")} == PUBLIC_ROUTES
+    script = client.get("/pages/signin.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "export async function follow" in script.text
     page = client.get("/dashboard")
     assert page.status_code == 200
     assert "Mål 85 %" in page.text

@@ -1,0 +1,239 @@
+"""The operator desk in a real headless Chromium (Debian's, driven by Playwright): an operator
+signs in on Keycloak's own login page, goes ready, gets contacts pushed while the page is open,
+rejects one (it goes back to its place), accepts it again, reads its context card, answers,
+records an outcome that opens a case and goes through wrap-up, with no console error.
+
+Queueing runs as its own process on the session's broker and Keycloak; contacts arrive as
+triage hands them over, as `Classified` events on Kafka.
+"""
+
+import asyncio
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
+
+from bench.events import publish_timed
+from pkc.ports import free_port
+from pkc.processes import ServiceProcess, wait_ready
+from schemas import Channel, Classified, MatterType, NeedCategory, Region, Route
+from schemas.topics import CONTACTS_CLASSIFIED
+from tests.e2e.test_dashboard import allow_origin
+from tests.identities import Identities
+
+pytestmark = pytest.mark.kafka
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"  # git-ignored
+REGION = Region.NORD
+OPERATOR = "desk-operator"
+WRAP_UP_SECONDS = 4
+
+
+@pytest.fixture
+def queueing(kafka: str, identities: Identities, tmp_path: Path) -> Iterator[ServiceProcess]:
+    port = free_port()
+    allow_origin(identities, f"http://127.0.0.1:{port}")
+    service = ServiceProcess(
+        "queueing",
+        port,
+        tmp_path / "logs",
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": kafka,
+            "PKC_STATE_DIR": str(tmp_path),
+            "PKC_TRACES_EXPORTER": "none",
+            "PKC_OIDC_ISSUER": identities.issuer,
+            # Contacts queue whatever the hour the test runs at.
+            "PKC_QUEUEING_CLOSED_OUTCOME": "queue",
+            "PKC_QUEUEING_WRAP_UP_SECONDS": str(WRAP_UP_SECONDS),
+            "PKC_QUEUEING_OFFER_TIMEOUT_SECONDS": "60",
+        },
+    )
+    service.start()
+    wait_ready([service], timeout=90)
+    yield service
+    service.stop()
+
+
+def contact(waited: float, **triage: object) -> Classified:
+    now = datetime.now(UTC)
+    return Classified(
+        occurred_at=now,
+        contact_id=uuid.uuid4(),
+        region=REGION,
+        channel=Channel.PHONE,
+        received_at=now - timedelta(seconds=waited),
+        category=NeedCategory.CASE_HELP,
+        matter=MatterType.THEFT,
+        priority=3,
+        route=Route.OPERATOR,
+        rule_id="case-theft-past",
+        rules_version="test",
+        **triage,
+    )
+
+
+def publish(kafka: str, events: list[Classified]) -> None:
+    """Publishes from a thread of its own: Playwright's sync API holds this thread's loop."""
+    sending = publish_timed(kafka, "test-desk", events, CONTACTS_CLASSIFIED)
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, sending).result(timeout=60)
+
+
+def waiting(queueing: ServiceProcess, identities: Identities) -> int:
+    supervisor = identities.person("supervisor-national")
+    state = httpx.get(f"{queueing.url}/queues/{REGION.value}", headers=supervisor, timeout=10)
+    assert state.status_code == 200, state.text
+    return int(state.json()["waiting_total"])
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"desk-{name}.png"))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (CI installs it)")
+def test_an_operator_works_contacts_from_the_desk(
+    kafka: str, identities: Identities, queueing: ServiceProcess
+) -> None:
+    identities.person(OPERATOR, "operator", REGION.value)
+    password = identities.provider.secrets().passwords[OPERATOR]
+    first = contact(
+        90,
+        e_service="anmal-stold",
+        decided_by="model",
+        model_version="test",
+        probabilities={NeedCategory.CASE_HELP: 0.82},
+        possible_emergency=True,
+    )
+    second = contact(30)
+    problems: list[str] = []
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="sv-SE")
+        page.on("console", lambda m: _console(m, problems))
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.goto(f"{queueing.url}/desk")
+        page.wait_for_url(f"{identities.issuer}/**")
+        page.locator("#username").fill(OPERATOR)
+        page.locator("#password").fill(password)
+        page.locator("#kc-login").click()
+        page.wait_for_url(f"{queueing.url}/desk")
+        assert "code=" not in page.url
+
+        # Signs in to the desk (ready) with the keyboard: the button is focusable and labelled.
+        start = page.get_by_role("button", name="Logga in på desken (redo)")
+        start.focus()
+        page.keyboard.press("Enter")
+        presence = page.locator("#presence")
+        expect(presence).to_have_text("Redo – väntar på erbjudande", timeout=30_000)
+        expect(page.locator("#who")).to_have_text(f"inloggad som {OPERATOR}")
+        shot(page, "ready")
+
+        # Pushed while the page is open: the longest waiting (and flagged) contact first.
+        publish(kafka, [first, second])
+        offer = page.locator("#offer")
+        expect(offer).to_be_visible(timeout=30_000)
+        expect(offer).to_have_attribute("data-contact", str(first.contact_id))
+        expect(page.locator("#offer-left")).to_have_text(_seconds_left())
+        expect(page.locator("#emergency")).to_be_visible()
+        shot(page, "offer")
+
+        # Rejected: the operator is not ready, and the contact is back in the queue.
+        page.get_by_role("button", name="Avböj").click()
+        expect(presence).to_have_text("Paus (avböjt erbjudande – tryck Redo)")
+        expect(offer).to_be_hidden()
+        _until(lambda: waiting(queueing, identities) == 2, "both contacts wait again")
+
+        # Ready again: the same contact comes back first, from its old place; accepted.
+        page.get_by_role("button", name="Redo").click()
+        expect(offer).to_have_attribute("data-contact", str(first.contact_id), timeout=30_000)
+        page.get_by_role("button", name="Ta emot").click()
+        expect(presence).to_have_text("Upptagen")
+        card = page.locator("#card")
+        expect(card).to_have_attribute("data-contact", str(first.contact_id))
+        expect(page.locator("#c-category")).to_have_text("Hjälp med ärende")
+        expect(page.locator("#c-channel")).to_have_text("Telefon (114 14)")
+        expect(page.locator("#c-region")).to_have_text("Nord")
+        expect(page.locator("#c-matter")).to_have_text("Stöld")
+        expect(page.locator("#c-explanation")).to_have_text(
+            "modellen höjde regelns (case-theft-past) bedömning; modellens sannolikhet 82 %"
+        )
+        link = page.locator("#c-e-service a")
+        expect(link).to_have_text("anmal-stold")
+        expect(link).to_have_attribute("href", "https://polisen.se/e-tjanster/anmal-stold")
+        expect(page.locator("#c-state")).to_have_text("tagen – ej besvarad")
+        shot(page, "context")
+
+        # Answer, then an outcome that opens a case; wrap-up follows, then ends by itself.
+        page.get_by_role("button", name="Svara").click()
+        expect(page.locator("#c-state")).to_have_text("besvarad")
+        page.locator("#outcome").select_option("report_filed")
+        page.get_by_role("button", name="Registrera utfall").click()
+        expect(presence).to_have_text("Efterarbete", timeout=15_000)
+        expect(page.locator("#wrapup-result")).to_contain_text(
+            "Utfall: Anmälan upprättad (skapar ärende). Ärende K"
+        )
+        expect(page.locator("#wrapup-left")).to_contain_text("efterarbete klart om")
+        shot(page, "wrap-up")
+        # The wrap-up ends by itself: ready, and the second contact is offered at once.
+        expect(offer).to_have_attribute(
+            "data-contact", str(second.contact_id), timeout=(WRAP_UP_SECONDS + 15) * 1000
+        )
+        expect(presence).to_have_text("Erbjudande")
+
+        # The English switch.
+        page.get_by_role("button", name="English").click()
+        expect(presence).to_have_text("Offer")
+        expect(page.get_by_role("button", name="Accept")).to_be_visible()
+        shot(page, "english")
+        browser.close()
+    assert problems == [], problems
+
+
+def test_the_desk_shell_is_public_and_carries_no_data(
+    identities: Identities, queueing: ServiceProcess
+) -> None:
+    shell = httpx.get(f"{queueing.url}/desk", timeout=10)
+    assert shell.status_code == 200
+    assert "Operatörsdesk" in shell.text
+    assert 'data-contact="' not in shell.text, "no contact in the shell"
+    config = httpx.get(f"{queueing.url}/desk/config", timeout=10).json()
+    assert config["issuer"] == identities.issuer
+    assert config["client_id"] == "pkc-ui"
+    assert config["offer_timeout_seconds"] == 60
+    assert config["wrap_up_seconds"] == WRAP_UP_SECONDS
+    assert "report_filed" in config["outcomes"]
+    assert config["pause_reasons"] == ["rast", "utbildning", "administration"]
+    for script in ("/desk.js", "/pages/signin.js"):
+        served = httpx.get(f"{queueing.url}{script}", timeout=10)
+        assert served.status_code == 200
+        assert served.headers["content-type"].startswith("text/javascript")
+    # Everything with data needs a token.
+    stream = httpx.get(f"{queueing.url}/operators/me/offers/stream", timeout=10)
+    assert stream.status_code == 401
+
+
+def _seconds_left() -> re.Pattern[str]:
+    return re.compile(r"^\d+ s$")
+
+
+def _console(message: ConsoleMessage, problems: list[str]) -> None:
+    if message.type == "error":
+        problems.append(f"console: {message.text} ({message.location.get('url')})")
+
+
+def _until(check: Callable[[], bool], what: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"not in {seconds} s: {what}"
+        time.sleep(0.2)  # a poll with a deadline, not a wait for a guess
