@@ -90,9 +90,9 @@ def run_platform(
             console.print(_where(platform.processes()))
             console.print(f"dashboard: {platform.url('reporting')}/   Ctrl-C stops everything.")
             # A person on the desk works beside the simulation's operators (sim-*), who pull.
-            console.print(
-                f"operator desk: {platform.url('queueing')}/desk   (sign in as an operator below)"
-            )
+            queueing = platform.url("queueing")
+            console.print(f"operator desk: {queueing}/desk   (sign in as an operator below)")
+            console.print(f"supervisor board: {queueing}/board")
             if simulate:
                 stack.enter_context(_simulation(platform, volume, latest))
             console.print(demo_sign_ins(issuer))

@@ -6,6 +6,7 @@ from schemas.codec import EVENT_TYPES, UndecodableEvent, decode_event
 from schemas.enums import Channel, MatterType, NeedCategory, QueueName, Region, Route
 from schemas.envelope import Event
 from schemas.events import *  # noqa: F403  every model, named once in events.__all__
+from schemas.transfers import Transferred
 
 __all__ = [
     "EVENT_TYPES",
@@ -16,6 +17,7 @@ __all__ = [
     "QueueName",
     "Region",
     "Route",
+    "Transferred",
     "UndecodableEvent",
     "decode_event",
     "reinforcement_request_id",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from schemas import events as e
 from schemas.codec import EVENT_TYPES
 from schemas.envelope import Event
+from schemas.transfers import Transferred
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -70,6 +71,7 @@ QUEUE_EVENTS = Topic(
         e.OperatorPresenceChanged,
         e.ReinforcementOrdered,
         e.ReinforcementEnded,
+        Transferred,
     ),
 )
 CASES = Topic("pkc.cases.created", 3, "case_id", (e.CaseCreated,), retention_ms=90 * DAY_MS)

@@ -18,6 +18,7 @@ from pydantic import AwareDatetime
 
 from schemas import Abandoned, Answered, ContactResolved, Region
 from services.queueing import desk
+from services.queueing.board import router as board_router
 from services.queueing.bootstrap import Queueing
 from services.queueing.dependencies import (
     ADAPTER,
@@ -37,6 +38,7 @@ from services.queueing.presence import PauseReason
 from services.queueing.requests import IDEMPOTENCY_HEADER
 from services.queueing.retention import erase_contact
 from services.queueing.tables import AuditRecord, utc
+from services.queueing.transfer_routes import router as transfer_router
 from services.queueing.views import (
     AbandonRequest,
     AssignedContact,
@@ -287,4 +289,4 @@ async def stream(region: Region, who: Person, request: Request, core: Core) -> S
     )
 
 
-ROUTERS = (operators, contacts, reinforcements, live, desk.router)
+ROUTERS = (operators, contacts, reinforcements, live, desk.router, transfer_router, board_router)

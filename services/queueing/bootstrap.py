@@ -26,6 +26,8 @@ from services.queueing.queue_state_publisher import (
 from services.queueing.reinforcements import Reinforcements
 from services.queueing.settings import QueueingSettings
 from services.queueing.store import QueueDb
+from services.queueing.supervision import Supervision
+from services.queueing.transfers import Transfers
 from services.shared.clock import Clock, make_clock
 from services.shared.db import make_engine
 from services.shared.kafka import EventConsumer, EventProducer, kafka_security
@@ -44,6 +46,8 @@ class Queueing:
     reinforcements: Reinforcements
     offers: Offers
     wakeup: Wakeup  # in-process news for open desks (offers.py)
+    transfers: Transfers
+    supervision: Supervision  # the board's actions
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,14 @@ def build_core(
         reinforcements=reinforcements,
         offers=Offers(db, reinforcements, terms, wakeup.notify),
         wakeup=wakeup,
+        transfers=Transfers(
+            db,
+            policy,
+            terms.wrap_up,
+            wakeup.notify,
+            timedelta(seconds=settings.request_retention_seconds),
+        ),
+        supervision=Supervision(db, wakeup.notify),
     )
 
 

@@ -35,10 +35,10 @@ class OperatorRequest:
     """What an operator asked for, as a retry must ask it again."""
 
     operator_id: str
-    action: Literal["answer", "outcome"]
+    action: Literal["answer", "outcome", "transfer"]
     contact_id: uuid.UUID
     key: str | None = None
-    outcome: str = ""  # the outcome asked for (outcome requests)
+    outcome: str = ""  # the outcome asked for (outcome requests; a transfer's destination)
 
     @property
     def fingerprint(self) -> str:

@@ -14,6 +14,8 @@ class QueueingSettings(ServiceSettings):
 
     service_name: str = "queueing"
     http_port: int = 8003
+    # The public OIDC client the supervisor board signs people in with (PKCE; no secret).
+    board_client_id: str = "pkc-ui"
     # Per queue, Stockholm time: 'urgent=00:00-24:00,switchboard=08:00-16:00'; hours may run
     # across midnight ('20:00-07:00'); queues not named keep the service-level hours
     # (PKC_SLA_HOURS).

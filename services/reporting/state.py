@@ -13,6 +13,7 @@ from schemas import (
     ReinforcementEnded,
     ReinforcementOrdered,
     SlaWindow,
+    Transferred,
 )
 from schemas.envelope import Event
 from services.reporting.positions import Position, Taken
@@ -138,7 +139,8 @@ class RegionState:
             meta.orders[str(event.order_id)] = event.until.isoformat()
         elif isinstance(event, ReinforcementEnded):
             meta.orders.pop(str(event.order_id), None)
-        elif isinstance(event, ContactResolved):
+        elif isinstance(event, ContactResolved | Transferred):
+            # A transfer ends the first operator's work on the call: handling, as an outcome.
             if event.handling_seconds:
                 meta.handling_seconds = _ewma(meta.handling_seconds, event.handling_seconds)
         else:

@@ -41,7 +41,8 @@ HEALTH = {("GET", "/healthz"), ("GET", "/readyz")}
 PUBLIC: dict[str, set[tuple[str, str]]] = {
     "intake": HEALTH,
     "triage": HEALTH,
-    "queueing": HEALTH | {("GET", "/desk"), ("GET", "/desk/config")},
+    "queueing": HEALTH
+    | {("GET", "/desk"), ("GET", "/desk/config"), ("GET", "/board"), ("GET", "/board/config")},
     "reporting": HEALTH | {("GET", "/dashboard"), ("GET", "/dashboard/config")},
     "notify": HEALTH | {("GET", "/ack"), ("POST", "/ack")},
 }
