@@ -87,12 +87,7 @@ def run_platform(
                 platform = stack.enter_context(running_platform(setup, ready_timeout))
             stack.callback(console.print, "stopping…")
             console.print(f"[bold green]all services ready[/] after {_since(began)}")
-            console.print(_where(platform.processes()))
-            console.print(f"dashboard: {platform.url('reporting')}/   Ctrl-C stops everything.")
-            # A person on the desk works beside the simulation's operators (sim-*), who pull.
-            queueing = platform.url("queueing")
-            console.print(f"operator desk: {queueing}/desk   (sign in as an operator below)")
-            console.print(f"supervisor board: {queueing}/board")
+            _print_pages(platform)
             if simulate:
                 stack.enter_context(_simulation(platform, volume, latest))
             console.print(demo_sign_ins(issuer))
@@ -103,6 +98,16 @@ def run_platform(
             )
     except (KeyboardInterrupt, _Stop):
         return 0
+
+
+def _print_pages(platform: LocalPlatform) -> None:
+    """Where each service listens, and the pages people work from."""
+    console.print(_where(platform.processes()))
+    console.print(f"dashboard: {platform.url('reporting')}/   Ctrl-C stops everything.")
+    # A person on the desk works beside the simulation's operators (sim-*), who pull.
+    queueing = platform.url("queueing")
+    console.print(f"operator desk: {queueing}/desk   (sign in as an operator below)")
+    console.print(f"supervisor board: {queueing}/board")
 
 
 # What a person on the desk gets in real seconds: an offer to accept, a wrap-up to finish.

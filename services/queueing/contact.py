@@ -8,12 +8,10 @@
 Each transition checks that it is legal from the current state, refuses with a typed error
 (`IllegalMove`, `Forbidden`) when it is not, and returns the events the change publishes.
 Storing the contact, and the events with it in one transaction, is the repository's job.
-The two moves on the hot path (take-next, answer) are also stated as data, `assignment` and
-`answering`, with the states they start from (`ASSIGNABLE`, `ANSWERABLE`): the repository
-makes them in one guarded statement each. For take-next that is the rule (which waiting
-contact an operator gets is chosen over the whole queue, and choosing and assigning must be
-one atomic step); for answer it saves a round trip, and a refused answer loads the contact
-so that `check_answerable` says why.
+The hot path's moves (take-next, answer) are also data, `assignment` and `answering`, with
+the states they start from (`ASSIGNABLE`, `ANSWERABLE`), for one guarded statement each: the
+contact a take-next gets is chosen over the whole queue and assigned in one atomic step; an
+answer saves a round trip, and a refused one loads the contact for `check_answerable`'s why.
 """
 
 import uuid
@@ -55,8 +53,7 @@ _RELEASABLE = (ContactStatus.OFFERED, ContactStatus.ASSIGNED)
 
 
 def _derived(cause: uuid.UUID, what: str) -> uuid.UUID:
-    """An id derived from its cause, the same on every replay (as services.shared.runtime's
-    derived_id, which lives beside the Kafka plumbing this core does not import)."""
+    """An id derived from its cause, the same on every replay (runtime.derived_id's rule)."""
     return uuid.uuid5(cause, what)
 
 
@@ -77,8 +74,8 @@ class _Waited(_About):
 
 @dataclass(frozen=True)
 class Arrival:
-    """What a classified contact's arrival did: a contact now waiting (None when it arrived
-    while its queue was closed and was turned away), and the event that says so."""
+    """A classified contact's arrival: the contact now waiting (None: turned away, its queue
+    closed) and the event that says so."""
 
     contact: "Contact | None"
     event: Queued | Abandoned
@@ -99,8 +96,7 @@ class Contact:
     outside_service_hours: bool = False
     possible_emergency: bool = False  # triage's flag: it jumps its queue
     low_confidence: bool = False  # triage was unsure (or could not read the text): read it
-    # Triage's explanation for the desk's card (no word of the citizen's); confidence is the
-    # model's probability of the category, None when it did not weigh it.
+    # Triage's why, for the desk's card; confidence: the model's P(category), None unweighed.
     e_service: str | None = None
     decided_by: str = "rules"
     rule_id: str | None = None
@@ -263,16 +259,12 @@ class Contact:
         if self.status not in _ABANDONABLE:
             raise IllegalMove(f"contact is already {self.status.value}")
         self.status = ContactStatus.ABANDONED
-        return Abandoned(
-            **self._waited(now),
-            reason=reason,
-            outside_service_hours=self.outside_service_hours,
-        )
+        waited = self._waited(now)
+        return Abandoned(**waited, reason=reason, outside_service_hours=self.outside_service_hours)
 
     # --- helpers -----------------------------------------------------------------------------
     def _waited(self, now: datetime, seconds: float | None = None) -> "_Waited":
-        """What an answer or an abandonment says of the contact and its wait (`seconds`, or
-        from its arrival until `now`)."""
+        """What an answer or abandonment says: the contact, and its wait (`seconds` or till now)."""
         return _Waited(
             **self._about(),
             occurred_at=now,
