@@ -33,6 +33,7 @@ from services.reporting.monthly import (
 from services.reporting.monthly.months import BadMonth
 from services.reporting.monthly.report import MonthlyReport
 from services.reporting.monthly.store import MonthlyStore
+from services.reporting.rewind import install_rewinding_consumer
 from services.reporting.service import Core, ReportingService
 from services.reporting.settings import ReportingSettings
 from services.reporting.stream import build, changelog_topics, fetching
@@ -147,6 +148,7 @@ def _lifespan(service: ReportingService) -> Any:
         )
         (settings.state_dir / "faust").mkdir(parents=True, exist_ok=True)  # Faust won't
         install_complete_flush(worker)  # in this loop, before the producer starts
+        install_rewinding_consumer(worker)  # likewise, before anything makes the consumer
         await worker.start()
         try:
             async with running(service.monthly_producer, background=(service.monthly.run(),)):
