@@ -2,9 +2,9 @@
 thresholds on held-out folds, recall first. Used by `pkc triage train` and `pkc triage eval`;
 the service only loads the model file this writes (`services.triage.model`).
 
-The same seed, data and settings give the same file byte for byte: the folds are seeded,
-lbfgs is deterministic, and the file's floats are rounded so that a last-bit difference in
-the solver cannot change it.
+The same seed, data, settings and library versions give the same file byte for byte: the
+folds are seeded, lbfgs is deterministic, and the file's floats are rounded. A newer numpy or
+scikit-learn may still move a weight by its last rounded digit (the test allows that).
 """
 
 import hashlib
