@@ -1,7 +1,7 @@
 """The closed vocabularies every event shares: regions, channels, need categories, routes."""
 
 from enum import StrEnum
-from typing import Self
+from typing import Literal, Self
 
 
 class _Labelled(StrEnum):
@@ -100,3 +100,25 @@ class QueueName(StrEnum):
     CRIME_REPORT = "crime_report"
     URGENT = "urgent"
     SWITCHBOARD = "switchboard"
+
+
+# What an operator recorded of an answered contact (ContactResolved.outcome): a Literal, not an
+# enum, so that the JSON Schema lists the values in place.
+ContactOutcome = Literal[
+    "report_filed",  # creates a case
+    "sent_to_e_service",
+    "information_given",
+    "transferred",
+    "redirected_to_112",
+    "no_action",  # nothing for the police to do (a wrong number, a silent call)
+]
+
+# What an on-call alert is about (AlertDelivered.kind).
+AlertKind = Literal[
+    "breach",
+    "breach_update",
+    "predicted_breach",
+    "recovery",
+    "reinforcement",
+    "written_emergency",  # a written contact triage decided is Nöd or flagged: read it now
+]

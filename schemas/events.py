@@ -21,7 +21,16 @@ from schemas.bases import (
     WaitEnded,
     WindowEvent,
 )
-from schemas.enums import Channel, MatterType, NeedCategory, QueueName, Region, Route
+from schemas.enums import (
+    AlertKind,
+    Channel,
+    ContactOutcome,
+    MatterType,
+    NeedCategory,
+    QueueName,
+    Region,
+    Route,
+)
 from schemas.envelope import Event
 
 # The models `schemas` re-exports (schemas/__init__.py).
@@ -136,9 +145,7 @@ class ContactResolved(Event):
     contact_id: UUID
     region: Region
     operator_id: str
-    outcome: Literal[
-        "report_filed", "sent_to_e_service", "information_given", "transferred", "redirected_to_112"
-    ]
+    outcome: ContactOutcome
     case_id: UUID | None = None
     handling_seconds: float | None = Field(default=None, ge=0, description="answer to outcome")
 
@@ -249,16 +256,6 @@ class RedirectedTo112(ContactEvent):
     schema_version: Literal[1] = 1
     received_at: AwareDatetime
     redirect_seconds: Seconds = Field(description="from receipt to the redirect decision")
-
-
-AlertKind = Literal[
-    "breach",
-    "breach_update",
-    "predicted_breach",
-    "recovery",
-    "reinforcement",
-    "written_emergency",  # a written contact triage decided is Nöd or flagged: read it now
-]
 
 
 class AlertDelivered(AlertEvent):

@@ -18,7 +18,8 @@ from schemas import (
     SlaBreachPredicted,
     SlaRecovered,
 )
-from schemas.events import AlertKind, SlaWindow
+from schemas.enums import AlertKind
+from schemas.events import SlaWindow
 from services.notify.policy import SlaEvent
 
 

@@ -19,8 +19,7 @@ from schemas import (
     SlaRecovered,
     SlaStatus,
 )
-from schemas.enums import Route
-from schemas.events import AlertKind
+from schemas.enums import AlertKind, Route
 from services.shared.ids import derived_id
 
 SlaEvent = SlaBreached | SlaRecovered | SlaBreachPredicted | ReinforcementRequested | SlaStatus

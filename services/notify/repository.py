@@ -15,8 +15,8 @@ from sqlmodel import Session, SQLModel, col, select, update
 from sqlmodel.sql.expression import SelectOfScalar
 
 from schemas import Region
+from schemas.enums import AlertKind
 from schemas.envelope import Event
-from schemas.events import AlertKind
 from services.notify.policy import Episode
 from services.notify.tables import Alert, AlertLog, Delivery, EventRecord
 from services.shared.ids import derived_id

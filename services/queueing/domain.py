@@ -74,6 +74,7 @@ class Outcome(StrEnum):
     INFORMATION_GIVEN = "information_given"
     TRANSFERRED = "transferred"
     REDIRECTED_TO_112 = "redirected_to_112"
+    NO_ACTION = "no_action"  # nothing for the police to do (a wrong number, a silent call)
 
 
 class ContactStatus(StrEnum):
