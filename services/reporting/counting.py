@@ -9,7 +9,7 @@ Two kinds of repeat reach the agent, and each is recognised where it can be reco
   writes had not landed, and re-sends the alerts its first pass decided;
 - a **re-send** (the same event at a new offset: an outbox relay or triage that published and
   crashed before it recorded so). `SeenEvents` remembers each event id with the position that
-  counted it, for a wall-clock horizon longer than any outage a producer could resume after.
+  counted it, for a horizon (in the records' produce time) longer than any producer's outage.
 """
 
 from collections.abc import Awaitable, Callable
@@ -42,8 +42,16 @@ class Seen(Protocol):
 
 
 class SeenEvents:
-    """Event id -> the position that counted it, in a windowed table relative to wall-clock
-    time: `slices` tumbling windows cover the horizon, and a lookup reads each of them."""
+    """Event id -> the position that counted it, in a windowed table over the records' own
+    Kafka timestamps (the time each copy was produced, by the producer's wall clock):
+    `slices` tumbling windows cover the horizon, and a lookup reads the window of the record
+    in hand and those before it. A re-send is produced after its first copy, so the first
+    copy's window is among them for as long as the horizon.
+
+    Not `relative_to_now`: Faust (0.15.3) then writes every key into the window of the
+    newest window end it has seen in the partition, starting from 0, while its cleanup
+    expires windows against the wall clock, so each id was forgotten within
+    `table_cleanup_interval` (30 s) and a re-send after a minute's outage counted twice."""
 
     SLICES = 4
 
@@ -56,12 +64,12 @@ class SeenEvents:
         """`table` made windowed for `horizon`: what `SeenEvents(...)` is then given."""
         size = horizon.total_seconds() / cls.SLICES
         expires = timedelta(seconds=horizon.total_seconds() + 2 * size)
-        return table.tumbling(size, expires=expires).relative_to_now()
+        return table.tumbling(size, expires=expires).relative_to_stream()
 
     def first(self, event: Event) -> str | None:
         entry = self.table[str(event.event_id)]
         for back in range(self.SLICES + 1):
-            value = entry.delta(back * self.slice_seconds) if back else entry.now()
+            value = entry.delta(back * self.slice_seconds) if back else entry.current()
             if value:
                 return str(value)
         return None

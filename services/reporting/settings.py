@@ -19,6 +19,8 @@ class ReportingSettings(ServiceSettings):
     # than an outage a producer resumes after. An event older than the window can no longer
     # count twice in it, whatever this is; memory grows with events per horizon.
     dedupe_hours: float = Field(default=24.0, gt=0, le=14 * 24)
+    # How often Faust drops expired windows (of sla-seen): the horizon is what expires them.
+    table_cleanup_seconds: float = Field(default=30.0, gt=0)
     live_interval_seconds: float = Field(default=1.0, gt=0)
     # The OIDC public client the dashboard page signs people in with (authorization code + PKCE).
     dashboard_client_id: str = "pkc-ui"

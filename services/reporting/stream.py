@@ -3,9 +3,9 @@
 Tables (all changelogged, so a restarted worker recovers them):
 - sla-buckets: "<region>|<minute>" -> one minute's counts per dimension (event time)
 - sla-region: "<region>" -> the region's meta (watermark, waiting calls, presence, flags)
-- sla-seen: event_id -> the input position that counted it, in wall-clock windows over the
-  dedupe horizon (counting.py): a producer's re-send comes within its outage, in wall-clock
-  time, even when the event itself is from a replayed month.
+- sla-seen: event_id -> the input position that counted it, in windows of the records' Kafka
+  timestamps over the dedupe horizon (counting.py): a producer's re-send is produced within
+  its outage, even when the event itself is from a replayed month.
 - sla-capacity (global): "<region>" -> arrivals, handling time, patience, operators, share:
   every worker sees every region when it picks donors.
 Every bucket and region record also keeps the input positions it has taken in, so a replay
@@ -156,7 +156,7 @@ def faust_app(settings: ReportingSettings) -> faust.App:
         producer_acks=-1,
         # Three changelog records per event: a short linger lets them share requests.
         producer_linger=0.005,
-        table_cleanup_interval=30.0,
+        table_cleanup_interval=settings.table_cleanup_seconds,
         # A worker killed with -9 holds its partitions until its session times out: Faust's
         # 60 s default left regions uncounted for a minute after each kill. The shared
         # consumers use aiokafka's 10 s; heartbeats run on their own task, every 3 s.

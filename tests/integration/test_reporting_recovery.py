@@ -2,6 +2,7 @@
 loses nor double-counts; malformed records go to its dead-letter topic."""
 
 import asyncio
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -25,9 +26,13 @@ pytestmark = pytest.mark.kafka
 START = datetime(2027, 6, 1, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm
 
 
-@pytest.fixture
-def reporting(kafka: str, identities: Identities, tmp_path: Path) -> Iterator[ServiceProcess]:
-    service = ServiceProcess(
+CLEANUP = "PKC_REPORTING_TABLE_CLEANUP_SECONDS"
+
+
+def reporting_process(
+    kafka: str, identities: Identities, tmp_path: Path, settings: dict[str, str] | None = None
+) -> ServiceProcess:
+    return ServiceProcess(
         "reporting",
         free_port(),
         tmp_path / "logs",
@@ -38,16 +43,22 @@ def reporting(kafka: str, identities: Identities, tmp_path: Path) -> Iterator[Se
             "PKC_OIDC_ISSUER": identities.issuer,
             # A fresh consumer group and fresh tables: reads the topics from the beginning.
             "PKC_REPORTING_FAUST_APP_ID": f"pkc-reporting-test-{uuid.uuid4().hex[:8]}",
+            **(settings or {}),
         },
     )
+
+
+@pytest.fixture
+def reporting(kafka: str, identities: Identities, tmp_path: Path) -> Iterator[ServiceProcess]:
+    service = reporting_process(kafka, identities, tmp_path)
     service.start()
     wait_ready([service], timeout=90)
     yield service
     service.stop()
 
 
-def answered(i: int) -> Answered:
-    at = START + timedelta(seconds=3 * i)
+def answered(i: int, start: datetime = START) -> Answered:
+    at = start + timedelta(seconds=3 * i)
     return Answered(
         occurred_at=at,
         contact_id=uuid.uuid4(),
@@ -99,6 +110,28 @@ def test_a_worker_killed_mid_stream_recovers_without_loss_or_double_counting(
     reporting.start()
     wait_ready([reporting], timeout=90)
     assert counted(reporting, supervisor, 401) == 401
+
+
+def test_a_re_send_after_the_tables_were_cleaned_counts_once(
+    kafka: str, identities: Identities, tmp_path: Path
+) -> None:
+    """An outbox relay that re-publishes after an outage a minute long: the dedupe memory must
+    outlive Faust's table cleanup (it was gone after one, 30 s, and the re-send counted)."""
+    supervisor = identities.person("supervisor-national")
+    service = reporting_process(kafka, identities, tmp_path, {CLEANUP: "0.5"})
+    service.start()
+    try:
+        wait_ready([service], timeout=90)
+        # A day after the other test's events: this window holds these alone.
+        events = [answered(i, START + timedelta(days=1)) for i in range(11)]
+        asyncio.run(publish(kafka, events[:10]))
+        assert counted(service, supervisor, 10) == 10
+        # The outage itself: long enough for several cleanups to have run.
+        time.sleep(3)
+        asyncio.run(publish(kafka, events[:10] + events[10:]))  # the re-send, then a sentinel
+        assert counted(service, supervisor, 11) == 11
+    finally:
+        service.stop()
 
 
 def test_malformed_records_go_to_the_dead_letter_topic(
