@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench import queueing, replay, reporting, soak, system, triage
+from bench import offers, queueing, replay, reporting, soak, system, triage
 from bench.results import Report
 from pkc.localpostgres import private_postgres
 from pkc.platform import kafka_with_topics
@@ -20,9 +20,10 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "queueing": queueing.run,
     "reporting": reporting.run,
     "system": system.run,
+    "offers": offers.run,
     "month": replay.run,  # its own broker (2 GB heap), so not in NEEDS_KAFKA
 }
-NEEDS_KAFKA = {"reporting", "system"}
+NEEDS_KAFKA = {"reporting", "system", "offers"}
 # Run only when named: `python -m bench soak --minutes 60` (an hour of kills and load).
 ON_DEMAND = {"soak": soak.run}
 

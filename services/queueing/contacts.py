@@ -123,6 +123,9 @@ class Contacts:
         again) gets the first response back; a different outcome is refused."""
         request = OperatorRequest(operator.operator_id, "outcome", contact_id, key, outcome.value)
         with self.db.transaction() as tx:
+            # The operator's row before the contact's, the order their open desk locks them in
+            # (Offers.desk): the other order deadlocks with it on PostgreSQL.
+            tx.session.get(Operator, operator.operator_id, with_for_update=True)
             requests = RecordedRequests(tx.session)
             if (first := requests.under_key(request)) is not None:
                 return ContactResolved.model_validate_json(first)

@@ -136,11 +136,13 @@ class Offers:
 
     def accept(self, operator: Operator, contact_id: uuid.UUID, now: datetime) -> Contact:
         with self.db.transaction() as tx:
+            # The operator's row before the contact's, as `desk` locks them: the other order
+            # deadlocks with the operator's open desk on PostgreSQL.
+            held = tx.session.get(Operator, operator.operator_id, with_for_update=True)
+            assert held is not None
             contact = self._offer(tx, contact_id)
             contact.accept(operator.operator_id, now)
             tx.contacts.save(contact)
-            held = tx.session.get(Operator, operator.operator_id, with_for_update=True)
-            assert held is not None
             set_status(tx, held, OperatorStatus.BUSY, None, now)
             tx.audit(
                 now, "offer_accepted", contact.region.value, _actor(held), contact_id=contact_id
@@ -150,11 +152,11 @@ class Offers:
 
     def reject(self, operator: Operator, contact_id: uuid.UUID, now: datetime) -> Operator:
         with self.db.transaction() as tx:
+            held = tx.session.get(Operator, operator.operator_id, with_for_update=True)
+            assert held is not None  # locked before the contact, as in `accept`
             contact = self._offer(tx, contact_id)
             if contact.operator_id != operator.operator_id:
                 raise Forbidden("this offer is not yours")
-            held = tx.session.get(Operator, operator.operator_id, with_for_update=True)
-            assert held is not None
             self._give_back(tx, held, contact, "offer_rejected", now)
         self.notify()
         return held
