@@ -3,9 +3,10 @@ and reporting wait it out; every accepted contact is queued and counted exactly 
 nothing is dead-lettered, and queueing's /readyz said not ready meanwhile. Intake keeps its own
 SQLite file, so contacts are accepted throughout and reach the consumers during the outage.
 
-20 s in `make test`; the issue's full 60 s on demand (`pytest -m slow tests/fault`): it failed
-in a clean CI run on 2026-12-02 after the outage had been waited out (the services' logs show
-every retry ending once PostgreSQL was back); open in issue 18.
+20 s in `make test`; the issue's full 60 s on demand (`pytest -m slow tests/fault`). It counted
+one contact twice until reporting's dedupe memory outlived Faust's 30 s table cleanup: queueing's
+outbox re-sent an event after the outage (tests/integration/test_reporting_recovery.py now
+re-sends after several cleanups in `make test`).
 """
 
 from collections.abc import Iterator
