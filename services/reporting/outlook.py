@@ -3,6 +3,8 @@ operators it needs now. The same figures the decisions use (breach.predict for t
 breach, domain.staffing for a reinforcement request), computed for a reader at any time, not
 only when a decision is taken: the supervisor board shows them beside the share now."""
 
+import functools
+
 from pydantic import BaseModel, Field
 
 from domain.service_level import ServiceLevelPolicy
@@ -28,6 +30,17 @@ class Staffing(BaseModel):
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _needed(
+    arrivals: float, handling: float, patience: float | None, target: float, threshold: float
+) -> tuple[int, int | None]:
+    """Erlang C and A, as capacity.plan_reinforcement asks, so the board and a request agree.
+    Kept: the live stream asks every region at every tick, and Erlang A at a national rate
+    costs milliseconds on the worker's loop, while the inputs change only with the window."""
+    need = operators_needed(arrivals, handling, patience, target, threshold)
+    return need.erlang_c, need.erlang_a
+
+
 def predicted_share(state: RegionState, rules: DecisionRules) -> float | None:
     """The share if every call now waiting past the threshold, or about to pass it within the
     prediction horizon, misses it (breach.predict); None with nothing handled nor waiting."""
@@ -50,19 +63,20 @@ def staffing(state: RegionState, policy: ServiceLevelPolicy) -> Staffing | None:
         return None
     handling = state.handling()
     present = len(state.meta.operators)
-    need = operators_needed(
+    patience = state.meta.patience_seconds
+    need_c, need_a = _needed(
         arrivals,
-        handling,
-        state.meta.patience_seconds,
-        target=policy.target,
-        threshold_seconds=policy.threshold_seconds,
-    )  # as capacity.plan_reinforcement asks, so the board and a request agree
-    needed = need.erlang_a if need.erlang_a is not None else need.erlang_c
+        round(handling, 1),
+        round(patience, 1) if patience is not None else None,
+        policy.target,
+        policy.threshold_seconds,
+    )
+    needed = need_a if need_a is not None else need_c
     return Staffing(
         arrivals_per_hour=round(arrivals, 1),
         handling_seconds=round(handling, 1),
-        operators_needed_erlang_c=need.erlang_c,
-        operators_needed_erlang_a=need.erlang_a,
+        operators_needed_erlang_c=need_c,
+        operators_needed_erlang_a=need_a,
         operators_present=present,
         shortfall=max(0, needed - present),
     )
