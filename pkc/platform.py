@@ -140,6 +140,19 @@ class LocalPlatform:
         )
 
 
+def board_env(ports: Mapping[str, int]) -> dict[str, str]:
+    """The supervisor board's page (on queueing) reads reporting and notify from the browser:
+    their addresses for the page, and queueing's origin as the one page origin they allow."""
+    if "queueing" not in ports:
+        return {}
+    port = ports["queueing"]
+    env = {"PKC_PAGE_ORIGINS": f"http://127.0.0.1:{port},http://localhost:{port}"}
+    for name in ("reporting", "notify"):
+        if name in ports:
+            env[f"PKC_QUEUEING_{name.upper()}_URL"] = f"http://127.0.0.1:{ports[name]}"
+    return env
+
+
 @contextmanager
 def running_platform(setup: PlatformSetup, ready_timeout: float) -> Iterator[LocalPlatform]:
     """The services (all five unless `setup.names` says) on `setup.bootstrap`, all ready,
@@ -149,8 +162,8 @@ def running_platform(setup: PlatformSetup, ready_timeout: float) -> Iterator[Loc
         issuer = setup.issuer or stack.enter_context(
             oidc_issuer(setup.state_dir, settings=setup.settings)
         )
-        env = issuer.env() | setup.env(desk, anchor=time.time())
         ports = setup.ports or {name: free_port() for name in setup.names}
+        env = issuer.env() | board_env(ports) | setup.env(desk, anchor=time.time())
         logs = setup.state_dir / "logs"
         replicas = {
             name: [

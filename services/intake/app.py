@@ -31,7 +31,8 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
 
     app = FastAPI(title="PKC intake", version="1", lifespan=lifespan)
     app.state.intake = intake
-    harden(app, intake.settings.identity(), intake.settings.max_body_bytes)
+    settings = intake.settings
+    harden(app, settings.identity(), settings.max_body_bytes, settings.page_origin_list())
     map_errors(app)
 
     database = DatabaseProbe(intake.accepted.engine)

@@ -37,7 +37,7 @@ def app_for(notify: Notify) -> FastAPI:
 
     app = FastAPI(title="PKC notify", version="1", lifespan=lifespan)
     app.state.notify = notify
-    harden(app, notify.settings.identity())
+    harden(app, notify.settings.identity(), page_origins=notify.settings.page_origin_list())
     # The group's lag, shown on /readyz and never a check (lag_view says why).
     lag = lag_progress((consumer_lag(notify.consumer),), notify.settings.caught_up_lag)
     app.include_router(health_router(ready, lag))

@@ -35,7 +35,8 @@ def app_for(process: QueueingProcess) -> FastAPI:
         lifespan=lifespan,
         description="Regional operator queues, operators, reinforcement routing.",
     )
-    harden(app, process.core.settings.identity())
+    settings = process.core.settings
+    harden(app, settings.identity(), page_origins=settings.page_origin_list())
     map_refusals(app)
 
     database = DatabaseProbe(process.core.db.engine)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas import QueueName, Region
@@ -25,6 +25,7 @@ from services.shared.live import EVENT_STREAM, live_stream
 from services.shared.pages import SignIn
 
 PAGE = Path(__file__).with_name("board.html")
+SCRIPT = Path(__file__).with_name("board.js")
 router = APIRouter(tags=["supervisors"])
 
 
@@ -47,10 +48,34 @@ async def page() -> HTMLResponse:
     return HTMLResponse(pages.render(PAGE, {}))
 
 
+class BoardConfig(SignIn):
+    """Where the board signs a person in, and the services it reads beside queueing."""
+
+    reporting_url: str | None = Field(description="service levels: /sla/stream; none: not set")
+    notify_url: str | None = Field(description="open alerts and acknowledging; none: not set")
+
+
+@router.get("/board.js", include_in_schema=False)
+async def script() -> Response:
+    """The board's own script (the shared sign-in script is /pages/signin.js)."""
+    return Response(
+        pages.render(SCRIPT, {}),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
 @router.get("/board/config")
-async def sign_in(core: Core) -> SignIn:
-    """Where the board signs a person in (public: the page needs it before sign-in)."""
-    return SignIn(issuer=core.settings.oidc_issuer, client_id=core.settings.board_client_id)
+async def sign_in(core: Core) -> BoardConfig:
+    """Where the board signs a person in and which reporting and notify it reads with their
+    token (public: the page needs it before sign-in; base addresses, nothing secret)."""
+    settings = core.settings
+    return BoardConfig(
+        issuer=settings.oidc_issuer,
+        client_id=settings.board_client_id,
+        reporting_url=settings.reporting_url.rstrip("/") if settings.reporting_url else None,
+        notify_url=settings.notify_url.rstrip("/") if settings.notify_url else None,
+    )
 
 
 def reader(core: Queueing) -> BoardReader:

@@ -16,6 +16,12 @@ class QueueingSettings(ServiceSettings):
     http_port: int = 8003
     # The public OIDC client the supervisor board signs people in with (PKCE; no secret).
     board_client_id: str = "pkc-ui"
+    # Where the board's page reads the service levels (reporting's /sla/stream) and the open
+    # alerts (notify's /alerts), with the person's own token: base URLs as the browser reaches
+    # them, and each service lists the board's origin in PKC_PAGE_ORIGINS. Unset: the board
+    # shows those panels as not configured.
+    reporting_url: str | None = None
+    notify_url: str | None = None
     # Per queue, Stockholm time: 'urgent=00:00-24:00,switchboard=08:00-16:00'; hours may run
     # across midnight ('20:00-07:00'); queues not named keep the service-level hours
     # (PKC_SLA_HOURS).

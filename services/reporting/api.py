@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from schemas import Region, SlaWindow
 from services.reporting.breach import Standing, standing
+from services.reporting.outlook import Staffing, predicted_share, staffing
 from services.reporting.service import Service
 from services.reporting.stream import Reporting
 from services.shared.http import caller
@@ -29,6 +30,15 @@ class RegionSla(BaseModel):
     in_breach: bool = Field(description="a breach episode is open (no SlaRecovered yet)")
     low_volume: bool = Field(description="fewer handled calls than the policy's minimum volume")
     breach_predicted: bool
+    target: float = Field(description="the service-level policy's target share")
+    predicted_share: float | None = Field(
+        description="the share if every call waiting past, or about to pass, the threshold "
+        "misses it (what a predicted breach is decided on); none with nothing handled or waiting"
+    )
+    staffing: Staffing | None = Field(
+        description="operators needed now by Erlang C/A, as a reinforcement request counts "
+        "them; none before a contact was offered in the window"
+    )
     waiting_calls: int
     operators: int
     handling_seconds: float
@@ -51,6 +61,9 @@ def region_sla(reporting: Reporting, region: Region, detail: bool) -> RegionSla:
         in_breach=meta.in_breach,
         low_volume=meta.low_volume,
         breach_predicted=meta.predicted,
+        target=reporting.rules.policy.target,
+        predicted_share=predicted_share(state, reporting.rules),
+        staffing=staffing(state, reporting.rules.policy),
         waiting_calls=sum(meta.waiting.values()),
         operators=len(meta.operators),
         handling_seconds=state.handling(),

@@ -110,12 +110,12 @@ def http_app(service: ReportingService) -> FastAPI:
         lifespan=_lifespan(service),
         description=f"Rolling per-region service levels against {service.policy.describe('en')}.",
     )
-    harden(app, service.core.settings.identity())
+    settings = service.core.settings
+    harden(app, settings.identity(), page_origins=settings.page_origin_list())
     app.state.service = service
     app.add_exception_handler(BadMonth, _bad_month)
     app.add_exception_handler(OperationalError, _store_unavailable)
     database = DatabaseProbe(service.monthly_store.engine)
-    settings = service.core.settings
     # Both consumers' lag beside the checks (never one: lag_view says why); the monthly one
     # against the store, which the report states too (monthly/api.py).
     app.state.monthly_lag = monthly_lag(settings, service.monthly_store)

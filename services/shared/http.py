@@ -3,11 +3,12 @@
 import asyncio
 import hmac
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, RouteContext
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -115,11 +116,28 @@ class ServerSpans:
             span.set_attribute("http.response.status_code", status_code)
 
 
-def harden(app: FastAPI, identity: TokenVerifier, max_body_bytes: int = 64 * 1024) -> None:
-    """What every service's app has: body limits, spans, safe validation errors, and the one
-    token verifier its routes' `caller(...)` dependencies use."""
+def harden(
+    app: FastAPI,
+    identity: TokenVerifier,
+    max_body_bytes: int = 64 * 1024,
+    page_origins: Sequence[str] = (),
+) -> None:
+    """What every service's app has: body limits, spans, safe validation errors, the one
+    token verifier its routes' `caller(...)` dependencies use, and CORS for `page_origins`
+    (PKC_PAGE_ORIGINS; none: no CORS headers at all)."""
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.add_middleware(ServerSpans)
+    if page_origins:
+        # Added last, so outermost: a preflight is answered before any other middleware.
+        # GET and POST with a bearer token only: no cookies (the token is the credential, so
+        # no allow_credentials), no other header a page of ours does not send.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(page_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization"],
+            max_age=600,
+        )
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.state.identity = identity
     for error in _IDENTITY_STATUS:

@@ -11,6 +11,7 @@ PKC_<SERVICE>_DATABASE_URL, else DATABASE_URL (what the deployments and tests se
 password is held to the secrets' rule.
 """
 
+import re
 from collections.abc import Iterator
 from datetime import datetime, time
 from pathlib import Path
@@ -160,6 +161,10 @@ class ServiceSettings(BaseSettings):
     oidc_leeway_seconds: float = Field(
         default=30.0, ge=0, le=300, validation_alias=AliasChoices("PKC_OIDC_LEEWAY_SECONDS")
     )
+    # The origins of pages that call this service from the browser with a person's token
+    # (the supervisor board on queueing reads reporting and notify): comma-separated, e.g.
+    # 'https://board.pkc.example'. Empty: no CORS at all, so no other site's page may.
+    page_origins: str = Field(default="", validation_alias=AliasChoices("PKC_PAGE_ORIGINS"))
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
     # Server-sent streams open at once: per person (the token's sub) and in all (429 beyond).
@@ -264,6 +269,17 @@ class ServiceSettings(BaseSettings):
             min_volume=self.sla_min_volume,
             recovery_margin=self.sla_recovery_margin,
         )
+
+    def page_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.page_origins.split(",") if o.strip()]
+
+    @model_validator(mode="after")
+    def _page_origins_are_origins(self) -> "ServiceSettings":
+        # Named origins only: a '*' would let any site's page call with a token it holds.
+        for origin in self.page_origin_list():
+            if not re.fullmatch(r"https?://[^/\s*]+", origin):
+                raise ValueError(f"PKC_PAGE_ORIGINS: {origin!r} is not an origin (scheme://host)")
+        return self
 
     def identity(self) -> TokenVerifier:
         """The verifier of every caller's token (one per process)."""

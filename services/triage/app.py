@@ -23,7 +23,7 @@ def create_app(settings: TriageSettings | None = None, clock: Clock | None = Non
             yield
 
     app = FastAPI(title="PKC triage", version="1", lifespan=lifespan)
-    harden(app, triage.settings.identity())
+    harden(app, triage.settings.identity(), page_origins=triage.settings.page_origin_list())
 
     async def ready() -> dict[str, Any]:
         return {
