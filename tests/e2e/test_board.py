@@ -24,7 +24,8 @@ from schemas import Region, SlaBreached, SlaWindow
 from schemas.envelope import Event
 from schemas.topics import QUEUE_EVENTS, SLA_EVENTS, Topic
 from tests import contact_events
-from tests.e2e.test_dashboard import CHROMIUM, allow_origin, png_size_and_colours
+from tests.e2e.pages import allow_origin, page_service
+from tests.e2e.test_dashboard import CHROMIUM, png_size_and_colours
 from tests.identities import Identities
 
 pytestmark = pytest.mark.kafka
@@ -33,24 +34,11 @@ SUPERVISOR = "board-national"
 
 @pytest.fixture
 def queueing(kafka: str, identities: Identities, tmp_path: Path) -> Iterator[ServiceProcess]:
-    port = free_port()
-    allow_origin(identities, f"http://127.0.0.1:{port}")
-    service = ServiceProcess(
-        "queueing",
-        port,
-        tmp_path / "logs",
-        {
-            "KAFKA_BOOTSTRAP_SERVERS": kafka,
-            "PKC_STATE_DIR": str(tmp_path),
-            "PKC_TRACES_EXPORTER": "none",
-            "PKC_OIDC_ISSUER": identities.issuer,
-            "PKC_QUEUEING_LIVE_INTERVAL_SECONDS": "0.2",
-        },
-    )
-    service.start()
-    wait_ready([service], timeout=90)
-    yield service
-    service.stop()
+    settings = {
+        "PKC_QUEUEING_LIVE_INTERVAL_SECONDS": "0.2",
+    }
+    with page_service("queueing", kafka, identities, tmp_path, settings) as service:
+        yield service
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (CI installs it)")

@@ -16,16 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from bench.events import answered_call, publish_timed
-from pkc.localoidc.realm import ADMIN_USER, REALM, USER_CLIENT
-from pkc.ports import free_port
-from pkc.processes import ServiceProcess, wait_ready
+from pkc.processes import ServiceProcess
 from schemas import Answered, Region
 from schemas.topics import QUEUE_EVENTS
+from tests.e2e.pages import page_service
 from tests.identities import Identities
 
 pytestmark = pytest.mark.kafka
@@ -36,50 +34,14 @@ REGION = Region.BERGSLAGEN
 VIEWER = "dashboard-viewer"
 
 
-def allow_origin(identities: Identities, origin: str) -> None:
-    """Registers a dashboard's address as a web origin of the page's client (`pkc run`'s is in
-    the realm file; this test's reporting listens on a port of its own), as an administrator of
-    a real provider registers where the dashboard is served."""
-    base = identities.provider.base_url
-    admin = httpx.post(
-        f"{base}/realms/master/protocol/openid-connect/token",
-        data={
-            "grant_type": "password",
-            "client_id": "admin-cli",
-            "username": ADMIN_USER,
-            "password": identities.provider.secrets().admin_password,
-        },
-        timeout=15,
-    )
-    headers = {"Authorization": f"Bearer {admin.json()['access_token']}"}
-    clients = f"{base}/admin/realms/{REALM}/clients"
-    (client,) = httpx.get(clients, params={"clientId": USER_CLIENT}, headers=headers).json()
-    client["webOrigins"] = [*client.get("webOrigins", []), origin]
-    updated = httpx.put(f"{clients}/{client['id']}", json=client, headers=headers, timeout=15)
-    assert updated.status_code == 204, updated.text
-
-
 @pytest.fixture
 def reporting(kafka: str, identities: Identities, tmp_path: Path) -> Iterator[ServiceProcess]:
-    port = free_port()
-    allow_origin(identities, f"http://127.0.0.1:{port}")
-    service = ServiceProcess(
-        "reporting",
-        port,
-        tmp_path / "logs",
-        {
-            "KAFKA_BOOTSTRAP_SERVERS": kafka,
-            "PKC_STATE_DIR": str(tmp_path),
-            "PKC_TRACES_EXPORTER": "none",
-            "PKC_OIDC_ISSUER": identities.issuer,
-            "PKC_REPORTING_LIVE_INTERVAL_SECONDS": "0.2",
-            "PKC_REPORTING_FAUST_APP_ID": f"pkc-reporting-dash-{uuid.uuid4().hex[:8]}",
-        },
-    )
-    service.start()
-    wait_ready([service], timeout=90)
-    yield service
-    service.stop()
+    settings = {
+        "PKC_REPORTING_LIVE_INTERVAL_SECONDS": "0.2",
+        "PKC_REPORTING_FAUST_APP_ID": f"pkc-reporting-dash-{uuid.uuid4().hex[:8]}",
+    }
+    with page_service("reporting", kafka, identities, tmp_path, settings) as service:
+        yield service
 
 
 def answered(i: int) -> Answered:

@@ -22,11 +22,10 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 
 from bench.events import publish_timed
-from pkc.ports import free_port
-from pkc.processes import ServiceProcess, wait_ready
+from pkc.processes import ServiceProcess
 from schemas import Channel, Classified, MatterType, NeedCategory, Region, Route
 from schemas.topics import CONTACTS_CLASSIFIED
-from tests.e2e.test_dashboard import allow_origin
+from tests.e2e.pages import page_service
 from tests.identities import Identities
 
 pytestmark = pytest.mark.kafka
@@ -39,27 +38,14 @@ WRAP_UP_SECONDS = 4
 
 @pytest.fixture
 def queueing(kafka: str, identities: Identities, tmp_path: Path) -> Iterator[ServiceProcess]:
-    port = free_port()
-    allow_origin(identities, f"http://127.0.0.1:{port}")
-    service = ServiceProcess(
-        "queueing",
-        port,
-        tmp_path / "logs",
-        {
-            "KAFKA_BOOTSTRAP_SERVERS": kafka,
-            "PKC_STATE_DIR": str(tmp_path),
-            "PKC_TRACES_EXPORTER": "none",
-            "PKC_OIDC_ISSUER": identities.issuer,
-            # Contacts queue whatever the hour the test runs at.
-            "PKC_QUEUEING_CLOSED_OUTCOME": "queue",
-            "PKC_QUEUEING_WRAP_UP_SECONDS": str(WRAP_UP_SECONDS),
-            "PKC_QUEUEING_OFFER_TIMEOUT_SECONDS": "60",
-        },
-    )
-    service.start()
-    wait_ready([service], timeout=90)
-    yield service
-    service.stop()
+    settings = {
+        # Contacts queue whatever the hour the test runs at.
+        "PKC_QUEUEING_CLOSED_OUTCOME": "queue",
+        "PKC_QUEUEING_WRAP_UP_SECONDS": str(WRAP_UP_SECONDS),
+        "PKC_QUEUEING_OFFER_TIMEOUT_SECONDS": "60",
+    }
+    with page_service("queueing", kafka, identities, tmp_path, settings) as service:
+        yield service
 
 
 def contact(waited: float, **triage: object) -> Classified:
