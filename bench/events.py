@@ -5,10 +5,30 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from schemas import Answered, Channel, Event, NeedCategory, Region
+from schemas import Answered, Channel, Classified, Event, MatterType, NeedCategory, Region, Route
 from schemas.topics import Topic
 from services.shared.kafka import EventProducer
+
+
+def theft_report(region: Region, at: datetime, waited: float, **triage: Any) -> Classified:
+    """A phone call about a past theft, classified for an operator at `at` after it waited
+    `waited` seconds; `triage` overrides any field (priority, category, flags, rule)."""
+    fields: dict[str, Any] = {
+        "occurred_at": at,
+        "contact_id": uuid.uuid4(),
+        "region": region,
+        "channel": Channel.PHONE,
+        "received_at": at - timedelta(seconds=waited),
+        "category": NeedCategory.CASE_HELP,
+        "matter": MatterType.THEFT,
+        "priority": 3,
+        "route": Route.OPERATOR,
+        "rule_id": "case-theft-past",
+        "rules_version": "bench",
+    }
+    return Classified(**(fields | triage))
 
 
 def answered_call(region: Region, at: datetime, wait_seconds: float) -> Answered:

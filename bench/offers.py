@@ -23,19 +23,20 @@ import asyncio
 import statistics
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import httpx
 
 from bench.desk_clients import Seen, desk, failed_or, read_queued
+from bench.events import theft_report
 from bench.results import Figure, Report
 from pkc.issuer import Issuer, oidc_issuer
 from pkc.platform import PlatformSetup, running_platform
 from pkc.polling import poll_async
 from pkc.simulation import Credential, TokenSource
-from schemas import Channel, Classified, MatterType, NeedCategory, Region, Route
+from schemas import Classified, Region
 from schemas.topics import CONTACTS_CLASSIFIED
 from services.shared.identity import Role
 from services.shared.kafka import EventProducer
@@ -190,17 +191,4 @@ async def _send(bootstrap: str) -> set[uuid.UUID]:
 
 
 def _contact() -> Classified:
-    now = datetime.now(UTC)
-    return Classified(
-        occurred_at=now,
-        contact_id=uuid.uuid4(),
-        region=REGION,
-        channel=Channel.PHONE,
-        received_at=now - timedelta(seconds=5),
-        category=NeedCategory.CASE_HELP,
-        matter=MatterType.THEFT,
-        priority=3,
-        route=Route.OPERATOR,
-        rule_id="case-theft-past",
-        rules_version="bench",
-    )
+    return theft_report(REGION, datetime.now(UTC), waited=5)

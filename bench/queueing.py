@@ -7,11 +7,12 @@ no contact is ever assigned to two operators.
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.events import theft_report
 from bench.results import Figure, Report
-from schemas import Channel, Classified, MatterType, NeedCategory, Region, Route
+from schemas import Region
 from services.queueing.bootstrap import build_core
 from services.queueing.domain import Actor
 from services.queueing.settings import QueueingSettings
@@ -28,22 +29,7 @@ def run_on(url: str) -> tuple[float, int, int]:
     core = build_core(settings, engine=make_engine(url, pool_size=OPERATORS))
     contacts, operators = core.contacts, core.operators
     for _ in range(CONTACTS):
-        contacts.enqueue(
-            Classified(
-                occurred_at=NOW,
-                contact_id=uuid.uuid4(),
-                region=Region.STOCKHOLM,
-                channel=Channel.PHONE,
-                received_at=NOW - timedelta(seconds=30),
-                category=NeedCategory.CASE_HELP,
-                matter=MatterType.THEFT,
-                priority=3,
-                route=Route.OPERATOR,
-                rule_id="bench",
-                rules_version="bench",
-            ),
-            NOW,
-        )
+        contacts.enqueue(theft_report(Region.STOCKHOLM, NOW, 30, rule_id="bench"), NOW)
     people = [
         operators.sign_in(Actor(f"op-{i}", f"op-{i}"), Region.STOCKHOLM, [], False, NOW)
         for i in range(OPERATORS)

@@ -3,12 +3,13 @@ the queueing tests."""
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal
 
 from sqlmodel import Session, select
 
-from schemas import Channel, Classified, MatterType, NeedCategory, QueueName, Region, Route
+from bench.events import theft_report
+from schemas import Classified, NeedCategory, QueueName, Region
 from services.queueing.bootstrap import build_core
 from services.queueing.contact import Contact
 from services.queueing.domain import Actor
@@ -28,16 +29,12 @@ def classified(
     low_confidence: bool = False,
 ) -> Classified:
     """A contact for an operator, classified at `at` after waiting `waited` seconds."""
-    return Classified(
-        occurred_at=at,
-        contact_id=uuid.uuid4(),
-        region=region,
-        channel=Channel.PHONE,
-        received_at=at - timedelta(seconds=waited),
+    return theft_report(
+        region,
+        at,
+        waited,
         category=category,
-        matter=MatterType.THEFT,
         priority=priority,
-        route=Route.OPERATOR,
         rule_id="t",
         rules_version="t",
         possible_emergency=possible_emergency,

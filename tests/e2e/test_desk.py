@@ -11,19 +11,18 @@ import asyncio
 import re
 import shutil
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 
-from bench.events import publish_timed
+from bench.events import publish_timed, theft_report
 from pkc.processes import ServiceProcess
-from schemas import Channel, Classified, MatterType, NeedCategory, Region, Route
+from schemas import Classified, NeedCategory, Region
 from schemas.topics import CONTACTS_CLASSIFIED
 from tests.e2e.pages import page_service
 from tests.identities import Identities
@@ -49,21 +48,7 @@ def queueing(kafka: str, identities: Identities, tmp_path: Path) -> Iterator[Ser
 
 
 def contact(waited: float, **triage: object) -> Classified:
-    now = datetime.now(UTC)
-    return Classified(
-        occurred_at=now,
-        contact_id=uuid.uuid4(),
-        region=REGION,
-        channel=Channel.PHONE,
-        received_at=now - timedelta(seconds=waited),
-        category=NeedCategory.CASE_HELP,
-        matter=MatterType.THEFT,
-        priority=3,
-        route=Route.OPERATOR,
-        rule_id="case-theft-past",
-        rules_version="test",
-        **triage,
-    )
+    return theft_report(REGION, datetime.now(UTC), waited, rules_version="test", **triage)
 
 
 def publish(kafka: str, events: list[Classified]) -> None:
