@@ -3,10 +3,10 @@ and reporting wait it out; every accepted contact is queued and counted exactly 
 nothing is dead-lettered, and queueing's /readyz said not ready meanwhile. Intake keeps its own
 SQLite file, so contacts are accepted throughout and reach the consumers during the outage.
 
-20 s in `make test`; the issue's full 60 s on demand (`pytest -m slow tests/fault`). It counted
-one contact twice until reporting's dedupe memory outlived Faust's 30 s table cleanup: queueing's
-outbox re-sent an event after the outage (tests/integration/test_reporting_recovery.py now
-re-sends after several cleanups in `make test`).
+A minute, as issue 18 asks (it replaced a 20 s stop, which it covers). It counted one contact
+twice until reporting's dedupe memory outlived Faust's 30 s table cleanup: queueing's outbox
+re-sent an event after the outage (tests/integration/test_reporting_recovery.py re-sends after
+several cleanups, quicker).
 """
 
 from collections.abc import Iterator
@@ -63,13 +63,6 @@ def stopped(server: PostgresServer) -> Iterator[None]:
         server.start()
 
 
-def test_postgresql_stopped_mid_stream_is_waited_out(
-    platform_on_postgres: FaultPlatform, postgres: PostgresServer
-) -> None:
-    stream_through_outage(platform_on_postgres, lambda: stopped(postgres), 20, "queueing")
-
-
-@pytest.mark.slow
 def test_postgresql_stopped_for_a_minute_is_waited_out(
     platform_on_postgres: FaultPlatform, postgres: PostgresServer
 ) -> None:
