@@ -1,6 +1,7 @@
 """Queueing's use cases for contacts: each loads contacts from the repository, moves them with
 the aggregate's transitions and commits the change with its events in one transaction."""
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from services.queueing.domain import (
     NotFound,
     OperatorStatus,
     Outcome,
+    QueueError,
     QueuePolicy,
     check_can_take,
     wait_seconds,
@@ -25,6 +27,10 @@ from services.queueing.requests import OperatorRequest, RecordedRequests
 from services.queueing.store import QueueDb, Tx
 from services.queueing.tables import Operator
 from services.shared.tracing import current_traceparent
+
+# A hang-up racing the offer of its contact to one operator after another: how many tries;
+# the last one's _OfferMoved reaches the caller as a refusal to try again.
+_ABANDON_ATTEMPTS = 3
 
 
 class Contacts:
@@ -123,9 +129,7 @@ class Contacts:
         again) gets the first response back; a different outcome is refused."""
         request = OperatorRequest(operator.operator_id, "outcome", contact_id, key, outcome.value)
         with self.db.transaction() as tx:
-            # The operator's row before the contact's, the order their open desk locks them in
-            # (Offers.desk): the other order deadlocks with it on PostgreSQL.
-            tx.session.get(Operator, operator.operator_id, with_for_update=True)
+            tx.lock_operator(operator.operator_id)  # before the contact (Tx.lock_operator)
             requests = RecordedRequests(tx.session)
             if (first := requests.under_key(request)) is not None:
                 return ContactResolved.model_validate_json(first)
@@ -163,9 +167,24 @@ class Contacts:
             return RecordedRequests(tx.session).forget_expired(now)
 
     def abandon(self, contact_id: uuid.UUID, now: datetime, reason: AbandonReason) -> Abandoned:
+        """The caller hung up. An offer vanishes from its operator's desk: they are ready
+        again. Their row is locked before the contact's (Tx.lock_operator), so whom it is
+        offered to is read first, unlocked; if it was offered to someone else by the time its
+        row is locked, the transaction is rolled back and run again."""
+        for _ in range(_ABANDON_ATTEMPTS - 1):
+            with contextlib.suppress(_OfferMoved):
+                return self._abandon(contact_id, now, reason)
+        return self._abandon(contact_id, now, reason)
+
+    def _abandon(self, contact_id: uuid.UUID, now: datetime, reason: AbandonReason) -> Abandoned:
         with self.db.transaction() as tx:
+            if (offered_to := tx.contacts.offered_to(contact_id)) is not None:
+                tx.lock_operator(offered_to)
             contact = self._get(tx, contact_id)  # a hang-up racing an answer must not undo it
-            offered_to = contact.operator_id if contact.status == ContactStatus.OFFERED else None
+            if contact.status != ContactStatus.OFFERED:
+                offered_to = None  # taken or given back meanwhile: the operator is left as is
+            elif contact.operator_id != offered_to:
+                raise _OfferMoved  # their row is not locked: rolled back, to lock it first
             abandoned = contact.abandon(reason, now)
             tx.contacts.save(contact)
             tx.emit(abandoned)
@@ -212,6 +231,13 @@ class Contacts:
         if contact is None:
             raise NotFound("no such contact in any queue")
         return contact
+
+
+class _OfferMoved(QueueError):
+    """A contact was offered to another operator between reading whom and locking it."""
+
+    def __init__(self) -> None:
+        super().__init__("the contact changed meanwhile; try again")
 
 
 def _presence(

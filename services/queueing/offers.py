@@ -110,7 +110,7 @@ class Offers:
         the next contact reserved for them when they are ready. None once signed out."""
         returned = False
         with self.db.transaction() as tx:
-            operator = tx.session.get(Operator, operator_id, with_for_update=True)
+            operator = tx.lock_operator(operator_id)  # before its offer or held contact
             if operator is None or operator.status == OperatorStatus.SIGNED_OUT:
                 return None
             offers = offered_to(tx, operator_id)
@@ -136,9 +136,7 @@ class Offers:
 
     def accept(self, operator: Operator, contact_id: uuid.UUID, now: datetime) -> Contact:
         with self.db.transaction() as tx:
-            # The operator's row before the contact's, as `desk` locks them: the other order
-            # deadlocks with the operator's open desk on PostgreSQL.
-            held = tx.session.get(Operator, operator.operator_id, with_for_update=True)
+            held = tx.lock_operator(operator.operator_id)  # before the contact, as `desk`
             assert held is not None
             contact = self._offer(tx, contact_id)
             contact.accept(operator.operator_id, now)
@@ -152,8 +150,8 @@ class Offers:
 
     def reject(self, operator: Operator, contact_id: uuid.UUID, now: datetime) -> Operator:
         with self.db.transaction() as tx:
-            held = tx.session.get(Operator, operator.operator_id, with_for_update=True)
-            assert held is not None  # locked before the contact, as in `accept`
+            held = tx.lock_operator(operator.operator_id)  # before the contact, as `desk`
+            assert held is not None
             contact = self._offer(tx, contact_id)
             if contact.operator_id != operator.operator_id:
                 raise Forbidden("this offer is not yours")

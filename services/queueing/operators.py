@@ -47,7 +47,8 @@ class Operators:
         now: datetime,
     ) -> Operator:
         with self.db.transaction() as tx:
-            operator = tx.session.get(Operator, person.subject)
+            # Locked before the contacts a takeover gives back (Tx.lock_operator).
+            operator = tx.lock_operator(person.subject)
             open_session = operator is not None and operator.status != OperatorStatus.SIGNED_OUT
             if open_session and not takeover:
                 raise AlreadySignedIn(
@@ -128,7 +129,8 @@ class Operators:
         check: Callable[[OperatorStatus], None],
     ) -> Operator:
         with self.db.transaction() as tx:
-            operator = tx.session.get(Operator, operator_id)
+            # Locked before the contacts a pause or sign-out gives back (Tx.lock_operator).
+            operator = tx.lock_operator(operator_id)
             if operator is None:
                 raise NotFound("unknown operator")
             check(OperatorStatus(operator.status))

@@ -30,6 +30,7 @@ from services.queueing.statements import (
     contact_statement,
     held_statement,
     lock_operator_statement,
+    offered_to_statement,
     operator_statement,
     overdue_statement,
     save_statement,
@@ -39,7 +40,7 @@ from services.queueing.tables import Operator, ProcessedEvent, QueueEntry, utc
 _GET = contact_statement()
 _CLAIM_OWN, _CLAIM_LENT = claim_statement(False), claim_statement(True)
 _ANSWER, _HELD, _OVERDUE = answer_statement(), held_statement(), overdue_statement()
-_SAVE = save_statement()
+_SAVE, _OFFERED_TO = save_statement(), offered_to_statement()
 _LOCK_OPERATOR, _OPERATOR = lock_operator_statement(), operator_statement()
 
 
@@ -67,6 +68,11 @@ class ContactRepository:
         """The contact, its row locked until the transaction ends."""
         row = self._execute(_GET, {"id": contact_id}).first()
         return self._remember(row) if row is not None else None
+
+    def offered_to(self, contact_id: uuid.UUID) -> str | None:
+        """Whom the contact is offered to, if anyone; its row not locked."""
+        operator_id: str | None = self._execute(_OFFERED_TO, {"id": contact_id}).scalar()
+        return operator_id
 
     def claim_next(
         self, region: Region, skills: list[str], assignment: dict[str, Any], longest_waiting: bool

@@ -66,6 +66,14 @@ def contact_statement() -> Select[Any]:
     return core_select(ENTRY).where(ENTRY.c.contact_id == bindparam("id")).with_for_update()
 
 
+def offered_to_statement() -> Select[Any]:
+    """Whom a contact is offered to, if anyone, read without a lock: a hang-up locks that
+    operator's row before the contact's (Contacts.abandon). Binds: id."""
+    return core_select(ENTRY.c.operator_id).where(
+        ENTRY.c.contact_id == bindparam("id"), ENTRY.c.status == ContactStatus.OFFERED
+    )
+
+
 def claim_statement(longest_waiting: bool) -> Update:
     """Assigns the next waiting contact of a region in the operator's queues, atomically, and
     returns it whole. Own region: by rank (priority with aging). A lent operator: the longest

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from schemas.envelope import Event
 from services.queueing.domain import Actor, AuditQuery
 from services.queueing.repository import ContactRepository
-from services.queueing.tables import ALL_TABLES, AuditRecord, OutboxRecord
+from services.queueing.tables import ALL_TABLES, AuditRecord, Operator, OutboxRecord
 from services.shared.db import create_tables
 from services.shared.tracing import current_traceparent
 
@@ -29,6 +29,16 @@ class Tx:
     session: Session
     contacts: ContactRepository
     events: list[tuple[Event, str | None]] = field(default_factory=list)
+
+    def lock_operator(self, operator_id: str) -> Operator | None:
+        """The operator's row, locked until the transaction ends (PostgreSQL; SQLAlchemy leaves
+        FOR UPDATE out on SQLite, whose writers run one at a time).
+
+        A transaction that changes an operator and a contact locks the operator's row first,
+        before any contact's: the order an open desk locks them in (Offers.desk). A move that
+        locked the contact first and then updated the operator deadlocked with the desk on
+        PostgreSQL (tests/integration/test_queueing_lock_order.py)."""
+        return self.session.get(Operator, operator_id, with_for_update=True)
 
     def emit(self, event: Event, traceparent: str | None = None) -> None:
         """Queues the event for the outbox, with the trace it belongs to (default: the

@@ -30,7 +30,7 @@ class Supervision:
         """Ends the operator's session as their own sign-out does (what they held unanswered
         goes back to its place in the queue; a lent operator is lent no more)."""
         with self.db.transaction() as tx:
-            operator = tx.session.get(Operator, operator_id)
+            operator = tx.lock_operator(operator_id)  # before what it held (Tx.lock_operator)
             if operator is None:
                 raise NotFound("unknown operator")
             _check_allowed(allowed, Region(operator.region))

@@ -54,6 +54,7 @@ class Transfers:
             operator.operator_id, "transfer", contact_id, key, f"{destination}|{order.priority}"
         )
         with self.db.transaction() as tx:
+            row = tx.lock_operator(operator.operator_id)  # before the contact (Tx.lock_operator)
             requests = RecordedRequests(tx.session)
             if (first := requests.under_key(request)) is not None:
                 return Transferred.model_validate_json(first)
@@ -65,7 +66,6 @@ class Transfers:
             tx.emit(handover.then, contact.traceparent)
             holds_another = bool(tx.contacts.held_by(operator.operator_id))
             after = after_outcome(holds_another, self.wrap_up.total_seconds())
-            row = tx.session.get(Operator, operator.operator_id)
             if row is not None:
                 until = now + self.wrap_up if after == OperatorStatus.WRAP_UP else None
                 set_status(tx, row, after, None, now, until)
