@@ -14,6 +14,11 @@ const TEXTS = {
     waited: "Väntetid", category: "Behovskategori", explanation: "Triagens förklaring", matter: "Ärendetyp",
     e_service: "E-tjänst", state: "Läge", answer: "Svara", outcome: "Utfall", record: "Registrera utfall",
     wrapup_h: "Efterarbete", lang: "English", langcode: "en",
+    transfer_open: "Koppla vidare…", transfer_h: "Koppla vidare", t_to: "Till", to_own: "kö i egen region",
+    to_region: "annan regions kö", to_112: "112 (nödnumret)", t_region: "Mottagande region", t_queue: "Kö",
+    t_category: "Ny behovskategori", transfer_send: "Koppla vidare", cancel: "Avbryt", k_transfer: "koppla vidare (Esc avbryter)",
+    queues: {"": "kategorins kö", crime_report: "Anmälan", urgent: "Skyndsamt", switchboard: "Växel"},
+    transferred: (region, queue, category) => region ? `Kopplad vidare till ${region}, kön ${queue}, som ${category}.` : "Kopplad vidare till 112.",
     status: {ready: "Redo – väntar på erbjudande", offered: "Erbjudande", busy: "Upptagen", wrap_up: "Efterarbete",
       paused: "Paus", signed_out: "Utloggad"},
     reasons: {rast: "rast", utbildning: "utbildning", administration: "administration", offer_declined: "avböjt erbjudande – tryck Redo"},
@@ -31,7 +36,7 @@ const TEXTS = {
     no_e_service: "ingen e-tjänst för ärendet", low_confidence: "osäker bedömning – läs själv",
     left: s => `${s} s`, wrapup_left: s => `efterarbete klart om ${s} s`, wrapup_result: (o, c) => `Utfall: ${o}.` + (c ? ` Ärende ${c}.` : ""),
     signed_in_as: u => "inloggad som " + u, connecting: "ansluter…", live: "live", lost: "frånkopplad – försöker igen…",
-    refused: (s, r) => `nekad (${s}): ${r}`, cannot_sign_in: m => "kan inte logga in: " + m, failed: m => "gick inte: " + m,
+    retrying: m => `gick inte: ${m} – försöker igen…`, refused: (s, r) => `nekad (${s}): ${r}`, cannot_sign_in: m => "kan inte logga in: " + m, failed: m => "gick inte: " + m,
   },
   en: {
     title: "Operator desk – Police contact centre", presence_h: "Presence", start: "Sign in to the desk (ready)",
@@ -44,6 +49,11 @@ const TEXTS = {
     waited: "Waiting time", category: "Need category", explanation: "Triage's explanation", matter: "Matter type",
     e_service: "E-service", state: "State", answer: "Answer", outcome: "Outcome", record: "Record outcome",
     wrapup_h: "Wrap-up", lang: "Svenska", langcode: "sv",
+    transfer_open: "Transfer…", transfer_h: "Transfer", t_to: "To", to_own: "a queue of this region",
+    to_region: "another region's queue", to_112: "112 (emergency number)", t_region: "Receiving region", t_queue: "Queue",
+    t_category: "New need category", transfer_send: "Transfer", cancel: "Cancel", k_transfer: "transfer (Esc cancels)",
+    queues: {"": "the category's queue", crime_report: "Crime report", urgent: "Urgent", switchboard: "Switchboard"},
+    transferred: (region, queue, category) => region ? `Transferred to ${region}, ${queue} queue, as ${category}.` : "Transferred to 112.",
     status: {ready: "Ready – waiting for an offer", offered: "Offer", busy: "Busy", wrap_up: "Wrap-up", paused: "Paused", signed_out: "Signed out"},
     reasons: {rast: "break", utbildning: "training", administration: "administration", offer_declined: "offer declined – press Ready"},
     channels: {phone: "Phone (114 14)", e_service: "E-service", social_media: "Social media", reception: "Reception", physical_meeting: "Physical meeting", mail: "Mail"},
@@ -60,13 +70,15 @@ const TEXTS = {
     no_e_service: "no e-service for this matter", low_confidence: "unsure – read it yourself",
     left: s => `${s} s`, wrapup_left: s => `wrap-up ends in ${s} s`, wrapup_result: (o, c) => `Outcome: ${o}.` + (c ? ` Case ${c}.` : ""),
     signed_in_as: u => "signed in as " + u, connecting: "connecting…", live: "live", lost: "disconnected – retrying…",
-    refused: (s, r) => `refused (${s}): ${r}`, cannot_sign_in: m => "cannot sign in: " + m, failed: m => "failed: " + m,
+    retrying: m => `failed: ${m} – trying again…`, refused: (s, r) => `refused (${s}): ${r}`, cannot_sign_in: m => "cannot sign in: " + m, failed: m => "failed: " + m,
   },
 };
 const REGIONS = {bergslagen: "Bergslagen", mitt: "Mitt", nord: "Nord", stockholm: "Stockholm", syd: "Syd", vast: "Väst", ost: "Öst"};
 const $ = id => document.getElementById(id);
 let lang = localStorage.getItem("pkc.lang") === "en" ? "en" : "sv";
 let config, idp, bearer = null, desk = null, accepted = null, following = false, statusLine = ["connecting"];
+let transferring = false, sending = false;  // the transfer form is open; a transfer is on its way
+const ended = new Set();  // contacts this page gave an outcome or transferred: stale in the stream until it says so
 const waited = {};  // contact id -> seconds it had waited when offered
 const t = () => TEXTS[lang];
 // Countdowns run on this page's clock from the time left when a message first showed them
@@ -77,27 +89,37 @@ function secondsLeft(key, platformSeconds) {
   return Math.max(0, Math.ceil((timers[key] - Date.now()) / 1000));
 }
 
-async function call(method, path, body) {
+async function call(method, path, body, extraHeaders = {}) {
   bearer = await token(idp);
-  const headers = {Authorization: "Bearer " + bearer};
+  const headers = {Authorization: "Bearer " + bearer, ...extraHeaders};
   if (body) headers["Content-Type"] = "application/json";
   const response = await fetch(path, {method, headers, body: body ? JSON.stringify(body) : undefined});
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.detail || response.statusText);
+  if (!response.ok) throw Object.assign(new Error(data.detail || response.statusText), {status: response.status});
   return data;
 }
 const act = (method, path, body) => call(method, path, body).then(() => render()).catch(e => say(["failed", e.message]));
 
-function say(line) { statusLine = line; const [key, ...args] = line; const text = t()[key]; $("status").textContent = typeof text === "function" ? text(...args) : text; }
+function say(line) {
+  statusLine = line;
+  const [key, ...args] = line, text = key === "transferred_to" ? whereTo(args[0]) : t()[key];
+  $("status").textContent = typeof text === "function" ? text(...args) : text;
+}
+function fill(select, values, labels) {
+  const was = select.value;
+  select.innerHTML = values.map(v => `<option value="${v}">${labels[v] || v}</option>`).join("");
+  if (values.includes(was)) select.value = was;
+}
 function translate() {
   document.documentElement.lang = lang;
   document.title = "PKC – " + t().title;
   for (const el of document.querySelectorAll("[data-t]")) el.textContent = t()[el.dataset.t];
   $("lang").textContent = t().lang; $("lang").lang = t().langcode;
-  const fill = (select, values, labels) => { const was = select.value;
-    select.innerHTML = values.map(v => `<option value="${v}">${labels[v] || v}</option>`).join(""); if (was) select.value = was; };
   fill($("pause-reason"), config ? config.pause_reasons : [], t().reasons);
   fill($("outcome"), config ? config.outcomes : [], t().outcomes);
+  fill($("t-queue"), ["", "crime_report", "urgent", "switchboard"], t().queues);
+  // Nöd is not a queue's category: an emergency goes to 112.
+  fill($("t-category"), ["urgent", "case_help", "information"], t().categories);
   if (bearer) $("who").textContent = t().signed_in_as(who(bearer));
   say(statusLine); render();
 }
@@ -127,8 +149,66 @@ function showCard(c, waited) {
   $("c-state").textContent = t().states[c.status] || c.status;
   $("working").hidden = !["assigned", "answered"].includes(c.status);
   $("answer").hidden = c.status !== "assigned";
-  $("outcome").disabled = $("record").disabled = c.status !== "answered";
+  $("outcome").disabled = $("record").disabled = $("transfer-open").disabled = c.status !== "answered";
+  showTransferForm(c);
 }
+// The transfer form, for the answered contact only: where to (a queue of the contact's region,
+// another region's queue, or 112) and, for a queue, the new need category.
+function showTransferForm(c) {
+  const open = transferring && c.status === "answered";
+  $("transfer").hidden = !open; $("transfer-open").hidden = open;
+  $("transfer-send").disabled = sending;
+  if (!open) return;
+  const to = $("t-to").value;
+  if ($("t-region").dataset.from !== c.region) {  // not every second: an open list would close
+    fill($("t-region"), Object.keys(REGIONS).filter(r => r !== c.region), REGIONS);
+    $("t-region").dataset.from = c.region;
+  }
+  $("t-region-row").hidden = to !== "region";
+  $("t-queue-row").hidden = $("t-category-row").hidden = to === "112";
+}
+function transferBody() {
+  const to = $("t-to").value;
+  if (to === "112") return {to: "112"};
+  const body = {to: "queue", category: $("t-category").value};
+  if (to === "region") body.region = $("t-region").value;
+  if ($("t-queue").value) body.queue = $("t-queue").value;
+  return body;
+}
+// Where a transfer went, from its `Transferred` event (services/queueing/transfer_routes.py).
+const whereTo = e => e.destination === "112" ? t().transferred()
+  : t().transferred(REGIONS[e.to_region] || e.to_region, t().queues[e.to_queue] || e.to_queue, t().categories[e.category] || e.category);
+// A fresh Idempotency-Key per submitted transfer. A response lost on the way (no answer, or a
+// server error) is retried with the same key, by the page and when the operator submits the
+// same choice again, so the retry gets the first transfer's answer and never moves it twice.
+let pending = null;
+function keyFor(submission) {
+  if (!pending || pending.submission !== submission) pending = {submission, key: uuid4()};
+  return pending.key;
+}
+async function sendTransfer(id, body) {
+  const key = keyFor(id + JSON.stringify(body));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call("POST", `contacts/${id}/transfer`, body, {"Idempotency-Key": key});
+    } catch (e) {
+      if ((e.status && e.status < 500) || attempt === 3) throw e;  // a refusal is an answer
+      say(["retrying", e.message]);
+      await new Promise(resume => setTimeout(resume, 1000 * attempt));
+    }
+  }
+}
+function uuid4() {
+  if (crypto.randomUUID) return crypto.randomUUID();  // only in secure contexts (https, localhost)
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map(x => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+// The last transfer, kept across a reload: the stream's wrap-up names the last contact given an
+// outcome, which a transfer to a queue is not, so the page shows the transfer when the wrap-up
+// is the one the transfer started (the same instant: the transfer moves the operator).
+const lastTransfer = () => JSON.parse(sessionStorage.getItem("pkc.desk.transferred") || "null");
 
 function render() {
   const op = desk && desk.operator;
@@ -147,13 +227,17 @@ function render() {
   $("offer").dataset.contact = offer ? offer.contact_id : "";
   if (offer) $("offer-left").textContent = t().left(secondsLeft("o" + offer.contact_id + offer.offered_at, (Date.parse(offer.expires_at) - Date.parse(offer.offered_at)) / 1000));
   // What this page did last is newer than the stream's message until the next one comes.
-  const held = status !== "busy" ? null : accepted || (desk && desk.held);
+  const streamed = desk && desk.held && !ended.has(desk.held.contact_id) ? desk.held : null;
+  const held = status !== "busy" ? null : accepted || streamed;
   const shown = offer || held;
   if (offer) waited[offer.contact_id] = offer.waiting_seconds;
   showCard(shown, shown && shown.contact_id in waited ? waited[shown.contact_id] : null);
-  const last = desk && desk.wrapping_up;
-  $("wrapup").hidden = !(wrap && last);
-  if (wrap && last) $("wrapup-result").textContent = t().wrapup_result(t().outcomes[last.outcome] || last.outcome, last.case_number);
+  const last = desk && desk.wrapping_up, moved = lastTransfer();
+  const after = wrap && moved && Date.parse(moved.occurred_at) === Date.parse(op.status_since);
+  $("wrapup").hidden = !(wrap && (last || after));
+  if (after) $("wrapup-result").textContent = whereTo(moved);
+  else if (sending) $("wrapup-result").textContent = "";  // `last` is an earlier contact's
+  else if (wrap && last) $("wrapup-result").textContent = t().wrapup_result(t().outcomes[last.outcome] || last.outcome, last.case_number);
 }
 
 function start() {
@@ -175,13 +259,30 @@ $("ready").onclick = () => act("POST", "operators/me/ready");
 $("pause").onclick = () => act("POST", "operators/me/pause", {reason: $("pause-reason").value});
 $("logout").onclick = () => act("POST", "operators/me/logout");
 $("accept").onclick = () => call("POST", `contacts/${desk.offer.contact_id}/accept`)
-  .then(contact => { accepted = contact; render(); $("answer").focus(); }).catch(e => say(["failed", e.message]));
+  .then(contact => { accepted = contact; ended.delete(contact.contact_id); render(); $("answer").focus(); }).catch(e => say(["failed", e.message]));
 $("reject").onclick = () => act("POST", `contacts/${desk.offer.contact_id}/reject`);
 const current = () => (desk && desk.held) || accepted;
 $("answer").onclick = () => call("POST", `contacts/${current().contact_id}/answer`)
   .then(() => { accepted = {...current(), status: "answered"}; render(); $("outcome").focus(); }).catch(e => say(["failed", e.message]));
-$("record").onclick = () => call("POST", `contacts/${current().contact_id}/outcome`, {outcome: $("outcome").value})
-  .then(() => { accepted = null; render(); $("ready").focus(); }).catch(e => say(["failed", e.message]));
+$("record").onclick = () => { const id = current().contact_id; call("POST", `contacts/${id}/outcome`, {outcome: $("outcome").value})
+  .then(() => { accepted = null; ended.add(id); render(); $("ready").focus(); }).catch(e => say(["failed", e.message])); };
+$("transfer-open").onclick = () => { transferring = true; render(); $("t-to").focus(); };
+const closeTransfer = () => { transferring = false; render(); $("transfer-open").focus(); };
+$("transfer-cancel").onclick = closeTransfer;
+$("transfer").onkeydown = e => { if (e.key === "Escape") closeTransfer(); };
+$("t-to").onchange = render;
+$("transfer").onsubmit = e => {
+  e.preventDefault();
+  const id = current().contact_id, body = transferBody();
+  sending = true;
+  sendTransfer(id, body)
+    .then(moved => {
+      pending = null; accepted = null; transferring = false; ended.add(id);
+      const {destination, to_region, to_queue, category, occurred_at} = moved;  // no more is needed
+      sessionStorage.setItem("pkc.desk.transferred", JSON.stringify({destination, to_region, to_queue, category, occurred_at}));
+      say(["transferred_to", moved]); render(); $("presence").focus();
+    }).catch(e => say(["failed", e.message])).finally(() => { sending = false; render(); });
+};
 setInterval(render, 1000);  // the countdowns
 
 provider("desk/config").then(async found => {
