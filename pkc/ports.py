@@ -1,18 +1,36 @@
-"""Free loopback ports for the processes a local platform, the tests and the bench start."""
+"""Free loopback ports for the processes a local platform, the tests and the bench start.
 
+Ports are drawn below the kernel's ephemeral range (where outgoing connections get their local
+ports): a port the OS hands out for `bind(0)` is in that range, and between the probe and the
+service's own bind a Kafka client's connection could take it (seen in CI: a service that could
+not bind its port while a health check reached another process on it)."""
+
+import random
 import socket
+from pathlib import Path
+
+LOWEST = 20_000  # above the well-known and registered ports our services and tools use
+
+
+def _ephemeral_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768  # Linux's default
 
 
 def free_port(pairs: int = 1) -> int:
     """A port p where p .. p+pairs-1 are all free on the loopback interface (a broker takes
     two: its client port and its controller's)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        if port + pairs >= 65535:
-            continue
-        if all(_is_free(port + i) for i in range(pairs)):
+    highest = _ephemeral_start() - pairs
+    for _ in range(200):
+        if highest > LOWEST:
+            port = random.randrange(LOWEST, highest)  # noqa: S311  a port, not a secret
+        else:  # an unusual ephemeral range: let the OS choose
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = int(probe.getsockname()[1])
+        if port + pairs < 65535 and all(_is_free(port + i) for i in range(pairs)):
             return port
     raise RuntimeError("no free port pair found")
 
