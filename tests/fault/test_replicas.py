@@ -20,7 +20,7 @@ from tests.fault.conftest import SIMULATED_START, THEFT_REPORT
 from tests.fault.trail import queued_trail
 from tests.identities import Identities
 
-# It failed now and then (3 of 13 runs under load) while a partition had no committed offset
+# It failed now and then (3 of 7 runs under load) while a partition had no committed offset
 # yet: records Faust dropped mid-batch at a rebalance were never read again (the fix is
 # services/reporting/rewind.py; 8 of 8 since). On failure it prints each reporting replica's
 # /readyz (assignment, lag and fetch state per partition) and what the topics hold.
