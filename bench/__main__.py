@@ -39,7 +39,15 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=60.0, help="soak: how long")
     parser.add_argument("--rate", type=float, default=50.0, help="soak: contacts per second")
     parser.add_argument("--kill-every", type=float, default=30.0, help="soak: seconds per kill")
+    parser.add_argument(
+        "--kill",
+        default=",".join(soak.SERVICES),
+        help="soak: the services whose replicas are killed, comma-separated",
+    )
     args = parser.parse_args()
+    victims = tuple(args.kill.split(","))
+    if unknown := set(victims) - set(soak.SERVICES):
+        parser.error(f"--kill: no such service: {', '.join(sorted(unknown))}")
     chosen = args.only or list(BENCHMARKS)
     report = Report()
     with ExitStack() as stack:
@@ -51,7 +59,9 @@ def main() -> int:
         for name in chosen:
             print(f"running {name}…")
             if name in ON_DEMAND:
-                ON_DEMAND[name](report, Path(tmp), pg, args.minutes, args.rate, args.kill_every)
+                ON_DEMAND[name](
+                    report, Path(tmp), pg, args.minutes, args.rate, args.kill_every, victims
+                )
             elif name in NEEDS_KAFKA:
                 BENCHMARKS[name](report, Path(tmp), pg, bootstrap)
             else:

@@ -22,6 +22,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.results import Figure, Report
+from bench.soak_trail import explain_shortfall
 from pkc.platform import LocalPlatform, PlatformSetup, local_broker, running_platform
 from pkc.polling import poll
 from pkc.simulation import Credential, TokenSource
@@ -43,6 +44,7 @@ def run(
     minutes: float = 60.0,
     rate: float = 50.0,
     kill_every: float = 30.0,
+    victims: tuple[str, ...] = SERVICES,
 ) -> None:
     if postgres_url is None:
         raise RuntimeError("the soak needs PostgreSQL (Debian's postgresql package)")
@@ -59,11 +61,14 @@ def run(
             broker.bootstrap, workdir / "soak", START, settings=settings, replicas=2
         )
         with running_platform(setup, ready_timeout=300) as platform:
-            accepted, kills = asyncio.run(_soak(platform, minutes * 60, rate, kill_every))
+            accepted, kills = asyncio.run(_soak(platform, minutes * 60, rate, kill_every, victims))
             counted = _settled_counts(platform, accepted)
             dead = asyncio.run(_dead_letters(broker.bootstrap))
             if counted != accepted:
                 _explain(platform, accepted, counted)
+                short = [r for r in Region if counted[r] < accepted[r]]
+                logs = [replica.log_file for replica in platform.replicas["reporting"]]
+                explain_shortfall(broker.bootstrap, short, logs)
     lost = sum(max(0, accepted[r] - counted[r]) for r in Region)
     doubled = sum(max(0, counted[r] - accepted[r]) for r in Region)
     total = sum(accepted.values())
@@ -73,7 +78,11 @@ def run(
 
 
 async def _soak(
-    platform: LocalPlatform, seconds: float, rate: float, kill_every: float
+    platform: LocalPlatform,
+    seconds: float,
+    rate: float,
+    kill_every: float,
+    victims: tuple[str, ...],
 ) -> tuple[Counter[Region], int]:
     accepted: Counter[Region] = Counter()
     keys = itertools.count()
@@ -122,7 +131,7 @@ async def _soak(
             task.add_done_callback(pending.discard)
             sent += 1
             if time.monotonic() >= next_kill:
-                victim = rng.choice(platform.replicas[rng.choice(SERVICES)])
+                victim = rng.choice(platform.replicas[rng.choice(victims)])
                 await asyncio.to_thread(victim.kill)
                 await asyncio.to_thread(victim.start)
                 kills += 1

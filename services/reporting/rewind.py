@@ -1,4 +1,4 @@
-"""A rebalance that never skips the records of a partition with no committed offset yet.
+"""A consumer that never skips a source record: not at a rebalance, and not in a commit.
 
 Faust hands the records its fetcher returned to the agents only while their partition is still
 active and the group's generation unchanged; a rebalance beginning mid-batch drops the rest
@@ -15,33 +15,98 @@ fetcher at the end). So the consumer below seeks such partitions back to their b
 `consumer_auto_offset_reset` says). A replay costs nothing wrong: every table record keeps the
 positions it has taken in (positions.py). Changelog partitions are left alone: Faust seeks
 those itself for recovery, and the group never commits them.
+
+And it keeps the agent's own account (`Handled`): from the offset each source partition was
+last sought to, the agent must take every offset in turn (the source topics have no gaps: no
+compaction, no transactions). A record that arrives with offsets before it never handled is a
+skip; the commit then stops at the first skipped offset, whatever Faust's acknowledgements
+say, so the next assignment reads it again; and the skip is logged and shown on /readyz.
 """
 
+import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from faust.transport.drivers.aiokafka import Consumer as KafkaConsumer
 from faust.types import TP
 
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Handled:
+    """Per source partition: the next offset the agent must take, and the first it skipped."""
+
+    expected: dict[TP, int] = field(default_factory=dict)
+    skipped_from: dict[TP, int] = field(default_factory=dict)
+    skips: list[dict[str, Any]] = field(default_factory=list)  # the last few, for /readyz
+
+    def sought(self, tp: TP, offset: int | None) -> None:
+        """The fetcher now reads `tp` from `offset` (None: unknown, e.g. the earliest)."""
+        self.skipped_from.pop(tp, None)
+        if offset is None:
+            self.expected.pop(tp, None)
+        else:
+            self.expected[tp] = offset
+
+    def took(self, tp: TP, offset: int) -> None:
+        expected = self.expected.get(tp)
+        if expected is not None and offset > expected:
+            self.skipped_from.setdefault(tp, expected)
+            skip = {"partition": f"{tp.topic}/{tp.partition}", "from": expected, "to": offset}
+            self.skips = [*self.skips, skip][-20:]
+            log.warning("source records skipped before the agent: %s", skip)
+        if expected is None or offset >= expected:
+            self.expected[tp] = offset + 1
+
+    def committable(self, tp: TP, offset: int) -> int:
+        first_skipped = self.skipped_from.get(tp)
+        return offset if first_skipped is None else min(offset, first_skipped)
+
 
 class RewindingConsumer(KafkaConsumer):
     """Faust's aiokafka consumer whose seek to the committed offsets also rewinds the source
-    partitions that have none to their start."""
+    partitions that have none to their start, and whose commits never pass a skipped record."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.handled = Handled()
+
+    def _is_source(self, tp: TP) -> bool:
+        return tp.topic not in self.app.tables.changelog_topics
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
         committed = await super().seek_to_committed()
-        changelogs = self.app.tables.changelog_topics
         for tp, offset in committed.items():
-            if not offset and tp.topic not in changelogs:
+            if not offset and self._is_source(tp):
                 await self.seek(tp, 0)
+            elif self._is_source(tp):
+                self.handled.sought(tp, offset)
         return committed
 
+    async def seek(self, partition: TP, offset: int) -> None:
+        await super().seek(partition, offset)
+        if self._is_source(partition):
+            self.handled.sought(partition, offset or None)
 
-def install_rewinding_consumer(app: Any) -> None:
-    """Makes the app's consumer a `RewindingConsumer`. Call it before anything reads
-    `app.consumer` (which creates the consumer), i.e. before the app starts."""
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        for tp in revoked:
+            self.handled.sought(tp, None)  # the next assignment seeks it again
+        await super().on_partitions_revoked(revoked)
+
+    async def _commit(self, offsets: Mapping[TP, int]) -> bool:
+        held = {tp: self.handled.committable(tp, offset) for tp, offset in offsets.items()}
+        return bool(await super()._commit(held))
+
+
+def install_rewinding_consumer(app: Any) -> Handled:
+    """Makes the app's consumer a `RewindingConsumer` and returns its account, which the agent
+    tells each record it has taken. Call it before anything reads `app.consumer` (which
+    creates the consumer), i.e. before the app starts."""
     if app.transport.Consumer is not KafkaConsumer:
         raise RuntimeError("the rewinding consumer is built for Faust's aiokafka (kafka://) driver")
     app.transport.Consumer = RewindingConsumer
     if not isinstance(app.consumer, RewindingConsumer):
         raise RuntimeError("the app's consumer was created before it could be replaced")
+    return app.consumer.handled

@@ -223,6 +223,9 @@ def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRule
             message = record.message
             attributes = record_attributes(message.topic, message.partition, message.offset)
             with consumer_span(f"{message.topic} process", message.headers, attributes) as span:
+                handled = getattr(app.consumer, "handled", None)  # rewind.py, when installed
+                if handled is not None:
+                    handled.took(message.tp, message.offset)
                 await windows.handle(record, span)
 
     return reporting
@@ -249,6 +252,7 @@ def fetching(app: faust.App) -> dict[str, Any]:
         "not_fetched": named(assigned - active) if active is not None else [],
         "paused": named(getattr(consumer, "_paused_partitions", ())),
         "buffer_full": named(getattr(consumer, "_buffered_partitions", ())),
+        "skipped": getattr(getattr(consumer, "handled", None), "skips", None),
     }
 
 
