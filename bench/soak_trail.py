@@ -51,9 +51,12 @@ def explain_shortfall(bootstrap: str, short: list[Region], logs: list[Path]) -> 
     queued = asyncio.run(_read_all(bootstrap, QUEUE_EVENTS.name))
     seen_keys = b"\n".join(key for _, _, key, _ in asyncio.run(_read_all(bootstrap, SEEN)))
     unseen: dict[tuple[str, int], list[int]] = defaultdict(list)
+    contacts: dict[str, set[str]] = defaultdict(set)
     for partition, offset, _, value in queued:
         event = json.loads(value or b"{}")
         mine = event.get("event_type") == "Queued" and event.get("region") in short
+        if mine:
+            contacts[event["region"]].add(event["contact_id"])
         if mine and event["event_id"].encode() not in seen_keys:
             unseen[(event["region"], partition)].append(offset)
     print(

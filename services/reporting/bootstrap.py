@@ -155,6 +155,7 @@ def _lifespan(service: ReportingService) -> Any:
                 yield
         finally:
             await worker.stop()
+            await service.stream.refetcher.stop()
 
     return lifespan
 

@@ -20,7 +20,8 @@ And it keeps the agent's own account (`Handled`): from the offset each source pa
 last sought to, the agent must take every offset in turn (the source topics have no gaps: no
 compaction, no transactions). A record that arrives with offsets before it never handled is a
 skip; the commit then stops at the first skipped offset, whatever Faust's acknowledgements
-say, so the next assignment reads it again; and the skip is logged and shown on /readyz.
+say, until the agent has read the skipped records itself and counted them (refetch.py); and
+the skip is logged and shown on /readyz.
 """
 
 import logging
@@ -50,15 +51,23 @@ class Handled:
         else:
             self.expected[tp] = offset
 
-    def took(self, tp: TP, offset: int) -> None:
+    def took(self, tp: TP, offset: int) -> tuple[int, int] | None:
+        """The agent has `offset` of `tp` in hand: the offsets it skipped before it, if any
+        (from, to: to excluded), which the commit will not pass until `filled`."""
         expected = self.expected.get(tp)
+        skipped = None
         if expected is not None and offset > expected:
-            self.skipped_from.setdefault(tp, expected)
+            skipped = (self.skipped_from.setdefault(tp, expected), offset)
             skip = {"partition": f"{tp.topic}/{tp.partition}", "from": expected, "to": offset}
             self.skips = [*self.skips, skip][-20:]
             log.warning("source records skipped before the agent: %s", skip)
         if expected is None or offset >= expected:
             self.expected[tp] = offset + 1
+        return skipped
+
+    def filled(self, tp: TP) -> None:
+        """The skipped records of `tp` were counted after all (refetch.py)."""
+        self.skipped_from.pop(tp, None)
 
     def committable(self, tp: TP, offset: int) -> int:
         first_skipped = self.skipped_from.get(tp)

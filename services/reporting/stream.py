@@ -25,6 +25,7 @@ from schemas.topics import CONTACTS_CLASSIFIED, QUEUE_EVENTS, REPORTING, SLA_EVE
 from services.reporting.counting import SeenEvents, Windows
 from services.reporting.decisions import Capacity, DecisionRules
 from services.reporting.positions import Position, Taken
+from services.reporting.refetch import Refetcher
 from services.reporting.settings import ReportingSettings
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import Bucket, WindowConfig
@@ -103,6 +104,8 @@ class Reporting:
     states: dict[str, RegionState] = field(default_factory=dict)
     # The agent's retries; `retrier.degraded` names the outage it is waiting out (readiness).
     retrier: Retrier = field(default_factory=Retrier)
+    # Reads again what Faust dropped before the agent (refetch.py).
+    refetcher: Refetcher = field(default_factory=Refetcher)
 
     def region(self, region: Region) -> RegionState:
         state = self.states.get(region.value)
@@ -191,6 +194,7 @@ def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRule
     sla_topic = app.topic(SLA_EVENTS.name, key_serializer="raw", value_serializer="raw")
     horizon = timedelta(hours=settings.dedupe_hours)
     reporting, seen = tables(app, config, rules, horizon)
+    reporting.refetcher.connect(settings.kafka_bootstrap_servers, kafka_security(settings))
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types the signal narrowly
     async def on_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:
@@ -223,9 +227,7 @@ def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRule
             message = record.message
             attributes = record_attributes(message.topic, message.partition, message.offset)
             with consumer_span(f"{message.topic} process", message.headers, attributes) as span:
-                handled = getattr(app.consumer, "handled", None)  # rewind.py, when installed
-                if handled is not None:
-                    handled.took(message.tp, message.offset)
+                await reporting.refetcher.fill(app.consumer, message, windows.handle, span)
                 await windows.handle(record, span)
 
     return reporting
