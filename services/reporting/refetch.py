@@ -51,6 +51,7 @@ class Refetcher:
             for missed in await self.between(message.tp, *skipped):
                 await handle(missed, span)
             handled.filled(message.tp)
+            consumer.acknowledge(message.tp, *skipped)
 
     async def between(self, tp: TP, start: int, end: int) -> list[Refetched]:
         """The records of `tp` at offsets start..end-1 (those still on the broker), in order.

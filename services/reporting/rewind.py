@@ -104,6 +104,17 @@ class RewindingConsumer(KafkaConsumer):
             self.handled.sought(tp, None)  # the next assignment seeks it again
         await super().on_partitions_revoked(revoked)
 
+    def acknowledge(self, tp: TP, start: int, end: int) -> None:
+        """Offsets start..end-1 of `tp` are counted (refetch.py read them again): put them in
+        Faust's own account of acknowledged offsets, as its `ack` does for a message it
+        delivered. Faust never delivered them, and would otherwise never commit past them."""
+        committed = self._committed_offset[tp]
+        acked, index = self._acked[tp], self._acked_index[tp]
+        for offset in range(start, end):
+            if (committed is None or offset >= committed) and offset not in index:
+                index.add(offset)
+                acked.append(offset)
+
     async def _commit(self, offsets: Mapping[TP, int]) -> bool:
         held = {tp: self.handled.committable(tp, offset) for tp, offset in offsets.items()}
         return bool(await super()._commit(held))

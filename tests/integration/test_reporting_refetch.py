@@ -21,6 +21,10 @@ class ConsumerWithAccount:
 
     def __init__(self) -> None:
         self.handled = Handled()
+        self.acknowledged: list[int] = []
+
+    def acknowledge(self, tp: TP, start: int, end: int) -> None:
+        self.acknowledged += range(start, end)
 
 
 class Message:
@@ -42,7 +46,7 @@ async def _topic_with_records(bootstrap: str, count: int) -> str:
 
 
 def test_records_skipped_before_the_agent_are_counted_first_and_in_order(kafka: str) -> None:
-    async def scenario() -> tuple[list[tuple[int, bytes]], int]:
+    async def scenario() -> tuple[list[tuple[int, bytes]], int, list[int]]:
         topic = await _topic_with_records(kafka, 10)
         tp = TP(topic, 0)
         consumer = ConsumerWithAccount()
@@ -60,9 +64,10 @@ def test_records_skipped_before_the_agent_are_counted_first_and_in_order(kafka: 
                 counted.append((offset, f"record {offset}".encode()))
         finally:
             await refetcher.stop()
-        return counted, consumer.handled.committable(tp, 8)
+        return counted, consumer.handled.committable(tp, 8), consumer.acknowledged
 
-    counted, committable = asyncio.run(scenario())
+    counted, committable, acknowledged = asyncio.run(scenario())
     assert [offset for offset, _ in counted] == list(range(8))
     assert counted[3:7] == [(n, f"record {n}".encode()) for n in range(3, 7)]
     assert committable == 8  # filled: the commit may pass them now
+    assert acknowledged == [3, 4, 5, 6]  # and Faust's own account has them
