@@ -9,6 +9,7 @@ the contact. An event about a contact without a row (published by another tool, 
 not intake's to follow and is let go."""
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
@@ -77,12 +78,12 @@ class StatusStore:
     def announce(self, contact_id: uuid.UUID) -> bool:
         """Plans the `received` callback, once the contact is durably in Kafka, unless the
         status has moved on meanwhile (its own change is planned then); True if planned."""
-        with Session(self.engine) as session:
+
+        def plan(session: Session) -> bool:
             row = self._locked(session, contact_id)
-            if row is None or row.sequence != 1:
-                return False
-            planned = self._plan(session, row)
-            return self._commit(session) and planned
+            return row is not None and row.sequence == 1 and self._plan(session, row)
+
+        return self._atomically(plan)
 
     def apply(self, event: Event, now: datetime) -> bool:
         """Applies one event to its contact's status; True if a callback was planned."""
@@ -90,21 +91,24 @@ class StatusStore:
         contact_id = getattr(event, "contact_id", None)
         if progress is None or contact_id is None:
             return False
-        with Session(self.engine) as session:
+
+        def move(session: Session) -> bool:
             row = self._locked(session, contact_id)
             if row is None:
                 return False  # not a contact this intake accepted
             session.add(AppliedEvent(event_id=event.event_id, applied_at=now))
+            session.flush()  # an event applied before stops here
             moved = advance(snapshot_of(row), progress)
-            planned = False
-            if moved is not None:
-                for name in _SNAPSHOT_FIELDS:
-                    setattr(row, name, getattr(moved, name))
-                row.sequence += 1
-                row.changed_at = now
-                session.add(row)
-                planned = self._plan(session, row)
-            return self._commit(session) and planned
+            if moved is None:
+                return False
+            for name in _SNAPSHOT_FIELDS:
+                setattr(row, name, getattr(moved, name))
+            row.sequence += 1
+            row.changed_at = now
+            session.add(row)
+            return self._plan(session, row)
+
+        return self._atomically(move)
 
     def get(self, contact_id: uuid.UUID, owner: str) -> ContactStatus | None:
         """The contact's status if `owner` posted it; None for any other contact, known or
@@ -154,13 +158,15 @@ class StatusStore:
         )
         return True
 
-    @staticmethod
-    def _commit(session: Session) -> bool:
-        """Commits; False when an event was applied already or the change planned already
-        (a redelivery, or a racing replica): nothing of it is kept twice."""
-        try:
-            session.commit()
-            return True
-        except IntegrityError:
-            session.rollback()
-            return False
+    def _atomically(self, work: Callable[[Session], bool]) -> bool:
+        """`work` in one transaction, committed; False when it met an event applied already
+        or a change planned already (a redelivery, or a racing replica): nothing of it is
+        kept twice."""
+        with Session(self.engine) as session:
+            try:
+                done = work(session)
+                session.commit()
+                return done
+            except IntegrityError:
+                session.rollback()
+                return False
