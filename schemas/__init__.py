@@ -3,6 +3,7 @@
 from schemas import events
 from schemas.bases import reinforcement_request_id
 from schemas.codec import EVENT_TYPES, UndecodableEvent, decode_event
+from schemas.contact_status import ContactStatus
 from schemas.enums import Channel, MatterType, NeedCategory, QueueName, Region, Route
 from schemas.envelope import Event
 from schemas.events import *  # noqa: F403  every model, named once in events.__all__
@@ -23,3 +24,4 @@ __all__ = [
     "reinforcement_request_id",
 ]
 __all__ += events.__all__
+__all__ += ["ContactStatus"]

@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from schemas.codec import EVENT_TYPES
+from schemas.contact_status import ContactStatus
 from schemas.queue_state import STATE_TYPES
 
 JSON_DIR = Path(__file__).parent / "json"
@@ -19,6 +20,8 @@ def render_all() -> dict[str, str]:
         name: (model, model.SCHEMA_VERSION) for name, model in EVENT_TYPES.items()
     }
     versions |= {name: (model, model.SCHEMA_VERSION) for name, model in STATE_TYPES.items()}
+    # The body of GET /contacts/{id} and of intake's status callbacks (docs/adapters.md).
+    versions |= {ContactStatus.STATUS_TYPE: (ContactStatus, ContactStatus.SCHEMA_VERSION)}
     for name, (model, version) in sorted(versions.items()):
         schema = model.model_json_schema(mode="serialization")
         schema["$id"] = f"https://pkc.polisen.se/schemas/{name}.v{version}.json"

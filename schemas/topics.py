@@ -114,6 +114,9 @@ REPORTING_MONTHLY = Consumer("reporting-monthly", "reporting", (QUEUE_EVENTS, CO
 NOTIFY = Consumer("notify", "notify", (SLA_EVENTS, CONTACTS_CLASSIFIED))
 
 CONSUMERS: tuple[Consumer, ...] = (TRIAGE, QUEUEING, REPORTING, REPORTING_MONTHLY, NOTIFY)
+# Intake follows what becomes of the contacts it accepted, for their adapters (docs/adapters.md).
+INTAKE = Consumer("intake", "intake", (CONTACTS_CLASSIFIED, QUEUE_EVENTS, CASES))
+CONSUMERS += (INTAKE,)
 
 
 @dataclass(frozen=True)

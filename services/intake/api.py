@@ -56,7 +56,7 @@ async def submit_contact(
 ) -> ContactAccepted:
     """Accepts one contact; 202 once ContactReceived is durably in Kafka (acks=all), 503 with
     Retry-After when the broker does not confirm within the deadline."""
-    accepted = await accept(intake, submission, adapter.subject)
+    accepted = await accept(intake, submission, adapter.subject, adapter.name)
     if accepted.duplicate:
         response.status_code = status.HTTP_200_OK
     return ContactAccepted(contact_id=accepted.contact_id, duplicate=accepted.duplicate)

@@ -1,17 +1,20 @@
-"""Intake's HTTP app: assembled by bootstrap, routes in api, Kafka started by the lifespan."""
+"""Intake's HTTP app: assembled by bootstrap, routes in api and status_routes; Kafka (the
+producer, and the consumer following the contacts' statuses), the callback sender and the
+retention purge started by the lifespan."""
 
-import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 
+from services.intake import status_routes
 from services.intake.api import map_errors, router
 from services.intake.bootstrap import bootstrap
 from services.intake.settings import IntakeSettings
 from services.shared.clock import Clock
 from services.shared.http import DatabaseProbe, harden, health_router
+from services.shared.runtime import running
 
 
 def create_app(settings: IntakeSettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -20,14 +23,11 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await intake.producer.start()
-        started["producer"] = True
-        purging = asyncio.create_task(intake.retention())
-        yield
-        purging.cancel()
-        with suppress(asyncio.CancelledError):
-            await purging
-        await intake.producer.stop()
+        background = (intake.retention(), intake.sender.run())
+        async with running(intake.producer, (intake.consumer,), background):
+            started["producer"] = True
+            yield
+        await intake.sender.client.aclose()
 
     app = FastAPI(title="PKC intake", version="1", lifespan=lifespan)
     app.state.intake = intake
@@ -44,4 +44,5 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
 
     app.include_router(health_router(ready))
     app.include_router(router)
+    app.include_router(status_routes.router)
     return app

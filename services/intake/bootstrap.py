@@ -1,6 +1,7 @@
-"""Intake's composition root: settings, clock, the accepted-contacts table and the producer.
+"""Intake's composition root: settings, clock, the accepted-contacts and status tables, the
+producer, the consumer that follows the contacts' statuses and the callback sender.
 
-The app and the tests assemble intake here and nowhere else. The table is created here (a
+The app and the tests assemble intake here and nowhere else. The tables are created here (a
 stale schema refuses to start); Kafka is connected only when the app's lifespan starts it.
 """
 
@@ -9,13 +10,27 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
+
+from schemas.topics import INTAKE
+from services.intake.callback_store import Backoff, CallbackStore
+from services.intake.callbacks import CallbackSender
+from services.intake.following import StatusFollower
 from services.intake.publishing import Publications
 from services.intake.readiness import BrokerReachability
 from services.intake.settings import IntakeSettings
+from services.intake.status_store import StatusStore
+from services.intake.status_tables import (
+    AdapterCallback,
+    AppliedEvent,
+    CallbackDelivery,
+    ContactStatusRow,
+)
+from services.intake.status_view import load_links
 from services.intake.store import AcceptedContact, AcceptedContacts, Erasure
 from services.shared.clock import Clock, make_clock
 from services.shared.db import create_tables, make_engine
-from services.shared.kafka import EventProducer, kafka_security
+from services.shared.kafka import EventConsumer, EventProducer, kafka_security
 from services.shared.periodic import every
 
 
@@ -28,13 +43,21 @@ class Intake:
     publications: Publications
     broker: BrokerReachability
     received_at_skew: timedelta
+    statuses: StatusStore
+    callbacks: CallbackStore
+    sender: CallbackSender
+    consumer: EventConsumer
 
     def retention(self) -> Coroutine[Any, Any, None]:
-        """The purge of idempotency keys past their retention, every interval, until cancelled."""
+        """The purge of idempotency keys and statuses past their retention, every interval,
+        until cancelled."""
         keep = timedelta(days=self.settings.key_retention_days)
+        keep_statuses = timedelta(days=self.settings.status_retention_days)
 
         def purge() -> None:
-            self.accepted.purge(self.clock.now() - keep)
+            now = self.clock.now()
+            self.accepted.purge(now - keep)
+            self.statuses.purge(now - keep_statuses)
 
         return every(self.settings.retention_interval_seconds, "key retention", purge)
 
@@ -43,12 +66,38 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
     settings = settings or IntakeSettings()
     clock = clock or make_clock(settings.clock_origin(), settings.clock_speed)
     engine = make_engine(settings.database_url or settings.default_database_url("intake"))
-    create_tables(engine, AcceptedContact, Erasure)
+    create_tables(
+        engine,
+        AcceptedContact,
+        Erasure,
+        ContactStatusRow,
+        AppliedEvent,
+        AdapterCallback,
+        CallbackDelivery,
+    )
     accepted = AcceptedContacts(engine)
+    statuses = StatusStore(engine, load_links(settings.e_services_file))
+    backoff = Backoff(
+        settings.callback_first_backoff_seconds,
+        settings.callback_max_backoff_seconds,
+        settings.callback_lease_seconds,
+    )
+    callbacks = CallbackStore(engine, backoff)
+    sender = CallbackSender(
+        callbacks,
+        httpx.AsyncClient(),
+        settings.callback_poll_seconds,
+        settings.callback_timeout_seconds,
+    )
     security = kafka_security(settings)
     producer = EventProducer(settings.kafka_bootstrap_servers, "pkc-intake", security)
     publications = Publications(
-        producer, accepted, settings.publish_deadline_seconds, settings.retry_after_seconds
+        producer,
+        accepted,
+        settings.publish_deadline_seconds,
+        settings.retry_after_seconds,
+        published=statuses.announce,
+        planned=sender.wake.set,
     )
     broker = BrokerReachability(
         settings.kafka_bootstrap_servers,
@@ -56,6 +105,18 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
         settings.broker_check_timeout_seconds,
         settings.broker_check_fresh_seconds,
     )
+    follower = StatusFollower(statuses, clock, sender.wake.set)
+    consumer = EventConsumer(INTAKE, settings.kafka_bootstrap_servers, follower, producer)
     return Intake(
-        settings, clock, accepted, producer, publications, broker, settings.received_at_skew()
+        settings,
+        clock,
+        accepted,
+        producer,
+        publications,
+        broker,
+        settings.received_at_skew(),
+        statuses,
+        callbacks,
+        sender,
+        consumer,
     )

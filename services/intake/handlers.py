@@ -31,9 +31,12 @@ class Acceptance:
     duplicate: bool  # a retry of a contact already in Kafka
 
 
-async def accept(intake: Intake, submission: ContactSubmission, adapter: str) -> Acceptance:
+async def accept(
+    intake: Intake, submission: ContactSubmission, adapter: str, owner: str
+) -> Acceptance:
     """Accepts a submission from `adapter` (its service account's subject): idempotency keys
-    are the adapter's own, so no adapter can claim or learn of another's contact."""
+    are the adapter's own, so no adapter can claim or learn of another's contact. `owner` (its
+    client id) owns the contact's status (docs/adapters.md)."""
     now, fingerprint = intake.clock.now(), submission.fingerprint()
     if outside_window(submission, now, intake.received_at_skew):
         raise ReceivedOutsideWindow(intake.received_at_skew)
@@ -52,6 +55,10 @@ async def accept(intake: Intake, submission: ContactSubmission, adapter: str) ->
     if claim.published:
         return Acceptance(claim.contact_id, duplicate=True)
     trace.get_current_span().set_attribute("pkc.contact_id", str(event.contact_id))
+    # Open before publishing: triage's answer, which may come within milliseconds, finds it.
+    await asyncio.to_thread(
+        intake.statuses.open, event.contact_id, owner, event.region, event.channel, now
+    )
     # A retry of a claim never published lands here too: it publishes the event (or waits on
     # the send still under way from the earlier attempt), with the ids of the first attempt.
     await intake.publications.publish(claim.key, event)

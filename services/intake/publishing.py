@@ -9,6 +9,8 @@ or not anyone still waits (a later retry then finds it published and gets 200)."
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
+from uuid import UUID
 
 from aiokafka.errors import KafkaError
 
@@ -31,7 +33,13 @@ class Publications:
         accepted: AcceptedContacts,
         deadline_seconds: float,
         retry_after_seconds: int,
+        published: Callable[[UUID], bool] = lambda _: False,
+        planned: Callable[[], None] = lambda: None,
     ):
+        """`published(contact_id)` runs (in a worker thread) once Kafka has a contact: intake
+        announces its `received` status there; True wakes the callback sender (`planned`)."""
+        self._published = published
+        self._planned = planned
         self._producer = producer
         self._accepted = accepted
         self._deadline = deadline_seconds
@@ -59,6 +67,8 @@ class Publications:
     async def _send(self, key: str, event: ContactReceived) -> None:
         await self._producer.publish(event)
         await asyncio.to_thread(self._accepted.mark_published, key)
+        if await asyncio.to_thread(self._published, event.contact_id):
+            self._planned()
 
     def _settled(self, key: str, send: "asyncio.Task[None]") -> None:
         failure = None if send.cancelled() else send.exception()

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -27,6 +28,17 @@ class IntakeSettings(ServiceSettings):
     # runs every `retention_interval_seconds`.
     key_retention_days: float = Field(default=7, gt=0)
     retention_interval_seconds: float = Field(default=600, gt=0)
+    # The adapters' side of a contact (docs/adapters.md): statuses are kept this long after
+    # their last change; a status change's callback is retried with a backoff doubling from
+    # the first to the cap, until the adapter takes it (or refuses it with a 4xx); a sender
+    # holds a claimed change this long before another may send it; the e-service links.
+    status_retention_days: float = Field(default=30, gt=0)
+    callback_first_backoff_seconds: float = Field(default=1.0, gt=0)
+    callback_max_backoff_seconds: float = Field(default=300.0, gt=0)
+    callback_lease_seconds: float = Field(default=30.0, gt=0)
+    callback_poll_seconds: float = Field(default=1.0, gt=0)
+    callback_timeout_seconds: float = Field(default=10.0, gt=0)
+    e_services_file: Path = Path(__file__).with_name("e_services.yaml")
     # A test hook (tests/fault/test_intake_faults.py), read once at start: "crash-after-claim"
     # exits the process (code 137, as kill -9) right after an idempotency key's claim commits.
     fault: Literal["crash-after-claim"] | None = None

@@ -100,8 +100,11 @@ def _negated(start: int, negation_starts: list[int]) -> bool:
 def _decide(rule: Rule, channel: Channel, matched: tuple[str, ...]) -> Decision:
     route = rule.route
     # An e-service matter that came in through the e-service becomes a case with no operator;
-    # by any other channel it is still handled where it came, flagged as e-service-capable.
-    if rule.e_service and channel == Channel.E_SERVICE and route != Route.EMERGENCY_112:
+    # by any other channel it is still handled where it came, flagged as e-service-capable
+    # (the adapter gets the e-service's link), unless its rule says `automatic_case`: then it
+    # becomes the e-service's case by every channel.
+    by_e_service = channel == Channel.E_SERVICE or rule.automatic_case
+    if rule.e_service and by_e_service and route != Route.EMERGENCY_112:
         route = Route.E_SERVICE
     return Decision(
         category=rule.category,

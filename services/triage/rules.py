@@ -64,6 +64,9 @@ class Rule:
     excludes_cue: tuple[str, ...] = ()
     channels: frozenset[Channel] | None = None
     e_service: str | None = None
+    # The e-service's automatic case for this matter by every channel, not only when the
+    # contact came through the e-service (issue 16, item 8).
+    automatic_case: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ _RULE_KEYS = {
     "excludes_cue",
     "channels",
     "e_service",
+    "automatic_case",
     "__line__",
 }
 
@@ -173,6 +177,9 @@ def _rule(
     channels = _channels(raw, fail)
     if category == NeedCategory.EMERGENCY and route not in (None, Route.EMERGENCY_112):
         fail("an emergency rule must route to emergency_112")
+    automatic = raw.get("automatic_case", False)
+    if automatic not in (True, False) or (automatic and not raw.get("e_service")):
+        fail("`automatic_case` is true or false, and true needs an `e_service`")
     if len(errors) > before:
         return None
     assert category is not None
@@ -193,6 +200,7 @@ def _rule(
         excludes_cue=excludes,
         channels=channels,
         e_service=raw.get("e_service"),
+        automatic_case=automatic is True,
     )
 
 

@@ -1,0 +1,172 @@
+"""The contacts' statuses in intake's database: opened when a contact is claimed, moved by the
+events intake follows, read by their adapter; and every change's callback written to the
+outbox in the same transaction as the change (so none is lost and none is sent for a change
+that was rolled back).
+
+The status row is opened before the contact is published, so an event about it (triage may
+answer within milliseconds) always finds it; the `received` change is announced once Kafka has
+the contact. An event about a contact without a row (published by another tool, or purged) is
+not intake's to follow and is let go."""
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from schemas.contact_status import ContactStatus, EServiceLink
+from schemas.envelope import Event
+from services.intake.signing import idempotency_key
+from services.intake.status import Snapshot, advance, progress_of
+from services.intake.status_tables import (
+    AdapterCallback,
+    AppliedEvent,
+    CallbackDelivery,
+    ContactStatusRow,
+    aware,
+)
+from services.intake.status_view import Row, render
+
+_SNAPSHOT_FIELDS = ("stage", "category", "matter", "route", "e_service", "case_number", "reason")
+
+
+def snapshot_of(row: ContactStatusRow) -> Snapshot:
+    return Snapshot(**{name: getattr(row, name) for name in _SNAPSHOT_FIELDS})
+
+
+def view_of(row: ContactStatusRow, links: dict[str, EServiceLink]) -> ContactStatus:
+    return render(
+        Row(
+            row.contact_id,
+            row.region,
+            row.channel,
+            row.sequence,
+            aware(row.changed_at),
+            snapshot_of(row),
+        ),
+        links,
+    )
+
+
+class StatusStore:
+    def __init__(self, engine: Engine, links: dict[str, EServiceLink]):
+        self.engine = engine
+        self.links = links
+
+    def open(
+        self, contact_id: uuid.UUID, owner: str, region: str, channel: str, now: datetime
+    ) -> None:
+        """The contact's status, `received`, owned by `owner` (kept if already open)."""
+        row = ContactStatusRow(
+            contact_id=contact_id,
+            owner=owner,
+            region=region,
+            channel=channel,
+            opened_at=now,
+            changed_at=now,
+        )
+        with Session(self.engine) as session:
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()  # a retry of the same contact: it is open already
+
+    def announce(self, contact_id: uuid.UUID) -> bool:
+        """Plans the `received` callback, once the contact is durably in Kafka, unless the
+        status has moved on meanwhile (its own change is planned then); True if planned."""
+
+        def plan(session: Session) -> bool:
+            row = self._locked(session, contact_id)
+            return row is not None and row.sequence == 1 and self._plan(session, row)
+
+        return self._atomically(plan)
+
+    def apply(self, event: Event, now: datetime) -> bool:
+        """Applies one event to its contact's status; True if a callback was planned."""
+        progress = progress_of(event)
+        contact_id = getattr(event, "contact_id", None)
+        if progress is None or contact_id is None:
+            return False
+
+        def move(session: Session) -> bool:
+            row = self._locked(session, contact_id)
+            if row is None:
+                return False  # not a contact this intake accepted
+            session.add(AppliedEvent(event_id=event.event_id, applied_at=now))
+            session.flush()  # an event applied before stops here
+            moved = advance(snapshot_of(row), progress)
+            if moved is None:
+                return False
+            for name in _SNAPSHOT_FIELDS:
+                setattr(row, name, getattr(moved, name))
+            row.sequence += 1
+            row.changed_at = now
+            session.add(row)
+            return self._plan(session, row)
+
+        return self._atomically(move)
+
+    def get(self, contact_id: uuid.UUID, owner: str) -> ContactStatus | None:
+        """The contact's status if `owner` posted it; None for any other contact, known or
+        not (the caller cannot tell the two apart)."""
+        with Session(self.engine) as session:
+            row = session.get(ContactStatusRow, contact_id)
+            if row is None or row.owner != owner:
+                return None
+            return view_of(row, self.links)
+
+    def purge(self, older_than: datetime) -> int:
+        """Removes statuses unchanged since `older_than`, applied-event marks and settled
+        deliveries as old; how many statuses."""
+        with Session(self.engine) as session:
+            connection = session.connection()
+            statuses = ContactStatusRow.__table__  # type: ignore[attr-defined]
+            gone = connection.execute(delete(statuses).where(statuses.c.changed_at < older_than))
+            applied = AppliedEvent.__table__  # type: ignore[attr-defined]
+            connection.execute(delete(applied).where(applied.c.applied_at < older_than))
+            sent = CallbackDelivery.__table__  # type: ignore[attr-defined]
+            connection.execute(
+                delete(sent).where(sent.c.status != "pending", sent.c.settled_at < older_than)
+            )
+            session.commit()
+        return int(gone.rowcount)
+
+    def _locked(self, session: Session, contact_id: uuid.UUID) -> ContactStatusRow | None:
+        query = select(ContactStatusRow).where(col(ContactStatusRow.contact_id) == contact_id)
+        return session.exec(query.with_for_update()).first()
+
+    def _plan(self, session: Session, row: ContactStatusRow) -> bool:
+        """The row's current status, to its adapter's callback if it registered one."""
+        callback = session.get(AdapterCallback, row.owner)
+        if callback is None:
+            return False
+        body = view_of(row, self.links).model_dump_json()
+        session.add(
+            CallbackDelivery(
+                key=idempotency_key(row.contact_id, row.sequence),
+                owner=row.owner,
+                contact_id=row.contact_id,
+                body=body,
+                # Wall time: the sender's schedule, whatever the platform's clock says.
+                next_at=datetime.now(UTC),
+                created_at=datetime.now(UTC),
+            )
+        )
+        return True
+
+    def _atomically(self, work: Callable[[Session], bool]) -> bool:
+        """`work` in one transaction, committed; False when it met an event applied already
+        or a change planned already (a redelivery, or a racing replica): nothing of it is
+        kept twice."""
+        with Session(self.engine) as session:
+            try:
+                done = work(session)
+                session.commit()
+                return done
+            except IntegrityError:
+                session.rollback()
+                return False
