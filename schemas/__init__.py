@@ -2,6 +2,7 @@
 
 from schemas import events
 from schemas.bases import reinforcement_request_id
+from schemas.cases import CaseClosed, CaseUpdated
 from schemas.codec import EVENT_TYPES, UndecodableEvent, decode_event
 from schemas.enums import Channel, MatterType, NeedCategory, QueueName, Region, Route
 from schemas.envelope import Event
@@ -23,3 +24,4 @@ __all__ = [
     "reinforcement_request_id",
 ]
 __all__ += events.__all__
+__all__ += ["CaseClosed", "CaseUpdated"]
