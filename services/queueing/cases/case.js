@@ -97,9 +97,20 @@
     event.preventDefault();
     if (!opened) return;
     $("sent").hidden = $("add-error").hidden = true;
-    const key = crypto.randomUUID(); // the same key on a retry of this one sending
-    const { response, answer } = await call("POST", opened.reference, opened.secret,
-      { text: $("text").value }, key);
+    const key = crypto.randomUUID(); // one key per sending: its retry adds nothing twice
+    const body = { text: $("text").value };
+    let result;
+    try {
+      result = await call("POST", opened.reference, opened.secret, body, key);
+    } catch {
+      result = await call("POST", opened.reference, opened.secret, body, key).catch(() => null);
+    }
+    if (!result) {
+      $("add-error").textContent = "Ingen kontakt med servern; försök igen. (No connection; try again.)";
+      $("add-error").hidden = false;
+      return;
+    }
+    const { response, answer } = result;
     if (!response.ok) {
       $("add-error").textContent = refusal(response, answer);
       $("add-error").hidden = false;
