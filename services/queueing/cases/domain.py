@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from schemas import CaseCreated, Classified, MatterType, NeedCategory, Region, Route
+from schemas import CaseCreated, Channel, Classified, MatterType, NeedCategory, Region, Route
 from schemas.cases import CaseClosed, CaseUpdated, CloseReason
 from services.queueing.domain import IllegalMove
 
@@ -101,7 +101,7 @@ class Case:
             occurred_at=now,
             contact_id=contact_id,
             region=self.region,
-            channel="e_service",
+            channel=Channel.E_SERVICE,
             received_at=now,
             accepted_at=now,
             category=NeedCategory.CASE_HELP,
