@@ -2,6 +2,7 @@
 
 from schemas import events
 from schemas.bases import reinforcement_request_id
+from schemas.cases import CaseClosed, CaseUpdated
 from schemas.codec import EVENT_TYPES, UndecodableEvent, decode_event
 from schemas.contact_status import ContactStatus
 from schemas.enums import Channel, MatterType, NeedCategory, QueueName, Region, Route
@@ -25,3 +26,4 @@ __all__ = [
 ]
 __all__ += events.__all__
 __all__ += ["ContactStatus"]
+__all__ += ["CaseClosed", "CaseUpdated"]

@@ -7,6 +7,7 @@ there is one place to change a topic.
 from dataclasses import dataclass, field
 
 from schemas import events as e
+from schemas.cases import CaseClosed, CaseUpdated
 from schemas.codec import EVENT_TYPES
 from schemas.envelope import Event
 from schemas.transfers import Transferred
@@ -74,7 +75,16 @@ QUEUE_EVENTS = Topic(
         Transferred,
     ),
 )
-CASES = Topic("pkc.cases.created", 3, "case_id", (e.CaseCreated,), retention_ms=90 * DAY_MS)
+# A case's whole life, keyed by case: created (queueing's operators, triage's e-services), then
+# updated and closed (queueing, docs/cases.md). One topic, so a case's events stay in order; the
+# name is from when it carried CaseCreated alone.
+CASES = Topic(
+    "pkc.cases.created",
+    3,
+    "case_id",
+    (e.CaseCreated, CaseUpdated, CaseClosed),
+    retention_ms=90 * DAY_MS,
+)
 SLA_EVENTS = Topic(
     "pkc.sla.events",
     7,
@@ -103,8 +113,9 @@ TOPICS: tuple[Topic, ...] = (
 )
 
 TRIAGE = Consumer("triage", "triage", (CONTACTS_RECEIVED,))
-# Queueing also follows reporting's reinforcement requests, to turn them into orders.
-QUEUEING = Consumer("queueing", "queueing", (CONTACTS_CLASSIFIED, SLA_EVENTS))
+# Queueing also follows reporting's reinforcement requests, to turn them into orders, and every
+# CaseCreated, to keep the cases citizens follow (services/queueing/cases).
+QUEUEING = Consumer("queueing", "queueing", (CONTACTS_CLASSIFIED, SLA_EVENTS, CASES))
 # Reporting's Faust agent: its windows also count the contacts triage redirected to 112.
 REPORTING = Consumer("reporting", "reporting", (QUEUE_EVENTS, CONTACTS_CLASSIFIED))
 # Reporting's monthly follow-up: a group of its own (PKC_REPORTING_MONTHLY_GROUP) that reads

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.queueing.api import ROUTERS
 from services.queueing.bootstrap import QueueingProcess, bootstrap
+from services.queueing.cases.api import ROUTERS as CASE_ROUTERS
 from services.queueing.dependencies import map_refusals
 from services.queueing.settings import QueueingSettings
 from services.shared.clock import Clock
@@ -54,5 +55,7 @@ def app_for(process: QueueingProcess) -> FastAPI:
     app.include_router(health_router(ready, lag))
     app.state.queueing = process.core  # what the routes' dependencies hand them
     for router in ROUTERS:
+        app.include_router(router)
+    for router in CASE_ROUTERS:  # cases the citizen follows (services/queueing/cases)
         app.include_router(router)
     return app

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from schemas.topics import QUEUEING
+from services.queueing.cases.wiring import CaseDesk, build_cases, case_sweep, with_cases
 from services.queueing.contacts import Contacts
 from services.queueing.domain import QueuePolicy
 from services.queueing.handlers import QueueingHandler, sweep
@@ -48,6 +49,7 @@ class Queueing:
     wakeup: Wakeup  # in-process news for open desks (offers.py)
     transfers: Transfers
     supervision: Supervision  # the board's actions
+    cases: CaseDesk  # cases the citizen follows (services/queueing/cases)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,8 @@ class QueueingProcess:
             self.core.offers,
             self.core.operators,
         )
-        return (self.relay.run(), sweeper, self.queue_state.run())
+        cases = case_sweep(self.core.cases.cases, self.core.clock, settings.sweep_interval_seconds)
+        return (self.relay.run(), sweeper, self.queue_state.run(), cases)
 
 
 def build_core(
@@ -121,6 +124,7 @@ def build_core(
             timedelta(seconds=settings.request_retention_seconds),
         ),
         supervision=Supervision(db, wakeup.notify),
+        cases=build_cases(db, settings, wakeup.notify),
     )
 
 
@@ -143,7 +147,8 @@ def bootstrap(
 
     core.db.on_commit = committed
     handler = QueueingHandler(core.contacts, core.reinforcements, core.clock)
-    consumer = EventConsumer(QUEUEING, settings.kafka_bootstrap_servers, handler, producer)
+    cases = with_cases(handler, core.cases.cases)
+    consumer = EventConsumer(QUEUEING, settings.kafka_bootstrap_servers, cases, producer)
     return QueueingProcess(core, producer, consumer, relay, queue_state)
 
 

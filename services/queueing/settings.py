@@ -1,12 +1,12 @@
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from services.queueing.domain import QueuePolicy
 from services.queueing.presence import OfferTerms
 from services.queueing.retention import Retention
-from services.shared.settings import ServiceSettings
+from services.shared.settings import DEV_DEFAULT, ServiceSettings
 
 
 class QueueingSettings(ServiceSettings):
@@ -63,6 +63,14 @@ class QueueingSettings(ServiceSettings):
     # Where triage's e-services live: the context card links to this address + the e-service's
     # name (rules.yaml's `e_service`, e.g. anmal-stold).
     e_service_base_url: str = "https://polisen.se/e-tjanster/"
+    # --- cases the citizen follows (services/queueing/cases, docs/cases.md) ------------------
+    # Derives each case's secret (HMAC-SHA256 of the case id): changing it changes them all.
+    case_secret_key: SecretStr = DEV_DEFAULT
+    # How long a closed case stays for the citizen to follow (platform days).
+    case_closed_retention_days: float = Field(default=90, gt=0)
+    # Wrong case secrets from one client address within the window before it is refused (429).
+    case_max_wrong_secrets: int = Field(default=10, ge=1)
+    case_wrong_secret_window_seconds: float = Field(default=600, gt=0)
 
     @model_validator(mode="after")
     def _hours_parse(self) -> "QueueingSettings":

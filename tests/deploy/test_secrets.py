@@ -27,6 +27,7 @@ EXTERNAL_SECRETS = {
         "smtp-username",
         "smtp-password",
     },
+    "pkc-queueing": {"case-secret-key"},
     **OPERATOR_SECRETS,
 }
 SECRET_LOOKING = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_KEY|DATABASE_URL", re.I)

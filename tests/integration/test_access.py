@@ -36,13 +36,16 @@ SETTINGS = {
 # Public on purpose, and nothing else: health probes; notify's acknowledgement page and form
 # (the signed one-time link is the credential); the dashboard's page shell and the sign-in
 # configuration it needs before anyone has a token (no data in either; `/` only redirects to
-# the page and is left out of the OpenAPI).
+# the page and is left out of the OpenAPI); the citizen's case page and the routes it calls
+# with the case's secret (docs/cases.md).
 HEALTH = {("GET", "/healthz"), ("GET", "/readyz")}
 PUBLIC: dict[str, set[tuple[str, str]]] = {
     "intake": HEALTH,
     "triage": HEALTH,
     "queueing": HEALTH
-    | {("GET", "/desk"), ("GET", "/desk/config"), ("GET", "/board"), ("GET", "/board/config")},
+    | {("GET", "/desk"), ("GET", "/desk/config"), ("GET", "/board"), ("GET", "/board/config")}
+    # The citizen's case page and routes: the case's secret (a header) is the credential.
+    | {("GET", "/case"), ("GET", "/cases/{reference}"), ("POST", "/cases/{reference}/information")},
     "reporting": HEALTH | {("GET", "/dashboard"), ("GET", "/dashboard/config")},
     "notify": HEALTH | {("GET", "/ack"), ("POST", "/ack")},
 }
