@@ -111,7 +111,7 @@ def build_core(
         ),
         operators=Operators(db, wakeup.notify),
         reinforcements=reinforcements,
-        offers=Offers(db, reinforcements, terms, wakeup.notify),
+        offers=Offers(db, reinforcements, terms, policy, wakeup.notify),
         wakeup=wakeup,
         transfers=Transfers(
             db,

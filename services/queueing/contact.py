@@ -113,8 +113,9 @@ class Contact:
     def arrive(
         cls, classified: Classified, policy: QueuePolicy, now: datetime, traceparent: str | None
     ) -> Arrival:
-        """A classified contact joins its queue; while the queue is closed it is either turned
-        away (abandoned, reason closed) or queued marked outside service hours."""
+        """A classified contact joins its queue. While the queue is closed a call is either
+        turned away (abandoned, reason closed, naming the next opening) or queued marked
+        outside service hours; a written contact always waits for the next opening."""
         queue = queue_for(classified)
         outside = not policy.is_open(queue, classified.received_at)
         contact = cls(
@@ -142,14 +143,15 @@ class Contact:
             confidence=classified.probabilities.get(classified.category),
             traceparent=traceparent,
         )
-        if outside and policy.closed_outcome == "close":
-            turned_away = Abandoned(
+        if outside and policy.turns_away(classified.channel):
+            closed = Abandoned(
                 event_id=_derived(classified.event_id, Abandoned.EVENT_TYPE),
                 **contact._waited(now, seconds=0.0),
                 reason="closed",
                 outside_service_hours=True,
+                opens_at=policy.next_opening(queue, classified.received_at),
             )
-            return Arrival(None, turned_away)
+            return Arrival(None, closed)
         queued = Queued(
             event_id=_derived(classified.event_id, Queued.EVENT_TYPE),
             occurred_at=now,
