@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench import offers, queueing, replay, reporting, soak, system, triage
+from bench import offers, queueing, replay, reporting, soak, system, triage, wait_estimate
 from bench.results import Report
 from pkc.localpostgres import private_postgres
 from pkc.platform import kafka_with_topics
@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "system": system.run,
     "offers": offers.run,
     "month": replay.run,  # its own broker (2 GB heap), so not in NEEDS_KAFKA
+    "wait": wait_estimate.run,  # the wait estimate's error over a simulated day (no broker)
 }
 NEEDS_KAFKA = {"reporting", "system", "offers"}
 # Run only when named: `python -m bench soak --minutes 60` (an hour of kills and load).

@@ -28,6 +28,7 @@ from services.queueing.settings import QueueingSettings
 from services.queueing.store import QueueDb
 from services.queueing.supervision import Supervision
 from services.queueing.transfers import Transfers
+from services.queueing.waits import Waits
 from services.shared.clock import Clock, make_clock
 from services.shared.db import make_engine
 from services.shared.kafka import EventConsumer, EventProducer, kafka_security
@@ -48,6 +49,7 @@ class Queueing:
     wakeup: Wakeup  # in-process news for open desks (offers.py)
     transfers: Transfers
     supervision: Supervision  # the board's actions
+    waits: Waits  # estimated waits and places (GET /queues/wait, /contacts/{id}/place)
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,12 @@ def build_core(
             timedelta(seconds=settings.request_retention_seconds),
         ),
         supervision=Supervision(db, wakeup.notify),
+        waits=Waits(
+            db,
+            policy,
+            settings.assumed_handling_seconds + terms.wrap_up.total_seconds(),
+            settings.wait_cache_seconds,
+        ),
     )
 
 

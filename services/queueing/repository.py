@@ -215,6 +215,7 @@ def _contact(row: Row[Any]) -> Contact:
         order_id=row.order_id,
         assigned_at=utc(row.assigned_at) if row.assigned_at else None,
         answered_at=utc(row.answered_at) if row.answered_at else None,
+        abandoned_at=utc(row.abandoned_at) if row.abandoned_at else None,
         outcome=Outcome(row.outcome) if row.outcome else None,
         case_number=row.case_number,
         traceparent=row.traceparent,

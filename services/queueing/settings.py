@@ -33,6 +33,11 @@ class QueueingSettings(ServiceSettings):
     # Mail, e-service and social media wait across closing hours (never turned away nor timed
     # out); their service target: handled within this many hours of receipt.
     written_target_hours: float = Field(default=24.0, gt=0)
+    # The wait estimate (docs/queues.md): the handling time it assumes while too few contacts
+    # were answered lately to measure the queue's rate, and how long GET /queues/wait's
+    # answer is reused.
+    assumed_handling_seconds: float = Field(default=600.0, gt=0)
+    wait_cache_seconds: float = Field(default=5.0, ge=0)
     closed_outcome: Literal["close", "queue"] = "close"
     max_wait_seconds: float = Field(default=45 * 60, gt=0)
     on_max_wait: Literal["abandon", "keep"] = "abandon"

@@ -28,6 +28,7 @@ SAVED_COLUMNS = (
     "order_id",
     "assigned_at",
     "answered_at",
+    "abandoned_at",
     "outcome",
     "case_number",
 )

@@ -42,7 +42,8 @@ PUBLIC: dict[str, set[tuple[str, str]]] = {
     "intake": HEALTH,
     "triage": HEALTH,
     "queueing": HEALTH
-    | {("GET", "/desk"), ("GET", "/desk/config"), ("GET", "/board"), ("GET", "/board/config")},
+    | {("GET", "/desk"), ("GET", "/desk/config"), ("GET", "/board"), ("GET", "/board/config")}
+    | {("GET", "/queues/wait")},  # estimated waits for polisen.se: counts, no personal data
     "reporting": HEALTH | {("GET", "/dashboard"), ("GET", "/dashboard/config")},
     "notify": HEALTH | {("GET", "/ack"), ("POST", "/ack")},
 }
