@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench import nod, offers, queueing, replay, reporting, soak, system, triage
+from bench import nod, offers, queueing, replay, reporting, soak, system, triage, wait_estimate
 from bench.results import Report
 from pkc.localpostgres import private_postgres
 from pkc.platform import kafka_with_topics
@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "offers": offers.run,
     "month": replay.run,  # its own broker (2 GB heap), so not in NEEDS_KAFKA
     "nod": nod.run,
+    "wait": wait_estimate.run,  # the wait estimate's error over a simulated day (no broker)
 }
 NEEDS_KAFKA = {"reporting", "system", "offers", "nod"}
 # Run only when named: `python -m bench soak --minutes 60` (an hour of kills and load).

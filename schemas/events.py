@@ -135,6 +135,7 @@ class Abandoned(WaitEnded):
     # Optional with a default: v1 records without it still read (hung_up).
     reason: Literal["hung_up", "timeout", "closed"] = "hung_up"
     outside_service_hours: bool = False
+    opens_at: AwareDatetime | None = Field(default=None, description="closed: its next opening")
 
 
 class ContactResolved(Event):

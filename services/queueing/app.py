@@ -11,6 +11,7 @@ from services.queueing.bootstrap import QueueingProcess, bootstrap
 from services.queueing.cases.api import ROUTERS as CASE_ROUTERS
 from services.queueing.dependencies import map_refusals
 from services.queueing.settings import QueueingSettings
+from services.queueing.wait_routes import router as wait_router
 from services.shared.clock import Clock
 from services.shared.http import DatabaseProbe, harden, health_router
 from services.shared.kafka.lag import consumer_lag, lag_progress
@@ -54,7 +55,7 @@ def app_for(process: QueueingProcess) -> FastAPI:
     lag = lag_progress((consumer_lag(process.consumer),), process.core.settings.caught_up_lag)
     app.include_router(health_router(ready, lag))
     app.state.queueing = process.core  # what the routes' dependencies hand them
-    for router in ROUTERS:
+    for router in (wait_router, *ROUTERS):  # /queues/wait before /queues/{region}
         app.include_router(router)
     for router in CASE_ROUTERS:  # cases the citizen follows (services/queueing/cases)
         app.include_router(router)

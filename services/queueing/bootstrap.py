@@ -29,6 +29,7 @@ from services.queueing.settings import QueueingSettings
 from services.queueing.store import QueueDb
 from services.queueing.supervision import Supervision
 from services.queueing.transfers import Transfers
+from services.queueing.waits import Waits
 from services.shared.clock import Clock, make_clock
 from services.shared.db import make_engine
 from services.shared.kafka import EventConsumer, EventProducer, kafka_security
@@ -50,6 +51,7 @@ class Queueing:
     transfers: Transfers
     supervision: Supervision  # the board's actions
     cases: CaseDesk  # cases the citizen follows (services/queueing/cases)
+    waits: Waits  # estimated waits and places (GET /queues/wait, /contacts/{id}/place)
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def build_core(
         ),
         operators=Operators(db, wakeup.notify),
         reinforcements=reinforcements,
-        offers=Offers(db, reinforcements, terms, wakeup.notify),
+        offers=Offers(db, reinforcements, terms, policy, wakeup.notify),
         wakeup=wakeup,
         transfers=Transfers(
             db,
@@ -125,6 +127,12 @@ def build_core(
         ),
         supervision=Supervision(db, wakeup.notify),
         cases=build_cases(db, settings, wakeup.notify),
+        waits=Waits(
+            db,
+            policy,
+            settings.assumed_handling_seconds + terms.wrap_up.total_seconds(),
+            settings.wait_cache_seconds,
+        ),
     )
 
 

@@ -105,6 +105,7 @@ class Contact:
     order_id: uuid.UUID | None = None  # the reinforcement order it was assigned under
     assigned_at: datetime | None = None
     answered_at: datetime | None = None
+    abandoned_at: datetime | None = None
     outcome: Outcome | None = None
     case_number: str | None = None
     traceparent: str | None = None  # the trace the contact arrived in
@@ -113,8 +114,8 @@ class Contact:
     def arrive(
         cls, classified: Classified, policy: QueuePolicy, now: datetime, traceparent: str | None
     ) -> Arrival:
-        """A classified contact joins its queue; while the queue is closed it is either turned
-        away (abandoned, reason closed) or queued marked outside service hours."""
+        """A classified contact joins its queue. While it is closed a call is turned away (naming
+        the next opening) or queued outside hours; a written contact waits for the opening."""
         queue = queue_for(classified)
         outside = not policy.is_open(queue, classified.received_at)
         contact = cls(
@@ -142,14 +143,15 @@ class Contact:
             confidence=classified.probabilities.get(classified.category),
             traceparent=traceparent,
         )
-        if outside and policy.closed_outcome == "close":
-            turned_away = Abandoned(
+        if outside and policy.turns_away(classified.channel):
+            closed = Abandoned(
                 event_id=_derived(classified.event_id, Abandoned.EVENT_TYPE),
                 **contact._waited(now, seconds=0.0),
                 reason="closed",
                 outside_service_hours=True,
+                opens_at=policy.next_opening(queue, classified.received_at),
             )
-            return Arrival(None, turned_away)
+            return Arrival(None, closed)
         queued = Queued(
             event_id=_derived(classified.event_id, Queued.EVENT_TYPE),
             occurred_at=now,
@@ -258,7 +260,7 @@ class Contact:
         """The caller hung up, or waited past the longest wait, before an answer."""
         if self.status not in _ABANDONABLE:
             raise IllegalMove(f"contact is already {self.status.value}")
-        self.status = ContactStatus.ABANDONED
+        self.status, self.abandoned_at = ContactStatus.ABANDONED, now
         waited = self._waited(now)
         return Abandoned(**waited, reason=reason, outside_service_hours=self.outside_service_hours)
 

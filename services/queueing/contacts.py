@@ -73,15 +73,18 @@ class Contacts:
             if operator.holds_a_contact:
                 return tx.contacts.held_by(operator_id)[0]
             contact = None
+            open_now = [queue.value for queue in self.policy.open_queues(now)]
             if operator.may_be_lent:
                 order = self.reinforcements.lend(tx, operator_id, now)
                 if order is not None:
                     lent = Contact.assignment(operator_id, order.order_id, now)
                     region = Region(order.region)
-                    contact = tx.contacts.claim_next(region, operator.skills, lent, True)
+                    contact = tx.contacts.claim_next(region, operator.skills, lent, True, open_now)
             if contact is None:
                 own = Contact.assignment(operator_id, None, now)
-                contact = tx.contacts.claim_next(operator.region, operator.skills, own, False)
+                contact = tx.contacts.claim_next(
+                    operator.region, operator.skills, own, False, open_now
+                )
             if contact is not None:
                 _presence(tx, operator_id, OperatorStatus.BUSY, now)
             return contact

@@ -12,14 +12,21 @@ that has waited longest (earliest received_at), and only when that queue is empt
 own region's. Operators are lent lazily, the first k of a donor region to ask.
 """
 
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from domain.service_level import ServiceLevelPolicy
-from schemas import Classified, NeedCategory, QueueName, Region, Route
+from schemas import Channel, Classified, NeedCategory, QueueName, Region, Route
+from services.queueing.opening import (
+    OpeningHours,
+    QueueCalendar,
+    SpecialDays,
+    parse_opening_hours,
+)
+
+__all__ = ["OpeningHours", "SpecialDays", "parse_opening_hours"]  # their home: opening.py
 
 AGING_STEP = timedelta(minutes=2)
 # A possible emergency (triage's flag) is ranked this far ahead of its receipt: before anything
@@ -131,93 +138,51 @@ def wait_seconds(received_at: datetime, now: datetime) -> float:
     return max(0.0, (now - received_at).total_seconds())
 
 
-_DAY = 24 * 3600
-
-
-def _seconds_after_midnight(moment: time) -> int:
-    return moment.hour * 3600 + moment.minute * 60 + moment.second
-
-
-def _seconds_of_day(text: str) -> int:
-    """'HH:MM' as seconds after local midnight; '24:00' is the midnight that ends the day."""
-    return _DAY if text == "24:00" else _seconds_after_midnight(time.fromisoformat(text))
-
-
-@dataclass(frozen=True)
-class OpeningHours:
-    """One queue's daily hours in the service's local time (zoneinfo keeps DST right), as
-    seconds after local midnight. Hours that close before they open run across midnight
-    ('20:00-07:00'); '00:00-24:00' is open around the clock."""
-
-    opens: int
-    closes: int
-    zone: ZoneInfo
-
-    @classmethod
-    def of_service_level(cls, policy: ServiceLevelPolicy) -> "OpeningHours":
-        """The hours the service-level target counts: every queue's hours unless configured."""
-        return cls(
-            _seconds_after_midnight(policy.opens),
-            _seconds_after_midnight(policy.closes),
-            policy.timezone,
-        )
-
-    def is_open(self, moment: datetime) -> bool:
-        second = _seconds_after_midnight(moment.astimezone(self.zone).time())
-        if self.opens < self.closes:
-            return self.opens <= second < self.closes
-        return second >= self.opens or second < self.closes  # across midnight
-
-    @classmethod
-    def parse(cls, text: str, zone: ZoneInfo) -> "OpeningHours":
-        """'07:00-20:00', '20:00-07:00' (across midnight), '00:00-24:00' (always open)."""
-        try:
-            opens, closes = (_seconds_of_day(part.strip()) for part in text.split("-"))
-        except ValueError:
-            raise ValueError(f"opening hours {text!r} are not HH:MM-HH:MM") from None
-        if opens == _DAY:
-            raise ValueError(f"opening hours {text!r} open at 24:00; write 00:00")
-        if opens == closes:
-            raise ValueError(
-                f"opening hours {text!r} open and close at one time; around the clock is "
-                "00:00-24:00"
-            )
-        return cls(opens, closes, zone)
-
-
-def parse_opening_hours(spec: str, default: OpeningHours) -> dict[QueueName, OpeningHours]:
-    """'crime_report=07:00-20:00,switchboard=08:00-16:00'; queues not named keep `default`
-    (the service-level hours)."""
-    hours = dict.fromkeys(QueueName, default)
-    for item in filter(None, (part.strip() for part in spec.split(","))):
-        name, _, value = item.partition("=")
-        try:
-            queue = QueueName(name.strip())
-        except ValueError:
-            raise ValueError(f"unknown queue {name!r} in opening hours") from None
-        hours[queue] = OpeningHours.parse(value, default.zone)
-    return hours
-
-
 ClosedOutcome = Literal["close", "queue"]
 
 
 @dataclass(frozen=True)
 class QueuePolicy:
-    """When each queue is open, and what a contact arriving while it is closed gets."""
+    """When each queue is open (its daily hours, Swedish holidays and configured special days:
+    opening.py), what a contact arriving while it is closed gets, and how long a written one
+    (mail, e-service, social media) may take: it is never turned away nor timed out, it waits
+    across closing hours for the next opening."""
 
     opening_hours: dict[QueueName, OpeningHours]
     closed_outcome: ClosedOutcome = "close"
+    special_days: SpecialDays = field(default_factory=SpecialDays)
+    written_target: timedelta = timedelta(hours=24)
 
     @classmethod
     def build(
-        cls, spec: str, closed_outcome: ClosedOutcome, service_level: ServiceLevelPolicy
+        cls,
+        spec: str,
+        closed_outcome: ClosedOutcome,
+        service_level: ServiceLevelPolicy,
+        special_days: str = "",
+        written_target: timedelta = timedelta(hours=24),
     ) -> "QueuePolicy":
         default = OpeningHours.of_service_level(service_level)
-        return cls(parse_opening_hours(spec, default), closed_outcome)
+        special = SpecialDays.parse(special_days, default.zone)
+        return cls(parse_opening_hours(spec, default), closed_outcome, special, written_target)
+
+    def calendar(self, queue: QueueName) -> QueueCalendar:
+        return QueueCalendar(queue, self.opening_hours[queue], self.special_days)
 
     def is_open(self, queue: QueueName, moment: datetime) -> bool:
-        return self.opening_hours[queue].is_open(moment)
+        return self.calendar(queue).is_open(moment)
+
+    def next_opening(self, queue: QueueName, moment: datetime) -> datetime | None:
+        """`moment` when open then, else when the queue opens next (None: not within a year)."""
+        return self.calendar(queue).next_opening(moment)
+
+    def open_queues(self, moment: datetime) -> list[QueueName]:
+        return [queue for queue in QueueName if self.is_open(queue, moment)]
+
+    def turns_away(self, channel: Channel) -> bool:
+        """Whether a contact arriving while its queue is closed is turned away: a call when so
+        configured, never a written contact (it waits for the next opening)."""
+        return self.closed_outcome == "close" and not channel.is_written
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from services.queueing.domain import (
     IllegalMove,
     NotFound,
     OperatorStatus,
+    QueuePolicy,
 )
 from services.queueing.operators import (
     held_by,
@@ -98,11 +99,13 @@ class Offers:
         db: QueueDb,
         reinforcements: Reinforcements,
         terms: OfferTerms,
+        policy: QueuePolicy,
         notify: Callable[[], None] = lambda: None,
     ):
         self.db = db
         self.reinforcements = reinforcements
         self.terms = terms
+        self.policy = policy  # written contacts are offered only while their queue is open
         self.notify = notify
 
     def desk(self, operator_id: str, now: datetime) -> Desk | None:
@@ -182,14 +185,16 @@ class Offers:
         on_duty = tx.contacts.operator_on_duty(operator.operator_id, now)
         assert on_duty is not None
         contact = None
+        open_now = [queue.value for queue in self.policy.open_queues(now)]
         if on_duty.may_be_lent:
             order = self.reinforcements.lend(tx, operator.operator_id, now)
             if order is not None:
                 lent = Contact.assignment(operator.operator_id, order.order_id, now, offer=True)
-                contact = tx.contacts.claim_next(Region(order.region), on_duty.skills, lent, True)
+                region = Region(order.region)
+                contact = tx.contacts.claim_next(region, on_duty.skills, lent, True, open_now)
         if contact is None:
             own = Contact.assignment(operator.operator_id, None, now, offer=True)
-            contact = tx.contacts.claim_next(on_duty.region, on_duty.skills, own, False)
+            contact = tx.contacts.claim_next(on_duty.region, on_duty.skills, own, False, open_now)
         if contact is None:
             return []
         set_status(tx, operator, OperatorStatus.OFFERED, None, now)

@@ -75,13 +75,22 @@ class ContactRepository:
         return operator_id
 
     def claim_next(
-        self, region: Region, skills: list[str], assignment: dict[str, Any], longest_waiting: bool
+        self,
+        region: Region,
+        skills: list[str],
+        assignment: dict[str, Any],
+        longest_waiting: bool,
+        open_queues: list[str] | None = None,
     ) -> Contact | None:
         """The next waiting contact of the region in these queues, assigned (see
-        Contact.assignment); None when none waits."""
+        Contact.assignment); None when none waits. Written contacts come only from
+        `open_queues` (None: every queue)."""
+        if open_queues is None:
+            open_queues = [queue.value for queue in QueueName]
         statement = _CLAIM_LENT if longest_waiting else _CLAIM_OWN
         params = {f"new_{name}": value for name, value in assignment.items()}
-        row = self._execute(statement, {"in_region": region.value, "skills": skills, **params})
+        params |= {"in_region": region.value, "skills": skills, "open_queues": open_queues}
+        row = self._execute(statement, params)
         claimed = row.first()
         return self._remember(claimed) if claimed is not None else None
 
@@ -206,6 +215,7 @@ def _contact(row: Row[Any]) -> Contact:
         order_id=row.order_id,
         assigned_at=utc(row.assigned_at) if row.assigned_at else None,
         answered_at=utc(row.answered_at) if row.answered_at else None,
+        abandoned_at=utc(row.abandoned_at) if row.abandoned_at else None,
         outcome=Outcome(row.outcome) if row.outcome else None,
         case_number=row.case_number,
         traceparent=row.traceparent,

@@ -26,6 +26,18 @@ class QueueingSettings(ServiceSettings):
     # across midnight ('20:00-07:00'); queues not named keep the service-level hours
     # (PKC_SLA_HOURS).
     opening_hours: str = ""
+    # Swedish public holidays and the eves (midsommarafton, julafton, nyårsafton) close every
+    # queue unless overridden here, per queue or for all: 'urgent@holiday=normal,
+    # julafton=09:00-13:00,2027-04-30=closed' (syntax in services/queueing/opening.py).
+    special_days: str = ""
+    # Mail, e-service and social media wait across closing hours (never turned away nor timed
+    # out); their service target: handled within this many hours of receipt.
+    written_target_hours: float = Field(default=24.0, gt=0)
+    # The wait estimate (docs/queues.md): the handling time it assumes while too few contacts
+    # were answered lately to measure the queue's rate, and how long GET /queues/wait's
+    # answer is reused.
+    assumed_handling_seconds: float = Field(default=600.0, gt=0)
+    wait_cache_seconds: float = Field(default=5.0, ge=0)
     closed_outcome: Literal["close", "queue"] = "close"
     max_wait_seconds: float = Field(default=45 * 60, gt=0)
     on_max_wait: Literal["abandon", "keep"] = "abandon"
@@ -91,4 +103,10 @@ class QueueingSettings(ServiceSettings):
         )
 
     def queue_policy(self) -> QueuePolicy:
-        return QueuePolicy.build(self.opening_hours, self.closed_outcome, self.service_level())
+        return QueuePolicy.build(
+            self.opening_hours,
+            self.closed_outcome,
+            self.service_level(),
+            self.special_days,
+            timedelta(hours=self.written_target_hours),
+        )

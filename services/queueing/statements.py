@@ -8,9 +8,10 @@ connection instead.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, Update, bindparam, func, update
+from sqlalchemy import BindParameter, Select, Update, bindparam, func, or_, update
 from sqlalchemy import select as core_select
 
+from schemas import Channel
 from services.queueing.contact import ANSWERABLE, ASSIGNABLE
 from services.queueing.domain import ContactStatus
 from services.queueing.tables import Operator, QueueEntry, ReinforcementOrder
@@ -18,6 +19,8 @@ from services.queueing.tables import Operator, QueueEntry, ReinforcementOrder
 ENTRY = QueueEntry.__table__  # type: ignore[attr-defined]
 OPERATOR = Operator.__table__  # type: ignore[attr-defined]
 ORDER = ReinforcementOrder.__table__  # type: ignore[attr-defined]
+# Mail, e-service, social media: offered only while their queue is open, never timed out.
+WRITTEN = tuple(channel.value for channel in Channel if channel.is_written)
 # What a contact's transitions change; the rest is written once, when it joins the queue.
 SAVED_COLUMNS = (
     "status",
@@ -25,6 +28,7 @@ SAVED_COLUMNS = (
     "order_id",
     "assigned_at",
     "answered_at",
+    "abandoned_at",
     "outcome",
     "case_number",
 )
@@ -78,8 +82,10 @@ def claim_statement(longest_waiting: bool) -> Update:
     """Assigns the next waiting contact of a region in the operator's queues, atomically, and
     returns it whole. Own region: by rank (priority with aging). A lent operator: the longest
     waiting first. Rows another transaction is taking right now are skipped (PostgreSQL;
-    SQLite's writers run one at a time anyway).
-    Binds: in_region, skills (list), and new_<column> for Contact.assignment's columns."""
+    SQLite's writers run one at a time anyway). A written contact is taken only from a queue
+    open now (open_queues): it waits across closing hours for the next opening.
+    Binds: in_region, skills (list), open_queues (list), and new_<column> for
+    Contact.assignment's columns."""
     order_by = (ENTRY.c.received_at,) if longest_waiting else (ENTRY.c.rank_at, ENTRY.c.received_at)
     candidate = (
         core_select(ENTRY.c.contact_id)
@@ -87,6 +93,10 @@ def claim_statement(longest_waiting: bool) -> Update:
             ENTRY.c.status == ASSIGNABLE,
             ENTRY.c.region == bindparam("in_region"),
             ENTRY.c.queue.in_(bindparam("skills", expanding=True)),
+            or_(
+                ENTRY.c.channel.not_in(WRITTEN),
+                ENTRY.c.queue.in_(bindparam("open_queues", expanding=True)),
+            ),
         )
         .order_by(*order_by)
         .limit(1)
@@ -129,10 +139,14 @@ def held_statement() -> Select[Any]:
 
 def overdue_statement() -> Select[Any]:
     """Contacts waiting since before a time, at most 500, skipping any an operator is taking
-    right now. Binds: before."""
+    right now; written ones (mail, e-service, social media) never time out. Binds: before."""
     return (
         core_select(ENTRY)
-        .where(ENTRY.c.status == ContactStatus.WAITING, ENTRY.c.received_at < bindparam("before"))
+        .where(
+            ENTRY.c.status == ContactStatus.WAITING,
+            ENTRY.c.received_at < bindparam("before"),
+            ENTRY.c.channel.not_in(WRITTEN),
+        )
         .limit(500)
         .with_for_update(skip_locked=True)
     )

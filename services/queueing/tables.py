@@ -47,6 +47,9 @@ class QueueEntry(SQLModel, table=True):
     order_id: uuid.UUID | None = None  # the reinforcement order it was answered under
     assigned_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     answered_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    # When the caller hung up or it timed out, for the wait estimate's departure rate (added
+    # in the wait-estimate release: ALTER TABLE in docs/operations.md).
+    abandoned_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     outcome: str | None = Field(default=None, max_length=24)
     traceparent: str | None = Field(default=None, max_length=64)  # the contact's trace
     case_number: str | None = Field(default=None, max_length=24)

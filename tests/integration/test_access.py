@@ -45,7 +45,8 @@ PUBLIC: dict[str, set[tuple[str, str]]] = {
     "queueing": HEALTH
     | {("GET", "/desk"), ("GET", "/desk/config"), ("GET", "/board"), ("GET", "/board/config")}
     # The citizen's case page and routes: the case's secret (a header) is the credential.
-    | {("GET", "/case"), ("GET", "/cases/{reference}"), ("POST", "/cases/{reference}/information")},
+    | {("GET", "/case"), ("GET", "/cases/{reference}"), ("POST", "/cases/{reference}/information")}
+    | {("GET", "/queues/wait")},  # estimated waits for polisen.se: counts, no personal data
     "reporting": HEALTH | {("GET", "/dashboard"), ("GET", "/dashboard/config")},
     "notify": HEALTH | {("GET", "/ack"), ("POST", "/ack")},
 }
