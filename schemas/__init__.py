@@ -6,11 +6,13 @@ from schemas.codec import EVENT_TYPES, UndecodableEvent, decode_event
 from schemas.enums import Channel, MatterType, NeedCategory, QueueName, Region, Route
 from schemas.envelope import Event
 from schemas.events import *  # noqa: F403  every model, named once in events.__all__
+from schemas.ratings import ContactRated
 from schemas.transfers import Transferred
 
 __all__ = [
     "EVENT_TYPES",
     "Channel",
+    "ContactRated",
     "Event",
     "MatterType",
     "NeedCategory",

@@ -12,10 +12,11 @@ from pydantic import ValidationError
 
 from schemas.envelope import Event
 from schemas.events import ALL_EVENTS
+from schemas.ratings import RATING_EVENTS
 from schemas.transfers import TRANSFER_EVENTS
 
 EVENT_TYPES: dict[str, type[Event]] = {
-    model.EVENT_TYPE: model for model in (*ALL_EVENTS, *TRANSFER_EVENTS)
+    model.EVENT_TYPE: model for model in (*ALL_EVENTS, *TRANSFER_EVENTS, *RATING_EVENTS)
 }
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
