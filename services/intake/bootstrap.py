@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from services.intake.publishing import Publications
+from services.intake.ratings import Ratings
 from services.intake.readiness import BrokerReachability
 from services.intake.settings import IntakeSettings
 from services.intake.store import AcceptedContact, AcceptedContacts, Erasure
@@ -28,6 +29,7 @@ class Intake:
     publications: Publications
     broker: BrokerReachability
     received_at_skew: timedelta
+    ratings: Ratings  # contacts' origins and their one rating each (ratings.py)
 
     def retention(self) -> Coroutine[Any, Any, None]:
         """The purge of idempotency keys past their retention, every interval, until cancelled."""
@@ -35,6 +37,7 @@ class Intake:
 
         def purge() -> None:
             self.accepted.purge(self.clock.now() - keep)
+            self.ratings.purge(self.clock.now() - keep)
 
         return every(self.settings.retention_interval_seconds, "key retention", purge)
 
@@ -57,5 +60,12 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
         settings.broker_check_fresh_seconds,
     )
     return Intake(
-        settings, clock, accepted, producer, publications, broker, settings.received_at_skew()
+        settings,
+        clock,
+        accepted,
+        producer,
+        publications,
+        broker,
+        settings.received_at_skew(),
+        Ratings(engine),
     )

@@ -52,6 +52,8 @@ async def accept(intake: Intake, submission: ContactSubmission, adapter: str) ->
     if claim.published:
         return Acceptance(claim.contact_id, duplicate=True)
     trace.get_current_span().set_attribute("pkc.contact_id", str(event.contact_id))
+    # Who posted it, where it belongs: what a rating of it is checked against (ratings.py).
+    await asyncio.to_thread(intake.ratings.remember, event, adapter)
     # A retry of a claim never published lands here too: it publishes the event (or waits on
     # the send still under way from the earlier attempt), with the ids of the first attempt.
     await intake.publications.publish(claim.key, event)

@@ -2,6 +2,7 @@
 the citizens' ratings per region and channel, the 12-month trend, and the text tables at 80
 columns in Swedish and English (pure: effects folded in memory as the store adds them)."""
 
+import csv
 import io
 import uuid
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from schemas.envelope import Event
 from services.reporting.monthly.aggregation import Aggregation, effective
 from services.reporting.monthly.labels import NBSP
 from services.reporting.monthly.report import MonthlyReport, build_report
+from services.reporting.monthly.tabular import to_csv
 from tests.contact_events import abandoned, answered, queued
 from tests.unit.test_monthly_aggregation import classified
 
@@ -209,3 +211,12 @@ def test_labels_are_swedish_by_default_and_english_on_request() -> None:
     assert "Sweden" in english
     assert "Besvarade" not in english
     assert f"24{NBSP}h" in swedish  # the written channels' own target
+
+
+def test_the_csv_has_a_column_per_channel_category_and_rating() -> None:
+    report = report_of([answered(NIGHT, 3 * HOUR, channel=Channel.MAIL), rated(4)])
+    rows = list(csv.DictReader(io.StringIO(to_csv(report))))
+    national = rows[-1]
+    assert (national["share_mail"], national["answered_within_mail"]) == ("1.0", "1")
+    assert national["share_urgent"] == ""
+    assert (national["rating_mean"], national["ratings_phone"]) == ("4.0", "1")
