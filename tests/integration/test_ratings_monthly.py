@@ -91,7 +91,7 @@ def _rate(
 ) -> int:
     body: dict[str, Any] = {"rating": rating, "comment": comment}
     response = client.post(f"/contacts/{contact_id}/rating", headers=headers, json=body)
-    return response.status_code
+    return int(response.status_code)
 
 
 @pytest.fixture
