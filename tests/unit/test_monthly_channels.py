@@ -15,6 +15,7 @@ from pkc.report_tables import render
 from schemas import Channel, ContactRated, NeedCategory, Region
 from schemas.envelope import Event
 from services.reporting.monthly.aggregation import Aggregation, effective
+from services.reporting.monthly.chart import _draw, chart
 from services.reporting.monthly.labels import NBSP
 from services.reporting.monthly.report import MonthlyReport, build_report
 from services.reporting.monthly.tabular import to_csv
@@ -220,3 +221,16 @@ def test_the_csv_has_a_column_per_channel_category_and_rating() -> None:
     assert (national["share_mail"], national["answered_within_mail"]) == ("1.0", "1")
     assert national["share_urgent"] == ""
     assert (national["rating_mean"], national["ratings_phone"]) == ("4.0", "1")
+
+
+def test_the_chart_is_labelled_in_the_language_asked_for_with_the_trend_below() -> None:
+    report = _busy_month()
+    swedish, english = _draw(report, "sv"), _draw(report, "en")
+    bars, trend = swedish.axes
+    assert bars.get_title(loc="left").startswith("Besvarade inom 10 minuter")
+    assert [t.get_text() for t in bars.get_xticklabels()][-1] == "Sverige"
+    assert trend.get_title(loc="left") == "Trend, de senaste 12 månaderna (hela landet)"
+    assert [t.get_text() for t in trend.get_xticklabels()][-1] == "maj 2024"
+    assert english.axes[0].get_title(loc="left").startswith("Answered within 10 minutes")
+    assert [t.get_text() for t in english.axes[1].get_xticklabels()][-1] == "May 2024"
+    assert chart(report, "png", "en").startswith(b"\x89PNG")
