@@ -6,11 +6,13 @@ more than its widest figure, so nothing is cut. Swedish labels by default, Engli
 
 from rich import box
 from rich.console import Group
+from rich.padding import Padding
 from rich.table import Table
 
 from schemas import Channel, NeedCategory
 from services.reporting.monthly.breakdown import Satisfaction
 from services.reporting.monthly.labels import (
+    NBSP,
     Lang,
     category_name,
     channel_name,
@@ -44,7 +46,7 @@ def _table(title: str, first: str, *columns: str, caption: str | None = None) ->
 
 def render(report: MonthlyReport, lang: Lang = "sv") -> Group:
     """Every table of the report, in the order people read them."""
-    return Group(
+    tables = (
         _service_level(report, lang),
         _waits(report, lang),
         _channels(report, lang),
@@ -52,6 +54,9 @@ def render(report: MonthlyReport, lang: Lang = "sv") -> Group:
         _satisfaction(report, lang),
         _trend(report, lang),
     )
+    return Group(
+        *(Padding(table, (0, 0, 1, 0), expand=False) for table in tables)
+    )  # a blank line after each
 
 
 def _groups(report: MonthlyReport) -> list[Comparison]:
@@ -60,7 +65,8 @@ def _groups(report: MonthlyReport) -> list[Comparison]:
 
 def _service_level(report: MonthlyReport, lang: Lang) -> Table:
     now, then = month_name(report.month, lang), month_name(report.compared_with, lang)
-    target = percent(report.target, lang)
+    target = f"{report.target * 100:g}{NBSP}%"
+    target = target.replace(".", ",") if lang == "sv" else target
     table = _table(
         word(
             "title",
