@@ -8,11 +8,13 @@ from schemas.contact_status import ContactStatus
 from schemas.enums import Channel, MatterType, NeedCategory, QueueName, Region, Route
 from schemas.envelope import Event
 from schemas.events import *  # noqa: F403  every model, named once in events.__all__
+from schemas.ratings import ContactRated
 from schemas.transfers import Transferred
 
 __all__ = [
     "EVENT_TYPES",
     "Channel",
+    "ContactRated",
     "Event",
     "MatterType",
     "NeedCategory",

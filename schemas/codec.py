@@ -13,10 +13,12 @@ from pydantic import ValidationError
 from schemas.cases import CASE_EVENTS
 from schemas.envelope import Event
 from schemas.events import ALL_EVENTS
+from schemas.ratings import RATING_EVENTS
 from schemas.transfers import TRANSFER_EVENTS
 
 EVENT_TYPES: dict[str, type[Event]] = {
-    model.EVENT_TYPE: model for model in (*ALL_EVENTS, *TRANSFER_EVENTS, *CASE_EVENTS)
+    model.EVENT_TYPE: model
+    for model in (*ALL_EVENTS, *TRANSFER_EVENTS, *CASE_EVENTS, *RATING_EVENTS)
 }
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]

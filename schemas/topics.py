@@ -10,6 +10,7 @@ from schemas import events as e
 from schemas.cases import CaseClosed, CaseUpdated
 from schemas.codec import EVENT_TYPES
 from schemas.envelope import Event
+from schemas.ratings import ContactRated
 from schemas.transfers import Transferred
 
 DAY_MS = 24 * 3600 * 1000
@@ -94,6 +95,8 @@ SLA_EVENTS = Topic(
 # Each region's queue as it stands (schemas/queue_state.py): for operator UIs and wallboards,
 # docs/queue-state.md. Compacted: a reader needs only the newest snapshot of each region.
 QUEUE_STATE = Topic("pkc.queue.state", 7, "region", (), compacted=True)
+# Citizens' ratings of their contacts (schemas/ratings.py): intake writes, reporting counts.
+RATINGS = Topic("pkc.contacts.rated", 7, "region", (ContactRated,))
 ALERTS = Topic(
     "pkc.alerts.log",
     1,
@@ -110,6 +113,7 @@ TOPICS: tuple[Topic, ...] = (
     SLA_EVENTS,
     ALERTS,
     QUEUE_STATE,
+    RATINGS,
 )
 
 TRIAGE = Consumer("triage", "triage", (CONTACTS_RECEIVED,))
@@ -120,7 +124,9 @@ QUEUEING = Consumer("queueing", "queueing", (CONTACTS_CLASSIFIED, SLA_EVENTS, CA
 REPORTING = Consumer("reporting", "reporting", (QUEUE_EVENTS, CONTACTS_CLASSIFIED))
 # Reporting's monthly follow-up: a group of its own (PKC_REPORTING_MONTHLY_GROUP) that reads
 # the topics from the beginning on first start, beside the Faust agent.
-REPORTING_MONTHLY = Consumer("reporting-monthly", "reporting", (QUEUE_EVENTS, CONTACTS_CLASSIFIED))
+REPORTING_MONTHLY = Consumer(
+    "reporting-monthly", "reporting", (QUEUE_EVENTS, CONTACTS_CLASSIFIED, RATINGS)
+)
 # Notify also reads every classified contact, for the written ones on-call must read at once.
 NOTIFY = Consumer("notify", "notify", (SLA_EVENTS, CONTACTS_CLASSIFIED))
 
@@ -141,7 +147,8 @@ class Producer:
 
 # Only intake writes the citizen's text (contacts.received); only triage reads it (TRIAGE).
 PRODUCERS: tuple[Producer, ...] = (
-    Producer("intake", (CONTACTS_RECEIVED,)),
+    # ... and the citizens' ratings (never a comment's text: schemas/ratings.py).
+    Producer("intake", (CONTACTS_RECEIVED, RATINGS)),
     # Classified and RedirectedTo112, and the cases an e-service takes without an operator.
     Producer("triage", (CONTACTS_CLASSIFIED, CASES)),
     # The outbox relay: the contacts' life-cycle, presence, reinforcement orders, and cases;

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.intake import status_routes
 from services.intake.api import map_errors, router
 from services.intake.bootstrap import bootstrap
+from services.intake.ratings import router as ratings_router
 from services.intake.settings import IntakeSettings
 from services.shared.clock import Clock
 from services.shared.http import DatabaseProbe, harden, health_router
@@ -45,4 +46,5 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
     app.include_router(health_router(ready))
     app.include_router(router)
     app.include_router(status_routes.router)
+    app.include_router(ratings_router)
     return app

@@ -17,6 +17,7 @@ from services.intake.callback_store import Backoff, CallbackStore
 from services.intake.callbacks import CallbackSender
 from services.intake.following import StatusFollower
 from services.intake.publishing import Publications
+from services.intake.ratings import Ratings
 from services.intake.readiness import BrokerReachability
 from services.intake.settings import IntakeSettings
 from services.intake.status_store import StatusStore
@@ -47,6 +48,7 @@ class Intake:
     callbacks: CallbackStore
     sender: CallbackSender
     consumer: EventConsumer
+    ratings: Ratings  # contacts' origins and their one rating each (ratings.py)
 
     def retention(self) -> Coroutine[Any, Any, None]:
         """The purge of idempotency keys and statuses past their retention, every interval,
@@ -58,6 +60,7 @@ class Intake:
             now = self.clock.now()
             self.accepted.purge(now - keep)
             self.statuses.purge(now - keep_statuses)
+            self.ratings.purge(now - keep)
 
         return every(self.settings.retention_interval_seconds, "key retention", purge)
 
@@ -119,4 +122,5 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
         callbacks,
         sender,
         consumer,
+        Ratings(engine),
     )

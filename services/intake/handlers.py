@@ -59,6 +59,8 @@ async def accept(
     await asyncio.to_thread(
         intake.statuses.open, event.contact_id, owner, event.region, event.channel, now
     )
+    # Who posted it, where it belongs: what a rating of it is checked against (ratings.py).
+    await asyncio.to_thread(intake.ratings.remember, event, adapter)
     # A retry of a claim never published lands here too: it publishes the event (or waits on
     # the send still under way from the earlier attempt), with the ids of the first attempt.
     await intake.publications.publish(claim.key, event)

@@ -29,6 +29,7 @@ from services.reporting.monthly import (
     monthly_lag,
     monthly_report,
     open_monthly_store,
+    written_threshold_seconds,
 )
 from services.reporting.monthly.months import BadMonth
 from services.reporting.monthly.report import MonthlyReport
@@ -69,9 +70,10 @@ class MonthlyReader:
     policy: ServiceLevelPolicy
     store: MonthlyStore
     lag: LagProbe  # how far the store has counted the topics
+    written_threshold_seconds: float  # the written channels' target
 
     def report(self, month: str, lag: Lag | None = None) -> MonthlyReport:
-        return monthly_report(self.store, month, self.policy, lag)
+        return monthly_report(self.store, month, self.policy, lag, self.written_threshold_seconds)
 
 
 def monthly_reader(
@@ -79,7 +81,9 @@ def monthly_reader(
 ) -> MonthlyReader:
     shared = core(settings)
     store = open_monthly_store(shared.settings, database_url)
-    return MonthlyReader(shared.policy, store, monthly_lag(shared.settings, store))
+    lag = monthly_lag(shared.settings, store)
+    written = written_threshold_seconds(shared.settings)
+    return MonthlyReader(shared.policy, store, lag, written)
 
 
 def bootstrap(settings: ReportingSettings | None = None) -> ReportingService:

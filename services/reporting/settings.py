@@ -27,6 +27,9 @@ class ReportingSettings(ServiceSettings):
     # The monthly follow-up's consumer group (it reads the topics from the beginning on first
     # start); its store is database_url (SQLite under the state directory unless DATABASE_URL).
     monthly_group: str = "reporting-monthly"
+    # The written channels' own target in the monthly follow-up (mail, e-service, social
+    # media): handled within this many hours, at any hour of the day.
+    written_target_hours: float = Field(default=24.0, gt=0, le=14 * 24)
 
     @model_validator(mode="after")
     def _horizon_within_threshold(self) -> "ReportingSettings":

@@ -107,6 +107,9 @@ def test_pkc_sla_target_changes_the_breach_the_dashboard_and_the_monthly_report(
         assert mitt["meets_target"] is meets
         assert said in client.get("/openapi.json").json()["info"]["description"]
         chart = client.get("/reports/monthly/chart.svg", params={"month": "2026-05"}).text
+        assert f"<!-- mål {said} -->" in chart  # Swedish labels by default
+        params = {"month": "2026-05", "lang": "en"}
+        chart = client.get("/reports/monthly/chart.svg", params=params).text
         assert f"<!-- target {said} -->" in chart
 
 

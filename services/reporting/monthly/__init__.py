@@ -42,6 +42,11 @@ def open_monthly_store(
     return MonthlyStore(make_engine(database_url or monthly_database_url(settings), pool_size=5))
 
 
+def written_threshold_seconds(settings: ReportingSettings) -> float:
+    """The written channels' target (PKC_REPORTING_WRITTEN_TARGET_HOURS), in seconds."""
+    return settings.written_target_hours * 3600
+
+
 def build_monthly_consumer(
     settings: ReportingSettings,
     policy: ServiceLevelPolicy,
@@ -53,7 +58,7 @@ def build_monthly_consumer(
         monthly_spec(settings),
         settings.kafka_bootstrap_servers,
         store,
-        Aggregation(policy),
+        Aggregation(policy, written_threshold_seconds(settings)),
         producer,
         replication_factor=settings.topic_replication_factor,
     )
@@ -86,4 +91,5 @@ __all__ = [
     "monthly_report",
     "monthly_spec",
     "open_monthly_store",
+    "written_threshold_seconds",
 ]

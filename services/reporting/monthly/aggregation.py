@@ -5,6 +5,11 @@ The service-level counts are the rolling window's own (`window.counts_for`), so 
 share has the same scope and formula, the service-level policy's: the counted channels (phone)
 received within service hours, answered within the threshold / (answered + abandoned after the
 short-abandon limit).
+
+Written channels (mail, e-service, social media) are not calls: nobody hangs up, and a letter
+may wait across closing hours. Their per-channel counts ("sl:written:<channel>") take every
+hour and their own threshold (handled within 24 hours by default), not the calls'. A citizen's
+rating (ContactRated) counts per channel and score in the month of the rated contact.
 """
 
 import uuid
@@ -23,6 +28,7 @@ from schemas import (
     ReinforcementOrdered,
 )
 from schemas.envelope import Event
+from schemas.ratings import ContactRated
 from services.reporting.monthly.figures import bucket_of, wait_ms
 from services.reporting.monthly.months import month_of
 from services.reporting.window import MAIN, WindowConfig, counts_for
@@ -34,6 +40,10 @@ E_SERVICE_CAPABLE = "e_service_capable"  # same keys: contacts an e-service coul
 ROUTE = "route"  # key: the route triage chose
 WAIT = "wait"  # key: the 10-second bucket of an answered wait (counted, in service hours)
 WAIT_MS = "wait_ms"  # key "sum": those waits' total in milliseconds
+WRITTEN = "written:"  # dimension prefix: a written channel's counts against its own target
+RATING = "rating"  # key "<channel>|<score>": ratings given
+COMMENTED = "rating_commented"  # key "<channel>": ratings that came with a comment
+WRITTEN_THRESHOLD_SECONDS = 24 * 3600.0
 
 CountKey = tuple[str, str, str, str]  # region, month, metric, key
 
@@ -59,8 +69,13 @@ class Effect:
 class Aggregation:
     """The counting rules of the service-level policy (the service passes its own)."""
 
-    def __init__(self, policy: ServiceLevelPolicy = NATIONAL):
+    def __init__(
+        self,
+        policy: ServiceLevelPolicy = NATIONAL,
+        written_threshold_seconds: float = WRITTEN_THRESHOLD_SECONDS,
+    ):
         self.config = WindowConfig(policy=policy)
+        self.written_threshold_seconds = written_threshold_seconds
 
     def effect(self, event: Event) -> Effect | None:
         """None for events the monthly figures do not count (they are not recorded either)."""
@@ -68,6 +83,8 @@ class Aggregation:
             return Effect(self._classified(event))
         if isinstance(event, Queued | Answered | Abandoned | RedirectedTo112):
             return self._queue_event(event)
+        if isinstance(event, ContactRated):
+            return Effect(_rated(event))
         if isinstance(event, ReinforcementOrdered):
             donors = ",".join(f"{d.region.value}:{d.operators}" for d in event.donors)
             # Stored as UTC: SQLite compares times as text, which only works in one zone.
@@ -94,6 +111,11 @@ class Aggregation:
 
     def _queue_event(self, event: Queued | Answered | Abandoned | RedirectedTo112) -> Effect | None:
         pairs = counts_for(event, self.config)
+        if not isinstance(event, RedirectedTo112) and event.channel.is_written:
+            # The written channel's own counts replace the window's (calls') channel counts.
+            own = f"channel:{event.channel}"
+            pairs = [p for p in pairs if p[0] != own]
+            pairs.append((WRITTEN + event.channel, self._written(event)))
         if not pairs:
             return None
         region, month = event.region.value, month_of(event.received_at)
@@ -102,6 +124,23 @@ class Aggregation:
             counts.append(((region, month, WAIT, bucket_key(bucket_of(event.wait_seconds))), 1))
             counts.append(((region, month, WAIT_MS, "sum"), wait_ms(event.wait_seconds)))
         return Effect(tuple(counts))
+
+    def _written(self, event: Queued | Answered | Abandoned) -> str:
+        """Any hour; within the written target or not; no short abandons (nobody hangs up)."""
+        if isinstance(event, Queued):
+            return "offered"
+        in_time = event.wait_seconds <= self.written_threshold_seconds
+        if isinstance(event, Answered):
+            return "answered_within" if in_time else "answered_late"
+        return "abandoned_within" if in_time else "abandoned_late"
+
+
+def _rated(event: ContactRated) -> tuple[tuple[CountKey, int], ...]:
+    region, month = event.region.value, month_of(event.received_at)
+    counts = [((region, month, RATING, f"{event.channel.value}|{event.rating}"), 1)]
+    if event.commented:
+        counts.append(((region, month, COMMENTED, event.channel.value), 1))
+    return tuple(counts)
 
 
 def bucket_key(bucket: int) -> str:

@@ -5,12 +5,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from services.reporting.monthly import written_threshold_seconds
 from services.reporting.monthly.chart import MEDIA_TYPES, ChartFormat, chart
+from services.reporting.monthly.labels import Lang
 from services.reporting.monthly.months import MONTH_PATTERN
 from services.reporting.monthly.query import monthly_report
 from services.reporting.monthly.report import MonthlyReport
 from services.reporting.monthly.tabular import to_csv
-from services.reporting.service import Policy, Store
+from services.reporting.service import Policy, Service, Store
 from services.shared.http import caller
 from services.shared.identity import Role
 from services.shared.kafka.lag import Lag, LagProbe
@@ -48,6 +50,7 @@ def monthly(
     month: Month,
     store: Store,
     policy: Policy,
+    service: Service,
     lag: MonthlyLag,
     response: Response,
     output: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
@@ -56,7 +59,8 @@ def monthly(
     judged by the service-level policy (its target, threshold and hours are in the report),
     and whether every event is counted yet (`counting`; header `PKC-Not-Counted` too, for
     the CSV, whose columns stay those of the figures)."""
-    report = monthly_report(store, month, policy, lag)
+    written = written_threshold_seconds(service.core.settings)
+    report = monthly_report(store, month, policy, lag, written)
     not_counted = _not_counted(report)
     if output == "csv":
         return Response(
@@ -83,8 +87,17 @@ def _not_counted(report: MonthlyReport) -> str:
     response_class=Response,
     responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
 )
-def monthly_chart(month: Month, output: ChartFormat, store: Store, policy: Policy) -> Response:
+def monthly_chart(
+    month: Month,
+    output: ChartFormat,
+    store: Store,
+    policy: Policy,
+    service: Service,
+    lang: Annotated[Lang, Query(description="sv (the default) or en")] = "sv",
+) -> Response:
     """Share answered within the policy's threshold per region, this month against a year
-    before, with the target as a line: chart.png or chart.svg."""
-    drawn = chart(monthly_report(store, month, policy), output)
+    before, with the target as a line, and the national trend of 12 months: chart.png or
+    chart.svg, labelled in Swedish (`lang=en`: English)."""
+    written = written_threshold_seconds(service.core.settings)
+    drawn = chart(monthly_report(store, month, policy, None, written), output, lang)
     return Response(drawn, media_type=MEDIA_TYPES[output])

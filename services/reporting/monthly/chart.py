@@ -1,11 +1,13 @@
 """The year-over-year chart with matplotlib (Agg, no pyplot: no global figure state, safe in a
 server's threads): per region and nationally a bar for the same month a year before and one for
-this month, on a 0-100 % axis, with the target as a dashed line. PNG or SVG."""
+this month, on a 0-100 % axis, with the target as a dashed line; below it the national trend of
+the last 12 months, calls and written channels each against their own target. PNG or SVG, with
+Swedish labels by default or English (labels.py)."""
 
 import io
 from typing import TYPE_CHECKING, Literal
 
-from services.reporting.monthly.months import month_label
+from services.reporting.monthly.labels import Lang, month_name, region_name, word
 from services.reporting.monthly.report import MonthlyReport
 
 if TYPE_CHECKING:
@@ -17,13 +19,13 @@ MEDIA_TYPES: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml"}
 BEFORE_COLOUR, NOW_COLOUR, MISSED_COLOUR, TARGET_COLOUR = "#9db4cc", "#1d4f91", "#b5452f", "#c0392b"
 
 
-def chart(report: MonthlyReport, output: ChartFormat = "png") -> bytes:
+def chart(report: MonthlyReport, output: ChartFormat = "png", lang: Lang = "sv") -> bytes:
     # Imported here: matplotlib takes a second to import, which every `pkc` command and the
     # service's start would pay for a chart they may never draw.
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    figure = _draw(report)
+    figure = _draw(report, lang)
     buffer = io.BytesIO()
     # No creation date in the metadata: the same report gives the same file.
     metadata = {"Date": None} if output == "svg" else {"Software": None}
@@ -32,16 +34,16 @@ def chart(report: MonthlyReport, output: ChartFormat = "png") -> bytes:
     return buffer.getvalue()
 
 
-def _draw(report: MonthlyReport) -> "Figure":
+def _draw(report: MonthlyReport, lang: Lang) -> "Figure":
     from matplotlib.figure import Figure
 
     groups = [*report.regions, report.national]
-    names = [group.name for group in groups]
+    names = [region_name(group.region, lang) for group in groups]
     then = [_percent(g.year_before.share if g.year_before else None) for g in groups]
     now = [_percent(g.this_month.share) for g in groups]
     target = report.target * 100
-    figure = Figure(figsize=(9.5, 4.6))
-    axes = figure.add_subplot()
+    figure = Figure(figsize=(9.5, 8.0))
+    axes, trend_axes = figure.subplots(2, 1, height_ratios=(1.15, 1))
     positions = range(len(groups))
     width = 0.38
     before_bars = axes.bar(
@@ -58,7 +60,7 @@ def _draw(report: MonthlyReport) -> "Figure":
     axes.text(
         len(groups) - 0.5,
         target + 1,
-        f"target {target:g} %",
+        word("target_label", lang, target=f"{target:g} %"),
         color=TARGET_COLOUR,
         ha="right",
         va="bottom",
@@ -66,7 +68,8 @@ def _draw(report: MonthlyReport) -> "Figure":
     )
     axes.set_xticks(list(positions), names)
     axes.get_xticklabels()[-1].set_fontweight("bold")
-    _label(axes, report)
+    _label(axes, report, lang)
+    _trend(trend_axes, report, lang)
     figure.tight_layout()
     return figure
 
@@ -75,32 +78,58 @@ def _percent(share: float | None) -> float | None:
     return None if share is None else share * 100
 
 
-def _label(axes: "Axes", report: MonthlyReport) -> None:
+def _label(axes: "Axes", report: MonthlyReport, lang: Lang) -> None:
     """Axis, title and legend: the threshold and hours are the report's policy's."""
     from matplotlib.patches import Patch
 
     minutes = f"{report.threshold_seconds / 60:g}"
     axes.set_ylim(0, 118)  # room for the legend above the 100 % line
     axes.set_yticks(range(0, 101, 20))
-    axes.set_ylabel(f"answered within {minutes} min (%)")
+    axes.set_ylabel(word("axis", lang, minutes=minutes))
     axes.yaxis.grid(True, color="#e3e3e3")
     axes.set_axisbelow(True)
     axes.spines[["top", "right"]].set_visible(False)
+    now, then = month_name(report.month, lang), month_name(report.compared_with, lang)
     axes.set_title(
-        f"Answered within {minutes} minutes, {report.hours}: {month_label(report.month)} "
-        f"vs {month_label(report.compared_with)}",
+        word("title", lang, minutes=minutes, hours=report.hours, now=now, then=then),
         loc="left",
         fontsize=12,
         fontweight="bold",
     )
     axes.legend(
         handles=[
-            Patch(color=BEFORE_COLOUR, label=month_label(report.compared_with)),
-            Patch(color=NOW_COLOUR, label=month_label(report.month)),
-            Patch(color=MISSED_COLOUR, label=f"{month_label(report.month)}, below target"),
+            Patch(color=BEFORE_COLOUR, label=then),
+            Patch(color=NOW_COLOUR, label=now),
+            Patch(color=MISSED_COLOUR, label=word("below_target", lang, month=now)),
         ],
         loc="upper left",
         ncols=3,
         frameon=False,
         fontsize=9,
     )
+
+
+def _trend(axes: "Axes", report: MonthlyReport, lang: Lang) -> None:
+    """The last 12 months nationally: the calls' share and the written channels', in time."""
+    points = report.trend
+    months = [month_name(p.month, lang) for p in points]
+    calls = [_nan(p.share) for p in points]
+    written = [_nan(p.written_share) for p in points]
+    hours = f"{report.written_threshold_seconds / 3600:g}"
+    calls_label = word("calls_share", lang).replace("\n", " ")
+    written_label = word("written_share", lang, hours=hours).replace("\n", " ")
+    axes.plot(months, calls, marker="o", color=NOW_COLOUR, label=calls_label)
+    axes.plot(months, written, marker="s", color=BEFORE_COLOUR, label=written_label)
+    axes.axhline(report.target * 100, color=TARGET_COLOUR, linestyle="--", linewidth=1.3)
+    axes.set_ylim(0, 118)
+    axes.set_yticks(range(0, 101, 20))
+    axes.set_ylabel(word("trend_axis", lang))
+    axes.yaxis.grid(True, color="#e3e3e3")
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(axis="x", labelrotation=45, labelsize=8)
+    axes.set_title(word("trend_title", lang), loc="left", fontsize=11, fontweight="bold")
+    axes.legend(loc="upper left", ncols=2, frameon=False, fontsize=9)
+
+
+def _nan(share: float | None) -> float:
+    return float("nan") if share is None else share * 100

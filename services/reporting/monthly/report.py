@@ -14,6 +14,16 @@ from services.reporting.monthly.aggregation import (
     SL,
     WAIT,
     WAIT_MS,
+    WRITTEN_THRESHOLD_SECONDS,
+)
+from services.reporting.monthly.breakdown import (
+    Level,
+    Satisfaction,
+    category_levels,
+    cell_sum,
+    channel_levels,
+    satisfaction,
+    satisfaction_by_channel,
 )
 from services.reporting.monthly.counting import Counting
 from services.reporting.monthly.figures import (
@@ -27,6 +37,7 @@ from services.reporting.monthly.figures import (
     service_share,
 )
 from services.reporting.monthly.months import month_bounds, year_before
+from services.reporting.monthly.trend import TrendPoint, summed, trend
 from services.reporting.window import MAIN
 
 Cells = Mapping[tuple[str, str], int]  # (metric, key) -> value of one region and month
@@ -58,6 +69,10 @@ class Figures(BaseModel):
     outside_hours: int = Field(description="contacts queued outside service hours, any channel")
     reinforcement_hours_given: float
     reinforcement_hours_received: float
+    channels: dict[str, Level] = Field(description="volume and service level per channel")
+    categories: dict[str, Level] = Field(description="per need category, counted channels")
+    satisfaction: Satisfaction = Field(description="the citizens' ratings, every channel")
+    satisfaction_by_channel: dict[str, Satisfaction]
 
 
 class Comparison(BaseModel):
@@ -76,10 +91,18 @@ class MonthlyReport(BaseModel):
     target: float = Field(description="share answered within the threshold to meet")
     threshold_seconds: float = Field(description="an answer within this wait is in time")
     hours: str = Field(description="the service hours counted, Stockholm time")
+    written_threshold_seconds: float = Field(
+        default=WRITTEN_THRESHOLD_SECONDS,
+        description="a written contact (mail, e-service, social media) handled within this is "
+        "in time; counted at any hour",
+    )
     regions: list[Comparison]
     national: Comparison
     counting: Counting | None = Field(
         default=None, description="whether every event is counted yet; None: not asked"
+    )
+    trend: list[TrendPoint] = Field(
+        default_factory=list, description="nationally, the twelve months ending with this one"
     )
 
 
@@ -88,9 +111,12 @@ def build_report(
     counts: Mapping[str, Mapping[str, Cells]],
     orders: Iterable[OrderSpan],
     policy: ServiceLevelPolicy,
+    written_threshold_seconds: float = WRITTEN_THRESHOLD_SECONDS,
 ) -> MonthlyReport:
-    """`counts`: month -> region -> cells, for `month` and the month a year before."""
+    """`counts`: month -> region -> cells, for `month`, the month a year before and the
+    eleven before it (the trend; months missing count as empty)."""
     before = year_before(month)
+    thresholds = (policy.threshold_seconds, written_threshold_seconds)
     spans = list(orders)
     hours = {m: reinforcement_hours(spans, *month_bounds(m)) for m in (month, before)}
     now, then = counts.get(month, {}), counts.get(before, {})
@@ -99,8 +125,8 @@ def build_report(
         _compare(
             region.value,
             region.display_name,
-            _figures(now.get(region.value), hours[month], region.value),
-            _recorded(then.get(region.value), hours[before], region.value),
+            _figures(now.get(region.value), hours[month], region.value, thresholds),
+            _recorded(then.get(region.value), hours[before], region.value, thresholds),
             target,
         )
         for region in Region
@@ -108,8 +134,8 @@ def build_report(
     national = _compare(
         NATIONAL,
         "Sweden",
-        _figures(_summed(now.values()), hours[month], None),
-        _recorded(_summed(then.values()), hours[before], None),
+        _figures(summed(now.values()), hours[month], None, thresholds),
+        _recorded(summed(then.values()), hours[before], None, thresholds),
         target,
     )
     return MonthlyReport(
@@ -118,8 +144,10 @@ def build_report(
         target=target,
         threshold_seconds=policy.threshold_seconds,
         hours=policy.hours,
+        written_threshold_seconds=written_threshold_seconds,
         regions=regions,
         national=national,
+        trend=trend(counts, month),
     )
 
 
@@ -136,20 +164,17 @@ def _compare(
     )
 
 
-def _summed(regions: Iterable[Cells]) -> dict[tuple[str, str], int]:
-    total: dict[tuple[str, str], int] = {}
-    for cells in regions:
-        for cell, value in cells.items():
-            total[cell] = total.get(cell, 0) + value
-    return total
-
-
-def _recorded(cells: Cells | None, hours: ReinforcementHours, region: str | None) -> Figures | None:
+def _recorded(
+    cells: Cells | None,
+    hours: ReinforcementHours,
+    region: str | None,
+    thresholds: tuple[float, float],
+) -> Figures | None:
     """The figures, or None when nothing at all was recorded for the region that month."""
     given, received = _hours(hours, region)
     if not cells and not given and not received:
         return None
-    return _figures(cells, hours, region)
+    return _figures(cells, hours, region, thresholds)
 
 
 def _hours(hours: ReinforcementHours, region: str | None) -> tuple[float, float]:
@@ -159,7 +184,13 @@ def _hours(hours: ReinforcementHours, region: str | None) -> tuple[float, float]
     return hours.given.get(region, 0.0), hours.received.get(region, 0.0)
 
 
-def _figures(cells: Cells | None, hours: ReinforcementHours, region: str | None) -> Figures:
+def _figures(
+    cells: Cells | None,
+    hours: ReinforcementHours,
+    region: str | None,
+    thresholds: tuple[float, float],
+) -> Figures:
+    """`thresholds`: the calls' and the written channels' (seconds)."""
     given, received = _hours(hours, region)
     cells = cells or {}
 
@@ -169,8 +200,8 @@ def _figures(cells: Cells | None, hours: ReinforcementHours, region: str | None)
     histogram = {int(key): n for (metric, key), n in cells.items() if metric == WAIT}
     contacts = {key: n for (metric, key), n in cells.items() if metric == CONTACTS}
     capable = {key: n for (metric, key), n in cells.items() if metric == E_SERVICE_CAPABLE}
-    by_channel = {c.value: _cell_sum(contacts, channel=c.value) for c in Channel}
-    phone_capable = _cell_sum(capable, channel=Channel.PHONE.value)
+    by_channel = {c.value: cell_sum(contacts, channel=c.value) for c in Channel}
+    phone_capable = cell_sum(capable, channel=Channel.PHONE.value)
     answered_within, answered_late = sl("answered_within"), sl("answered_late")
     short, within, late = sl("abandoned_short"), sl("abandoned_within"), sl("abandoned_late")
     return Figures(
@@ -186,7 +217,7 @@ def _figures(cells: Cells | None, hours: ReinforcementHours, region: str | None)
         p90_wait_seconds=_rounded(percentile(histogram, 0.9)),
         contacts=sum(contacts.values()),
         by_channel=by_channel,
-        by_category={c.value: _cell_sum(contacts, category=c.value) for c in NeedCategory},
+        by_category={c.value: cell_sum(contacts, category=c.value) for c in NeedCategory},
         phone_contacts=by_channel[Channel.PHONE.value],
         e_service_capable=phone_capable,
         e_service_potential=ratio(phone_capable, by_channel[Channel.PHONE.value]),
@@ -196,17 +227,11 @@ def _figures(cells: Cells | None, hours: ReinforcementHours, region: str | None)
         # Rounded: sums of floats in another order must still give the same report.
         reinforcement_hours_given=round(given, 3),
         reinforcement_hours_received=round(received, 3),
+        channels=channel_levels(cells, *thresholds),
+        categories=category_levels(cells, thresholds[0]),
+        satisfaction=satisfaction(cells),
+        satisfaction_by_channel=satisfaction_by_channel(cells),
     )
-
-
-def _cell_sum(cells: Mapping[str, int], channel: str = "", category: str = "") -> int:
-    """Sums "<channel>|<category>" cells matching the channel or the category given."""
-    total = 0
-    for key, value in cells.items():
-        cell_channel, _, cell_category = key.partition("|")
-        if (not channel or cell_channel == channel) and (not category or cell_category == category):
-            total += value
-    return total
 
 
 def _rounded(value: float | None, digits: int = 3) -> float | None:

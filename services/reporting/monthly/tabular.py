@@ -26,6 +26,9 @@ SCALARS = (
     "reinforcement_hours_received",
 )
 Cell = str | int | float | None
+# Per channel (its own target) and per need category; ratings per channel.
+LEVEL = ("share", "answered", "answered_within")
+RATED = ("rating_mean", "ratings")
 
 
 def columns() -> list[str]:
@@ -36,6 +39,11 @@ def columns() -> list[str]:
         *SCALARS,
         *(f"contacts_{c.value}" for c in Channel),
         *(f"contacts_{c.value}" for c in NeedCategory),
+        *(f"{name}_{c.value}" for c in Channel for name in LEVEL),
+        *(f"{name}_{c.value}" for c in NeedCategory for name in LEVEL),
+        "rating_mean",
+        "ratings",
+        *(f"{name}_{c.value}" for c in Channel for name in RATED),
         "compared_with",
         "share_change_points",
         *(f"year_before_{name}" for name in SCALARS),
@@ -56,6 +64,11 @@ def _row(report: MonthlyReport, comparison: Comparison) -> dict[str, Cell]:
     row.update(_scalars(now, ""))
     row.update({f"contacts_{k}": v for k, v in now.by_channel.items()})
     row.update({f"contacts_{k}": v for k, v in now.by_category.items()})
+    for key, level in (*now.channels.items(), *now.categories.items()):
+        row.update({f"{name}_{key}": getattr(level, name) for name in LEVEL})
+    row["rating_mean"], row["ratings"] = now.satisfaction.mean, now.satisfaction.ratings
+    for key, rated in now.satisfaction_by_channel.items():
+        row.update({f"rating_mean_{key}": rated.mean, f"ratings_{key}": rated.ratings})
     row["compared_with"] = report.compared_with
     row["share_change_points"] = comparison.share_change_points
     row.update(_scalars(then, "year_before_"))
