@@ -2,6 +2,7 @@
 
 from schemas import events
 from schemas.bases import reinforcement_request_id
+from schemas.callbacks import CallbackAttempted, CallbackRequested
 from schemas.codec import EVENT_TYPES, UndecodableEvent, decode_event
 from schemas.enums import Channel, MatterType, NeedCategory, QueueName, Region, Route
 from schemas.envelope import Event
@@ -10,6 +11,8 @@ from schemas.transfers import Transferred
 
 __all__ = [
     "EVENT_TYPES",
+    "CallbackAttempted",
+    "CallbackRequested",
     "Channel",
     "Event",
     "MatterType",

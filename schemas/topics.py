@@ -7,6 +7,7 @@ there is one place to change a topic.
 from dataclasses import dataclass, field
 
 from schemas import events as e
+from schemas.callbacks import CALLBACK_EVENTS
 from schemas.codec import EVENT_TYPES
 from schemas.envelope import Event
 from schemas.transfers import Transferred
@@ -72,6 +73,7 @@ QUEUE_EVENTS = Topic(
         e.ReinforcementOrdered,
         e.ReinforcementEnded,
         Transferred,
+        *CALLBACK_EVENTS,
     ),
 )
 CASES = Topic("pkc.cases.created", 3, "case_id", (e.CaseCreated,), retention_ms=90 * DAY_MS)

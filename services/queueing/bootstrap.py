@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from schemas.topics import QUEUEING
+from services.queueing.callbacks import Callbacks
 from services.queueing.contacts import Contacts
 from services.queueing.domain import QueuePolicy
 from services.queueing.handlers import QueueingHandler, sweep
@@ -50,6 +51,7 @@ class Queueing:
     transfers: Transfers
     supervision: Supervision  # the board's actions
     waits: Waits  # estimated waits and places (GET /queues/wait, /contacts/{id}/place)
+    callbacks: Callbacks  # virtual hold
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ def build_core(
             settings.assumed_handling_seconds + terms.wrap_up.total_seconds(),
             settings.wait_cache_seconds,
         ),
+        callbacks=Callbacks(db, settings.callback_terms(), wakeup.notify),
     )
 
 
