@@ -2,6 +2,7 @@
 
 from schemas import events
 from schemas.bases import reinforcement_request_id
+from schemas.callbacks import CallbackAttempted, CallbackRequested
 from schemas.cases import CaseClosed, CaseUpdated
 from schemas.codec import EVENT_TYPES, UndecodableEvent, decode_event
 from schemas.contact_status import ContactStatus
@@ -13,6 +14,8 @@ from schemas.transfers import Transferred
 
 __all__ = [
     "EVENT_TYPES",
+    "CallbackAttempted",
+    "CallbackRequested",
     "Channel",
     "ContactRated",
     "Event",

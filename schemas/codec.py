@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from schemas.callbacks import CALLBACK_EVENTS
 from schemas.cases import CASE_EVENTS
 from schemas.envelope import Event
 from schemas.events import ALL_EVENTS
@@ -18,7 +19,13 @@ from schemas.transfers import TRANSFER_EVENTS
 
 EVENT_TYPES: dict[str, type[Event]] = {
     model.EVENT_TYPE: model
-    for model in (*ALL_EVENTS, *TRANSFER_EVENTS, *CASE_EVENTS, *RATING_EVENTS)
+    for model in (
+        *ALL_EVENTS,
+        *TRANSFER_EVENTS,
+        *CASE_EVENTS,
+        *RATING_EVENTS,
+        *CALLBACK_EVENTS,
+    )
 }
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]

@@ -133,7 +133,7 @@ class Abandoned(WaitEnded):
     event_type: Literal["Abandoned"] = "Abandoned"
     schema_version: Literal[1] = 1
     # Optional with a default: v1 records without it still read (hung_up).
-    reason: Literal["hung_up", "timeout", "closed"] = "hung_up"
+    reason: Literal["hung_up", "timeout", "closed", "callback_unanswered"] = "hung_up"
     outside_service_hours: bool = False
     opens_at: AwareDatetime | None = Field(default=None, description="closed: its next opening")
 

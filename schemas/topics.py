@@ -7,6 +7,7 @@ there is one place to change a topic.
 from dataclasses import dataclass, field
 
 from schemas import events as e
+from schemas.callbacks import CALLBACK_EVENTS
 from schemas.cases import CaseClosed, CaseUpdated
 from schemas.codec import EVENT_TYPES
 from schemas.envelope import Event
@@ -74,6 +75,7 @@ QUEUE_EVENTS = Topic(
         e.ReinforcementOrdered,
         e.ReinforcementEnded,
         Transferred,
+        *CALLBACK_EVENTS,
     ),
 )
 # A case's whole life, keyed by case: created (queueing's operators, triage's e-services), then

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.queueing.api import ROUTERS
 from services.queueing.bootstrap import QueueingProcess, bootstrap
+from services.queueing.callback_routes import router as callback_router
 from services.queueing.cases.api import ROUTERS as CASE_ROUTERS
 from services.queueing.dependencies import map_refusals
 from services.queueing.settings import QueueingSettings
@@ -55,7 +56,7 @@ def app_for(process: QueueingProcess) -> FastAPI:
     lag = lag_progress((consumer_lag(process.consumer),), process.core.settings.caught_up_lag)
     app.include_router(health_router(ready, lag))
     app.state.queueing = process.core  # what the routes' dependencies hand them
-    for router in (wait_router, *ROUTERS):  # /queues/wait before /queues/{region}
+    for router in (wait_router, *ROUTERS, callback_router):  # /queues/wait before /{region}
         app.include_router(router)
     for router in CASE_ROUTERS:  # cases the citizen follows (services/queueing/cases)
         app.include_router(router)

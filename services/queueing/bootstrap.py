@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from schemas.topics import QUEUEING
+from services.queueing.callbacks import Callbacks
 from services.queueing.cases.wiring import CaseDesk, build_cases, case_sweep, with_cases
 from services.queueing.contacts import Contacts
 from services.queueing.domain import QueuePolicy
@@ -52,6 +53,7 @@ class Queueing:
     supervision: Supervision  # the board's actions
     cases: CaseDesk  # cases the citizen follows (services/queueing/cases)
     waits: Waits  # estimated waits and places (GET /queues/wait, /contacts/{id}/place)
+    callbacks: Callbacks  # virtual hold
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ def build_core(
             settings.assumed_handling_seconds + terms.wrap_up.total_seconds(),
             settings.wait_cache_seconds,
         ),
+        callbacks=Callbacks(db, settings.callback_terms(), wakeup.notify),
     )
 
 

@@ -45,7 +45,7 @@ from services.queueing.domain import (
 )
 from services.shared.cases import case_number
 
-AbandonReason = Literal["hung_up", "timeout"]
+AbandonReason = Literal["hung_up", "timeout", "callback_unanswered"]
 ASSIGNABLE = ContactStatus.WAITING
 ANSWERABLE = ContactStatus.ASSIGNED
 _ABANDONABLE = (ContactStatus.WAITING, ContactStatus.OFFERED, ContactStatus.ASSIGNED)

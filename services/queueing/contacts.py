@@ -6,6 +6,8 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from sqlmodel import col, delete
+
 from schemas import Abandoned, Answered, Classified, ContactResolved, QueueName, Region
 from services.queueing.contact import AbandonReason, Contact
 from services.queueing.domain import (
@@ -25,7 +27,7 @@ from services.queueing.presence import after_outcome
 from services.queueing.reinforcements import Reinforcements
 from services.queueing.requests import OperatorRequest, RecordedRequests
 from services.queueing.store import QueueDb, Tx
-from services.queueing.tables import Operator
+from services.queueing.tables import Callback, Operator
 from services.shared.tracing import current_traceparent
 
 # A hang-up racing the offer of its contact to one operator after another: how many tries;
@@ -108,6 +110,7 @@ class Contacts:
                 raise IllegalMove("the contact changed meanwhile; try again")
             answered = contact.answered(operator.operator_id, Region(operator.region))
             tx.emit(answered, contact.traceparent)  # the answer joins the contact's trace
+            forget_callback(tx, contact_id)  # reached: its number is not needed any more
             tx.audit(
                 now,
                 "answered" if contact.order_id is None else "answered_under_order",
@@ -191,6 +194,7 @@ class Contacts:
             abandoned = contact.abandon(reason, now)
             tx.contacts.save(contact)
             tx.emit(abandoned)
+            forget_callback(tx, contact_id)
             if offered_to is not None:  # the offer vanished from their desk: ready again
                 _presence(tx, offered_to, OperatorStatus.READY, now)
         if offered_to is not None:
@@ -255,3 +259,8 @@ def _presence(
 
 def _actor(operator: Operator) -> Actor:
     return Actor(operator.name or operator.operator_id, operator.operator_id)
+
+
+def forget_callback(tx: Tx, contact_id: uuid.UUID) -> None:
+    """Deletes a callback's number once it is done (answered, abandoned, given up)."""
+    tx.session.connection().execute(delete(Callback).where(col(Callback.contact_id) == contact_id))

@@ -13,7 +13,13 @@ from sqlmodel import col
 
 from services.queueing.domain import Actor, ContactStatus, IllegalMove
 from services.queueing.store import QueueDb
-from services.queueing.tables import AuditRecord, OutboxRecord, QueueEntry, RecordedRequest
+from services.queueing.tables import (
+    AuditRecord,
+    Callback,
+    OutboxRecord,
+    QueueEntry,
+    RecordedRequest,
+)
 
 ACTIVE = (ContactStatus.WAITING.value, ContactStatus.ASSIGNED.value)
 ERASED = "contact_erased"  # the audit kind of an erasure
@@ -67,6 +73,7 @@ def erase_contact(
         region = entry.region if entry is not None else ""
         run = session.connection().execute
         entries = run(delete(QueueEntry).where(col(QueueEntry.contact_id) == contact_id)).rowcount
+        run(delete(Callback).where(col(Callback.contact_id) == contact_id))
         requests = run(
             delete(RecordedRequest).where(col(RecordedRequest.contact_id) == contact_id)
         ).rowcount

@@ -3,6 +3,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
+from services.queueing.callbacks import CallbackTerms
 from services.queueing.domain import QueuePolicy
 from services.queueing.presence import OfferTerms
 from services.queueing.retention import Retention
@@ -38,6 +39,10 @@ class QueueingSettings(ServiceSettings):
     # answer is reused.
     assumed_handling_seconds: float = Field(default=600.0, gt=0)
     wait_cache_seconds: float = Field(default=5.0, ge=0)
+    # Callbacks (virtual hold, services/queueing/callbacks.py): calls made before giving up,
+    # and how long an unanswered one waits in its place before the next try.
+    callback_max_tries: int = Field(default=3, ge=1, le=10)
+    callback_retry_minutes: float = Field(default=10.0, ge=0)
     closed_outcome: Literal["close", "queue"] = "close"
     max_wait_seconds: float = Field(default=45 * 60, gt=0)
     on_max_wait: Literal["abandon", "keep"] = "abandon"
@@ -100,6 +105,11 @@ class QueueingSettings(ServiceSettings):
         return OfferTerms(
             timeout=timedelta(seconds=self.offer_timeout_seconds),
             wrap_up=timedelta(seconds=self.wrap_up_seconds),
+        )
+
+    def callback_terms(self) -> CallbackTerms:
+        return CallbackTerms(
+            self.callback_max_tries, timedelta(minutes=self.callback_retry_minutes)
         )
 
     def queue_policy(self) -> QueuePolicy:

@@ -14,11 +14,12 @@ from sqlalchemy import select as core_select
 from schemas import Channel
 from services.queueing.contact import ANSWERABLE, ASSIGNABLE
 from services.queueing.domain import ContactStatus
-from services.queueing.tables import Operator, QueueEntry, ReinforcementOrder
+from services.queueing.tables import Callback, Operator, QueueEntry, ReinforcementOrder
 
 ENTRY = QueueEntry.__table__  # type: ignore[attr-defined]
 OPERATOR = Operator.__table__  # type: ignore[attr-defined]
 ORDER = ReinforcementOrder.__table__  # type: ignore[attr-defined]
+CALLBACK = Callback.__table__  # type: ignore[attr-defined]
 # Mail, e-service, social media: offered only while their queue is open, never timed out.
 WRITTEN = tuple(channel.value for channel in Channel if channel.is_written)
 # What a contact's transitions change; the rest is written once, when it joins the queue.
@@ -97,6 +98,12 @@ def claim_statement(longest_waiting: bool) -> Update:
                 ENTRY.c.channel.not_in(WRITTEN),
                 ENTRY.c.queue.in_(bindparam("open_queues", expanding=True)),
             ),
+            # A callback nobody answered waits out its retry delay (the assignment's time).
+            ENTRY.c.contact_id.not_in(
+                core_select(CALLBACK.c.contact_id).where(
+                    CALLBACK.c.not_before > bindparam("new_assigned_at")
+                )
+            ),
         )
         .order_by(*order_by)
         .limit(1)
@@ -139,13 +146,15 @@ def held_statement() -> Select[Any]:
 
 def overdue_statement() -> Select[Any]:
     """Contacts waiting since before a time, at most 500, skipping any an operator is taking
-    right now; written ones (mail, e-service, social media) never time out. Binds: before."""
+    right now; written ones (mail, e-service, social media) and callbacks never time out.
+    Binds: before."""
     return (
         core_select(ENTRY)
         .where(
             ENTRY.c.status == ContactStatus.WAITING,
             ENTRY.c.received_at < bindparam("before"),
             ENTRY.c.channel.not_in(WRITTEN),
+            ENTRY.c.contact_id.not_in(core_select(CALLBACK.c.contact_id)),  # nobody holds
         )
         .limit(500)
         .with_for_update(skip_locked=True)

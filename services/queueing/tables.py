@@ -172,6 +172,19 @@ class RelayLease(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=_ts())
 
 
+class Callback(SQLModel, table=True):
+    """A waiting caller's callback request (virtual hold): the number is kept only until the
+    callback is done (answered, or given up after its tries), then the row is deleted."""
+
+    __tablename__ = "queueing_callback"
+
+    contact_id: uuid.UUID = Field(primary_key=True)
+    number: str = Field(max_length=32)  # personal data: never logged, never in an event
+    requested_at: datetime = Field(sa_column=_ts())
+    tries: int = 0  # calls made that nobody answered
+    not_before: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
 ALL_TABLES = (
     QueueEntry,
     Operator,
@@ -181,4 +194,5 @@ ALL_TABLES = (
     ProcessedEvent,
     RecordedRequest,
     RelayLease,
+    Callback,
 )
