@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from pkc.polling import poll, poll_async
 from schemas import Channel, ContactReceived, Region
-from schemas.topics import CONTACTS_RECEIVED, REPORTING, TRIAGE, Topic
+from schemas.topics import CONTACTS_RECEIVED, REPORTING, REPORTING_MONTHLY, TRIAGE, Topic
 from services.reporting.bootstrap import MonthlyReader, bootstrap, http_app, monthly_reader
 from services.reporting.monthly import build_monthly_consumer
 from services.reporting.monthly.months import month_of
@@ -128,11 +128,13 @@ def test_reporting_readyz_shows_the_worker_and_the_monthly_lag(kafka: str, state
         return lag if all(group["total"] is not None for group in lag.values()) else None
 
     lag = poll(measured, "a first measurement of reporting's lag", timeout=30)
-    # Neither the Faust worker's group nor the monthly store has read anything yet.
+    # Neither the Faust worker's group nor the monthly store has read anything yet (the
+    # monthly consumer reads the citizens' ratings too).
     everything = asyncio.run(_unread(kafka, REPORTING.topics))
     assert everything >= N
     assert lag[settings.faust_app_id]["total"] == everything
-    assert lag[settings.monthly_group]["total"] == everything
+    monthly = asyncio.run(_unread(kafka, REPORTING_MONTHLY.topics))
+    assert lag[settings.monthly_group]["total"] == monthly
     service.monthly_store.engine.dispose()
 
 
