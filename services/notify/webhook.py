@@ -2,8 +2,6 @@
 check of that signature a receiver makes."""
 
 import asyncio
-import hashlib
-import hmac
 import json
 import time
 from dataclasses import dataclass
@@ -11,33 +9,9 @@ from typing import Any
 
 import httpx
 
-SIGNATURE_HEADER = "X-PKC-Signature"
+from services.shared.signing import SIGNATURE_HEADER, sign, signature_is_valid
 
-
-TOLERANCE_SECONDS = 300  # a receiver refuses a signature older (or newer) than this
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    return f"t={timestamp},v1={_mac(secret, timestamp, body)}"
-
-
-def _mac(secret: str, timestamp: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-
-def signature_is_valid(
-    secret: str, header: str | None, body: bytes, now: float, tolerance: float = TOLERANCE_SECONDS
-) -> bool:
-    """What a receiver checks: `header` is `t=<unix s>,v1=<hex HMAC-SHA256 of "t.body">` made
-    with `secret`, compared in constant time, and its time is within `tolerance` of `now` (a
-    delivery replayed later is refused; notify signs each attempt anew)."""
-    if not header:
-        return False
-    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
-    timestamp, given = fields.get("t", ""), fields.get("v1", "")
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > tolerance:
-        return False
-    return hmac.compare_digest(given.encode(), _mac(secret, timestamp, body).encode())
+__all__ = ["SIGNATURE_HEADER", "deliver", "sign", "signature_is_valid"]
 
 
 @dataclass(frozen=True)
