@@ -23,6 +23,7 @@ async def _read_all(bootstrap: str, topic: str) -> list[tuple[int, int, bytes, b
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
+        await consumer.topics()  # metadata first: partitions_for_topic is None without it
         tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
