@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import random
+import shutil
 import sys
 import time
 from collections import Counter
@@ -21,7 +22,7 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bench.results import Figure, Report
+from bench.results import RESULTS, Figure, Report
 from bench.soak_trail import explain_shortfall
 from pkc.platform import LocalPlatform, PlatformSetup, local_broker, running_platform
 from pkc.polling import poll
@@ -69,6 +70,9 @@ def run(
                 short = [r for r in Region if counted[r] < accepted[r]]
                 logs = [replica.log_file for replica in platform.replicas["reporting"]]
                 explain_shortfall(broker.bootstrap, short, logs)
+                kept = RESULTS / f"soak-logs-{datetime.now():%Y%m%dT%H%M%S}"
+                shutil.copytree(logs[0].parent, kept)  # the run's directory goes with it
+                print(f"the services' logs are kept in {kept}", file=sys.stderr)
     lost = sum(max(0, accepted[r] - counted[r]) for r in Region)
     doubled = sum(max(0, counted[r] - accepted[r]) for r in Region)
     total = sum(accepted.values())
