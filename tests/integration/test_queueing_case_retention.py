@@ -75,15 +75,16 @@ def test_the_citizens_words_go_with_their_contact_and_a_closed_case_with_its_tim
         assert [row.case_id for row in session.exec(select(CaseRow))] == [other.case_id]
 
 
-def test_information_for_a_queue_that_turns_contacts_away_is_refused_and_nothing_kept(
+def test_information_sent_while_the_queue_turns_calls_away_waits_for_the_opening(
     database_url: str,
 ) -> None:
+    """The citizen's information is a written contact (e-service): a queue that turns calls
+    away while closed keeps it waiting for the next opening (docs/queues.md)."""
     core = core_on(database_url, closed_outcome="close")
     case = opened(core)
     secret = core.cases.cases.secret(case.case_id)
     midnight = NOW.replace(hour=22)  # 00:00 in Stockholm: the queue is closed
-    with pytest.raises(IllegalMove, match="closed"):
-        core.cases.citizens.add_information(case.case_number, secret, "hej", midnight)
-    assert words_kept(core) == []
+    core.cases.citizens.add_information(case.case_number, secret, "hej", midnight)
+    assert words_kept(core) == ["hej"]
     kinds = [e.kind for e in core.cases.cases.find(case.case_number).history]
-    assert kinds == ["created"]
+    assert kinds == ["created", "information"]

@@ -44,7 +44,7 @@ class Citizens:
     ) -> CaseUpdated:
         """Adds the citizen's information to their open case and queues it for an operator.
         A retry under the same Idempotency-Key gets the first response, and no second contact;
-        while the case's queue is closed and turns contacts away, it is refused (nothing kept)."""
+        a written contact, it waits for the opening when the queue is closed (docs/queues.md)."""
         with self.cases.db.transaction() as tx:
             files, requests = CaseFiles(tx.session), CaseRequests(tx.session)
             case = self._verified(files, reference, secret)
