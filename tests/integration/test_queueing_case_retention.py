@@ -5,13 +5,12 @@ information sent while the case's queue turns contacts away is refused with noth
 import uuid
 from datetime import timedelta
 
-import pytest
 from sqlmodel import Session, select
 
 from schemas import CaseCreated, MatterType, Region
 from services.queueing.bootstrap import Queueing, build_core
 from services.queueing.cases.tables import CaseInformationRow, CaseRow
-from services.queueing.domain import Actor, IllegalMove
+from services.queueing.domain import Actor
 from services.queueing.retention import Retention, purge
 from services.queueing.settings import QueueingSettings
 from tests.queueing_contacts import NOW
