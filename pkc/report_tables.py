@@ -10,7 +10,7 @@ from rich.padding import Padding
 from rich.table import Table
 
 from schemas import Channel, NeedCategory
-from services.reporting.monthly.breakdown import Satisfaction
+from services.reporting.monthly.breakdown import Level, Satisfaction
 from services.reporting.monthly.labels import (
     NBSP,
     Lang,
@@ -149,11 +149,7 @@ def _channels(report: MonthlyReport, lang: Lang) -> Table:
         level = report.national.this_month.channels[channel.value]
         table.add_row(
             channel_name(channel.value, lang),
-            number(level.contacts, lang),
-            number(level.offered, lang),
-            number(level.answered, lang),
-            number(level.answered_within, lang),
-            percent(level.share, lang),
+            *_level_cells(level, lang),
             duration(level.threshold_seconds),
         )
     return table
@@ -171,15 +167,19 @@ def _categories(report: MonthlyReport, lang: Lang) -> Table:
     )
     for category in NeedCategory:
         level = report.national.this_month.categories[category.value]
-        table.add_row(
-            category_name(category.value, lang),
-            number(level.contacts, lang),
-            number(level.offered, lang),
-            number(level.answered, lang),
-            number(level.answered_within, lang),
-            percent(level.share, lang),
-        )
+        table.add_row(category_name(category.value, lang), *_level_cells(level, lang))
     return table
+
+
+def _level_cells(level: Level, lang: Lang) -> tuple[str, ...]:
+    """A channel's or a category's volumes and share, as both their tables print them."""
+    return (
+        number(level.contacts, lang),
+        number(level.offered, lang),
+        number(level.answered, lang),
+        number(level.answered_within, lang),
+        percent(level.share, lang),
+    )
 
 
 def _satisfaction(report: MonthlyReport, lang: Lang) -> Table:
