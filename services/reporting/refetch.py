@@ -46,12 +46,15 @@ class Refetcher:
         """Counts first, in order, the records Faust dropped before `message` (rewind.py's
         account, when the consumer keeps one)."""
         handled: Handled | None = getattr(consumer, "handled", None)
-        skipped = handled.took(message.tp, message.offset) if handled is not None else None
-        if handled is not None and skipped is not None:
-            for missed in await self.between(message.tp, *skipped):
-                await handle(missed, span)
-            handled.filled(message.tp)
-            consumer.acknowledge(message.tp, *skipped)
+        if handled is None:
+            return
+        skipped = handled.took(message.tp, message.offset)
+        if skipped is None:
+            return
+        for missed in await self.between(message.tp, *skipped):
+            await handle(missed, span)
+        handled.filled(message.tp)
+        consumer.acknowledge(message.tp, *skipped)
 
     async def between(self, tp: TP, start: int, end: int) -> list[Refetched]:
         """The records of `tp` at offsets start..end-1 (those still on the broker), in order.
