@@ -38,9 +38,13 @@ async def accept(
     are the adapter's own, so no adapter can claim or learn of another's contact. `owner` (its
     client id) owns the contact's status (docs/adapters.md)."""
     now, fingerprint = intake.clock.now(), submission.fingerprint()
-    if outside_window(submission, now, intake.received_at_skew):
-        raise ReceivedOutsideWindow(intake.received_at_skew)
     event = to_event(submission, adapter, now)
+    # The window is for new contacts: an adapter retrying one accepted long ago (its answer
+    # lost, intake or the broker down meanwhile) gets the first answer, not a refusal.
+    if outside_window(submission, now, intake.received_at_skew) and not await asyncio.to_thread(
+        intake.accepted.holds, str(event.contact_id), fingerprint
+    ):
+        raise ReceivedOutsideWindow(intake.received_at_skew)
     row = AcceptedContact(
         key=str(event.contact_id),  # derived from the adapter, its source and its key
         contact_id=event.contact_id,

@@ -64,6 +64,12 @@ class AcceptedContacts:
             return self.claim(row)
         return held
 
+    def holds(self, key: str, fingerprint: str) -> bool:
+        """Whether `key` is already claimed for this very content (a retry of it)."""
+        with Session(self.engine) as session:
+            held = session.get(AcceptedContact, key)
+        return held is not None and held.fingerprint == fingerprint
+
     def mark_published(self, key: str) -> None:
         with Session(self.engine) as session:
             session.connection().execute(

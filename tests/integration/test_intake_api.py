@@ -195,6 +195,25 @@ def test_a_receipt_time_beyond_the_skew_window_either_way_is_refused_by_name(
     assert accepted.status_code == 202
 
 
+def test_a_retry_of_an_accepted_contact_after_the_window_gets_the_first_answer(
+    kafka: str, state_dir: Path, identities: Identities
+) -> None:
+    """An adapter whose answer was lost retries with the same body until intake answers; if
+    that takes longer than the window (here: the window narrowed between the two attempts),
+    the contact is still the one accepted, not refused and not published again."""
+    first = body("when-4", received_at=(datetime.now(UTC) - timedelta(minutes=3)).isoformat())
+    with intake_client(kafka, state_dir, identities) as client:
+        accepted = client.post("/contacts", json=first)
+    assert accepted.status_code == 202
+    with intake_client(kafka, state_dir, identities, received_at_skew_seconds=60) as client:
+        retried = client.post("/contacts", json=first)
+        assert retried.status_code == 200
+        assert retried.json()["contact_id"] == accepted.json()["contact_id"]
+        other = client.post("/contacts", json=first | {"idempotency_key": "when-5"})
+        assert other.status_code == 422  # a new contact that old is still refused
+    assert len(published(kafka, {accepted.json()["contact_id"]})) == 1
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
