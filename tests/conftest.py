@@ -2,9 +2,11 @@
 (Keycloak) for the whole test session, started the way `pkc run` and the bench start them
 (pkc/platform.py, pkc/localpostgres.py, pkc/localoidc).
 
-Set KAFKA_BOOTSTRAP_SERVERS (PKC_TEST_POSTGRES_URL) to test against an existing cluster (server).
+Set KAFKA_BOOTSTRAP_SERVERS (PKC_TEST_POSTGRES_URL) to test against an existing cluster (server);
+PKC_TEST_OIDC_START_SECONDS to give Keycloak longer than 180 s to start on a loaded machine.
 """
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,7 +34,8 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def oidc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalOidc]:
     """One real OIDC provider (Keycloak from Maven Central, realm pkc) for the session."""
     provider = LocalOidc(tmp_path_factory.mktemp("oidc"), cache_dir(), port=free_port())
-    provider.start()
+    # A loaded machine may take Keycloak longer than the default 180 s to start.
+    provider.start(timeout=float(os.environ.get("PKC_TEST_OIDC_START_SECONDS", "180")))
     try:
         yield provider
     finally:

@@ -5,7 +5,8 @@ thinning: candidate arrivals at the peak rate, each kept with probability rate(n
 Every contact is posted like a real adapter posts it (its channel's service-account token, an
 idempotency key, the moment it reached the adapter as received_at); a phone caller then waits
 with exponential patience and, if no operator has taken the call by then, the hang-up is
-reported to queueing.
+reported to queueing. After an answered contact, a share of the citizens rate it: the adapter
+that posted it posts the rating to intake (ratings.py chooses).
 """
 
 import asyncio
@@ -19,6 +20,7 @@ import httpx
 
 from pkc.simulation.calls import call, unexpected
 from pkc.simulation.config import SimulationConfig
+from pkc.simulation.ratings import ChosenRating, choose_rating
 from pkc.simulation.signin import SignedIn
 from pkc.simulation.stats import SimulationStats
 from pkc.simulation.traffic import Arrivals, Contact
@@ -26,15 +28,30 @@ from schemas import Channel, NeedCategory
 from services.shared.clock import Clock
 
 
+@dataclass(frozen=True)
+class Handled:
+    """A contact of ours an operator answered and gave an outcome: its citizen may rate it."""
+
+    contact_id: uuid.UUID
+    channel: Channel
+    waited_seconds: float
+
+
 @dataclass
 class Switchboard:
-    """What callers and operators share: who is still on the line, which contacts are ours."""
+    """What callers and operators share: who is still on the line, which contacts are ours,
+    and which of ours were handled (for their citizens to rate)."""
 
     waiting: set[uuid.UUID] = field(default_factory=set)  # phone callers not yet taken
     posted: set[uuid.UUID] = field(default_factory=set)
+    handled: asyncio.Queue[Handled] = field(default_factory=asyncio.Queue)
 
     def taken(self, contact_id: uuid.UUID) -> None:
         self.waiting.discard(contact_id)
+
+    def resolved(self, contact: Handled) -> None:
+        if contact.contact_id in self.posted:  # another adapter's contact is not ours to rate
+            self.handled.put_nowait(contact)
 
 
 class Adapters:
@@ -112,6 +129,30 @@ class Adapters:
             and contact.category != NeedCategory.EMERGENCY
             and self.config.service_level.within_hours(received_at)
         )
+
+    async def ratings(self) -> None:
+        """Citizens rate a share of the handled contacts, through the adapter that posted each."""
+        while True:
+            handled = await self.switchboard.handled.get()
+            chosen = choose_rating(self.rng, handled.waited_seconds, self.config.rating_share)
+            if chosen is None or len(self.in_flight) >= self.config.max_in_flight:
+                continue
+            task = asyncio.create_task(self.rate(handled, chosen))
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+
+    async def rate(self, handled: Handled, chosen: ChosenRating) -> None:
+        path = f"/contacts/{handled.contact_id}/rating"
+        adapter = self.adapters.get(handled.channel)
+        body = chosen.body()
+        response = await call(self.intake, self.stats, "POST", path, auth=adapter, json=body)
+        if response is None:
+            return
+        if response.status_code == 202:
+            self.stats.rated += 1
+            self.stats.rating_sum += chosen.rating
+        elif response.status_code != 409:  # 409: a retry of a rating whose answer was lost
+            unexpected(self.stats, response, "POST /contacts/{id}/rating")
 
     async def hang_up(self, contact_id: uuid.UUID) -> None:
         path = f"/contacts/{contact_id}/abandon"

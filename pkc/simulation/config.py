@@ -44,6 +44,7 @@ class SimulationConfig:
     handling_seconds: float = 600.0  # mean handling time: crime reports by phone take long
     pause_probability: float = 0.04  # after a contact, the chance an operator takes a break
     pause_seconds: float = 600.0  # a break's mean length
+    rating_share: float = 0.3  # share of handled contacts whose citizen rates them (1-5)
     idle_poll_seconds: float = 20.0  # an idle operator asks for the next contact this often
     min_poll_real_seconds: float = 0.5  # … but never more often than this in real time
     max_in_flight: int = 64  # contacts being posted at once; beyond, arrivals are dropped
@@ -58,6 +59,8 @@ class SimulationConfig:
         for name in ("volume", "patience_seconds", "handling_seconds", "pause_seconds"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be greater than zero")
+        if not 0.0 <= self.rating_share <= 1.0:
+            raise ValueError("rating_share must be between 0 and 1")
         if self.staffing is not None and any(n < 0 for n in self.staffing.values()):
             raise ValueError("staffing must not be negative")
 

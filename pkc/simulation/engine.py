@@ -53,7 +53,7 @@ async def simulate(
             switchboard,
         )
         operators = _operators(config, clock, queueing, tokens, sign_ins, stats, switchboard)
-        work: list[Coroutine[Any, Any, None]] = [adapters.arrivals()]
+        work: list[Coroutine[Any, Any, None]] = [adapters.arrivals(), adapters.ratings()]
         work += [operator.run() for operator in operators]
         if progress is not None:
             work.append(_report(progress, stats, config.progress_real_seconds))

@@ -1,6 +1,6 @@
 """Simulated operators: sign in to queueing as themselves (each a person of the realm with a
 token of their own: queueing binds the session to the token's subject), take, answer, handle,
-record, repeat.
+record, repeat (and the citizen of a contact this run posted may then rate it: adapter.py).
 
 Each works the service-level policy's service hours on the simulated clock, holds a
 contact for a gamma-distributed handling time (shape 2: less spread than exponential, as real
@@ -13,13 +13,13 @@ import uuid
 
 import httpx
 
-from pkc.simulation.adapter import Switchboard
+from pkc.simulation.adapter import Handled, Switchboard
 from pkc.simulation.calls import call, unexpected
 from pkc.simulation.config import SimulationConfig
 from pkc.simulation.profile import seconds_until_service
 from pkc.simulation.signin import SignedIn
 from pkc.simulation.stats import SimulationStats
-from schemas import Region
+from schemas import Channel, Region
 from services.shared.clock import Clock
 
 # What an operator records, by queue (queueing's Outcome values).
@@ -136,12 +136,15 @@ class SimulatedOperator:
         self.stats.answered_by_region[self.region] += 1
         if contact_id in self.switchboard.posted:
             self.stats.answered_posted += 1
+        answered = response.json()
         await self.clock.sleep(self.rng.gammavariate(2.0, self.config.handling_seconds / 2.0))
-        await self.record(contact_id, queue)
+        if await self.record(contact_id, queue):
+            channel, waited = Channel(answered["channel"]), float(answered["wait_seconds"])
+            self.switchboard.resolved(Handled(contact_id, channel, waited))
         if self.rng.random() < self.config.pause_probability:
             await self.pause()
 
-    async def record(self, contact_id: uuid.UUID, queue: str) -> None:
+    async def record(self, contact_id: uuid.UUID, queue: str) -> bool:
         weights = OUTCOMES.get(queue, OUTCOMES["crime_report"])
         outcome = self.rng.choices(list(weights), weights=list(weights.values()))[0]
         path = f"/contacts/{contact_id}/outcome"
@@ -150,8 +153,10 @@ class SimulatedOperator:
         )
         if response is not None and response.status_code == 200:
             self.stats.resolved += 1
-        elif response is not None:
+            return True
+        if response is not None:
             unexpected(self.stats, response, "POST /contacts/{id}/outcome")
+        return False
 
     async def pause(self) -> None:
         body = {"reason": self.rng.choice(PAUSE_REASONS)}

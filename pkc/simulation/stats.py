@@ -17,6 +17,8 @@ class SimulationStats:
     dropped: int = 0  # arrivals not posted because intake was saturated or refused them
     errors: int = 0  # failed requests (5xx, refused connections, time-outs, unexpected 4xx)
     answered_posted: int = 0  # answered contacts that this run posted (not others' contacts)
+    rated: int = 0  # … whose citizen's rating intake accepted
+    rating_sum: int = 0  # the sum of those ratings (their mean: rating_sum / rated)
     operators_on_duty: int = 0
 
     @property
@@ -29,6 +31,7 @@ class SimulationStats:
     def summary(self) -> str:
         return (
             f"posted {self.posted}, answered {self.answered}, resolved {self.resolved}, "
-            f"hung up {self.abandoned}, dropped {self.dropped}, errors {self.errors}, "
+            f"hung up {self.abandoned}, rated {self.rated}, dropped {self.dropped}, "
+            f"errors {self.errors}, "
             f"operators on duty {self.operators_on_duty}"
         )

@@ -1,6 +1,7 @@
 // The operator desk: presence, pushed offers, the context card and the actions, over the
 // operator's own routes with their own token (services/queueing/desk.py says which).
 import {follow, provider, signIn, token, who} from "./pages/signin.js";
+import {casePanel} from "./desk_case.js";
 
 const TEXTS = {
   sv: {
@@ -37,6 +38,15 @@ const TEXTS = {
     left: s => `${s} s`, wrapup_left: s => `efterarbete klart om ${s} s`, wrapup_result: (o, c) => `Utfall: ${o}.` + (c ? ` Ärende ${c}.` : ""),
     signed_in_as: u => "inloggad som " + u, connecting: "ansluter…", live: "live", lost: "frånkopplad – försöker igen…",
     retrying: m => `gick inte: ${m} – försöker igen…`, refused: (s, r) => `nekad (${s}): ${r}`, cannot_sign_in: m => "kan inte logga in: " + m, failed: m => "gick inte: " + m,
+    k_case: "visa ärendet som utfallet skapade", wrapup_case: "Visa ärendet och koden till medborgaren", case_h: "Ärende",
+    case_ref: "Ärendenummer eller id", case_open: "Visa ärendet", case_number: "Ärendenummer", case_status: "Status", case_created: "Skapat",
+    case_secret: "Kod till medborgaren", secret_show: "Visa koden", case_history: "Historik", note: "Anteckning",
+    note_visible: "Synlig för medborgaren", note_send: "Lägg till anteckningen", close_reason: "Avslutsorsak", close_send: "Avsluta ärendet",
+    case: {statuses: {open: "Öppet", closed: "Avslutat"}, kinds: {created: "skapat", note: "anteckning", information: "medborgarens information", closed: "avslutat"},
+      by: {operator: "operatör", citizen: "medborgaren", e_service: "e-tjänst"}, visible: "synlig för medborgaren", internal: "intern",
+      reasons: {handled: "Handlagt", referred: "Överlämnat till utredning", withdrawn: "Återkallat", duplicate: "Dubblett"},
+      case_loading: "hämtar ärendet…", case_unknown: "Inget ärende med den referensen.", case_failed: m => "gick inte: " + m,
+      note_added: "Anteckningen är tillagd.", case_closed: "Ärendet är avslutat.", note_empty: "Skriv anteckningen först."},
   },
   en: {
     title: "Operator desk – Police contact centre", presence_h: "Presence", start: "Sign in to the desk (ready)",
@@ -71,12 +81,22 @@ const TEXTS = {
     left: s => `${s} s`, wrapup_left: s => `wrap-up ends in ${s} s`, wrapup_result: (o, c) => `Outcome: ${o}.` + (c ? ` Case ${c}.` : ""),
     signed_in_as: u => "signed in as " + u, connecting: "connecting…", live: "live", lost: "disconnected – retrying…",
     retrying: m => `failed: ${m} – trying again…`, refused: (s, r) => `refused (${s}): ${r}`, cannot_sign_in: m => "cannot sign in: " + m, failed: m => "failed: " + m,
+    k_case: "show the case the outcome opened", wrapup_case: "Show the case and the citizen's code", case_h: "Case",
+    case_ref: "Case number or id", case_open: "Show the case", case_number: "Case number", case_status: "Status", case_created: "Opened",
+    case_secret: "Code for the citizen", secret_show: "Show the code", case_history: "History", note: "Note",
+    note_visible: "Visible to the citizen", note_send: "Add the note", close_reason: "Closing reason", close_send: "Close the case",
+    case: {statuses: {open: "Open", closed: "Closed"}, kinds: {created: "opened", note: "note", information: "the citizen's information", closed: "closed"},
+      by: {operator: "operator", citizen: "the citizen", e_service: "e-service"}, visible: "visible to the citizen", internal: "internal",
+      reasons: {handled: "Handled", referred: "Referred to investigation", withdrawn: "Withdrawn", duplicate: "Duplicate"},
+      case_loading: "fetching the case…", case_unknown: "No case with that reference.", case_failed: m => "failed: " + m,
+      note_added: "The note is added.", case_closed: "The case is closed.", note_empty: "Write the note first."},
   },
 };
 const REGIONS = {bergslagen: "Bergslagen", mitt: "Mitt", nord: "Nord", stockholm: "Stockholm", syd: "Syd", vast: "Väst", ost: "Öst"};
 const $ = id => document.getElementById(id);
 let lang = localStorage.getItem("pkc.lang") === "en" ? "en" : "sv";
 let config, idp, bearer = null, desk = null, accepted = null, following = false, statusLine = ["connecting"];
+let resolved = null;  // this page's last outcome (ContactResolved): its case_id names the case it opened
 let transferring = false, sending = false;  // the transfer form is open; a transfer is on its way
 const ended = new Set();  // contacts this page gave an outcome or transferred: stale in the stream until it says so
 const waited = {};  // contact id -> seconds it had waited when offered
@@ -120,6 +140,8 @@ function translate() {
   fill($("t-queue"), ["", "crime_report", "urgent", "switchboard"], t().queues);
   // Nöd is not a queue's category: an emergency goes to 112.
   fill($("t-category"), ["urgent", "case_help", "information"], t().categories);
+  fill($("k-reason"), config ? config.close_reasons : [], t().case.reasons);
+  cases.render();
   if (bearer) $("who").textContent = t().signed_in_as(who(bearer));
   say(statusLine); render();
 }
@@ -238,6 +260,7 @@ function render() {
   if (after) $("wrapup-result").textContent = whereTo(moved);
   else if (sending) $("wrapup-result").textContent = "";  // `last` is an earlier contact's
   else if (wrap && last) $("wrapup-result").textContent = t().wrapup_result(t().outcomes[last.outcome] || last.outcome, last.case_number);
+  $("wrapup-case").hidden = !(wrap && last && last.case_number && !after && !sending);
 }
 
 function start() {
@@ -265,7 +288,17 @@ const current = () => (desk && desk.held) || accepted;
 $("answer").onclick = () => call("POST", `contacts/${current().contact_id}/answer`)
   .then(() => { accepted = {...current(), status: "answered"}; render(); $("outcome").focus(); }).catch(e => say(["failed", e.message]));
 $("record").onclick = () => { const id = current().contact_id; call("POST", `contacts/${id}/outcome`, {outcome: $("outcome").value})
-  .then(() => { accepted = null; ended.add(id); render(); $("ready").focus(); }).catch(e => say(["failed", e.message])); };
+  .then(answer => { resolved = answer; accepted = null; ended.add(id); render(); $("ready").focus(); }).catch(e => say(["failed", e.message])); };
+// The case the wrap-up's outcome opened, with its secret to tell the citizen: by its id when
+// this page recorded the outcome, else (a reloaded page) by the number the stream names.
+$("wrapup-case").onclick = () => {
+  const last = desk && desk.wrapping_up;
+  if (!last || !last.case_number) return;
+  const mine = resolved && resolved.contact_id === last.contact_id && resolved.case_id;
+  $("case-ref").value = last.case_number;
+  cases.open(mine || last.case_number, {withSecret: true, fresh: true});
+  $("case-h").scrollIntoView(); $("k-message").focus();
+};
 $("transfer-open").onclick = () => { transferring = true; render(); $("t-to").focus(); };
 const closeTransfer = () => { transferring = false; render(); $("transfer-open").focus(); };
 $("transfer-cancel").onclick = closeTransfer;
@@ -283,6 +316,7 @@ $("transfer").onsubmit = e => {
       say(["transferred_to", moved]); render(); $("presence").focus();
     }).catch(e => say(["failed", e.message])).finally(() => { sending = false; render(); });
 };
+const cases = casePanel({call, t, uuid4, regions: REGIONS});
 setInterval(render, 1000);  // the countdowns
 
 provider("desk/config").then(async found => {

@@ -4,7 +4,10 @@ The page is a public shell with no data in it, so a person can open it to sign i
 them in at the OIDC issuer with the platform's shared page script (services/shared/pages) and
 then calls queueing's operator routes with their own bearer token, as any other client does:
 `/operators/login|me/...` for presence, `/operators/me/offers/stream` for the pushed offers
-and the contact they hold, `/contacts/{id}/accept|reject|answer|outcome` for the actions.
+and the contact they hold, `/contacts/{id}/accept|reject|answer|outcome` for the actions, and
+`/cases/{case}/secret|record|notes|close` for the case panel (desk_case.js: the case an
+outcome opened, its secret to tell the citizen, its record, a note, the closing; see
+docs/cases.md).
 """
 
 from pathlib import Path
@@ -13,6 +16,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
+from schemas.cases import CLOSE_REASONS
 from services.queueing.dependencies import Core
 from services.queueing.domain import Outcome
 from services.queueing.presence import CHOSEN_REASONS
@@ -21,10 +25,13 @@ from services.shared.pages import SignIn
 
 PAGE = Path(__file__).with_name("desk.html")
 SCRIPT = Path(__file__).with_name("desk.js")
+CASE_SCRIPT = Path(__file__).with_name("desk_case.js")
 # Public on purpose: the page's shell and where to sign in (no data in either), and the
 # shared page script it loads.
 PUBLIC_ROUTES = (
-    frozenset({("GET", "/desk"), ("GET", "/desk/config"), ("GET", "/desk.js")})
+    frozenset(
+        {("GET", "/desk"), ("GET", "/desk/config"), ("GET", "/desk.js"), ("GET", "/desk_case.js")}
+    )
     | pages.PUBLIC_ROUTES
 )
 router = APIRouter(tags=["desk"])
@@ -40,6 +47,7 @@ class DeskConfig(SignIn):
     e_service_base_url: str
     outcomes: list[str]
     pause_reasons: list[str]
+    close_reasons: list[str] = Field(description="why a case may be closed (the case panel)")
 
 
 @router.get("/desk", response_class=HTMLResponse)
@@ -51,8 +59,18 @@ async def page() -> HTMLResponse:
 @router.get("/desk.js", include_in_schema=False)
 async def script() -> Response:
     """The desk's own script (the shared sign-in script is /pages/signin.js)."""
+    return _script(SCRIPT)
+
+
+@router.get("/desk_case.js", include_in_schema=False)
+async def case_script() -> Response:
+    """The desk's case panel, a module desk.js imports."""
+    return _script(CASE_SCRIPT)
+
+
+def _script(path: Path) -> Response:
     return Response(
-        pages.render(SCRIPT, {}),
+        pages.render(path, {}),
         media_type="text/javascript; charset=utf-8",
         headers={"Cache-Control": "no-cache"},
     )
@@ -71,4 +89,5 @@ async def config(core: Core) -> DeskConfig:
         e_service_base_url=settings.e_service_base_url,
         outcomes=[o.value for o in Outcome],
         pause_reasons=[r.value for r in CHOSEN_REASONS],
+        close_reasons=list(CLOSE_REASONS),
     )

@@ -1,7 +1,8 @@
 """The simulator against real intake, triage and queueing processes on the session's Kafka.
 
 Contacts go in over intake's HTTP API, through triage, into queueing's queues, and simulated
-operators take and answer them; impatient callers hang up through queueing's adapter API. Each
+operators take and answer them; impatient callers hang up through queueing's adapter API, and
+citizens rate handled contacts through intake's (the adapter that posted each). Each
 adapter signs in as its channel's service account and each operator as a person of their own at
 the session's Keycloak. The clock runs 30 times real time from a Tuesday morning inside service
 hours.
@@ -66,6 +67,7 @@ async def test_simulated_traffic_is_posted_answered_and_hung_up(
         idle_poll_seconds=5.0,
         min_poll_real_seconds=0.1,
         progress_real_seconds=0.2,
+        rating_share=1.0,  # every handled contact: ratings within the test's seconds
     )
     # The simulated operators become people of the realm (blocking: before the loop is busy).
     sign_ins = await asyncio.to_thread(local_sign_ins, identities.provider, config)
@@ -75,13 +77,14 @@ async def test_simulated_traffic_is_posted_answered_and_hung_up(
     run = asyncio.create_task(simulate(config, clock, urls, sign_ins, stop, seen.append))
 
     def done(stats: SimulationStats) -> bool:
-        return stats.answered_posted >= 5 and stats.resolved >= 2 and stats.abandoned >= 2
+        enough = stats.answered_posted >= 5 and stats.resolved >= 2 and stats.abandoned >= 2
+        return enough and stats.rated >= 2
 
     async def reached() -> bool:
         assert not run.done(), "the simulator ended by itself"
         return bool(seen) and done(seen[-1])
 
-    what = "5 answered, 2 resolved and 2 hung up"
+    what = "5 answered, 2 resolved, 2 hung up and 2 rated"
     try:
         # The interval of the progress snapshots.
         await poll_async(reached, what, timeout=DEADLINE_SECONDS, interval=0.2)
@@ -94,6 +97,9 @@ async def test_simulated_traffic_is_posted_answered_and_hung_up(
     assert sum(stats.posted_by_region.values()) == stats.posted
     assert stats.answered_by_region[Region.STOCKHOLM] + stats.answered_by_region[Region.OST] > 0
     assert stats.errors <= max(2, stats.posted // 10)
+    # Each rating was accepted by intake (202) for a contact this run posted and handled.
+    assert 2 <= stats.rated <= stats.resolved
+    assert stats.rated <= stats.rating_sum <= 5 * stats.rated
     # Operators were logged out when the run stopped.
     reader = identities.person("supervisor-national")
     async with httpx.AsyncClient(base_url=urls.queueing, timeout=10, headers=reader) as client:
