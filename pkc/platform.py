@@ -153,6 +153,13 @@ def board_env(ports: Mapping[str, int]) -> dict[str, str]:
     return env
 
 
+def intake_env(ports: Mapping[str, int]) -> dict[str, str]:
+    """Intake reads a queued contact's place from queueing for the adapter's status."""
+    if "queueing" not in ports:
+        return {}
+    return {"PKC_INTAKE_QUEUEING_URL": f"http://127.0.0.1:{ports['queueing']}"}
+
+
 @contextmanager
 def running_platform(setup: PlatformSetup, ready_timeout: float) -> Iterator[LocalPlatform]:
     """The services (all five unless `setup.names` says) on `setup.bootstrap`, all ready,
@@ -163,7 +170,8 @@ def running_platform(setup: PlatformSetup, ready_timeout: float) -> Iterator[Loc
             oidc_issuer(setup.state_dir, settings=setup.settings)
         )
         ports = setup.ports or {name: free_port() for name in setup.names}
-        env = issuer.env() | board_env(ports) | setup.env(desk, anchor=time.time())
+        env = issuer.env() | board_env(ports) | intake_env(ports)
+        env |= setup.env(desk, anchor=time.time())
         logs = setup.state_dir / "logs"
         replicas = {
             name: [

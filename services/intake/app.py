@@ -29,6 +29,7 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
             started["producer"] = True
             yield
         await intake.sender.client.aclose()
+        await intake.places.client.aclose()
 
     app = FastAPI(title="PKC intake", version="1", lifespan=lifespan)
     app.state.intake = intake

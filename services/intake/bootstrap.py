@@ -16,6 +16,7 @@ from schemas.topics import INTAKE
 from services.intake.callback_store import Backoff, CallbackStore
 from services.intake.callbacks import CallbackSender
 from services.intake.following import StatusFollower
+from services.intake.places import QueuePlaces
 from services.intake.publishing import Publications
 from services.intake.ratings import Ratings
 from services.intake.readiness import BrokerReachability
@@ -49,6 +50,7 @@ class Intake:
     sender: CallbackSender
     consumer: EventConsumer
     ratings: Ratings  # contacts' origins and their one rating each (ratings.py)
+    places: QueuePlaces  # a queued contact's position and wait, asked of queueing (places.py)
 
     def retention(self) -> Coroutine[Any, Any, None]:
         """The purge of idempotency keys and statuses past their retention, every interval,
@@ -123,4 +125,5 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
         sender,
         consumer,
         Ratings(engine),
+        QueuePlaces(settings.queueing_url, httpx.AsyncClient(), settings.place_deadline_seconds),
     )

@@ -39,6 +39,11 @@ class IntakeSettings(ServiceSettings):
     callback_poll_seconds: float = Field(default=1.0, gt=0)
     callback_timeout_seconds: float = Field(default=10.0, gt=0)
     e_services_file: Path = Path(__file__).with_name("e_services.yaml")
+    # A queued contact's position and estimated wait (services/intake/places.py): queueing's
+    # base URL (unset: statuses carry none), asked with the adapter's own token, and how long
+    # a status waits for it before answering without them.
+    queueing_url: str | None = None
+    place_deadline_seconds: float = Field(default=1.0, gt=0)
     # A test hook (tests/fault/test_intake_faults.py), read once at start: "crash-after-claim"
     # exits the process (code 137, as kill -9) right after an idempotency key's claim commits.
     fault: Literal["crash-after-claim"] | None = None

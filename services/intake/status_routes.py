@@ -10,8 +10,9 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from schemas.contact_status import ContactStatus
 from services.intake.bootstrap import Intake
+from services.intake.places import asks_for_place, with_place
 from services.intake.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
-from services.shared.http import caller
+from services.shared.http import Credentials, caller
 from services.shared.identity import Principal, Role
 
 Adapter = Annotated[Principal, caller(Role.ADAPTER)]
@@ -45,13 +46,17 @@ class CallbackRegistered(BaseModel):
     responses={404: {"description": "no contact of this adapter has this id"}},
 )
 async def contact_status(
-    contact_id: UUID, intake: IntakeService, adapter: Adapter
+    contact_id: UUID, intake: IntakeService, adapter: Adapter, credentials: Credentials
 ) -> ContactStatus:
     """What became of a contact this adapter posted: its stage, need category, e-service link,
-    case number, and what to tell the citizen. Another adapter's contact is not found."""
+    case number, and what to tell the citizen; while queued, its position and estimated wait
+    (asked of queueing with the adapter's own token; null when queueing gives none within
+    PKC_INTAKE_PLACE_DEADLINE_SECONDS). Another adapter's contact is not found."""
     found = await asyncio.to_thread(intake.statuses.get, contact_id, adapter.name)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    if asks_for_place(found) and credentials is not None:
+        found = with_place(found, await intake.places.of(contact_id, credentials.credentials))
     return found
 
 

@@ -74,6 +74,7 @@ EXPECTED = {
     *((s, "postgres", 5432) for s in ("intake", "queueing", "reporting", "notify")),
     ("adapters", "intake", 8001),
     ("adapters", "queueing", 8003),  # hang-ups reported by the channel adapters
+    ("intake", "queueing", 8003),  # a queued contact's place for the adapter's status
     ("operator-uis", "queueing", 8003),
     ("operator-uis", "notify", 8005),
     ("dashboards", "reporting", 8004),

@@ -45,11 +45,12 @@ class Platform(LocalPlatform):
 
 @pytest.fixture(scope="module")
 def platform(
-    tmp_path_factory: pytest.TempPathFactory, identities: Identities
+    tmp_path_factory: pytest.TempPathFactory, identities: Identities, request: pytest.FixtureRequest
 ) -> Iterator[Platform]:
     """The platform on a broker of its own: every module starts on the same simulated morning,
     and on a shared broker its consumer groups and reporting's changelogged tables would carry
-    the previous module's contacts into this one's windows (a region breached that had not)."""
+    the previous module's contacts into this one's windows (a region breached that had not).
+    A module's `PLATFORM_SETTINGS` (PKC_* variables) are added to the settings below."""
     state: Path = tmp_path_factory.mktemp("platform")
     settings = {
         # Spans as JSON lines in each service's log: the trace test reads them there.
@@ -64,6 +65,7 @@ def platform(
         "PKC_INTAKE_RECEIVED_AT_SKEW_SECONDS": "1800",
         ISSUER_VARIABLE: identities.issuer,  # the session's Keycloak: no second one starts
     }
+    settings |= getattr(request.module, "PLATFORM_SETTINGS", {})
     with kafka_access(state / "kafka") as kafka:
         setup = PlatformSetup(
             kafka.bootstrap,
