@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bench import (
+    codec,
     nod,
     offers,
     queueing,
@@ -28,6 +29,7 @@ from pkc.ports import free_port
 # Those in NEEDS_KAFKA take the bootstrap address as a fourth argument.
 BENCHMARKS: dict[str, Callable[..., None]] = {
     "startup": startup.run,  # `pkc --help` in a new process (no broker)
+    "codec": codec.run,  # encode and decode of events in process (no broker)
     "triage": triage.run,
     "queueing": queueing.run,
     "reporting": reporting.run,
