@@ -5,10 +5,13 @@ PKC_KAFKA_COMPRESSION (services/shared/settings.py).
 A record waits up to `linger_ms` for others to share its request: a few ms cost little latency
 (a contact crosses four producers) and save a request per record under load. A batch is
 compressed once by its producer, kept compressed by the broker (topics keep the producer's
-compression) and decompressed by each consumer: lz4 costs the least CPU, zstd writes the least
-bytes. Both work with the idempotent producer; aiokafka needs `cramjam` for them (the
-aiokafka[lz4,zstd] extras), the broker ships lz4-java and zstd-jni. Consumers must be able to
-read a codec before any producer writes it: roll out with `none`, then switch.
+compression) and decompressed by each consumer. Measured with aiokafka's codecs on this
+platform's events (CPU per record): lz4 costs 1.9 µs to write and 0.7 to read in a batch of
+five, where zstd costs 3.6 and 2.4; in batches of a hundred zstd is cheaper (0.6 / 0.2 against
+1.9 / 0.1) and writes 11 % of the bytes against lz4's 18 %: lz4 while batches are small. Both
+work with the idempotent producer; aiokafka needs `cramjam` for them (the aiokafka[lz4,zstd]
+extras), the broker ships lz4-java and zstd-jni. Consumers must be able to read a codec before
+any producer writes it: roll out with `none`, then switch.
 
 Kept apart from services.shared.kafka (which loads aiokafka): every service's settings hold it.
 """
