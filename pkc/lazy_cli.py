@@ -13,8 +13,12 @@ from typing import Any
 
 import typer
 import typer.main
-from typer import _click
 from typer.core import TyperCommand, TyperGroup
+
+# click's Command and Context, which typer's groups hold and take: recent typers vendor click
+# (typer._click), older ones use the click package, so neither is named here.
+Command = Any
+Context = Any
 
 
 @dataclass(frozen=True)
@@ -25,9 +29,9 @@ class Lazy:
     attribute: str
     help: str
 
-    def load(self, name: str) -> _click.Command:
+    def load(self, name: str) -> Command:
         target = getattr(importlib.import_module(self.module), self.attribute)
-        command: _click.Command
+        command: Command
         if isinstance(target, typer.Typer):  # a group, as `add_typer` makes it
             command = typer.main.get_group(target)
         else:  # a function: one command, as `app.command()` makes it
@@ -53,7 +57,7 @@ class LazyGroup(TyperGroup):
         for name, lazy in self.lazy.items():
             self.commands.setdefault(name, _Listed(name=name, help=lazy.help))
 
-    def load(self, name: str) -> _click.Command | None:
+    def load(self, name: str) -> Command | None:
         """The command itself, imported on first use."""
         command = self.commands.get(name)
         if isinstance(command, _Listed):
@@ -61,8 +65,8 @@ class LazyGroup(TyperGroup):
         return command
 
     def resolve_command(
-        self, ctx: _click.Context, args: list[str]
-    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
         if name is not None and isinstance(command, _Listed):
             command = self.load(name)
