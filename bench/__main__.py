@@ -8,7 +8,19 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench import nod, offers, queueing, replay, reporting, soak, system, triage, wait_estimate
+from bench import (
+    codec,
+    nod,
+    offers,
+    queueing,
+    replay,
+    reporting,
+    soak,
+    startup,
+    system,
+    triage,
+    wait_estimate,
+)
 from bench.results import Report
 from pkc.localpostgres import private_postgres
 from pkc.platform import kafka_with_topics
@@ -16,6 +28,8 @@ from pkc.ports import free_port
 
 # Those in NEEDS_KAFKA take the bootstrap address as a fourth argument.
 BENCHMARKS: dict[str, Callable[..., None]] = {
+    "startup": startup.run,  # `pkc --help` in a new process (no broker)
+    "codec": codec.run,  # encode and decode of events in process (no broker)
     "triage": triage.run,
     "queueing": queueing.run,
     "reporting": reporting.run,

@@ -1,41 +1,82 @@
-"""`pkc`: the single command-line entry point of the platform."""
+"""`pkc`: the single command-line entry point of the platform.
 
-import asyncio
+Start-up stays short (`pkc --help` well under half a second): this module imports typer and
+nothing of the platform at the top. The commands defined here import what they use inside their
+function; the others live in their own modules, registered in COMMANDS and imported only when
+they run (pkc/lazy_cli.py). Keep it so: a module-level import here is paid by every command,
+`pkc serve` of each service included.
+"""
+
 import os
 import sys
 from typing import Annotated
 
 import typer
 
-from pkc.deploy_cli import deploy_cli
-from pkc.erase_cli import erase_cli
-from pkc.localkafka import KafkaSetupError, LocalKafka
-from pkc.localkafka.tools import tool_access
-from pkc.oidc_cli import oidc_cli
-from pkc.oncall_cli import oncall_cli
-from pkc.paths import cache_dir, state_dir
-from pkc.replay_cli import replay_cli
-from pkc.report_cli import report_cli
-from pkc.staffing_cli import staffing_cli
-from pkc.triage_cli import triage_cli
-from pkc.users_cli import users_cli
+from pkc.lazy_cli import Lazy, LazyGroup
 
-app = typer.Typer(help="The PKC contact-centre event platform.", no_args_is_help=True)
+# name -> where the command is, and its line in `pkc --help` (tests/unit/test_cli_startup.py
+# checks it against the command's own help).
+COMMANDS = {
+    "replay": Lazy(
+        "pkc.replay_cli",
+        "replay_cli",
+        "Publishes each event of FILE to its topic, with a progress bar and a final count.",
+    ),
+    "erase": Lazy(
+        "pkc.erase_cli",
+        "erase_cli",
+        "Erases a contact's personal data from queueing, intake and notify (auditors only).",
+    ),
+    "triage": Lazy(
+        "pkc.triage_cli",
+        "triage_cli",
+        "Triage: rules, the learned second opinion, measurement.",
+    ),
+    "deploy": Lazy(
+        "pkc.deploy_cli",
+        "deploy_cli",
+        "Kubernetes manifests under deploy/k8s generated from the code.",
+    ),
+    "staffing": Lazy(
+        "pkc.staffing_cli",
+        "staffing_cli",
+        "Operators needed per region and hour (Erlang C and Erlang A), national totals, pooling.",
+    ),
+    "oncall": Lazy(
+        "pkc.oncall_cli",
+        "oncall_cli",
+        "The on-call schedule of notify: who is alerted, when.",
+    ),
+    "report": Lazy(
+        "pkc.report_cli",
+        "report_cli",
+        "Reports of the reporting service: the monthly follow-up.",
+    ),
+    "oidc": Lazy(
+        "pkc.oidc_cli",
+        "oidc_cli",
+        "The local OIDC provider (Keycloak from Maven Central) with the development realm pkc.",
+    ),
+    "users": Lazy(
+        "pkc.users_cli",
+        "users_cli",
+        "People of the local realm pkc: their role and region.",
+    ),
+}
+
+
+class PkcGroup(LazyGroup):
+    lazy = COMMANDS
+
+
+app = typer.Typer(help="The PKC contact-centre event platform.", no_args_is_help=True, cls=PkcGroup)
 kafka_cli = typer.Typer(help="The local Apache Kafka broker (KRaft, from Maven Central jars).")
 topics_cli = typer.Typer(help="Kafka topics from the registry in schemas/topics.py.")
 schemas_cli = typer.Typer(help="The JSON Schema files generated from the event models.")
 app.add_typer(kafka_cli, name="kafka")
 app.add_typer(topics_cli, name="topics")
 app.add_typer(schemas_cli, name="schemas")
-app.add_typer(triage_cli, name="triage")
-app.add_typer(deploy_cli, name="deploy")
-app.add_typer(staffing_cli, name="staffing")
-app.add_typer(oncall_cli, name="oncall")
-app.add_typer(report_cli, name="report")
-app.add_typer(oidc_cli, name="oidc")
-app.add_typer(users_cli, name="users")
-app.command("replay")(replay_cli)
-app.command("erase")(erase_cli)
 
 Port = Annotated[int, typer.Option(help="The broker's client port (the controller uses port+1).")]
 
@@ -55,6 +96,9 @@ def kafka_start(port: Port = 9092) -> None:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         typer.echo(f"KAFKA_BOOTSTRAP_SERVERS is set; using {_bootstrap(port)}, starting nothing")
         return
+    from pkc.localkafka import KafkaSetupError, LocalKafka
+    from pkc.paths import cache_dir, state_dir
+
     # Secured, as `pkc run` starts it: one SCRAM principal per service (schemas/access.py).
     broker = LocalKafka(state_dir(), cache_dir(), port=port, secured=True)
     try:
@@ -67,6 +111,9 @@ def kafka_start(port: Port = 9092) -> None:
 @kafka_cli.command("stop")
 def kafka_stop(port: Port = 9092) -> None:
     """Stops the local broker cleanly."""
+    from pkc.localkafka import LocalKafka
+    from pkc.paths import cache_dir, state_dir
+
     stopped = LocalKafka(state_dir(), cache_dir(), port=port).stop()
     typer.echo("Kafka stopped" if stopped else "no local broker was running")
 
@@ -75,6 +122,8 @@ def kafka_stop(port: Port = 9092) -> None:
 def kafka_status(port: Port = 9092) -> None:
     """Says whether a local broker runs and answers."""
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        import asyncio
+
         from services.shared.kafka_admin import cluster_answers
 
         answers = asyncio.run(cluster_answers(_bootstrap(port), 5.0))
@@ -82,6 +131,9 @@ def kafka_status(port: Port = 9092) -> None:
             f"external cluster {_bootstrap(port)}: {'answering' if answers else 'no answer'}"
         )
         return
+    from pkc.localkafka import LocalKafka
+    from pkc.paths import cache_dir, state_dir
+
     typer.echo(LocalKafka(state_dir(), cache_dir(), port=port).status().describe())
 
 
@@ -91,6 +143,9 @@ def topics_create(
     replication_factor: Annotated[int, typer.Option(min=1)] = 1,
 ) -> None:
     """Creates every topic of the registry that does not exist yet (idempotent)."""
+    import asyncio
+
+    from pkc.localkafka.tools import tool_access
     from schemas.topics import all_topics
     from services.shared.kafka_admin import create_topics
 
@@ -149,6 +204,7 @@ def run(
 ) -> None:
     """Kafka, topics, the OIDC issuer, the five services and a simulated national day, its
     operators and adapters signed in as themselves; Ctrl-C stops all."""
+    from pkc.localkafka import KafkaSetupError
     from pkc.run import run_platform
 
     try:

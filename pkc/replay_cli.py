@@ -8,7 +8,6 @@ they have counted already: replaying a file twice changes no figure.
 """
 
 import asyncio
-import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -29,13 +27,11 @@ from rich.progress import (
 )
 
 from pkc.localkafka.tools import tool_access
-from schemas.codec import EVENT_TYPES, UndecodableEvent, decode_event
-from schemas.envelope import Event
+from schemas.codec import UndecodableEvent, decode_event
 from schemas.topics import topic_for
 from services.shared.kafka import PLAINTEXT, EventProducer, KafkaSecurity
 
 BATCH = 5000  # events handed to the producer before waiting for their acks
-_EVENT_TYPE = re.compile(rb'"event_type"\s*:\s*"(\w{1,40})"')
 
 
 class BadLine(ValueError):
@@ -78,7 +74,7 @@ async def publish_file(
                 if not line.strip():
                     continue
                 try:
-                    event = _decode(line)
+                    event = decode_event(line)
                 except UndecodableEvent as exc:
                     bad = BadLine(number, str(exc))
                     if not skip_bad:
@@ -100,21 +96,6 @@ async def publish_file(
         await producer.stop()
     result.seconds = time.monotonic() - began
     return result
-
-
-def _decode(line: bytes) -> Event:
-    """The codec's decode_event, with a shortcut for the common line: one of the current
-    version, parsed straight into its model (a third faster than through a dict). Anything the
-    shortcut refuses (an old version to upcast, a bad line) goes through decode_event, which
-    upcasts it or gives the reason."""
-    found = _EVENT_TYPE.search(line)
-    model = EVENT_TYPES.get(found.group(1).decode()) if found else None
-    if model is not None:
-        try:
-            return model.model_validate_json(line)
-        except ValidationError:
-            pass
-    return decode_event(line)
 
 
 async def _settle(acks: list["asyncio.Future[Any]"], result: Replayed) -> None:

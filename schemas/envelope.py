@@ -4,9 +4,12 @@ from datetime import UTC, datetime
 from typing import ClassVar
 from uuid import UUID, uuid4
 
+import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2199
+# orjson writes what model_dump_json writes: compact, UTC as Z, enum-keyed maps by value.
+_WIRE = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 
 
 def in_utc(value: datetime) -> datetime:
@@ -50,4 +53,10 @@ class Event(BaseModel):
             cls.EVENT_TYPE, cls.SCHEMA_VERSION = event_type, schema_version
 
     def to_json(self) -> bytes:
-        return self.model_dump_json().encode()
+        """The wire format: the bytes of model_dump_json, written by orjson from the model's
+        Python dump (a fifth less CPU: bench/codec.py); what orjson cannot write (an integer
+        past 64 bits) pydantic writes."""
+        try:
+            return orjson.dumps(self.model_dump(), option=_WIRE)
+        except orjson.JSONEncodeError:
+            return self.model_dump_json().encode()

@@ -94,8 +94,8 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
         settings.callback_poll_seconds,
         settings.callback_timeout_seconds,
     )
-    security = kafka_security(settings)
-    producer = EventProducer(settings.kafka_bootstrap_servers, "pkc-intake", security)
+    security, tuning = kafka_security(settings), settings.producer_tuning()
+    producer = EventProducer(settings.kafka_bootstrap_servers, "pkc-intake", security, tuning)
     publications = Publications(
         producer,
         accepted,

@@ -115,7 +115,10 @@ def bootstrap(settings: NotifySettings | None = None, clock: Clock | None = None
     )
     outbox = Outbox(store, retry)
     producer = EventProducer(
-        settings.kafka_bootstrap_servers, "pkc-notify", kafka_security(settings)
+        settings.kafka_bootstrap_servers,
+        "pkc-notify",
+        kafka_security(settings),
+        settings.producer_tuning(),
     )
     client = httpx.AsyncClient()
     worker = DeliveryWorker(alerts, outbox, settings, client, clock)

@@ -147,7 +147,10 @@ def bootstrap(
     settings = settings or QueueingSettings()
     core = build_core(settings, clock)
     producer = EventProducer(
-        settings.kafka_bootstrap_servers, "pkc-queueing", kafka_security(settings)
+        settings.kafka_bootstrap_servers,
+        "pkc-queueing",
+        kafka_security(settings),
+        settings.producer_tuning(),
     )
     relay = OutboxRelay(OutboxStore(core.db.engine), producer, settings.outbox_lease_seconds)
     queue_state = queue_state_publisher(core, producer, relay)

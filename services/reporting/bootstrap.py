@@ -92,7 +92,10 @@ def bootstrap(settings: ReportingSettings | None = None) -> ReportingService:
     # The monthly follow-up: its own store and consumer group beside the Faust worker.
     store = open_monthly_store(settings)
     producer = EventProducer(
-        settings.kafka_bootstrap_servers, "pkc-reporting-monthly", kafka_security(settings)
+        settings.kafka_bootstrap_servers,
+        "pkc-reporting-monthly",
+        kafka_security(settings),
+        settings.producer_tuning(),
     )
     return ReportingService(
         core=shared,

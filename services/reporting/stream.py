@@ -157,8 +157,10 @@ def faust_app(settings: ReportingSettings) -> faust.App:
         web_enabled=False,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        # Three changelog records per event: a short linger lets them share requests.
-        producer_linger=0.005,
+        # Three changelog records per event: a short linger lets them share requests, and
+        # compressed (services/shared/kafka_tuning.py).
+        producer_linger=settings.kafka_linger_ms / 1000,
+        producer_compression_type=settings.producer_tuning().compression_type,
         table_cleanup_interval=settings.table_cleanup_seconds,
         # A worker killed with -9 holds its partitions until its session times out: Faust's
         # 60 s default left regions uncounted for a minute after each kill. The shared

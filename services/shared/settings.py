@@ -25,6 +25,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from domain.service_level import ServiceLevelPolicy
 from schemas.enums import Channel
 from services.shared.identity import TokenVerifier
+from services.shared.kafka_tuning import ProducerSettings
 from services.shared.production_rules import DEV_SECRET as DEV_SECRET
 from services.shared.production_rules import public_url_problem, secret_problems
 
@@ -56,7 +57,7 @@ def _held_values(field: FieldInfo, value: Any) -> list[str]:
     return [text] if text or field.is_required() or field.default is not None else []
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(BaseSettings, ProducerSettings):
     # populate_by_name: code (tests, `pkc run`) may pass fields by name beside the env aliases.
     # hide_input_in_errors: a refused setting's error must not echo what was given (a secret).
     model_config = SettingsConfigDict(

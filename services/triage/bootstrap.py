@@ -32,7 +32,10 @@ def bootstrap(settings: TriageSettings | None = None, clock: Clock | None = None
     clock = clock or make_clock(settings.clock_origin(), settings.clock_speed)
     classifier = build_classifier(settings)
     producer = EventProducer(
-        settings.kafka_bootstrap_servers, "pkc-triage", kafka_security(settings)
+        settings.kafka_bootstrap_servers,
+        "pkc-triage",
+        kafka_security(settings),
+        settings.producer_tuning(),
     )
     consumer = EventConsumer(
         TRIAGE,

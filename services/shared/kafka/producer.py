@@ -8,16 +8,25 @@ from aiokafka import AIOKafkaProducer
 from schemas.envelope import Event
 from schemas.topics import Topic, topic_for
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
+from services.shared.kafka_tuning import DEFAULT_TUNING, ProducerTuning
 from services.shared.tracing import inject_headers
 
 
 class EventProducer:
-    """acks=all and idempotence: a completed `publish` means the event is durably in Kafka."""
+    """acks=all and idempotence: a completed `publish` means the event is durably in Kafka.
+    Records linger a few ms to share requests and go compressed (`tuning`)."""
 
-    def __init__(self, bootstrap: str, client_id: str, security: KafkaSecurity = PLAINTEXT):
+    def __init__(
+        self,
+        bootstrap: str,
+        client_id: str,
+        security: KafkaSecurity = PLAINTEXT,
+        tuning: ProducerTuning = DEFAULT_TUNING,
+    ):
         self._bootstrap = bootstrap
         self._client_id = client_id
         self.security = security  # the service's principal; its consumers sign in with it too
+        self.tuning = tuning
         self._client: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
@@ -27,8 +36,8 @@ class EventProducer:
             client_id=self._client_id,
             acks="all",
             enable_idempotence=True,
-            linger_ms=2,
             request_timeout_ms=30000,
+            **self.tuning.client_kwargs(),
             **self.security.client_kwargs(),
         )
         await self._client.start()

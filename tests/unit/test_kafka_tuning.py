@@ -1,0 +1,33 @@
+"""The producers' batching is one setting for every service: PKC_KAFKA_LINGER_MS and
+PKC_KAFKA_COMPRESSION, whatever the service's own prefix (the broker side:
+tests/integration/test_producer_compression.py)."""
+
+import pytest
+from pydantic import ValidationError
+
+from services.notify.settings import NotifySettings
+from services.queueing.settings import QueueingSettings
+from services.shared.kafka_tuning import DEFAULT_TUNING, ProducerTuning
+
+
+def test_producers_linger_a_few_ms_and_compress_with_lz4_by_default() -> None:
+    tuning = QueueingSettings().producer_tuning()
+    assert tuning == DEFAULT_TUNING
+    assert 0 < tuning.linger_ms <= 10
+    assert tuning.client_kwargs() == {"linger_ms": tuning.linger_ms, "compression_type": "lz4"}
+
+
+def test_every_service_reads_the_platform_wide_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PKC_KAFKA_LINGER_MS", "0")
+    monkeypatch.setenv("PKC_KAFKA_COMPRESSION", "none")
+    for settings in (QueueingSettings(), NotifySettings()):
+        assert settings.producer_tuning() == ProducerTuning(linger_ms=0, compression="none")
+        assert settings.producer_tuning().client_kwargs()["compression_type"] is None
+
+
+def test_a_codec_aiokafka_is_not_given_is_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PKC_KAFKA_COMPRESSION", "snappy")
+    with pytest.raises(ValidationError, match="PKC_KAFKA_COMPRESSION"):
+        QueueingSettings()
