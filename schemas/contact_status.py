@@ -70,4 +70,7 @@ class ContactStatus(BaseModel):
         description="why it ended: hung_up, timeout, closed (abandoned); redirected_to_112 "
         "or the operator's outcome (closed)",
     )
+    opens_at: AwareDatetime | None = Field(
+        default=None, description="abandoned while closed: when the queue opens next"
+    )
     instruction: Instruction | None = None

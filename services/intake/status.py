@@ -8,6 +8,7 @@ nothing, so a replay plans no second callback.
 """
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from schemas import (
     Abandoned,
@@ -54,6 +55,7 @@ class Snapshot:
     e_service: str | None = None
     case_number: str | None = None
     reason: str | None = None
+    opens_at: datetime | None = None  # turned away while closed: the queue's next opening
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Progress:
     e_service: str | None = None
     case_number: str | None = None
     reason: str | None = None
+    opens_at: datetime | None = None
 
 
 def progress_of(event: Event) -> Progress | None:
@@ -92,7 +95,7 @@ def progress_of(event: Event) -> Progress | None:
     if isinstance(event, Answered):
         return Progress("answered")
     if isinstance(event, Abandoned):
-        return Progress("abandoned", reason=event.reason)
+        return Progress("abandoned", reason=event.reason, opens_at=event.opens_at)
     if isinstance(event, ContactResolved):
         return Progress("closed", reason=event.outcome)
     if isinstance(event, CaseCreated):
@@ -106,9 +109,10 @@ def advance(current: Snapshot, progress: Progress) -> Snapshot | None:
     stage = current.stage
     if stage not in ENDED and RANK[progress.stage] > RANK[stage]:
         stage = progress.stage
-    reason = current.reason
+    reason, opens_at = current.reason, current.opens_at
     if stage == progress.stage and progress.reason is not None and reason is None:
-        reason = progress.reason  # the reason of the stage it ended in, never overwritten
+        # the reason of the stage it ended in (and its opening), never overwritten
+        reason, opens_at = progress.reason, progress.opens_at
     moved = replace(
         current,
         stage=stage,
@@ -118,5 +122,6 @@ def advance(current: Snapshot, progress: Progress) -> Snapshot | None:
         e_service=progress.e_service or current.e_service,
         case_number=progress.case_number or current.case_number,
         reason=reason,
+        opens_at=opens_at,
     )
     return None if moved == current else moved

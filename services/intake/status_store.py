@@ -34,7 +34,8 @@ _SNAPSHOT_FIELDS = ("stage", "category", "matter", "route", "e_service", "case_n
 
 
 def snapshot_of(row: ContactStatusRow) -> Snapshot:
-    return Snapshot(**{name: getattr(row, name) for name in _SNAPSHOT_FIELDS})
+    opens_at = aware(row.opens_at) if row.opens_at is not None else None
+    return Snapshot(**{name: getattr(row, name) for name in _SNAPSHOT_FIELDS}, opens_at=opens_at)
 
 
 def view_of(row: ContactStatusRow, links: dict[str, EServiceLink]) -> ContactStatus:
@@ -101,7 +102,7 @@ class StatusStore:
             moved = advance(snapshot_of(row), progress)
             if moved is None:
                 return False
-            for name in _SNAPSHOT_FIELDS:
+            for name in (*_SNAPSHOT_FIELDS, "opens_at"):
                 setattr(row, name, getattr(moved, name))
             row.sequence += 1
             row.changed_at = now

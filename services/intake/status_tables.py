@@ -25,6 +25,9 @@ class ContactStatusRow(SQLModel, table=True):
     e_service: str | None = Field(default=None, max_length=64)
     case_number: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=64)
+    # Added in the citizen-loop release (ALTER TABLE in docs/operations.md): rows from
+    # before it have none, as if the queue had not said.
+    opens_at: datetime | None = None
     sequence: int = 1  # changes so far; the callbacks' order and idempotency key
     opened_at: datetime
     changed_at: datetime = Field(index=True)

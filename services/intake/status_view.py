@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import yaml
 
 from schemas import Channel, MatterType, NeedCategory, Region, Route
 from schemas.contact_status import ContactStatus, EServiceLink, Instruction, Stage
 from services.intake.status import Snapshot
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")  # what the citizen's clock says
 
 DEFAULT_LINKS = Path(__file__).with_name("e_services.yaml")
 FALLBACK_BASE = "https://polisen.se/e-tjanster/"
@@ -67,12 +70,19 @@ def instruction(snapshot: Snapshot, links: dict[str, EServiceLink]) -> Instructi
             "emergency, and 114 14 is not the number for emergencies.",
         )
     if snapshot.stage == "abandoned" and snapshot.reason == "closed":
+        sv_when, en_when = "när vi har öppet", "when we are open"
+        if snapshot.opens_at is not None:
+            local = snapshot.opens_at.astimezone(STOCKHOLM)
+            sv_when, en_when = (
+                f"när vi öppnar, {local:%Y-%m-%d %H:%M}",
+                f"from {local:%Y-%m-%d %H:%M} (Swedish time)",
+            )
         return Instruction(
             kind="closed_for_opening_hours",
             sv="114 14 har stängt just nu (utanför öppettiderna), så kontakten avslutades. "
-            "Kontakta oss igen när vi har öppet. Vid nödläge: ring 112.",
+            f"Kontakta oss igen {sv_when}. Vid nödläge: ring 112.",
             en="114 14 is closed right now (outside opening hours), so the contact was "
-            "ended. Contact us again when we are open. In an emergency: call 112.",
+            f"ended. Contact us again {en_when}. In an emergency: call 112.",
         )
     if snapshot.stage == "abandoned" and snapshot.reason == "timeout":
         return Instruction(
@@ -106,5 +116,6 @@ def render(row: Row, links: dict[str, EServiceLink]) -> ContactStatus:
         e_service=link_for(snapshot.e_service, links) if snapshot.e_service else None,
         case_number=snapshot.case_number,
         reason=snapshot.reason,
+        opens_at=snapshot.opens_at,
         instruction=instruction(snapshot, links),
     )

@@ -6,7 +6,7 @@ is read only by its owner, a claimed callback is not claimed twice, and each att
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from schemas import Channel, Classified, MatterType, NeedCategory, Region, Route
+from schemas import Abandoned, Channel, Classified, MatterType, NeedCategory, Region, Route
 from services.intake.callback_store import Attempt, Backoff, CallbackStore
 from services.intake.status_store import StatusStore
 from services.intake.status_tables import (
@@ -66,6 +66,27 @@ def test_a_change_is_written_with_its_callback_once_and_read_by_its_owner_only(
     assert statuses.get(contact, "adapter-phone") is None
     (row,) = callbacks.of_contact(contact)
     assert (row.key, row.status) == (f"{contact}:2", "pending")
+
+
+def test_a_contact_turned_away_while_closed_keeps_the_next_opening(database_url: str) -> None:
+    statuses, _ = stores(database_url)
+    contact, opens = uuid.uuid4(), NOW + timedelta(hours=22)
+    statuses.open(contact, "adapter-phone", "syd", "phone", NOW)
+    turned_away = Abandoned(
+        occurred_at=NOW,
+        contact_id=contact,
+        region=Region.SYD,
+        channel=Channel.PHONE,
+        category=NeedCategory.INFORMATION,
+        received_at=NOW,
+        wait_seconds=0,
+        reason="closed",
+        opens_at=opens,
+    )
+    statuses.apply(turned_away, NOW)  # no callback registered: only the status moves
+    status = statuses.get(contact, "adapter-phone")
+    assert status is not None
+    assert (status.stage, status.reason, status.opens_at) == ("abandoned", "closed", opens)
 
 
 def test_a_callback_is_claimed_once_and_each_attempt_settled(database_url: str) -> None:

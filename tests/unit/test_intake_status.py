@@ -79,8 +79,9 @@ def queued() -> Queued:
     )
 
 
-def abandoned(reason: str) -> Abandoned:
+def abandoned(reason: str, opens_at: datetime | None = None) -> Abandoned:
     return Abandoned(
+        opens_at=opens_at,
         occurred_at=NOW,
         contact_id=CONTACT,
         region=Region.NORD,
@@ -210,6 +211,17 @@ def test_a_contact_turned_away_while_closed_says_so() -> None:
     assert instruction["kind"] == "closed_for_opening_hours"  # type: ignore[index]
     assert "utanför öppettiderna" in instruction["sv"]  # type: ignore[index]
     assert "outside opening hours" in instruction["en"]  # type: ignore[index]
+
+
+def test_a_contact_turned_away_while_closed_is_told_when_the_queue_opens() -> None:
+    """In the citizen's time (Swedish), in both languages, and as a time for the adapter."""
+    opens = datetime(2027, 6, 27, 5, 0, tzinfo=UTC)  # 07:00 in Stockholm, summer time
+    status = view(run(classified(), abandoned("closed", opens_at=opens)))
+    assert status["opens_at"] == "2027-06-27T05:00:00Z"
+    instruction = status["instruction"]
+    assert "när vi öppnar, 2027-06-27 07:00" in instruction["sv"]  # type: ignore[index]
+    assert "from 2027-06-27 07:00 (Swedish time)" in instruction["en"]  # type: ignore[index]
+    assert view(run(classified(), abandoned("hung_up")))["opens_at"] is None
 
 
 def test_every_e_service_triage_names_has_a_link() -> None:
