@@ -125,6 +125,7 @@ class Answered(WaitEnded):
     schema_version: Literal[1] = 1
     operator_id: str
     operator_region: Region
+    callback: bool = False  # reached by calling back (virtual hold, docs/queues.md)
 
 
 class Abandoned(WaitEnded):

@@ -108,9 +108,11 @@ class Contacts:
                     return Answered.model_validate_json(first)
                 self._get(tx, contact_id).check_answerable(operator.operator_id)
                 raise IllegalMove("the contact changed meanwhile; try again")
+            # Reached: its number is not needed any more, and the answer says it was a callback.
+            called_back = forget_callback(tx, contact_id)
             answered = contact.answered(operator.operator_id, Region(operator.region))
+            answered = answered.model_copy(update={"callback": called_back})
             tx.emit(answered, contact.traceparent)  # the answer joins the contact's trace
-            forget_callback(tx, contact_id)  # reached: its number is not needed any more
             tx.audit(
                 now,
                 "answered" if contact.order_id is None else "answered_under_order",
@@ -261,6 +263,10 @@ def _actor(operator: Operator) -> Actor:
     return Actor(operator.name or operator.operator_id, operator.operator_id)
 
 
-def forget_callback(tx: Tx, contact_id: uuid.UUID) -> None:
-    """Deletes a callback's number once it is done (answered, abandoned, given up)."""
-    tx.session.connection().execute(delete(Callback).where(col(Callback.contact_id) == contact_id))
+def forget_callback(tx: Tx, contact_id: uuid.UUID) -> bool:
+    """Deletes a callback's number once it is done (answered, abandoned, given up); whether
+    the contact had one."""
+    deleted = tx.session.connection().execute(
+        delete(Callback).where(col(Callback.contact_id) == contact_id)
+    )
+    return bool(deleted.rowcount)

@@ -10,6 +10,7 @@ from services.reporting.breach import Standing, standing
 from services.reporting.outlook import Staffing, predicted_share, staffing
 from services.reporting.service import Service
 from services.reporting.stream import Reporting
+from services.reporting.window import CALLBACK
 from services.shared.http import caller
 from services.shared.identity import Principal, Role
 
@@ -48,6 +49,11 @@ class RegionSla(BaseModel):
     trend: list[float | None] = []
     by_channel: dict[str, SlaWindow] = {}
     by_category: dict[str, SlaWindow] = {}
+    callbacks: SlaWindow | None = Field(
+        default=None,
+        description="callbacks (virtual hold) alone: requests in service hours, then how they "
+        "ended; already in the share as the calls they came from (docs/queues.md)",
+    )
 
 
 def region_sla(reporting: Reporting, region: Region, detail: bool) -> RegionSla:
@@ -75,6 +81,8 @@ def region_sla(reporting: Reporting, region: Region, detail: bool) -> RegionSla:
     if detail:
         for dimension in sorted(meta.dimensions):
             kind, _, name = dimension.partition(":")
+            if dimension == CALLBACK:
+                view.callbacks = state.window(dimension)
             target = {"channel": view.by_channel, "category": view.by_category}.get(kind)
             if target is not None:
                 target[name] = state.window(dimension)

@@ -4,7 +4,9 @@ Each bucket keeps separate counts so every service-level formula in use can be d
 default share (dimension "all") is the service-level policy's: answered within the threshold /
 (answered + abandoned after the short-abandon limit), counting the policy's channels (phone)
 received within its service hours. Dimensions "channel:<c>" count every channel in service
-hours; "category:<c>" count the counted channels in service hours by need category.
+hours; "category:<c>" count the counted channels in service hours by need category; "callback"
+counts callbacks (virtual hold) again, beside the share they are in as the calls they came from
+(docs/queues.md): "offered" is a request in service hours, then how each ended.
 
 Every count is of what happened in the window, by the event's own time: "offered" counts
 contacts that joined the queue in the window, "answered_within" answers given in it, whose calls
@@ -19,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from domain.service_level import NATIONAL, ServiceLevelPolicy
-from schemas import Abandoned, Answered, Queued, RedirectedTo112, SlaWindow
+from schemas import Abandoned, Answered, CallbackRequested, Queued, RedirectedTo112, SlaWindow
 from schemas.envelope import Event
 from services.reporting.positions import Position, Taken
 
@@ -35,6 +37,7 @@ COUNTS = (
 )
 _INDEX = {name: i for i, name in enumerate(COUNTS)}
 MAIN = "all"
+CALLBACK = "callback"
 Bucket = dict[str, list[int]]  # dimension -> counts in COUNTS order
 
 
@@ -97,6 +100,8 @@ def counts_for(event: Event, config: WindowConfig) -> list[tuple[str, str]]:
     """(dimension, count) pairs an event adds to; empty when it is out of every scope."""
     if isinstance(event, RedirectedTo112):
         return [(MAIN, "redirected_112"), (f"channel:{event.channel}", "redirected_112")]
+    if isinstance(event, CallbackRequested):
+        return [(CALLBACK, "offered")] if config.policy.within_hours(event.occurred_at) else []
     if not isinstance(event, Queued | Answered | Abandoned):
         return []
     policy = config.policy
@@ -106,7 +111,15 @@ def counts_for(event: Event, config: WindowConfig) -> list[tuple[str, str]]:
     pairs = [(f"channel:{event.channel}", count)]
     if policy.counts_channel(event.channel):
         pairs += [(MAIN, count), (f"category:{event.category}", count)]
+    if _called_back(event):
+        pairs.append((CALLBACK, count))
     return pairs
+
+
+def _called_back(event: Queued | Answered | Abandoned) -> bool:
+    if isinstance(event, Answered):
+        return event.callback
+    return isinstance(event, Abandoned) and event.reason == "callback_unanswered"
 
 
 def _outcome(event: Queued | Answered | Abandoned, policy: ServiceLevelPolicy) -> str:

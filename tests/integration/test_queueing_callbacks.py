@@ -93,6 +93,7 @@ def test_a_reached_callback_is_answered_as_a_call_and_its_number_forgotten(
     assert core.contacts.take_next(operator.operator_id, NOW) is not None
     answered = core.contacts.answer(operator, caller.contact_id, NOW + timedelta(minutes=3))
     assert answered.wait_seconds == 120 + 180, "its wait runs until it is reached"
+    assert answered.callback, "reporting counts callbacks on their own too"
     with pytest.raises(NotFound, match="no callback"):
         core.callbacks.task(operator, caller.contact_id, NOW)
     with pytest.raises(IllegalMove, match="contact is answered"):  # 409 on the route

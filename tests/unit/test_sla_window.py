@@ -8,6 +8,7 @@ from domain.service_level import NATIONAL
 from schemas import (
     Abandoned,
     Answered,
+    CallbackRequested,
     Channel,
     Event,
     NeedCategory,
@@ -138,6 +139,31 @@ def test_windows_per_channel_and_need_category_and_redirects_to_112() -> None:
     counts = state.buckets.get(state.meta.latest)
     assert counts is not None
     assert counts["all"][6] == 1, "redirected_112 is counted"
+
+
+def test_callbacks_count_in_the_share_as_calls_and_again_on_their_own() -> None:
+    """docs/queues.md: a callback's wait runs from the call's receipt, so a late callback is a
+    late answer in the share; the "callback" window shows how callbacks alone fare."""
+    state = fresh()
+    requests = [
+        CallbackRequested(
+            occurred_at=MORNING, contact_id=uuid4(), region=Region.MITT, channel=Channel.PHONE
+        )
+        for _ in range(3)
+    ]
+    for request in requests:
+        state.apply(request)
+    at = MORNING + timedelta(minutes=20)
+    state.apply(answered(60, at))  # an ordinary call
+    state.apply(answered(300, at).model_copy(update={"callback": True}))
+    state.apply(answered(1500, at).model_copy(update={"callback": True}))
+    given_up = abandoned(1800, at).model_copy(update={"reason": "callback_unanswered"})
+    state.apply(given_up)
+    callbacks = state.window("callback")
+    assert (callbacks.offered, callbacks.answered_within, callbacks.answered_late) == (3, 1, 1)
+    assert (callbacks.abandoned, callbacks.share) == (1, 1 / 3)
+    main = state.window()
+    assert (main.answered_within, main.answered_late, main.abandoned) == (2, 1, 1)
 
 
 def test_calls_waiting_past_the_target_are_counted_for_a_prediction() -> None:
