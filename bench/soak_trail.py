@@ -24,6 +24,8 @@ async def _read_all(bootstrap: str, topic: str) -> list[tuple[int, int, bytes, b
     await consumer.start()
     try:
         await consumer.topics()  # metadata first: partitions_for_topic is None without it
+        if not consumer.partitions_for_topic(topic):  # seen empty after topics(): ask again
+            await consumer._client.force_metadata_update()
         tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
