@@ -10,6 +10,7 @@ not intake's to follow and is let go."""
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
@@ -30,12 +31,21 @@ from services.intake.status_tables import (
 )
 from services.intake.status_view import Row, render
 
-_SNAPSHOT_FIELDS = ("stage", "category", "matter", "route", "e_service", "case_number", "reason")
+_SNAPSHOT_FIELDS = (
+    "stage",
+    "category",
+    "matter",
+    "route",
+    "e_service",
+    "case_number",
+    "reason",
+    "opens_at",
+)
 
 
 def snapshot_of(row: ContactStatusRow) -> Snapshot:
-    opens_at = aware(row.opens_at) if row.opens_at is not None else None
-    return Snapshot(**{name: getattr(row, name) for name in _SNAPSHOT_FIELDS}, opens_at=opens_at)
+    snapshot = Snapshot(**{name: getattr(row, name) for name in _SNAPSHOT_FIELDS})
+    return snapshot if row.opens_at is None else replace(snapshot, opens_at=aware(row.opens_at))
 
 
 def view_of(row: ContactStatusRow, links: dict[str, EServiceLink]) -> ContactStatus:
@@ -102,7 +112,7 @@ class StatusStore:
             moved = advance(snapshot_of(row), progress)
             if moved is None:
                 return False
-            for name in (*_SNAPSHOT_FIELDS, "opens_at"):
+            for name in _SNAPSHOT_FIELDS:
                 setattr(row, name, getattr(moved, name))
             row.sequence += 1
             row.changed_at = now
