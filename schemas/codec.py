@@ -42,7 +42,6 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 # The type a record names (a shortcut only: the model's validation decides), and what orjson
 # refuses of valid JSON (nesting over 1,024 deep, a number past a double's range).
 _NAMED = re.compile(rb'"event_type"\s*:\s*"(\w{1,40})"')
-_NAMED_TEXT = re.compile(r'"event_type"\s*:\s*"(\w{1,40})"')
 _BEYOND_LIMITS = ("depth limit exceeded", "number is infinity")
 
 
@@ -65,10 +64,8 @@ def decode_event(raw: bytes | str | None, named: str | None = None) -> Event:
 
 
 def _named_model(raw: bytes | str) -> type[Event] | None:
-    if isinstance(raw, str):
-        text = _NAMED_TEXT.search(raw)
-        return EVENT_TYPES.get(text.group(1)) if text else None
-    found = _NAMED.search(raw)
+    # Records come as bytes; a str (tests, files) is searched as its UTF-8, as orjson reads it.
+    found = _NAMED.search(raw.encode(errors="replace") if isinstance(raw, str) else raw)
     return EVENT_TYPES.get(found.group(1).decode()) if found else None
 
 
