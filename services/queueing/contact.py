@@ -10,8 +10,7 @@ Each transition checks that it is legal from the current state, refuses with a t
 Storing the contact, and the events with it in one transaction, is the repository's job.
 The hot path's moves (take-next, answer) are also data, `assignment` and `answering`, with
 the states they start from (`ASSIGNABLE`, `ANSWERABLE`), for one guarded statement each: the
-contact a take-next gets is chosen over the whole queue and assigned in one atomic step; an
-answer saves a round trip, and a refused one loads the contact for `check_answerable`'s why.
+contact a take-next gets is chosen and assigned in one atomic step; an answer saves a round trip.
 """
 
 import uuid
@@ -218,14 +217,15 @@ class Contact:
         if self.status != ANSWERABLE:
             raise IllegalMove(f"contact is already {self.status.value}")
 
-    def answered(self, operator_id: str, operator_region: Region) -> Answered:
-        """The event of this contact's answer."""
+    def answered(self, operator_id: str, region: Region, callback: bool = False) -> Answered:
+        """The event of this contact's answer (`callback`: reached by calling back)."""
         assert self.status == ContactStatus.ANSWERED
         assert self.answered_at is not None
         return Answered(
             **self._waited(self.answered_at),
             operator_id=operator_id,
-            operator_region=operator_region,
+            operator_region=region,
+            callback=callback,
         )
 
     def resolve(self, operator_id: str, outcome: Outcome, now: datetime) -> list[Event]:

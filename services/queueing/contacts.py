@@ -110,8 +110,7 @@ class Contacts:
                 raise IllegalMove("the contact changed meanwhile; try again")
             # Reached: its number is not needed any more, and the answer says it was a callback.
             called_back = forget_callback(tx, contact_id)
-            answered = contact.answered(operator.operator_id, Region(operator.region))
-            answered = answered.model_copy(update={"callback": called_back})
+            answered = contact.answered(operator.operator_id, Region(operator.region), called_back)
             tx.emit(answered, contact.traceparent)  # the answer joins the contact's trace
             tx.audit(
                 now,
