@@ -1,16 +1,41 @@
 """What the page tests share: a service serving a page as its own process on the session's
-broker and Keycloak, its address registered as a web origin of the pages' OIDC client."""
+broker and Keycloak, its address registered as a web origin of the pages' OIDC client; Debian's
+Chromium launched by path (no browser download); a person signing in on Keycloak's own form."""
 
+import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Playwright
 
 from pkc.localoidc.realm import ADMIN_USER, REALM, USER_CLIENT
 from pkc.ports import free_port
 from pkc.processes import ServiceProcess, wait_ready
 from tests.identities import Identities
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium is not installed (CI installs it)"
+)
+
+
+def launch(driver: Playwright) -> Browser:
+    """Debian's headless Chromium (in a container: no sandbox, no GPU)."""
+    return driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+
+
+def sign_in(page: Page, address: str, issuer: str, username: str, password: str) -> None:
+    """Opens `address`, which sends the person to the issuer's login form; fills it in as they
+    would, and waits until the provider has sent them back to `address`."""
+    page.goto(address)
+    page.wait_for_url(f"{issuer}/**")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    page.locator("#kc-login").click()
+    page.wait_for_url(address)
 
 
 def allow_origin(identities: Identities, origin: str) -> None:

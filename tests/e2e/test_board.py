@@ -24,8 +24,8 @@ from schemas import Region, SlaBreached, SlaWindow
 from schemas.envelope import Event
 from schemas.topics import QUEUE_EVENTS, SLA_EVENTS, Topic
 from tests import contact_events
-from tests.e2e.pages import allow_origin, page_service
-from tests.e2e.test_dashboard import CHROMIUM, png_size_and_colours
+from tests.e2e.pages import allow_origin, launch, needs_chromium, page_service, sign_in
+from tests.e2e.test_dashboard import png_size_and_colours
 from tests.identities import Identities
 
 pytestmark = pytest.mark.kafka
@@ -41,7 +41,7 @@ def queueing(kafka: str, identities: Identities, tmp_path: Path) -> Iterator[Ser
         yield service
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (CI installs it)")
+@needs_chromium
 def test_a_supervisor_sees_an_operator_live_orders_reinforcement_and_signs_them_out(
     identities: Identities, queueing: ServiceProcess, tmp_path: Path
 ) -> None:
@@ -53,21 +53,13 @@ def test_a_supervisor_sees_an_operator_live_orders_reinforcement_and_signs_them_
     assert api.post("/operators/login", json={}).status_code == 200
     errors: list[str] = []
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = launch(driver)
         page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="sv-SE")
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on(
             "response", lambda r: errors.append(f"{r.status} {r.url}") if r.status == 404 else None
         )
-        page.goto(f"{queueing.url}/board")
-        page.wait_for_url(f"{identities.issuer}/**")
-        page.locator("#username").fill(SUPERVISOR)
-        page.locator("#password").fill(password)
-        page.locator("#kc-login").click()
-
-        page.wait_for_url(f"{queueing.url}/board")
+        sign_in(page, f"{queueing.url}/board", identities.issuer, SUPERVISOR, password)
         expect(page.locator("#who")).to_have_text(f"inloggad som {SUPERVISOR}", timeout=30_000)
         expect(page.locator("#regions .card .name")).to_have_count(7, timeout=30_000)
         row = page.locator(f'#operators tr[data-name="{operator_name}"]')
@@ -185,7 +177,7 @@ def percent(share: float) -> str:
     return f"{100 * share:.1f}".replace(".", ",") + " %"
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (CI installs it)")
+@needs_chromium
 def test_the_board_shows_reportings_service_level_and_acknowledges_notifys_alert(
     kafka: str, identities: Identities, board_platform: dict[str, ServiceProcess], tmp_path: Path
 ) -> None:
@@ -206,19 +198,12 @@ def test_the_board_shows_reportings_service_level_and_acknowledges_notifys_alert
     publish_on(kafka, [breach], SLA_EVENTS)
     errors: list[str] = []
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = launch(driver)
         page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="sv-SE")
         # Console errors include a CORS refusal of reporting's or notify's answers.
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("requestfailed", lambda r: errors.append(f"failed {r.url}"))
-        page.goto(f"{queueing.url}/board")
-        page.wait_for_url(f"{identities.issuer}/**")
-        page.locator("#username").fill(SLA_SUPERVISOR)
-        page.locator("#password").fill(password)
-        page.locator("#kc-login").click()
-        page.wait_for_url(f"{queueing.url}/board")
+        sign_in(page, f"{queueing.url}/board", identities.issuer, SLA_SUPERVISOR, password)
 
         card = page.locator(f'.card[data-region="{SLA_REGION.value}"] .sla')
         expect(card.locator(".share")).to_have_text("100,0 %", timeout=60_000)

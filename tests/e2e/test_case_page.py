@@ -9,7 +9,6 @@ triage publishes an e-service case, a `CaseCreated` on Kafka.
 """
 
 import asyncio
-import shutil
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,11 +24,10 @@ from pkc.polling import poll
 from pkc.processes import ServiceProcess
 from schemas import CaseCreated, MatterType, Region
 from schemas.topics import CASES
-from tests.e2e.pages import page_service
+from tests.e2e.pages import launch, needs_chromium, page_service
 from tests.identities import Identities
 
 pytestmark = pytest.mark.kafka
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 REGION = Region.OST
 
 
@@ -63,7 +61,7 @@ def publish(kafka: str, case: CaseCreated) -> None:
         thread.submit(asyncio.run, publish_timed(kafka, "test-case-page", [case], CASES)).result(60)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (CI installs it)")
+@needs_chromium
 def test_a_citizen_follows_their_case_and_adds_information_on_the_page(
     kafka: str, identities: Identities, queueing: ServiceProcess
 ) -> None:
@@ -80,9 +78,7 @@ def test_a_citizen_follows_their_case_and_adds_information_on_the_page(
     requested: list[str] = []
     problems: list[str] = []
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = launch(driver)
         page = browser.new_page(viewport={"width": 900, "height": 900}, locale="sv-SE")
         page.on("request", lambda r: _remember(r, requested))
         page.on("console", lambda m: _console(m, problems))

@@ -7,7 +7,6 @@ of the platform is not needed for what the page shows.
 """
 
 import asyncio
-import shutil
 import struct
 import uuid
 import zlib
@@ -23,11 +22,10 @@ from bench.events import answered_call, publish_timed
 from pkc.processes import ServiceProcess
 from schemas import Answered, Region
 from schemas.topics import QUEUE_EVENTS
-from tests.e2e.pages import page_service
+from tests.e2e.pages import launch, needs_chromium, page_service, sign_in
 from tests.identities import Identities
 
 pytestmark = pytest.mark.kafka
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Event times of this test's own, in a region no other test's worker window reaches.
 START = datetime(2027, 9, 6, 8, 0, tzinfo=UTC)  # a Monday, 10:00 in Stockholm
 REGION = Region.BERGSLAGEN
@@ -72,25 +70,17 @@ def png_size_and_colours(path: Path) -> tuple[int, int, int]:
     return width, height, len(set(pixels[:200_000]))
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (CI installs it)")
+@needs_chromium
 def test_a_person_signs_in_and_sees_the_figures_update_live(
     kafka: str, identities: Identities, reporting: ServiceProcess, tmp_path: Path
 ) -> None:
     identities.person(VIEWER, "supervisor", "bergslagen")
     password = identities.provider.secrets().passwords[VIEWER]
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = launch(driver)
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="sv-SE")
         # The dashboard sends the person to the issuer's login page, as a browser meets it.
-        page.goto(f"{reporting.url}/dashboard")
-        page.wait_for_url(f"{identities.issuer}/**")
-        page.locator("#username").fill(VIEWER)
-        page.locator("#password").fill(password)
-        page.locator("#kc-login").click()
-
-        page.wait_for_url(f"{reporting.url}/dashboard")
+        sign_in(page, f"{reporting.url}/dashboard", identities.issuer, VIEWER, password)
         assert "code=" not in page.url, "the authorization code is gone from the address bar"
         expect(page.locator("#who")).to_have_text(f"inloggad som {VIEWER}", timeout=30_000)
         cards = page.locator("#regions .card .name")

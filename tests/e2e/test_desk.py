@@ -11,7 +11,6 @@ triage hands them over, as `Classified` events on Kafka.
 
 import asyncio
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,11 +25,10 @@ from bench.events import publish_timed, theft_report
 from pkc.processes import ServiceProcess
 from schemas import Classified, NeedCategory, Region
 from schemas.topics import CONTACTS_CLASSIFIED
-from tests.e2e.pages import page_service
+from tests.e2e.pages import launch, needs_chromium, page_service, sign_in
 from tests.identities import Identities
 
 pytestmark = pytest.mark.kafka
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"  # git-ignored
 REGION = Region.NORD
 RECEIVING = Region.SYD  # where the desk transfers a contact to
@@ -76,7 +74,7 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"desk-{name}.png"))
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (CI installs it)")
+@needs_chromium
 def test_an_operator_works_contacts_from_the_desk(
     kafka: str, identities: Identities, queueing: ServiceProcess
 ) -> None:
@@ -93,18 +91,11 @@ def test_an_operator_works_contacts_from_the_desk(
     second = contact(30)
     problems: list[str] = []
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = launch(driver)
         page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="sv-SE")
         page.on("console", lambda m: _console(m, problems))
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.goto(f"{queueing.url}/desk")
-        page.wait_for_url(f"{identities.issuer}/**")
-        page.locator("#username").fill(OPERATOR)
-        page.locator("#password").fill(password)
-        page.locator("#kc-login").click()
-        page.wait_for_url(f"{queueing.url}/desk")
+        sign_in(page, f"{queueing.url}/desk", identities.issuer, OPERATOR, password)
         assert "code=" not in page.url
 
         # Signs in to the desk (ready) with the keyboard: the button is focusable and labelled.

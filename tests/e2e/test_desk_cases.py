@@ -10,7 +10,6 @@ has read its own `CaseCreated` back.
 """
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,12 +18,11 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_play
 
 from pkc.processes import ServiceProcess
 from schemas import Region
-from tests.e2e.pages import page_service
+from tests.e2e.pages import launch, needs_chromium, page_service, sign_in
 from tests.e2e.test_desk import contact, publish, shot
 from tests.identities import Identities
 
 pytestmark = pytest.mark.kafka
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 REGION = Region.NORD
 OPERATOR = "desk-case-operator"
 WRAP_UP_SECONDS = 60  # the wrap-up's button opens the case: time to reach it on a busy machine
@@ -44,7 +42,7 @@ def queueing(kafka: str, identities: Identities, tmp_path: Path) -> Iterator[Ser
         yield service
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (CI installs it)")
+@needs_chromium
 def test_an_operator_files_a_case_tells_its_secret_notes_and_closes_it(
     kafka: str, identities: Identities, queueing: ServiceProcess
 ) -> None:
@@ -52,9 +50,7 @@ def test_an_operator_files_a_case_tells_its_secret_notes_and_closes_it(
     password = identities.provider.secrets().passwords[OPERATOR]
     problems: list[str] = []
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = launch(driver)
         page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="sv-SE")
         page.on("console", lambda m: _console(m, problems))
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
@@ -71,12 +67,7 @@ def test_an_operator_files_a_case_tells_its_secret_notes_and_closes_it(
 
 
 def _sign_in(page: Page, queueing: ServiceProcess, identities: Identities, password: str) -> None:
-    page.goto(f"{queueing.url}/desk")
-    page.wait_for_url(f"{identities.issuer}/**")
-    page.locator("#username").fill(OPERATOR)
-    page.locator("#password").fill(password)
-    page.locator("#kc-login").click()
-    page.wait_for_url(f"{queueing.url}/desk")
+    sign_in(page, f"{queueing.url}/desk", identities.issuer, OPERATOR, password)
     page.get_by_role("button", name="Logga in på desken (redo)").click()
     expect(page.locator("#presence")).to_have_text("Redo – väntar på erbjudande", timeout=30_000)
 
