@@ -51,7 +51,13 @@ async def accept(
         fingerprint=fingerprint,
         accepted_at=now,
     )
-    claim = await asyncio.to_thread(intake.accepted.claim, row)
+    # Opened with the claim, before publishing: triage's answer, which may come within
+    # milliseconds, finds the status; a rating is checked against the origin (ratings.py).
+    opened = (
+        intake.statuses.opening(event.contact_id, owner, event.region, event.channel, now),
+        intake.ratings.origin_of(event, adapter),
+    )
+    claim = await asyncio.to_thread(intake.accepted.claim, row, opened)
     if intake.settings.fault == "crash-after-claim":
         os._exit(CRASHED)  # the test hook (docs/services/intake.md): claimed, never published
     if claim.fingerprint != fingerprint:
@@ -59,12 +65,6 @@ async def accept(
     if claim.published:
         return Acceptance(claim.contact_id, duplicate=True)
     trace.get_current_span().set_attribute("pkc.contact_id", str(event.contact_id))
-    # Open before publishing: triage's answer, which may come within milliseconds, finds it.
-    await asyncio.to_thread(
-        intake.statuses.open, event.contact_id, owner, event.region, event.channel, now
-    )
-    # Who posted it, where it belongs: what a rating of it is checked against (ratings.py).
-    await asyncio.to_thread(intake.ratings.remember, event, adapter)
     # A retry of a claim never published lands here too: it publishes the event (or waits on
     # the send still under way from the earlier attempt), with the ids of the first attempt.
     await intake.publications.publish(claim.key, event)

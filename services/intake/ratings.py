@@ -34,7 +34,7 @@ from services.intake.domain import BrokerUnavailable
 from services.intake.settings import IntakeSettings
 from services.intake.store import ACCEPTED
 from services.shared.clock import Clock
-from services.shared.db import create_tables
+from services.shared.db import add_absent, create_tables
 from services.shared.http import caller
 from services.shared.identity import Principal, Role
 from services.shared.kafka import EventProducer
@@ -88,9 +88,10 @@ class Ratings:
         self.engine = engine
         create_tables(engine, ContactOrigin, ContactRating)
 
-    def remember(self, event: ContactReceived, adapter: str) -> None:
-        """Records a contact's origin before it is published (again on a retry: no-op)."""
-        row = ContactOrigin(
+    @staticmethod
+    def origin_of(event: ContactReceived, adapter: str) -> ContactOrigin:
+        """A contact's origin, recorded before it is published: with its claim (store.py)."""
+        return ContactOrigin(
             contact_id=event.contact_id,
             adapter=adapter[:255],
             region=event.region.value,
@@ -98,13 +99,15 @@ class Ratings:
             received_at=event.occurred_at,
             accepted_at=event.accepted_at or event.occurred_at,
         )
+
+    def remember(self, event: ContactReceived, adapter: str) -> None:
+        """Records a contact's origin on its own (again on a retry: no-op)."""
         with Session(self.engine) as session:
-            if session.get(ContactOrigin, event.contact_id) is None:
-                session.add(row)
-                try:
-                    session.commit()
-                except IntegrityError:  # a concurrent retry recorded it first
-                    session.rollback()
+            add_absent(session, [self.origin_of(event, adapter)])
+            try:
+                session.commit()
+            except IntegrityError:  # a concurrent retry recorded it first
+                session.rollback()
 
     def origin(self, contact_id: uuid.UUID, adapter: str) -> Origin | None:
         """The contact's origin if `adapter` posted it and it is in Kafka, else None."""

@@ -67,11 +67,13 @@ class StatusStore:
         self.engine = engine
         self.links = links
 
-    def open(
-        self, contact_id: uuid.UUID, owner: str, region: str, channel: str, now: datetime
-    ) -> None:
-        """The contact's status, `received`, owned by `owner` (kept if already open)."""
-        row = ContactStatusRow(
+    @staticmethod
+    def opening(
+        contact_id: uuid.UUID, owner: str, region: str, channel: str, now: datetime
+    ) -> ContactStatusRow:
+        """The row of a contact's status as it opens, `received`, owned by `owner`: what the
+        acceptance writes with its claim (store.py), or `open` on its own."""
+        return ContactStatusRow(
             contact_id=contact_id,
             owner=owner,
             region=region,
@@ -79,8 +81,13 @@ class StatusStore:
             opened_at=now,
             changed_at=now,
         )
+
+    def open(
+        self, contact_id: uuid.UUID, owner: str, region: str, channel: str, now: datetime
+    ) -> None:
+        """Opens the contact's status (kept if already open)."""
         with Session(self.engine) as session:
-            session.add(row)
+            session.add(self.opening(contact_id, owner, region, channel, now))
             try:
                 session.commit()
             except IntegrityError:

@@ -7,12 +7,15 @@ retry of an adapter's), then purged; an erased contact's key stays, with its fin
 hash of the citizen's words) gone, so a late retry is refused instead of publishing again."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
+
+from services.shared.db import add_absent
 
 
 class AcceptedContact(SQLModel, table=True):
@@ -49,19 +52,27 @@ class AcceptedContacts:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def claim(self, row: AcceptedContact) -> AcceptedContact:
-        """Records the key for this content; if the key is already held, what it holds."""
+    def claim(self, row: AcceptedContact, alongside: Sequence[SQLModel] = ()) -> AcceptedContact:
+        """Records the key for this content, with the rows `alongside` that a new contact
+        opens (its status, its origin) in the same transaction: one commit per contact instead
+        of one per row. If the key is already held, what it holds; for a retry of the same
+        content not yet published, the rows alongside are made sure of (each kept if there)."""
         with Session(self.engine, expire_on_commit=False) as session:
             session.add(row)
             try:
+                session.flush()  # the key first: of two racing claims, the second stops here
+                add_absent(session, alongside)
                 session.commit()
                 return row
             except IntegrityError:
                 session.rollback()
-        with Session(self.engine) as session:
+        with Session(self.engine, expire_on_commit=False) as session:
             held = session.get(AcceptedContact, row.key)
-        if held is None:  # purged past its retention meanwhile: the key is free again
-            return self.claim(row)
+            if held is None:  # purged past its retention meanwhile: the key is free again
+                return self.claim(row, alongside)
+            if held.fingerprint == row.fingerprint and not held.published:
+                add_absent(session, alongside)  # claimed by code that opened them apart
+                session.commit()
         return held
 
     def holds(self, key: str, fingerprint: str) -> bool:

@@ -1,12 +1,13 @@
 """Database engines: SQLite file by default, PostgreSQL when DATABASE_URL says so."""
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 
 def make_engine(url: str, pool_size: int = 50) -> Engine:
@@ -66,3 +67,12 @@ def create_tables(engine: Engine, *tables: type[SQLModel]) -> None:
                 f"columns {', '.join(missing)}: it was made by an older version. For local "
                 "state, remove it (`make clean`); in production, migrate it first."
             )
+
+
+def add_absent(session: Session, rows: Iterable[SQLModel]) -> None:
+    """Adds each row unless the table has one with its primary key: a retry's rows are the
+    first attempt's, never a second copy nor an overwrite."""
+    for row in rows:
+        key = inspect(type(row)).primary_key_from_instance(row)
+        if session.get(type(row), key) is None:
+            session.add(row)

@@ -1,0 +1,95 @@
+"""Intake's claim of a contact on a real database (SQLite and PostgreSQL): a new contact's
+idempotency key, its status and its origin are written in one commit; a claim of the key with
+other content writes nothing of its own; a retry of the same content still unpublished finds
+them, also when its first claim was made without them (before they were written together)."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from schemas import Channel, ContactReceived, Region
+from services.intake.ratings import Ratings
+from services.intake.status_store import StatusStore
+from services.intake.status_tables import ContactStatusRow
+from services.intake.status_view import load_links
+from services.intake.store import AcceptedContact, AcceptedContacts
+from services.shared.db import create_tables, make_engine
+
+AT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def stores(database_url: str) -> tuple[AcceptedContacts, StatusStore, Ratings]:
+    engine = make_engine(database_url)
+    create_tables(engine, AcceptedContact, ContactStatusRow)
+    return AcceptedContacts(engine), StatusStore(engine, load_links()), Ratings(engine)
+
+
+def _contact() -> ContactReceived:
+    return ContactReceived(
+        occurred_at=AT,
+        accepted_at=AT,
+        contact_id=uuid.uuid4(),
+        region=Region.VAST,
+        channel=Channel.PHONE,
+        source="test",
+        text="",
+    )
+
+
+def _claim(
+    stores: tuple[AcceptedContacts, StatusStore, Ratings],
+    event: ContactReceived,
+    fingerprint: str,
+    adapter: str,
+) -> AcceptedContact:
+    accepted, statuses, ratings = stores
+    row = AcceptedContact(
+        key=str(event.contact_id),
+        contact_id=event.contact_id,
+        fingerprint=fingerprint,
+        accepted_at=AT,
+    )
+    opened = (
+        statuses.opening(event.contact_id, adapter, event.region, event.channel, AT),
+        ratings.origin_of(event, adapter),
+    )
+    return accepted.claim(row, opened)
+
+
+def test_a_new_contact_is_claimed_with_its_status_and_origin_and_a_rival_writes_nothing(
+    stores: tuple[AcceptedContacts, StatusStore, Ratings],
+) -> None:
+    accepted, statuses, ratings = stores
+    event = _contact()
+    assert _claim(stores, event, "first", "adapter-phone").fingerprint == "first"
+    status = statuses.get(event.contact_id, "adapter-phone")
+    assert status is not None
+    assert (status.stage, status.sequence) == ("received", 1)
+
+    rival = _claim(stores, event, "other words", "adapter-mail")
+    assert rival.fingerprint == "first", "the key holds the first content"
+    assert statuses.get(event.contact_id, "adapter-mail") is None, "the owner is the first"
+    accepted.mark_published(str(event.contact_id))
+    assert ratings.origin(event.contact_id, "adapter-phone") is not None
+    assert ratings.origin(event.contact_id, "adapter-mail") is None
+
+
+def test_a_retry_of_an_unpublished_claim_made_without_them_opens_them(
+    stores: tuple[AcceptedContacts, StatusStore, Ratings],
+) -> None:
+    accepted, statuses, ratings = stores
+    event = _contact()
+    row = AcceptedContact(
+        key=str(event.contact_id), contact_id=event.contact_id, fingerprint="f", accepted_at=AT
+    )
+    accepted.claim(row)  # claimed alone, and the process died before opening the rest
+    assert statuses.get(event.contact_id, "adapter-phone") is None
+
+    retried = _claim(stores, event, "f", "adapter-phone")
+    assert (retried.fingerprint, retried.published) == ("f", False)
+    assert statuses.get(event.contact_id, "adapter-phone") is not None
+    assert _claim(stores, event, "f", "adapter-phone").key == row.key, "a third: still one"
+    accepted.mark_published(str(event.contact_id))
+    assert ratings.origin(event.contact_id, "adapter-phone") is not None
