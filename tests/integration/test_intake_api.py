@@ -241,11 +241,11 @@ def test_a_slow_database_does_not_stop_intake_answering_others(
     accepted = client.app.state.intake.accepted  # type: ignore[attr-defined]
     claim, entered, release = accepted.claim, threading.Event(), threading.Event()
 
-    def slow_claim(row: Any) -> Any:
+    def slow_claim(*args: Any) -> Any:
         entered.set()
         if not release.wait(10):
             raise TimeoutError("the loop never served /healthz while the claim waited")
-        return claim(row)
+        return claim(*args)
 
     monkeypatch.setattr(accepted, "claim", slow_claim)
     with ThreadPoolExecutor(1) as pool:
