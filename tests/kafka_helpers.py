@@ -1,14 +1,23 @@
 """Reading topics in tests: poll with a deadline, never sleep."""
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from pkc.polling import poll_async
+from schemas import Channel, ContactReceived, Region
+from schemas.topics import Consumer, Topic
+from services.reporting.bootstrap import MonthlyReader
+from services.reporting.monthly import build_monthly_consumer
+from services.reporting.settings import ReportingSettings
+from services.shared.kafka import BatchConsumer, EventProducer, RetryPolicy
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
+from services.shared.kafka_admin import create_topics
 
 Records = list[ConsumerRecord[bytes, bytes]]
 
@@ -99,3 +108,64 @@ class DeadLetter:
             attempts=int(headers["dlq.attempts"]),
             value=record.value,
         )
+
+
+# Consumer tests give up on a failing record after two quick tries.
+FAST_RETRY = RetryPolicy(attempts=2, first_backoff=0.01, max_backoff=0.05)
+
+
+def contact(text: str) -> ContactReceived:
+    """A contact whose text says what a consumer test does with it."""
+    return ContactReceived(
+        occurred_at=datetime.now(UTC),
+        contact_id=uuid.uuid4(),
+        region=Region.SYD,
+        channel=Channel.PHONE,
+        source="test",
+        text=text,
+    )
+
+
+async def fresh_consumer_spec(bootstrap: str, service: str = "triage") -> Consumer:
+    """A private topic and group per test, so tests never see each other's records."""
+    name = f"test.{uuid.uuid4().hex[:8]}"
+    topic = Topic(name, 1, "contact_id", (ContactReceived,))
+    # triage: the one service that may read the text these records carry (a DLQ of another
+    # drops it: tests/integration/test_dead_letter_privacy.py)
+    spec = Consumer(f"dlqtest-{name}", service, (topic,))
+    await create_topics(bootstrap, (topic, spec.dead_letter))
+    return spec
+
+
+async def run_until(consumer: BatchConsumer[Any], done: Callable[[], bool]) -> None:
+    """Runs the consumer until `done` (it exposes counters, not events: they are polled)."""
+
+    async def finished() -> bool:
+        return done()
+
+    task = asyncio.create_task(consumer.run())
+    try:
+        await poll_async(finished, "the consumer to handle the records", timeout=30)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def count_month(reader: MonthlyReader, settings: ReportingSettings) -> None:
+    """Runs the monthly consumer until the store has counted every record on its topics."""
+    producer = EventProducer(settings.kafka_bootstrap_servers, "test-monthly")
+    await producer.start()
+    consumer = build_monthly_consumer(settings, reader.policy, reader.store, producer)
+    running = asyncio.create_task(consumer.run())
+
+    async def counted() -> bool:
+        if running.done():
+            running.result()  # its failure, not a time-out
+        return (await reader.lag.measure()).total == 0
+
+    try:
+        await poll_async(counted, "the monthly consumer caught up", timeout=90, interval=0.2)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await producer.stop()

@@ -1,80 +1,42 @@
 """The shared consumer on real Kafka: poison records go to the DLQ and the partition flows on."""
 
-import asyncio
 import sqlite3
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.exc import OperationalError
 
-from pkc.polling import poll_async
-from schemas import Channel, ContactReceived, Region
+from schemas import ContactReceived
 from schemas.envelope import Event
-from schemas.topics import Consumer, Topic
 from services.reporting.monthly.aggregation import Aggregation, Effect
 from services.reporting.monthly.consumer import MonthlyConsumer
 from services.reporting.monthly.store import MonthlyStore
 from services.shared.db import make_engine
 from services.shared.kafka import (
-    BatchConsumer,
     EventConsumer,
     EventProducer,
     PermanentError,
-    RetryPolicy,
 )
-from tests.kafka_helpers import DeadLetter, read_until
+from tests.kafka_helpers import (
+    FAST_RETRY,
+    DeadLetter,
+    contact,
+    fresh_consumer_spec,
+    read_until,
+    run_until,
+)
 
 pytestmark = pytest.mark.kafka
-FAST_RETRY = RetryPolicy(attempts=2, first_backoff=0.01, max_backoff=0.05)
-
-
-def contact(text: str) -> ContactReceived:
-    return ContactReceived(
-        occurred_at=datetime.now(UTC),
-        contact_id=uuid4(),
-        region=Region.SYD,
-        channel=Channel.PHONE,
-        source="test",
-        text=text,
-    )
-
-
-async def _fresh_consumer_spec(bootstrap: str, service: str = "triage") -> Consumer:
-    """A private topic and group per test, so tests never see each other's records."""
-    from services.shared.kafka_admin import create_topics
-
-    name = f"test.{uuid4().hex[:8]}"
-    topic = Topic(name, 1, "contact_id", (ContactReceived,))
-    # triage: the one service that may read the text these records carry (a DLQ of another
-    # drops it: tests/integration/test_dead_letter_privacy.py)
-    spec = Consumer(f"dlqtest-{name}", service, (topic,))
-    await create_topics(bootstrap, (topic, spec.dead_letter))
-    return spec
-
-
-async def _run_until(consumer: BatchConsumer[Any], done: Callable[[], bool]) -> None:
-    async def finished() -> bool:
-        return done()
-
-    task = asyncio.create_task(consumer.run())
-    try:
-        # The consumer exposes counters, not events: poll them.
-        await poll_async(finished, "the consumer to handle the records", timeout=30)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 async def test_poison_and_failing_records_are_dead_lettered_and_the_rest_flows(
     kafka: str,
 ) -> None:
-    spec = await _fresh_consumer_spec(kafka)
+    spec = await fresh_consumer_spec(kafka)
     topic = spec.topics[0].name
     handled: list[str] = []
 
@@ -103,7 +65,7 @@ async def test_poison_and_failing_records_are_dead_lettered_and_the_rest_flows(
     producer = EventProducer(kafka, "test")
     await producer.start()
     consumer = EventConsumer(spec, kafka, handler, producer, retry=FAST_RETRY)
-    await _run_until(consumer, lambda: "last" in handled)
+    await run_until(consumer, lambda: "last" in handled)
     await producer.stop()
 
     assert handled == ["first", "last"], "valid records on both sides of the poison are handled"
@@ -123,7 +85,7 @@ async def test_poison_and_failing_records_are_dead_lettered_and_the_rest_flows(
 async def test_a_service_not_allowed_the_citizen_text_dead_letters_without_it(
     kafka: str,
 ) -> None:
-    spec = await _fresh_consumer_spec(kafka, service="notify")
+    spec = await fresh_consumer_spec(kafka, service="notify")
 
     async def refusing(event: Event) -> None:
         raise PermanentError("not notify's business")
@@ -132,7 +94,7 @@ async def test_a_service_not_allowed_the_citizen_text_dead_letters_without_it(
     await producer.start()
     await producer.publish(contact("Anna Svensson, 070-1234567"), spec.topics[0])
     consumer = EventConsumer(spec, kafka, refusing, producer, retry=FAST_RETRY)
-    await _run_until(consumer, lambda: consumer.dead_letters.written == 1)
+    await run_until(consumer, lambda: consumer.dead_letters.written == 1)
     await producer.stop()
 
     records = await read_until(kafka, spec.dead_letter.name, lambda r: len(r) >= 1)
@@ -143,7 +105,7 @@ async def test_a_service_not_allowed_the_citizen_text_dead_letters_without_it(
 
 
 async def test_committed_records_are_not_handled_again_after_a_restart(kafka: str) -> None:
-    spec = await _fresh_consumer_spec(kafka)
+    spec = await fresh_consumer_spec(kafka)
     handled: list[str] = []
 
     async def handler(event: Event) -> None:
@@ -154,9 +116,9 @@ async def test_committed_records_are_not_handled_again_after_a_restart(kafka: st
     await producer.start()
     await producer.publish(contact("one"), spec.topics[0])
     first = EventConsumer(spec, kafka, handler, producer)
-    await _run_until(first, lambda: first.committed == 1)
+    await run_until(first, lambda: first.committed == 1)
     await producer.publish(contact("two"), spec.topics[0])
-    await _run_until(EventConsumer(spec, kafka, handler, producer), lambda: len(handled) >= 2)
+    await run_until(EventConsumer(spec, kafka, handler, producer), lambda: len(handled) >= 2)
     await producer.stop()
     assert handled == ["one", "two"]
 
@@ -165,7 +127,7 @@ async def test_a_failed_deferred_ack_is_handled_again_and_dead_lettered_if_it_ke
     kafka: str,
 ) -> None:
     """Handlers may return their publish acks; a failed ack is not a lost record."""
-    spec = await _fresh_consumer_spec(kafka)
+    spec = await fresh_consumer_spec(kafka)
     calls: list[str] = []
 
     async def failing_ack() -> None:
@@ -195,7 +157,7 @@ async def test_a_failed_deferred_ack_is_handled_again_and_dead_lettered_if_it_ke
     producer = EventProducer(kafka, "test")
     await producer.start()
     consumer = EventConsumer(spec, kafka, handler, producer, retry=FAST_RETRY)
-    await _run_until(consumer, lambda: consumer.committed >= 3)
+    await run_until(consumer, lambda: consumer.committed >= 3)
     await producer.stop()
 
     assert calls.count("acked late") == 4, "handled again until the outage passed"
@@ -214,7 +176,7 @@ async def test_a_locked_database_is_waited_out_in_order_and_nothing_is_dead_lett
 ) -> None:
     """A transient failure is retried far beyond the policy's attempts, with the partition
     paused (no later record overtakes) and the consumer saying it is degraded meanwhile."""
-    spec = await _fresh_consumer_spec(kafka)
+    spec = await fresh_consumer_spec(kafka)
     handled: list[str] = []
     outage = {"left": 12}
     degraded_seen: list[str] = []
@@ -236,7 +198,7 @@ async def test_a_locked_database_is_waited_out_in_order_and_nothing_is_dead_lett
     for text in ("before", "during the outage", "after"):
         await producer.publish(contact(text), spec.topics[0])
     consumer = EventConsumer(spec, kafka, handler, producer, retry=FAST_RETRY)
-    await _run_until(consumer, lambda: consumer.committed >= 3)
+    await run_until(consumer, lambda: consumer.committed >= 3)
     await producer.stop()
 
     assert handled == ["before", "during the outage", "after"], "in order, none lost"
@@ -275,7 +237,7 @@ class StoreRefusing(MonthlyStore):
 async def test_the_monthly_consumer_dead_letters_with_the_same_writer_and_counts_the_rest(
     kafka: str, tmp_path: Path
 ) -> None:
-    spec = await _fresh_consumer_spec(kafka)
+    spec = await fresh_consumer_spec(kafka)
     refused = contact("refused by the store")
     store = StoreRefusing(f"sqlite:///{tmp_path / 'monthly.db'}", refused.event_id)
     raw = AIOKafkaProducer(bootstrap_servers=kafka)
@@ -296,7 +258,7 @@ async def test_the_monthly_consumer_dead_letters_with_the_same_writer_and_counts
     consumer = MonthlyConsumer(
         spec, kafka, store, ContactsByText(), producer, flush_seconds=0.05, retry=FAST_RETRY
     )
-    await _run_until(consumer, lambda: consumer.committed >= 5)
+    await run_until(consumer, lambda: consumer.committed >= 5)
     await producer.stop()
 
     counted = store.counts(["2025-03"])["2025-03"]["syd"]

@@ -14,11 +14,10 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi.testclient import TestClient
 
-from pkc.polling import poll, poll_async
-from schemas import Channel, ContactReceived, Region
+from pkc.polling import poll
+from schemas import Region
 from schemas.topics import CONTACTS_RECEIVED, REPORTING, REPORTING_MONTHLY, TRIAGE, Topic
-from services.reporting.bootstrap import MonthlyReader, bootstrap, http_app, monthly_reader
-from services.reporting.monthly import build_monthly_consumer
+from services.reporting.bootstrap import bootstrap, http_app, monthly_reader
 from services.reporting.monthly.months import month_of
 from services.reporting.settings import ReportingSettings
 from services.shared.kafka import EventProducer
@@ -26,6 +25,7 @@ from services.shared.kafka.lag import LagProbe
 from services.triage.app import create_app
 from services.triage.settings import TriageSettings
 from tests.contact_events import queued
+from tests.kafka_helpers import contact, count_month
 
 pytestmark = pytest.mark.kafka
 N = 7
@@ -54,20 +54,9 @@ async def _commit_at_end(bootstrap: str, group: str, topic: str, partitions: int
         await consumer.stop()
 
 
-def _contact() -> ContactReceived:
-    return ContactReceived(
-        occurred_at=datetime.now(UTC),
-        contact_id=uuid.uuid4(),
-        region=Region.SYD,
-        channel=Channel.PHONE,
-        source="test",
-        text="Min cykel blev stulen i går.",
-    )
-
-
 def test_readyz_shows_the_lag_until_the_consumer_catches_up(kafka: str, state_dir: Path) -> None:
     asyncio.run(_commit_at_end(kafka, TRIAGE.group, CONTACTS_RECEIVED.name, 6))
-    asyncio.run(_publish(kafka, [_contact() for _ in range(N)]))
+    asyncio.run(_publish(kafka, [contact("Min cykel blev stulen i går.") for _ in range(N)]))
     settings = TriageSettings(kafka_bootstrap_servers=kafka, state_dir=state_dir, caught_up_lag=0)
     app = create_app(settings)
 
@@ -149,26 +138,6 @@ def _report_cli(reader_env: dict[str, str], month: str) -> subprocess.CompletedP
     )
 
 
-async def _count(reader: MonthlyReader, settings: ReportingSettings) -> None:
-    """Runs the monthly consumer until the store has counted every record on its topics."""
-    producer = EventProducer(settings.kafka_bootstrap_servers, "lag-test-monthly")
-    await producer.start()
-    consumer = build_monthly_consumer(settings, reader.policy, reader.store, producer)
-    running = asyncio.create_task(consumer.run())
-
-    async def counted() -> bool:
-        if running.done():
-            running.result()  # its failure, not a time-out
-        return (await reader.lag.measure()).total == 0
-
-    try:
-        await poll_async(counted, "the monthly consumer caught up", timeout=60, interval=0.2)
-    finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
-        await producer.stop()
-
-
 def test_the_monthly_report_warns_until_every_event_is_counted(kafka: str, state_dir: Path) -> None:
     database_url = f"sqlite:///{state_dir / 'reporting.db'}"
     group = f"reporting-monthly-lag-{uuid.uuid4().hex[:8]}"
@@ -197,7 +166,7 @@ def test_the_monthly_report_warns_until_every_event_is_counted(kafka: str, state
     assert f"{N} events are not counted yet" in cli.stderr
     assert f"{N} händelser är ännu inte räknade" in cli.stderr
 
-    asyncio.run(_count(reader, settings))
+    asyncio.run(count_month(reader, settings))
     report = reader.report(month, asyncio.run(reader.lag.measure()))
     assert report.counting is not None
     assert report.counting.caught_up

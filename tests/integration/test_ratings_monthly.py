@@ -17,21 +17,19 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pkc.polling import poll_async
 from schemas import Channel, NeedCategory, Region
 from schemas.envelope import Event
 from schemas.topics import RATINGS
 from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
 from services.reporting.bootstrap import MonthlyReader, monthly_reader
-from services.reporting.monthly import build_monthly_consumer
 from services.reporting.monthly.labels import NBSP
 from services.reporting.monthly.months import month_of
 from services.reporting.settings import ReportingSettings
 from services.shared.kafka import EventProducer
 from tests.contact_events import answered, queued
 from tests.identities import Identities
-from tests.kafka_helpers import read_until
+from tests.kafka_helpers import count_month, read_until
 
 pytestmark = pytest.mark.kafka
 # Wednesday 12 March 2025, 10:00 in Stockholm (in the calls' hours); 23:00 for a letter.
@@ -47,26 +45,6 @@ async def _publish(bootstrap: str, events: list[Event]) -> None:
         for event in events:
             await producer.publish(event)
     finally:
-        await producer.stop()
-
-
-async def _count(reader: MonthlyReader, settings: ReportingSettings) -> None:
-    """Runs the monthly consumer until the store has counted every record on its topics."""
-    producer = EventProducer(settings.kafka_bootstrap_servers, "ratings-test-monthly")
-    await producer.start()
-    consumer = build_monthly_consumer(settings, reader.policy, reader.store, producer)
-    running = asyncio.create_task(consumer.run())
-
-    async def counted() -> bool:
-        if running.done():
-            running.result()  # its failure, not a time-out
-        return (await reader.lag.measure()).total == 0
-
-    try:
-        await poll_async(counted, "the monthly consumer caught up", timeout=90, interval=0.2)
-    finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
         await producer.stop()
 
 
@@ -143,7 +121,7 @@ def test_ratings_reach_the_monthly_report_per_region_and_channel(
     assert not any(b"070" in r.value or b"Svensson" in r.value for r in ours)
 
     monthly, reporting = reader
-    asyncio.run(_count(monthly, reporting))
+    asyncio.run(count_month(monthly, reporting))
     report = monthly.report(month)
     regions = {c.region: c.this_month for c in report.regions}
     nord_phone = regions["nord"].satisfaction_by_channel["phone"]
@@ -193,7 +171,7 @@ def test_the_report_per_channel_and_category_prints_in_full_at_80_columns(
     ]
     asyncio.run(_publish(kafka, events))
     monthly, settings = reader
-    asyncio.run(_count(monthly, settings))
+    asyncio.run(count_month(monthly, settings))
     report = monthly.report("2025-03")
     vast = next(c for c in report.regions if c.region == "vast").this_month
     assert vast.share == pytest.approx(2 / 3)
