@@ -162,7 +162,9 @@ def bootstrap(
     core.db.on_commit = committed
     handler = QueueingHandler(core.contacts, core.reinforcements, core.clock)
     cases = with_cases(handler, core.cases.cases)
-    consumer = EventConsumer(QUEUEING, settings.kafka_bootstrap_servers, cases, producer)
+    consumer = EventConsumer(
+        QUEUEING, settings.kafka_bootstrap_servers, cases, producer, bulk=handler.bulk()
+    )
     return QueueingProcess(core, producer, consumer, relay, queue_state)
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
 from schemas import (
@@ -18,6 +19,7 @@ from services.queueing.operators import Operators
 from services.queueing.reinforcements import Reinforcements
 from services.queueing.retention import Retention, purge
 from services.shared.clock import Clock
+from services.shared.kafka import BulkHandler, Gathered
 from services.shared.periodic import every
 from services.shared.runtime import derived_id
 
@@ -27,6 +29,24 @@ class QueueingHandler:
         self.contacts = contacts
         self.reinforcements = reinforcements
         self.clock = clock
+
+    @staticmethod
+    def takes_in_bulk(event: Event) -> bool:
+        """Classified contacts: a consumer batch's are queued in one transaction (those sent
+        to 112 or an e-service too, so that they do not break a batch in two)."""
+        return isinstance(event, Classified)
+
+    async def enqueue_all(self, gathered: Sequence[Gathered]) -> None:
+        arriving = [
+            (e, one.traceparent)
+            for one in gathered
+            if isinstance(e := one.event, Classified) and needs_queue(e)
+        ]
+        if arriving:
+            await asyncio.to_thread(self.contacts.enqueue_all, arriving, self.clock.now())
+
+    def bulk(self) -> BulkHandler:
+        return BulkHandler(self.takes_in_bulk, self.enqueue_all)
 
     async def __call__(self, event: Event) -> None:
         now = self.clock.now()

@@ -82,6 +82,22 @@ def test_a_redelivered_classified_event_is_queued_once(q: Queueing) -> None:
     assert [e["event_type"] for e in q.events()].count("Queued") == 1
 
 
+def test_a_batch_is_queued_in_one_go_each_contact_once_with_its_own_trace(q: Queueing) -> None:
+    seen_before, first, second = classified(), classified(Region.SYD), classified(Region.NORD)
+    q.contacts.enqueue(seen_before, NOW)
+    trace_of = {first.contact_id: _traceparent("1"), second.contact_id: _traceparent("2")}
+    batch = [(e, trace_of.get(e.contact_id)) for e in (first, seen_before, second, first)]
+    assert q.contacts.enqueue_all(batch, NOW) == 2, "a redelivery, in the batch or before: no-op"
+    queued = [str(e["contact_id"]) for e in q.events() if e["event_type"] == "Queued"]
+    assert sorted(queued) == sorted(str(e.contact_id) for e in (seen_before, first, second))
+    for contact_id, traceparent in trace_of.items():
+        assert q.entry(contact_id).traceparent == traceparent, "the trace its record came in"
+
+
+def _traceparent(span: str) -> str:
+    return f"00-{'ab' * 16}-{span * 16}-01"
+
+
 def test_operators_take_only_their_regions_and_skills(q: Queueing) -> None:
     q.contacts.enqueue(classified(Region.SYD), NOW)
     tip = classified(Region.NORD, priority=2, category=NeedCategory.URGENT)

@@ -4,7 +4,7 @@ dead-letter writer (used by the Faust agent too)."""
 from services.shared.kafka.consumer import BatchConsumer, Batching, Positions
 from services.shared.kafka.dead_letters import DeadLetterWriter, SendRaw, dead_letter_headers
 from services.shared.kafka.decoding import Record, decode
-from services.shared.kafka.events import EventConsumer, Handler
+from services.shared.kafka.events import BulkHandler, EventConsumer, Gathered, Handler
 from services.shared.kafka.faults import Kind, Refused, classify, describe
 from services.shared.kafka.producer import EventProducer
 from services.shared.kafka.retry import (
@@ -22,10 +22,12 @@ __all__ = [
     "PLAINTEXT",
     "BatchConsumer",
     "Batching",
+    "BulkHandler",
     "DeadLetterWriter",
     "EventConsumer",
     "EventProducer",
     "Failure",
+    "Gathered",
     "Handler",
     "KafkaSecurity",
     "Kind",
