@@ -101,7 +101,7 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
         accepted,
         settings.publish_deadline_seconds,
         settings.retry_after_seconds,
-        published=statuses.announce,
+        announce=statuses.announce_in,
         planned=sender.wake.set,
     )
     broker = BrokerReachability(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from uuid import UUID
 
 from aiokafka.errors import KafkaError
+from sqlmodel import Session
 
 from schemas import ContactReceived
 from services.intake.domain import BrokerUnavailable
@@ -33,12 +34,13 @@ class Publications:
         accepted: AcceptedContacts,
         deadline_seconds: float,
         retry_after_seconds: int,
-        published: Callable[[UUID], bool] = lambda _: False,
+        announce: Callable[[Session, UUID], bool] = lambda *_: False,
         planned: Callable[[], None] = lambda: None,
     ):
-        """`published(contact_id)` runs (in a worker thread) once Kafka has a contact: intake
-        announces its `received` status there; True wakes the callback sender (`planned`)."""
-        self._published = published
+        """`announce(session, contact_id)` runs once Kafka has a contact, in the transaction
+        that marks its claim published: intake announces its `received` status there; True
+        wakes the callback sender (`planned`)."""
+        self._announce = announce
         self._planned = planned
         self._producer = producer
         self._accepted = accepted
@@ -66,8 +68,9 @@ class Publications:
 
     async def _send(self, key: str, event: ContactReceived) -> None:
         await self._producer.publish(event)
-        await asyncio.to_thread(self._accepted.mark_published, key)
-        if await asyncio.to_thread(self._published, event.contact_id):
+        contact_id = event.contact_id
+        marked = functools.partial(self._accepted.mark_published, key)
+        if await asyncio.to_thread(marked, lambda session: self._announce(session, contact_id)):
             self._planned()
 
     def _settled(self, key: str, send: "asyncio.Task[None]") -> None:

@@ -96,12 +96,12 @@ class StatusStore:
     def announce(self, contact_id: uuid.UUID) -> bool:
         """Plans the `received` callback, once the contact is durably in Kafka, unless the
         status has moved on meanwhile (its own change is planned then); True if planned."""
+        return self._atomically(lambda session: self.announce_in(session, contact_id))
 
-        def plan(session: Session) -> bool:
-            row = self._locked(session, contact_id)
-            return row is not None and row.sequence == 1 and self._plan(session, row)
-
-        return self._atomically(plan)
+    def announce_in(self, session: Session, contact_id: uuid.UUID) -> bool:
+        """`announce` in the caller's transaction (the one marking the contact published)."""
+        row = self._locked(session, contact_id)
+        return row is not None and row.sequence == 1 and self._plan(session, row)
 
     def apply(self, event: Event, now: datetime) -> bool:
         """Applies one event to its contact's status; True if a callback was planned."""

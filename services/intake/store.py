@@ -7,7 +7,7 @@ retry of an adapter's), then purged; an erased contact's key stays, with its fin
 hash of the citizen's words) gone, so a late retry is refused instead of publishing again."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, update
@@ -43,6 +43,9 @@ class Erasure(SQLModel, table=True):
     erased_by_subject: str = Field(max_length=255)  # their token's subject
     keys: int = 0  # idempotency keys whose fingerprint was removed
 
+
+# Writes made in the transaction that marks a claim published; whether they planned anything.
+Alongside = Callable[[Session], bool]
 
 ACCEPTED = AcceptedContact.__table__  # type: ignore[attr-defined]
 ERASED_FINGERPRINT = "erased"  # matches no submission's: a retry of the key is refused (409)
@@ -81,12 +84,24 @@ class AcceptedContacts:
             held = session.get(AcceptedContact, key)
         return held is not None and held.fingerprint == fingerprint
 
-    def mark_published(self, key: str) -> None:
+    def mark_published(self, key: str, alongside: Alongside | None = None) -> bool:
+        """Marks the claim published, with `alongside`'s writes in the same commit (intake
+        announces the contact's `received` status there: one commit instead of two); what
+        `alongside` returned. Should it meet a row written already (a racing replica), its
+        part alone is undone (a savepoint) and the claim is marked all the same."""
+        done = False
         with Session(self.engine) as session:
             session.connection().execute(
                 update(ACCEPTED).where(ACCEPTED.c.key == key).values(published=True)
             )
+            if alongside is not None:
+                try:
+                    with session.begin_nested():
+                        done = alongside(session)
+                except IntegrityError:
+                    done = False
             session.commit()
+        return done
 
     def purge(self, older_than: datetime) -> int:
         """Deletes keys accepted before `older_than`; how many."""

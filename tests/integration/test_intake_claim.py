@@ -1,17 +1,24 @@
 """Intake's claim of a contact on a real database (SQLite and PostgreSQL): a new contact's
 idempotency key, its status and its origin are written in one commit; a claim of the key with
 other content writes nothing of its own; a retry of the same content still unpublished finds
-them, also when its first claim was made without them (before they were written together)."""
+them, also when its first claim was made without them (before they were written together).
+Marking the claim published plans its `received` callback in the same commit."""
 
 import uuid
 from datetime import UTC, datetime
 
 import pytest
+from sqlmodel import Session
 
 from schemas import Channel, ContactReceived, Region
+from services.intake.callback_store import Backoff, CallbackStore
 from services.intake.ratings import Ratings
 from services.intake.status_store import StatusStore
-from services.intake.status_tables import ContactStatusRow
+from services.intake.status_tables import (
+    AdapterCallback,
+    CallbackDelivery,
+    ContactStatusRow,
+)
 from services.intake.status_view import load_links
 from services.intake.store import AcceptedContact, AcceptedContacts
 from services.shared.db import create_tables, make_engine
@@ -93,3 +100,34 @@ def test_a_retry_of_an_unpublished_claim_made_without_them_opens_them(
     assert _claim(stores, event, "f", "adapter-phone").key == row.key, "a third: still one"
     accepted.mark_published(str(event.contact_id))
     assert ratings.origin(event.contact_id, "adapter-phone") is not None
+
+
+def test_marking_a_claim_published_announces_its_status_in_the_same_commit(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    create_tables(engine, AcceptedContact, ContactStatusRow, AdapterCallback, CallbackDelivery)
+    accepted, statuses = AcceptedContacts(engine), StatusStore(engine, load_links())
+    backoff = Backoff(first_seconds=60, max_seconds=600, lease_seconds=30)
+    callbacks = CallbackStore(engine, backoff)
+    callbacks.register("adapter-phone", "http://127.0.0.1:9/status", AT)
+    event = _contact()
+    key = str(event.contact_id)
+    opened = statuses.opening(event.contact_id, "adapter-phone", event.region, event.channel, AT)
+    accepted.claim(
+        AcceptedContact(key=key, contact_id=event.contact_id, fingerprint="f", accepted_at=AT),
+        [opened],
+    )
+
+    def announce(session: Session) -> bool:
+        return statuses.announce_in(session, event.contact_id)
+
+    assert accepted.mark_published(key, announce), "the received status planned"
+    assert [d.key for d in callbacks.of_contact(event.contact_id)] == [f"{key}:1"]
+    # A racing replica's send: its delivery meets the one planned, the claim stays published.
+    assert not accepted.mark_published(key, announce)
+    assert len(callbacks.of_contact(event.contact_id)) == 1, "planned once"
+    with Session(engine) as session:
+        held = session.get(AcceptedContact, key)
+        assert held is not None
+        assert held.published
