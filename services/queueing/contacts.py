@@ -76,7 +76,7 @@ class Contacts:
                 if arrival.contact is not None:
                     tx.contacts.add(arrival.contact)
                     queued += 1
-                tx.emit(arrival.event)
+                tx.emit(arrival.event, traceparent)
         if queued:
             self.assignable()
         return len(seen)

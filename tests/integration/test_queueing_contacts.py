@@ -2,6 +2,7 @@
 opening hours, abandonment and reinforcement routing. Each change's events are in the outbox."""
 
 import asyncio
+import json
 import threading
 import uuid
 from collections.abc import Callable
@@ -36,7 +37,7 @@ from services.queueing.handlers import QueueingHandler
 from services.queueing.operators import AlreadySignedIn
 from services.queueing.presence import PauseReason
 from services.queueing.settings import QueueingSettings
-from services.queueing.tables import Operator, QueueEntry
+from services.queueing.tables import Operator, OutboxRecord, QueueEntry
 from services.shared.clock import SimulatedClock
 from tests.notify_events import reinforcement_requested
 from tests.queueing_contacts import NOW, Queueing, classified
@@ -90,8 +91,13 @@ def test_a_batch_is_queued_in_one_go_each_contact_once_with_its_own_trace(q: Que
     assert q.contacts.enqueue_all(batch, NOW) == 2, "a redelivery, in the batch or before: no-op"
     queued = [str(e["contact_id"]) for e in q.events() if e["event_type"] == "Queued"]
     assert sorted(queued) == sorted(str(e.contact_id) for e in (seen_before, first, second))
+    with Session(q.db.engine) as session:
+        outbox = {
+            json.loads(r.event_json)["contact_id"]: r for r in session.exec(select(OutboxRecord))
+        }
     for contact_id, traceparent in trace_of.items():
         assert q.entry(contact_id).traceparent == traceparent, "the trace its record came in"
+        assert outbox[str(contact_id)].traceparent == traceparent, "Queued published in it"
 
 
 def _traceparent(span: str) -> str:
