@@ -63,15 +63,14 @@ class Contacts:
         """Queues classified contacts, each with the trace it came in (a consumer batch's), in
         one transaction with their outbox rows: one commit for a batch instead of one per
         contact. A redelivered event is skipped; how many were new."""
-        seen: set[uuid.UUID] = set()
         queued = 0
         with self.db.transaction() as tx:
+            new = tx.contacts.first_deliveries([c.event_id for c, _ in arriving])
+            first_seen = len(new)
             for classified, traceparent in arriving:
-                if classified.event_id in seen or not tx.contacts.first_delivery(
-                    classified.event_id
-                ):
-                    continue
-                seen.add(classified.event_id)
+                if classified.event_id not in new:
+                    continue  # a redelivery, or the same event twice in the batch
+                new.discard(classified.event_id)
                 arrival = Contact.arrive(classified, self.policy, now, traceparent)
                 if arrival.contact is not None:
                     tx.contacts.add(arrival.contact)
@@ -79,7 +78,7 @@ class Contacts:
                 tx.emit(arrival.event, traceparent)
         if queued:
             self.assignable()
-        return len(seen)
+        return first_seen
 
     def take_next(self, operator_id: str, now: datetime) -> Contact | None:
         """Assigns the best waiting contact: atomic, never given to two operators. A lent

@@ -8,6 +8,7 @@ and the check catches anything that slipped past them.
 """
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -55,10 +56,16 @@ class ContactRepository:
     # --- consumed events ---------------------------------------------------------------------
     def first_delivery(self, event_id: uuid.UUID) -> bool:
         """Records a consumed event; False if it was recorded before (a redelivery)."""
-        if self.session.get(ProcessedEvent, event_id) is not None:
-            return False
-        self.session.add(ProcessedEvent(event_id=event_id))
-        return True
+        return bool(self.first_deliveries([event_id]))
+
+    def first_deliveries(self, event_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Records consumed events (a batch's: one query); those not recorded before."""
+        wanted = set(event_ids)
+        query = select(ProcessedEvent.event_id).where(col(ProcessedEvent.event_id).in_(wanted))
+        known = self.session.exec(query).all()
+        new = wanted.difference(known)
+        self.session.add_all(ProcessedEvent(event_id=event_id) for event_id in new)
+        return new
 
     # --- contacts ----------------------------------------------------------------------------
     def add(self, contact: Contact) -> None:
