@@ -1,4 +1,4 @@
-"""Reading topics in tests: poll with a deadline, never sleep."""
+"""Reading topics and running consumers in tests: poll with a deadline, never sleep."""
 
 import asyncio
 import uuid
@@ -151,8 +151,11 @@ async def run_until(consumer: BatchConsumer[Any], done: Callable[[], bool]) -> N
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def count_month(reader: MonthlyReader, settings: ReportingSettings) -> None:
-    """Runs the monthly consumer until the store has counted every record on its topics."""
+async def count_month(
+    reader: MonthlyReader, settings: ReportingSettings, timeout: float = 90
+) -> None:
+    """Runs the monthly consumer until the store has counted every record on its topics
+    (failing after `timeout` seconds)."""
     producer = EventProducer(settings.kafka_bootstrap_servers, "test-monthly")
     await producer.start()
     consumer = build_monthly_consumer(settings, reader.policy, reader.store, producer)
@@ -164,7 +167,7 @@ async def count_month(reader: MonthlyReader, settings: ReportingSettings) -> Non
         return (await reader.lag.measure()).total == 0
 
     try:
-        await poll_async(counted, "the monthly consumer caught up", timeout=90, interval=0.2)
+        await poll_async(counted, "the monthly consumer caught up", timeout=timeout, interval=0.2)
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)

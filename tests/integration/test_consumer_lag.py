@@ -166,7 +166,7 @@ def test_the_monthly_report_warns_until_every_event_is_counted(kafka: str, state
     assert f"{N} events are not counted yet" in cli.stderr
     assert f"{N} händelser är ännu inte räknade" in cli.stderr
 
-    asyncio.run(count_month(reader, settings))
+    asyncio.run(count_month(reader, settings, timeout=60))
     report = reader.report(month, asyncio.run(reader.lag.measure()))
     assert report.counting is not None
     assert report.counting.caught_up
