@@ -6,17 +6,28 @@ record keeps the highest position it has taken in (positions.py), so once the la
 counted, the skipped ones would pass for replays when they came again. So before the record
 that showed the skip is counted, the skipped ones are read from the broker by a consumer of
 our own (assigned, no group: it commits nothing and joins no rebalance) and counted first, in
-their order."""
+their order.
 
+A record that arrives while the agent's account has no expectation for its partition (the
+partition was revoked and its next seek has not been accounted for yet) is never taken blind:
+the expectation is first read from the broker, the group's committed offset (or the partition's
+first record when the group has none). Taking it blind would let the records Faust dropped
+before it pass for replays when they came again."""
+
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from faust.types import TP
 
 from services.reporting.rewind import Handled
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
+from services.shared.kafka_admin import admin_client
+
+log = logging.getLogger(__name__)
 
 Handle = Callable[[Any, Any], Awaitable[None]]  # the agent's handling of one record, in a span
 
@@ -36,11 +47,14 @@ class Refetched:
 
 class Refetcher:
     def __init__(self) -> None:
-        self.bootstrap, self.security = "", PLAINTEXT
+        self.bootstrap, self.security, self.group = "", PLAINTEXT, ""
         self._consumer: AIOKafkaConsumer | None = None
+        self._admin: AIOKafkaAdminClient | None = None
 
-    def connect(self, bootstrap: str, security: KafkaSecurity) -> None:
-        self.bootstrap, self.security = bootstrap, security
+    def connect(self, bootstrap: str, security: KafkaSecurity, group: str) -> None:
+        """`group`: the agent's consumer group, whose committed offsets say where a partition
+        resumes."""
+        self.bootstrap, self.security, self.group = bootstrap, security, group
 
     async def fill(self, consumer: Any, message: Any, handle: Handle, span: Any) -> None:
         """Counts first, in order, the records Faust dropped before `message` (rewind.py's
@@ -48,6 +62,18 @@ class Refetcher:
         handled: Handled | None = getattr(consumer, "handled", None)
         if handled is None:
             return
+        if not handled.knows(message.tp):
+            resumes_at = await self.resumes_at(message.tp)
+            if resumes_at != message.offset:
+                log.warning(
+                    "a record came before its partition's position was known: %s",
+                    {
+                        "partition": f"{message.tp.topic}/{message.tp.partition}",
+                        "offset": message.offset,
+                        "resumes_at": resumes_at,
+                    },
+                )
+            handled.sought(message.tp, resumes_at)
         skipped = handled.took(message.tp, message.offset)
         if skipped is None:
             return
@@ -69,6 +95,26 @@ class Refetcher:
             records += [Refetched(r) for r in batch.get(partition, []) if r.offset < end]
         return records
 
+    async def resumes_at(self, tp: TP) -> int:
+        """Where the group resumes `tp`: its committed offset, else the partition's first
+        record still on the broker."""
+        admin = await self._admin_started()
+        partition = TopicPartition(tp.topic, tp.partition)
+        committed = await admin.list_consumer_group_offsets(self.group, partitions=[partition])
+        found = committed.get(partition)
+        if found is not None and found.offset >= 0:  # -1: nothing committed
+            return int(found.offset)
+        consumer = await self._started()
+        beginnings = await consumer.beginning_offsets([partition])
+        return int(beginnings[partition])
+
+    async def _admin_started(self) -> AIOKafkaAdminClient:
+        if self._admin is None:
+            admin = admin_client(self.bootstrap, self.security, request_timeout_ms=30_000)
+            await admin.start()
+            self._admin = admin
+        return self._admin
+
     async def _started(self) -> AIOKafkaConsumer:
         if self._consumer is None:
             consumer = AIOKafkaConsumer(
@@ -85,3 +131,6 @@ class Refetcher:
         if self._consumer is not None:
             await self._consumer.stop()
             self._consumer = None
+        if self._admin is not None:
+            await self._admin.close()
+            self._admin = None

@@ -51,6 +51,11 @@ class Handled:
         else:
             self.expected[tp] = offset
 
+    def knows(self, tp: TP) -> bool:
+        """Whether the next offset the agent must take from `tp` is known (refetch.py reads
+        it from the broker when it is not)."""
+        return tp in self.expected
+
     def took(self, tp: TP, offset: int) -> tuple[int, int] | None:
         """The agent has `offset` of `tp` in hand: the offsets it skipped before it, if any
         (from, to: to excluded), which the commit will not pass until `filled`."""

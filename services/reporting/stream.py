@@ -196,7 +196,9 @@ def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRule
     sla_topic = app.topic(SLA_EVENTS.name, key_serializer="raw", value_serializer="raw")
     horizon = timedelta(hours=settings.dedupe_hours)
     reporting, seen = tables(app, config, rules, horizon)
-    reporting.refetcher.connect(settings.kafka_bootstrap_servers, kafka_security(settings))
+    reporting.refetcher.connect(
+        settings.kafka_bootstrap_servers, kafka_security(settings), settings.faust_app_id
+    )
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types the signal narrowly
     async def on_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:

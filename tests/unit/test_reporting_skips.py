@@ -43,3 +43,11 @@ def test_no_expectation_before_the_first_record_of_an_unknown_position() -> None
     handled.took(SOURCE, 5001)
     assert handled.committable(SOURCE, 5002) == 5002
     assert handled.skips == []
+
+
+def test_a_revoked_partition_has_no_expectation_until_it_is_sought_again() -> None:
+    handled = Handled()
+    handled.sought(SOURCE, 10)
+    assert handled.knows(SOURCE)
+    handled.sought(SOURCE, None)  # revoked
+    assert not handled.knows(SOURCE)
