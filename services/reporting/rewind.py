@@ -70,9 +70,11 @@ class Handled:
             self.expected[tp] = offset + 1
         return skipped
 
-    def filled(self, tp: TP) -> None:
-        """The skipped records of `tp` were counted after all (refetch.py)."""
-        self.skipped_from.pop(tp, None)
+    def filled(self, tp: TP) -> bool:
+        """The skipped records of `tp` were counted after all (refetch.py). False when the
+        skip was forgotten meanwhile (the partition revoked or sought again): the next reading
+        of the partition starts at its commit, so nothing may be acknowledged past it."""
+        return self.skipped_from.pop(tp, None) is not None
 
     def committable(self, tp: TP, offset: int) -> int:
         first_skipped = self.skipped_from.get(tp)

@@ -140,3 +140,31 @@ def test_a_record_at_the_committed_offset_is_no_skip(kafka: str) -> None:
     counted, acknowledged = _first_records_after_a_revoke(kafka, committed=5, offsets=(5, 6))
     assert counted == [5, 6]
     assert acknowledged == []
+
+
+def test_a_partition_revoked_while_its_skipped_records_are_read_acknowledges_nothing(
+    kafka: str,
+) -> None:
+    async def scenario() -> tuple[list[int], list[int]]:
+        topic = await _topic_with_records(kafka, 10)
+        tp = TP(topic, 0)
+        consumer = ConsumerWithAccount()
+        consumer.handled.sought(tp, 0)
+        counted: list[int] = []
+
+        async def handle(record: Any, span: Any) -> None:
+            counted.append(record.message.offset)
+            if record.message.offset == 3:
+                consumer.handled.sought(tp, None)  # a rebalance revokes the partition
+
+        refetcher = Refetcher()
+        refetcher.connect(kafka, PLAINTEXT, group=f"test-refetch-{uuid4().hex[:8]}")
+        try:
+            await refetcher.fill(consumer, Message(tp, 6), handle, span=None)
+        finally:
+            await refetcher.stop()
+        return counted, consumer.acknowledged
+
+    counted, acknowledged = asyncio.run(scenario())
+    assert counted == [0, 1, 2, 3, 4, 5]  # the records in hand are still counted, in order
+    assert acknowledged == []  # but the next assignment reads them again from the commit
