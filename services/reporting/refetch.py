@@ -14,8 +14,10 @@ the expectation is first read from the broker, the group's committed offset (or 
 first record when the group has none). Taking it blind would let the records Faust dropped
 before it pass for replays when they came again."""
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,9 +48,13 @@ class Refetched:
 
 
 class Refetcher:
+    # A read of skipped records that has not finished in this long starts over with a new
+    # consumer. Such a read is a few hundred records at most; a fault test once saw the
+    # worker stop counting for good right after a skip was found, and this bounds that wait.
+    ATTEMPT_SECONDS = 60.0
+
     def __init__(self) -> None:
         self.bootstrap, self.security, self.group = "", PLAINTEXT, ""
-        self._consumer: AIOKafkaConsumer | None = None
         self._admin: AIOKafkaAdminClient | None = None
 
     def connect(self, bootstrap: str, security: KafkaSecurity, group: str) -> None:
@@ -62,23 +68,21 @@ class Refetcher:
         handled: Handled | None = getattr(consumer, "handled", None)
         if handled is None:
             return
+        where: dict[str, object] = {"partition": f"{message.tp.topic}/{message.tp.partition}"}
         if not handled.knows(message.tp):
             resumes_at = await self.resumes_at(message.tp)
             if resumes_at != message.offset:
-                log.warning(
-                    "a record came before its partition's position was known: %s",
-                    {
-                        "partition": f"{message.tp.topic}/{message.tp.partition}",
-                        "offset": message.offset,
-                        "resumes_at": resumes_at,
-                    },
-                )
+                where |= {"offset": message.offset, "resumes_at": resumes_at}
+                log.warning("a record came before its partition's position was known: %s", where)
             handled.sought(message.tp, resumes_at)
         skipped = handled.took(message.tp, message.offset)
         if skipped is None:
             return
-        for missed in await self.between(message.tp, *skipped):
-            await handle(missed, span)
+        missed = await self.between(message.tp, *skipped)
+        for record in missed:
+            await handle(record, span)
+        where |= {"from": skipped[0], "to": skipped[1], "counted": len(missed)}
+        log.warning("skipped source records read again and counted: %s", where)
         if handled.filled(message.tp):
             # Faust's account of a revoked partition is dropped; acknowledging into it after a
             # revoke would let a later commit pass records this assignment never handled.
@@ -87,15 +91,25 @@ class Refetcher:
     async def between(self, tp: TP, start: int, end: int) -> list[Refetched]:
         """The records of `tp` at offsets start..end-1 (those still on the broker), in order.
         Waits out a broker outage: they exist, since a later record was fetched."""
-        consumer = await self._started()
+        while True:
+            try:
+                return await asyncio.wait_for(
+                    self._read(tp, start, end), timeout=self.ATTEMPT_SECONDS
+                )
+            except TimeoutError:
+                where = {"partition": f"{tp.topic}/{tp.partition}", "from": start, "to": end}
+                log.warning("reading skipped records again timed out; starting over: %s", where)
+
+    async def _read(self, tp: TP, start: int, end: int) -> list[Refetched]:
         partition = TopicPartition(tp.topic, tp.partition)
-        consumer.assign([partition])
-        consumer.seek(partition, start)
-        records: list[Refetched] = []
-        while await consumer.position(partition) < end:
-            batch = await consumer.getmany(partition, timeout_ms=1000)
-            records += [Refetched(r) for r in batch.get(partition, []) if r.offset < end]
-        return records
+        async with self._reader() as consumer:
+            consumer.assign([partition])
+            consumer.seek(partition, start)
+            records: list[Refetched] = []
+            while await consumer.position(partition) < end:
+                batch = await consumer.getmany(partition, timeout_ms=1000)
+                records += [Refetched(r) for r in batch.get(partition, []) if r.offset < end]
+            return records
 
     async def resumes_at(self, tp: TP) -> int:
         """Where the group resumes `tp`: its committed offset, else the partition's first
@@ -106,8 +120,8 @@ class Refetcher:
         found = committed.get(partition)
         if found is not None and found.offset >= 0:  # -1: nothing committed
             return int(found.offset)
-        consumer = await self._started()
-        beginnings = await consumer.beginning_offsets([partition])
+        async with self._reader() as consumer:
+            beginnings = await consumer.beginning_offsets([partition])
         return int(beginnings[partition])
 
     async def _admin_started(self) -> AIOKafkaAdminClient:
@@ -117,22 +131,23 @@ class Refetcher:
             self._admin = admin
         return self._admin
 
-    async def _started(self) -> AIOKafkaConsumer:
-        if self._consumer is None:
-            consumer = AIOKafkaConsumer(
-                bootstrap_servers=self.bootstrap,
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",  # what retention deleted is not there to count
-                **self.security.client_kwargs(),
-            )
-            await consumer.start()
-            self._consumer = consumer
-        return self._consumer
+    @contextlib.asynccontextmanager
+    async def _reader(self) -> AsyncIterator[AIOKafkaConsumer]:
+        """A consumer of our own for one read (assigned, no group): skips are rare, and a
+        fresh one carries no fetch state over from an earlier read."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",  # what retention deleted is not there to count
+            **self.security.client_kwargs(),
+        )
+        await consumer.start()
+        try:
+            yield consumer
+        finally:
+            await consumer.stop()
 
     async def stop(self) -> None:
-        if self._consumer is not None:
-            await self._consumer.stop()
-            self._consumer = None
         if self._admin is not None:
             await self._admin.close()
             self._admin = None

@@ -76,9 +76,16 @@ class Handled:
         of the partition starts at its commit, so nothing may be acknowledged past it."""
         return self.skipped_from.pop(tp, None) is not None
 
-    def committable(self, tp: TP, offset: int) -> int:
-        first_skipped = self.skipped_from.get(tp)
-        return offset if first_skipped is None else min(offset, first_skipped)
+    def committable(self, tp: TP, offset: int) -> int | None:
+        """How far a commit of `tp` may go when Faust asks for `offset`: never past a skipped
+        record, nor past what the agent has taken since the partition was last sought (Faust
+        also acknowledges records of a partition already revoked, and a later assignment
+        would commit past those without handling them). None: nothing taken, no commit."""
+        expected = self.expected.get(tp)
+        if expected is None:
+            return None
+        first_skipped = self.skipped_from.get(tp, expected)
+        return min(offset, expected, first_skipped)
 
 
 class RewindingConsumer(KafkaConsumer):
@@ -123,8 +130,12 @@ class RewindingConsumer(KafkaConsumer):
                 acked.append(offset)
 
     async def _commit(self, offsets: Mapping[TP, int]) -> bool:
-        held = {tp: self.handled.committable(tp, offset) for tp, offset in offsets.items()}
-        return bool(await super()._commit(held))
+        held: dict[TP, int] = {}
+        for tp, offset in offsets.items():
+            limit = self.handled.committable(tp, offset) if self._is_source(tp) else offset
+            if limit is not None:
+                held[tp] = limit
+        return bool(await super()._commit(held)) if held else False
 
 
 def install_rewinding_consumer(app: Any) -> Handled:

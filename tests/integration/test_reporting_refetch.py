@@ -46,7 +46,7 @@ async def _topic_with_records(bootstrap: str, count: int) -> str:
 
 
 def test_records_skipped_before_the_agent_are_counted_first_and_in_order(kafka: str) -> None:
-    async def scenario() -> tuple[list[tuple[int, bytes]], int, list[int]]:
+    async def scenario() -> tuple[list[tuple[int, bytes]], int | None, list[int]]:
         topic = await _topic_with_records(kafka, 10)
         tp = TP(topic, 0)
         consumer = ConsumerWithAccount()

@@ -51,3 +51,14 @@ def test_a_revoked_partition_has_no_expectation_until_it_is_sought_again() -> No
     assert handled.knows(SOURCE)
     handled.sought(SOURCE, None)  # revoked
     assert not handled.knows(SOURCE)
+
+
+def test_a_commit_never_passes_what_the_agent_took_since_the_last_seek() -> None:
+    handled = Handled()
+    handled.sought(SOURCE, 100)
+    for offset in (100, 101):
+        handled.took(SOURCE, offset)
+    # Faust's account holds acknowledgements up to 150 from before the partition was revoked
+    assert handled.committable(SOURCE, 151) == 102
+    handled.sought(SOURCE, None)  # revoked: nothing taken in this assignment yet
+    assert handled.committable(SOURCE, 151) is None
