@@ -1,11 +1,11 @@
 """Resolves the broker's classpath from Maven Central into a cache outside the repository."""
 
 import hashlib
-import shutil
 import subprocess
 from pathlib import Path
 
 from pkc import daemon
+from pkc.paths import built_once
 
 POM = Path(__file__).with_name("pom.xml")
 
@@ -20,31 +20,28 @@ def require_tool(name: str, purpose: str) -> str:
 
 
 def ensure_jars(cache_dir: Path) -> Path:
-    """The folder of broker jars, resolved once per pom version (a marker records success)."""
+    """The folder of broker jars, resolved once per pom version."""
     digest = hashlib.sha256(POM.read_bytes()).hexdigest()[:12]
     jar_dir = cache_dir / f"kafka-jars-{digest}"
-    marker = jar_dir / ".complete"
-    if marker.exists():
+    if (jar_dir / ".complete").exists():
         return jar_dir
     mvn = require_tool("mvn", "resolve the Apache Kafka jars from Maven Central")
     require_tool("java", "run the Apache Kafka broker")
-    partial = jar_dir.with_name(jar_dir.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    command = [
-        mvn,
-        "-q",
-        "-B",
-        "-f",
-        str(POM),
-        "dependency:copy-dependencies",
-        "-DincludeScope=runtime",
-        f"-DoutputDirectory={partial}",
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-    if result.returncode != 0:
-        tail = (result.stdout + result.stderr)[-2000:]
-        raise KafkaSetupError(f"Maven could not resolve the Kafka jars:\n{tail}")
-    shutil.rmtree(jar_dir, ignore_errors=True)
-    partial.rename(jar_dir)
-    marker.touch()
-    return jar_dir
+
+    def resolve(target: Path) -> None:
+        command = [
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={target}",
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if result.returncode != 0:
+            tail = (result.stdout + result.stderr)[-2000:]
+            raise KafkaSetupError(f"Maven could not resolve the Kafka jars:\n{tail}")
+
+    return built_once(jar_dir, resolve)

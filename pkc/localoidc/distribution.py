@@ -1,6 +1,5 @@
 """Keycloak's distribution from Maven Central, unpacked and built once into a cache outside git."""
 
-import fcntl
 import hashlib
 import re
 import shutil
@@ -9,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 from pkc import daemon
+from pkc.paths import built_once
 
 POM = Path(__file__).with_name("pom.xml")
 # Build-time options, fixed in the cache by `kc.sh build` so every start can be `--optimized`
@@ -39,30 +39,18 @@ def ensure_keycloak(cache_dir: Path) -> Path:
     digest = hashlib.sha256(POM.read_bytes()).hexdigest()[:12]
     version = keycloak_version()
     home = cache_dir / f"keycloak-{version}-{digest}"
-    marker = home / ".complete"
-    if marker.exists():
+    if (home / ".complete").exists():
         return home
     _require_java_17()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    # Two first starts at once (`pkc run` beside a test run) would build into the same folder.
-    with (cache_dir / f"{home.name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not marker.exists():
-            _install(home, version)
-    return home
+    return built_once(home, lambda target: _install(target, version))
 
 
-def _install(home: Path, version: str) -> None:
-    partial = home.with_name(home.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    archive = _download(partial / "download")
-    _unpack(archive, partial, f"keycloak-{version}/")
+def _install(target: Path, version: str) -> None:
+    archive = _download(target / "download")
+    _unpack(archive, target, f"keycloak-{version}/")
     archive.unlink()
-    shutil.rmtree(partial / "download")
-    _build(partial)
-    shutil.rmtree(home, ignore_errors=True)
-    partial.rename(home)
-    (home / ".complete").touch()
+    shutil.rmtree(target / "download")
+    _build(target)
 
 
 def _require_java_17() -> None:
