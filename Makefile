@@ -33,12 +33,14 @@ run: install
 
 # The suite is to stay under 20 minutes on two cores. The outage tests (-m outage) spend
 # minutes holding a database down or locked, mostly waiting: they run in a pytest process of
-# their own beside the others, and their output follows. The slowest tests are listed.
+# their own beside the others, and their output follows. Each process draws the ports of the
+# servers it starts from a range of its own (pkc/ports.py). The slowest tests are listed.
 test: install tools
 	@mkdir -p .pkc
-	@$(BIN)/python -m pytest -q -m outage -p no:cacheprovider --durations=5 \
-		> .pkc/test-outages.log 2>&1 & outages=$$!; \
-	$(BIN)/python -m pytest -q --durations=25 -m 'not slow and not outage'; others=$$?; \
+	@PKC_PORT_RANGE=20000-23999 $(BIN)/python -m pytest -q -m outage -p no:cacheprovider \
+		--durations=5 > .pkc/test-outages.log 2>&1 & outages=$$!; \
+	PKC_PORT_RANGE=24000-32767 $(BIN)/python -m pytest -q --durations=25 \
+		-m 'not slow and not outage'; others=$$?; \
 	wait $$outages; waited=$$?; \
 	echo "--- the outage tests, run beside the others ---"; cat .pkc/test-outages.log; \
 	test $$others -eq 0 && test $$waited -eq 0

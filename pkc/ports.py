@@ -5,6 +5,7 @@ ports): a port the OS hands out for `bind(0)` is in that range, and between the 
 service's own bind a Kafka client's connection could take it (seen in CI: a service that could
 not bind its port while a health check reached another process on it)."""
 
+import os
 import random
 import socket
 from pathlib import Path
@@ -19,13 +20,35 @@ def _ephemeral_start() -> int:
         return 32_768  # Linux's default
 
 
+def drawn_from() -> tuple[int, int]:
+    """The range ports are drawn from, [low, high): `PKC_PORT_RANGE` ("low-high") when set.
+    Two processes that start servers side by side (`make test`'s two pytest processes) each
+    get a range of their own: the same port drawn by both, and bound by one just before the
+    other's server started, was seen in CI."""
+    given = os.environ.get("PKC_PORT_RANGE")
+    if not given:
+        return LOWEST, _ephemeral_start()
+    try:
+        low, high = (int(part) for part in given.split("-"))
+    except ValueError:
+        raise ValueError(
+            f"PKC_PORT_RANGE must be two port numbers, 'low-high'; got {given!r}"
+        ) from None
+    if not 1024 <= low < high <= 65535:
+        raise ValueError(
+            f"PKC_PORT_RANGE must lie within 1024-65535, low below high; got {given!r}"
+        )
+    return low, high
+
+
 def free_port(pairs: int = 1) -> int:
     """A port p where p .. p+pairs-1 are all free on the loopback interface (a broker takes
     two: its client port and its controller's)."""
-    highest = _ephemeral_start() - pairs
+    lowest, highest = drawn_from()
+    highest -= pairs
     for _ in range(200):
-        if highest > LOWEST:
-            port = random.randrange(LOWEST, highest)  # noqa: S311  a port, not a secret
+        if highest > lowest:
+            port = random.randrange(lowest, highest)  # noqa: S311  a port, not a secret
         else:  # an unusual ephemeral range: let the OS choose
             with socket.socket() as probe:
                 probe.bind(("127.0.0.1", 0))
