@@ -1,7 +1,6 @@
 """Running a service's Kafka side inside its HTTP process's lifespan."""
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
@@ -15,6 +14,12 @@ from services.shared.kafka import EventConsumer, EventProducer
 from services.shared.logs import fields
 
 log = logging.getLogger(__name__)
+
+# How long a stopping service waits for its consumers, loops and producer. What has not stopped
+# by then is left behind and logged: every record a consumer did not commit is read again, and
+# every event not yet published stays in its outbox, so a stop cut short loses nothing. A CI
+# run saw a test's teardown hang here for five minutes.
+STOP_SECONDS = 20.0
 
 
 @asynccontextmanager
@@ -36,13 +41,24 @@ async def running(
     try:
         yield
     finally:
-        for task in tasks:
-            task.remove_done_callback(_exit_on_crash)
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        await producer.stop()
+        await _stop(tasks, producer)
+
+
+async def _stop(tasks: list["asyncio.Task[Any]"], producer: EventProducer) -> None:
+    for task in tasks:
+        task.remove_done_callback(_exit_on_crash)
+        task.cancel()
+    if tasks:
+        done, pending = await asyncio.wait(tasks, timeout=STOP_SECONDS)
+        for task in done:
+            if not task.cancelled():
+                task.exception()  # retrieved: a crash was logged when it happened
+        for task in pending:
+            log.error("did not stop in time; left behind", extra=fields(task=task.get_name()))
+    try:
+        await asyncio.wait_for(producer.stop(), timeout=STOP_SECONDS)
+    except TimeoutError:
+        log.error("the producer did not stop in time; left behind")
 
 
 def _exit_on_crash(task: "asyncio.Task[Any]") -> None:
