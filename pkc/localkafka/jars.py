@@ -23,12 +23,10 @@ def ensure_jars(cache_dir: Path) -> Path:
     """The folder of broker jars, resolved once per pom version."""
     digest = hashlib.sha256(POM.read_bytes()).hexdigest()[:12]
     jar_dir = cache_dir / f"kafka-jars-{digest}"
-    if (jar_dir / ".complete").exists():
-        return jar_dir
-    mvn = require_tool("mvn", "resolve the Apache Kafka jars from Maven Central")
-    require_tool("java", "run the Apache Kafka broker")
 
-    def resolve(target: Path) -> None:
+    def resolve(target: Path) -> None:  # only when not cached: the tools are needed then
+        mvn = require_tool("mvn", "resolve the Apache Kafka jars from Maven Central")
+        require_tool("java", "run the Apache Kafka broker")
         command = [
             mvn,
             "-q",

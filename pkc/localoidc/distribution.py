@@ -39,13 +39,11 @@ def ensure_keycloak(cache_dir: Path) -> Path:
     digest = hashlib.sha256(POM.read_bytes()).hexdigest()[:12]
     version = keycloak_version()
     home = cache_dir / f"keycloak-{version}-{digest}"
-    if (home / ".complete").exists():
-        return home
-    _require_java_17()
     return built_once(home, lambda target: _install(target, version))
 
 
 def _install(target: Path, version: str) -> None:
+    _require_java_17()  # only when not cached: a cached Keycloak was checked when it was built
     archive = _download(target / "download")
     _unpack(archive, target, f"keycloak-{version}/")
     archive.unlink()
