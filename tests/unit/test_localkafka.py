@@ -7,7 +7,7 @@ import pytest
 from pkc.localkafka import KafkaSetupError, LocalKafka
 from pkc.localkafka.config import new_cluster_id, server_properties
 from pkc.localkafka.credentials import BrokerCredentials
-from schemas.access import SERVICES
+from schemas.access import ADAPTERS, SERVICES
 from services.shared.kafka.security import kafka_security
 from services.shared.settings import ServiceSettings
 
@@ -55,7 +55,10 @@ def test_a_secured_broker_authenticates_every_listener_and_refuses_what_no_acl_g
 
 def test_each_broker_draws_its_own_passwords_for_every_service_and_admin(tmp_path: Path) -> None:
     first, second = BrokerCredentials.drawn(), BrokerCredentials.drawn()
-    assert set(first.passwords) == {"admin", *SERVICES}
+    # Every service and every channel adapter (its submission topic) signs in as itself.
+    assert set(first.passwords) == {"admin", *SERVICES, *ADAPTERS}
+    assert first.complete()
+    assert not BrokerCredentials({"admin": "x", **{s: "x" for s in SERVICES}}).complete()
     assert not set(first.passwords.values()) & set(second.passwords.values())
     assert all(len(password) >= 32 for password in first.passwords.values())
     admin_password = first.passwords["admin"]
