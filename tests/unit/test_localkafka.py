@@ -82,3 +82,19 @@ def test_services_sign_in_with_scram_from_their_settings() -> None:
     assert kafka_security(ServiceSettings()).client_kwargs() == {}  # PLAINTEXT: as before
     with pytest.raises(ValueError, match="PKC_KAFKA_PASSWORD"):
         kafka_security(ServiceSettings(kafka_security_protocol="SASL_SSL", kafka_username="x"))
+
+
+def test_a_broker_formatted_before_the_adapters_principals_is_formatted_again(
+    tmp_path: Path,
+) -> None:
+    broker = LocalKafka(tmp_path, tmp_path / "cache", port=19092, secured=True)
+    broker.home.mkdir(parents=True)
+    older = BrokerCredentials({"admin": "a" * 32, **{s: "s" * 32 for s in SERVICES}})
+    older.save(broker.home)
+    assert broker._lacks_principals(), "no SCRAM user for the adapters: format again"
+    # Still running meanwhile: it hands out the principals it has.
+    assert broker.access().adapters == {}
+    assert set(broker.access().services) == set(SERVICES)
+    BrokerCredentials.drawn().save(broker.home)
+    assert not broker._lacks_principals()
+    assert set(broker.access().adapters) == set(ADAPTERS)
