@@ -174,6 +174,15 @@ def test_a_batch_is_claimed_in_one_go_with_what_each_key_holds(
     assert statuses.get(fresh.contact_id, "adapter-mail") is not None
     assert statuses.get(late.contact_id, "adapter-mail") is None
     assert statuses.get(held_before.contact_id, "adapter-mail") is None, "its owner is kept"
+    # A contact submitted on Kafka is rated by its adapter's token: its origin names the
+    # adapter both ways (services/intake/ratings.py).
+    ratings = stores[2]
+    fresh_origin = ratings.origin_of(fresh, "kafka:adapter-mail")
+    (with_origin,) = accepted.claim_all([Claim(_row(fresh, "f"), [fresh_origin])])
+    assert with_origin is not None
+    accepted.mark_published(str(fresh.contact_id))
+    assert ratings.origin(fresh.contact_id, "subject-of-its-token", "kafka:adapter-mail")
+    assert ratings.origin(fresh.contact_id, "kafka:adapter-phone") is None
     # Outside the window, a key held for this very content is found (a late retry).
     (retried,) = accepted.claim_all([Claim(_row(fresh, "f"), opened(fresh), may_open=False)])
     assert retried is not None
