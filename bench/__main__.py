@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bench import (
     codec,
+    kafka_native,
     nod,
     offers,
     queueing,
@@ -34,12 +35,14 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "queueing": queueing.run,
     "reporting": reporting.run,
     "system": system.run,
+    # The pipeline fed by the Kafka-native adapter library instead of POST /contacts.
+    "native": kafka_native.run,
     "offers": offers.run,
     "month": replay.run,  # its own broker (2 GB heap), so not in NEEDS_KAFKA
     "nod": nod.run,
     "wait": wait_estimate.run,  # the wait estimate's error over a simulated day (no broker)
 }
-NEEDS_KAFKA = {"reporting", "system", "offers", "nod"}
+NEEDS_KAFKA = {"reporting", "system", "native", "offers", "nod"}
 # Run only when named: `python -m bench soak --minutes 60` (an hour of kills and load).
 ON_DEMAND = {"soak": soak.run}
 

@@ -38,11 +38,14 @@ def resource_name(topic_name: str) -> str:
 
 def topic_config(topic: Topic, min_insync_replicas: int) -> dict[str, Any]:
     # The same settings `pkc topics create` gives a topic, so both ways agree.
-    return {
+    config: dict[str, Any] = {
         "cleanup.policy": "compact" if topic.compacted else "delete",
         "retention.ms": topic.retention_ms,
         "min.insync.replicas": min_insync_replicas,
     }
+    if topic.append_time:
+        config["message.timestamp.type"] = "LogAppendTime"
+    return config
 
 
 def kafka_topic(

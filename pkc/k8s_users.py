@@ -1,7 +1,8 @@
 """Strimzi KafkaUser manifests rendered from each service's ACLs (schemas/access.py).
 
-One KafkaUser per service: SCRAM-SHA-512 credentials, which Strimzi's User Operator writes to
-a Secret of the user's name (key `password`), and exactly the ACLs `acls_for` derives from
+One KafkaUser per service and per channel adapter (its submission topic: docs/adapters.md):
+SCRAM-SHA-512 credentials, which Strimzi's User Operator writes to a Secret of the user's name
+(key `password`), and exactly the ACLs `acls_for` derives from
 the topic registry, so the cluster grants what the local broker grants and nothing else.
 """
 
@@ -11,7 +12,7 @@ from typing import Any
 import yaml
 
 from pkc.k8s_topics import CLUSTER, strimzi_resource
-from schemas.access import SERVICES, Acl, acls_for
+from schemas.access import PRINCIPALS, Acl, acls_for
 
 USERS_FILE = (
     Path(__file__).resolve().parents[1] / "deploy" / "k8s" / "base" / "kafka" / "users.yaml"
@@ -41,5 +42,5 @@ def kafka_user(service: str, cluster: str = CLUSTER) -> dict[str, Any]:
 
 
 def render_users(cluster: str = CLUSTER) -> str:
-    documents = [kafka_user(service, cluster) for service in SERVICES]
+    documents = [kafka_user(principal, cluster) for principal in PRINCIPALS]
     return HEADER + yaml.safe_dump_all(documents, sort_keys=False, explicit_start=True)

@@ -1,17 +1,19 @@
 """Who may do what on Kafka: each service's ACLs, derived from the topic registry.
 
-One principal per service. What a service reads (CONSUMERS) and writes (PRODUCERS) in
-schemas/topics.py is the one declaration; the local broker's ACLs (pkc/localkafka) and the
-Strimzi KafkaUser manifests (pkc/k8s_users.py) are both generated from `acls_for`, so the
-cluster cannot grant what the code does not declare. Everything not granted is refused
-(`allow.everyone.if.no.acl.found=false`): above all, only intake writes and only triage reads
-the citizen's text on contacts.received.
+One principal per service, and one per channel adapter submitting straight to Kafka. What a
+service reads (CONSUMERS) and writes (PRODUCERS) in schemas/topics.py is the one declaration;
+the local broker's ACLs (pkc/localkafka) and the Strimzi KafkaUser manifests (pkc/k8s_users.py)
+are both generated from `acls_for`, so the cluster cannot grant what the code does not declare.
+Everything not granted is refused (`allow.everyone.if.no.acl.found=false`): above all, only
+intake writes and only triage reads the citizen's text on contacts.received, and an adapter
+writes only its own submission topic.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from schemas.submissions import ADAPTER_CLIENTS
 from schemas.topics import CONSUMERS, PRODUCERS, Topic
 
 Operation = Literal["Read", "Write", "Create", "Describe", "IdempotentWrite"]
@@ -22,6 +24,10 @@ PatternType = Literal["literal", "prefix"]
 _ORDER: tuple[Operation, ...] = ("Read", "Write", "Create", "Describe", "IdempotentWrite")
 
 SERVICES: tuple[str, ...] = ("intake", "triage", "queueing", "reporting", "notify")
+# Each channel adapter that submits straight to Kafka signs in as its client id and may write
+# its own submission topic only (schemas/topics.py SUBMISSIONS): it reads nothing.
+ADAPTERS: tuple[str, ...] = ADAPTER_CLIENTS
+PRINCIPALS: tuple[str, ...] = SERVICES + ADAPTERS
 ADMIN = "admin"  # the super user: creates topics and ACLs; the tests' and `pkc` tools' reader
 CLUSTER = "kafka-cluster"  # the name of Kafka's one cluster resource
 # Reporting's Faust app: its consumer group is the app id (ReportingSettings.faust_app_id) and
@@ -43,7 +49,7 @@ def acls_for(service: str) -> tuple[Acl, ...]:
     """Every ACL of `service`'s principal: Read+Describe on the topics and groups it consumes,
     Write+Describe on the topics it produces and on its dead-letter topics, IdempotentWrite on
     the cluster (its producers are idempotent), and its stream app's group and own topics."""
-    if service not in SERVICES:
+    if service not in PRINCIPALS:
         raise LookupError(f"no Kafka principal for {service!r}")
     grants: dict[tuple[ResourceType, str, PatternType], set[Operation]] = {}
 
@@ -87,5 +93,5 @@ def allowed(acls: Iterable[Acl], resource: ResourceType, name: str, operation: O
 
 
 def principals_allowed(resource: ResourceType, name: str, operation: Operation) -> set[str]:
-    """The services whose principal may do `operation` on the resource."""
-    return {s for s in SERVICES if allowed(acls_for(s), resource, name, operation)}
+    """The principals (services, adapters) that may do `operation` on the resource."""
+    return {s for s in PRINCIPALS if allowed(acls_for(s), resource, name, operation)}

@@ -8,6 +8,10 @@ from pydantic import BaseModel
 from schemas.codec import EVENT_TYPES
 from schemas.contact_status import ContactStatus
 from schemas.queue_state import STATE_TYPES
+from schemas.submissions import ContactSubmission
+
+# What adapters send rather than read: described as intake validates it.
+INPUTS: frozenset[type[BaseModel]] = frozenset({ContactSubmission})
 
 JSON_DIR = Path(__file__).parent / "json"
 
@@ -22,8 +26,11 @@ def render_all() -> dict[str, str]:
     versions |= {name: (model, model.SCHEMA_VERSION) for name, model in STATE_TYPES.items()}
     # The body of GET /contacts/{id} and of intake's status callbacks (docs/adapters.md).
     versions |= {ContactStatus.STATUS_TYPE: (ContactStatus, ContactStatus.SCHEMA_VERSION)}
+    # The body of POST /contacts and the value of a record on an adapter's submission topic.
+    submission = ContactSubmission
+    versions |= {submission.SUBMISSION_TYPE: (submission, submission.SCHEMA_VERSION)}
     for name, (model, version) in sorted(versions.items()):
-        schema = model.model_json_schema(mode="serialization")
+        schema = model.model_json_schema(mode="validation" if model in INPUTS else "serialization")
         schema["$id"] = f"https://pkc.polisen.se/schemas/{name}.v{version}.json"
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         text = json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

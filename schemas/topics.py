@@ -12,6 +12,7 @@ from schemas.cases import CaseClosed, CaseUpdated
 from schemas.codec import EVENT_TYPES
 from schemas.envelope import Event
 from schemas.ratings import ContactRated
+from schemas.submissions import ADAPTER_CLIENTS
 from schemas.transfers import Transferred
 
 DAY_MS = 24 * 3600 * 1000
@@ -25,6 +26,9 @@ class Topic:
     events: tuple[type[Event], ...]
     retention_ms: int = 14 * DAY_MS
     compacted: bool = False
+    # The broker stamps each record with its own clock (message.timestamp.type=LogAppendTime),
+    # so a reader can trust when a record arrived whoever wrote it.
+    append_time: bool = False
 
     def key_of(self, event: Event) -> bytes:
         return str(getattr(event, self.key)).encode()
@@ -107,6 +111,32 @@ ALERTS = Topic(
     retention_ms=90 * DAY_MS,
 )
 
+
+def _submissions(client: str) -> Topic:
+    """A channel adapter's own topic of ContactSubmission JSON (schemas/submissions.py), read
+    by intake alone (docs/adapters.md, "Publishing straight to Kafka"). One topic per adapter
+    principal: which adapter submitted a record is which topic it is on, and only that
+    adapter's principal may write there (schemas/access.py), so none can submit as another.
+
+    Keyed by the idempotency key: a retry lands on the partition of its first attempt, behind
+    it, so one intake consumer sees both in order (a region key would keep nothing in order
+    that matters: contacts.received is keyed by contact). Kept 3 days: the records hold the
+    citizen's text, which intake needs only until it has accepted them, and they must expire
+    before intake's idempotency keys (PKC_INTAKE_KEY_RETENTION_DAYS, 7), or a record read again
+    after its key was purged would be a contact accepted twice. The broker's append time lets
+    intake judge `received_at` by when the record arrived, not by when intake read it."""
+    return Topic(
+        f"pkc.contacts.submitted.{client}",
+        3,
+        "idempotency_key",
+        (),
+        retention_ms=3 * DAY_MS,
+        append_time=True,
+    )
+
+
+SUBMISSIONS: dict[str, Topic] = {client: _submissions(client) for client in ADAPTER_CLIENTS}
+
 TOPICS: tuple[Topic, ...] = (
     CONTACTS_RECEIVED,
     CONTACTS_CLASSIFIED,
@@ -116,6 +146,7 @@ TOPICS: tuple[Topic, ...] = (
     ALERTS,
     QUEUE_STATE,
     RATINGS,
+    *SUBMISSIONS.values(),
 )
 
 TRIAGE = Consumer("triage", "triage", (CONTACTS_RECEIVED,))
@@ -135,7 +166,10 @@ NOTIFY = Consumer("notify", "notify", (SLA_EVENTS, CONTACTS_CLASSIFIED))
 CONSUMERS: tuple[Consumer, ...] = (TRIAGE, QUEUEING, REPORTING, REPORTING_MONTHLY, NOTIFY)
 # Intake follows what becomes of the contacts it accepted, for their adapters (docs/adapters.md).
 INTAKE = Consumer("intake", "intake", (CONTACTS_CLASSIFIED, QUEUE_EVENTS, CASES))
-CONSUMERS += (INTAKE,)
+# Intake takes the contacts adapters submit straight to Kafka, a group of its own: its DLQ
+# (whose copies expire with the submissions) holds what it refuses, with the reason.
+INTAKE_SUBMISSIONS = Consumer("intake-submissions", "intake", tuple(SUBMISSIONS.values()))
+CONSUMERS += (INTAKE, INTAKE_SUBMISSIONS)
 
 
 @dataclass(frozen=True)
@@ -158,6 +192,8 @@ PRODUCERS: tuple[Producer, ...] = (
     Producer("queueing", (QUEUE_EVENTS, CASES, QUEUE_STATE)),
     Producer("reporting", (SLA_EVENTS,)),
     Producer("notify", (ALERTS,)),
+    # Each channel adapter its own submission topic, and nothing else (not contacts.received).
+    *(Producer(client, (topic,)) for client, topic in SUBMISSIONS.items()),
 )
 
 

@@ -13,6 +13,9 @@ class KafkaAccess:
     admin: KafkaSecurity = PLAINTEXT  # the super user (topics, ACLs, tests' direct reads)
     # Each service's own principal; a service not listed keeps its settings' (the environment).
     services: Mapping[str, KafkaSecurity] = field(default_factory=dict, repr=False)
+    # Each channel adapter's own, for adapters submitting straight to Kafka (pkc/adapter_kafka.py):
+    # empty on an open broker or a cluster the project did not start.
+    adapters: Mapping[str, KafkaSecurity] = field(default_factory=dict, repr=False)
 
     def service_env(self) -> dict[str, dict[str, str]]:
         """The PKC_KAFKA_* variables per service name (PlatformSetup.service_env)."""

@@ -12,7 +12,7 @@ from pkc.localkafka.access import KafkaAccess
 from pkc.localkafka.config import LOG4J2, new_cluster_id, server_properties
 from pkc.localkafka.credentials import FILE_NAME, BrokerCredentials, write_private
 from pkc.localkafka.jars import KafkaSetupError, ensure_jars, require_tool
-from schemas.access import SERVICES, acls_for
+from schemas.access import ADAPTERS, PRINCIPALS, SERVICES, acls_for
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
 
 __all__ = ["BrokerStatus", "KafkaSetupError", "LocalKafka"]
@@ -25,7 +25,7 @@ class LocalKafka:
     """One broker whose files live under `state_dir/kafka-<port>/`; jars come from `cache_dir`.
 
     `secured`: every client signs in with SCRAM as one of the principals in `credentials`
-    (a service, or `admin`) and may do only what schemas/access.py grants it."""
+    (a service, a channel adapter, or `admin`) and may do only what schemas/access.py grants it."""
 
     def __init__(
         self,
@@ -68,9 +68,15 @@ class LocalKafka:
         return self.credentials.security(principal) if self.secured else PLAINTEXT
 
     def access(self) -> KafkaAccess:
-        """The bootstrap address, the admin's sign-in and each service's own."""
-        services = {name: self.security(name) for name in SERVICES} if self.secured else {}
-        return KafkaAccess(self.bootstrap, self.admin, services)
+        """The bootstrap address, the admin's sign-in and each service's and adapter's own."""
+        if not self.secured:
+            return KafkaAccess(self.bootstrap, self.admin)
+        services = {name: self.security(name) for name in SERVICES}
+        # A broker still running since before an adapter's principal was declared has none
+        # for it (its next start formats it again): the adapters it has.
+        known = self.credentials.passwords
+        adapters = {name: self.security(name) for name in ADAPTERS if name in known}
+        return KafkaAccess(self.bootstrap, self.admin, services, adapters)
 
     def start(self, timeout: float = 90.0) -> float:
         """Starts the broker unless it already runs; returns the seconds it took to answer."""
@@ -109,7 +115,7 @@ class LocalKafka:
         users can only be created at format time before any listener accepts them)."""
         data = self.home / "data"
         formatted = (data / "meta.properties").exists()
-        if formatted and self._formatted_secured() != self.secured:
+        if formatted and (self._formatted_secured() != self.secured or self._lacks_principals()):
             shutil.rmtree(data)
             formatted = False
         if not formatted:
@@ -124,12 +130,18 @@ class LocalKafka:
     def _formatted_secured(self) -> bool:
         return (self.home / FILE_NAME).exists()
 
+    def _lacks_principals(self) -> bool:
+        """A secured broker formatted before a principal was declared (an adapter's, say) has
+        no SCRAM user for it: formatted again, as for a change of mode."""
+        found = BrokerCredentials.load(self.home) if self.secured else None
+        return found is not None and not found.complete()
+
     def _grant_acls(self) -> None:
         """Every service's ACLs, on every start: a change in the registry reaches the broker."""
         from services.shared.kafka_admin import create_acls
 
         if self.secured:
-            grants = {service: acls_for(service) for service in SERVICES}
+            grants = {principal: acls_for(principal) for principal in PRINCIPALS}
             asyncio.run(create_acls(self.bootstrap, grants, self.admin))
 
     @staticmethod

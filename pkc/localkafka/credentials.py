@@ -1,4 +1,5 @@
-"""The local broker's SCRAM credentials: one principal per service plus `admin`, with
+"""The local broker's SCRAM credentials: one principal per service and per channel adapter
+(schemas/access.py PRINCIPALS) plus `admin`, with
 passwords drawn for each broker instance, kept 0600 beside its data and never logged."""
 
 import json
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pkc.localkafka.config import SCRAM
-from schemas.access import ADMIN, SERVICES
+from schemas.access import ADMIN, PRINCIPALS
 from services.shared.kafka.security import KafkaSecurity
 
 FILE_NAME = "credentials.json"
@@ -30,7 +31,12 @@ class BrokerCredentials:
 
     @classmethod
     def drawn(cls) -> "BrokerCredentials":
-        return cls({name: secrets.token_urlsafe(24) for name in (ADMIN, *SERVICES)})
+        return cls({name: secrets.token_urlsafe(24) for name in (ADMIN, *PRINCIPALS)})
+
+    def complete(self) -> bool:
+        """Whether every principal the registry declares has a password (a broker formatted
+        before a principal was added lacks it: SCRAM users are created at format time)."""
+        return set(PRINCIPALS) <= self.passwords.keys()
 
     @classmethod
     def load(cls, home: Path) -> "BrokerCredentials | None":

@@ -9,12 +9,8 @@ from pkc.localoidc import LocalOidc
 from pkc.simulation.config import SimulationConfig
 from pkc.simulation.signin import Credential
 from schemas import Channel
+from schemas.submissions import adapter_client as adapter_client
 from services.shared.identity import Role
-
-
-def adapter_client(channel: Channel) -> str:
-    """The service account of a channel's adapter (the realm's clients: adapter-e-service)."""
-    return "adapter-" + channel.value.replace("_", "-")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Intake's HTTP app: assembled by bootstrap, routes in api and status_routes; Kafka (the
-producer, and the consumer following the contacts' statuses), the callback sender and the
-retention purge started by the lifespan."""
+producer, the consumer following the contacts' statuses and the one taking the adapters' Kafka
+submissions), the callback sender and the retention purge started by the lifespan."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,7 +25,7 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         background = (intake.retention(), intake.sender.run())
-        async with running(intake.producer, (intake.consumer,), background):
+        async with running(intake.producer, (intake.consumer, intake.submissions), background):
             started["producer"] = True
             yield
         await intake.sender.client.aclose()

@@ -1,5 +1,6 @@
 """Intake's composition root: settings, clock, the accepted-contacts and status tables, the
-producer, the consumer that follows the contacts' statuses and the callback sender.
+producer, the consumer that follows the contacts' statuses, the consumer of the contacts
+adapters submit straight to Kafka and the callback sender.
 
 The app and the tests assemble intake here and nowhere else. The tables are created here (a
 stale schema refuses to start); Kafka is connected only when the app's lifespan starts it.
@@ -11,8 +12,9 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import Engine
 
-from schemas.topics import INTAKE
+from schemas.topics import INTAKE, INTAKE_SUBMISSIONS, SUBMISSIONS
 from services.intake.callback_store import Backoff, CallbackStore
 from services.intake.callbacks import CallbackSender
 from services.intake.following import StatusFollower
@@ -30,6 +32,7 @@ from services.intake.status_tables import (
 )
 from services.intake.status_view import load_links
 from services.intake.store import AcceptedContact, AcceptedContacts, Erasure
+from services.intake.submissions import SubmissionConsumer, SubmissionRules
 from services.shared.clock import Clock, make_clock
 from services.shared.db import create_tables, make_engine
 from services.shared.kafka import EventConsumer, EventProducer, kafka_security
@@ -51,6 +54,8 @@ class Intake:
     consumer: EventConsumer
     ratings: Ratings  # contacts' origins and their one rating each (ratings.py)
     places: QueuePlaces  # a queued contact's position and wait, asked of queueing (places.py)
+    # The contacts adapters submit straight to Kafka (submissions.py, docs/adapters.md).
+    submissions: SubmissionConsumer
 
     def retention(self) -> Coroutine[Any, Any, None]:
         """The purge of idempotency keys and statuses past their retention, every interval,
@@ -82,18 +87,7 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
     )
     accepted = AcceptedContacts(engine)
     statuses = StatusStore(engine, load_links(settings.e_services_file))
-    backoff = Backoff(
-        settings.callback_first_backoff_seconds,
-        settings.callback_max_backoff_seconds,
-        settings.callback_lease_seconds,
-    )
-    callbacks = CallbackStore(engine, backoff)
-    sender = CallbackSender(
-        callbacks,
-        httpx.AsyncClient(),
-        settings.callback_poll_seconds,
-        settings.callback_timeout_seconds,
-    )
+    callbacks, sender = _callbacks(settings, engine)
     security, tuning = kafka_security(settings), settings.producer_tuning()
     producer = EventProducer(settings.kafka_bootstrap_servers, "pkc-intake", security, tuning)
     publications = Publications(
@@ -112,6 +106,10 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
     )
     follower = StatusFollower(statuses, clock, sender.wake.set)
     consumer = EventConsumer(INTAKE, settings.kafka_bootstrap_servers, follower, producer)
+    ratings = Ratings(engine)
+    rules = SubmissionRules(
+        clock, accepted, statuses, ratings, settings.received_at_skew(), sender.wake.set
+    )
     return Intake(
         settings,
         clock,
@@ -124,6 +122,33 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
         callbacks,
         sender,
         consumer,
-        Ratings(engine),
+        ratings,
         QueuePlaces(settings.queueing_url, httpx.AsyncClient(), settings.place_deadline_seconds),
+        _submissions(settings, producer, rules),
     )
+
+
+def _callbacks(settings: IntakeSettings, engine: Engine) -> tuple[CallbackStore, CallbackSender]:
+    """The adapters' callbacks: their outbox and its sender."""
+    backoff = Backoff(
+        settings.callback_first_backoff_seconds,
+        settings.callback_max_backoff_seconds,
+        settings.callback_lease_seconds,
+    )
+    callbacks = CallbackStore(engine, backoff)
+    sender = CallbackSender(
+        callbacks,
+        httpx.AsyncClient(),
+        settings.callback_poll_seconds,
+        settings.callback_timeout_seconds,
+    )
+    return callbacks, sender
+
+
+def _submissions(
+    settings: IntakeSettings, producer: EventProducer, rules: SubmissionRules
+) -> SubmissionConsumer:
+    """The consumer of every adapter's submission topic (the registry's), as intake."""
+    clients = {topic.name: client for client, topic in SUBMISSIONS.items()}
+    bootstrap = settings.kafka_bootstrap_servers
+    return SubmissionConsumer(INTAKE_SUBMISSIONS, clients, bootstrap, producer, rules)

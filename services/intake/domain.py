@@ -4,42 +4,15 @@ Ids are derived from the adapter's idempotency key, so a retried submission yiel
 contact_id and event_id even if intake crashed between publishing and recording the key.
 """
 
-import hashlib
 import uuid
 from datetime import datetime, timedelta
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from schemas import ContactReceived
 
-from schemas import Channel, ContactReceived, Region
-from schemas.envelope import in_utc
-from schemas.events import MAX_TEXT_CHARS
-
-_NAMESPACE = uuid.UUID("6f1d7c52-3a0e-4c59-9a55-0d7b6c1e5a21")
-
-
-class ContactSubmission(BaseModel):
-    """The body of POST /contacts."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    idempotency_key: str = Field(min_length=1, max_length=128, pattern=r"^[\w.:\-]+$")
-    source: str = Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")
-    region: Region
-    channel: Channel
-    text: str = Field(default="", max_length=MAX_TEXT_CHARS)
-    received_at: AwareDatetime | None = Field(
-        default=None, description="when the contact reached the adapter; defaults to now"
-    )
-
-    @field_validator("received_at", mode="after")
-    @classmethod
-    def _sane(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else in_utc(value)
-
-    def fingerprint(self) -> str:
-        """Identifies the content, so a reused key with other content is caught (409)."""
-        material = f"{self.region}|{self.channel}|{self.text}".encode()
-        return hashlib.sha256(material).hexdigest()
+# The submission and the id it yields are a contract shared with the adapter library
+# (schemas/submissions.py); named here too, where intake's rules read them.
+from schemas.submissions import ContactSubmission as ContactSubmission
+from schemas.submissions import contact_id_for as contact_id_for
 
 
 def outside_window(submission: ContactSubmission, now: datetime, skew: timedelta) -> bool:
@@ -50,9 +23,16 @@ def outside_window(submission: ContactSubmission, now: datetime, skew: timedelta
     return received_at is not None and abs(received_at - now) > skew
 
 
-def contact_id_for(adapter: str, source: str, idempotency_key: str) -> uuid.UUID:
-    """The contact's id: one adapter's keys never meet another's, whatever `source` it names."""
-    return uuid.uuid5(_NAMESPACE, f"{adapter}\x00{source}\x00{idempotency_key}")
+def arrival(now: datetime, appended_ms: int | None, real_now: float, speed: float) -> datetime:
+    """When a submission reached Kafka, on the platform's clock (`now`): the broker's append
+    time (real epoch milliseconds; None: unknown, then `now`), `real_now` the real epoch
+    seconds of `now`. A submission is judged by when it arrived, not by when intake read it:
+    intake behind or down for a while refuses nothing that came on time; the broker stamps
+    the time, so no adapter can set it."""
+    if appended_ms is None:
+        return now
+    behind = max(0.0, real_now - appended_ms / 1000)
+    return now - timedelta(seconds=behind * speed)
 
 
 def to_event(submission: ContactSubmission, adapter: str, now: datetime) -> ContactReceived:

@@ -30,6 +30,7 @@ from sqlmodel import Session, SQLModel
 
 from schemas import Channel, ContactReceived, Region
 from schemas.ratings import ContactRated, Rating
+from schemas.submissions import kafka_adapter
 from services.intake.domain import BrokerUnavailable
 from services.intake.settings import IntakeSettings
 from services.intake.store import ACCEPTED
@@ -109,14 +110,15 @@ class Ratings:
             except IntegrityError:  # a concurrent retry recorded it first
                 session.rollback()
 
-    def origin(self, contact_id: uuid.UUID, adapter: str) -> Origin | None:
-        """The contact's origin if `adapter` posted it and it is in Kafka, else None."""
+    def origin(self, contact_id: uuid.UUID, *adapters: str) -> Origin | None:
+        """The contact's origin if one of `adapters` (one adapter's names: its token subject,
+        its Kafka name) submitted it and it is in Kafka, else None."""
         query = (
             select(ORIGINS.c.region, ORIGINS.c.channel, ORIGINS.c.received_at)
             .join(ACCEPTED, ACCEPTED.c.contact_id == ORIGINS.c.contact_id)
             .where(
                 ORIGINS.c.contact_id == contact_id,
-                ORIGINS.c.adapter == adapter,
+                ORIGINS.c.adapter.in_(adapters),
                 ACCEPTED.c.published.is_(True),
             )
         )
@@ -234,7 +236,9 @@ async def rate_contact(
     """The citizen's rating of a contact this adapter posted, once; 202 when ContactRated is
     durably in Kafka. The comment's text is dropped (the module's docstring says why)."""
     ratings, settings = intake.ratings, intake.settings
-    origin = await asyncio.to_thread(ratings.origin, contact_id, adapter.subject)
+    # By HTTP or straight to Kafka (submissions.py): either way the contact is this adapter's.
+    names = (adapter.subject, kafka_adapter(adapter.name))
+    origin = await asyncio.to_thread(ratings.origin, contact_id, *names)
     if origin is None:  # the same answer whether the contact exists or not
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such contact of this adapter")
     now = intake.clock.now()

@@ -8,9 +8,10 @@ hash of the citizen's words) gone, so a late retry is refused instead of publish
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
@@ -49,6 +50,19 @@ Alongside = Callable[[Session], bool]
 
 ACCEPTED = AcceptedContact.__table__  # type: ignore[attr-defined]
 ERASED_FINGERPRINT = "erased"  # matches no submission's: a retry of the key is refused (409)
+# A batch claim that meets a key claimed meanwhile (a racing replica) reads the keys again.
+CLAIM_ROUNDS = 5
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One key of a batch to claim (submissions.py), with the rows a new contact opens.
+    `may_open` False (its received_at is outside the window): a key held already for this
+    content is found, but no new one is claimed."""
+
+    row: AcceptedContact
+    alongside: Sequence[SQLModel] = ()
+    may_open: bool = True
 
 
 class AcceptedContacts:
@@ -78,6 +92,44 @@ class AcceptedContacts:
                 session.commit()
         return held
 
+    def claim_all(self, claims: Sequence[Claim]) -> list[AcceptedContact | None]:
+        """`claim` for a batch, in one transaction: for each claim, what its key holds (the
+        claim's own row if it was free; None if free and not `may_open`). A key twice in the
+        batch is claimed by the first; the second finds what the first holds."""
+        for _ in range(CLAIM_ROUNDS):
+            try:
+                return self._claim_all(claims)
+            except IntegrityError:
+                continue  # claimed by another since it was read: read again
+        raise RuntimeError(f"the batch's keys kept being claimed meanwhile ({CLAIM_ROUNDS}x)")
+
+    def _claim_all(self, claims: Sequence[Claim]) -> list[AcceptedContact | None]:
+        keys = {claim.row.key for claim in claims}
+        with Session(self.engine, expire_on_commit=False) as session:
+            query = select(AcceptedContact).where(ACCEPTED.c.key.in_(keys))
+            held: dict[str, AcceptedContact] = {
+                row.key: row for row in session.execute(query).scalars()
+            }
+            found: list[AcceptedContact | None] = []
+            alongside: list[SQLModel] = []
+            opened: set[str] = set()
+            for claim in claims:
+                key, row = claim.row.key, held.get(claim.row.key)
+                if row is None and claim.may_open:
+                    session.add(claim.row)
+                    row = held[key] = claim.row
+                # A new key opens its rows; a retry of a claim never published makes sure of
+                # them (claimed by code that opened them apart); once per key.
+                fresh = row is not None and not row.published and key not in opened
+                if fresh and row is not None and row.fingerprint == claim.row.fingerprint:
+                    opened.add(key)
+                    alongside.extend(claim.alongside)
+                found.append(row)
+            session.flush()  # the keys first: of two racing claims, the second stops here
+            session.add_all(_absent(session, alongside))
+            session.commit()
+        return found
+
     def holds(self, key: str, fingerprint: str) -> bool:
         """Whether `key` is already claimed for this very content (a retry of it)."""
         with Session(self.engine) as session:
@@ -102,6 +154,23 @@ class AcceptedContacts:
                     done = False
             session.commit()
         return done
+
+    def mark_all_published(self, keys: Sequence[str], alongside: Sequence[Alongside]) -> bool:
+        """`mark_published` for a batch, in one transaction: the claims marked, then each
+        contact's writes (`alongside`); whether any planned something. The writes go in one
+        savepoint; should one meet a row written already, each goes in a savepoint of its own
+        (only its part undone)."""
+        with Session(self.engine) as session:
+            session.connection().execute(
+                update(ACCEPTED).where(ACCEPTED.c.key.in_(keys)).values(published=True)
+            )
+            try:
+                with session.begin_nested():
+                    done = [write(session) for write in alongside]
+            except IntegrityError:
+                done = [_in_savepoint(session, write) for write in alongside]
+            session.commit()
+        return any(done)
 
     def purge(self, older_than: datetime) -> int:
         """Deletes keys accepted before `older_than`; how many."""
@@ -132,3 +201,26 @@ class AcceptedContacts:
             )
             session.commit()
         return keys
+
+
+def _absent(session: Session, rows: Sequence[SQLModel]) -> list[SQLModel]:
+    """The rows no row of their table holds the primary key of yet (a batch's `add_absent`):
+    one query per table instead of one per row. Intake's tables have one-column keys."""
+    by_model: dict[type[SQLModel], list[SQLModel]] = {}
+    for row in rows:
+        by_model.setdefault(type(row), []).append(row)
+    absent: list[SQLModel] = []
+    for model, group in by_model.items():
+        (column,) = inspect(model).primary_key
+        wanted = [getattr(row, column.key) for row in group]
+        present = set(session.execute(select(column).where(column.in_(wanted))).scalars())
+        absent += [row for row in group if getattr(row, column.key) not in present]
+    return absent
+
+
+def _in_savepoint(session: Session, write: Alongside) -> bool:
+    try:
+        with session.begin_nested():
+            return write(session)
+    except IntegrityError:
+        return False

@@ -79,6 +79,8 @@ async def create_topics(
             configs = {"retention.ms": str(topic.retention_ms)}
             if topic.compacted:
                 configs["cleanup.policy"] = "compact"
+            if topic.append_time:
+                configs["message.timestamp.type"] = "LogAppendTime"
             new = NewTopic(topic.name, topic.partitions, replication_factor, topic_configs=configs)
             response = await admin.create_topics([new])
             for name, code, *rest in response.topic_errors:

@@ -10,7 +10,7 @@ from typing import Any
 
 # derived_id lives in the pure services.shared.ids; importing it from here loads aiokafka.
 from services.shared.ids import derived_id as derived_id
-from services.shared.kafka import EventConsumer, EventProducer
+from services.shared.kafka import BatchConsumer, EventProducer
 from services.shared.logs import fields
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ STOP_SECONDS = 20.0
 @asynccontextmanager
 async def running(
     producer: EventProducer,
-    consumers: tuple[EventConsumer, ...] = (),
+    consumers: tuple[BatchConsumer[Any], ...] = (),
     background: tuple[Coroutine[Any, Any, None], ...] = (),
 ) -> AsyncIterator[None]:
     """Starts the producer, the consumers and background loops; a crash of any ends the process

@@ -1,5 +1,6 @@
-"""Kafka in the cluster authenticates every client and grants each service's KafkaUser exactly
-the ACLs derived from the topic registry (schemas/access.py); each service signs in as its own."""
+"""Kafka in the cluster authenticates every client and grants each service's and each channel
+adapter's KafkaUser exactly the ACLs derived from the topic registry (schemas/access.py); each
+service signs in as its own."""
 
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from typer.testing import CliRunner
 
 from pkc.deploy_cli import deploy_cli
 from pkc.k8s_users import USERS_FILE, kafka_user, render_users
-from schemas.access import SERVICES, acls_for
+from schemas.access import PRINCIPALS, SERVICES, acls_for
 from schemas.topics import CONTACTS_RECEIVED
 from tests.deploy.crds import crd_errors, has_crd
 from tests.deploy.manifests import Doc, containers, named, of_kind
@@ -21,11 +22,12 @@ def test_the_checked_in_users_file_is_what_the_acls_generate() -> None:
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_one_kafka_user_per_service_with_exactly_its_derived_acls(
+def test_one_kafka_user_per_service_and_adapter_with_exactly_its_derived_acls(
     variants: dict[str, list[Doc]], variant: str
 ) -> None:
+    # Every channel adapter has its own, to submit to its own topic (docs/adapters.md).
     users = {u["metadata"]["name"]: u for u in of_kind(variants[variant], "KafkaUser")}
-    assert set(users) == set(SERVICES)
+    assert set(users) == set(PRINCIPALS)
     for service, user in users.items():
         assert user["metadata"]["labels"]["strimzi.io/cluster"] == "pkc"
         assert user["spec"] == kafka_user(service)["spec"]

@@ -29,11 +29,17 @@ def test_every_registry_topic_is_one_kafka_topic_with_its_settings(
         spec = resource["spec"]
         assert spec["partitions"] == topic.partitions, topic.name
         assert spec["replicas"] == 3
-        assert spec["config"] == {
-            "cleanup.policy": "compact" if topic.compacted else "delete",
-            "retention.ms": topic.retention_ms,
-            "min.insync.replicas": 2,
-        }
+        # The adapters' submission topics: the broker stamps when a record arrived.
+        append_time = {"message.timestamp.type": "LogAppendTime"} if topic.append_time else {}
+        assert (
+            spec["config"]
+            == {
+                "cleanup.policy": "compact" if topic.compacted else "delete",
+                "retention.ms": topic.retention_ms,
+                "min.insync.replicas": 2,
+            }
+            | append_time
+        )
 
 
 def test_every_consumer_has_its_dead_letter_topic(variants: dict[str, list[Doc]]) -> None:

@@ -2,9 +2,11 @@
 idempotency key, its status and its origin are written in one commit; a claim of the key with
 other content writes nothing of its own; a retry of the same content still unpublished finds
 them, also when its first claim was made without them (before they were written together).
-Marking the claim published plans its `received` callback in the same commit."""
+Marking the claim published plans its `received` callback in the same commit. The same for a
+batch of Kafka submissions (services/intake/submissions.py): one transaction each way."""
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -20,7 +22,7 @@ from services.intake.status_tables import (
     ContactStatusRow,
 )
 from services.intake.status_view import load_links
-from services.intake.store import AcceptedContact, AcceptedContacts
+from services.intake.store import AcceptedContact, AcceptedContacts, Claim
 from services.shared.db import create_tables, make_engine
 
 AT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -131,3 +133,89 @@ def test_marking_a_claim_published_announces_its_status_in_the_same_commit(
         held = session.get(AcceptedContact, key)
         assert held is not None
         assert held.published
+
+
+def _row(event: ContactReceived, fingerprint: str = "f") -> AcceptedContact:
+    key = str(event.contact_id)
+    return AcceptedContact(
+        key=key, contact_id=event.contact_id, fingerprint=fingerprint, accepted_at=AT
+    )
+
+
+def test_a_batch_is_claimed_in_one_go_with_what_each_key_holds(
+    stores: tuple[AcceptedContacts, StatusStore, Ratings],
+) -> None:
+    accepted, statuses, _ = stores
+    held_before, fresh, late, twice = _contact(), _contact(), _contact(), _contact()
+    _claim(stores, held_before, "first", "adapter-phone")
+    accepted.mark_published(str(held_before.contact_id))
+
+    def opened(event: ContactReceived) -> list[ContactStatusRow]:
+        return [statuses.opening(event.contact_id, "adapter-mail", event.region, "mail", AT)]
+
+    found = accepted.claim_all(
+        [
+            Claim(_row(held_before, "other words"), opened(held_before)),
+            Claim(_row(fresh, "f"), opened(fresh)),
+            Claim(_row(late, "l"), opened(late), may_open=False),  # outside the window
+            Claim(_row(twice, "t"), opened(twice)),
+            Claim(_row(twice, "t2"), opened(twice)),  # the same key again in the batch
+        ]
+    )
+    first, new, refused, once, again = found
+    assert first is not None
+    assert (first.fingerprint, first.published) == ("first", True), "the key's first content"
+    assert new is not None
+    assert (new.fingerprint, new.published) == ("f", False)
+    assert refused is None, "no key claimed for a submission outside the window"
+    assert once is not None
+    assert again is not None
+    assert (once.fingerprint, again.fingerprint) == ("t", "t"), "the first in the batch holds"
+    assert statuses.get(fresh.contact_id, "adapter-mail") is not None
+    assert statuses.get(late.contact_id, "adapter-mail") is None
+    assert statuses.get(held_before.contact_id, "adapter-mail") is None, "its owner is kept"
+    # A contact submitted on Kafka is rated by its adapter's token: its origin names the
+    # adapter both ways (services/intake/ratings.py).
+    ratings = stores[2]
+    fresh_origin = ratings.origin_of(fresh, "kafka:adapter-mail")
+    (with_origin,) = accepted.claim_all([Claim(_row(fresh, "f"), [fresh_origin])])
+    assert with_origin is not None
+    accepted.mark_published(str(fresh.contact_id))
+    assert ratings.origin(fresh.contact_id, "subject-of-its-token", "kafka:adapter-mail")
+    assert ratings.origin(fresh.contact_id, "kafka:adapter-phone") is None
+    # Outside the window, a key held for this very content is found (a late retry).
+    (retried,) = accepted.claim_all([Claim(_row(fresh, "f"), opened(fresh), may_open=False)])
+    assert retried is not None
+    assert retried.key == str(fresh.contact_id)
+
+
+def test_a_batch_is_marked_published_with_its_announcements_in_one_commit(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    create_tables(engine, AcceptedContact, ContactStatusRow, AdapterCallback, CallbackDelivery)
+    accepted, statuses = AcceptedContacts(engine), StatusStore(engine, load_links())
+    callbacks = CallbackStore(engine, Backoff(first_seconds=60, max_seconds=600, lease_seconds=30))
+    callbacks.register("adapter-phone", "http://127.0.0.1:9/status", AT)
+    events = [_contact() for _ in range(3)]
+    accepted.claim_all(
+        [
+            Claim(_row(e), [statuses.opening(e.contact_id, "adapter-phone", e.region, "phone", AT)])
+            for e in events
+        ]
+    )
+    keys = [str(e.contact_id) for e in events]
+
+    def announcing(event: ContactReceived) -> Callable[[Session], bool]:
+        return lambda session: statuses.announce_in(session, event.contact_id)
+
+    # The first contact announced already (a racing replica): only its part is undone.
+    assert accepted.mark_published(keys[0], announcing(events[0]))
+    assert accepted.mark_all_published(keys, [announcing(e) for e in events])
+    for event in events:
+        assert len(callbacks.of_contact(event.contact_id)) == 1, "planned once each"
+    with Session(engine) as session:
+        for key in keys:
+            held = session.get(AcceptedContact, key)
+            assert held is not None
+            assert held.published

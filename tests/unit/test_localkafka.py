@@ -7,7 +7,7 @@ import pytest
 from pkc.localkafka import KafkaSetupError, LocalKafka
 from pkc.localkafka.config import new_cluster_id, server_properties
 from pkc.localkafka.credentials import BrokerCredentials
-from schemas.access import SERVICES
+from schemas.access import ADAPTERS, SERVICES
 from services.shared.kafka.security import kafka_security
 from services.shared.settings import ServiceSettings
 
@@ -55,7 +55,10 @@ def test_a_secured_broker_authenticates_every_listener_and_refuses_what_no_acl_g
 
 def test_each_broker_draws_its_own_passwords_for_every_service_and_admin(tmp_path: Path) -> None:
     first, second = BrokerCredentials.drawn(), BrokerCredentials.drawn()
-    assert set(first.passwords) == {"admin", *SERVICES}
+    # Every service and every channel adapter (its submission topic) signs in as itself.
+    assert set(first.passwords) == {"admin", *SERVICES, *ADAPTERS}
+    assert first.complete()
+    assert not BrokerCredentials({"admin": "x", **{s: "x" for s in SERVICES}}).complete()
     assert not set(first.passwords.values()) & set(second.passwords.values())
     assert all(len(password) >= 32 for password in first.passwords.values())
     admin_password = first.passwords["admin"]
@@ -79,3 +82,19 @@ def test_services_sign_in_with_scram_from_their_settings() -> None:
     assert kafka_security(ServiceSettings()).client_kwargs() == {}  # PLAINTEXT: as before
     with pytest.raises(ValueError, match="PKC_KAFKA_PASSWORD"):
         kafka_security(ServiceSettings(kafka_security_protocol="SASL_SSL", kafka_username="x"))
+
+
+def test_a_broker_formatted_before_the_adapters_principals_is_formatted_again(
+    tmp_path: Path,
+) -> None:
+    broker = LocalKafka(tmp_path, tmp_path / "cache", port=19092, secured=True)
+    broker.home.mkdir(parents=True)
+    older = BrokerCredentials({"admin": "a" * 32, **{s: "s" * 32 for s in SERVICES}})
+    older.save(broker.home)
+    assert broker._lacks_principals(), "no SCRAM user for the adapters: format again"
+    # Still running meanwhile: it hands out the principals it has.
+    assert broker.access().adapters == {}
+    assert set(broker.access().services) == set(SERVICES)
+    BrokerCredentials.drawn().save(broker.home)
+    assert not broker._lacks_principals()
+    assert set(broker.access().adapters) == set(ADAPTERS)

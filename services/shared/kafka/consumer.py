@@ -111,9 +111,20 @@ class BatchConsumer(ABC, Generic[Work]):
     @abstractmethod
     def new_work(self) -> Work: ...
 
-    @abstractmethod
     async def take(self, record: Record, event: Event, work: Work) -> None:
-        """One decoded event, in partition order."""
+        """One decoded event, in partition order (a subclass overrides this, or `take_record`
+        when its records are not events)."""
+        raise NotImplementedError(f"{type(self).__name__} takes no events")
+
+    async def take_record(self, record: Record, work: Work) -> None:
+        """One record, in partition order: decoded into its event for `take`, or dead-lettered
+        when it does not decode. Intake's submissions (not events) override this."""
+        try:
+            event = decode(record)
+        except UndecodableEvent as exc:
+            await self.dead_letters.write(record, str(exc), attempts=1)
+            return
+        await self.take(record, event, work)
 
     @abstractmethod
     async def complete(self, work: Work, positions: Positions) -> None:
@@ -224,19 +235,11 @@ class BatchConsumer(ABC, Generic[Work]):
     async def _take(self, record: Record, batch: "_Batch[Work]") -> None:
         batch.size += 1
         if not self.span_per_record:
-            await self._decode_and_take(record, batch.work)
+            await self.take_record(record, batch.work)
             return
         attributes = record_attributes(record.topic, record.partition, record.offset)
         with consumer_span(f"{record.topic} process", record.headers, attributes):
-            await self._decode_and_take(record, batch.work)
-
-    async def _decode_and_take(self, record: Record, work: Work) -> None:
-        try:
-            event = decode(record)
-        except UndecodableEvent as exc:
-            await self.dead_letters.write(record, str(exc), attempts=1)
-            return
-        await self.take(record, event, work)
+            await self.take_record(record, batch.work)
 
     async def _complete_and_commit(self, consumer: AIOKafkaConsumer, batch: "_Batch[Work]") -> None:
         await self.complete(batch.work, batch.positions())

@@ -1,0 +1,143 @@
+"""`python -m bench native`: the pipeline with the contacts submitted straight to Kafka through
+the adapter library (pkc/adapter_kafka.py) instead of `POST /contacts`: contacts per second from
+the first submission to reporting's windows counting them all, its ratio to the broker's
+ceiling measured in the same run, and CPU per contact of every process on the machine; then
+the same count by `POST /contacts` on the same platform, the yardstick of that run.
+
+Goal (issue 20): 1,200 contacts/s on two cores. The load generator is the phone adapter's
+library in this process, on the bench's open broker (PLAINTEXT, as `python -m bench system`)."""
+
+import asyncio
+import os
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from bench import system
+from bench.results import Figure, Report
+from pkc.adapter_kafka import KafkaSubmitter
+from pkc.polling import poll_async
+from pkc.simulation import TokenSource
+from schemas import Channel
+from schemas.submissions import ContactSubmission
+from services.shared.clock import Clock
+
+CONTACTS = system.PIPELINE_CONTACTS  # as many as `bench system` posts, so the two compare
+WARM_UP = 1000
+GOAL = 1200  # contacts/s through Kafka-native adapters, two cores
+
+
+def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str) -> None:
+    ceiling = asyncio.run(system._ceiling(bootstrap))
+    report.add(
+        Figure(
+            "broker",
+            "raw aiokafka produce→consume (ceiling), before the Kafka-native run",
+            ceiling,
+            "records/s",
+            note=f"{system.CEILING_RECORDS:,} records of 600 bytes, acks=all, 1 partition",
+        )
+    )
+    others = asyncio.run(system._groups(bootstrap))
+    with system._platform(workdir, bootstrap) as platform:
+        intake = system._intake(platform)
+        reporting = platform.services["reporting"].url
+        clock = platform.clock
+        # Started and warmed first (consumer groups joined, tables recovered, code paths run),
+        # as `bench system` measures its pipeline after the triage run: not counted.
+        asyncio.run(_throughput(bootstrap, reporting, intake, clock, WARM_UP))
+        asyncio.run(system._drained(bootstrap, others))
+        processes = system._pids(platform.services, workdir, bootstrap)
+        before = {name: system._cpu_seconds(pid) for name, pid in processes.items()}
+        rate = asyncio.run(_throughput(bootstrap, reporting, intake, clock, CONTACTS))
+        after = {name: system._cpu_seconds(pid) for name, pid in processes.items()}
+        asyncio.run(system._drained(bootstrap, others))
+        # The same count by POST /contacts on the same platform, a minute later: the yardstick
+        # on a machine whose speed moves from run to run.
+        posted = asyncio.run(system._pipeline_throughput(platform.services, intake, clock))
+        done = {name: system._cpu_seconds(pid) for name, pid in processes.items()}
+    _report(report, rate, ceiling, posted)
+    _report_cpu(report, "Kafka-native", before, after)
+    _report_cpu(report, "POST /contacts", after, done)
+
+
+def _report(report: Report, rate: float, ceiling: float, posted: float) -> None:
+    report.add(
+        Figure(
+            "pipeline",
+            "Kafka-native adapter → reporting window",
+            rate,
+            "contacts/s",
+            goal=f"≥ {GOAL:,}/s",
+            met=rate >= GOAL,
+            note=f"{CONTACTS:,} submissions through pkc/adapter_kafka.py (adapter-phone)",
+        )
+    )
+    report.add(
+        Figure("pipeline", "Kafka-native: ratio to the broker's ceiling", rate / ceiling * 100, "%")
+    )
+    report.add(
+        Figure(
+            "pipeline",
+            "POST /contacts → reporting window, same platform after",
+            posted,
+            "contacts/s",
+            note=f"{system.PIPELINE_CONTACTS:,} contacts; Kafka-native ÷ HTTP {rate / posted:.2f}",
+        )
+    )
+
+
+def _report_cpu(
+    report: Report, way: str, before: dict[str, float], after: dict[str, float]
+) -> None:
+    per_contact = {name: (after[name] - before[name]) / CONTACTS for name in before}
+    for name, seconds in per_contact.items():
+        report.add(Figure("cpu", f"{way}: {name} per contact", seconds * 1000, "ms CPU"))
+    total = sum(per_contact.values())
+    cores = os.cpu_count() or 1
+    report.add(
+        Figure(
+            "cpu",
+            f"{way}: all processes per contact",
+            total * 1000,
+            "ms CPU",
+            note=f"{cores} cores allow ≈ {cores / total:,.0f}/s",
+        )
+    )
+
+
+async def _throughput(
+    bootstrap: str, reporting: str, intake: system.Intake, clock: Clock, count: int
+) -> float:
+    """From the first submission to the window counting the last."""
+    async with httpx.AsyncClient(timeout=10) as issuer:
+        reader = TokenSource(intake.issuer, issuer).signed_in(intake.reader)
+        base = await system._offered(issuer, reporting, reader)
+        async with KafkaSubmitter(bootstrap, "adapter-phone") as adapter:
+            began = time.perf_counter()
+            for start in range(0, count, 1000):  # received_at stays close to the clock
+                await adapter.submit_all(_submissions(clock, start, min(1000, count - start)))
+
+        async def all_counted() -> bool:
+            return await system._offered(issuer, reporting, reader) >= base + count
+
+        what = f"reporting to count {count:,} contacts"
+        await poll_async(all_counted, what, timeout=900, interval=0.05)
+        return count / (time.perf_counter() - began)
+
+
+def _submissions(clock: Clock, start: int, count: int) -> list[ContactSubmission]:
+    now = clock.now()
+    return [
+        ContactSubmission(
+            idempotency_key=f"bench-native-{uuid.uuid4().hex}",
+            source="bench",
+            region=system.REGIONS[(start + i) % len(system.REGIONS)],
+            channel=Channel.PHONE,
+            text=system.TEXT,
+            received_at=now,
+        )
+        for i in range(count)
+    ]
