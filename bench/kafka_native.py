@@ -8,7 +8,6 @@ Goal (issue 20): 1,200 contacts/s on two cores. The load generator is the phone 
 library in this process, on the bench's open broker (PLAINTEXT, as `python -m bench system`)."""
 
 import asyncio
-import os
 import time
 import uuid
 from pathlib import Path
@@ -59,8 +58,8 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
         posted = asyncio.run(system._pipeline_throughput(platform.services, intake, clock))
         done = {name: system._cpu_seconds(pid) for name, pid in processes.items()}
     _report(report, rate, ceiling, posted)
-    _report_cpu(report, "Kafka-native", before, after)
-    _report_cpu(report, "POST /contacts", after, done)
+    system.report_cpu(report, before, after, CONTACTS, "Kafka-native")
+    system.report_cpu(report, after, done, CONTACTS, "POST /contacts")
 
 
 def _report(report: Report, rate: float, ceiling: float, posted: float) -> None:
@@ -85,25 +84,6 @@ def _report(report: Report, rate: float, ceiling: float, posted: float) -> None:
             posted,
             "contacts/s",
             note=f"{system.PIPELINE_CONTACTS:,} contacts; Kafka-native ÷ HTTP {rate / posted:.2f}",
-        )
-    )
-
-
-def _report_cpu(
-    report: Report, way: str, before: dict[str, float], after: dict[str, float]
-) -> None:
-    per_contact = {name: (after[name] - before[name]) / CONTACTS for name in before}
-    for name, seconds in per_contact.items():
-        report.add(Figure("cpu", f"{way}: {name} per contact", seconds * 1000, "ms CPU"))
-    total = sum(per_contact.values())
-    cores = os.cpu_count() or 1
-    report.add(
-        Figure(
-            "cpu",
-            f"{way}: all processes per contact",
-            total * 1000,
-            "ms CPU",
-            note=f"{cores} cores allow ≈ {cores / total:,.0f}/s",
         )
     )
 

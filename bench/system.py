@@ -130,7 +130,7 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
                 met=ratio >= 0.25,
             )
         )
-        _report_cpu(report, cpu_before, cpu_after)
+        report_cpu(report, cpu_before, cpu_after)
         asyncio.run(_drained(bootstrap, others))
         for rate in (LATENCY_RATE_WITHIN, LATENCY_RATE):
             latencies = asyncio.run(_window_latency(services, intake, clock, rate))
@@ -440,17 +440,25 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _report_cpu(report: Report, before: dict[str, float], after: dict[str, float]) -> None:
-    """CPU per contact per process: on a small machine the pipeline is bound by their sum."""
-    per_contact = {name: (after[name] - before[name]) / PIPELINE_CONTACTS for name in before}
+def report_cpu(
+    report: Report,
+    before: dict[str, float],
+    after: dict[str, float],
+    contacts: int = PIPELINE_CONTACTS,
+    way: str = "",
+) -> None:
+    """CPU per contact per process: on a small machine the pipeline is bound by their sum.
+    `way`: which way the contacts came in, named before each measure (bench/kafka_native.py)."""
+    label = f"{way}: " if way else ""
+    per_contact = {name: (after[name] - before[name]) / contacts for name in before}
     for name, seconds in per_contact.items():
-        report.add(Figure("cpu", f"{name} per contact", seconds * 1000, "ms CPU"))
+        report.add(Figure("cpu", f"{label}{name} per contact", seconds * 1000, "ms CPU"))
     total = sum(per_contact.values())
     cores = os.cpu_count() or 1
     report.add(
         Figure(
             "cpu",
-            "all processes per contact",
+            f"{label}all processes per contact",
             total * 1000,
             "ms CPU",
             note=f"{cores} cores allow ≈ {cores / total:,.0f}/s; 2,000/s needs ≈ "
