@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from schemas import Channel, ContactReceived, Region
@@ -33,6 +34,19 @@ def stores(database_url: str) -> tuple[AcceptedContacts, StatusStore, Ratings]:
     engine = make_engine(database_url)
     create_tables(engine, AcceptedContact, ContactStatusRow)
     return AcceptedContacts(engine), StatusStore(engine, load_links()), Ratings(engine)
+
+
+def _with_callbacks(
+    database_url: str,
+) -> tuple[Engine, AcceptedContacts, StatusStore, CallbackStore]:
+    """The claims, statuses and callbacks of intake, the phone adapter's callback registered:
+    marking a claim published plans a delivery to it."""
+    engine = make_engine(database_url)
+    create_tables(engine, AcceptedContact, ContactStatusRow, AdapterCallback, CallbackDelivery)
+    accepted, statuses = AcceptedContacts(engine), StatusStore(engine, load_links())
+    callbacks = CallbackStore(engine, Backoff(first_seconds=60, max_seconds=600, lease_seconds=30))
+    callbacks.register("adapter-phone", "http://127.0.0.1:9/status", AT)
+    return engine, accepted, statuses, callbacks
 
 
 def _contact() -> ContactReceived:
@@ -107,12 +121,7 @@ def test_a_retry_of_an_unpublished_claim_made_without_them_opens_them(
 def test_marking_a_claim_published_announces_its_status_in_the_same_commit(
     database_url: str,
 ) -> None:
-    engine = make_engine(database_url)
-    create_tables(engine, AcceptedContact, ContactStatusRow, AdapterCallback, CallbackDelivery)
-    accepted, statuses = AcceptedContacts(engine), StatusStore(engine, load_links())
-    backoff = Backoff(first_seconds=60, max_seconds=600, lease_seconds=30)
-    callbacks = CallbackStore(engine, backoff)
-    callbacks.register("adapter-phone", "http://127.0.0.1:9/status", AT)
+    engine, accepted, statuses, callbacks = _with_callbacks(database_url)
     event = _contact()
     key = str(event.contact_id)
     opened = statuses.opening(event.contact_id, "adapter-phone", event.region, event.channel, AT)
@@ -192,11 +201,7 @@ def test_a_batch_is_claimed_in_one_go_with_what_each_key_holds(
 def test_a_batch_is_marked_published_with_its_announcements_in_one_commit(
     database_url: str,
 ) -> None:
-    engine = make_engine(database_url)
-    create_tables(engine, AcceptedContact, ContactStatusRow, AdapterCallback, CallbackDelivery)
-    accepted, statuses = AcceptedContacts(engine), StatusStore(engine, load_links())
-    callbacks = CallbackStore(engine, Backoff(first_seconds=60, max_seconds=600, lease_seconds=30))
-    callbacks.register("adapter-phone", "http://127.0.0.1:9/status", AT)
+    engine, accepted, statuses, callbacks = _with_callbacks(database_url)
     events = [_contact() for _ in range(3)]
     accepted.claim_all(
         [
