@@ -113,9 +113,12 @@ class KafkaSubmitter:
         """Validates the submission and hands it to the producer's batch; await the returned
         future for the broker's ack. Raises pydantic's ValidationError for a bad one (its
         message quotes the input: log its `errors()` fields, not the message)."""
+        return await self._send(validated(submission))
+
+    async def _send(self, valid: ContactSubmission) -> "asyncio.Future[Any]":
+        """Hands a submission already validated to the producer's batch."""
         if self._producer is None:
             raise RuntimeError("KafkaSubmitter used before start()")
-        valid = validated(submission)
         future: asyncio.Future[Any] = await self._producer.send(
             self.topic,
             value=valid.model_dump_json(exclude_none=True).encode(),
@@ -127,12 +130,14 @@ class KafkaSubmitter:
     async def submit(self, submission: ContactSubmission | dict[str, Any]) -> uuid.UUID:
         """Validates, writes and waits for the broker's acks; the contact's id."""
         valid = validated(submission)
-        await (await self.enqueue(valid))
+        await (await self._send(valid))  # validated once, here
         return self.contact_id(valid)
 
     async def submit_all(self, submissions: Sequence[ContactSubmission]) -> list[uuid.UUID]:
         """Many at once: every record handed to the producer first (they share requests), then
         every ack awaited; the contacts' ids in order."""
-        acks = [await self.enqueue(submission) for submission in submissions]
+        # The ids from what was sent: validation strips whitespace from the key and source.
+        valid = [validated(submission) for submission in submissions]
+        acks = [await self._send(submission) for submission in valid]
         await asyncio.gather(*acks)
-        return [self.contact_id(submission) for submission in submissions]
+        return [self.contact_id(submission) for submission in valid]
