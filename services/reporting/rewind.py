@@ -22,15 +22,27 @@ compaction, no transactions). A record that arrives with offsets before it never
 skip; the commit then stops at the first skipped offset, whatever Faust's acknowledgements
 say, until the agent has read the skipped records itself and counted them (refetch.py); and
 the skip is logged and shown on /readyz.
+
+A skip shows only when a later record of its partition arrives. When Faust drops a
+partition's last records, nothing comes after them while the region is quiet, and the commit
+waits before them (a fault test saw a region counted 5 of 8 for minutes: the fetcher at 8, the
+agent's next offset 5). So a timer looks at every source partition (`reread_dropped_tails`):
+one whose fetcher has moved past the agent's next offset while none of its records is
+buffered in the fetcher or in the agent's hands, and still so at the next look, has had its
+tail dropped; the consumer seeks it back to the agent's next offset, and Faust hands those
+records to the agent again in their turn. A look that is wrong (records held up in Faust's
+own loop behind a full buffer) costs a replay, which counts nothing twice (positions.py).
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from faust.transport.drivers.aiokafka import Consumer as KafkaConsumer
 from faust.types import TP
+
+from services.shared.kafka.injection import InjectedFaults
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +54,8 @@ class Handled:
     expected: dict[TP, int] = field(default_factory=dict)
     skipped_from: dict[TP, int] = field(default_factory=dict)
     skips: list[dict[str, Any]] = field(default_factory=list)  # the last few, for /readyz
+    # The last look at the partitions fetched past the agent's next offset (dropped_tails).
+    tails: dict[TP, tuple[int, int]] = field(default_factory=dict)
 
     def sought(self, tp: TP, offset: int | None) -> None:
         """The fetcher now reads `tp` from `offset` (None: unknown, e.g. the earliest)."""
@@ -75,6 +89,19 @@ class Handled:
         skip was forgotten meanwhile (the partition revoked or sought again): the next reading
         of the partition starts at its commit, so nothing may be acknowledged past it."""
         return self.skipped_from.pop(tp, None) is not None
+
+    def dropped_tails(self, fetched_past: Mapping[TP, tuple[int, int]]) -> dict[TP, int]:
+        """`fetched_past`: the source partitions whose fetcher has moved past the next offset
+        the agent must take, none of their records buffered or in hand, each with (that
+        offset, the fetcher's position). Those seen just so at the last look too have had
+        their tail dropped: returns the offset each is to be read again from."""
+        dropped = {tp: seen for tp, seen in fetched_past.items() if self.tails.get(tp) == seen}
+        self.tails = {tp: seen for tp, seen in fetched_past.items() if tp not in dropped}
+        for tp, (start, end) in dropped.items():
+            tail = {"partition": f"{tp.topic}/{tp.partition}", "from": start, "to": end}
+            self.skips = [*self.skips, tail | {"tail": True}][-20:]
+            log.warning("a partition's last records never reached the agent: %s", tail)
+        return {tp: start for tp, (start, _) in dropped.items()}
 
     def committable(self, tp: TP, offset: int) -> int | None:
         """How far a commit of `tp` may go when Faust asks for `offset`: never past a skipped
@@ -129,6 +156,37 @@ class RewindingConsumer(KafkaConsumer):
                 index.add(offset)
                 acked.append(offset)
 
+    def _fetched_past(self) -> dict[TP, tuple[int, int]]:
+        """The input of `Handled.dropped_tails`, from aiokafka's fetcher and Faust's messages
+        in hand (private attributes, read defensively: nothing is found when they change)."""
+        client = self._thread._consumer
+        if client is None:  # not started
+            return {}
+        try:
+            buffered = client._fetcher._records
+            assignment = client._subscription.subscription.assignment
+        except AttributeError:
+            return {}
+        in_hand = {message.tp for message in list(self._unacked_messages)}
+        found: dict[TP, tuple[int, int]] = {}
+        for tp, expected in list(self.handled.expected.items()):
+            if tp in in_hand or tp in buffered or tp in self.handled.skipped_from:
+                continue
+            state = assignment.state_value(tp)
+            if state is None or state.paused or not state.has_valid_position:
+                continue
+            if state.position > expected:
+                found[tp] = (expected, state.position)
+        return found
+
+    async def reread_dropped_tails(self) -> None:
+        """Seeks each partition whose last records Faust dropped back to the first of them
+        (see the module's docstring). Called by a timer, never during a rebalance."""
+        if not self.flow_active:
+            return
+        for tp, offset in self.handled.dropped_tails(self._fetched_past()).items():
+            await self.seek(tp, offset)
+
     async def _commit(self, offsets: Mapping[TP, int]) -> bool:
         held: dict[TP, int] = {}
         for tp, offset in offsets.items():
@@ -138,13 +196,30 @@ class RewindingConsumer(KafkaConsumer):
         return bool(await super()._commit(held)) if held else False
 
 
+class DroppingConsumer(RewindingConsumer):
+    """For the fault tests: drops the fetched records the injected plan names before they
+    reach the agent, as Faust drops records at a rebalance (injection.py)."""
+
+    injected = InjectedFaults(None)
+
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Any]]:
+        async for tp, message in super().getmany(timeout):
+            if not self.injected.drops(tp.topic, tp.partition, message.offset, message.value):
+                yield tp, message
+
+
 def install_rewinding_consumer(app: Any) -> Handled:
     """Makes the app's consumer a `RewindingConsumer` and returns its account, which the agent
     tells each record it has taken. Call it before anything reads `app.consumer` (which
     creates the consumer), i.e. before the app starts."""
     if app.transport.Consumer is not KafkaConsumer:
         raise RuntimeError("the rewinding consumer is built for Faust's aiokafka (kafka://) driver")
-    app.transport.Consumer = RewindingConsumer
+    injected = InjectedFaults.from_environment()
+    if injected.active:
+        DroppingConsumer.injected = injected
+        app.transport.Consumer = DroppingConsumer
+    else:
+        app.transport.Consumer = RewindingConsumer
     if not isinstance(app.consumer, RewindingConsumer):
         raise RuntimeError("the app's consumer was created before it could be replaced")
     return app.consumer.handled

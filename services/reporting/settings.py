@@ -21,6 +21,9 @@ class ReportingSettings(ServiceSettings):
     dedupe_hours: float = Field(default=24.0, gt=0, le=14 * 24)
     # How often Faust drops expired windows (of sla-seen): the horizon is what expires them.
     table_cleanup_seconds: float = Field(default=30.0, gt=0)
+    # How often the worker looks for a quiet partition whose last records Faust dropped
+    # (rewind.py): two looks in a row find one, so its records count this late at most twice.
+    tail_check_seconds: float = Field(default=5.0, gt=0)
     live_interval_seconds: float = Field(default=1.0, gt=0)
     # The OIDC public client the dashboard page signs people in with (authorization code + PKCE).
     dashboard_client_id: str = "pkc-ui"

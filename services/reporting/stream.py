@@ -26,6 +26,7 @@ from services.reporting.counting import SeenEvents, Windows
 from services.reporting.decisions import Capacity, DecisionRules
 from services.reporting.positions import Position, Taken
 from services.reporting.refetch import Refetcher
+from services.reporting.rewind import RewindingConsumer
 from services.reporting.settings import ReportingSettings
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import Bucket, WindowConfig
@@ -233,6 +234,13 @@ def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRule
             with consumer_span(f"{message.topic} process", message.headers, attributes) as span:
                 await reporting.refetcher.fill(app.consumer, message, windows.handle, span)
                 await windows.handle(record, span)
+
+    @app.timer(interval=settings.tail_check_seconds)  # type: ignore[untyped-decorator]
+    async def reread_dropped_tails() -> None:
+        """Faust's dropped last records of a quiet partition are read again (rewind.py)."""
+        consumer = app.consumer
+        if isinstance(consumer, RewindingConsumer) and not (app.rebalancing or app.in_recovery):
+            await consumer.reread_dropped_tails()
 
     return reporting
 

@@ -2,6 +2,7 @@
 loses nor double-counts; malformed records go to its dead-letter topic."""
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from pkc.processes import ServiceProcess, wait_ready
 from schemas import Answered, Channel, NeedCategory, Region
 from schemas.topics import QUEUE_EVENTS, REPORTING
 from services.shared.kafka import EventProducer
+from services.shared.kafka.injection import VARIABLE as INJECT_FAULTS
 from tests.identities import Headers, Identities
 from tests.kafka_helpers import DeadLetter, read_until
 
@@ -152,6 +154,30 @@ def test_a_re_send_after_the_tables_were_cleaned_counts_once(
         time.sleep(3)
         asyncio.run(publish(kafka, events[:10] + events[10:]))  # the re-send, then a sentinel
         assert counted(service, supervisor, 11) == 11
+    finally:
+        service.stop()
+
+
+def test_a_quiet_partitions_last_records_dropped_before_the_agent_are_counted(
+    kafka: str, identities: Identities, tmp_path: Path
+) -> None:
+    """Faust drops the records it fetched when a rebalance begins mid-batch (rewind.py). The
+    last records of a quiet region have nothing after them to reveal the gap: they must still
+    count, and soon (a fault test saw Nord counted 5 of 8 until its deadline)."""
+    supervisor = identities.person("supervisor-national")
+    faults = tmp_path / "faults.json"
+    settings = {INJECT_FAULTS: str(faults), "PKC_REPORTING_TAIL_CHECK_SECONDS": "1"}
+    service = reporting_process(kafka, identities, tmp_path, settings)
+    service.start()
+    try:
+        wait_ready([service], timeout=90)
+        # Two days after the first test's events: this window holds these alone.
+        events = [answered(i, START + timedelta(days=2)) for i in range(8)]
+        asyncio.run(publish(kafka, events[:5]))
+        assert counted(service, supervisor, 5) == 5
+        faults.write_text(json.dumps({"drop": [str(e.contact_id) for e in events[5:]]}))
+        asyncio.run(publish(kafka, events[5:]))  # fetched, dropped, and nothing after them
+        assert counted(service, supervisor, 8, timeout=30) == 8
     finally:
         service.stop()
 

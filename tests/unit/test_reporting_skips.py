@@ -62,3 +62,26 @@ def test_a_commit_never_passes_what_the_agent_took_since_the_last_seek() -> None
     assert handled.committable(SOURCE, 151) == 102
     handled.sought(SOURCE, None)  # revoked: nothing taken in this assignment yet
     assert handled.committable(SOURCE, 151) is None
+
+
+def test_a_partition_fetched_past_the_agent_at_two_looks_in_a_row_has_a_dropped_tail() -> None:
+    handled = Handled()
+    handled.sought(SOURCE, 5)
+    assert handled.dropped_tails({SOURCE: (5, 8)}) == {}  # once: Faust may be handing them on
+    assert handled.dropped_tails({SOURCE: (5, 8)}) == {SOURCE: 5}  # still so: read from 5 again
+    assert handled.skips[-1] == {
+        "partition": "pkc.queue.events/5",
+        "from": 5,
+        "to": 8,
+        "tail": True,
+    }
+
+
+def test_a_partition_the_agent_moved_on_in_between_looks_has_no_dropped_tail() -> None:
+    handled = Handled()
+    handled.sought(SOURCE, 5)
+    assert handled.dropped_tails({SOURCE: (5, 8)}) == {}
+    assert handled.dropped_tails({SOURCE: (6, 9)}) == {}  # it took 5; 6-8 are on their way
+    assert handled.dropped_tails({}) == {}  # and now it has them all
+    assert handled.dropped_tails({SOURCE: (9, 10)}) == {}  # a fresh look starts over
+    assert handled.skips == []
