@@ -48,15 +48,15 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
         # as `bench system` measures its pipeline after the triage run: not counted.
         asyncio.run(_throughput(bootstrap, reporting, intake, clock, WARM_UP))
         asyncio.run(system._drained(bootstrap, others))
-        processes = system._pids(platform.services, workdir, bootstrap)
-        before = {name: system._cpu_seconds(pid) for name, pid in processes.items()}
+        processes = system.processes_of(platform.services, workdir, bootstrap)
+        before = {name: system.cpu_seconds(pid) for name, pid in processes.items()}
         rate = asyncio.run(_throughput(bootstrap, reporting, intake, clock, CONTACTS))
-        after = {name: system._cpu_seconds(pid) for name, pid in processes.items()}
+        after = {name: system.cpu_seconds(pid) for name, pid in processes.items()}
         asyncio.run(system._drained(bootstrap, others))
         # The same count by POST /contacts on the same platform, a minute later: the yardstick
         # on a machine whose speed moves from run to run.
         posted = asyncio.run(system._pipeline_throughput(platform.services, intake, clock))
-        done = {name: system._cpu_seconds(pid) for name, pid in processes.items()}
+        done = {name: system.cpu_seconds(pid) for name, pid in processes.items()}
     _report(report, rate, ceiling, posted)
     system.report_cpu(report, before, after, CONTACTS, "Kafka-native")
     system.report_cpu(report, after, done, CONTACTS, "POST /contacts")

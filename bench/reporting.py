@@ -11,6 +11,7 @@ import httpx
 
 from bench.events import answered_call, publish_timed
 from bench.results import Figure, Report
+from bench.system import cpu_seconds, processes_of
 from pkc.issuer import Issuer, oidc_issuer
 from pkc.polling import poll_async
 from pkc.ports import free_port
@@ -128,7 +129,13 @@ def _run(report: Report, workdir: Path, bootstrap: str, issuer: Issuer) -> None:
     service.start()
     try:
         wait_ready([service], timeout=120)
+        processes = processes_of({"reporting": service}, workdir, bootstrap)
+        processes.pop("load generator")
+        before = {name: cpu_seconds(pid) for name, pid in processes.items()}
         rate = asyncio.run(_throughput(bootstrap, service.url, issuer))
+        for name, pid in processes.items():
+            used = (cpu_seconds(pid) - before[name]) / THROUGHPUT_EVENTS
+            report.add(Figure("reporting", f"{name} CPU per event", used * 1000, "ms CPU"))
         report.add(
             Figure(
                 "reporting",

@@ -104,10 +104,10 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
                 note=f"{TRIAGE_CONTACTS:,} ContactReceived → Classified",
             )
         )
-        processes = _pids(services, workdir, bootstrap)
-        cpu_before = {name: _cpu_seconds(pid) for name, pid in processes.items()}
+        processes = processes_of(services, workdir, bootstrap)
+        cpu_before = {name: cpu_seconds(pid) for name, pid in processes.items()}
         offered = asyncio.run(_pipeline_throughput(services, intake, clock))
-        cpu_after = {name: _cpu_seconds(pid) for name, pid in processes.items()}
+        cpu_after = {name: cpu_seconds(pid) for name, pid in processes.items()}
         report.add(
             Figure(
                 "pipeline",
@@ -422,7 +422,9 @@ async def _alert_latency(bootstrap: str, clock: Clock, webhook: WebhookReceiver)
     return latencies
 
 
-def _pids(services: dict[str, ServiceProcess], workdir: Path, bootstrap: str) -> dict[str, int]:
+def processes_of(
+    services: dict[str, ServiceProcess], workdir: Path, bootstrap: str
+) -> dict[str, int]:
     """The processes that share this machine's cores during the pipeline run: the services,
     the load generator (this process) and the broker when the benchmark started it."""
     pids = {name: s.process.pid for name, s in services.items() if s.process is not None}
@@ -434,7 +436,7 @@ def _pids(services: dict[str, ServiceProcess], workdir: Path, bootstrap: str) ->
     return pids
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     """User plus system CPU time of a process (fields 14 and 15 of /proc/PID/stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
