@@ -22,6 +22,7 @@ from domain.service_level import ServiceLevelPolicy
 from schemas.topics import REPORTING
 from services.reporting import api, dashboard
 from services.reporting.decisions import DecisionRules
+from services.reporting.deferred import DeferredWrites
 from services.reporting.flush import install_complete_flush
 from services.reporting.monthly import api as monthly_api
 from services.reporting.monthly import (
@@ -154,7 +155,9 @@ def _lifespan(service: ReportingService) -> Any:
             kafka_security(settings),
         )
         (settings.state_dir / "faust").mkdir(parents=True, exist_ok=True)  # Faust won't
-        install_complete_flush(worker)  # in this loop, before the producer starts
+        writes = service.stream.writes
+        deferred = writes.send if isinstance(writes, DeferredWrites) else None
+        install_complete_flush(worker, deferred)  # in this loop, before the producer starts
         install_rewinding_consumer(worker)  # likewise, before anything makes the consumer
         await worker.start()
         try:

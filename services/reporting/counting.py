@@ -148,7 +148,7 @@ class Windows:
             return decided_at(state.meta, at)
         outgoing, summary = decide_step(region, state, event, reporting.capacities, reporting.rules)
         keep_decisions(state.meta, at, outgoing)
-        reporting.regions[region.value] = state.meta.to_dict()
+        reporting.keep(state, region)
         # Other regions read this only to plan a reinforcement: refreshing it once per minute
         # of event time, and when staffing changes, spares a changelog write per event.
         moved = state.meta.latest != minute_before or len(state.meta.operators) != operators_before

@@ -16,6 +16,7 @@ and `flush`, which the commit awaits. Nothing private of Faust's is touched.
 """
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from faust.transport.drivers.aiokafka import Producer as KafkaProducer
@@ -34,6 +35,9 @@ class CompleteFlushProducer(KafkaProducer):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.unsettled: set[FutureMessage] = set()
+        # Sends the table writes held back until the commit (deferred.py), so that they are
+        # among those it covers.
+        self.before_flush: Callable[[], object] | None = None
 
     def send_soon(self, fut: FutureMessage) -> None:
         self.unsettled.add(fut)
@@ -44,6 +48,8 @@ class CompleteFlushProducer(KafkaProducer):
         # Faust picks the offsets to commit before it flushes, so the writes that matter are
         # those already made: a snapshot. Waiting also for writes made meanwhile (the agents
         # keep running) would never end during a catch-up and hold every commit back.
+        if self.before_flush is not None:
+            self.before_flush()
         covered = set(self.unsettled)
         if covered:
             await asyncio.wait(covered)
@@ -59,9 +65,12 @@ class CompleteFlushProducer(KafkaProducer):
         await super().flush()
 
 
-def install_complete_flush(app: Any) -> None:
-    """The consumer's commit calls `app.producer.flush()`: give the app the complete one. Call
-    it in the loop the app will run in and before the app starts (which starts the producer)."""
+def install_complete_flush(app: Any, before_flush: Callable[[], object] | None = None) -> None:
+    """The consumer's commit calls `app.producer.flush()`: give the app the complete one, which
+    calls `before_flush` first. Call it in the loop the app will run in and before the app
+    starts (which starts the producer)."""
     if app.transport.Producer is not KafkaProducer:
         raise RuntimeError("the complete flush is built for Faust's aiokafka (kafka://) driver")
-    app.producer = CompleteFlushProducer(app.transport, loop=app.loop, beacon=app.beacon)
+    producer = CompleteFlushProducer(app.transport, loop=app.loop, beacon=app.beacon)
+    producer.before_flush = before_flush
+    app.producer = producer

@@ -9,7 +9,8 @@ Tables (all changelogged, so a restarted worker recovers them):
 - sla-capacity (global): "<region>" -> arrivals, handling time, patience, operators, share:
   every worker sees every region when it picks donors.
 Every bucket and region record also keeps the input positions it has taken in, so a replay
-after a crash counts exactly once whichever table writes had landed (positions.py).
+after a crash counts exactly once whichever table writes had landed (positions.py). Buckets
+and metas reach their changelogs once per commit (deferred.py).
 """
 
 import logging
@@ -24,6 +25,7 @@ from schemas.envelope import Event
 from schemas.topics import CONTACTS_CLASSIFIED, QUEUE_EVENTS, REPORTING, SLA_EVENTS, Topic
 from services.reporting.counting import SeenEvents, Windows
 from services.reporting.decisions import Capacity, DecisionRules
+from services.reporting.deferred import DeferredWrites, DirectWrites, Writes
 from services.reporting.positions import Position, Taken
 from services.reporting.refetch import Refetcher
 from services.reporting.rewind import RewindingConsumer
@@ -43,9 +45,10 @@ class TableBuckets:
     """One region's buckets in the sla-buckets table. A value is {"counts": bucket, "taken":
     positions}, one record: a bucket and what it has taken in land together (positions.py)."""
 
-    def __init__(self, table: Any, region: str):
+    def __init__(self, table: Any, region: str, writes: Writes):
         self.table = table
         self.region = region
+        self.writes = writes
 
     def _record(self, minute: int) -> dict[str, Any]:
         value: dict[str, Any] = self.table.get(f"{self.region}|{minute}") or {}
@@ -64,12 +67,10 @@ class TableBuckets:
         taken: Taken = dict(self._record(minute).get("taken", {}))
         if at is not None:
             at.mark(taken)
-        self.table[f"{self.region}|{minute}"] = {"counts": bucket, "taken": taken}
+        self.writes.set(self.table, f"{self.region}|{minute}", {"counts": bucket, "taken": taken})
 
     def drop(self, minute: int) -> None:
-        key = f"{self.region}|{minute}"
-        if key in self.table:
-            del self.table[key]
+        self.writes.delete(self.table, f"{self.region}|{minute}")
 
 
 TABLES = ("sla-buckets", "sla-region", "sla-seen", "sla-capacity")
@@ -107,14 +108,21 @@ class Reporting:
     retrier: Retrier = field(default_factory=Retrier)
     # Reads again what Faust dropped before the agent (refetch.py).
     refetcher: Refetcher = field(default_factory=Refetcher)
+    # How buckets and metas are written: the worker defers them to the commit (deferred.py).
+    writes: Writes = field(default_factory=DirectWrites)
 
     def region(self, region: Region) -> RegionState:
         state = self.states.get(region.value)
         if state is None:
             meta = RegionMeta.from_dict(self.regions.get(region.value))
-            state = RegionState(meta, TableBuckets(self.buckets, region.value), self.config)
+            buckets = TableBuckets(self.buckets, region.value, self.writes)
+            state = RegionState(meta, buckets, self.config)
             self.states[region.value] = state
         return state
+
+    def keep(self, state: RegionState, region: Region) -> None:
+        """Writes the region's meta to its table."""
+        self.writes.set(self.regions, region.value, state.meta.to_dict())
 
     def view(self, region: Region) -> RegionState:
         """For readers (the HTTP API): the agent's state when it has one, else a fresh one that
@@ -124,7 +132,8 @@ class Reporting:
         if state is not None:
             return state
         meta = RegionMeta.from_dict(self.regions.get(region.value))
-        return RegionState(meta, TableBuckets(self.buckets, region.value), self.config)
+        buckets = TableBuckets(self.buckets, region.value, DirectWrites())  # never written
+        return RegionState(meta, buckets, self.config)
 
     def forget_states(self) -> None:
         self.states.clear()
@@ -158,8 +167,9 @@ def faust_app(settings: ReportingSettings) -> faust.App:
         web_enabled=False,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        # Three changelog records per event: a short linger lets them share requests, and
-        # compressed (services/shared/kafka_tuning.py).
+        # A changelog record per event (sla-seen) and per key written at each commit
+        # (deferred.py): a short linger lets them share requests, and compressed
+        # (services/shared/kafka_tuning.py).
         producer_linger=settings.kafka_linger_ms / 1000,
         producer_compression_type=settings.producer_tuning().compression_type,
         table_cleanup_interval=settings.table_cleanup_seconds,
@@ -181,7 +191,8 @@ def tables(
     seen = app.Table("sla-seen", default=str, partitions=partitions)
     windowed = SeenEvents(SeenEvents.windowed(seen, dedupe_horizon), dedupe_horizon)
     capacity = app.GlobalTable("sla-capacity", default=dict, partitions=partitions)
-    return Reporting(app, buckets, regions, capacity, config, rules), windowed
+    reporting = Reporting(app, buckets, regions, capacity, config, rules, writes=DeferredWrites())
+    return reporting, windowed
 
 
 def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRules) -> Reporting:

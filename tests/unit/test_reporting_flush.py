@@ -113,3 +113,23 @@ def test_the_commit_s_flush_waits_until_every_table_write_is_sent() -> None:
     sent, still_buffered = asyncio.run(_flush_with_a_stalling_sender(complete=True))
     assert sent == [0, 1, 2]
     assert still_buffered == 0
+
+
+def test_the_writes_held_back_until_the_commit_are_sent_and_covered_by_its_flush() -> None:
+    """The worker defers its table writes to the commit (deferred.py): the flush sends them
+    first, and returns only when they too are acknowledged."""
+
+    async def scenario() -> list[Any]:
+        app: Any = faust.App("pkc-flush-test", broker="kafka://127.0.0.1:9", web_enabled=False)
+        channel = StallingChannel()
+        held_back = [_message(channel, value) for value in (7, 8)]
+        install_complete_flush(app, lambda: [app.producer.send_soon(m) for m in held_back])
+        await app.producer.buffer.start()
+        try:
+            app.producer.send_soon(_message(channel, 6))
+            await app.producer.flush()
+            return list(channel.sent)
+        finally:
+            await app.producer.buffer.stop()
+
+    assert asyncio.run(scenario()) == [6, 7, 8]
