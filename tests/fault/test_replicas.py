@@ -133,6 +133,20 @@ def readiness(platform: LocalPlatform, service: str) -> str:
     return "\n".join(answers)
 
 
+def all_ready(platform: LocalPlatform, service: str) -> bool:
+    """Every replica of `service` says ready (assigned, its tables recovered). Counts read
+    while a restarted replica joins are a rebalance's passing state: the partitions it takes
+    over count nothing on it until it has recovered them, and nothing on the replica that
+    gave them up (a CI run saw Syd and Mitt at 0, then the restarted replica ready)."""
+    for replica in platform.replicas[service]:
+        try:
+            if httpx.get(f"{replica.url}/readyz", timeout=10).status_code != 200:
+                return False
+        except httpx.TransportError:
+            return False
+    return True
+
+
 def kill_and_restart(process: ServiceProcess) -> None:
     process.kill()
     process.start()
@@ -158,7 +172,8 @@ def test_killing_a_replica_of_every_service_loses_and_doubles_nothing(
     def settled() -> bool:
         try:
             return (
-                waiting(platform, identities) == expected_waiting
+                all_ready(platform, "reporting")
+                and waiting(platform, identities) == expected_waiting
                 and offered(platform, identities) == expected_offered
             )
         except httpx.TransportError:
