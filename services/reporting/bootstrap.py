@@ -23,6 +23,7 @@ from schemas.topics import REPORTING
 from services.reporting import api, dashboard
 from services.reporting.decisions import DecisionRules
 from services.reporting.deferred import DeferredWrites
+from services.reporting.fetching import fetching
 from services.reporting.flush import install_complete_flush
 from services.reporting.monthly import api as monthly_api
 from services.reporting.monthly import (
@@ -38,7 +39,7 @@ from services.reporting.monthly.store import MonthlyStore
 from services.reporting.rewind import install_rewinding_consumer
 from services.reporting.service import Core, ReportingService
 from services.reporting.settings import ReportingSettings
-from services.reporting.stream import build, changelog_topics, fetching
+from services.reporting.stream import build, changelog_topics
 from services.reporting.window import WindowConfig
 from services.shared.http import DatabaseProbe, harden, health_router
 from services.shared.kafka import EventProducer, kafka_security
