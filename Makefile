@@ -31,24 +31,20 @@ tools: $(TOOLS_STAMP)
 run: install
 	$(BIN)/pkc run
 
-# The suite is to stay under 20 minutes on two cores. Most of its time is spent waiting: the
-# fault tests on an outage they hold (a database down or locked for minutes), a killed
-# process's restart or a rebalance; the end-to-end tests (tests/e2e) on whole platforms and a
-# browser. So each of those two runs in a pytest process of its own beside the others, and
-# their output follows. Each process draws the ports of the servers it starts from a range of
-# its own (pkc/ports.py). The slowest tests are listed.
+# The suite is to stay under 20 minutes on two cores. The fault tests (tests/fault) spend much
+# of their time waiting: on an outage they hold (a database down or locked for minutes), on a
+# killed process's restart, on a rebalance. They run in a pytest process of their own beside
+# the others, and their output follows. Each process draws the ports of the servers it starts
+# from a range of its own (pkc/ports.py). The slowest tests are listed.
 test: install tools
 	@mkdir -p .pkc
 	@PKC_PORT_RANGE=20000-23999 $(BIN)/python -m pytest -q tests/fault -m 'not slow' \
 		-p no:cacheprovider --durations=10 > .pkc/test-faults.log 2>&1 & faults=$$!; \
-	PKC_PORT_RANGE=24000-27999 $(BIN)/python -m pytest -q tests/e2e -m 'not slow' \
-		-p no:cacheprovider --durations=10 > .pkc/test-e2e.log 2>&1 & e2e=$$!; \
-	PKC_PORT_RANGE=28000-32767 $(BIN)/python -m pytest -q --durations=25 \
-		--ignore=tests/fault --ignore=tests/e2e -m 'not slow'; others=$$?; \
-	wait $$faults; faulted=$$?; wait $$e2e; ended=$$?; \
+	PKC_PORT_RANGE=24000-32767 $(BIN)/python -m pytest -q --durations=25 \
+		--ignore=tests/fault -m 'not slow'; others=$$?; \
+	wait $$faults; waited=$$?; \
 	echo "--- the fault tests, run beside the others ---"; cat .pkc/test-faults.log; \
-	echo "--- the end-to-end tests, run beside the others ---"; cat .pkc/test-e2e.log; \
-	test $$others -eq 0 && test $$faulted -eq 0 && test $$ended -eq 0
+	test $$others -eq 0 && test $$waited -eq 0
 
 lint: install
 	$(BIN)/ruff format --check .
