@@ -8,6 +8,7 @@ from typing import Any
 import faust
 
 from schemas.topics import CONTACTS_CLASSIFIED, QUEUE_EVENTS
+from services.reporting.rewind import fetcher_state
 
 
 def fetching(app: faust.App) -> dict[str, Any]:
@@ -39,23 +40,20 @@ def _partition_states(consumer: Any, assigned: set[Any], sources: set[str]) -> d
     """Per assigned source partition: the fetcher's own view (aiokafka's position, pause,
     reset and buffered records) and Faust's read and committed offsets."""
     states: dict[str, Any] = {}
-    try:
-        client = consumer._thread._consumer
-        fetcher = client._fetcher
-        subscription = client._subscription.subscription
-        assignment = subscription.assignment if subscription is not None else None
-    except AttributeError:
+    fetcher = fetcher_state(consumer)
+    if fetcher is None:
         return states
+    buffered, assignment = fetcher
     for tp in assigned:
         if tp.topic not in sources:
             continue
         entry: dict[str, Any] = {
             "read": consumer._read_offset.get(tp),
             "committed": consumer._committed_offset.get(tp),
-            "buffered": tp in fetcher._records,
+            "buffered": tp in buffered,
         }
         try:
-            state = assignment.state_value(tp) if assignment is not None else None
+            state = assignment.state_value(tp)
         except Exception as exc:  # diagnostics only: never fail /readyz
             entry["state"] = type(exc).__name__
             state = None

@@ -77,9 +77,7 @@ class Handled:
         skipped = None
         if expected is not None and offset > expected:
             skipped = (self.skipped_from.setdefault(tp, expected), offset)
-            skip = {"partition": f"{tp.topic}/{tp.partition}", "from": expected, "to": offset}
-            self.skips = [*self.skips, skip][-20:]
-            log.warning("source records skipped before the agent: %s", skip)
+            self._note(tp, expected, offset, "source records skipped before the agent")
         if expected is None or offset >= expected:
             self.expected[tp] = offset + 1
         return skipped
@@ -98,10 +96,17 @@ class Handled:
         dropped = {tp: seen for tp, seen in fetched_past.items() if self.tails.get(tp) == seen}
         self.tails = {tp: seen for tp, seen in fetched_past.items() if tp not in dropped}
         for tp, (start, end) in dropped.items():
-            tail = {"partition": f"{tp.topic}/{tp.partition}", "from": start, "to": end}
-            self.skips = [*self.skips, tail | {"tail": True}][-20:]
-            log.warning("a partition's last records never reached the agent: %s", tail)
+            self._note(tp, start, end, "a partition's last records never reached the agent", True)
         return {tp: start for tp, (start, _) in dropped.items()}
+
+    def _note(self, tp: TP, start: int, end: int, what: str, tail: bool = False) -> None:
+        """Logs records [start, end) of `tp` that never reached the agent, and keeps the last
+        few for /readyz (a tail: found by `dropped_tails`, not by a later record)."""
+        skip: dict[str, Any] = {"partition": f"{tp.topic}/{tp.partition}", "from": start, "to": end}
+        if tail:
+            skip["tail"] = True
+        self.skips = [*self.skips, skip][-20:]
+        log.warning("%s: %s", what, skip)
 
     def committable(self, tp: TP, offset: int) -> int | None:
         """How far a commit of `tp` may go when Faust asks for `offset`: never past a skipped
@@ -113,6 +118,20 @@ class Handled:
             return None
         first_skipped = self.skipped_from.get(tp, expected)
         return min(offset, expected, first_skipped)
+
+
+def fetcher_state(consumer: Any) -> tuple[Mapping[Any, Any], Any] | None:
+    """aiokafka's side of a Faust consumer: its fetched, not yet returned records per partition,
+    and its assignment, whose `state_value(tp)` holds the partition's position, pause and
+    high-water mark. Private attributes, read defensively: None when the consumer has not
+    started or they changed."""
+    try:
+        client = consumer._thread._consumer
+        records = client._fetcher._records
+        subscription = client._subscription.subscription
+    except AttributeError:  # also: no client yet (None)
+        return None
+    return (records, subscription.assignment) if subscription is not None else None
 
 
 class RewindingConsumer(KafkaConsumer):
@@ -159,14 +178,10 @@ class RewindingConsumer(KafkaConsumer):
     def _fetched_past(self) -> dict[TP, tuple[int, int]]:
         """The input of `Handled.dropped_tails`, from aiokafka's fetcher and Faust's messages
         in hand (private attributes, read defensively: nothing is found when they change)."""
-        client = self._thread._consumer
-        if client is None:  # not started
+        fetcher = fetcher_state(self)
+        if fetcher is None:
             return {}
-        try:
-            buffered = client._fetcher._records
-            assignment = client._subscription.subscription.assignment
-        except AttributeError:
-            return {}
+        buffered, assignment = fetcher
         in_hand = {message.tp for message in list(self._unacked_messages)}
         found: dict[TP, tuple[int, int]] = {}
         for tp, expected in list(self.handled.expected.items()):
