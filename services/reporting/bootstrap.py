@@ -22,7 +22,6 @@ from domain.service_level import ServiceLevelPolicy
 from schemas.topics import REPORTING
 from services.reporting import api, dashboard
 from services.reporting.decisions import DecisionRules
-from services.reporting.deferred import DeferredWrites
 from services.reporting.fetching import fetching
 from services.reporting.flush import install_complete_flush
 from services.reporting.monthly import api as monthly_api
@@ -156,9 +155,8 @@ def _lifespan(service: ReportingService) -> Any:
             kafka_security(settings),
         )
         (settings.state_dir / "faust").mkdir(parents=True, exist_ok=True)  # Faust won't
-        writes = service.stream.writes
-        deferred = writes.send if isinstance(writes, DeferredWrites) else None
-        install_complete_flush(worker, deferred)  # in this loop, before the producer starts
+        # In this loop, before the producer starts; its flush sends the deferred table writes.
+        install_complete_flush(worker, service.stream.writes.send)
         install_rewinding_consumer(worker)  # likewise, before anything makes the consumer
         await worker.start()
         try:

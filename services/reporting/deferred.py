@@ -27,6 +27,9 @@ class Writes(Protocol):
 
     def set(self, table: Any, key: str, value: Any) -> None: ...
     def delete(self, table: Any, key: str) -> None: ...
+    def send(self) -> int:
+        """Before each commit's flush: sends what was held back; returns how many."""
+        ...
 
 
 class DirectWrites:
@@ -39,6 +42,9 @@ class DirectWrites:
     def delete(self, table: Any, key: str) -> None:
         if key in table:
             del table[key]
+
+    def send(self) -> int:
+        return 0  # nothing held back
 
 
 def event_partition() -> int:

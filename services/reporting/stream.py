@@ -132,7 +132,7 @@ class Reporting:
         if state is not None:
             return state
         meta = RegionMeta.from_dict(self.regions.get(region.value))
-        buckets = TableBuckets(self.buckets, region.value, DirectWrites())  # never written
+        buckets = TableBuckets(self.buckets, region.value, self.writes)  # never written here
         return RegionState(meta, buckets, self.config)
 
     def forget_states(self) -> None:
