@@ -13,6 +13,7 @@ from bench import (
     kafka_native,
     nod,
     offers,
+    profile,
     queueing,
     replay,
     reporting,
@@ -42,9 +43,10 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "nod": nod.run,
     "wait": wait_estimate.run,  # the wait estimate's error over a simulated day (no broker)
 }
-NEEDS_KAFKA = {"reporting", "system", "native", "offers", "nod"}
-# Run only when named: `python -m bench soak --minutes 60` (an hour of kills and load).
-ON_DEMAND = {"soak": soak.run}
+NEEDS_KAFKA = {"reporting", "system", "native", "offers", "nod", "profile"}
+# Run only when named: `python -m bench soak --minutes 60` (an hour of kills and load), and
+# `python -m bench profile` (py-spy on every service under the pipeline's load).
+ON_DEMAND: dict[str, Callable[..., None]] = {"soak": soak.run, "profile": profile.run}
 
 
 def main() -> int:
@@ -77,14 +79,13 @@ def main() -> int:
             bootstrap = stack.enter_context(kafka_with_topics(Path(tmp) / "kafka"))
         for name in chosen:
             print(f"running {name}…")
-            if name in ON_DEMAND:
-                ON_DEMAND[name](
-                    report, Path(tmp), pg, args.minutes, args.rate, args.kill_every, victims
-                )
+            benchmark = {**BENCHMARKS, **ON_DEMAND}[name]
+            if name == "soak":
+                benchmark(report, Path(tmp), pg, args.minutes, args.rate, args.kill_every, victims)
             elif name in NEEDS_KAFKA:
-                BENCHMARKS[name](report, Path(tmp), pg, bootstrap)
+                benchmark(report, Path(tmp), pg, bootstrap)
             else:
-                BENCHMARKS[name](report, Path(tmp), pg)
+                benchmark(report, Path(tmp), pg)
     report.print()
     print(f"written to {report.write()}")
     return 0

@@ -334,7 +334,10 @@ async def _post_all(
 
 
 async def _pipeline_throughput(
-    services: dict[str, ServiceProcess], intake: Intake, clock: Clock
+    services: dict[str, ServiceProcess],
+    intake: Intake,
+    clock: Clock,
+    count: int = PIPELINE_CONTACTS,
 ) -> float:
     reporting = services["reporting"].url
     async with httpx.AsyncClient(timeout=10) as issuer:
@@ -342,14 +345,14 @@ async def _pipeline_throughput(
         reader = tokens.signed_in(intake.reader)
         base = await _offered(issuer, reporting, reader)
         began = time.perf_counter()
-        await _post_all(intake, tokens, clock, PIPELINE_CONTACTS, rate=None)
+        await _post_all(intake, tokens, clock, count, rate=None)
 
         async def all_counted() -> bool:
-            return await _offered(issuer, reporting, reader) >= base + PIPELINE_CONTACTS
+            return await _offered(issuer, reporting, reader) >= base + count
 
-        what = f"reporting to count {PIPELINE_CONTACTS:,} contacts"
+        what = f"reporting to count {count:,} contacts"
         await poll_async(all_counted, what, timeout=900, interval=0.05)
-        return PIPELINE_CONTACTS / (time.perf_counter() - began)
+        return count / (time.perf_counter() - began)
 
 
 async def _window_latency(
