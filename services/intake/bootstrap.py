@@ -6,13 +6,14 @@ The app and the tests assemble intake here and nowhere else. The tables are crea
 stale schema refuses to start); Kafka is connected only when the app's lifespan starts it.
 """
 
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 
 from schemas.topics import INTAKE, INTAKE_SUBMISSIONS, SUBMISSIONS
 from services.intake.callback_store import Backoff, CallbackStore
@@ -35,6 +36,7 @@ from services.intake.store import AcceptedContact, AcceptedContacts, Erasure
 from services.intake.submissions import SubmissionConsumer, SubmissionRules
 from services.shared.clock import Clock, make_clock
 from services.shared.db import create_tables, make_engine
+from services.shared.group_commit import GroupCommit
 from services.shared.kafka import EventConsumer, EventProducer, kafka_security
 from services.shared.periodic import every
 
@@ -56,6 +58,8 @@ class Intake:
     places: QueuePlaces  # a queued contact's position and wait, asked of queueing (places.py)
     # The contacts adapters submit straight to Kafka (submissions.py, docs/adapters.md).
     submissions: SubmissionConsumer
+    # Posts' claims, concurrent ones in one transaction: (the key's row, the rows it opens).
+    claims: GroupCommit[tuple[AcceptedContact, Sequence[SQLModel]], AcceptedContact]
 
     def retention(self) -> Coroutine[Any, Any, None]:
         """The purge of idempotency keys and statuses past their retention, every interval,
@@ -125,6 +129,7 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
         ratings,
         QueuePlaces(settings.queueing_url, httpx.AsyncClient(), settings.place_deadline_seconds),
         _submissions(settings, producer, rules),
+        GroupCommit(accepted.claim_each),
     )
 
 

@@ -2,7 +2,8 @@
 
 The key is claimed before the event is published (of two racing contents only one wins) and
 marked published after Kafka has it (a retry of an unpublished claim publishes it). The table is
-reached through blocking SQLAlchemy calls, so they run in a worker thread, never on the loop.
+reached through blocking SQLAlchemy calls, so they run in a worker thread, never on the loop,
+and concurrent posts' claims share a transaction (services/shared/group_commit.py).
 """
 
 import asyncio
@@ -57,7 +58,7 @@ async def accept(
         intake.statuses.opening(event.contact_id, owner, event.region, event.channel, now),
         intake.ratings.origin_of(event, adapter),
     )
-    claim = await asyncio.to_thread(intake.accepted.claim, row, opened)
+    claim = await intake.claims((row, opened))  # with concurrent posts' in one transaction
     if intake.settings.fault == "crash-after-claim":
         os._exit(CRASHED)  # the test hook (docs/services/intake.md): claimed, never published
     if claim.fingerprint != fingerprint:

@@ -9,7 +9,7 @@ or not anyone still waits (a later retry then finds it published and gets 200)."
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from uuid import UUID
 
 from aiokafka.errors import KafkaError
@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from schemas import ContactReceived
 from services.intake.domain import BrokerUnavailable
-from services.intake.store import AcceptedContacts
+from services.intake.store import AcceptedContacts, Alongside
+from services.shared.group_commit import GroupCommit
 from services.shared.kafka import EventProducer
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class Publications:
         self._deadline = deadline_seconds
         self._retry_after = retry_after_seconds
         self._sends: dict[str, asyncio.Task[None]] = {}
+        # Sends settled together are marked in one transaction (group_commit.py).
+        self._marks = GroupCommit(self._mark_all)
 
     def in_flight(self) -> int:
         """Sends not yet settled (for tests and logs)."""
@@ -69,9 +72,14 @@ class Publications:
     async def _send(self, key: str, event: ContactReceived) -> None:
         await self._producer.publish(event)
         contact_id = event.contact_id
-        marked = functools.partial(self._accepted.mark_published, key)
-        if await asyncio.to_thread(marked, lambda session: self._announce(session, contact_id)):
+        if await self._marks((key, lambda session: self._announce(session, contact_id))):
             self._planned()
+
+    def _mark_all(self, marks: Sequence[tuple[str, Alongside]]) -> list[bool]:
+        """Whether any of the batch planned a callback, for each (one wake is enough)."""
+        keys, announces = [key for key, _ in marks], [announce for _, announce in marks]
+        planned = self._accepted.mark_all_published(keys, announces)
+        return [planned] * len(marks)
 
     def _settled(self, key: str, send: "asyncio.Task[None]") -> None:
         failure = None if send.cancelled() else send.exception()

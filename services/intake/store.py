@@ -16,8 +16,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
 
-from services.shared.db import add_absent
-
 
 class AcceptedContact(SQLModel, table=True):
     __tablename__ = "intake_accepted_contact"
@@ -74,23 +72,16 @@ class AcceptedContacts:
         opens (its status, its origin) in the same transaction: one commit per contact instead
         of one per row. If the key is already held, what it holds; for a retry of the same
         content not yet published, the rows alongside are made sure of (each kept if there)."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            session.add(row)
-            try:
-                session.flush()  # the key first: of two racing claims, the second stops here
-                add_absent(session, alongside)
-                session.commit()
-                return row
-            except IntegrityError:
-                session.rollback()
-        with Session(self.engine, expire_on_commit=False) as session:
-            held = session.get(AcceptedContact, row.key)
-            if held is None:  # purged past its retention meanwhile: the key is free again
-                return self.claim(row, alongside)
-            if held.fingerprint == row.fingerprint and not held.published:
-                add_absent(session, alongside)  # claimed by code that opened them apart
-                session.commit()
+        (held,) = self.claim_each([(row, alongside)])
         return held
+
+    def claim_each(
+        self, rows: Sequence[tuple[AcceptedContact, Sequence[SQLModel]]]
+    ) -> list[AcceptedContact]:
+        """`claim` for several contacts in one transaction (intake groups concurrent posts'
+        claims: services/shared/group_commit.py)."""
+        found = self.claim_all([Claim(row, alongside) for row, alongside in rows])
+        return [_opened(held) for held in found]
 
     def claim_all(self, claims: Sequence[Claim]) -> list[AcceptedContact | None]:
         """`claim` for a batch, in one transaction: for each claim, what its key holds (the
@@ -139,21 +130,8 @@ class AcceptedContacts:
     def mark_published(self, key: str, alongside: Alongside | None = None) -> bool:
         """Marks the claim published, with `alongside`'s writes in the same commit (intake
         announces the contact's `received` status there: one commit instead of two); what
-        `alongside` returned. Should it meet a row written already (a racing replica), its
-        part alone is undone (a savepoint) and the claim is marked all the same."""
-        done = False
-        with Session(self.engine) as session:
-            session.connection().execute(
-                update(ACCEPTED).where(ACCEPTED.c.key == key).values(published=True)
-            )
-            if alongside is not None:
-                try:
-                    with session.begin_nested():
-                        done = alongside(session)
-                except IntegrityError:
-                    done = False
-            session.commit()
-        return done
+        `alongside` returned."""
+        return self.mark_all_published([key], [alongside] if alongside else [])
 
     def mark_all_published(self, keys: Sequence[str], alongside: Sequence[Alongside]) -> bool:
         """`mark_published` for a batch, in one transaction: the claims marked, then each
@@ -216,6 +194,12 @@ def _absent(session: Session, rows: Sequence[SQLModel]) -> list[SQLModel]:
         present = set(session.execute(select(column).where(column.in_(wanted))).scalars())
         absent += [row for row in group if getattr(row, column.key) not in present]
     return absent
+
+
+def _opened(held: AcceptedContact | None) -> AcceptedContact:
+    if held is None:  # only a claim that may not open a key finds none
+        raise RuntimeError("a claim that may open its key found none")
+    return held
 
 
 def _in_savepoint(session: Session, write: Alongside) -> bool:

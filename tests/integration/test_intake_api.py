@@ -239,7 +239,7 @@ def test_a_slow_database_does_not_stop_intake_answering_others(
     """The claim is a blocking database call: while one waits on the database, the event loop
     still serves other requests (were it run on the loop, /healthz would wait for it)."""
     accepted = client.app.state.intake.accepted  # type: ignore[attr-defined]
-    claim, entered, release = accepted.claim, threading.Event(), threading.Event()
+    claim, entered, release = accepted.claim_all, threading.Event(), threading.Event()
 
     def slow_claim(*args: Any) -> Any:
         entered.set()
@@ -247,7 +247,7 @@ def test_a_slow_database_does_not_stop_intake_answering_others(
             raise TimeoutError("the loop never served /healthz while the claim waited")
         return claim(*args)
 
-    monkeypatch.setattr(accepted, "claim", slow_claim)
+    monkeypatch.setattr(accepted, "claim_all", slow_claim)
     with ThreadPoolExecutor(1) as pool:
         pending = pool.submit(client.post, "/contacts", json=body("slow-1"))
         assert entered.wait(10)
