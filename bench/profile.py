@@ -2,7 +2,8 @@
 the pipeline of `make bench` runs (issue 20: measure first, attack the largest costs first).
 
 The platform is started as `bench system` starts it and warmed with 1,000 contacts; then py-spy
-samples every service process (100 Hz, without pausing them) while 10,000 contacts go by
+samples every service process (100 Hz; pausing it for each sample, as py-spy's --nonblocking
+counted idle thread-pool workers as running) while 10,000 contacts go by
 `POST /contacts` to reporting's windows. Per service it prints the share of samples spent in
 each library's own code (the innermost frame's package), the share under each library
 (anywhere on the stack), and the functions with the most samples of their own, beside each
@@ -31,6 +32,14 @@ WARM_UP = 1000
 TOP = 12
 # On every stack of a thread that runs at all: their share under them says nothing.
 FRAMES_OF_EVERY_STACK = {"<module>", "runpy", "threading", "asyncio", "concurrent", "pkc/cli"}
+# Where a thread waits, though py-spy counts it running: a thread-pool worker waiting for work,
+# uvloop's loop (its C code, in which it waits for events, shows as Runner.run), and asyncio's
+# own loop (Faust's) in its selector. Dropped.
+WAITS = {
+    "_worker (concurrent/futures/thread.py)",
+    "Runner.run (asyncio/runners.py)",
+    "EpollSelector.select (selectors.py)",
+}
 
 
 @dataclass(frozen=True)
@@ -45,8 +54,9 @@ class Profile:
         stacks: Counter[tuple[str, ...]] = Counter()
         for line in lines:
             stack, _, count = line.rstrip("\n").rpartition(" ")
-            if stack:
-                stacks[tuple(stack.split(";"))] += int(count)
+            frames = tuple(stack.split(";"))
+            if stack and function(frames[-1]) not in WAITS:
+                stacks[frames] += int(count)
         return cls(stacks)
 
     @property
@@ -132,7 +142,7 @@ def _sampling(pids: dict[str, int], folder: Path) -> Iterator[None]:
     recorders = [
         subprocess.Popen(
             [
-                *(spy, "record", "--pid", str(pid), "--format", "raw", "--nonblocking"),
+                *(spy, "record", "--pid", str(pid), "--format", "raw"),
                 *("--rate", str(SAMPLES_PER_SECOND), "--output", str(folder / f"{name}.txt")),
             ],
             stdout=subprocess.DEVNULL,

@@ -11,6 +11,9 @@ RAW = [
     f"{CLAIM};match (re/__init__.py:166) 1",
     f"{ENTRY};submit_contact (services/intake/api.py:57);validate_python (pydantic/main.py:600) 1",
     "<module> (pkc/cli/__main__.py:3);_run_once (asyncio/base_events.py:1900) 1",
+    # Waits py-spy counts as running: a thread-pool worker without work, uvloop's loop.
+    "_bootstrap (threading.py:1002);_worker (concurrent/futures/thread.py:81) 40",
+    "<module> (pkc/cli/__main__.py:3);Runner.run (asyncio/runners.py:118) 30",
 ]
 
 
