@@ -35,7 +35,7 @@ from services.intake.status_view import load_links
 from services.intake.store import AcceptedContact, AcceptedContacts, Erasure
 from services.intake.submissions import SubmissionConsumer, SubmissionRules
 from services.shared.clock import Clock, make_clock
-from services.shared.db import create_tables, make_engine
+from services.shared.db import UNAVAILABLE, create_tables, make_engine
 from services.shared.group_commit import GroupCommit
 from services.shared.kafka import EventConsumer, EventProducer, kafka_security
 from services.shared.periodic import every
@@ -129,7 +129,7 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
         ratings,
         QueuePlaces(settings.queueing_url, httpx.AsyncClient(), settings.place_deadline_seconds),
         _submissions(settings, producer, rules),
-        GroupCommit(accepted.claim_each),
+        GroupCommit(accepted.claim_each, unavailable=UNAVAILABLE),
     )
 
 

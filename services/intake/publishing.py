@@ -18,6 +18,7 @@ from sqlmodel import Session
 from schemas import ContactReceived
 from services.intake.domain import BrokerUnavailable
 from services.intake.store import AcceptedContacts, Alongside
+from services.shared.db import UNAVAILABLE
 from services.shared.group_commit import GroupCommit
 from services.shared.kafka import EventProducer
 
@@ -49,7 +50,7 @@ class Publications:
         self._retry_after = retry_after_seconds
         self._sends: dict[str, asyncio.Task[None]] = {}
         # Sends settled together are marked in one transaction (group_commit.py).
-        self._marks = GroupCommit(self._mark_all)
+        self._marks = GroupCommit(self._mark_all, unavailable=UNAVAILABLE)
 
     def in_flight(self) -> int:
         """Sends not yet settled (for tests and logs)."""

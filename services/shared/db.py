@@ -6,8 +6,13 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, SQLModel, create_engine
+
+# The database's errors rather than a statement's: down, unreachable, locked, or its pool out
+# of connections. Every write would meet them alike (group_commit.py).
+UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, PoolTimeout)
 
 
 def make_engine(url: str, pool_size: int = 50) -> Engine:

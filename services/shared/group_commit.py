@@ -23,13 +23,19 @@ class GroupCommit(Generic[Item, Result]):
     """`await commit(item)` returns what `write_all` gave for it. `write_all(items)` is a
     blocking call (run in a worker thread) that writes the items in one transaction and returns
     one result per item, in order. Should a batch fail, each of its items is written alone, so
-    that one that cannot be written fails only its own request."""
+    that one that cannot be written fails only its own request; unless the error is one of
+    `unavailable` (the database's, not an item's: down, locked), which every item would meet
+    alone too, one after the other: then every request of the batch has it at once."""
 
     def __init__(
-        self, write_all: Callable[[Sequence[Item]], Sequence[Result]], most: int = 256
+        self,
+        write_all: Callable[[Sequence[Item]], Sequence[Result]],
+        most: int = 256,
+        unavailable: tuple[type[Exception], ...] = (),
     ) -> None:
         self._write_all = write_all
         self._most = most
+        self._unavailable = unavailable
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -50,6 +56,10 @@ class GroupCommit(Generic[Item, Result]):
                 continue
             try:
                 results = await asyncio.to_thread(self._write_all, [item for item, _ in batch])
+            except self._unavailable as error:
+                for _, future in batch:
+                    _answer(future, error=error)
+                continue
             except Exception as error:
                 # Named by type only: a database error's text may quote the rows.
                 log.warning(

@@ -10,20 +10,27 @@ import pytest
 from services.shared.group_commit import GroupCommit
 
 
+class DatabaseDown(Exception):
+    pass
+
+
 class Table:
     """A blocking writer that records its transactions; the first can be held open."""
 
-    def __init__(self, poison: int | None = None) -> None:
+    def __init__(self, poison: int | None = None, down: bool = False) -> None:
         self.transactions: list[list[int]] = []
         self.first_entered, self.first_may_finish = threading.Event(), threading.Event()
         self.first_may_finish.set()
         self.poison = poison
+        self.down = down
 
     def write_all(self, items: Sequence[int]) -> list[int]:
         if not self.transactions:
             self.first_entered.set()
             assert self.first_may_finish.wait(10), "the test never let the first write finish"
         self.transactions.append(list(items))
+        if self.down and len(self.transactions) > 1:
+            raise DatabaseDown
         if self.poison in items:
             raise ValueError("a value the table refuses")
         return [item * 10 for item in items]
@@ -107,3 +114,21 @@ async def test_no_transaction_holds_more_than_the_most_asked_for() -> None:
 
     assert await asyncio.gather(first, *later) == [0, 10, 20, 30, 40, 50]
     assert table.transactions == [[0], [1, 2], [3, 4], [5]]
+
+
+async def test_a_batch_the_database_refuses_as_unavailable_fails_every_request_at_once() -> None:
+    """Written alone, each would meet the outage in turn, the last after all the others."""
+    table = Table(down=True)
+    table.first_may_finish.clear()
+    commit = GroupCommit(table.write_all, unavailable=(DatabaseDown,))
+
+    first = asyncio.create_task(commit(1))
+    await held_first_write(table)
+    later = [asyncio.create_task(commit(n)) for n in (2, 3, 4)]
+    await asyncio.sleep(0)
+    table.first_may_finish.set()
+
+    outcomes = await asyncio.gather(first, *later, return_exceptions=True)
+    assert outcomes[0] == 10
+    assert all(isinstance(outcome, DatabaseDown) for outcome in outcomes[1:])
+    assert table.transactions == [[1], [2, 3, 4]]
