@@ -1,6 +1,7 @@
 """A region's queue-state snapshot (schemas/queue_state.py) as queueing builds it, and when its
 publisher sends one: on a change, at least every interval, only from the leading replica."""
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -159,3 +160,51 @@ async def test_a_snapshot_goes_to_its_topic_keyed_by_region() -> None:
 def test_only_queueing_writes_the_queue_state_and_it_is_compacted_by_region() -> None:
     assert principals_allowed("topic", QUEUE_STATE.name, "Write") == {"queueing"}
     assert (QUEUE_STATE.compacted, QUEUE_STATE.key) == (True, "region")
+
+
+class Looks:
+    """A publisher whose reads are counted, woken only by commits (`notify`)."""
+
+    def __init__(self, least_gap: float) -> None:
+        self.reads = 0
+        self.looked = asyncio.Event()
+        self.publisher = QueueStatePublisher(
+            self.read, lambda: True, Sent(), interval_seconds=3600, least_gap_seconds=least_gap
+        )
+        self.publisher.check_seconds = 3600
+
+    def read(self) -> list[QueueState]:
+        self.reads += 1
+        self.looked.set()
+        return [snapshot(Region.VAST, NOW, [], [], POLICY)]
+
+    async def next_look(self) -> None:
+        await asyncio.wait_for(self.looked.wait(), 5)
+        self.looked.clear()
+
+
+async def test_a_commit_makes_it_look_again_at_once() -> None:
+    looks = Looks(least_gap=0)
+    running = asyncio.create_task(looks.publisher.run())
+    try:
+        await looks.next_look()
+        looks.publisher.notify()
+        await looks.next_look()
+    finally:
+        running.cancel()
+    assert looks.reads == 2
+
+
+async def test_a_burst_of_commits_within_its_least_gap_makes_it_look_no_more() -> None:
+    """Each look reads every waiting contact: under load, every commit woke it for one."""
+    looks = Looks(least_gap=3600)
+    running = asyncio.create_task(looks.publisher.run())
+    try:
+        await looks.next_look()
+        for _ in range(20):
+            looks.publisher.notify()
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(looks.looked.wait(), 0.3)
+    finally:
+        running.cancel()
+    assert looks.reads == 1
