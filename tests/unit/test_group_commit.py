@@ -36,23 +36,26 @@ class Table:
         return [item * 10 for item in items]
 
 
-async def held_first_write(table: Table) -> None:
-    """Until the first transaction is under way in its thread, without blocking the loop."""
+async def during_first_write(
+    table: Table, commit: GroupCommit[int, int], first: int, *later: int
+) -> list["asyncio.Task[int]"]:
+    """Sends `first`, then the others while its transaction is held open (until the test sets
+    `table.first_may_finish`); their tasks, in that order."""
+    table.first_may_finish.clear()
+    tasks = [asyncio.create_task(commit(first))]
     assert await asyncio.to_thread(table.first_entered.wait, 10), "the first write never began"
+    tasks += [asyncio.create_task(commit(n)) for n in later]
+    await asyncio.sleep(0)  # each has queued its item
+    return tasks
 
 
 async def test_requests_arriving_during_a_write_share_the_next_transaction() -> None:
     table = Table()
-    table.first_may_finish.clear()
     commit = GroupCommit(table.write_all)
-
-    first = asyncio.create_task(commit(1))
-    await held_first_write(table)
-    later = [asyncio.create_task(commit(n)) for n in (2, 3, 4)]
-    await asyncio.sleep(0)  # each has queued its item
+    tasks = await during_first_write(table, commit, 1, 2, 3, 4)
     table.first_may_finish.set()
 
-    assert await asyncio.gather(first, *later) == [10, 20, 30, 40]
+    assert await asyncio.gather(*tasks) == [10, 20, 30, 40]
     assert table.transactions == [[1], [2, 3, 4]]
 
 
@@ -67,16 +70,11 @@ async def test_an_idle_writer_writes_a_lone_request_at_once() -> None:
 
 async def test_a_batch_that_fails_is_written_each_alone_so_only_the_bad_request_fails() -> None:
     table = Table(poison=3)
-    table.first_may_finish.clear()
     commit = GroupCommit(table.write_all)
-
-    first = asyncio.create_task(commit(1))
-    await held_first_write(table)
-    later = [asyncio.create_task(commit(n)) for n in (2, 3, 4)]
-    await asyncio.sleep(0)
+    tasks = await during_first_write(table, commit, 1, 2, 3, 4)
     table.first_may_finish.set()
 
-    outcomes = await asyncio.gather(first, *later, return_exceptions=True)
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
     assert outcomes[:2] == [10, 20]
     assert isinstance(outcomes[2], ValueError)
     assert outcomes[3] == 40
@@ -85,13 +83,8 @@ async def test_a_batch_that_fails_is_written_each_alone_so_only_the_bad_request_
 
 async def test_a_request_whose_caller_went_away_is_still_written_and_others_answered() -> None:
     table = Table()
-    table.first_may_finish.clear()
     commit = GroupCommit(table.write_all)
-
-    first = asyncio.create_task(commit(1))
-    await held_first_write(table)
-    gone, stays = asyncio.create_task(commit(2)), asyncio.create_task(commit(3))
-    await asyncio.sleep(0)
+    first, gone, stays = await during_first_write(table, commit, 1, 2, 3)
     gone.cancel()
     table.first_may_finish.set()
 
@@ -103,32 +96,22 @@ async def test_a_request_whose_caller_went_away_is_still_written_and_others_answ
 
 async def test_no_transaction_holds_more_than_the_most_asked_for() -> None:
     table = Table()
-    table.first_may_finish.clear()
     commit = GroupCommit(table.write_all, most=2)
-
-    first = asyncio.create_task(commit(0))
-    await held_first_write(table)
-    later = [asyncio.create_task(commit(n)) for n in range(1, 6)]
-    await asyncio.sleep(0)
+    tasks = await during_first_write(table, commit, 0, *range(1, 6))
     table.first_may_finish.set()
 
-    assert await asyncio.gather(first, *later) == [0, 10, 20, 30, 40, 50]
+    assert await asyncio.gather(*tasks) == [0, 10, 20, 30, 40, 50]
     assert table.transactions == [[0], [1, 2], [3, 4], [5]]
 
 
 async def test_a_batch_the_database_refuses_as_unavailable_fails_every_request_at_once() -> None:
     """Written alone, each would meet the outage in turn, the last after all the others."""
     table = Table(down=True)
-    table.first_may_finish.clear()
     commit = GroupCommit(table.write_all, unavailable=(DatabaseDown,))
-
-    first = asyncio.create_task(commit(1))
-    await held_first_write(table)
-    later = [asyncio.create_task(commit(n)) for n in (2, 3, 4)]
-    await asyncio.sleep(0)
+    tasks = await during_first_write(table, commit, 1, 2, 3, 4)
     table.first_may_finish.set()
 
-    outcomes = await asyncio.gather(first, *later, return_exceptions=True)
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
     assert outcomes[0] == 10
     assert all(isinstance(outcome, DatabaseDown) for outcome in outcomes[1:])
     assert table.transactions == [[1], [2, 3, 4]]
