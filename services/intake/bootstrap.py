@@ -109,7 +109,9 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
         settings.broker_check_fresh_seconds,
     )
     follower = StatusFollower(statuses, clock, sender.wake.set)
-    consumer = EventConsumer(INTAKE, settings.kafka_bootstrap_servers, follower, producer)
+    consumer = EventConsumer(
+        INTAKE, settings.kafka_bootstrap_servers, follower, producer, bulk=follower.bulk()
+    )
     ratings = Ratings(engine)
     rules = SubmissionRules(
         clock, accepted, statuses, ratings, settings.received_at_skew(), sender.wake.set

@@ -9,7 +9,7 @@ the contact. An event about a contact without a row (published by another tool, 
 not intake's to follow and is let go."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from schemas.contact_status import ContactStatus, EServiceLink
 from schemas.envelope import Event
 from services.intake.signing import idempotency_key
-from services.intake.status import Snapshot, advance, progress_of
+from services.intake.status import Progress, Snapshot, advance, progress_of
 from services.intake.status_tables import (
     AdapterCallback,
     AppliedEvent,
@@ -105,28 +105,63 @@ class StatusStore:
 
     def apply(self, event: Event, now: datetime) -> bool:
         """Applies one event to its contact's status; True if a callback was planned."""
-        progress = progress_of(event)
-        contact_id = getattr(event, "contact_id", None)
-        if progress is None or contact_id is None:
+        return self._atomically(lambda session: self._apply_in(session, [event], now))
+
+    def apply_all(self, events: Sequence[Event], now: datetime) -> bool:
+        """`apply` for a consumer's batch, in one transaction; True if any planned a callback.
+        Should another replica apply one of them meanwhile, the transaction fails whole (an
+        IntegrityError), and its retry finds that event applied."""
+        with Session(self.engine) as session:
+            planned = self._apply_in(session, events, now)
+            session.commit()
+        return planned
+
+    def _apply_in(self, session: Session, events: Sequence[Event], now: datetime) -> bool:
+        moves = [
+            (contact_id, progress, event)
+            for event in events
+            if (progress := progress_of(event)) is not None
+            and (contact_id := getattr(event, "contact_id", None)) is not None
+        ]
+        # Rows locked in contact order, as mark_all_published locks them (publishing.py), so
+        # two such transactions never wait on each other in a cycle; the sort is stable, so a
+        # contact's events keep their order.
+        moves.sort(key=lambda move: move[0])
+        applied_ids = [event.event_id for _, _, event in moves]
+        applied = set(
+            session.exec(
+                select(AppliedEvent.event_id).where(col(AppliedEvent.event_id).in_(applied_ids))
+            )
+        )
+        planned = False
+        for contact_id, progress, event in moves:
+            if event.event_id in applied:
+                continue  # a redelivery
+            applied.add(event.event_id)
+            planned |= self._move(session, contact_id, progress, event.event_id, now)
+        return planned
+
+    def _move(
+        self,
+        session: Session,
+        contact_id: uuid.UUID,
+        progress: Progress,
+        event_id: uuid.UUID,
+        now: datetime,
+    ) -> bool:
+        row = self._locked(session, contact_id)
+        if row is None:
+            return False  # not a contact this intake accepted
+        session.add(AppliedEvent(event_id=event_id, applied_at=now))
+        moved = advance(snapshot_of(row), progress)
+        if moved is None:
             return False
-
-        def move(session: Session) -> bool:
-            row = self._locked(session, contact_id)
-            if row is None:
-                return False  # not a contact this intake accepted
-            session.add(AppliedEvent(event_id=event.event_id, applied_at=now))
-            session.flush()  # an event applied before stops here
-            moved = advance(snapshot_of(row), progress)
-            if moved is None:
-                return False
-            for name in _SNAPSHOT_FIELDS:
-                setattr(row, name, getattr(moved, name))
-            row.sequence += 1
-            row.changed_at = now
-            session.add(row)
-            return self._plan(session, row)
-
-        return self._atomically(move)
+        for name in _SNAPSHOT_FIELDS:
+            setattr(row, name, getattr(moved, name))
+        row.sequence += 1
+        row.changed_at = now
+        session.add(row)
+        return self._plan(session, row)
 
     def get(self, contact_id: uuid.UUID, owner: str) -> ContactStatus | None:
         """The contact's status if `owner` posted it; None for any other contact, known or

@@ -6,7 +6,17 @@ is read only by its owner, a claimed callback is not claimed twice, and each att
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from schemas import Abandoned, Channel, Classified, MatterType, NeedCategory, Region, Route
+from schemas import (
+    Abandoned,
+    Channel,
+    Classified,
+    MatterType,
+    NeedCategory,
+    OperatorPresenceChanged,
+    Region,
+    Route,
+)
+from schemas.envelope import Event
 from services.intake.callback_store import Attempt, Backoff, CallbackStore
 from services.intake.status_store import StatusStore
 from services.intake.status_tables import (
@@ -66,6 +76,52 @@ def test_a_change_is_written_with_its_callback_once_and_read_by_its_owner_only(
     assert statuses.get(contact, "adapter-phone") is None
     (row,) = callbacks.of_contact(contact)
     assert (row.key, row.status) == (f"{contact}:2", "pending")
+
+
+def test_a_batch_of_events_moves_each_status_in_its_own_order_and_a_redelivery_nothing(
+    database_url: str,
+) -> None:
+    """A consumer's fetch in one transaction: two contacts' events interleaved, one of them
+    delivered twice within the batch, an event about a contact intake never accepted and one
+    that says nothing of a status. Delivered again, the batch changes nothing."""
+    statuses, callbacks = stores(database_url)
+    callbacks.register("adapter-mail", "http://127.0.0.1:9/status", NOW)
+    first, second = uuid.uuid4(), uuid.uuid4()
+    for contact in (first, second):
+        statuses.open(contact, "adapter-mail", "syd", "mail", NOW)
+    classified_first = nod(first)
+    turned_away = Abandoned(
+        occurred_at=NOW,
+        contact_id=first,
+        region=Region.SYD,
+        channel=Channel.MAIL,
+        category=NeedCategory.INFORMATION,
+        received_at=NOW,
+        wait_seconds=0,
+        reason="closed",
+    )
+    presence = OperatorPresenceChanged(
+        occurred_at=NOW, operator_id="op-1", region=Region.SYD, status="available"
+    )
+    batch: list[Event] = [
+        nod(second),
+        classified_first,
+        classified_first,  # delivered twice within the batch
+        nod(uuid.uuid4()),  # not a contact intake accepted
+        presence,  # says nothing of a contact's status
+        turned_away,
+    ]
+
+    assert statuses.apply_all(batch, NOW)
+    assert not statuses.apply_all(batch, NOW), "the batch redelivered changes nothing"
+
+    moved = {contact: statuses.get(contact, "adapter-mail") for contact in (first, second)}
+    assert [(s.stage, s.sequence) for s in moved.values() if s] == [
+        ("abandoned", 3),
+        ("classified", 2),
+    ]
+    assert [row.key for row in callbacks.of_contact(first)] == [f"{first}:2", f"{first}:3"]
+    assert [row.key for row in callbacks.of_contact(second)] == [f"{second}:2"]
 
 
 def test_a_contact_turned_away_while_closed_keeps_the_next_opening(database_url: str) -> None:
