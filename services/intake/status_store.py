@@ -123,36 +123,37 @@ class StatusStore:
             if (progress := progress_of(event)) is not None
             and (contact_id := getattr(event, "contact_id", None)) is not None
         ]
-        # Rows locked in contact order, as mark_all_published locks them (publishing.py), so
-        # two such transactions never wait on each other in a cycle; the sort is stable, so a
-        # contact's events keep their order.
-        moves.sort(key=lambda move: move[0])
-        applied_ids = [event.event_id for _, _, event in moves]
+        ids = [event.event_id for _, _, event in moves]
         applied = set(
-            session.exec(
-                select(AppliedEvent.event_id).where(col(AppliedEvent.event_id).in_(applied_ids))
-            )
+            session.exec(select(AppliedEvent.event_id).where(col(AppliedEvent.event_id).in_(ids)))
         )
+        # One query locks the batch's rows, in contact order, as mark_all_published locks
+        # them (publishing.py): two such transactions never wait on each other in a cycle.
+        contact = col(ContactStatusRow.contact_id)
+        query = select(ContactStatusRow).where(contact.in_({move[0] for move in moves}))
+        rows = {
+            row.contact_id: row for row in session.exec(query.order_by(contact).with_for_update())
+        }
+        registered: dict[str, bool] = {}
         planned = False
-        for contact_id, progress, event in moves:
-            if event.event_id in applied:
-                continue  # a redelivery
-            applied.add(event.event_id)
-            planned |= self._move(session, contact_id, progress, event.event_id, now)
+        with session.no_autoflush:  # one flush at the commit, not one per query
+            for contact_id, progress, event in moves:
+                row = rows.get(contact_id)
+                if row is None or event.event_id in applied:
+                    continue  # not a contact this intake accepted, or a redelivery
+                applied.add(event.event_id)
+                session.add(AppliedEvent(event_id=event.event_id, applied_at=now))
+                planned |= self._move(session, row, progress, now, registered)
         return planned
 
     def _move(
         self,
         session: Session,
-        contact_id: uuid.UUID,
+        row: ContactStatusRow,
         progress: Progress,
-        event_id: uuid.UUID,
         now: datetime,
+        registered: dict[str, bool],
     ) -> bool:
-        row = self._locked(session, contact_id)
-        if row is None:
-            return False  # not a contact this intake accepted
-        session.add(AppliedEvent(event_id=event_id, applied_at=now))
         moved = advance(snapshot_of(row), progress)
         if moved is None:
             return False
@@ -161,7 +162,7 @@ class StatusStore:
         row.sequence += 1
         row.changed_at = now
         session.add(row)
-        return self._plan(session, row)
+        return self._plan(session, row, registered)
 
     def get(self, contact_id: uuid.UUID, owner: str) -> ContactStatus | None:
         """The contact's status if `owner` posted it; None for any other contact, known or
@@ -192,10 +193,15 @@ class StatusStore:
         query = select(ContactStatusRow).where(col(ContactStatusRow.contact_id) == contact_id)
         return session.exec(query.with_for_update()).first()
 
-    def _plan(self, session: Session, row: ContactStatusRow) -> bool:
-        """The row's current status, to its adapter's callback if it registered one."""
-        callback = session.get(AdapterCallback, row.owner)
-        if callback is None:
+    def _plan(
+        self, session: Session, row: ContactStatusRow, registered: dict[str, bool] | None = None
+    ) -> bool:
+        """The row's current status, to its adapter's callback if it registered one (looked up
+        once per owner in `registered`, a batch's)."""
+        registered = {} if registered is None else registered
+        if row.owner not in registered:
+            registered[row.owner] = session.get(AdapterCallback, row.owner) is not None
+        if not registered[row.owner]:
             return False
         body = view_of(row, self.links).model_dump_json()
         session.add(
