@@ -54,6 +54,21 @@ def nod(contact_id: uuid.UUID) -> Classified:
     )
 
 
+def closed_to(contact_id: uuid.UUID, channel: Channel, opens: datetime | None = None) -> Abandoned:
+    """Syd's contact turned away while its queue was closed (until `opens`)."""
+    return Abandoned(
+        occurred_at=NOW,
+        contact_id=contact_id,
+        region=Region.SYD,
+        channel=channel,
+        category=NeedCategory.INFORMATION,
+        received_at=NOW,
+        wait_seconds=0,
+        reason="closed",
+        opens_at=opens,
+    )
+
+
 def test_a_change_is_written_with_its_callback_once_and_read_by_its_owner_only(
     database_url: str,
 ) -> None:
@@ -90,16 +105,7 @@ def test_a_batch_of_events_moves_each_status_in_its_own_order_and_a_redelivery_n
     for contact in (first, second):
         statuses.open(contact, "adapter-mail", "syd", "mail", NOW)
     classified_first = nod(first)
-    turned_away = Abandoned(
-        occurred_at=NOW,
-        contact_id=first,
-        region=Region.SYD,
-        channel=Channel.MAIL,
-        category=NeedCategory.INFORMATION,
-        received_at=NOW,
-        wait_seconds=0,
-        reason="closed",
-    )
+    turned_away = closed_to(first, Channel.MAIL)
     presence = OperatorPresenceChanged(
         occurred_at=NOW, operator_id="op-1", region=Region.SYD, status="available"
     )
@@ -128,17 +134,7 @@ def test_a_contact_turned_away_while_closed_keeps_the_next_opening(database_url:
     statuses, _ = stores(database_url)
     contact, opens = uuid.uuid4(), NOW + timedelta(hours=22)
     statuses.open(contact, "adapter-phone", "syd", "phone", NOW)
-    turned_away = Abandoned(
-        occurred_at=NOW,
-        contact_id=contact,
-        region=Region.SYD,
-        channel=Channel.PHONE,
-        category=NeedCategory.INFORMATION,
-        received_at=NOW,
-        wait_seconds=0,
-        reason="closed",
-        opens_at=opens,
-    )
+    turned_away = closed_to(contact, Channel.PHONE, opens)
     statuses.apply(turned_away, NOW)  # no callback registered: only the status moves
     status = statuses.get(contact, "adapter-phone")
     assert status is not None
