@@ -77,13 +77,8 @@ class Publications:
             self._planned()
 
     def _mark_all(self, marks: Sequence[tuple[str, Alongside]]) -> list[bool]:
-        """Whether any of the batch planned a callback, for each (one wake is enough). The
-        statuses are locked in contact order (a key is its contact id), as the status follower
-        locks a batch's (status_store.py), so neither waits on the other in a cycle."""
-        ordered = sorted(marks, key=lambda mark: mark[0])
-        keys, announces = [key for key, _ in ordered], [announce for _, announce in ordered]
-        planned = self._accepted.mark_all_published(keys, announces)
-        return [planned] * len(marks)
+        """Whether any of the batch planned a callback, for each (one wake is enough)."""
+        return [self._accepted.mark_all_published(marks)] * len(marks)
 
     def _settled(self, key: str, send: "asyncio.Task[None]") -> None:
         failure = None if send.cancelled() else send.exception()

@@ -131,22 +131,26 @@ class AcceptedContacts:
         """Marks the claim published, with `alongside`'s writes in the same commit (intake
         announces the contact's `received` status there: one commit instead of two); what
         `alongside` returned."""
-        return self.mark_all_published([key], [alongside] if alongside else [])
+        return self.mark_all_published([(key, alongside)])
 
-    def mark_all_published(self, keys: Sequence[str], alongside: Sequence[Alongside]) -> bool:
+    def mark_all_published(self, marks: Sequence[tuple[str, Alongside | None]]) -> bool:
         """`mark_published` for a batch, in one transaction: the claims marked, then each
-        contact's writes (`alongside`); whether any planned something. The writes go in one
-        savepoint; should one meet a row written already, each goes in a savepoint of its own
-        (only its part undone)."""
+        contact's writes, in key order (a key is its contact id: the status follower locks a
+        batch's statuses in the same order, status_store.py, so neither waits on the other in a
+        cycle); whether any planned something. The writes go in one savepoint; should one meet
+        a row written already, each goes in a savepoint of its own (only its part undone)."""
+        ordered = sorted(marks, key=lambda mark: mark[0])
+        writes = [write for _, write in ordered if write is not None]
         with Session(self.engine) as session:
+            keys = [key for key, _ in ordered]
             session.connection().execute(
                 update(ACCEPTED).where(ACCEPTED.c.key.in_(keys)).values(published=True)
             )
             try:
                 with session.begin_nested():
-                    done = [write(session) for write in alongside]
+                    done = [write(session) for write in writes]
             except IntegrityError:
-                done = [_in_savepoint(session, write) for write in alongside]
+                done = [_in_savepoint(session, write) for write in writes]
             session.commit()
         return any(done)
 

@@ -225,11 +225,11 @@ class SubmissionConsumer(BatchConsumer[_Work]):
                 acks.append(await self._producer.enqueue(plan.event))
         await asyncio.gather(*acks)
         statuses = self._rules.statuses
-        # Statuses locked in contact order, as the status follower locks a batch's.
-        ordered = sorted(plans, key=lambda plan: str(plan.event.contact_id))
-        announce = [functools.partial(_announce, statuses, p.event) for p in ordered]
-        keys = [str(p.event.contact_id) for p in ordered]
-        marked = functools.partial(self._rules.accepted.mark_all_published, keys, announce)
+        marks = [
+            (str(p.event.contact_id), functools.partial(_announce, statuses, p.event))
+            for p in plans
+        ]
+        marked = functools.partial(self._rules.accepted.mark_all_published, marks)
         if await asyncio.to_thread(marked):
             self._rules.planned()
         self.accepted += len(plans)

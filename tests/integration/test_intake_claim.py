@@ -216,7 +216,9 @@ def test_a_batch_is_marked_published_with_its_announcements_in_one_commit(
 
     # The first contact announced already (a racing replica): only its part is undone.
     assert accepted.mark_published(keys[0], announcing(events[0]))
-    assert accepted.mark_all_published(keys, [announcing(e) for e in events])
+    assert accepted.mark_all_published(
+        [(k, announcing(e)) for k, e in zip(keys, events, strict=True)]
+    )
     for event in events:
         assert len(callbacks.of_contact(event.contact_id)) == 1, "planned once each"
     with Session(engine) as session:
