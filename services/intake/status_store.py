@@ -123,12 +123,14 @@ class StatusStore:
             if (progress := progress_of(event)) is not None
             and (contact_id := getattr(event, "contact_id", None)) is not None
         ]
+        if not moves:  # a batch of presence changes and the like: nothing to read or lock
+            return False
         ids = [event.event_id for _, _, event in moves]
         applied = set(
             session.exec(select(AppliedEvent.event_id).where(col(AppliedEvent.event_id).in_(ids)))
         )
         # One query locks the batch's rows, in contact order, as mark_all_published locks
-        # them (publishing.py): two such transactions never wait on each other in a cycle.
+        # them (store.py): two such transactions never wait on each other in a cycle.
         contact = col(ContactStatusRow.contact_id)
         query = select(ContactStatusRow).where(contact.in_({move[0] for move in moves}))
         rows = {
