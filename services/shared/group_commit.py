@@ -58,7 +58,7 @@ class GroupCommit(Generic[Item, Result]):
                 results = await asyncio.to_thread(self._write_all, [item for item, _ in batch])
             except self._unavailable as error:
                 for _, future in batch:
-                    _answer(future, error=error)
+                    _fail(future, error)
                 continue
             except Exception as error:
                 # Named by type only: a database error's text may quote the rows.
@@ -75,19 +75,16 @@ class GroupCommit(Generic[Item, Result]):
         try:
             (result,) = await asyncio.to_thread(self._write_all, [item])
         except Exception as error:
-            _answer(future, error=error)
+            _fail(future, error)
         else:
             _answer(future, result)
 
 
-def _answer(
-    future: "asyncio.Future[Result]",
-    result: Result | None = None,
-    error: BaseException | None = None,
-) -> None:
-    if future.done():  # its caller went away
-        return
-    if error is not None:
+def _answer(future: "asyncio.Future[Result]", result: Result) -> None:
+    if not future.done():  # done: its caller went away
+        future.set_result(result)
+
+
+def _fail(future: "asyncio.Future[Result]", error: BaseException) -> None:
+    if not future.done():
         future.set_exception(error)
-    else:
-        future.set_result(result)  # type: ignore[arg-type]
