@@ -99,7 +99,7 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
         accepted,
         settings.publish_deadline_seconds,
         settings.retry_after_seconds,
-        announce=statuses.announce_in,
+        announce=statuses.announce_all_in,
         planned=sender.wake.set,
     )
     broker = BrokerReachability(

@@ -10,14 +10,12 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Sequence
-from uuid import UUID
 
 from aiokafka.errors import KafkaError
-from sqlmodel import Session
 
 from schemas import ContactReceived
 from services.intake.domain import BrokerUnavailable
-from services.intake.store import AcceptedContacts, Alongside
+from services.intake.store import AcceptedContacts, Alongside, Mark
 from services.shared.db import UNAVAILABLE
 from services.shared.group_commit import GroupCommit
 from services.shared.kafka import EventProducer
@@ -36,12 +34,12 @@ class Publications:
         accepted: AcceptedContacts,
         deadline_seconds: float,
         retry_after_seconds: int,
-        announce: Callable[[Session, UUID], bool] = lambda *_: False,
+        announce: Alongside = lambda *_: False,
         planned: Callable[[], None] = lambda: None,
     ):
-        """`announce(session, contact_id)` runs once Kafka has a contact, in the transaction
-        that marks its claim published: intake announces its `received` status there; True
-        wakes the callback sender (`planned`)."""
+        """`announce(session, contact_ids)` runs once Kafka has contacts, in the transaction
+        that marks their claims published: intake announces their `received` status there;
+        True wakes the callback sender (`planned`)."""
         self._announce = announce
         self._planned = planned
         self._producer = producer
@@ -72,13 +70,12 @@ class Publications:
 
     async def _send(self, key: str, event: ContactReceived) -> None:
         await self._producer.publish(event)
-        contact_id = event.contact_id
-        if await self._marks((key, lambda session: self._announce(session, contact_id))):
+        if await self._marks((key, event.contact_id)):
             self._planned()
 
-    def _mark_all(self, marks: Sequence[tuple[str, Alongside]]) -> list[bool]:
+    def _mark_all(self, marks: Sequence[Mark]) -> list[bool]:
         """Whether any of the batch planned a callback, for each (one wake is enough)."""
-        return [self._accepted.mark_all_published(marks)] * len(marks)
+        return [self._accepted.mark_all_published(marks, self._announce)] * len(marks)
 
     def _settled(self, key: str, send: "asyncio.Task[None]") -> None:
         failure = None if send.cancelled() else send.exception()

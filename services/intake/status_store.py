@@ -9,7 +9,7 @@ the contact. An event about a contact without a row (published by another tool, 
 not intake's to follow and is let go."""
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -96,12 +96,20 @@ class StatusStore:
     def announce(self, contact_id: uuid.UUID) -> bool:
         """Plans the `received` callback, once the contact is durably in Kafka, unless the
         status has moved on meanwhile (its own change is planned then); True if planned."""
-        return self._atomically(lambda session: self.announce_in(session, contact_id))
+        return self._atomically(lambda session: self.announce_all_in(session, [contact_id]))
 
-    def announce_in(self, session: Session, contact_id: uuid.UUID) -> bool:
-        """`announce` in the caller's transaction (the one marking the contact published)."""
-        row = self._locked(session, contact_id)
-        return row is not None and row.sequence == 1 and self._plan(session, row)
+    def announce_all_in(self, session: Session, contact_ids: Sequence[uuid.UUID]) -> bool:
+        """`announce` for a batch, in the caller's transaction (the one marking the contacts
+        published): their rows locked in one query, each adapter's callback looked up once;
+        True if any was planned."""
+        registered: dict[str, bool] = {}
+        with session.no_autoflush:  # one flush at the savepoint's end, not one per lookup
+            planned = [
+                self._plan(session, row, registered)
+                for row in self._locked(session, contact_ids).values()
+                if row.sequence == 1
+            ]
+        return any(planned)
 
     def apply(self, event: Event, now: datetime) -> bool:
         """Applies one event to its contact's status; True if a callback was planned."""
@@ -129,13 +137,7 @@ class StatusStore:
         applied = set(
             session.exec(select(AppliedEvent.event_id).where(col(AppliedEvent.event_id).in_(ids)))
         )
-        # One query locks the batch's rows, in contact order, as mark_all_published locks
-        # them (store.py): two such transactions never wait on each other in a cycle.
-        contact = col(ContactStatusRow.contact_id)
-        query = select(ContactStatusRow).where(contact.in_({move[0] for move in moves}))
-        rows = {
-            row.contact_id: row for row in session.exec(query.order_by(contact).with_for_update())
-        }
+        rows = self._locked(session, {move[0] for move in moves})
         registered: dict[str, bool] = {}
         planned = False
         with session.no_autoflush:  # one flush at the commit, not one per query
@@ -191,9 +193,15 @@ class StatusStore:
             session.commit()
         return int(gone.rowcount)
 
-    def _locked(self, session: Session, contact_id: uuid.UUID) -> ContactStatusRow | None:
-        query = select(ContactStatusRow).where(col(ContactStatusRow.contact_id) == contact_id)
-        return session.exec(query.with_for_update()).first()
+    def _locked(
+        self, session: Session, contact_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, ContactStatusRow]:
+        """The contacts' status rows, locked in one query in contact order: the follower's
+        batches and the marks of published contacts (store.py) both lock this way, so two such
+        transactions never wait on each other in a cycle."""
+        contact = col(ContactStatusRow.contact_id)
+        query = select(ContactStatusRow).where(contact.in_(contact_ids)).order_by(contact)
+        return {row.contact_id: row for row in session.exec(query.with_for_update())}
 
     def _plan(
         self, session: Session, row: ContactStatusRow, registered: dict[str, bool] | None = None

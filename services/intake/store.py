@@ -43,8 +43,11 @@ class Erasure(SQLModel, table=True):
     keys: int = 0  # idempotency keys whose fingerprint was removed
 
 
-# Writes made in the transaction that marks a claim published; whether they planned anything.
-Alongside = Callable[[Session], bool]
+# Writes made in the transaction that marks claims published, given their contacts (in key
+# order); whether they planned anything.
+Alongside = Callable[[Session, Sequence[uuid.UUID]], bool]
+# A claim to mark published: its key and its contact.
+Mark = tuple[str, uuid.UUID]
 
 ACCEPTED = AcceptedContact.__table__  # type: ignore[attr-defined]
 ERASED_FINGERPRINT = "erased"  # matches no submission's: a retry of the key is refused (409)
@@ -127,32 +130,29 @@ class AcceptedContacts:
             held = session.get(AcceptedContact, key)
         return held is not None and held.fingerprint == fingerprint
 
-    def mark_published(self, key: str, alongside: Alongside | None = None) -> bool:
+    def mark_published(self, mark: Mark, alongside: Alongside | None = None) -> bool:
         """Marks the claim published, with `alongside`'s writes in the same commit (intake
         announces the contact's `received` status there: one commit instead of two); what
         `alongside` returned."""
-        return self.mark_all_published([(key, alongside)])
+        return self.mark_all_published([mark], alongside)
 
-    def mark_all_published(self, marks: Sequence[tuple[str, Alongside | None]]) -> bool:
-        """`mark_published` for a batch, in one transaction: the claims marked, then each
-        contact's writes, in key order (a key is its contact id: the status follower locks a
-        batch's statuses in the same order, status_store.py, so neither waits on the other in a
-        cycle); whether any planned something. The writes go in one savepoint; should one meet
-        a row written already, each goes in a savepoint of its own (only its part undone)."""
-        ordered = sorted(marks, key=lambda mark: mark[0])
-        writes = [write for _, write in ordered if write is not None]
+    def mark_all_published(self, marks: Sequence[Mark], alongside: Alongside | None = None) -> bool:
+        """`mark_published` for a batch, in one transaction: the claims marked, then
+        `alongside` for all their contacts at once, in key order (a key is its contact id: the
+        status follower locks a batch's statuses in the same order, status_store.py, so neither
+        waits on the other in a cycle); what it returned. Its writes go in one savepoint;
+        should they meet a row written already (a racing replica), each contact's go in a
+        savepoint of their own (only its part undone)."""
+        ordered = sorted(set(marks))
         with Session(self.engine) as session:
             keys = [key for key, _ in ordered]
             session.connection().execute(
                 update(ACCEPTED).where(ACCEPTED.c.key.in_(keys)).values(published=True)
             )
-            try:
-                with session.begin_nested():
-                    done = [write(session) for write in writes]
-            except IntegrityError:
-                done = [_in_savepoint(session, write) for write in writes]
+            contacts = [contact for _, contact in ordered]
+            planned = alongside is not None and _alongside(session, alongside, contacts)
             session.commit()
-        return any(done)
+        return planned
 
     def purge(self, older_than: datetime) -> int:
         """Deletes keys accepted before `older_than`; how many."""
@@ -206,9 +206,17 @@ def _opened(held: AcceptedContact | None) -> AcceptedContact:
     return held
 
 
-def _in_savepoint(session: Session, write: Alongside) -> bool:
+def _alongside(session: Session, alongside: Alongside, contacts: list[uuid.UUID]) -> bool:
     try:
         with session.begin_nested():
-            return write(session)
+            return alongside(session, contacts)
+    except IntegrityError:
+        return any([_in_savepoint(session, alongside, contact) for contact in contacts])
+
+
+def _in_savepoint(session: Session, alongside: Alongside, contact: uuid.UUID) -> bool:
+    try:
+        with session.begin_nested():
+            return alongside(session, [contact])
     except IntegrityError:
         return False

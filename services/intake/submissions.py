@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from schemas import ContactReceived
 from schemas.submissions import kafka_adapter
@@ -224,16 +223,9 @@ class SubmissionConsumer(BatchConsumer[_Work]):
             with resumed(plan.submitted.traceparent):  # the contact's trace goes on
                 acks.append(await self._producer.enqueue(plan.event))
         await asyncio.gather(*acks)
-        statuses = self._rules.statuses
-        marks = [
-            (str(p.event.contact_id), functools.partial(_announce, statuses, p.event))
-            for p in plans
-        ]
-        marked = functools.partial(self._rules.accepted.mark_all_published, marks)
+        marks = [(str(p.event.contact_id), p.event.contact_id) for p in plans]
+        announce = self._rules.statuses.announce_all_in
+        marked = functools.partial(self._rules.accepted.mark_all_published, marks, announce)
         if await asyncio.to_thread(marked):
             self._rules.planned()
         self.accepted += len(plans)
-
-
-def _announce(statuses: StatusStore, event: ContactReceived, session: Session) -> bool:
-    return statuses.announce_in(session, event.contact_id)

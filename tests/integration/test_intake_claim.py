@@ -6,7 +6,6 @@ Marking the claim published plans its `received` callback in the same commit. Th
 batch of Kafka submissions (services/intake/submissions.py): one transaction each way."""
 
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -94,7 +93,7 @@ def test_a_new_contact_is_claimed_with_its_status_and_origin_and_a_rival_writes_
     rival = _claim(stores, event, "other words", "adapter-mail")
     assert rival.fingerprint == "first", "the key holds the first content"
     assert statuses.get(event.contact_id, "adapter-mail") is None, "the owner is the first"
-    accepted.mark_published(str(event.contact_id))
+    accepted.mark_published((str(event.contact_id), event.contact_id))
     assert ratings.origin(event.contact_id, "adapter-phone") is not None
     assert ratings.origin(event.contact_id, "adapter-mail") is None
 
@@ -114,7 +113,7 @@ def test_a_retry_of_an_unpublished_claim_made_without_them_opens_them(
     assert (retried.fingerprint, retried.published) == ("f", False)
     assert statuses.get(event.contact_id, "adapter-phone") is not None
     assert _claim(stores, event, "f", "adapter-phone").key == row.key, "a third: still one"
-    accepted.mark_published(str(event.contact_id))
+    accepted.mark_published((str(event.contact_id), event.contact_id))
     assert ratings.origin(event.contact_id, "adapter-phone") is not None
 
 
@@ -130,13 +129,11 @@ def test_marking_a_claim_published_announces_its_status_in_the_same_commit(
         [opened],
     )
 
-    def announce(session: Session) -> bool:
-        return statuses.announce_in(session, event.contact_id)
-
-    assert accepted.mark_published(key, announce), "the received status planned"
+    mark, announce = (key, event.contact_id), statuses.announce_all_in
+    assert accepted.mark_published(mark, announce), "the received status planned"
     assert [d.key for d in callbacks.of_contact(event.contact_id)] == [f"{key}:1"]
     # A racing replica's send: its delivery meets the one planned, the claim stays published.
-    assert not accepted.mark_published(key, announce)
+    assert not accepted.mark_published(mark, announce)
     assert len(callbacks.of_contact(event.contact_id)) == 1, "planned once"
     with Session(engine) as session:
         held = session.get(AcceptedContact, key)
@@ -157,7 +154,7 @@ def test_a_batch_is_claimed_in_one_go_with_what_each_key_holds(
     accepted, statuses, _ = stores
     held_before, fresh, late, twice = _contact(), _contact(), _contact(), _contact()
     _claim(stores, held_before, "first", "adapter-phone")
-    accepted.mark_published(str(held_before.contact_id))
+    accepted.mark_published((str(held_before.contact_id), held_before.contact_id))
 
     def opened(event: ContactReceived) -> list[ContactStatusRow]:
         return [statuses.opening(event.contact_id, "adapter-mail", event.region, "mail", AT)]
@@ -189,7 +186,7 @@ def test_a_batch_is_claimed_in_one_go_with_what_each_key_holds(
     fresh_origin = ratings.origin_of(fresh, "kafka:adapter-mail")
     (with_origin,) = accepted.claim_all([Claim(_row(fresh, "f"), [fresh_origin])])
     assert with_origin is not None
-    accepted.mark_published(str(fresh.contact_id))
+    accepted.mark_published((str(fresh.contact_id), fresh.contact_id))
     assert ratings.origin(fresh.contact_id, "subject-of-its-token", "kafka:adapter-mail")
     assert ratings.origin(fresh.contact_id, "kafka:adapter-phone") is None
     # Outside the window, a key held for this very content is found (a late retry).
@@ -211,14 +208,10 @@ def test_a_batch_is_marked_published_with_its_announcements_in_one_commit(
     )
     keys = [str(e.contact_id) for e in events]
 
-    def announcing(event: ContactReceived) -> Callable[[Session], bool]:
-        return lambda session: statuses.announce_in(session, event.contact_id)
-
+    marks = [(k, e.contact_id) for k, e in zip(keys, events, strict=True)]
     # The first contact announced already (a racing replica): only its part is undone.
-    assert accepted.mark_published(keys[0], announcing(events[0]))
-    assert accepted.mark_all_published(
-        [(k, announcing(e)) for k, e in zip(keys, events, strict=True)]
-    )
+    assert accepted.mark_published(marks[0], statuses.announce_all_in)
+    assert accepted.mark_all_published(marks, statuses.announce_all_in)
     for event in events:
         assert len(callbacks.of_contact(event.contact_id)) == 1, "planned once each"
     with Session(engine) as session:

@@ -48,7 +48,7 @@ def test_only_the_posting_adapter_knows_a_published_contact(
     accepted, ratings = tables
     contact = _accepted(accepted, ratings, "adapter-social")
     assert ratings.origin(contact, "adapter-social") is None  # not in Kafka yet
-    accepted.mark_published(str(contact))
+    accepted.mark_published((str(contact), contact))
     origin = ratings.origin(contact, "adapter-social")
     assert origin is not None
     assert (origin.region, origin.channel, origin.received_at) == (
@@ -78,7 +78,7 @@ def test_old_contacts_are_forgotten_with_their_ratings(
 ) -> None:
     accepted, ratings = tables
     contact = _accepted(accepted, ratings, "adapter-social")
-    accepted.mark_published(str(contact))
+    accepted.mark_published((str(contact), contact))
     ratings.claim(contact, 5, AT)
     ratings.purge(AT + timedelta(days=7))
     assert ratings.origin(contact, "adapter-social") is None
