@@ -81,6 +81,42 @@ async def with_retries(
     tries (a consumer passes one that keeps it in its group); `what` and `log_fields` name the
     operation in the warnings logged before each retry (never personal data); `tried` counts
     tries made before this call in the Failure."""
+    try:
+        # Nearly every call succeeds at once: tenacity, which costs more than a small
+        # operation (the Faust agent calls this twice per record), is set up only on a failure.
+        return await operation()
+    except Exception as error:
+        again = _replaying(error, operation)
+        return await _retried(policy, again, what, sleep, watch, tried, log_fields)
+    finally:
+        if watch is not None:
+            watch(None)
+
+
+def _replaying(
+    error: Exception, operation: Callable[[], Awaitable[T]]
+) -> Callable[[], Awaitable[T]]:
+    """`operation`, whose first call raises `error` (the first try's, made already): tenacity
+    takes it as its own first try, and counts, waits and logs as if it had made it."""
+    pending: list[Exception] = [error]
+
+    async def again() -> T:
+        if pending:
+            raise pending.pop()
+        return await operation()
+
+    return again
+
+
+async def _retried(
+    policy: RetryPolicy,
+    operation: Callable[[], Awaitable[T]],
+    what: str,
+    sleep: Sleep,
+    watch: Watcher | None,
+    tried: int,
+    log_fields: dict[str, object],
+) -> T | Failure:
     unknown = 0
 
     def retried(state: RetryCallState) -> bool:
@@ -107,9 +143,6 @@ async def with_retries(
                 return await operation()
     except Exception as exc:
         return Failure.of(exc, tried + attempt)
-    finally:
-        if watch is not None:
-            watch(None)
     raise AssertionError("unreachable: tenacity returns or raises")
 
 
