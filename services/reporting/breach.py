@@ -14,6 +14,7 @@ What an on-call supervisor sees, and why:
   showed 94 % of 16 handled and stayed "in breach").
 """
 
+import functools
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
@@ -51,6 +52,9 @@ def handled(window: SlaWindow) -> int:
     return window.answered_within + window.answered_late + window.abandoned
 
 
+# Asked on every event for the id a breach opening now would take, which changes only when an
+# episode opens: remembered, as a name-based uuid costs more than the rest of the verdict.
+@functools.lru_cache(maxsize=256)
 def episode_for(region: Region, epoch: str, ordinal: int) -> uuid.UUID:
     """The `ordinal`-th episode of a region whose state began at `epoch` (its first event's id).
 
