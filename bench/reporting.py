@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 
+from bench import faust_floor
 from bench.events import answered_call, publish_timed
 from bench.results import Figure, Report
 from bench.system import cpu_seconds, processes_of
@@ -109,10 +110,24 @@ async def _latency(bootstrap: str, url: str, issuer: Issuer) -> list[float]:
 
 def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str) -> None:
     with oidc_issuer(workdir / "oidc") as issuer:
-        _run(report, workdir, bootstrap, issuer)
+        rate = _run(report, workdir, bootstrap, issuer)
+    floors = faust_floor.run(report, workdir, bootstrap)
+    report.add(
+        Figure(
+            "reporting",
+            "one worker's rate against Faust's floor",
+            rate / floors["count"] * 100,
+            "%",
+            note=(
+                f"of an agent that only counts; {rate / floors['write'] * 100:,.0f} % of one "
+                "that writes a table key per record (bench/faust_floor.py)"
+            ),
+        )
+    )
 
 
-def _run(report: Report, workdir: Path, bootstrap: str, issuer: Issuer) -> None:
+def _run(report: Report, workdir: Path, bootstrap: str, issuer: Issuer) -> float:
+    """Reporting's throughput and latency figures; returns its events per second."""
     service = ServiceProcess(
         "reporting",
         free_port(),
@@ -151,3 +166,4 @@ def _run(report: Report, workdir: Path, bootstrap: str, issuer: Issuer) -> None:
         report.add_latencies("reporting", f"Answered → window at {LATENCY_RATE}/s", latencies)
     finally:
         service.stop()
+    return rate
