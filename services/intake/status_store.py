@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -41,6 +41,7 @@ _SNAPSHOT_FIELDS = (
     "reason",
     "opens_at",
 )
+APPLIED = AppliedEvent.__table__  # type: ignore[attr-defined]
 
 
 def snapshot_of(row: ContactStatusRow) -> Snapshot:
@@ -140,14 +141,17 @@ class StatusStore:
         rows = self._locked(session, {move[0] for move in moves})
         registered: dict[str, bool] = {}
         planned = False
+        marks: list[dict[str, object]] = []
         with session.no_autoflush:  # one flush at the commit, not one per query
             for contact_id, progress, event in moves:
                 row = rows.get(contact_id)
                 if row is None or event.event_id in applied:
                     continue  # not a contact this intake accepted, or a redelivery
                 applied.add(event.event_id)
-                session.add(AppliedEvent(event_id=event.event_id, applied_at=now))
+                marks.append({"event_id": event.event_id, "applied_at": now})
                 planned |= self._move(session, row, progress, now, registered)
+        if marks:  # one statement, without an ORM object per mark (nothing reads them back)
+            session.connection().execute(insert(APPLIED), marks)
         return planned
 
     def _move(
@@ -184,8 +188,7 @@ class StatusStore:
             connection = session.connection()
             statuses = ContactStatusRow.__table__  # type: ignore[attr-defined]
             gone = connection.execute(delete(statuses).where(statuses.c.changed_at < older_than))
-            applied = AppliedEvent.__table__  # type: ignore[attr-defined]
-            connection.execute(delete(applied).where(applied.c.applied_at < older_than))
+            connection.execute(delete(APPLIED).where(APPLIED.c.applied_at < older_than))
             sent = CallbackDelivery.__table__  # type: ignore[attr-defined]
             connection.execute(
                 delete(sent).where(sent.c.status != "pending", sent.c.settled_at < older_than)
