@@ -104,7 +104,7 @@ class StatusStore:
         published): their rows locked in one query, each adapter's callback looked up once;
         True if any was planned."""
         registered: dict[str, bool] = {}
-        with session.no_autoflush:  # one flush at the savepoint's end, not one per lookup
+        with session.no_autoflush:  # one flush at the end, not one per lookup
             planned = [
                 self._plan(session, row, registered)
                 for row in self._locked(session, contact_ids).values()
@@ -206,12 +206,9 @@ class StatusStore:
         query = select(ContactStatusRow).where(contact.in_(contact_ids)).order_by(contact)
         return {row.contact_id: row for row in session.exec(query.with_for_update())}
 
-    def _plan(
-        self, session: Session, row: ContactStatusRow, registered: dict[str, bool] | None = None
-    ) -> bool:
+    def _plan(self, session: Session, row: ContactStatusRow, registered: dict[str, bool]) -> bool:
         """The row's current status, to its adapter's callback if it registered one (looked up
         once per owner in `registered`, a batch's)."""
-        registered = {} if registered is None else registered
         if row.owner not in registered:
             registered[row.owner] = session.get(AdapterCallback, row.owner) is not None
         if not registered[row.owner]:
