@@ -14,7 +14,8 @@ from pkc.polling import poll
 from tests.e2e.conftest import Platform
 from tests.identities import Headers
 
-pytestmark = pytest.mark.kafka
+# Its time goes on timers (breach windows, escalation, a callback's retry): see `waits`.
+pytestmark = [pytest.mark.kafka, pytest.mark.waits]
 
 RETRY_MINUTES = 0.5  # long enough that the steps before the next take never outrun it
 # The estimate falls back on the assumed handling time and the wrap-up after it while too few

@@ -14,7 +14,8 @@ import pytest
 from tests.e2e.acknowledging import link_in, open_as_a_scanner, press_the_button
 from tests.e2e.conftest import ESCALATION_MINUTES, Platform
 
-pytestmark = pytest.mark.kafka
+# Its time goes on timers (breach windows, escalation, a callback's retry): see `waits`.
+pytestmark = [pytest.mark.kafka, pytest.mark.waits]
 
 # `pkc triage classify TEXT --channel mail`: the rules find no alarm words in either; the
 # model decides the first is Nöd (P 0.84) and flags the second (Skyndsamt, P(Nöd) 0.22).

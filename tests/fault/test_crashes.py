@@ -24,7 +24,7 @@ from schemas.topics import (
 from tests.fault.conftest import FaultPlatform, unless_restarting
 from tests.fault.trail import queued_trail
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.waits]
 
 CONTACTS_PER_RUN = 70  # ten per region
 _keys = itertools.count()

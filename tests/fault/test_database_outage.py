@@ -22,7 +22,7 @@ from tests.fault.test_outages import stream_through_outage
 from tests.identities import Identities
 
 # The full outage plus the platform's start (counted in the first test) pass the 300 s default.
-pytestmark = [pytest.mark.kafka, pytest.mark.outage, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.kafka, pytest.mark.waits, pytest.mark.outage, pytest.mark.timeout(900)]
 
 ON_POSTGRES = ("queueing", "notify", "reporting")
 

@@ -24,7 +24,7 @@ from tests.fault.conftest import THEFT_REPORT, unless_restarting
 from tests.identities import Identities
 from tests.kafka_helpers import read_to_end
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.waits]
 
 DEADLINE = 2.0  # seconds: PKC_INTAKE_PUBLISH_DEADLINE_SECONDS of the intake under test
 

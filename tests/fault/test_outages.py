@@ -27,7 +27,7 @@ from tests.fault.trail import queued_trail
 from tests.kafka_helpers import DeadLetter, read_until
 
 # The full outage plus the platform's start (counted in the first test) pass the 300 s default.
-pytestmark = [pytest.mark.kafka, pytest.mark.outage, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.kafka, pytest.mark.waits, pytest.mark.outage, pytest.mark.timeout(900)]
 
 # Past SQLite's 30 s busy timeout (services/shared/db.py): queueing's writes fail, and retry.
 _keys = itertools.count()

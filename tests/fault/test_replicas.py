@@ -24,7 +24,7 @@ from tests.identities import Identities
 # yet: records Faust dropped mid-batch at a rebalance were never read again (the fix is
 # services/reporting/rewind.py; 8 of 8 since). On failure it prints each reporting replica's
 # /readyz (assignment, lag and fetch state per partition) and what the topics hold.
-pytestmark = [pytest.mark.kafka, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.kafka, pytest.mark.waits, pytest.mark.timeout(900)]
 REGIONS = (Region.SYD, Region.OST, Region.MITT)
 CONTACTS_PER_ROUND = 12
 
