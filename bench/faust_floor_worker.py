@@ -58,7 +58,10 @@ async def floor(stream: Any) -> None:
 
 
 if __name__ == "__main__":
-    # Faust's worker command configures logging at its level; the clients' debug records
-    # must not be built (they cost a tenth of the loop when they are).
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    # Faust's worker command configures logging at its level; the debug records of the
+    # client and of Faust's producer (one per changelog write) must not be built: they cost a
+    # tenth of the loop when they are, and reporting's worker does not build them
+    # (services/shared/logs.py keeps both at WARNING).
+    for chatty in ("aiokafka", "faust"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     app.main()
