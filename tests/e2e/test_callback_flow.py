@@ -14,7 +14,7 @@ from pkc.polling import poll
 from tests.e2e.conftest import Platform
 from tests.identities import Headers
 
-# Its time goes on timers (breach windows, escalation, a callback's retry): see `waits`.
+# Its time goes on the callback's retry timer: see `waits`.
 pytestmark = [pytest.mark.kafka, pytest.mark.waits]
 
 RETRY_MINUTES = 0.5  # long enough that the steps before the next take never outrun it

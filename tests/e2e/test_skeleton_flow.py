@@ -14,7 +14,7 @@ from tests.e2e.acknowledging import link_in, open_as_a_scanner, press_the_button
 from tests.e2e.conftest import Platform
 from tests.identities import Headers, Identities
 
-# Its time goes on timers (breach windows, escalation, a callback's retry): see `waits`.
+# Its time goes on waiting for the breach, its alert and the reinforcement: see `waits`.
 pytestmark = [pytest.mark.kafka, pytest.mark.waits]
 
 STOCKHOLM_CONTACTS = 30  # enough arrivals that Erlang C says one operator is too few

@@ -14,7 +14,7 @@ import pytest
 from tests.e2e.acknowledging import link_in, open_as_a_scanner, press_the_button
 from tests.e2e.conftest import ESCALATION_MINUTES, Platform
 
-# Its time goes on timers (breach windows, escalation, a callback's retry): see `waits`.
+# Its time goes on the alert's escalation timer: see `waits`.
 pytestmark = [pytest.mark.kafka, pytest.mark.waits]
 
 # `pkc triage classify TEXT --channel mail`: the rules find no alarm words in either; the
