@@ -13,6 +13,8 @@ work with the idempotent producer; aiokafka needs `cramjam` for them (the aiokaf
 extras), the broker ships lz4-java and zstd-jni. Consumers must be able to read a codec before
 any producer writes it: roll out with `none`, then switch.
 
+A consumer's fetch waits on the broker at most FETCH_WAIT_MS for data (see below).
+
 Kept apart from services.shared.kafka (which loads aiokafka): every service's settings hold it.
 """
 
@@ -22,6 +24,16 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, Field
 
 Compression = Literal["lz4", "zstd", "gzip", "none"]
+
+# How long a fetch request waits on the broker when none of its partitions has new records
+# (aiokafka's `fetch_max_wait_ms`; its default is 500, Faust sets 1,500). A consumer has one
+# fetch in flight per broker, and it leaves out the partitions whose records it still holds:
+# while the busy partitions are being handled, the fetch in flight asks only for the quiet
+# ones and sits out its whole wait, and the busy partitions' next records wait behind it.
+# Measured on reporting's worker, Answered events at 500/s into one region (the rest quiet),
+# median delay to the window: 1.5-3 s with Faust's 1,500 ms, 0.6-1.3 s at 100 ms, 17-90 ms
+# at 50 ms, 20-160 ms at 20 ms. A quiet consumer pays a fetch per wait: 20 a second at 50 ms.
+FETCH_WAIT_MS = 50
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,9 @@ outage) is retried through `retrying` for as long as it lasts, with every partit
 the consumer keeps polling, so it stays in its group, and no later record overtakes the one
 waiting; `degraded` says so meanwhile (readiness).
 
-Subclasses say what taking one event and completing a batch mean: EventConsumer hands each
-event to a handler and completes a batch by awaiting the acks of what it published; the monthly
-consumer computes each event's effect and completes a batch in one database transaction.
-"""
+Subclasses say what taking one event and completing a batch mean: EventConsumer hands each event
+to a handler and completes a batch by awaiting the acks of what it published; the monthly consumer
+computes each event's effect and completes a batch in one database transaction."""
 
 import asyncio
 import logging
@@ -31,6 +30,7 @@ from services.shared.kafka.dead_letters import DeadLetterWriter, SendRaw
 from services.shared.kafka.decoding import Record, decode
 from services.shared.kafka.retry import DEFAULT_RETRY, Failure, Retrier, RetryPolicy
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
+from services.shared.kafka_tuning import FETCH_WAIT_MS
 from services.shared.logs import fields
 from services.shared.tracing import consumer_span, record_attributes
 
@@ -145,6 +145,7 @@ class BatchConsumer(ABC, Generic[Work]):
             auto_offset_reset="earliest",
             max_poll_records=self._batching.max_records,
             max_partition_fetch_bytes=self._batching.fetch_bytes,
+            fetch_max_wait_ms=FETCH_WAIT_MS,
             **self.security.client_kwargs(),
         )
         consumer.subscribe(
