@@ -1,8 +1,9 @@
 """Faust's own floor on this machine: what one worker takes per second when its agent does
 nothing but count the records, and when it also writes one changelogged table key per record
-(as reporting's `sla-seen` does for every event). Reporting's worker does more than either, so
-its rate (bench/reporting.py) is read against these, as the pipeline's is against the broker's
-ceiling: a goal above the counting agent's rate is above anything a Faust worker reaches here.
+(as reporting's dedupe memory did for every event, before services/reporting/seen.py wrote it
+once per commit). Reporting's worker does more than either, so its rate (bench/reporting.py)
+is read against these, as the pipeline's is against the broker's ceiling: a goal above the
+counting agent's rate is above anything a Faust worker reaches here.
 
 Each is its own worker process, started after the records are on their topic (a topic of its
 own, partitioned as reporting's input), timed from its first record to its last."""

@@ -1,7 +1,7 @@
 """The Faust worker of bench/faust_floor.py, in a process of its own: one agent that reads
 `PKC_FLOOR_TOPIC` from the start and does nothing but count (`PKC_FLOOR_MODE=count`), or
-also writes one changelogged table key per record (`=write`, as reporting's `sla-seen`
-does). Once it has taken `PKC_FLOOR_RECORDS` it prints its rate and CPU per record as JSON
+also writes one changelogged table key per record (`=write`, as reporting's dedupe memory
+did). Once it has taken `PKC_FLOOR_RECORDS` it prints its rate and CPU per record as JSON
 and exits. Producer settings are reporting's (services/shared/kafka_tuning.py)."""
 
 import json

@@ -1,7 +1,8 @@
 """Where a soak's shortfall went: read on the live broker before the platform stops. For
-each short region, the `Queued` records reporting never remembered (no key in its sla-seen
-changelog), as offset ranges of their partition, and what each reporting replica logged about
-skipped source records (rewind.py). Ids and offsets only: no personal data."""
+each short region, the `Queued` records reporting never remembered (in no batch of its
+sla-seen-batches changelog, services/reporting/seen.py), as offset ranges of their partition,
+and what each reporting replica logged about skipped source records (rewind.py). Ids and
+offsets only: no personal data."""
 
 import asyncio
 import json
@@ -15,7 +16,7 @@ from schemas import Region
 from schemas.topics import QUEUE_EVENTS
 from services.reporting.settings import ReportingSettings
 
-SEEN = f"{ReportingSettings.model_fields['faust_app_id'].default}-sla-seen-changelog"
+SEEN = f"{ReportingSettings.model_fields['faust_app_id'].default}-sla-seen-batches-changelog"
 
 
 async def _read_all(bootstrap: str, topic: str) -> list[tuple[int, int, bytes, bytes]]:
@@ -52,7 +53,12 @@ def _ranges(offsets: list[int]) -> list[str]:
 
 def explain_shortfall(bootstrap: str, short: list[Region], logs: list[Path]) -> None:
     queued = asyncio.run(_read_all(bootstrap, QUEUE_EVENTS.name))
-    seen_keys = b"\n".join(key for _, _, key, _ in asyncio.run(_read_all(bootstrap, SEEN)))
+    seen_ids = {
+        event_id
+        for _, _, _, value in asyncio.run(_read_all(bootstrap, SEEN))
+        if value  # a tombstone: an expired batch, whose ids its earlier record holds
+        for event_id in json.loads(value).get("seen", {})
+    }
     unseen: dict[tuple[str, int], list[int]] = defaultdict(list)
     contacts: dict[str, set[str]] = defaultdict(set)
     for partition, offset, _, value in queued:
@@ -60,7 +66,7 @@ def explain_shortfall(bootstrap: str, short: list[Region], logs: list[Path]) -> 
         mine = event.get("event_type") == "Queued" and event.get("region") in short
         if mine:
             contacts[event["region"]].add(event["contact_id"])
-        if mine and event["event_id"].encode() not in seen_keys:
+        if mine and event["event_id"] not in seen_ids:
             unseen[(event["region"], partition)].append(offset)
     print(
         "Queued records reporting never remembered (region, partition: offsets):", file=sys.stderr

@@ -8,12 +8,12 @@ Two kinds of repeat reach the agent, and each is recognised where it can be reco
   input positions it has taken in (positions.py), so the replay changes only the records whose
   writes had not landed, and re-sends the alerts its first pass decided;
 - a **re-send** (the same event at a new offset: an outbox relay or triage that published and
-  crashed before it recorded so). `SeenEvents` remembers each event id with the position that
-  counted it, for a horizon (in the records' produce time) longer than any producer's outage.
+  crashed before it recorded so). The dedupe memory (seen.py) remembers each event id with the
+  position that counted it, for a horizon (in the records' produce time) longer than any
+  producer's outage.
 """
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from functools import partial
 from typing import Any, Protocol
 
@@ -35,47 +35,10 @@ DECISIONS_KEPT = 8  # alerts a replay can re-send: far more than a commit interv
 
 
 class Seen(Protocol):
-    """The memory of counted event ids: the position that counted each."""
+    """The memory of counted event ids: the position that counted each (seen.py)."""
 
     def first(self, event: Event) -> str | None: ...
-    def remember(self, event: Event, at: Position) -> None: ...
-
-
-class SeenEvents:
-    """Event id -> the position that counted it, in a windowed table over the records' own
-    Kafka timestamps (the time each copy was produced, by the producer's wall clock):
-    `slices` tumbling windows cover the horizon, and a lookup reads the window of the record
-    in hand and those before it. A re-send is produced after its first copy, so the first
-    copy's window is among them for as long as the horizon.
-
-    Not `relative_to_now`: Faust (0.15.3) then writes every key into the window of the
-    newest window end it has seen in the partition, starting from 0, while its cleanup
-    expires windows against the wall clock, so each id was forgotten within
-    `table_cleanup_interval` (30 s) and a re-send after a minute's outage counted twice."""
-
-    SLICES = 4
-
-    def __init__(self, table: Any, horizon: timedelta):
-        self.table = table
-        self.slice_seconds = horizon.total_seconds() / self.SLICES
-
-    @classmethod
-    def windowed(cls, table: Any, horizon: timedelta) -> Any:
-        """`table` made windowed for `horizon`: what `SeenEvents(...)` is then given."""
-        size = horizon.total_seconds() / cls.SLICES
-        expires = timedelta(seconds=horizon.total_seconds() + 2 * size)
-        return table.tumbling(size, expires=expires).relative_to_stream()
-
-    def first(self, event: Event) -> str | None:
-        entry = self.table[str(event.event_id)]
-        for back in range(self.SLICES + 1):
-            value = entry.delta(back * self.slice_seconds) if back else entry.current()
-            if value:
-                return str(value)
-        return None
-
-    def remember(self, event: Event, at: Position) -> None:
-        self.table[str(event.event_id)] = str(at)
+    def remember(self, event: Event, at: Position, produced: float) -> None: ...
 
 
 class Windows:
@@ -101,7 +64,8 @@ class Windows:
             span.set_attribute("pkc.contact_id", str(contact_id))
         message = record.message
         at = Position.of(message.topic, message.partition, message.offset)
-        counted = await self.retrying(lambda: self._take(event, at), "sla-windows count")
+        produced = produced_at(record)
+        counted = await self.retrying(lambda: self._take(event, at, produced), "sla-windows count")
         if isinstance(counted, Failure):
             await self._give_up(record, counted, span)
             return
@@ -111,7 +75,9 @@ class Windows:
                 await self._give_up(record, sent, span)
                 return
 
-    async def _take(self, event: Event, at: Position) -> list[tuple[Event, Region]]:
+    async def _take(
+        self, event: Event, at: Position, produced: float
+    ) -> list[tuple[Event, Region]]:
         """What to publish for `event` once it is counted (nothing for a re-send)."""
         await self.admit(event)
         region = getattr(event, "region", None)
@@ -125,7 +91,7 @@ class Windows:
         except Exception as exc:  # pure rules: the same event fails the same way again
             raise Refused(f"cannot count it: {describe(exc)}") from exc
         if first is None:
-            self.seen.remember(event, at)
+            self.seen.remember(event, at, produced)
         return [(item, region) for item in outgoing]
 
     async def _give_up(self, record: Any, failure: Failure, span: Any) -> None:
@@ -155,6 +121,13 @@ class Windows:
         if moved or region.value not in reporting.capacity:
             reporting.capacity[region.value] = summary.to_dict()
         return list(outgoing)
+
+
+def produced_at(record: Any) -> float:
+    """When the record was produced (its Kafka timestamp), in seconds: Faust's messages carry
+    it so; a record read again past Faust (refetch.py) says so itself."""
+    produced = getattr(record, "produced_at", None)
+    return float(produced if produced is not None else record.message.timestamp)
 
 
 def keep_decisions(meta: RegionMeta, at: Position, outgoing: list[Event]) -> None:

@@ -31,6 +31,10 @@ class Writes(Protocol):
         """Before each commit's flush: sends what was held back; returns how many."""
         ...
 
+    def on_send(self, callback: Callable[[], object]) -> None:
+        """`callback` runs right after each `send`, in the same instant."""
+        ...
+
 
 class DirectWrites:
     """A write is the table's own: Faust sends a changelog record for each (and plain dicts,
@@ -45,6 +49,9 @@ class DirectWrites:
 
     def send(self) -> int:
         return 0  # nothing held back
+
+    def on_send(self, callback: Callable[[], object]) -> None:
+        pass  # every write is sent as it is made: there is no send to follow
 
 
 def event_partition() -> int:
@@ -63,6 +70,7 @@ class DeferredWrites:
         # (table name, key) -> (table, changelog partition, key, value; None: deleted): what
         # the next flush sends. The value is the object the store holds, as it changes.
         self.pending: dict[tuple[str, str], tuple[Any, int, str, Any]] = {}
+        self.after_send: list[Callable[[], object]] = []
 
     def set(self, table: Any, key: str, value: Any) -> None:
         table.data[key] = value
@@ -81,4 +89,9 @@ class DeferredWrites:
         for table, partition, key, value in pending.values():
             data = None if value is None else codecs.dumps(table.value_serializer, value)
             table.send_changelog(partition, key, data, value_serializer="raw")
+        for callback in self.after_send:
+            callback()
         return len(pending)
+
+    def on_send(self, callback: Callable[[], object]) -> None:
+        self.after_send.append(callback)

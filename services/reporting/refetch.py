@@ -46,6 +46,12 @@ class Refetched:
         value: bytes | None = self.message.value
         return value
 
+    @property
+    def produced_at(self) -> float:
+        """The record's Kafka timestamp in seconds, as Faust's messages carry it (aiokafka's
+        records carry milliseconds)."""
+        return float(self.message.timestamp) / 1000
+
 
 class Refetcher:
     # A read of skipped records that has not finished in this long starts over with a new

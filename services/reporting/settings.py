@@ -19,8 +19,6 @@ class ReportingSettings(ServiceSettings):
     # than an outage a producer resumes after. An event older than the window can no longer
     # count twice in it, whatever this is; memory grows with events per horizon.
     dedupe_hours: float = Field(default=24.0, gt=0, le=14 * 24)
-    # How often Faust drops expired windows (of sla-seen): the horizon is what expires them.
-    table_cleanup_seconds: float = Field(default=30.0, gt=0)
     # How often the worker looks for a quiet partition whose last records Faust dropped
     # (rewind.py): two looks in a row find one, so its records count this late at most twice.
     tail_check_seconds: float = Field(default=5.0, gt=0)

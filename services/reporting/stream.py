@@ -3,14 +3,13 @@
 Tables (all changelogged, so a restarted worker recovers them):
 - sla-buckets: "<region>|<minute>" -> one minute's counts per dimension (event time)
 - sla-region: "<region>" -> the region's meta (watermark, waiting calls, presence, flags)
-- sla-seen: event_id -> the input position that counted it, in windows of the records' Kafka
-  timestamps over the dedupe horizon (counting.py): a producer's re-send is produced within
-  its outage, even when the event itself is from a replayed month.
+- sla-seen-batches: the dedupe memory, the event ids each source partition counted between two
+  commits with their offsets, one record per partition per commit (seen.py).
 - sla-capacity (global): "<region>" -> arrivals, handling time, patience, operators, share:
   every worker sees every region when it picks donors.
 Every bucket and region record also keeps the input positions it has taken in, so a replay
-after a crash counts exactly once whichever table writes had landed (positions.py). Buckets
-and metas reach their changelogs once per commit (deferred.py).
+after a crash counts exactly once whichever table writes had landed (positions.py). Buckets,
+metas and the dedupe memory reach their changelogs once per commit (deferred.py).
 """
 
 import logging
@@ -23,12 +22,13 @@ import faust
 from schemas import Region
 from schemas.envelope import Event
 from schemas.topics import CONTACTS_CLASSIFIED, QUEUE_EVENTS, REPORTING, SLA_EVENTS, Topic
-from services.reporting.counting import SeenEvents, Windows
+from services.reporting.counting import Windows
 from services.reporting.decisions import Capacity, DecisionRules
 from services.reporting.deferred import DeferredWrites, DirectWrites, Writes
 from services.reporting.positions import Position, Taken
 from services.reporting.refetch import Refetcher
 from services.reporting.rewind import RewindingConsumer
+from services.reporting.seen import SeenBatches
 from services.reporting.settings import ReportingSettings
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import Bucket, WindowConfig
@@ -73,7 +73,10 @@ class TableBuckets:
         self.writes.delete(self.table, f"{self.region}|{minute}")
 
 
-TABLES = ("sla-buckets", "sla-region", "sla-seen", "sla-capacity")
+# "sla-seen-batches", not "sla-seen": that was a windowed table whose changelog records
+# (keys of [event id, window]) a plain table cannot load. An older deployment's
+# `<app id>-sla-seen-changelog` is read by nothing now, and may be deleted.
+TABLES = ("sla-buckets", "sla-region", "sla-seen-batches", "sla-capacity")
 
 
 def changelog_topics(settings: ReportingSettings) -> tuple[Topic, ...]:
@@ -87,7 +90,7 @@ def changelog_topics(settings: ReportingSettings) -> tuple[Topic, ...]:
             "region",
             (),
             retention_ms=7 * 24 * 3600 * 1000,
-            compacted=name != "sla-seen",
+            compacted=True,  # sla-seen-batches too: an expired batch is deleted by a tombstone
         )
         for name in TABLES
     )
@@ -167,12 +170,10 @@ def faust_app(settings: ReportingSettings) -> faust.App:
         web_enabled=False,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
-        # A changelog record per event (sla-seen) and per key written at each commit
-        # (deferred.py): a short linger lets them share requests, and compressed
-        # (services/shared/kafka_tuning.py).
+        # A changelog record per key written at each commit (deferred.py): a short linger
+        # lets them share requests, and compressed (services/shared/kafka_tuning.py).
         producer_linger=settings.kafka_linger_ms / 1000,
         producer_compression_type=settings.producer_tuning().compression_type,
-        table_cleanup_interval=settings.table_cleanup_seconds,
         # A worker killed with -9 holds its partitions until its session times out: Faust's
         # 60 s default left regions uncounted for a minute after each kill. The shared
         # consumers use aiokafka's 10 s; heartbeats run on their own task, every 3 s.
@@ -183,16 +184,17 @@ def faust_app(settings: ReportingSettings) -> faust.App:
 
 def tables(
     app: faust.App, config: WindowConfig, rules: DecisionRules, dedupe_horizon: timedelta
-) -> tuple[Reporting, SeenEvents]:
-    """The worker's tables (see the module's docstring): the reporting view and `sla-seen`."""
+) -> tuple[Reporting, SeenBatches]:
+    """The worker's tables (see the module's docstring): the reporting view and the dedupe
+    memory, both written to their changelogs at each commit."""
     partitions = QUEUE_EVENTS.partitions
     buckets = app.Table("sla-buckets", default=dict, partitions=partitions)
     regions = app.Table("sla-region", default=dict, partitions=partitions)
-    seen = app.Table("sla-seen", default=str, partitions=partitions)
-    windowed = SeenEvents(SeenEvents.windowed(seen, dedupe_horizon), dedupe_horizon)
+    batches = app.Table("sla-seen-batches", default=dict, partitions=partitions)
     capacity = app.GlobalTable("sla-capacity", default=dict, partitions=partitions)
-    reporting = Reporting(app, buckets, regions, capacity, config, rules, writes=DeferredWrites())
-    return reporting, windowed
+    writes = DeferredWrites()
+    reporting = Reporting(app, buckets, regions, capacity, config, rules, writes=writes)
+    return reporting, SeenBatches(batches, dedupe_horizon, writes)
 
 
 def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRules) -> Reporting:
@@ -215,6 +217,7 @@ def build(settings: ReportingSettings, config: WindowConfig, rules: DecisionRule
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types the signal narrowly
     async def on_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:
         reporting.forget_states()  # another worker may own those regions now
+        seen.forget()
 
     async def publish(event: Event, region: Region) -> None:
         headers = inject_headers([("event_type", event.EVENT_TYPE.encode())])

@@ -3,7 +3,6 @@ loses nor double-counts; malformed records go to its dead-letter topic."""
 
 import asyncio
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -27,9 +26,6 @@ from tests.kafka_helpers import DeadLetter, read_until
 pytestmark = pytest.mark.kafka
 # Event times after every other test's, so this region's window is this test's alone.
 START = datetime(2027, 6, 1, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm
-
-
-CLEANUP = "PKC_REPORTING_TABLE_CLEANUP_SECONDS"
 
 
 async def start_at_the_end(kafka: str, group: str) -> None:
@@ -136,13 +132,14 @@ def test_a_worker_killed_mid_stream_recovers_without_loss_or_double_counting(
     assert counted(reporting, supervisor, 401) == 401
 
 
-def test_a_re_send_after_the_tables_were_cleaned_counts_once(
+def test_a_re_send_after_its_ids_were_committed_counts_once(
     kafka: str, identities: Identities, tmp_path: Path
 ) -> None:
-    """An outbox relay that re-publishes after an outage a minute long: the dedupe memory must
-    outlive Faust's table cleanup (it was gone after one, 30 s, and the re-send counted)."""
+    """An outbox relay that re-publishes after an outage: the ids the worker remembered reach
+    the changelog at a commit, as a batch (services/reporting/seen.py), and the memory must
+    still know them after that batch is closed."""
     supervisor = identities.person("supervisor-national")
-    service = reporting_process(kafka, identities, tmp_path, {CLEANUP: "0.5"})
+    service = reporting_process(kafka, identities, tmp_path)
     service.start()
     try:
         wait_ready([service], timeout=90)
@@ -150,12 +147,22 @@ def test_a_re_send_after_the_tables_were_cleaned_counts_once(
         events = [answered(i, START + timedelta(days=1)) for i in range(11)]
         asyncio.run(publish(kafka, events[:10]))
         assert counted(service, supervisor, 10) == 10
-        # The outage itself: long enough for several cleanups to have run.
-        time.sleep(3)
+        changelog = f"{service.env['PKC_REPORTING_FAUST_APP_ID']}-sla-seen-batches-changelog"
+        poll(lambda: asyncio.run(records_on(kafka, changelog)) or None, "a batch committed")
         asyncio.run(publish(kafka, events[:10] + events[10:]))  # the re-send, then a sentinel
         assert counted(service, supervisor, 11) == 11
     finally:
         service.stop()
+
+
+async def records_on(kafka: str, topic: str) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(QUEUE_EVENTS.partitions)]
+        return sum((await consumer.end_offsets(partitions)).values())
+    finally:
+        await consumer.stop()
 
 
 def test_a_quiet_partitions_last_records_dropped_before_the_agent_are_counted(

@@ -25,7 +25,7 @@ from schemas import Event, Region, SlaStatus
 from services.reporting.counting import Windows
 from services.reporting.decisions import DecisionRules
 from services.reporting.deferred import DeferredWrites, DirectWrites, Writes
-from services.reporting.positions import Position
+from services.reporting.seen import SeenBatches
 from services.reporting.state import RegionMeta
 from services.reporting.stream import Reporting
 from services.reporting.window import WindowConfig
@@ -90,24 +90,15 @@ class Store:
     def __delitem__(self, key: str) -> None:
         dict.__delitem__(self.table, key)
 
-
-class SeenTable:
-    """The seen-events memory over a changelogged dict (the windows are Faust's business)."""
-
-    def __init__(self, table: Changelog):
-        self.table = table
-
-    def first(self, event: Event) -> str | None:
-        return self.table.get(str(event.event_id))
-
-    def remember(self, event: Event, at: Position) -> None:
-        self.table[str(event.event_id)] = str(at)
+    def items(self) -> list[tuple[str, Any]]:
+        return list(self.table.items())
 
 
 @dataclass
 class Worker:
     reporting: Reporting
     seen: Changelog
+    memory: SeenBatches  # the dedupe memory over `seen`, read back from it as a new worker does
     sent: list[Event] = field(default_factory=list)
 
     @classmethod
@@ -118,7 +109,8 @@ class Worker:
         rules = DecisionRules(NATIONAL)
         reporting = Reporting(None, buckets, regions, {}, config, rules)  # type: ignore[arg-type]
         reporting.writes = writes or DirectWrites()
-        return cls(reporting, seen)
+        memory = SeenBatches(seen, timedelta(hours=24), reporting.writes)
+        return cls(reporting, seen, memory)
 
     def handle(self, offset: int, event: Event) -> None:
         async def send(item: Event, region: Region) -> None:
@@ -127,8 +119,11 @@ class Worker:
         async def nothing(*_: Any) -> None:
             return None
 
-        windows = Windows(self.reporting, SeenTable(self.seen), send, nothing, nothing)
-        message = SimpleNamespace(topic=TOPIC, partition=PARTITION, offset=offset)
+        windows = Windows(self.reporting, self.memory, send, nothing, nothing)
+        produced = event.occurred_at.timestamp()  # Faust's message timestamps are in seconds
+        message = SimpleNamespace(
+            topic=TOPIC, partition=PARTITION, offset=offset, timestamp=produced
+        )
         record = SimpleNamespace(value=event.to_json(), message=message)
         asyncio.run(windows.handle(record, INVALID_SPAN))
 

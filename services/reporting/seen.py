@@ -1,0 +1,132 @@
+"""The dedupe memory: each counted event id with the input position that counted it, so that a
+producer's re-send (the same event at a new offset: an outbox relay, or triage, that published
+and crashed before it recorded so) counts once. It is remembered for a horizon in the records'
+own Kafka timestamps (the time each copy was produced): a re-send is produced after its first
+copy, so however late a worker reads them, the first copy is remembered when the re-send comes.
+
+It was a windowed Faust table: a changelog record per event, about 180 µs of the worker's CPU
+each (bench/faust_floor.py), more than the rest of counting the event. Now the ids live in
+memory, and the changelog gets one record per source partition per commit: a *batch*, the
+ids that partition counted since the last commit, each with its offset. A batch reaches the
+changelog as the buckets and metas do (deferred.py): just before the commit's flush, which
+covers it. A worker killed before a commit is replayed from that commit, and the replay
+remembers those ids again; a batch that landed without its commit holds the replayed records'
+own positions, which count as replays, not as re-sends (counting.py).
+
+A batch also keeps the newest produce time among its ids. When a partition's newest produce
+time has moved a horizon past a batch's, the batch is deleted (a tombstone: the changelog is
+compacted), and its ids are forgotten. After a rebalance the memory is read again from the
+table, which Faust recovers from the changelog before the agent takes a record.
+"""
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from schemas.envelope import Event
+from services.reporting.deferred import Writes
+from services.reporting.positions import Position
+
+Batch = dict[str, Any]  # {"source": "<topic>/<partition>", "until": seconds, "seen": {id: offset}}
+
+
+@dataclass
+class _Memory:
+    """What is read back from the table after a rebalance."""
+
+    index: dict[str, str]  # event id -> the key of the batch that holds it
+    batches: dict[str, Batch]  # key -> batch
+    # source -> its batches' keys, oldest first (a deque: a dict that loses its first keys
+    # one by one costs a scan of the holes they leave each time it is iterated from the start)
+    by_source: dict[str, deque[str]]
+    newest: dict[str, float]  # source -> the newest produce time seen
+
+
+class SeenBatches:
+    def __init__(self, table: Any, horizon: timedelta, writes: Writes):
+        self.table = table
+        self.horizon = horizon.total_seconds()
+        self.writes = writes
+        self.filling: dict[str, str] = {}  # source -> the key of its batch until the commit
+        self._memory: _Memory | None = None
+        writes.on_send(self.seal)
+
+    def first(self, event: Event) -> str | None:
+        """The position that counted `event` (None: it was never counted)."""
+        memory = self.memory()
+        key = memory.index.get(str(event.event_id))
+        if key is None:
+            return None
+        batch = memory.batches[key]
+        return f"{batch['source']}@{batch['seen'][str(event.event_id)]}"
+
+    def remember(self, event: Event, at: Position, produced: float) -> None:
+        """`event` was counted at `at`; `produced`: its record's Kafka timestamp (seconds)."""
+        memory = self.memory()
+        source, event_id = at.source, str(event.event_id)
+        key = self.filling.get(source)
+        if key is None or key not in memory.batches:
+            key = self.filling[source] = str(at)
+            if key not in memory.batches:  # else a replay's: its batch landed, extend it
+                memory.batches[key] = {"source": source, "until": produced, "seen": {}}
+                memory.by_source.setdefault(source, deque()).append(key)
+        batch = memory.batches[key]
+        batch["seen"][event_id] = at.offset
+        if produced > batch["until"]:
+            batch["until"] = produced
+        memory.index[event_id] = key
+        self.writes.set(self.table, key, batch)
+        if produced > memory.newest.get(source, 0.0):
+            memory.newest[source] = produced
+            self._expire(memory, source)
+
+    def seal(self) -> None:
+        """The batches were handed to the changelog (a commit's flush): the next ids of each
+        source start a batch of their own."""
+        self.filling.clear()
+
+    def forget(self) -> None:
+        """After a revoke: another worker may own those partitions now."""
+        self.filling.clear()
+        self._memory = None
+
+    def memory(self) -> _Memory:
+        if self._memory is None:
+            self._memory = read_back(self.table.data.items())
+        return self._memory
+
+    def _expire(self, memory: _Memory, source: str) -> None:
+        """Deletes the source's batches a horizon older than its newest produce time. Only
+        the source in hand: its changelog partition is the one a write goes to now."""
+        cutoff = memory.newest[source] - self.horizon
+        keys = memory.by_source[source]
+        # Oldest first, up to the first young enough. Produce times rise batch by batch,
+        # except a replay's; a young batch before an old one only delays the old one's turn.
+        while keys and memory.batches[keys[0]]["until"] < cutoff:
+            key = keys.popleft()
+            for event_id in memory.batches.pop(key)["seen"]:
+                if memory.index.get(event_id) == key:  # not remembered again since
+                    del memory.index[event_id]
+            if self.filling.get(source) == key:
+                del self.filling[source]
+            self.writes.delete(self.table, key)
+
+
+def read_back(items: Iterable[tuple[Any, Any]]) -> _Memory:
+    """The memory from the table's local store (what Faust recovered of its changelog)."""
+    memory = _Memory({}, {}, {}, {})
+    kept = [(key, batch) for key, batch in items if _is_batch(batch)]
+    for key, batch in sorted(kept, key=lambda item: item[1]["until"]):
+        source, until = batch["source"], float(batch["until"])
+        memory.batches[key] = batch
+        memory.by_source.setdefault(source, deque()).append(key)
+        memory.newest[source] = max(memory.newest.get(source, 0.0), until)
+        for event_id in batch["seen"]:
+            memory.index[event_id] = key
+    return memory
+
+
+def _is_batch(value: Any) -> bool:
+    return isinstance(value, dict) and {"source", "until", "seen"} <= value.keys()
