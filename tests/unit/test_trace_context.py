@@ -1,0 +1,43 @@
+"""With tracing off (a service's default), a record handled still passes its trace on: what a
+service sends while handling it carries the same trace, so a trace stays whole across a service
+that records no spans of its own (tests/e2e/test_tracing.py covers tracing on)."""
+
+import pytest
+
+from services.shared.tracing import consumer_span, inject_headers, record_attributes, server_span
+
+TRACE = "0af7651916cd43dd8448eb211c80319c"
+PARENT = f"00-{TRACE}-b7ad6b7169203331-01"
+
+
+def _trace_sent() -> str | None:
+    """The trace id a record sent now would carry, if any."""
+    sent = dict(inject_headers([])).get("traceparent")
+    return sent.decode().split("-")[1] if sent else None
+
+
+def test_a_record_sent_while_handling_one_carries_its_trace() -> None:
+    with consumer_span("pkc.contacts process", [("traceparent", PARENT.encode())], {}):
+        assert _trace_sent() == TRACE
+    assert _trace_sent() is None  # and the handled record's trace ends with its handling
+
+
+def test_a_request_s_trace_reaches_what_it_sends() -> None:
+    with server_span("HTTP POST", {"traceparent": PARENT}):
+        assert _trace_sent() == TRACE
+    assert _trace_sent() is None
+
+
+def test_a_failing_handler_s_error_comes_through_and_its_trace_ends() -> None:
+    headers, attributes = [("traceparent", PARENT.encode())], record_attributes("t", 0, 7)
+    with (
+        pytest.raises(ValueError, match="bad record"),
+        consumer_span("pkc.contacts process", headers, attributes),
+    ):
+        raise ValueError("bad record")
+    assert _trace_sent() is None
+
+
+def test_a_record_without_trace_context_starts_none() -> None:
+    with consumer_span("pkc.contacts process", None, {}):
+        assert _trace_sent() is None
