@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.events import answered_call, publish_timed
+from bench.hops import Posted, stage_seconds
 from bench.results import Figure, Report
 from pkc.alert_desk import Received, WebhookReceiver
 from pkc.localkafka import LocalKafka
@@ -133,9 +134,13 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
         report_cpu(report, cpu_before, cpu_after)
         asyncio.run(_drained(bootstrap, others))
         for rate in (LATENCY_RATE_WITHIN, LATENCY_RATE):
-            latencies = asyncio.run(_window_latency(services, intake, clock, rate))
+            latencies, posted = asyncio.run(_window_latency(services, intake, clock, rate))
             measure = f"POST → window at {rate}/s"
             report.add_latencies("pipeline", measure, latencies, goal=rate == LATENCY_RATE)
+            for stage, seconds in asyncio.run(stage_seconds(bootstrap, posted)).items():
+                if len(seconds) > 1:
+                    measure = f"at {rate}/s, {stage}'s stage"
+                    report.add_latencies("pipeline", measure, seconds, goal=False)
             asyncio.run(_drained(bootstrap, others))
         alerts = asyncio.run(_alert_latency(bootstrap, clock, webhook))
         report.add(
@@ -291,10 +296,16 @@ async def _offered(http: httpx.AsyncClient, client_url: str, reader: SignedIn) -
 
 
 async def _post_all(
-    intake: Intake, tokens: TokenSource, clock: Clock, count: int, rate: float | None
+    intake: Intake,
+    tokens: TokenSource,
+    clock: Clock,
+    count: int,
+    rate: float | None,
+    posted: list[Posted] | None = None,
 ) -> list[float]:
     """Posts `count` contacts (at `rate` per second, or as fast as possible); returns each
-    contact's send time. Each post carries the adapter's token, renewed before it expires."""
+    contact's send time, and adds each accepted one to `posted` if given. Each post carries the
+    adapter's token, renewed before it expires."""
     sent: list[float] = []
     semaphore = asyncio.Semaphore(PIPELINE_CONCURRENCY)
     began = time.perf_counter()
@@ -311,6 +322,7 @@ async def _post_all(
                 if rate:
                     await asyncio.sleep(max(0.0, began + i / rate - time.perf_counter()))
                 sent.append(time.perf_counter())
+                posted_at = time.time()
                 body = {
                     "idempotency_key": f"bench-{uuid.uuid4().hex}",
                     "source": "bench",
@@ -324,6 +336,9 @@ async def _post_all(
                         auth = await tokens.headers(intake.adapter)
                         async with client.post("/contacts", json=body, headers=auth) as response:
                             response.raise_for_status()
+                            if posted is not None:
+                                accepted = uuid.UUID((await response.json())["contact_id"])
+                                posted.append(Posted(accepted, posted_at))
                         break
                     except aiohttp.ClientConnectionError:
                         if attempt == 4:
@@ -357,13 +372,18 @@ async def _pipeline_throughput(
 
 async def _window_latency(
     services: dict[str, ServiceProcess], intake: Intake, clock: Clock, rate: int
-) -> list[float]:
+) -> tuple[list[float], list[Posted]]:
     """From each POST to the window that counts it (counts arrive in order of sending, near
-    enough: each observed increment is matched to the oldest unmatched send)."""
+    enough: each observed increment is matched to the oldest unmatched send); and the contacts
+    posted, for their stages (bench/hops.py)."""
+    posted: list[Posted] = []
     async with httpx.AsyncClient(timeout=10) as issuer:
         tokens = TokenSource(intake.issuer, issuer)
         reporting = services["reporting"].url
-        return await _window_latency_signed_in(reporting, intake, tokens, issuer, clock, rate)
+        latencies = await _window_latency_signed_in(
+            reporting, intake, tokens, issuer, clock, rate, posted
+        )
+    return latencies, posted
 
 
 async def _window_latency_signed_in(
@@ -373,6 +393,7 @@ async def _window_latency_signed_in(
     issuer: httpx.AsyncClient,
     clock: Clock,
     rate: int,
+    posted: list[Posted],
 ) -> list[float]:
     reader = tokens.signed_in(intake.reader)
     base = await _offered(issuer, reporting, reader)
@@ -396,7 +417,7 @@ async def _window_latency_signed_in(
             what = f"reporting to count {total:,} contacts"
             await poll_async(all_counted, what, timeout=LATENCY_SECONDS + 300, interval=0.1)
 
-    posts = _post_all(intake, tokens, clock, total, rate=rate)
+    posts = _post_all(intake, tokens, clock, total, rate=rate, posted=posted)
     sent, _ = await asyncio.gather(posts, watch())
     return [o - s for s, o in zip(sorted(sent), observed, strict=True)]
 
