@@ -38,9 +38,10 @@ CEILING_RECORDS = 200_000
 TRIAGE_CONTACTS = 20_000
 PIPELINE_CONTACTS = 10_000
 PIPELINE_CONCURRENCY = 64
-LATENCY_RATE = 500  # the goal's rate
-# A rate inside this 2-core machine's capacity, so the figure is latency rather than backlog.
-LATENCY_RATE_WITHIN = 150
+# POST → window at each rate, and the goal its p99 is held to (ms; None: none). Issue 20's is
+# 500 ms at 300 contacts/s; 1 s at 500/s is the first goal the pipeline had; 150/s is inside
+# this 2-core machine's capacity, so that figure is latency rather than backlog.
+LATENCY_GOALS: dict[int, int | None] = {150: None, 300: 500, 500: 1000}
 LATENCY_SECONDS = 10
 # A Wednesday morning inside service hours, a day no other benchmark uses.
 START = datetime.fromisoformat("2028-03-08T09:00:00+01:00")
@@ -133,14 +134,13 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
         )
         report_cpu(report, cpu_before, cpu_after)
         asyncio.run(_drained(bootstrap, others))
-        for rate in (LATENCY_RATE_WITHIN, LATENCY_RATE):
+        for rate, goal in LATENCY_GOALS.items():
             latencies, posted = asyncio.run(_window_latency(services, intake, clock, rate))
-            measure = f"POST → window at {rate}/s"
-            report.add_latencies("pipeline", measure, latencies, goal=rate == LATENCY_RATE)
+            report.add_latencies("pipeline", f"POST → window at {rate}/s", latencies, goal)
             for stage, seconds in asyncio.run(stage_seconds(bootstrap, posted)).items():
                 if len(seconds) > 1:
                     measure = f"at {rate}/s, {stage}'s stage"
-                    report.add_latencies("pipeline", measure, seconds, goal=False)
+                    report.add_latencies("pipeline", measure, seconds, p99_goal_ms=None)
             asyncio.run(_drained(bootstrap, others))
         alerts = asyncio.run(_alert_latency(bootstrap, clock, webhook))
         report.add(
