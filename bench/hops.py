@@ -13,8 +13,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
+from bench.records import records_to_end
 from schemas.topics import CONTACTS_CLASSIFIED, CONTACTS_RECEIVED, QUEUE_EVENTS, Topic
 
 # In the contact's order: who sends it, on which topic, as which event.
@@ -65,26 +64,12 @@ async def _sent_at(
 ) -> dict[uuid.UUID, float]:
     """When each wanted contact's `event_type` record was stamped (s), from `since_ms` on to
     the end the topic had when the read began."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        starts = await consumer.offsets_for_times(dict.fromkeys(partitions, since_ms))
-        for partition in partitions:
-            found = starts[partition]
-            consumer.seek(partition, found.offset if found is not None else ends[partition])
-        sent: dict[uuid.UUID, float] = {}
-        while [p for p in partitions if await consumer.position(p) < ends[p]]:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                for record in records:
-                    event = json.loads(record.value)
-                    if event.get("event_type") != event_type:
-                        continue
-                    contact = uuid.UUID(event["contact_id"])
-                    if contact in wanted:
-                        sent.setdefault(contact, record.timestamp / 1000)
-        return sent
-    finally:
-        await consumer.stop()
+    sent: dict[uuid.UUID, float] = {}
+    async for record in records_to_end(bootstrap, topic.name, since_ms):
+        event = json.loads(record.value or b"{}")
+        if event.get("event_type") != event_type:
+            continue
+        contact = uuid.UUID(event["contact_id"])
+        if contact in wanted:
+            sent.setdefault(contact, record.timestamp / 1000)
+    return sent

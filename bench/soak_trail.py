@@ -10,8 +10,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
+from bench.records import records_to_end
 from schemas import Region
 from schemas.topics import QUEUE_EVENTS
 from services.reporting.settings import ReportingSettings
@@ -21,24 +20,10 @@ SEEN = f"{ReportingSettings.model_fields['faust_app_id'].default}-sla-seen-batch
 
 async def _read_all(bootstrap: str, topic: str) -> list[tuple[int, int, bytes, bytes]]:
     """(partition, offset, key, value) of every record on `topic` up to its current end."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        await consumer.topics()  # metadata first: partitions_for_topic is None without it
-        if not consumer.partitions_for_topic(topic):  # seen empty after topics(): ask again
-            await consumer._client.force_metadata_update()
-        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(tps)
-        ends = await consumer.end_offsets(tps)
-        await consumer.seek_to_beginning(*tps)
-        records: list[tuple[int, int, bytes, bytes]] = []
-        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
-            for tp, items in batch.items():
-                records += [(tp.partition, r.offset, r.key or b"", r.value or b"") for r in items]
-        return records
-    finally:
-        await consumer.stop()
+    return [
+        (r.partition, r.offset, r.key or b"", r.value or b"")
+        async for r in records_to_end(bootstrap, topic)
+    ]
 
 
 def _ranges(offsets: list[int]) -> list[str]:
