@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
 
 from schemas.topics import INTAKE, INTAKE_SUBMISSIONS, SUBMISSIONS
 from services.intake.callback_store import Backoff, CallbackStore
@@ -32,10 +31,10 @@ from services.intake.status_tables import (
     ContactStatusRow,
 )
 from services.intake.status_view import load_links
-from services.intake.store import AcceptedContact, AcceptedContacts, Erasure
+from services.intake.store import AcceptedContact, AcceptedContacts, Erasure, HeldKey
 from services.intake.submissions import SubmissionConsumer, SubmissionRules
 from services.shared.clock import Clock, make_clock
-from services.shared.db import UNAVAILABLE, create_tables, make_engine
+from services.shared.db import UNAVAILABLE, NewRow, create_tables, make_engine
 from services.shared.group_commit import GroupCommit
 from services.shared.kafka import EventConsumer, EventProducer, kafka_security
 from services.shared.periodic import every
@@ -59,7 +58,7 @@ class Intake:
     # The contacts adapters submit straight to Kafka (submissions.py, docs/adapters.md).
     submissions: SubmissionConsumer
     # Posts' claims, concurrent ones in one transaction: (the key's row, the rows it opens).
-    claims: GroupCommit[tuple[AcceptedContact, Sequence[SQLModel]], AcceptedContact]
+    claims: GroupCommit[tuple[HeldKey, Sequence[NewRow]], HeldKey]
 
     def retention(self) -> Coroutine[Any, Any, None]:
         """The purge of idempotency keys and statuses past their retention, every interval,

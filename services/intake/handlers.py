@@ -21,7 +21,7 @@ from services.intake.domain import (
     outside_window,
     to_event,
 )
-from services.intake.store import AcceptedContact
+from services.intake.store import HeldKey
 
 CRASHED = 137  # the exit code of the crash-after-claim test hook, as after a kill -9
 
@@ -46,7 +46,7 @@ async def accept(
         intake.accepted.holds, str(event.contact_id), fingerprint
     ):
         raise ReceivedOutsideWindow(intake.received_at_skew)
-    row = AcceptedContact(
+    row = HeldKey(
         key=str(event.contact_id),  # derived from the adapter, its source and its key
         contact_id=event.contact_id,
         fingerprint=fingerprint,

@@ -35,7 +35,7 @@ from services.intake.domain import BrokerUnavailable
 from services.intake.settings import IntakeSettings
 from services.intake.store import ACCEPTED
 from services.shared.clock import Clock
-from services.shared.db import add_absent, create_tables
+from services.shared.db import NewRow, create_tables, insert_absent
 from services.shared.http import caller
 from services.shared.identity import Principal, Role
 from services.shared.kafka import EventProducer
@@ -90,25 +90,25 @@ class Ratings:
         create_tables(engine, ContactOrigin, ContactRating)
 
     @staticmethod
-    def origin_of(event: ContactReceived, adapter: str) -> ContactOrigin:
+    def origin_of(event: ContactReceived, adapter: str) -> NewRow:
         """A contact's origin, recorded before it is published: with its claim (store.py)."""
-        return ContactOrigin(
-            contact_id=event.contact_id,
-            adapter=adapter[:255],
-            region=event.region.value,
-            channel=event.channel.value,
-            received_at=event.occurred_at,
-            accepted_at=event.accepted_at or event.occurred_at,
+        return NewRow(
+            ORIGINS,
+            {
+                "contact_id": event.contact_id,
+                "adapter": adapter[:255],
+                "region": event.region.value,
+                "channel": event.channel.value,
+                "received_at": event.occurred_at,
+                "accepted_at": event.accepted_at or event.occurred_at,
+            },
         )
 
     def remember(self, event: ContactReceived, adapter: str) -> None:
-        """Records a contact's origin on its own (again on a retry: no-op)."""
-        with Session(self.engine) as session:
-            add_absent(session, [self.origin_of(event, adapter)])
-            try:
-                session.commit()
-            except IntegrityError:  # a concurrent retry recorded it first
-                session.rollback()
+        """Records a contact's origin on its own (again on a retry, or by a racing one: kept
+        as first recorded)."""
+        with self.engine.begin() as connection:
+            insert_absent(connection, [self.origin_of(event, adapter)])
 
     def origin(self, contact_id: uuid.UUID, *adapters: str) -> Origin | None:
         """The contact's origin if one of `adapters` (one adapter's names: its token subject,

@@ -30,6 +30,7 @@ from services.intake.status_tables import (
     aware,
 )
 from services.intake.status_view import Row, render
+from services.shared.db import NewRow, insert_absent
 
 _SNAPSHOT_FIELDS = (
     "stage",
@@ -42,6 +43,7 @@ _SNAPSHOT_FIELDS = (
     "opens_at",
 )
 APPLIED = AppliedEvent.__table__  # type: ignore[attr-defined]
+STATUSES = ContactStatusRow.__table__  # type: ignore[attr-defined]
 
 
 def snapshot_of(row: ContactStatusRow) -> Snapshot:
@@ -71,28 +73,29 @@ class StatusStore:
     @staticmethod
     def opening(
         contact_id: uuid.UUID, owner: str, region: str, channel: str, now: datetime
-    ) -> ContactStatusRow:
+    ) -> NewRow:
         """The row of a contact's status as it opens, `received`, owned by `owner`: what the
         acceptance writes with its claim (store.py), or `open` on its own."""
-        return ContactStatusRow(
-            contact_id=contact_id,
-            owner=owner,
-            region=region,
-            channel=channel,
-            opened_at=now,
-            changed_at=now,
+        return NewRow(
+            STATUSES,
+            {
+                "contact_id": contact_id,
+                "owner": owner,
+                "region": region,
+                "channel": channel,
+                "stage": "received",
+                "sequence": 1,
+                "opened_at": now,
+                "changed_at": now,
+            },
         )
 
     def open(
         self, contact_id: uuid.UUID, owner: str, region: str, channel: str, now: datetime
     ) -> None:
-        """Opens the contact's status (kept if already open)."""
-        with Session(self.engine) as session:
-            session.add(self.opening(contact_id, owner, region, channel, now))
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()  # a retry of the same contact: it is open already
+        """Opens the contact's status (kept if already open: a retry of the same contact)."""
+        with self.engine.begin() as connection:
+            insert_absent(connection, [self.opening(contact_id, owner, region, channel, now)])
 
     def announce(self, contact_id: uuid.UUID) -> bool:
         """Plans the `received` callback, once the contact is durably in Kafka, unless the

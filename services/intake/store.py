@@ -8,13 +8,15 @@ hash of the citizen's words) gone, so a late retry is refused instead of publish
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, inspect, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
+
+from services.shared.db import NewRow, insert_absent
 
 
 class AcceptedContact(SQLModel, table=True):
@@ -53,6 +55,27 @@ ACCEPTED = AcceptedContact.__table__  # type: ignore[attr-defined]
 ERASED_FINGERPRINT = "erased"  # matches no submission's: a retry of the key is refused (409)
 # A batch claim that meets a key claimed meanwhile (a racing replica) reads the keys again.
 CLAIM_ROUNDS = 5
+_HELD = select(
+    ACCEPTED.c.key,
+    ACCEPTED.c.contact_id,
+    ACCEPTED.c.fingerprint,
+    ACCEPTED.c.accepted_at,
+    ACCEPTED.c.published,
+)
+
+
+@dataclass(frozen=True)
+class HeldKey:
+    """An idempotency key's row, as a claim brings it and as the table holds it: the contact,
+    the fingerprint of its content, when it was accepted, whether it is in Kafka. A plain
+    value: the claim is intake's hottest write, and an ORM row costs more to build than to
+    insert."""
+
+    key: str
+    contact_id: uuid.UUID
+    fingerprint: str
+    accepted_at: datetime
+    published: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,8 +84,8 @@ class Claim:
     `may_open` False (its received_at is outside the window): a key held already for this
     content is found, but no new one is claimed."""
 
-    row: AcceptedContact
-    alongside: Sequence[SQLModel] = ()
+    row: HeldKey
+    alongside: Sequence[NewRow] = ()
     may_open: bool = True
 
 
@@ -70,7 +93,7 @@ class AcceptedContacts:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def claim(self, row: AcceptedContact, alongside: Sequence[SQLModel] = ()) -> AcceptedContact:
+    def claim(self, row: HeldKey, alongside: Sequence[NewRow] = ()) -> HeldKey:
         """Records the key for this content, with the rows `alongside` that a new contact
         opens (its status, its origin) in the same transaction: one commit per contact instead
         of one per row. If the key is already held, what it holds; for a retry of the same
@@ -78,15 +101,13 @@ class AcceptedContacts:
         (held,) = self.claim_each([(row, alongside)])
         return held
 
-    def claim_each(
-        self, rows: Sequence[tuple[AcceptedContact, Sequence[SQLModel]]]
-    ) -> list[AcceptedContact]:
+    def claim_each(self, rows: Sequence[tuple[HeldKey, Sequence[NewRow]]]) -> list[HeldKey]:
         """`claim` for several contacts in one transaction (intake groups concurrent posts'
         claims: services/shared/group_commit.py)."""
         found = self.claim_all([Claim(row, alongside) for row, alongside in rows])
         return [_opened(held) for held in found]
 
-    def claim_all(self, claims: Sequence[Claim]) -> list[AcceptedContact | None]:
+    def claim_all(self, claims: Sequence[Claim]) -> list[HeldKey | None]:
         """`claim` for a batch, in one transaction: for each claim, what its key holds (the
         claim's own row if it was free; None if free and not `may_open`). A key twice in the
         batch is claimed by the first; the second finds what the first holds."""
@@ -97,20 +118,19 @@ class AcceptedContacts:
                 continue  # claimed by another since it was read: read again
         raise RuntimeError(f"the batch's keys kept being claimed meanwhile ({CLAIM_ROUNDS}x)")
 
-    def _claim_all(self, claims: Sequence[Claim]) -> list[AcceptedContact | None]:
-        keys = {claim.row.key for claim in claims}
-        with Session(self.engine, expire_on_commit=False) as session:
-            query = select(AcceptedContact).where(ACCEPTED.c.key.in_(keys))
-            held: dict[str, AcceptedContact] = {
-                row.key: row for row in session.execute(query).scalars()
-            }
-            found: list[AcceptedContact | None] = []
-            alongside: list[SQLModel] = []
+    def _claim_all(self, claims: Sequence[Claim]) -> list[HeldKey | None]:
+        keys = [claim.row.key for claim in claims]
+        with self.engine.begin() as connection:
+            query = _HELD.where(ACCEPTED.c.key.in_(keys))
+            held = {row.key: HeldKey(**row._mapping) for row in connection.execute(query)}
+            found: list[HeldKey | None] = []
+            new: list[HeldKey] = []
+            alongside: list[NewRow] = []
             opened: set[str] = set()
             for claim in claims:
                 key, row = claim.row.key, held.get(claim.row.key)
                 if row is None and claim.may_open:
-                    session.add(claim.row)
+                    new.append(claim.row)
                     row = held[key] = claim.row
                 # A new key opens its rows; a retry of a claim never published makes sure of
                 # them (claimed by code that opened them apart); once per key.
@@ -119,9 +139,10 @@ class AcceptedContacts:
                     opened.add(key)
                     alongside.extend(claim.alongside)
                 found.append(row)
-            session.flush()  # the keys first: of two racing claims, the second stops here
-            session.add_all(_absent(session, alongside))
-            session.commit()
+            if new:
+                # The keys first, plainly: of two racing claims, the second stops here.
+                connection.execute(insert(ACCEPTED), [asdict(row) for row in sorted(new, key=_key)])
+            insert_absent(connection, alongside)
         return found
 
     def holds(self, key: str, fingerprint: str) -> bool:
@@ -185,22 +206,11 @@ class AcceptedContacts:
         return keys
 
 
-def _absent(session: Session, rows: Sequence[SQLModel]) -> list[SQLModel]:
-    """The rows no row of their table holds the primary key of yet (a batch's `add_absent`):
-    one query per table instead of one per row. Intake's tables have one-column keys."""
-    by_model: dict[type[SQLModel], list[SQLModel]] = {}
-    for row in rows:
-        by_model.setdefault(type(row), []).append(row)
-    absent: list[SQLModel] = []
-    for model, group in by_model.items():
-        (column,) = inspect(model).primary_key
-        wanted = [getattr(row, column.key) for row in group]
-        present = set(session.execute(select(column).where(column.in_(wanted))).scalars())
-        absent += [row for row in group if getattr(row, column.key) not in present]
-    return absent
+def _key(row: HeldKey) -> str:
+    return row.key
 
 
-def _opened(held: AcceptedContact | None) -> AcceptedContact:
+def _opened(held: HeldKey | None) -> HeldKey:
     if held is None:  # only a claim that may not open a key finds none
         raise RuntimeError("a claim that may open its key found none")
     return held

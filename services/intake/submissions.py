@@ -36,7 +36,7 @@ from services.intake.domain import (
 )
 from services.intake.ratings import Ratings
 from services.intake.status_store import StatusStore
-from services.intake.store import AcceptedContact, AcceptedContacts, Claim
+from services.intake.store import AcceptedContacts, Claim, HeldKey
 from services.shared.clock import Clock
 from services.shared.kafka import (
     BatchConsumer,
@@ -183,7 +183,7 @@ class SubmissionConsumer(BatchConsumer[_Work]):
         await self._publish(list(sending.values()))
         return refused
 
-    def _refusal(self, plan: _Plan, row: AcceptedContact | None) -> str | None:
+    def _refusal(self, plan: _Plan, row: HeldKey | None) -> str | None:
         if row is None:
             return Failure.rejected(ReceivedOutsideWindow(self._rules.skew)).reason
         if row.fingerprint != plan.fingerprint:
@@ -198,7 +198,7 @@ class SubmissionConsumer(BatchConsumer[_Work]):
         appended = record.timestamp if record.timestamp_type == LOG_APPEND_TIME else None
         arrived = arrival(now, appended, time.time(), rules.clock.speed)
         fingerprint = submission.fingerprint()
-        row = AcceptedContact(
+        row = HeldKey(
             key=str(event.contact_id),  # as `accept` keys a contact: its derived id
             contact_id=event.contact_id,
             fingerprint=fingerprint,

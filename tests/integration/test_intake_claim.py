@@ -22,8 +22,8 @@ from services.intake.status_tables import (
     ContactStatusRow,
 )
 from services.intake.status_view import load_links
-from services.intake.store import AcceptedContact, AcceptedContacts, Claim
-from services.shared.db import create_tables, make_engine
+from services.intake.store import AcceptedContact, AcceptedContacts, Claim, HeldKey
+from services.shared.db import NewRow, create_tables, make_engine
 
 AT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
@@ -65,9 +65,9 @@ def _claim(
     event: ContactReceived,
     fingerprint: str,
     adapter: str,
-) -> AcceptedContact:
+) -> HeldKey:
     accepted, statuses, ratings = stores
-    row = AcceptedContact(
+    row = HeldKey(
         key=str(event.contact_id),
         contact_id=event.contact_id,
         fingerprint=fingerprint,
@@ -103,7 +103,7 @@ def test_a_retry_of_an_unpublished_claim_made_without_them_opens_them(
 ) -> None:
     accepted, statuses, ratings = stores
     event = _contact()
-    row = AcceptedContact(
+    row = HeldKey(
         key=str(event.contact_id), contact_id=event.contact_id, fingerprint="f", accepted_at=AT
     )
     accepted.claim(row)  # claimed alone, and the process died before opening the rest
@@ -125,7 +125,7 @@ def test_marking_a_claim_published_announces_its_status_in_the_same_commit(
     key = str(event.contact_id)
     opened = statuses.opening(event.contact_id, "adapter-phone", event.region, event.channel, AT)
     accepted.claim(
-        AcceptedContact(key=key, contact_id=event.contact_id, fingerprint="f", accepted_at=AT),
+        HeldKey(key=key, contact_id=event.contact_id, fingerprint="f", accepted_at=AT),
         [opened],
     )
 
@@ -141,11 +141,9 @@ def test_marking_a_claim_published_announces_its_status_in_the_same_commit(
         assert held.published
 
 
-def _row(event: ContactReceived, fingerprint: str = "f") -> AcceptedContact:
+def _row(event: ContactReceived, fingerprint: str = "f") -> HeldKey:
     key = str(event.contact_id)
-    return AcceptedContact(
-        key=key, contact_id=event.contact_id, fingerprint=fingerprint, accepted_at=AT
-    )
+    return HeldKey(key=key, contact_id=event.contact_id, fingerprint=fingerprint, accepted_at=AT)
 
 
 def test_a_batch_is_claimed_in_one_go_with_what_each_key_holds(
@@ -156,7 +154,7 @@ def test_a_batch_is_claimed_in_one_go_with_what_each_key_holds(
     _claim(stores, held_before, "first", "adapter-phone")
     accepted.mark_published((str(held_before.contact_id), held_before.contact_id))
 
-    def opened(event: ContactReceived) -> list[ContactStatusRow]:
+    def opened(event: ContactReceived) -> list[NewRow]:
         return [statuses.opening(event.contact_id, "adapter-mail", event.region, "mail", AT)]
 
     found = accepted.claim_all(

@@ -12,7 +12,13 @@ from sqlmodel import Session, select
 
 from services.intake.app import create_app as intake_app
 from services.intake.settings import IntakeSettings
-from services.intake.store import ERASED_FINGERPRINT, AcceptedContact, AcceptedContacts, Erasure
+from services.intake.store import (
+    ERASED_FINGERPRINT,
+    AcceptedContact,
+    AcceptedContacts,
+    Erasure,
+    HeldKey,
+)
 from services.notify.app import app_for as notify_app
 from services.notify.bootstrap import Notify, bootstrap
 from services.notify.policy import written_emergency_id
@@ -34,11 +40,9 @@ rotations:
 """
 
 
-def accepted(contacts: AcceptedContacts, at: datetime) -> AcceptedContact:
+def accepted(contacts: AcceptedContacts, at: datetime) -> HeldKey:
     contact_id = uuid.uuid4()
-    row = AcceptedContact(
-        key=str(contact_id), contact_id=contact_id, fingerprint="f" * 64, accepted_at=at
-    )
+    row = HeldKey(key=str(contact_id), contact_id=contact_id, fingerprint="f" * 64, accepted_at=at)
     return contacts.claim(row)
 
 

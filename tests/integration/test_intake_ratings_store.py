@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from schemas import Channel, ContactReceived, Region
 from services.intake.ratings import AlreadyRated, ContactRating, Ratings
-from services.intake.store import AcceptedContact, AcceptedContacts
+from services.intake.store import AcceptedContact, AcceptedContacts, HeldKey
 from services.shared.db import create_tables, make_engine
 
 AT = datetime(2026, 5, 7, 8, 0, tzinfo=UTC)
@@ -35,7 +35,7 @@ def _accepted(accepted: AcceptedContacts, ratings: Ratings, adapter: str) -> uui
     )
     ratings.remember(event, adapter)
     ratings.remember(event, adapter)  # a retry of the contact: recorded once
-    row = AcceptedContact(
+    row = HeldKey(
         key=str(event.contact_id), contact_id=event.contact_id, fingerprint="f", accepted_at=AT
     )
     accepted.claim(row)

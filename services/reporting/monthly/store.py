@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from services.reporting.monthly.aggregation import CountKey, Effect, OrderFact, parse_donors
@@ -24,7 +23,7 @@ from services.reporting.monthly.tables import (
     MonthlyProcessed,
     utc,
 )
-from services.shared.db import create_tables
+from services.shared.db import create_tables, dialect_insert
 
 COUNTS: Table = MonthlyCount.__table__  # type: ignore[attr-defined]
 ORDERS: Table = MonthlyOrder.__table__  # type: ignore[attr-defined]
@@ -47,7 +46,7 @@ class MonthlyStore:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.postgres = engine.dialect.name == "postgresql"
-        self._insert = postgresql.insert if self.postgres else sqlite.insert
+        self._insert = dialect_insert(engine)
         create_tables(engine, *ALL_TABLES)
 
     def apply(self, effects: dict[uuid.UUID, Effect], positions: Positions | None = None) -> int:
