@@ -8,11 +8,11 @@ hash of the citizen's words) gone, so a late retry is refused instead of publish
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
 
@@ -47,7 +47,7 @@ class Erasure(SQLModel, table=True):
 
 # Writes made in the transaction that marks claims published, given their contacts (in key
 # order); whether they planned anything.
-Alongside = Callable[[Session, Sequence[uuid.UUID]], bool]
+Alongside = Callable[[Connection, Sequence[uuid.UUID]], bool]
 # A claim to mark published: its key and its contact.
 Mark = tuple[str, uuid.UUID]
 
@@ -55,12 +55,19 @@ ACCEPTED = AcceptedContact.__table__  # type: ignore[attr-defined]
 ERASED_FINGERPRINT = "erased"  # matches no submission's: a retry of the key is refused (409)
 # A batch claim that meets a key claimed meanwhile (a racing replica) reads the keys again.
 CLAIM_ROUNDS = 5
+# The hot path's statements, built once (building and keying one costs more than its rows).
 _HELD = select(
     ACCEPTED.c.key,
     ACCEPTED.c.contact_id,
     ACCEPTED.c.fingerprint,
     ACCEPTED.c.accepted_at,
     ACCEPTED.c.published,
+).where(ACCEPTED.c.key.in_(bindparam("keys", expanding=True)))
+_CLAIM = insert(ACCEPTED)
+_MARK = (
+    update(ACCEPTED)
+    .where(ACCEPTED.c.key.in_(bindparam("keys", expanding=True)))
+    .values(published=True)
 )
 
 
@@ -121,8 +128,8 @@ class AcceptedContacts:
     def _claim_all(self, claims: Sequence[Claim]) -> list[HeldKey | None]:
         keys = [claim.row.key for claim in claims]
         with self.engine.begin() as connection:
-            query = _HELD.where(ACCEPTED.c.key.in_(keys))
-            held = {row.key: HeldKey(**row._mapping) for row in connection.execute(query)}
+            found_rows = connection.execute(_HELD, {"keys": keys})
+            held = {row.key: HeldKey(**row._mapping) for row in found_rows}
             found: list[HeldKey | None] = []
             new: list[HeldKey] = []
             alongside: list[NewRow] = []
@@ -141,7 +148,7 @@ class AcceptedContacts:
                 found.append(row)
             if new:
                 # The keys first, plainly: of two racing claims, the second stops here.
-                connection.execute(insert(ACCEPTED), [asdict(row) for row in sorted(new, key=_key)])
+                connection.execute(_CLAIM, [vars(row) for row in sorted(new, key=_key)])
             insert_absent(connection, alongside)
         return found
 
@@ -165,15 +172,10 @@ class AcceptedContacts:
         should they meet a row written already (a racing replica), each contact's go in a
         savepoint of their own (only its part undone)."""
         ordered = sorted(set(marks))
-        with Session(self.engine) as session:
-            keys = [key for key, _ in ordered]
-            session.connection().execute(
-                update(ACCEPTED).where(ACCEPTED.c.key.in_(keys)).values(published=True)
-            )
+        with self.engine.begin() as connection:
+            connection.execute(_MARK, {"keys": [key for key, _ in ordered]})
             contacts = [contact for _, contact in ordered]
-            planned = alongside is not None and _alongside(session, alongside, contacts)
-            session.commit()
-        return planned
+            return alongside is not None and _alongside(connection, alongside, contacts)
 
     def purge(self, older_than: datetime) -> int:
         """Deletes keys accepted before `older_than`; how many."""
@@ -216,17 +218,17 @@ def _opened(held: HeldKey | None) -> HeldKey:
     return held
 
 
-def _alongside(session: Session, alongside: Alongside, contacts: list[uuid.UUID]) -> bool:
+def _alongside(connection: Connection, alongside: Alongside, contacts: list[uuid.UUID]) -> bool:
     try:
-        with session.begin_nested():
-            return alongside(session, contacts)
+        with connection.begin_nested():
+            return alongside(connection, contacts)
     except IntegrityError:
-        return any([_in_savepoint(session, alongside, contact) for contact in contacts])
+        return any([_in_savepoint(connection, alongside, contact) for contact in contacts])
 
 
-def _in_savepoint(session: Session, alongside: Alongside, contact: uuid.UUID) -> bool:
+def _in_savepoint(connection: Connection, alongside: Alongside, contact: uuid.UUID) -> bool:
     try:
-        with session.begin_nested():
-            return alongside(session, [contact])
+        with connection.begin_nested():
+            return alongside(connection, [contact])
     except IntegrityError:
         return False

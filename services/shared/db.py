@@ -1,5 +1,6 @@
 """Database engines: SQLite file by default, PostgreSQL when DATABASE_URL says so."""
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,16 +89,15 @@ class NewRow:
 
 # The insert statement of a dialect that has ON CONFLICT: PostgreSQL's or SQLite's.
 DialectInsert = Callable[[Table], postgresql.Insert | sqlite.Insert]
+_INSERTS: dict[str, DialectInsert] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def dialect_insert(bind: Engine | Connection) -> DialectInsert:
     """The insert with ON CONFLICT of the database behind `bind` (the two the project runs on)."""
     name = bind.dialect.name
-    if name == "postgresql":
-        return postgresql.insert
-    if name == "sqlite":
-        return sqlite.insert
-    raise ValueError(f"no ON CONFLICT insert for the {name} dialect: use PostgreSQL or SQLite")
+    if name not in _INSERTS:
+        raise ValueError(f"no ON CONFLICT insert for the {name} dialect: use PostgreSQL or SQLite")
+    return _INSERTS[name]
 
 
 def insert_absent(connection: Connection, rows: Iterable[NewRow]) -> None:
@@ -108,8 +108,14 @@ def insert_absent(connection: Connection, rows: Iterable[NewRow]) -> None:
     by_table: dict[Table, list[Mapping[str, Any]]] = {}
     for row in rows:
         by_table.setdefault(row.table, []).append(row.values)
-    insert = dialect_insert(connection)
     for table, values in by_table.items():
         key = [column.name for column in table.primary_key.columns]
         values.sort(key=lambda row: tuple(str(row[name]) for name in key))
-        connection.execute(insert(table).on_conflict_do_nothing(index_elements=key), values)
+        connection.execute(_insert_absent(dialect_insert(connection), table), values)
+
+
+@functools.cache
+def _insert_absent(insert: DialectInsert, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """Built once per table: building and keying a statement costs more than a few rows."""
+    key = [column.name for column in table.primary_key.columns]
+    return insert(table).on_conflict_do_nothing(index_elements=key)
