@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bench import (
     codec,
+    intake,
     kafka_native,
     nod,
     offers,
@@ -33,6 +34,7 @@ BENCHMARKS: dict[str, Callable[..., None]] = {
     "startup": startup.run,  # `pkc --help` in a new process (no broker)
     "codec": codec.run,  # encode and decode of events in process (no broker)
     "triage": triage.run,
+    "intake": intake.run,  # the claim and the mark on intake's stores (no broker)
     "queueing": queueing.run,
     "reporting": reporting.run,
     "system": system.run,
