@@ -63,19 +63,19 @@ class Contacts:
         """Queues classified contacts, each with the trace it came in (a consumer batch's), in
         one transaction with their outbox rows: one commit for a batch instead of one per
         contact. A redelivered event is skipped; how many were new."""
-        queued = 0
         with self.db.transaction() as tx:
             new = tx.contacts.first_deliveries([c.event_id for c, _ in arriving])
             first_seen = len(new)
+            queued: list[Contact] = []
             for classified, traceparent in arriving:
                 if classified.event_id not in new:
                     continue  # a redelivery, or the same event twice in the batch
                 new.discard(classified.event_id)
                 arrival = Contact.arrive(classified, self.policy, now, traceparent)
                 if arrival.contact is not None:
-                    tx.contacts.add(arrival.contact)
-                    queued += 1
+                    queued.append(arrival.contact)
                 tx.emit(arrival.event, traceparent)
+            tx.contacts.add_all(queued)
         if queued:
             self.assignable()
         return first_seen

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case
+from sqlalchemy import Row, bindparam, case, insert
 from sqlmodel import Session, col, func, select
 
 from schemas import Channel, MatterType, NeedCategory, QueueName, Region
@@ -43,6 +43,14 @@ _CLAIM_OWN, _CLAIM_LENT = claim_statement(False), claim_statement(True)
 _ANSWER, _HELD, _OVERDUE = answer_statement(), held_statement(), overdue_statement()
 _SAVE, _OFFERED_TO = save_statement(), offered_to_statement()
 _LOCK_OPERATOR, _OPERATOR = lock_operator_statement(), operator_statement()
+# Rows written as plain values (Core): no ORM object per contact or event, which a consumer
+# batch of hundreds paid for in building and flushing them.
+_ADD = insert(QueueEntry.__table__)  # type: ignore[attr-defined]
+_PROCESSED = ProcessedEvent.__table__  # type: ignore[attr-defined]
+_RECORD = insert(_PROCESSED)
+_RECORDED = select(_PROCESSED.c.event_id).where(
+    _PROCESSED.c.event_id.in_(bindparam("ids", expanding=True))
+)
 
 
 class ContactRepository:
@@ -61,15 +69,21 @@ class ContactRepository:
     def first_deliveries(self, event_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         """Records consumed events (a batch's: one query); those not recorded before."""
         wanted = set(event_ids)
-        query = select(ProcessedEvent.event_id).where(col(ProcessedEvent.event_id).in_(wanted))
-        known = self.session.exec(query).all()
+        connection = self.session.connection()
+        known = connection.execute(_RECORDED, {"ids": list(wanted)}).scalars().all()
         new = wanted.difference(known)
-        self.session.add_all(ProcessedEvent(event_id=event_id) for event_id in new)
+        if new:
+            connection.execute(_RECORD, [{"event_id": event_id} for event_id in sorted(new)])
         return new
 
     # --- contacts ----------------------------------------------------------------------------
     def add(self, contact: Contact) -> None:
-        self.session.add(QueueEntry(**_columns(contact)))
+        self.add_all([contact])
+
+    def add_all(self, contacts: Sequence[Contact]) -> None:
+        """The contacts' rows, in one statement."""
+        if contacts:
+            self.session.connection().execute(_ADD, [_columns(c) for c in contacts])
 
     def get(self, contact_id: uuid.UUID) -> Contact | None:
         """The contact, its row locked until the transaction ends."""
