@@ -31,7 +31,9 @@ IDLE_POLL_SECONDS = 1.0
 class Publisher(Protocol):
     """What the relay needs of a producer (EventProducer; a recording fake in tests)."""
 
-    async def enqueue(self, event: Event) -> "asyncio.Future[Any]": ...
+    async def enqueue(self, event: Event, *, wire: bytes | None = None) -> "asyncio.Future[Any]":
+        """`wire`: the event's bytes as stored (sent as they are)."""
+        ...
 
 
 class OutboxRelay:
@@ -88,9 +90,11 @@ class OutboxRelay:
             futures = []
             for record in records:
                 with resumed(record.traceparent):  # the record's headers carry its own trace
-                    futures.append(await self.producer.enqueue(decode_event(record.event_json)))
+                    wire = record.event_json.encode()  # decoded for its topic and key only
+                    event = decode_event(record.event_json)
+                    futures.append(await self.producer.enqueue(event, wire=wire))
             await asyncio.gather(*futures)  # every ack before marking: a crash re-sends
-        ids = [r.id for r in records if r.id is not None]
+        ids = [record.id for record in records]
         marked = await asyncio.to_thread(
             self.outbox.mark_published, ids, self.holder, self.lease_seconds
         )

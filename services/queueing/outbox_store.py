@@ -7,7 +7,7 @@ publish one contact's events side by side, so `Answered` could reach Kafka after
 `ContactResolved`. A single publisher keeps commit order, which is per-contact order.
 """
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, or_, select, update
@@ -19,7 +19,22 @@ from services.queueing.tables import OutboxRecord, RelayLease
 OUTBOX = OutboxRecord.__table__  # type: ignore[attr-defined]
 LEASE = RelayLease.__table__  # type: ignore[attr-defined]
 LEASE_NAME = "outbox"
+_PENDING = (
+    select(OUTBOX.c.id, OUTBOX.c.event_json, OUTBOX.c.traceparent)
+    .where(OUTBOX.c.published.is_(False))
+    .order_by(OUTBOX.c.id)
+)
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An outbox row to send: the relay reads hundreds a round, so a plain value rather than an
+    ORM object each (building those was 5 % of queueing's CPU under load)."""
+
+    id: int
+    event_json: str
+    traceparent: str | None
 
 
 def _wall_clock() -> datetime:
@@ -33,13 +48,11 @@ class OutboxStore:
         self.engine = engine
         self._ensure_lease_row()
 
-    def pending(self, limit: int = 500) -> Sequence[OutboxRecord]:
+    def pending(self, limit: int = 500) -> list[Pending]:
         """The oldest unpublished rows, in commit order."""
-        query = (
-            select(OUTBOX).where(OUTBOX.c.published.is_(False)).order_by(OUTBOX.c.id).limit(limit)
-        )
+        query = _PENDING.limit(limit)
         with self.engine.connect() as connection:
-            return [OutboxRecord(**row._mapping) for row in connection.execute(query)]
+            return [Pending(*row) for row in connection.execute(query)]
 
     def claim(self, holder: str, seconds: float, now: datetime | None = None) -> bool:
         """Takes the lease if it is free or expired, or renews it for its holder; True if

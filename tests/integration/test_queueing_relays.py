@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from pkc.polling import poll_async
 from schemas import Region
+from schemas.codec import decode_event
 from schemas.envelope import Event
 from services.queueing.domain import Outcome
 from services.queueing.outbox import OutboxRelay
@@ -44,7 +45,8 @@ class RecordingProducer:
         self.name, self.broker, self.dies_after = name, broker, dies_after
         self.sent = 0
 
-    async def enqueue(self, event: Event) -> "asyncio.Future[Any]":
+    async def enqueue(self, event: Event, *, wire: bytes | None = None) -> "asyncio.Future[Any]":
+        assert wire is None or decode_event(wire).event_id == event.event_id
         if self.dies_after is not None and self.sent >= self.dies_after:
             await asyncio.Event().wait()  # never returns: killed mid-batch
         self.sent += 1

@@ -56,13 +56,17 @@ class EventProducer:
     async def publish(self, event: Event, topic: Topic | None = None) -> None:
         await (await self.enqueue(event, topic))
 
-    async def enqueue(self, event: Event, topic: Topic | None = None) -> "asyncio.Future[Any]":
-        """Hands the event to the batch sender; await the returned future for the broker's ack."""
+    async def enqueue(
+        self, event: Event, topic: Topic | None = None, *, wire: bytes | None = None
+    ) -> "asyncio.Future[Any]":
+        """Hands the event to the batch sender; await the returned future for the broker's ack.
+        `wire`: the event's bytes when the caller holds them already (an outbox row's JSON,
+        model_dump_json's as `to_json` writes them), sent as they are, not written again."""
         topic = topic or topic_for(event)
         headers = inject_headers([("event_type", event.EVENT_TYPE.encode())])
         future: asyncio.Future[Any] = await self._producer.send(
             topic.name,
-            value=event.to_json(),
+            value=event.to_json() if wire is None else wire,
             key=topic.key_of(event),
             headers=headers,
             # The record keeps the producer's wall-clock timestamp. Event time is in the payload
