@@ -14,7 +14,7 @@ from services.queueing.dependencies import map_refusals
 from services.queueing.settings import QueueingSettings
 from services.queueing.wait_routes import router as wait_router
 from services.shared.clock import Clock
-from services.shared.http import DatabaseProbe, harden, health_router
+from services.shared.http import NO_NATIVE_TELEMETRY, DatabaseProbe, harden, health_router
 from services.shared.kafka.lag import consumer_lag, lag_progress
 from services.shared.runtime import running
 
@@ -33,6 +33,7 @@ def app_for(process: QueueingProcess) -> FastAPI:
         process.relay.step_down()  # a clean stop: another replica's relay takes over at once
 
     app = FastAPI(
+        telemetry=NO_NATIVE_TELEMETRY,
         title="PKC queueing",
         version="1",
         lifespan=lifespan,

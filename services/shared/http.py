@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, RouteContext
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,6 +26,17 @@ from services.shared.identity import (
     Unauthenticated,
 )
 from services.shared.tracing import server_span
+
+# For every service's FastAPI(...): FastAPI's own OpenTelemetry off. ServerSpans makes the one
+# server span per request, named by its route's template; FastAPI's would add a second one with
+# the request's path and query (a caller can put anything in a query, personal data too: see
+# tests/e2e/test_personal_data.py), spans per phase, metrics, and logs of exception messages.
+NO_NATIVE_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "auto_configure": False,
+}
 
 
 class BodyLimit:
