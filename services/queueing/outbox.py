@@ -90,8 +90,8 @@ class OutboxRelay:
             futures = []
             for record in records:
                 with resumed(record.traceparent):  # the record's headers carry its own trace
-                    wire = record.event_json.encode()  # decoded for its topic and key only
-                    event = decode_event(record.event_json)
+                    wire = record.event_json.encode()
+                    event = decode_event(wire)  # for its topic and key only: `wire` is sent
                     futures.append(await self.producer.enqueue(event, wire=wire))
             await asyncio.gather(*futures)  # every ack before marking: a crash re-sends
         ids = [record.id for record in records]
