@@ -58,13 +58,18 @@ def create_tables(engine: Engine, *tables: type[SQLModel]) -> None:
     """Creates missing tables, and refuses to run on an existing table that lacks columns:
     create_all never alters a table, and the first query would fail far from the cause."""
     wanted = [t.__table__ for t in tables]  # type: ignore[attr-defined]
-    try:
-        SQLModel.metadata.create_all(engine, tables=wanted)
-    except DBAPIError:
-        # Replicas starting together: another one created a table between our check and our
-        # CREATE ("already exists", or a duplicate key in PostgreSQL's catalogue). Once more:
-        # the check now sees it; any other error repeats and is raised.
-        SQLModel.metadata.create_all(engine, tables=wanted)
+    # Replicas starting together: another one may create a table between our check and our
+    # CREATE ("already exists", or a duplicate key in PostgreSQL's catalogue). SQLite creates
+    # each table in a transaction of its own, so that can happen once per table; each such
+    # failure means one more table now exists, so len(wanted) + 1 tries always suffice. Any
+    # other error repeats on every try and is raised.
+    for tries_left in reversed(range(len(wanted) + 1)):
+        try:
+            SQLModel.metadata.create_all(engine, tables=wanted)
+            break
+        except DBAPIError:
+            if not tries_left:
+                raise
     live = inspect(engine)
     for table in wanted:
         present = {c["name"] for c in live.get_columns(table.name)}

@@ -19,6 +19,36 @@ class Caller(SQLModel, table=True):
     name: str = Field(max_length=100)
 
 
+class Callback(SQLModel, table=True):
+    __tablename__ = "test_db_errors_callback"
+
+    key: str = Field(primary_key=True, max_length=40)
+
+
+def test_replicas_creating_the_tables_together_all_start(database_url: str) -> None:
+    """The worst interleaving of two replicas starting on one empty database: the other one
+    creates each table just after our check saw it missing, so every CREATE of ours fails."""
+    engine, other = make_engine(database_url, pool_size=1), make_engine(database_url, pool_size=1)
+    tables = [Caller.__table__, Callback.__table__]  # type: ignore[attr-defined]
+    created_first: list[str] = []
+
+    def the_other_replica_first(*args: object) -> None:
+        statement = str(args[2])
+        for table in tables:
+            if f"CREATE TABLE {table.name} " in statement and table.name not in created_first:
+                created_first.append(table.name)
+                table.create(other)
+
+    event.listen(engine, "before_cursor_execute", the_other_replica_first)
+    create_tables(engine, Caller, Callback)
+    assert created_first == [t.name for t in tables], "each CREATE of ours met the other's table"
+    with Session(engine) as session:
+        session.add(Callback(key="k1"))
+        session.commit()
+    engine.dispose()
+    other.dispose()
+
+
 def test_a_failed_statement_names_the_table_not_the_values(database_url: str) -> None:
     engine = make_engine(database_url, pool_size=1)
     create_tables(engine, Caller)
