@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import col, delete
 
 from schemas import Abandoned, Answered, Classified, ContactResolved, QueueName, Region
@@ -22,7 +23,7 @@ from services.queueing.domain import (
     check_can_take,
     wait_seconds,
 )
-from services.queueing.operators import set_status
+from services.queueing.operators import move_presence
 from services.queueing.presence import after_outcome
 from services.queueing.reinforcements import Reinforcements
 from services.queueing.requests import OperatorRequest, RecordedRequests
@@ -103,7 +104,7 @@ class Contacts:
                     operator.region, operator.skills, own, False, open_now
                 )
             if contact is not None:
-                _presence(tx, operator_id, OperatorStatus.BUSY, now)
+                move_presence(tx, operator_id, OperatorStatus.BUSY, now)
             return contact
 
     def answer(
@@ -169,7 +170,7 @@ class Contacts:
             assert isinstance(resolved, ContactResolved)
             holds_another = bool(tx.contacts.held_by(operator.operator_id))
             after = after_outcome(holds_another, self.wrap_up.total_seconds())
-            _presence(tx, operator.operator_id, after, now, now + self.wrap_up)
+            move_presence(tx, operator.operator_id, after, now, now + self.wrap_up)
             tx.audit(
                 now,
                 "outcome",
@@ -212,7 +213,7 @@ class Contacts:
             tx.emit(abandoned)
             forget_callback(tx, contact_id)
             if offered_to is not None:  # the offer vanished from their desk: ready again
-                _presence(tx, offered_to, OperatorStatus.READY, now)
+                move_presence(tx, offered_to, OperatorStatus.READY, now)
         if offered_to is not None:
             self.assignable()
         return abandoned
@@ -263,16 +264,6 @@ class _OfferMoved(QueueError):
         super().__init__("the contact changed meanwhile; try again")
 
 
-def _presence(
-    tx: Tx, operator_id: str, status: OperatorStatus, now: datetime, until: datetime | None = None
-) -> None:
-    """The operator's presence after taking a contact or recording an outcome."""
-    operator = tx.session.get(Operator, operator_id)
-    if operator is not None and operator.status != OperatorStatus.SIGNED_OUT:
-        wrap_up_until = until if status == OperatorStatus.WRAP_UP else None
-        set_status(tx, operator, status, None, now, wrap_up_until)
-
-
 def _actor(operator: Operator) -> Actor:
     return Actor(operator.name or operator.operator_id, operator.operator_id)
 
@@ -280,7 +271,9 @@ def _actor(operator: Operator) -> Actor:
 def forget_callback(tx: Tx, contact_id: uuid.UUID) -> bool:
     """Deletes a callback's number once it is done (answered, abandoned, given up); whether
     the contact had one."""
-    deleted = tx.session.connection().execute(
-        delete(Callback).where(col(Callback.contact_id) == contact_id)
-    )
+    deleted = tx.session.connection().execute(_FORGET_CALLBACK, {"contact_id": contact_id})
     return bool(deleted.rowcount)
+
+
+# Built once: every answer runs it, and building it cost as much as running it.
+_FORGET_CALLBACK = delete(Callback).where(col(Callback.contact_id) == bindparam("contact_id"))

@@ -19,16 +19,19 @@ from services.shared.db import create_tables
 from services.shared.tracing import current_traceparent
 
 OUTBOX = OutboxRecord.__table__  # type: ignore[attr-defined]
+AUDIT = AuditRecord.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
 class Tx:
     """A unit of work: the session, the contacts in it, plus the events and audit records it
-    will commit."""
+    will commit (as plain values, inserted together at the end: nothing in a transaction reads
+    back its own audit, and an ORM row each cost more than the move it records)."""
 
     session: Session
     contacts: ContactRepository
     events: list[tuple[Event, str | None]] = field(default_factory=list)
+    audits: list[dict[str, object]] = field(default_factory=list)
 
     def lock_operator(self, operator_id: str) -> Operator | None:
         """The operator's row, locked until the transaction ends (PostgreSQL; SQLAlchemy leaves
@@ -55,16 +58,17 @@ class Tx:
         **detail: object,
     ) -> None:
         text = ", ".join(f"{k}={v}" for k, v in detail.items() if v is not None)
-        record = AuditRecord(
-            at=at,
-            kind=kind,
-            order_id=order_id,
-            region=region,
-            actor=actor.name,
-            actor_id=actor.subject,
-            detail=text[:400],
+        self.audits.append(
+            {
+                "at": at,
+                "kind": kind,
+                "order_id": order_id,
+                "region": region,
+                "actor": actor.name,
+                "actor_id": actor.subject,
+                "detail": text[:400],
+            }
         )
-        self.session.add(record)
 
 
 class QueueDb:
@@ -89,6 +93,8 @@ class QueueDb:
                     insert(OUTBOX),
                     [{"event_json": e.model_dump_json(), "traceparent": t} for e, t in tx.events],
                 )
+            if tx.audits:
+                session.connection().execute(insert(AUDIT), tx.audits)
             session.commit()
         if tx.events:
             self.on_commit()
