@@ -18,7 +18,6 @@ from services.reporting.service import ReportingService
 from services.reporting.settings import ReportingSettings
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import DictBuckets
-from services.shared.http import verified_caller
 from services.shared.identity import Principal, Role
 
 MORNING = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm
@@ -49,11 +48,12 @@ def as_auditor(app: FastAPI) -> TestClient:
     monthly report); tokens verified by a real issuer: tests/integration/test_reporting_routes."""
     auditor = Principal("auditor-1", "auditor", frozenset({Role.AUDITOR}), None, True, 0.0)
 
-    async def signed_in() -> Principal:
-        return auditor
+    class AnyTokenIsTheAuditors:
+        async def verify(self, token: str) -> Principal:
+            return auditor
 
-    app.dependency_overrides[verified_caller] = signed_in
-    return TestClient(app)
+    app.state.identity = AnyTokenIsTheAuditors()
+    return TestClient(app, headers={"Authorization": "Bearer auditor"})
 
 
 def answers(within: int, late: int) -> list[Answered]:
