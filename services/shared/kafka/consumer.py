@@ -30,7 +30,7 @@ from services.shared.kafka.dead_letters import DeadLetterWriter, SendRaw
 from services.shared.kafka.decoding import Record, decode
 from services.shared.kafka.retry import DEFAULT_RETRY, Failure, Retrier, RetryPolicy
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
-from services.shared.kafka_tuning import FETCH_WAIT_MS
+from services.shared.kafka_tuning import FETCH_MIN_BYTES, FETCH_WAIT_MS
 from services.shared.logs import fields
 from services.shared.tracing import consumer_span, record_attributes
 
@@ -146,6 +146,7 @@ class BatchConsumer(ABC, Generic[Work]):
             max_poll_records=self._batching.max_records,
             max_partition_fetch_bytes=self._batching.fetch_bytes,
             fetch_max_wait_ms=FETCH_WAIT_MS,
+            fetch_min_bytes=FETCH_MIN_BYTES,
             **self.security.client_kwargs(),
         )
         consumer.subscribe(
