@@ -36,7 +36,7 @@ from services.intake.submissions import SubmissionConsumer, SubmissionRules
 from services.shared.clock import Clock, make_clock
 from services.shared.db import UNAVAILABLE, NewRow, create_tables, make_engine
 from services.shared.group_commit import GroupCommit
-from services.shared.kafka import EventConsumer, EventProducer, kafka_security
+from services.shared.kafka import AT_ONCE, EventConsumer, EventProducer, kafka_security
 from services.shared.periodic import every
 
 
@@ -109,7 +109,12 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
     )
     follower = StatusFollower(statuses, clock, sender.wake.set)
     consumer = EventConsumer(
-        INTAKE, settings.kafka_bootstrap_servers, follower, producer, bulk=follower.bulk()
+        INTAKE,
+        settings.kafka_bootstrap_servers,
+        follower,
+        producer,
+        bulk=follower.bulk(),
+        batching=AT_ONCE,  # the 112 instruction goes back to the citizen's adapter this way
     )
     ratings = Ratings(engine)
     rules = SubmissionRules(

@@ -39,8 +39,8 @@ from services.intake.status_store import StatusStore
 from services.intake.store import AcceptedContacts, Claim, HeldKey
 from services.shared.clock import Clock
 from services.shared.kafka import (
+    AT_ONCE,
     BatchConsumer,
-    Batching,
     EventProducer,
     Failure,
     Positions,
@@ -115,7 +115,7 @@ class SubmissionConsumer(BatchConsumer[_Work]):
             spec,
             bootstrap,
             producer.send_raw,
-            batching=Batching(max_records=500),
+            batching=AT_ONCE,  # a Nöd may be among them
             retry=retry,
             security=producer.security,
         )

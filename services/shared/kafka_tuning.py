@@ -44,7 +44,8 @@ FETCH_WAIT_MS = 50
 # contact over all processes 4.0, 4.0 → 3.7, 3.8 ms (queueing 0.6 → 0.4, 0.5; reporting's
 # monthly consumer 0.8 → 0.7), pipeline 450, 445 → 488, 454 contacts/s, and POST → window p99
 # no worse (at 300/s 502, 525 → 555, 475 ms; at 150/s 522, 292 → 272, 231 ms). A trickle of
-# records waits up to FETCH_WAIT_MS per hop, as a quiet consumer's fetch does already.
+# records waits up to FETCH_WAIT_MS per hop, as a quiet consumer's fetch does already; so the
+# consumers on a possible emergency's path answer at once (services/shared/kafka/consumer.AT_ONCE).
 FETCH_MIN_BYTES = 16 * 1024
 
 

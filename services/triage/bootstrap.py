@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from schemas.topics import TRIAGE
 from services.shared.clock import Clock, make_clock
-from services.shared.kafka import EventConsumer, EventProducer, kafka_security
+from services.shared.kafka import AT_ONCE, EventConsumer, EventProducer, kafka_security
 from services.triage.classifier import Classifier
 from services.triage.handlers import TriageHandler
 from services.triage.settings import TriageSettings
@@ -42,5 +42,6 @@ def bootstrap(settings: TriageSettings | None = None, clock: Clock | None = None
         settings.kafka_bootstrap_servers,
         TriageHandler(classifier, producer, clock),
         producer,
+        batching=AT_ONCE,  # every contact, a Nöd among them, is classified here first
     )
     return Triage(settings, classifier, producer, consumer)

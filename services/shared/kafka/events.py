@@ -10,7 +10,7 @@ from opentelemetry import trace
 
 from schemas.envelope import Event
 from schemas.topics import Consumer
-from services.shared.kafka.consumer import BatchConsumer, Batching, Positions
+from services.shared.kafka.consumer import GATHERING, BatchConsumer, Batching, Positions
 from services.shared.kafka.decoding import Record
 from services.shared.kafka.producer import EventProducer
 from services.shared.kafka.retry import DEFAULT_RETRY, Failure, RetryPolicy
@@ -72,13 +72,14 @@ class EventConsumer(BatchConsumer[_Work]):
         *,
         retry: RetryPolicy = DEFAULT_RETRY,
         bulk: BulkHandler | None = None,
+        batching: Batching = GATHERING,
     ):
         # One principal per service: the consumer signs in as its producer does.
         super().__init__(
             spec,
             bootstrap,
             producer.send_raw,
-            batching=Batching(),
+            batching=batching,
             retry=retry,
             security=producer.security,
         )
