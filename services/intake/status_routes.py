@@ -2,30 +2,19 @@
 and the callback URL its changes are delivered to."""
 
 import asyncio
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from schemas.contact_status import ContactStatus
-from services.intake.bootstrap import Intake
+from services.intake.api import Adapter, IntakeService
 from services.intake.places import asks_for_place, with_place
 from services.intake.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
-from services.shared.http import Credentials, caller
-from services.shared.identity import Principal, Role
+from services.shared.http import Credentials
 
-Adapter = Annotated[Principal, caller(Role.ADAPTER)]
 NOT_FOUND = "no such contact"  # the same for an unknown contact and for another adapter's
 router = APIRouter(tags=["adapters"])
-
-
-async def _intake(request: Request) -> Intake:
-    intake: Intake = request.app.state.intake
-    return intake
-
-
-IntakeService = Annotated[Intake, Depends(_intake)]
 
 
 class CallbackRegistration(BaseModel):
