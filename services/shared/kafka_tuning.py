@@ -45,7 +45,7 @@ FETCH_WAIT_MS = 50
 # monthly consumer 0.8 → 0.7), pipeline 450, 445 → 488, 454 contacts/s, and POST → window p99
 # no worse (at 300/s 502, 525 → 555, 475 ms; at 150/s 522, 292 → 272, 231 ms). A trickle of
 # records waits up to FETCH_WAIT_MS per hop, as a quiet consumer's fetch does already; so the
-# consumers on a possible emergency's path answer at once (services/shared/kafka/consumer.AT_ONCE).
+# consumers on a possible emergency's path answer at once (AT_ONCE in kafka/batching.py).
 FETCH_MIN_BYTES = 16 * 1024
 
 

@@ -1,7 +1,8 @@
 """Typed Kafka I/O: the durable producer, the one consumer loop, its retry policy and its
 dead-letter writer (used by the Faust agent too)."""
 
-from services.shared.kafka.consumer import AT_ONCE, BatchConsumer, Batching, Positions
+from services.shared.kafka.batching import AT_ONCE, Batching
+from services.shared.kafka.consumer import BatchConsumer, Positions
 from services.shared.kafka.dead_letters import DeadLetterWriter, SendRaw, dead_letter_headers
 from services.shared.kafka.decoding import Record, decode
 from services.shared.kafka.events import BulkHandler, EventConsumer, Gathered, Handler

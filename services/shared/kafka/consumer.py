@@ -26,11 +26,12 @@ from aiokafka.errors import CommitFailedError, IllegalStateError
 from schemas.codec import UndecodableEvent
 from schemas.envelope import Event
 from schemas.topics import Consumer
+from services.shared.kafka.batching import GATHERING, Batching
 from services.shared.kafka.dead_letters import DeadLetterWriter, SendRaw
 from services.shared.kafka.decoding import Record, decode
 from services.shared.kafka.retry import DEFAULT_RETRY, Failure, Retrier, RetryPolicy
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
-from services.shared.kafka_tuning import FETCH_MIN_BYTES, FETCH_WAIT_MS
+from services.shared.kafka_tuning import FETCH_WAIT_MS
 from services.shared.logs import fields
 from services.shared.tracing import consumer_span, record_attributes
 
@@ -42,25 +43,6 @@ Result = TypeVar("Result")
 # A consumer waiting on work in flight, or between retries, polls (with every partition paused)
 # at least this often: one that does not poll for max_poll_interval (300 s) leaves its group.
 KEEP_POLLED_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class Batching:
-    max_records: int = 500
-    max_seconds: float = 0.0  # 0: every fetch is a batch of its own
-    # Complete and commit a batch while the next one is fetched (one at a time, in order).
-    overlapped: bool = False
-    fetch_bytes: int = 1024 * 1024  # per partition and fetch
-    fetch_min_bytes: int = FETCH_MIN_BYTES  # what the broker gathers before it answers a fetch
-
-
-# For the consumers on a possible emergency's path (triage; intake's submissions and the
-# statuses that carry the 112 instruction back): a fetch is answered as soon as one record is
-# there, so a trickle of contacts does not wait FETCH_WAIT_MS at each hop. Measured with
-# `python -m bench nod` at 2 contacts/s when every consumer gathered 16 KiB: Nöd → adapter p50
-# 40 → 92 ms, p99 155 → 200 ms; neither consumer's CPU per contact fell with it under load.
-AT_ONCE = Batching(fetch_min_bytes=1)
-GATHERING = Batching()  # the default: a fetch gathers FETCH_MIN_BYTES
 
 
 @dataclass

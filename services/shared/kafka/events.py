@@ -10,7 +10,8 @@ from opentelemetry import trace
 
 from schemas.envelope import Event
 from schemas.topics import Consumer
-from services.shared.kafka.consumer import GATHERING, BatchConsumer, Batching, Positions
+from services.shared.kafka.batching import GATHERING, Batching
+from services.shared.kafka.consumer import BatchConsumer, Positions
 from services.shared.kafka.decoding import Record
 from services.shared.kafka.producer import EventProducer
 from services.shared.kafka.retry import DEFAULT_RETRY, Failure, RetryPolicy
