@@ -14,7 +14,7 @@ from services.intake.bootstrap import bootstrap
 from services.intake.ratings import router as ratings_router
 from services.intake.settings import IntakeSettings
 from services.shared.clock import Clock
-from services.shared.http import NO_NATIVE_TELEMETRY, DatabaseProbe, harden, health_router
+from services.shared.http import DatabaseProbe, harden, health_router, service_app
 from services.shared.runtime import running
 
 
@@ -31,7 +31,7 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
         await intake.sender.client.aclose()
         await intake.places.client.aclose()
 
-    app = FastAPI(title="PKC intake", version="1", lifespan=lifespan, telemetry=NO_NATIVE_TELEMETRY)
+    app = service_app("PKC intake", lifespan)
     app.state.intake = intake
     settings = intake.settings
     harden(app, settings.identity(), settings.max_body_bytes, settings.page_origin_list())

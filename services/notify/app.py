@@ -11,7 +11,7 @@ from services.notify import ack_routes, api
 from services.notify.bootstrap import Notify, bootstrap
 from services.notify.settings import NotifySettings
 from services.shared.clock import Clock
-from services.shared.http import NO_NATIVE_TELEMETRY, DatabaseProbe, harden, health_router
+from services.shared.http import DatabaseProbe, harden, health_router, service_app
 from services.shared.kafka.lag import consumer_lag, lag_progress
 
 
@@ -35,7 +35,7 @@ def app_for(notify: Notify) -> FastAPI:
             "database": await database(),
         }
 
-    app = FastAPI(title="PKC notify", version="1", lifespan=lifespan, telemetry=NO_NATIVE_TELEMETRY)
+    app = service_app("PKC notify", lifespan)
     app.state.notify = notify
     harden(app, notify.settings.identity(), page_origins=notify.settings.page_origin_list())
     # The group's lag, shown on /readyz and never a check (lag_view says why).

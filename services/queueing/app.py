@@ -14,7 +14,7 @@ from services.queueing.dependencies import map_refusals
 from services.queueing.settings import QueueingSettings
 from services.queueing.wait_routes import router as wait_router
 from services.shared.clock import Clock
-from services.shared.http import NO_NATIVE_TELEMETRY, DatabaseProbe, harden, health_router
+from services.shared.http import DatabaseProbe, harden, health_router, service_app
 from services.shared.kafka.lag import consumer_lag, lag_progress
 from services.shared.runtime import running
 
@@ -32,11 +32,9 @@ def app_for(process: QueueingProcess) -> FastAPI:
             yield
         process.relay.step_down()  # a clean stop: another replica's relay takes over at once
 
-    app = FastAPI(
-        telemetry=NO_NATIVE_TELEMETRY,
-        title="PKC queueing",
-        version="1",
-        lifespan=lifespan,
+    app = service_app(
+        "PKC queueing",
+        lifespan,
         description="Regional operator queues, operators, reinforcement routing.",
     )
     settings = process.core.settings

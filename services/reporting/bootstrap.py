@@ -40,7 +40,7 @@ from services.reporting.service import Core, ReportingService
 from services.reporting.settings import ReportingSettings
 from services.reporting.stream import build, changelog_topics
 from services.reporting.window import WindowConfig
-from services.shared.http import NO_NATIVE_TELEMETRY, DatabaseProbe, harden, health_router
+from services.shared.http import DatabaseProbe, harden, health_router, service_app
 from services.shared.kafka import EventProducer, kafka_security
 from services.shared.kafka.lag import Lag, LagProbe, lag_progress
 from services.shared.kafka_admin import create_topics
@@ -112,11 +112,9 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
 
 
 def http_app(service: ReportingService) -> FastAPI:
-    app = FastAPI(
-        telemetry=NO_NATIVE_TELEMETRY,
-        title="PKC reporting",
-        version="1",
-        lifespan=_lifespan(service),
+    app = service_app(
+        "PKC reporting",
+        _lifespan(service),
         description=f"Rolling per-region service levels against {service.policy.describe('en')}.",
     )
     settings = service.core.settings

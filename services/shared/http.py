@@ -4,6 +4,7 @@ import asyncio
 import hmac
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
@@ -27,7 +28,7 @@ from services.shared.identity import (
 )
 from services.shared.tracing import server_span
 
-# For every service's FastAPI(...): FastAPI's own OpenTelemetry off. ServerSpans makes the one
+# FastAPI's own OpenTelemetry, off in every service (service_app). ServerSpans makes the one
 # server span per request, named by its route's template; FastAPI's would add a second one with
 # the request's path and query (a caller can put anything in a query, personal data too: see
 # tests/e2e/test_personal_data.py), spans per phase, metrics, and logs of exception messages.
@@ -37,6 +38,22 @@ NO_NATIVE_TELEMETRY: TelemetryConfig = {
     "logs": False,
     "auto_configure": False,
 }
+
+
+def service_app(
+    title: str,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+    description: str = "",
+) -> FastAPI:
+    """A service's FastAPI app, as every service builds it: version 1, FastAPI's own
+    OpenTelemetry off (NO_NATIVE_TELEMETRY). `harden` then adds what every app has."""
+    return FastAPI(
+        title=title,
+        version="1",
+        lifespan=lifespan,
+        description=description,
+        telemetry=NO_NATIVE_TELEMETRY,
+    )
 
 
 class BodyLimit:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.shared.clock import Clock
-from services.shared.http import NO_NATIVE_TELEMETRY, harden, health_router
+from services.shared.http import harden, health_router, service_app
 from services.shared.kafka.lag import consumer_lag, lag_progress
 from services.shared.runtime import running
 from services.triage.bootstrap import bootstrap
@@ -22,7 +22,7 @@ def create_app(settings: TriageSettings | None = None, clock: Clock | None = Non
         async with running(triage.producer, (triage.consumer,)):
             yield
 
-    app = FastAPI(title="PKC triage", version="1", lifespan=lifespan, telemetry=NO_NATIVE_TELEMETRY)
+    app = service_app("PKC triage", lifespan)
     harden(app, triage.settings.identity(), page_origins=triage.settings.page_origin_list())
 
     async def ready() -> dict[str, Any]:
