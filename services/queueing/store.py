@@ -20,6 +20,8 @@ from services.shared.tracing import current_traceparent
 
 OUTBOX = OutboxRecord.__table__  # type: ignore[attr-defined]
 AUDIT = AuditRecord.__table__  # type: ignore[attr-defined]
+# Built once, as every statement on a move's path: each transaction ends with them.
+_INSERT_OUTBOX, _INSERT_AUDIT = insert(OUTBOX), insert(AUDIT)
 
 
 @dataclass
@@ -90,11 +92,11 @@ class QueueDb:
             yield tx
             if tx.events:
                 session.connection().execute(
-                    insert(OUTBOX),
+                    _INSERT_OUTBOX,
                     [{"event_json": e.model_dump_json(), "traceparent": t} for e, t in tx.events],
                 )
             if tx.audits:
-                session.connection().execute(insert(AUDIT), tx.audits)
+                session.connection().execute(_INSERT_AUDIT, tx.audits)
             session.commit()
         if tx.events:
             self.on_commit()
