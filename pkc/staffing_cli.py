@@ -1,8 +1,8 @@
 """`pkc staffing`: operators needed per region and hour for the service-level target.
 
 The target, its threshold and the hours default to the service-level policy every service reads
-(PKC_SLA_*). Imports of the maths happen inside the command: numpy and pyworkforce (which loads
-ortools and pandas) would otherwise slow every `pkc` command, `pkc serve` included.
+(PKC_SLA_*). Imports of the maths happen inside the command: numpy would otherwise slow every
+`pkc` command, `pkc serve` included.
 """
 
 from dataclasses import dataclass, replace

@@ -1,6 +1,6 @@
 """Reinforcement: how many operators a breaching region needs, and who can lend them.
 
-Erlang C (pyworkforce) and Erlang A (our own, patience-aware) come from domain.staffing;
+Erlang C and Erlang A (patience-aware) come from domain.staffing;
 this module only decides with their figures, for the service-level policy's target and
 threshold. A donor lends operators only as long as its own service level, by the same model,
 stays at or above the policy's recovery share (target + margin) after lending: lending must not

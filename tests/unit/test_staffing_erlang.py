@@ -1,4 +1,4 @@
-"""Erlang C through pyworkforce and our Erlang A, against published values and exact limits."""
+"""Our Erlang C against pyworkforce's, our Erlang A against published values and exact limits."""
 
 import itertools
 import math
@@ -16,6 +16,26 @@ def erlang_b(servers: int, traffic: float) -> float:
     for n in range(1, servers + 1):
         blocking = traffic * blocking / (n + traffic * blocking)
     return blocking
+
+
+@pytest.mark.parametrize("arrivals_per_hour", [1, 7.5, 60, 120, 420, 2500])
+@pytest.mark.parametrize("handling_seconds", [90, 360, 1200])
+@pytest.mark.parametrize("threshold_seconds", [5, 20, 600])
+def test_erlang_c_is_pyworkforce_s_at_every_staffing_that_carries_the_traffic(
+    arrivals_per_hour: float, handling_seconds: float, threshold_seconds: float
+) -> None:
+    from pyworkforce.queuing import ErlangC
+
+    model = ErlangC(
+        transactions=arrivals_per_hour,
+        aht=handling_seconds / 60,
+        asa=threshold_seconds / 60,
+        interval=60,
+    )
+    traffic = arrivals_per_hour * handling_seconds / 3600
+    for operators in range(math.floor(traffic) + 1, math.ceil(traffic * 1.5) + 3):
+        ours = service_level_c(operators, arrivals_per_hour, handling_seconds, threshold_seconds)
+        assert ours == pytest.approx(min(1.0, model.service_level(operators)), abs=1e-12)
 
 
 def test_erlang_c_matches_the_checked_pyworkforce_figures() -> None:
