@@ -41,9 +41,16 @@ def drawn_from() -> tuple[int, int]:
     return low, high
 
 
+# Every port this process has handed out. A port is free until its server binds it, so two
+# draws made before either server starts (a platform draws its five services' ports at once)
+# could both get it, and the second server fails to bind: seen in CI, notify's replica in
+# tests/fault/test_replicas.py. A port is therefore handed out once per process.
+_handed_out: set[int] = set()
+
+
 def free_port(pairs: int = 1) -> int:
     """A port p where p .. p+pairs-1 are all free on the loopback interface (a broker takes
-    two: its client port and its controller's)."""
+    two: its client port and its controller's) and none was handed out before."""
     lowest, highest = drawn_from()
     highest -= pairs
     for _ in range(200):
@@ -53,7 +60,9 @@ def free_port(pairs: int = 1) -> int:
             with socket.socket() as probe:
                 probe.bind(("127.0.0.1", 0))
                 port = int(probe.getsockname()[1])
-        if port + pairs < 65535 and all(_is_free(port + i) for i in range(pairs)):
+        wanted = range(port, port + pairs)
+        if port + pairs < 65535 and all(p not in _handed_out and _is_free(p) for p in wanted):
+            _handed_out.update(wanted)
             return port
     raise RuntimeError("no free port pair found")
 
