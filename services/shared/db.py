@@ -114,13 +114,17 @@ def insert_absent(connection: Connection, rows: Iterable[NewRow]) -> None:
     for row in rows:
         by_table.setdefault(row.table, []).append(row.values)
     for table, values in by_table.items():
-        key = [column.name for column in table.primary_key.columns]
+        key = _primary_key(table)
         values.sort(key=lambda row: tuple(str(row[name]) for name in key))
         connection.execute(_insert_absent(dialect_insert(connection), table), values)
 
 
 @functools.cache
+def _primary_key(table: Table) -> tuple[str, ...]:
+    return tuple(column.name for column in table.primary_key.columns)
+
+
+@functools.cache
 def _insert_absent(insert: DialectInsert, table: Table) -> postgresql.Insert | sqlite.Insert:
     """Built once per table: building and keying a statement costs more than a few rows."""
-    key = [column.name for column in table.primary_key.columns]
-    return insert(table).on_conflict_do_nothing(index_elements=key)
+    return insert(table).on_conflict_do_nothing(index_elements=list(_primary_key(table)))
