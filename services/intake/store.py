@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, SQLModel
 
 from services.shared.db import NewRow, insert_absent
 
@@ -52,6 +52,7 @@ Alongside = Callable[[Connection, Sequence[uuid.UUID]], bool]
 Mark = tuple[str, uuid.UUID]
 
 ACCEPTED = AcceptedContact.__table__  # type: ignore[attr-defined]
+ERASURES = Erasure.__table__  # type: ignore[attr-defined]
 ERASED_FINGERPRINT = "erased"  # matches no submission's: a retry of the key is refused (409)
 # A batch claim that meets a key claimed meanwhile (a racing replica) reads the keys again.
 CLAIM_ROUNDS = 5
@@ -63,6 +64,7 @@ _HELD = select(
     ACCEPTED.c.accepted_at,
     ACCEPTED.c.published,
 ).where(ACCEPTED.c.key.in_(bindparam("keys", expanding=True)))
+_FINGERPRINT = select(ACCEPTED.c.fingerprint).where(ACCEPTED.c.key == bindparam("key"))
 _CLAIM = insert(ACCEPTED)
 _MARK = (
     update(ACCEPTED)
@@ -154,9 +156,9 @@ class AcceptedContacts:
 
     def holds(self, key: str, fingerprint: str) -> bool:
         """Whether `key` is already claimed for this very content (a retry of it)."""
-        with Session(self.engine) as session:
-            held = session.get(AcceptedContact, key)
-        return held is not None and held.fingerprint == fingerprint
+        with self.engine.connect() as connection:
+            held = connection.execute(_FINGERPRINT, {"key": key}).scalar_one_or_none()
+        return held == fingerprint
 
     def mark_published(self, mark: Mark, alongside: Alongside | None = None) -> bool:
         """Marks the claim published, with `alongside`'s writes in the same commit (intake
@@ -179,32 +181,28 @@ class AcceptedContacts:
 
     def purge(self, older_than: datetime) -> int:
         """Deletes keys accepted before `older_than`; how many."""
-        with Session(self.engine) as session:
+        with self.engine.begin() as connection:
             statement = delete(ACCEPTED).where(ACCEPTED.c.accepted_at < older_than)
-            purged = int(session.connection().execute(statement).rowcount)
-            session.commit()
-        return purged
+            return int(connection.execute(statement).rowcount)
 
     def erase(self, contact_id: uuid.UUID, by_name: str, by_subject: str, now: datetime) -> int:
         """Removes the fingerprint of the contact's keys and records who erased it; how many
         keys."""
-        with Session(self.engine) as session:
+        with self.engine.begin() as connection:
             statement = (
                 update(ACCEPTED)
                 .where(ACCEPTED.c.contact_id == contact_id)
                 .values(fingerprint=ERASED_FINGERPRINT)
             )
-            keys = int(session.connection().execute(statement).rowcount)
-            session.add(
-                Erasure(
-                    contact_id=contact_id,
-                    erased_at=now,
-                    erased_by=by_name[:64],
-                    erased_by_subject=by_subject[:255],
-                    keys=keys,
-                )
-            )
-            session.commit()
+            keys = int(connection.execute(statement).rowcount)
+            erasure = {
+                "contact_id": contact_id,
+                "erased_at": now,
+                "erased_by": by_name[:64],
+                "erased_by_subject": by_subject[:255],
+                "keys": keys,
+            }
+            connection.execute(insert(ERASURES), erasure)
         return keys
 
 
