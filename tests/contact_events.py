@@ -1,11 +1,35 @@
-"""Contact events as queueing publishes them, for the reporting tests: each built from when the
-contact was received and how long it waited, with the fields the figures do not look at fixed."""
+"""Contact events as intake and queueing publish them, for the tests: each built from when the
+contact was received (and how long it waited), with the fields the tests do not look at fixed."""
 
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from schemas import Abandoned, Answered, Channel, NeedCategory, Queued, QueueName, Region
+from schemas import (
+    Abandoned,
+    Answered,
+    Channel,
+    ContactReceived,
+    NeedCategory,
+    Queued,
+    QueueName,
+    Region,
+)
+
+
+def received(
+    at: datetime, *, region: Region = Region.NORD, channel: Channel = Channel.PHONE
+) -> ContactReceived:
+    """A contact as intake publishes it, received and accepted at `at`; its text is empty."""
+    return ContactReceived(
+        occurred_at=at,
+        accepted_at=at,
+        contact_id=uuid.uuid4(),
+        region=region,
+        channel=channel,
+        source="test",
+        text="",
+    )
 
 
 def queued(

@@ -5,14 +5,13 @@ them, also when its first claim was made without them (before they were written 
 Marking the claim published plans its `received` callback in the same commit. The same for a
 batch of Kafka submissions (services/intake/submissions.py): one transaction each way."""
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from schemas import Channel, ContactReceived, Region
+from schemas import ContactReceived, Region
 from services.intake.callback_store import Backoff, CallbackStore
 from services.intake.ratings import Ratings
 from services.intake.status_store import StatusStore
@@ -24,6 +23,7 @@ from services.intake.status_tables import (
 from services.intake.status_view import load_links
 from services.intake.store import AcceptedContact, AcceptedContacts, Claim, HeldKey
 from services.shared.db import NewRow, create_tables, make_engine
+from tests.contact_events import received
 
 AT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
@@ -49,15 +49,7 @@ def _with_callbacks(
 
 
 def _contact() -> ContactReceived:
-    return ContactReceived(
-        occurred_at=AT,
-        accepted_at=AT,
-        contact_id=uuid.uuid4(),
-        region=Region.VAST,
-        channel=Channel.PHONE,
-        source="test",
-        text="",
-    )
+    return received(AT, region=Region.VAST)
 
 
 def _claim(

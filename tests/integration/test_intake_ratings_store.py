@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from schemas import Channel, ContactReceived, Region
+from schemas import Channel, Region
 from services.intake.ratings import AlreadyRated, ContactRating, Ratings
 from services.intake.store import AcceptedContact, AcceptedContacts, HeldKey
 from services.shared.db import create_tables, make_engine
+from tests.contact_events import received
 
 AT = datetime(2026, 5, 7, 8, 0, tzinfo=UTC)
 
@@ -24,15 +25,7 @@ def tables(database_url: str) -> tuple[AcceptedContacts, Ratings]:
 
 
 def _accepted(accepted: AcceptedContacts, ratings: Ratings, adapter: str) -> uuid.UUID:
-    event = ContactReceived(
-        occurred_at=AT,
-        accepted_at=AT,
-        contact_id=uuid.uuid4(),
-        region=Region.MITT,
-        channel=Channel.SOCIAL_MEDIA,
-        source="test",
-        text="",
-    )
+    event = received(AT, region=Region.MITT, channel=Channel.SOCIAL_MEDIA)
     ratings.remember(event, adapter)
     ratings.remember(event, adapter)  # a retry of the contact: recorded once
     row = HeldKey(

@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 import pytest
 from aiokafka.errors import KafkaConnectionError
 
-from schemas import Channel, ContactReceived, Region
+from schemas import ContactReceived
 from services.intake.domain import BrokerUnavailable
 from services.intake.publishing import KEEP_SETTLED_SECONDS, Publications
 from services.intake.store import Alongside, Mark
+from tests.contact_events import received
 
 AT = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
@@ -46,18 +47,6 @@ class Claims:
         return False
 
 
-def contact() -> ContactReceived:
-    return ContactReceived(
-        occurred_at=AT,
-        contact_id=uuid.uuid4(),
-        region=Region.NORD,
-        channel=Channel.PHONE,
-        source="phone-adapter",
-        text="Min cykel är stulen",
-        accepted_at=AT,
-    )
-
-
 class Clock:
     def __init__(self) -> None:
         self.seconds = 1000.0
@@ -73,7 +62,7 @@ def publications(broker: Broker, claims: Claims, clock: Clock) -> Publications:
 async def test_a_retry_during_the_send_or_just_after_it_waits_on_it_and_sends_nothing() -> None:
     broker, claims, clock = Broker(), Claims(), Clock()
     published = publications(broker, claims, clock)
-    event = contact()
+    event = received(AT)
     first = asyncio.create_task(published.publish("key", event))
     retry = asyncio.create_task(published.publish("key", event))
     await asyncio.sleep(0)  # both are waiting on the one send
@@ -89,7 +78,7 @@ async def test_a_retry_during_the_send_or_just_after_it_waits_on_it_and_sends_no
 async def test_a_failed_send_is_tried_again_by_the_retry() -> None:
     broker, claims, clock = Broker(), Claims(), Clock()
     published = publications(broker, claims, clock)
-    event = contact()
+    event = received(AT)
     broker.refuse = True
     broker.released.set()
     with pytest.raises(BrokerUnavailable):
@@ -104,11 +93,11 @@ async def test_settled_sends_are_forgotten_after_a_minute() -> None:
     broker, claims, clock = Broker(), Claims(), Clock()
     published = publications(broker, claims, clock)
     broker.released.set()
-    old = contact()
+    old = received(AT)
     await published.publish("old", old)
     for i in range(1000):  # a minute and more of contacts, one every 0.1 s
         clock.seconds += 0.1
-        await published.publish(f"key {i}", contact())
+        await published.publish(f"key {i}", received(AT))
     remembered = published.remembered()
     assert 0 < remembered <= KEEP_SETTLED_SECONDS / 0.1 + 1
     await published.publish("old", old)  # forgotten: a claim still unpublished sends again
