@@ -108,8 +108,8 @@ def bootstrap(settings: IntakeSettings | None = None, clock: Clock | None = None
         settings.broker_check_fresh_seconds,
     )
     follower = StatusFollower(statuses, clock, sender.wake.set)
-    # AT_ONCE: a Nöd's 112 instruction goes back to the citizen's adapter this way.
     bulk = follower.bulk()
+    # AT_ONCE: a Nöd's 112 instruction goes back to the citizen's adapter this way.
     consumer = EventConsumer(
         INTAKE, settings.kafka_bootstrap_servers, follower, producer, bulk=bulk, batching=AT_ONCE
     )
