@@ -87,6 +87,28 @@ def test_a_re_send_is_recognised_by_a_worker_that_read_the_memory_back() -> None
     assert restarted.first(an_event()) is None
 
 
+def test_a_worker_that_reads_the_memory_again_after_a_revoke_still_knows_every_id() -> None:
+    """After a rebalance the memory is read again from the worker's own store, which holds
+    both the batches it built and the records it recovered from the changelog."""
+    earlier = Table()
+    seen, writes = memory_over(earlier)
+    recovered = [an_event() for _ in range(3)]
+    for offset, event in enumerate(recovered):
+        seen.remember(event, Position(QUEUED, offset), produced(0))
+    writes.send()
+    table = earlier.recovered()
+    seen, writes = memory_over(table)
+    built = an_event()
+    seen.remember(built, Position(QUEUED, 3), produced(1))
+    writes.send()
+
+    seen.forget()
+    assert [seen.first(event) for event in [*recovered, built]] == [
+        f"{QUEUED}@{offset}" for offset in range(4)
+    ]
+    assert seen.first(an_event()) is None
+
+
 def test_ids_a_horizon_older_in_produce_time_are_forgotten_and_deleted() -> None:
     table = Table()
     seen, writes = memory_over(table)
