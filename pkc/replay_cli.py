@@ -30,6 +30,7 @@ from pkc.localkafka.tools import tool_access
 from schemas.codec import UndecodableEvent, decode_event
 from schemas.topics import topic_for
 from services.shared.kafka import PLAINTEXT, EventProducer, KafkaSecurity
+from services.shared.start_up import freeze_start_up
 
 BATCH = 5000  # events handed to the producer before waiting for their acks
 
@@ -131,6 +132,7 @@ def replay_cli(
     # soft_wrap: a `FILE:LINE: reason` line stays one line, whatever the terminal's width.
     console = Console(stderr=True, soft_wrap=True)
     batch = max(1, min(BATCH, int(rate))) if rate else BATCH
+    freeze_start_up()
     with Progress(
         TextColumn("[bold]replay[/]"),
         BarColumn(),
