@@ -57,6 +57,14 @@ def produced(minutes: float) -> float:
     return (MORNING + timedelta(minutes=minutes)).timestamp()
 
 
+def remembered(seen: SeenBatches, how_many: int, minutes: float) -> list[Event]:
+    """New events counted at QUEUED's offsets 0 .., each produced `minutes` into the morning."""
+    events = [an_event() for _ in range(how_many)]
+    for offset, event in enumerate(events):
+        seen.remember(event, Position(QUEUED, offset), produced(minutes))
+    return events
+
+
 def test_the_changelog_gets_one_record_per_source_per_commit_not_one_per_event() -> None:
     table = Table()
     seen, writes = memory_over(table)
@@ -92,9 +100,7 @@ def test_a_worker_that_reads_the_memory_again_after_a_revoke_still_knows_every_i
     both the batches it built and the records it recovered from the changelog."""
     earlier = Table()
     seen, writes = memory_over(earlier)
-    recovered = [an_event() for _ in range(3)]
-    for offset, event in enumerate(recovered):
-        seen.remember(event, Position(QUEUED, offset), produced(0))
+    recovered = remembered(seen, 3, minutes=0)
     writes.send()
     table = earlier.recovered()
     seen, writes = memory_over(table)
@@ -112,9 +118,7 @@ def test_a_worker_that_reads_the_memory_again_after_a_revoke_still_knows_every_i
 def test_ids_a_horizon_older_in_produce_time_are_forgotten_and_deleted() -> None:
     table = Table()
     seen, writes = memory_over(table)
-    old = [an_event() for _ in range(5)]
-    for offset, event in enumerate(old):
-        seen.remember(event, Position(QUEUED, offset), produced(0))
+    old = remembered(seen, 5, minutes=0)
     writes.send()
     young = an_event()
     # Produced just inside the horizon: the old batch is kept.
