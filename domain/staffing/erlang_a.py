@@ -16,18 +16,20 @@ pyworkforce has no Erlang A, so it is written here, exactly rather than by appro
 Service level is counted as the service-level policy counts it (domain/service_level.py):
 answered within T divided by (answered + abandoned after the short-abandon limit); abandons
 within it count in neither.
+
+Plain floats, not numpy: reporting computes this for a region's breach, and numpy would be its
+only reason to load numpy (10.5 MiB resident, issue 20's memory goal). A region's chain is a few
+hundred states, well under a millisecond; a national pool of thousands of operators takes about
+20 times numpy's time (`pkc staffing`: 1.8 s instead of 1.0).
 """
 
+import itertools
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
 
 from domain.service_level import NATIONAL
 from domain.staffing import inputs
-
-Vector = npt.NDArray[np.float64]
 
 _TAIL_LOG = -40.0  # truncate the chain where a state's probability is e^-40 of the peak's
 _MAX_QUEUE_STATES = 2_000_000  # beyond this the queue is a fluid: see _overloaded
@@ -66,50 +68,60 @@ def performance(
     if states is None:
         return _overloaded(n, lam, mu)
     below, ahead = states[:n], states[n:]  # ahead[j]: an arrival finds j callers waiting
-    j = np.arange(ahead.size, dtype=np.float64)
-    alpha = n * mu / theta
-    served = alpha / (alpha + j + 1.0)  # P(reach an operator before hanging up | j ahead)
-    within = served * (1.0 - _beta_int(math.exp(-theta * threshold_seconds), alpha + 1.0, j.size))
+    alpha, count = n * mu / theta, len(ahead)
+    served = [alpha / (alpha + j + 1.0) for j in range(count)]  # P(reach an operator | j ahead)
+    x = math.exp(-theta * threshold_seconds)
+    within = [s * (1.0 - b) for s, b in zip(served, _beta_int(x, alpha + 1.0, count), strict=True)]
     z = math.exp(-theta * short_abandon_seconds)
-    short = (
-        1.0 - z * _beta_int(z, alpha, j.size) - served * (1.0 - _beta_int(z, alpha + 1.0, j.size))
-    )
-    p_abandon = float(ahead @ (1.0 - served))
+    short = [
+        min(1.0, max(0.0, 1.0 - z * b - s * (1.0 - b_next)))
+        for s, b, b_next in zip(
+            served, _beta_int(z, alpha, count), _beta_int(z, alpha + 1.0, count), strict=True
+        )
+    ]
+    p_abandon = _dot(ahead, (1.0 - reached for reached in served))
     carried = lam * (1.0 - p_abandon) / mu
     return ErlangAResult(
-        p_wait=float(ahead.sum()),
+        p_wait=math.fsum(ahead),
         p_abandon=p_abandon,
-        answered_within=float(below.sum() + ahead @ within),
-        abandoned_short=float(ahead @ np.clip(short, 0.0, 1.0)),
+        answered_within=math.fsum(below) + _dot(ahead, within),
+        abandoned_short=_dot(ahead, short),
         occupancy=min(1.0, carried / n),
     )
 
 
-def _stationary(n: int, lam: float, mu: float, theta: float) -> Vector | None:
+def _dot(weights: Sequence[float], values: Iterable[float]) -> float:
+    return math.fsum(w * v for w, v in zip(weights, values, strict=True))
+
+
+def _stationary(n: int, lam: float, mu: float, theta: float) -> list[float] | None:
     """P(k in the system), k = 0 … n+J; None when the queue is too long to hold (see below)."""
-    k = np.arange(1, n + 1, dtype=np.float64)
     # log π_k - log π_0 = k·log(λ/μ) - log k!  for k ≤ n
-    low = np.concatenate(([0.0], np.cumsum(math.log(lam / mu) - np.log(k))))
+    log_load = math.log(lam / mu)
+    low = list(itertools.accumulate((log_load - math.log(k) for k in range(1, n + 1)), initial=0.0))
     # The queue's ratio λ/(nμ + jθ) falls below 1 after j*, then the tail dies off like a
     # Poisson tail of mean λ/θ: start a little past that and double until the tail is gone.
     crossing = max(0.0, (lam - n * mu) / theta)
     size = int(crossing + 10.0 * math.sqrt(lam / theta + 1.0) + 100.0)
+    log_lam, served_rate = math.log(lam), n * mu
     while True:
         if size > _MAX_QUEUE_STATES:
             return None
-        j = np.arange(1, size + 1, dtype=np.float64)
-        high = low[-1] + np.cumsum(math.log(lam) - np.log(n * mu + j * theta))
-        logs = np.concatenate((low, high))
-        peak = logs.max()
+        high = itertools.accumulate(
+            (log_lam - math.log(served_rate + j * theta) for j in range(1, size + 1)),
+            initial=low[-1],
+        )
+        logs = low + list(high)[1:]
+        peak = max(logs)
         if logs[-1] - peak < _TAIL_LOG:
             break
         size *= 2
-    probabilities: Vector = np.exp(logs - peak)
-    probabilities /= probabilities.sum()
-    return probabilities
+    probabilities = [math.exp(log - peak) for log in logs]
+    total = math.fsum(probabilities)
+    return [p / total for p in probabilities]
 
 
-def _beta_int(x: float, a: float, count: int) -> Vector:
+def _beta_int(x: float, a: float, count: int) -> list[float]:
     """I_x(a, j+1) for j = 0 … count-1: the regularised incomplete beta function, integer b.
 
     I_x(a, b) = Σ_{l<b} Γ(a+l)/(Γ(a)·l!) · x^a · (1-x)^l (the negative-binomial distribution
@@ -117,14 +129,15 @@ def _beta_int(x: float, a: float, count: int) -> Vector:
     cumulative sum and no term overflows.
     """
     if x >= 1.0:
-        return np.ones(count)
+        return [1.0] * count
     if x <= 0.0:
-        return np.zeros(count)
-    l = np.arange(1, count, dtype=np.float64)  # noqa: E741 - the index of the sum above
-    steps = np.log(a + l - 1.0) - np.log(l) + math.log1p(-x)
-    logs = a * math.log(x) + np.concatenate(([0.0], np.cumsum(steps)))
-    sums: Vector = np.clip(np.cumsum(np.exp(logs)), 0.0, 1.0)
-    return sums
+        return [0.0] * count
+    log_rest = math.log1p(-x)
+    logs = itertools.accumulate(
+        (math.log(a + l - 1.0) - math.log(l) + log_rest for l in range(1, count)),  # noqa: E741
+        initial=a * math.log(x),
+    )
+    return [min(1.0, s) for s in itertools.accumulate(math.exp(log) for log in logs)]
 
 
 def _overloaded(n: int, lam: float, mu: float) -> ErlangAResult:
