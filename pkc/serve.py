@@ -4,7 +4,6 @@ import importlib
 
 import uvicorn
 
-from pkc.processes import SERVICES
 from services.shared.logs import setup_logging
 from services.shared.start_up import freeze_start_up
 from services.shared.tracing import setup_tracing
@@ -19,8 +18,8 @@ _SETTINGS = {
 
 
 def serve_service(name: str) -> None:
-    if name not in SERVICES:
-        raise LookupError(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
+    if name not in _SETTINGS:
+        raise LookupError(f"unknown service {name!r}; one of {', '.join(_SETTINGS)}")
     module, cls = _SETTINGS[name]
     settings = getattr(importlib.import_module(module), cls)()
     setup_logging(name, settings.log_level)

@@ -13,12 +13,15 @@ This module knows nothing of HTTP: services/shared/http.py maps its errors to 40
 """
 
 import asyncio
+import http.client
+import json
 import time
+import urllib.request
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
 import jwt
 
 from schemas import Region
@@ -30,6 +33,7 @@ ALLOWED_ALGORITHMS = frozenset(
 REFRESH_SECONDS = 30.0  # the shortest time between two JWKS fetches
 MAX_KEY_AGE_SECONDS = 3600.0  # keys are fetched again after this long even if all are known
 CACHE_SIZE = 10_000  # verified tokens remembered until they expire (one RSA check per token)
+FETCH_TIMEOUT_SECONDS = 5.0  # for each of the discovery document and the JWKS
 
 
 class Role(StrEnum):
@@ -182,23 +186,27 @@ class TokenVerifier:
         return key
 
     async def _fetch_keys(self) -> None:
-        assert self.issuer is not None
         try:
-            async with httpx.AsyncClient(timeout=5.0) as http:
-                discovery = await http.get(f"{self.issuer}/.well-known/openid-configuration")
-                discovery.raise_for_status()
-                document = discovery.json()
-                if str(document.get("issuer", "")).rstrip("/") != self.issuer:
-                    raise IdentityUnavailable("the issuer's discovery document names another")
-                published = await http.get(document["jwks_uri"])
-                published.raise_for_status()
-                key_set = jwt.PyJWKSet.from_dict(published.json())
-        except (httpx.HTTPError, ValueError, KeyError, jwt.PyJWKSetError) as error:
+            key_set = await asyncio.to_thread(self._published_keys)
+        except (
+            OSError,
+            http.client.HTTPException,
+            ValueError,
+            KeyError,
+            jwt.PyJWKSetError,
+        ) as error:
             raise IdentityUnavailable(
                 f"the identity provider did not answer ({type(error).__name__})"
             ) from None
         self._keys = {str(key.key_id): key for key in key_set.keys if key.key_id}
         self._fetched_at = time.monotonic()
+
+    def _published_keys(self) -> jwt.PyJWKSet:
+        assert self.issuer is not None
+        document = _get_json(f"{self.issuer}/.well-known/openid-configuration")
+        if str(document.get("issuer", "")).rstrip("/") != self.issuer:
+            raise IdentityUnavailable("the issuer's discovery document names another")
+        return jwt.PyJWKSet.from_dict(_get_json(document["jwks_uri"]))
 
     def _remember(self, token: str, principal: Principal) -> None:
         if len(self._verified) >= CACHE_SIZE:
@@ -209,3 +217,15 @@ class TokenVerifier:
             if len(self._verified) >= CACHE_SIZE:
                 self._verified.clear()
         self._verified[token] = principal
+
+
+def _get_json(url: str) -> Any:
+    """One JSON document from the issuer, by the standard library's client in a worker thread.
+
+    Keys are fetched seldom (at most every REFRESH_SECONDS), and an async HTTP client here would
+    be reporting's only reason to load one: httpx and what it brings cost 5 MiB resident there
+    (issue 20's memory goal)."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError("the issuer published an address that is not http(s)")
+    with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as answer:  # noqa: S310
+        return json.load(answer)
