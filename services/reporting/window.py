@@ -18,6 +18,7 @@ dict in tests), so an event rewrites one small bucket and windows are summed on 
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Protocol
 
 from domain.service_level import NATIONAL, ServiceLevelPolicy
@@ -48,11 +49,12 @@ class WindowConfig:
     policy: ServiceLevelPolicy = NATIONAL  # what counts, and the threshold
     grace: timedelta = timedelta(minutes=10)  # late events within this are still counted
 
-    @property
+    # Read for every counted event: computed once (a frozen dataclass keeps it in its __dict__).
+    @cached_property
     def length_minutes(self) -> int:
         return int(self.length.total_seconds()) // 60
 
-    @property
+    @cached_property
     def retention_minutes(self) -> int:
         return int((self.length + self.grace).total_seconds()) // 60
 
