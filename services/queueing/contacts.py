@@ -23,8 +23,8 @@ from services.queueing.domain import (
     check_can_take,
     wait_seconds,
 )
-from services.queueing.operators import move_presence
 from services.queueing.presence import after_outcome
+from services.queueing.presence_moves import move_known_presence, move_presence
 from services.queueing.reinforcements import Reinforcements
 from services.queueing.requests import OperatorRequest, RecordedRequests
 from services.queueing.store import QueueDb, Tx
@@ -104,7 +104,7 @@ class Contacts:
                     operator.region, operator.skills, own, False, open_now
                 )
             if contact is not None:
-                move_presence(tx, operator_id, OperatorStatus.BUSY, now)
+                move_known_presence(tx, operator_id, operator, OperatorStatus.BUSY, now)
             return contact
 
     def answer(

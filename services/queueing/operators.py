@@ -7,12 +7,17 @@ is refused unless the person asks to take it over, which the audit records."""
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, func, select
 
 from schemas import OperatorPresenceChanged, QueueName, Region
 from services.queueing.contact import Contact
-from services.queueing.domain import Actor, ContactStatus, NotFound, OperatorStatus, QueueError
+from services.queueing.domain import (
+    Actor,
+    ContactStatus,
+    NotFound,
+    OperatorStatus,
+    QueueError,
+)
 from services.queueing.presence import (
     PauseReason,
     check_may_be_ready,
@@ -219,44 +224,12 @@ def set_status(
     operator.status, operator.pause_reason = status.value, reason.value if reason else None
     operator.status_since, operator.wrap_up_until = now, wrap_up_until
     tx.session.add(operator)
-    _announce(
+    announce_presence(
         tx, operator.operator_id, Region(operator.region), was, status, reason, now, force_event
     )
 
 
-# The operator's presence moved by plain statements: take-next and outcomes move it on every
-# contact, and loading and flushing the operator's ORM row cost a fifth of a take + answer.
-_PRESENCE = select(OPERATOR.c.status, OPERATOR.c.region).where(
-    OPERATOR.c.operator_id == bindparam("op")
-)
-_MOVE = (
-    update(OPERATOR)
-    .where(OPERATOR.c.operator_id == bindparam("op"))
-    .values(
-        status=bindparam("status"),
-        pause_reason=None,
-        status_since=bindparam("now"),
-        wrap_up_until=bindparam("until"),
-    )
-)
-
-
-def move_presence(
-    tx: Tx, operator_id: str, status: OperatorStatus, now: datetime, until: datetime | None = None
-) -> None:
-    """`set_status` (no pause reason) for a signed-in operator, by id. Call it last for the
-    operator in a transaction: an ORM row of theirs loaded before it is not refreshed."""
-    connection = tx.session.connection()
-    row = connection.execute(_PRESENCE, {"op": operator_id}).first()
-    if row is None or row.status == OperatorStatus.SIGNED_OUT.value:
-        return
-    wrap_up_until = until if status == OperatorStatus.WRAP_UP else None
-    values = {"op": operator_id, "status": status.value, "now": now, "until": wrap_up_until}
-    connection.execute(_MOVE, values)
-    _announce(tx, operator_id, Region(row.region), OperatorStatus(row.status), status, None, now)
-
-
-def _announce(
+def announce_presence(
     tx: Tx,
     operator_id: str,
     region: Region,

@@ -29,6 +29,8 @@ from services.queueing.domain import (
     Forbidden,
     NotFound,
     OpeningHours,
+    OperatorOnDuty,
+    OperatorStatus,
     Outcome,
     QueueError,
     parse_opening_hours,
@@ -36,6 +38,7 @@ from services.queueing.domain import (
 from services.queueing.handlers import QueueingHandler
 from services.queueing.operators import AlreadySignedIn
 from services.queueing.presence import PauseReason
+from services.queueing.presence_moves import move_known_presence
 from services.queueing.settings import QueueingSettings
 from services.queueing.tables import Operator, OutboxRecord, QueueEntry
 from services.shared.clock import SimulatedClock
@@ -460,3 +463,31 @@ def test_a_recovery_ends_only_the_order_its_own_episode_requested(q: Queueing) -
     assert q.reinforcements.active(NOW, Region.SYD.value) == []
     ended = [e for e in q.events() if e["event_type"] == "ReinforcementEnded"]
     assert [e["reason"] for e in ended] == ["recovered"]
+
+
+@pytest.mark.parametrize("since", ["paused", "signed out"])
+def test_take_next_moves_the_operator_from_where_they_are_not_from_where_they_were_read(
+    q: Queueing, since: str
+) -> None:
+    """Take-next moves its operator to busy from the status it read at its start, in one
+    statement; on SQLite that read is outside the transaction, so a pause or a sign-out may
+    come between. The move then starts from what is there now: a signed-out operator stays out."""
+    q.log_in("op-raced", Region.VAST)
+    read = OperatorOnDuty(OperatorStatus.READY, Region.VAST, [], False, False)
+    if since == "paused":
+        q.operators.pause("op-raced", PauseReason.RAST, NOW)
+    else:
+        q.operators.log_out("op-raced", NOW)
+    told_before = len(q.events())
+    with q.db.transaction() as tx:
+        move_known_presence(tx, "op-raced", read, OperatorStatus.BUSY, NOW)
+    with Session(q.db.engine) as session:
+        operator = session.get(Operator, "op-raced")
+    assert operator is not None
+    told = [e for e in q.events()[told_before:] if e["event_type"] == "OperatorPresenceChanged"]
+    if since == "paused":  # what reporting hears: from paused back to available
+        assert operator.status == OperatorStatus.BUSY.value
+        assert [e["status"] for e in told] == ["available"]
+    else:
+        assert operator.status == OperatorStatus.SIGNED_OUT.value
+        assert told == []
