@@ -11,13 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from schemas import OperatorPresenceChanged, QueueName, Region
 from services.queueing.contact import Contact
-from services.queueing.domain import (
-    Actor,
-    ContactStatus,
-    NotFound,
-    OperatorStatus,
-    QueueError,
-)
+from services.queueing.domain import Actor, ContactStatus, NotFound, OperatorStatus, QueueError
 from services.queueing.presence import (
     PauseReason,
     check_may_be_ready,

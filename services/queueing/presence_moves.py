@@ -24,8 +24,7 @@ _MOVE = (
         wrap_up_until=bindparam("until"),
     )
 )
-
-
+# The move from a known status and region: it changes no row if either moved meanwhile.
 _MOVE_FROM = _MOVE.where(
     OPERATOR.c.status == bindparam("was"), OPERATOR.c.region == bindparam("read_region")
 )
