@@ -35,12 +35,13 @@ def move_presence(
 ) -> None:
     """`set_status` (no pause reason) for a signed-in operator, by id. Call it last for the
     operator in a transaction: an ORM row of theirs loaded before it is not refreshed."""
-    row = tx.session.connection().execute(_PRESENCE, {"op": operator_id}).first()
+    connection = tx.session.connection()
+    row = connection.execute(_PRESENCE, {"op": operator_id}).first()
     if row is None or row.status == OperatorStatus.SIGNED_OUT.value:
         return
     wrap_up_until = until if status == OperatorStatus.WRAP_UP else None
     values = {"op": operator_id, "status": status.value, "now": now, "until": wrap_up_until}
-    tx.session.connection().execute(_MOVE, values)
+    connection.execute(_MOVE, values)
     announce_presence(
         tx, operator_id, Region(row.region), OperatorStatus(row.status), status, None, now
     )
