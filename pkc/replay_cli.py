@@ -1,7 +1,9 @@
 """`pkc replay FILE.jsonl`: publishes a file of events (one JSON event per line) to their topics,
 so that a past month can be processed again.
 
-Every line is decoded with the platform's codec before it is sent. A bad line stops the replay
+Every line is decoded with the platform's codec before it is sent, and sent as it is written when
+it reads as the current version of its event with its own id (`decode_to_send_on`; otherwise
+as the codec encodes the event). A bad line stops the replay
 with its line number, and nothing after it is published (the lines before it are: they were
 valid); `--skip-bad` names bad lines and goes on. Events keep their ids, so consumers skip what
 they have counted already: replaying a file twice changes no figure.
@@ -27,7 +29,7 @@ from rich.progress import (
 )
 
 from pkc.localkafka.tools import tool_access
-from schemas.codec import UndecodableEvent, decode_event
+from schemas.codec import UndecodableEvent, decode_to_send_on
 from schemas.topics import topic_for
 from services.shared.kafka import PLAINTEXT, EventProducer, KafkaSecurity
 from services.shared.start_up import freeze_start_up
@@ -75,7 +77,7 @@ async def publish_file(
                 if not line.strip():
                     continue
                 try:
-                    event = decode_event(line)
+                    event, wire = decode_to_send_on(line.strip())
                 except UndecodableEvent as exc:
                     bad = BadLine(number, str(exc))
                     if not skip_bad:
@@ -84,7 +86,7 @@ async def publish_file(
                     result.bad_lines.append(bad)
                     continue
                 topic = topic_for(event)
-                acks.append(await producer.enqueue(event, topic))
+                acks.append(await producer.enqueue(event, topic, wire=wire))
                 result.by_topic[topic.name] += 1
                 if len(acks) >= batch:
                     await _settle(acks, result)

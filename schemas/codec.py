@@ -52,15 +52,30 @@ class UndecodableEvent(ValueError):
 def decode_event(raw: bytes | str | None, named: str | None = None) -> Event:
     """Parse one record's value into the current model of its event type; `named`: the type
     the record says it holds elsewhere (its `event_type` header), saving the search for it."""
+    return _decode(raw, named)[0]
+
+
+def decode_to_send_on(raw: bytes) -> tuple[Event, bytes | None]:
+    """The event, and `raw` itself if it may be sent on as it is instead of the event's own
+    encoding (`Event.to_json`), sparing the writing: when it was read straight as the current
+    version and names its own event id. Every reader then reads what this one did. An upcast
+    record would be upcast by each reader again, and one without an id would get a fresh
+    uuid4 from each: those are sent as the event (None)."""
+    event, straight = _decode(raw, None)
+    return event, raw if straight and "event_id" in event.model_fields_set else None
+
+
+def _decode(raw: bytes | str | None, named: str | None) -> tuple[Event, bool]:
+    """The event, and whether it was read straight into its model (the current version)."""
     if raw is None:
         raise UndecodableEvent("empty record value")
     model = EVENT_TYPES.get(named) if named is not None else _named_model(raw)
     if model is not None:
         try:
-            return model.model_validate_json(raw)
+            return model.model_validate_json(raw), True
         except ValidationError:
             pass  # an old version to upcast, or not valid: the long way says which
-    return _decode_parsed(_parse(raw))
+    return _decode_parsed(_parse(raw)), False
 
 
 def _named_model(raw: bytes | str) -> type[Event] | None:

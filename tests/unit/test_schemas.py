@@ -101,6 +101,22 @@ def test_an_old_schema_version_is_upcast_when_read(monkeypatch: pytest.MonkeyPat
     assert upcast["schema_version"] == 2
 
 
+def test_a_record_read_as_the_current_version_with_its_own_id_is_sent_on_as_written() -> None:
+    written = json.dumps(json.loads(contact().to_json()), indent=1).encode()  # not our spacing
+    event, wire = codec.decode_to_send_on(written)
+    assert wire is written
+    assert event == decode_event(written)
+
+
+def test_a_record_without_an_id_is_sent_on_as_its_event_with_the_id_it_was_given() -> None:
+    """Sent as written, it would get a fresh id from every reader: none could dedupe it."""
+    data = json.loads(contact().to_json())
+    del data["event_id"]
+    event, wire = codec.decode_to_send_on(json.dumps(data).encode())
+    assert wire is None
+    assert decode_event(event.to_json()).event_id == event.event_id
+
+
 def test_every_event_has_a_topic_and_every_consumer_a_dead_letter_topic() -> None:
     names = {t.name for t in all_topics()}
     for model in EVENT_TYPES.values():
