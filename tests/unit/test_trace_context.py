@@ -3,6 +3,7 @@ service sends while handling it carries the same trace, so a trace stays whole a
 that records no spans of its own (tests/e2e/test_tracing.py covers tracing on)."""
 
 import pytest
+from opentelemetry import baggage, context
 
 from services.shared.tracing import consumer_span, inject_headers, record_attributes, server_span
 
@@ -41,3 +42,11 @@ def test_a_failing_handler_s_error_comes_through_and_its_trace_ends() -> None:
 def test_a_record_without_trace_context_starts_none() -> None:
     with consumer_span("pkc.contacts process", None, {}):
         assert _trace_sent() is None
+
+
+def test_baggage_without_a_span_is_passed_on() -> None:
+    token = context.attach(baggage.set_baggage("pkc.channel", "phone"))
+    try:
+        assert dict(inject_headers([])).get("baggage") == b"pkc.channel=phone"
+    finally:
+        context.detach(token)
