@@ -32,6 +32,7 @@ from pkc.localkafka.tools import tool_access
 from schemas.codec import UndecodableEvent, decode_to_send_on
 from schemas.topics import topic_for
 from services.shared.kafka import PLAINTEXT, EventProducer, KafkaSecurity
+from services.shared.kafka_tuning import DEFAULT_TUNING
 from services.shared.start_up import freeze_start_up
 
 BATCH = 5000  # events handed to the producer before waiting for their acks
@@ -65,7 +66,7 @@ async def publish_file(
 ) -> Replayed:
     """Publishes every event of `path`; `progress(bytes read, events published)` per batch."""
     result = Replayed()
-    producer = EventProducer(bootstrap, "pkc-replay", security)
+    producer = EventProducer(bootstrap, "pkc-replay", security, DEFAULT_TUNING.for_bulk())
     began = time.monotonic()
     await producer.start()
     try:

@@ -14,7 +14,21 @@ def test_producers_linger_a_few_ms_and_compress_with_lz4_by_default() -> None:
     tuning = QueueingSettings().producer_tuning()
     assert tuning == DEFAULT_TUNING
     assert 0 < tuning.linger_ms <= 10
-    assert tuning.client_kwargs() == {"linger_ms": tuning.linger_ms, "compression_type": "lz4"}
+    assert tuning.client_kwargs() == {
+        "linger_ms": tuning.linger_ms,
+        "compression_type": "lz4",
+        "max_batch_size": 16 * 1024,  # aiokafka's own default
+    }
+
+
+def test_a_bulk_producer_fills_larger_batches_with_the_same_linger_and_codec() -> None:
+    bulk = DEFAULT_TUNING.for_bulk().client_kwargs()
+    assert bulk["max_batch_size"] > DEFAULT_TUNING.client_kwargs()["max_batch_size"]
+    assert bulk["max_batch_size"] <= 1024 * 1024  # the broker's message.max.bytes, uncompressed
+    assert {k: v for k, v in bulk.items() if k != "max_batch_size"} == {
+        "linger_ms": DEFAULT_TUNING.linger_ms,
+        "compression_type": "lz4",
+    }
 
 
 def test_every_service_reads_the_platform_wide_variables(monkeypatch: pytest.MonkeyPatch) -> None:
