@@ -5,6 +5,7 @@ Measured on queueing's store (the atomic database operations the HTTP routes cal
 no contact is ever assigned to two operators.
 """
 
+import os
 import threading
 import time
 import uuid
@@ -12,7 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import Engine, text
+
 from bench.events import theft_report
+from bench.replay import own_cpu
 from bench.results import Figure, Report
 from schemas import Region
 from services.queueing.bootstrap import build_core
@@ -35,6 +39,48 @@ class Measured:
     taken: float  # take-next+answer ops/s
     total: int
     doubles: int
+    client_cpu: float  # seconds: this process, all 50 operators' threads
+    server_cpu: float | None  # seconds: the PostgreSQL server's processes, when local
+
+
+def server_cpu(engine: Engine) -> float | None:
+    """CPU seconds so far of a local PostgreSQL server: its postmaster (with the backends it
+    has reaped) and its live backends, from /proc. None on SQLite, or a server elsewhere."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    try:
+        postmaster = int(_status(backend)["PPid"])
+        if Path(f"/proc/{postmaster}/comm").read_text().strip() != "postgres":
+            return None
+        live = sum(
+            _cpu(pid, children=False)
+            for pid in (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
+            if _parent(pid) == postmaster
+        )
+        return _cpu(postmaster, children=True) + live
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _status(pid: int) -> dict[str, str]:
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return dict(line.split(":\t", 1) for line in lines if ":\t" in line)
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None  # gone meanwhile
+
+
+def _cpu(pid: int, *, children: bool) -> float:
+    """utime + stime (fields 14, 15 of /proc/PID/stat), with the reaped children's 16, 17."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = [int(f) for f in fields[11 : 15 if children else 13]]
+    return sum(ticks) / os.sysconf("SC_CLK_TCK")
 
 
 def enqueue_rates(contacts: Contacts) -> tuple[float, float]:
@@ -75,15 +121,20 @@ def run_on(url: str) -> Measured:
             taken.extend(mine)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(OPERATORS)]
+    server_began, client_began = server_cpu(core.db.engine), own_cpu()
     began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
+    client, server_ended = own_cpu() - client_began, server_cpu(core.db.engine)
     core.db.engine.dispose()
+    server = None
+    if server_began is not None and server_ended is not None:
+        server = server_ended - server_began
     rate, doubles = len(taken) / elapsed, len(taken) - len(set(taken))
-    return Measured(enqueued_alone, enqueued_in_batches, rate, len(taken), doubles)
+    return Measured(enqueued_alone, enqueued_in_batches, rate, len(taken), doubles, client, server)
 
 
 def run(report: Report, workdir: Path, postgres_url: str | None) -> None:
@@ -104,6 +155,17 @@ def run(report: Report, workdir: Path, postgres_url: str | None) -> None:
                 note=f"{measured.total} contacts, {doubles} assigned twice",
             )
         )
+        per_op = [("this process", measured.client_cpu), ("PostgreSQL", measured.server_cpu)]
+        for part, seconds in per_op:
+            if seconds is not None:
+                report.add(
+                    Figure(
+                        "queueing",
+                        f"take-next+answer, {name}: {part}'s CPU per op",
+                        seconds / max(1, measured.total) * 1000,
+                        "ms CPU",
+                    )
+                )
         gain = measured.enqueued_in_batches / measured.enqueued_alone
         report.add(
             Figure(
