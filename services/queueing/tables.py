@@ -18,7 +18,15 @@ def _ts(nullable: bool = False) -> Column:  # type: ignore[type-arg]
 
 class QueueEntry(SQLModel, table=True):
     __tablename__ = "queueing_entry"
-    __table_args__ = (Index("ix_queueing_waiting", "status", "region", "queue", "rank_at"),)
+    __table_args__ = (
+        Index("ix_queueing_waiting", "status", "region", "queue", "rank_at"),
+        # Take-next's two orders (statements.claim_statement): the next contact is the first
+        # row of the region that passes the operator's filters, not the least of every waiting
+        # row sorted (PostgreSQL scanned and sorted 4,899 rows, 2.2 ms, for each take). Made
+        # at start on a database from before them (db.create_tables).
+        Index("ix_queueing_next", "status", "region", "rank_at", "received_at"),
+        Index("ix_queueing_longest", "status", "region", "received_at"),
+    )
 
     contact_id: uuid.UUID = Field(primary_key=True)
     region: str = Field(max_length=20)
