@@ -19,11 +19,12 @@ def _ts(nullable: bool = False) -> Column:  # type: ignore[type-arg]
 class QueueEntry(SQLModel, table=True):
     __tablename__ = "queueing_entry"
     __table_args__ = (
-        Index("ix_queueing_waiting", "status", "region", "queue", "rank_at"),
         # Take-next's two orders (statements.claim_statement): the next contact is the first
         # row of the region that passes the operator's filters, not the least of every waiting
-        # row sorted (PostgreSQL scanned and sorted 4,899 rows, 2.2 ms, for each take). Made
-        # at start on a database from before them (db.create_tables).
+        # row sorted (PostgreSQL read and sorted 4,899 rows, 2.2 ms, for each take). The first
+        # also serves what ix_queueing_waiting (status, region, queue, rank_at) served: a
+        # region's waiting contacts per queue, and how many wait ahead of one (waits.py).
+        # docs/operations.md gives the statements for a database made before them.
         Index("ix_queueing_next", "status", "region", "rank_at", "received_at"),
         Index("ix_queueing_longest", "status", "region", "received_at"),
     )
