@@ -5,7 +5,6 @@ Measured on queueing's store (the atomic database operations the HTTP routes cal
 no contact is ever assigned to two operators.
 """
 
-import os
 import threading
 import time
 import uuid
@@ -16,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from bench.events import theft_report
-from bench.replay import own_cpu
+from bench.replay import own_cpu, process_cpu, stat_fields
 from bench.results import Figure, Report
 from schemas import Region
 from services.queueing.bootstrap import build_core
@@ -50,37 +49,20 @@ def server_cpu(engine: Engine) -> float | None:
         return None
     with engine.connect() as connection:
         backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    postmaster = _parent(backend)
     try:
-        postmaster = int(_status(backend)["PPid"])
-        if Path(f"/proc/{postmaster}/comm").read_text().strip() != "postgres":
+        if postmaster is None or Path(f"/proc/{postmaster}/comm").read_text().strip() != "postgres":
             return None
-        live = sum(
-            _cpu(pid, children=False)
-            for pid in (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
-            if _parent(pid) == postmaster
-        )
-        return _cpu(postmaster, children=True) + live
-    except (OSError, KeyError, ValueError):
+    except OSError:
         return None
-
-
-def _status(pid: int) -> dict[str, str]:
-    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    return dict(line.split(":\t", 1) for line in lines if ":\t" in line)
+    pids = (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
+    live = sum(process_cpu(pid) for pid in pids if _parent(pid) == postmaster)
+    return process_cpu(postmaster, reaped_children=True) + live
 
 
 def _parent(pid: int) -> int | None:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None  # gone meanwhile
-
-
-def _cpu(pid: int, *, children: bool) -> float:
-    """utime + stime (fields 14, 15 of /proc/PID/stat), with the reaped children's 16, 17."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = [int(f) for f in fields[11 : 15 if children else 13]]
-    return sum(ticks) / os.sysconf("SC_CLK_TCK")
+    fields = stat_fields(pid)
+    return int(fields[1]) if fields is not None else None  # None: gone meanwhile
 
 
 def enqueue_rates(contacts: Contacts) -> tuple[float, float]:
