@@ -81,12 +81,7 @@ class Tx:
 
 
 class QueueDb:
-    def __init__(
-        self,
-        engine: Engine,
-        on_commit: Callable[[], None] = lambda: None,
-        postgres_writers: int = POSTGRES_WRITERS,
-    ):
+    def __init__(self, engine: Engine, on_commit: Callable[[], None] = lambda: None):
         self.engine = engine
         self.on_commit = on_commit  # wakes the outbox relay
         self.postgres = engine.dialect.name == "postgresql"
@@ -94,7 +89,7 @@ class QueueDb:
         # busy handler, which sleeps and retries. On PostgreSQL a few at once: see
         # POSTGRES_WRITERS. (Never nested: a transaction opens no other.)
         self._writer: AbstractContextManager[object] = (
-            threading.BoundedSemaphore(postgres_writers) if self.postgres else threading.Lock()
+            threading.BoundedSemaphore(POSTGRES_WRITERS) if self.postgres else threading.Lock()
         )
         create_tables(engine, *ALL_TABLES)
 
