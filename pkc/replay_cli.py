@@ -3,10 +3,10 @@ so that a past month can be processed again.
 
 Every line is decoded with the platform's codec before it is sent, and sent as it is written when
 it reads as the current version of its event with its own id (`decode_to_send_on`; otherwise
-as the codec encodes the event). A bad line stops the replay
-with its line number, and nothing after it is published (the lines before it are: they were
-valid); `--skip-bad` names bad lines and goes on. Events keep their ids, so consumers skip what
-they have counted already: replaying a file twice changes no figure.
+as the codec encodes the event). A bad line stops the replay with its line number, and nothing
+after it is published (the lines before it are: they were valid); `--skip-bad` names bad lines
+and goes on. Events keep their ids, so consumers skip what they have counted already: replaying
+a file twice changes no figure.
 """
 
 import asyncio
