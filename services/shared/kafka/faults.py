@@ -10,8 +10,8 @@ treated as poison, so one bad record never holds a partition for good.
 
 import enum
 import sqlite3
+import sys
 
-import psycopg
 from aiokafka import errors as kafka_errors
 from pydantic import ValidationError
 from sqlalchemy import exc as sql_errors
@@ -67,7 +67,7 @@ def _own_kind(error: BaseException) -> Kind:
         return Kind.TRANSIENT  # the pool found no connection in time, or lost one
     if isinstance(error, sql_errors.OperationalError | sql_errors.InterfaceError):
         return _database_kind(error.orig)
-    if isinstance(error, psycopg.OperationalError | sqlite3.OperationalError):
+    if isinstance(error, (*_psycopg("OperationalError"), sqlite3.OperationalError)):
         return _database_kind(error)
     if isinstance(error, _KAFKA_TRANSIENT):
         return Kind.TRANSIENT
@@ -82,12 +82,19 @@ def _database_kind(driver_error: BaseException | None) -> Kind:
     """PostgreSQL's operational errors are about the server or the connection (down, restarting,
     a deadlock or serialisation to retry); SQLite's also cover a missing table or a malformed
     file, so only its lock and I/O messages count as passing."""
-    if isinstance(driver_error, psycopg.Error):
+    if isinstance(driver_error, _psycopg("Error")):
         return Kind.TRANSIENT
     if isinstance(driver_error, sqlite3.Error):
         message = str(driver_error).lower()
         return Kind.TRANSIENT if any(m in message for m in _SQLITE_TRANSIENT) else Kind.UNKNOWN
     return Kind.TRANSIENT if driver_error is None else _own_kind(driver_error)
+
+
+def _psycopg(error_name: str) -> tuple[type[BaseException], ...]:
+    """psycopg's error class of that name, or none: SQLAlchemy loads psycopg (8 MiB resident)
+    only for a PostgreSQL URL, and a process that never loaded it cannot have raised its errors."""
+    psycopg = sys.modules.get("psycopg")
+    return (getattr(psycopg, error_name),) if psycopg is not None else ()
 
 
 def describe(error: BaseException) -> str:
