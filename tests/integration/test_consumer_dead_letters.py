@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from schemas import ContactReceived
 from schemas.envelope import Event
-from services.reporting.monthly.aggregation import Aggregation, Effect
+from services.reporting.monthly.aggregation import Aggregation, Effect, EventKey
 from services.reporting.monthly.consumer import MonthlyConsumer
 from services.reporting.monthly.store import MonthlyStore
 from services.shared.db import make_engine
@@ -227,9 +227,9 @@ class StoreRefusing(MonthlyStore):
         self.refused = refused
 
     def apply(
-        self, effects: dict[uuid.UUID, Effect], positions: dict[tuple[str, int], int] | None = None
+        self, effects: dict[EventKey, Effect], positions: dict[tuple[str, int], int] | None = None
     ) -> int:
-        if self.refused in effects:
+        if any(key.event_id == self.refused for key in effects):
             raise RuntimeError("constraint violated")
         return super().apply(effects, positions)
 

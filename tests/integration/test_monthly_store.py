@@ -5,13 +5,19 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Column, MetaData, Table, Uuid
 
-from services.reporting.monthly.aggregation import Effect, OrderFact
+from services.reporting.monthly.aggregation import Effect, EventKey, OrderFact
 from services.reporting.monthly.figures import OrderSpan
 from services.reporting.monthly.store import MonthlyStore
 from services.shared.db import make_engine
 
 AT = datetime(2024, 5, 7, 8, 0, tzinfo=UTC)
+HOUR = int(AT.timestamp()) // 3600
+
+
+def new_key(hour: int = HOUR) -> EventKey:
+    return EventKey(hour, uuid.uuid4())
 
 
 def counting(region: str, month: str, metric: str, key: str, amount: int = 1) -> Effect:
@@ -25,13 +31,14 @@ def store(database_url: str) -> MonthlyStore:
 
 def test_a_batch_counts_once_however_often_it_is_applied(store: MonthlyStore) -> None:
     batch = {
-        uuid.uuid4(): counting("nord", "2024-05", "contacts", "phone|case_help") for _ in range(3)
+        new_key(HOUR + n): counting("nord", "2024-05", "contacts", "phone|case_help")
+        for n in range(3)
     }
-    batch[uuid.uuid4()] = counting("nord", "2024-05", "wait_ms", "sum", 12_345)
+    batch[new_key()] = counting("nord", "2024-05", "wait_ms", "sum", 12_345)
     assert store.apply(batch) == 4
     assert store.apply(batch) == 0
     # A batch overlapping the first: only the new event counts.
-    fresh = uuid.uuid4()
+    fresh = new_key()
     overlapping = {
         **dict(list(batch.items())[:2]),
         fresh: counting("nord", "2024-05", "wait_ms", "sum", 5),
@@ -45,7 +52,10 @@ def test_a_batch_counts_once_however_often_it_is_applied(store: MonthlyStore) ->
 
 
 def test_many_ids_in_one_batch(store: MonthlyStore) -> None:
-    batch = {uuid.uuid4(): counting("syd", "2024-05", "route", "operator") for _ in range(20_000)}
+    batch = {
+        new_key(HOUR + n % 7): counting("syd", "2024-05", "route", "operator")
+        for n in range(20_000)
+    }
     assert store.apply(batch) == 20_000
     assert store.apply(batch) == 0
     assert store.counts(["2024-05"])["2024-05"]["syd"][("route", "operator")] == 20_000
@@ -58,7 +68,7 @@ def test_order_events_merge_in_any_order(store: MonthlyStore, ended_first: bool)
     ended = OrderFact(order_id, "stockholm", ended=AT + timedelta(hours=1))
     facts = [ended, placed] if ended_first else [placed, ended]
     for fact in facts:
-        store.apply({uuid.uuid4(): Effect(order=fact)})
+        store.apply({new_key(): Effect(order=fact)})
     spans = store.orders(AT - timedelta(days=1), AT + timedelta(days=1))
     assert spans == [
         OrderSpan(
@@ -74,7 +84,26 @@ def test_order_events_merge_in_any_order(store: MonthlyStore, ended_first: bool)
 
 def test_positions_are_recorded_with_the_counts_and_only_move_forward(store: MonthlyStore) -> None:
     assert store.positions() == {}
-    store.apply({uuid.uuid4(): counting("ost", "2024-05", "route", "operator")}, {("q", 0): 10})
+    store.apply({new_key(): counting("ost", "2024-05", "route", "operator")}, {("q", 0): 10})
     store.apply({}, {("q", 0): 4, ("q", 1): 7})  # a batch read again after a rebalance
     store.apply({}, {("q", 1): 9})
     assert store.positions() == {("q", 0): 10, ("q", 1): 9}
+
+
+def test_events_counted_before_the_hour_led_the_key_are_not_counted_again(
+    database_url: str,
+) -> None:
+    """A database from before keeps its table of counted ids alone; the store reads it."""
+    engine = make_engine(database_url)
+    legacy = Table(
+        "reporting_monthly_processed", MetaData(), Column("event_id", Uuid, primary_key=True)
+    )
+    legacy.create(engine)
+    counted_before = new_key()
+    with engine.begin() as connection:
+        connection.execute(legacy.insert(), [{"event_id": counted_before.event_id}])
+    store = MonthlyStore(engine)
+    effect = counting("syd", "2024-05", "route", "operator")
+    assert store.apply({counted_before: effect, new_key(): effect}) == 1
+    assert store.counts(["2024-05"])["2024-05"]["syd"][("route", "operator")] == 1
+    assert store.processed() == 2

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from domain.service_level import NATIONAL, ServiceLevelPolicy
 from schemas import (
@@ -58,6 +59,20 @@ class OrderFact:
     started: datetime | None = None
     until: datetime | None = None
     ended: datetime | None = None
+
+
+class EventKey(NamedTuple):
+    """What the store remembers a counted event by. The hour it occurred in leads: events come
+    roughly in time order, so a batch's ids go into the few hours' end of the store's index
+    instead of pages all over it (a month of random ids alone cost SQLite 28 µs an id, in
+    order 5). A re-sent event is the same event, its time included, so it finds its key."""
+
+    hour: int  # whole hours since the epoch of the event's occurred_at
+    event_id: uuid.UUID
+
+    @classmethod
+    def of(cls, event: Event) -> "EventKey":
+        return cls(int(event.occurred_at.timestamp()) // 3600, event.event_id)
 
 
 @dataclass(frozen=True)
@@ -152,10 +167,11 @@ def parse_donors(text: str) -> tuple[tuple[str, int], ...]:
     return tuple((region, int(count)) for region, count in pairs)
 
 
-def effective(aggregation: Aggregation, events: Iterable[Event]) -> dict[uuid.UUID, Effect]:
-    """The effects of a batch by event id: a duplicate within the batch counts once."""
-    effects: dict[uuid.UUID, Effect] = {}
+def effective(aggregation: Aggregation, events: Iterable[Event]) -> dict[EventKey, Effect]:
+    """The effects of a batch by event: a duplicate within the batch counts once."""
+    effects: dict[EventKey, Effect] = {}
     for event in events:
-        if event.event_id not in effects and (effect := aggregation.effect(event)) is not None:
-            effects[event.event_id] = effect
+        key = EventKey.of(event)
+        if key not in effects and (effect := aggregation.effect(event)) is not None:
+            effects[key] = effect
     return effects

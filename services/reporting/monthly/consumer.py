@@ -17,13 +17,12 @@ follow for monitoring (lag), not for resuming.
 """
 
 import asyncio
-import uuid
 from dataclasses import dataclass, field, replace
 from functools import partial
 
 from schemas.envelope import Event
 from schemas.topics import Consumer
-from services.reporting.monthly.aggregation import Aggregation, Effect
+from services.reporting.monthly.aggregation import Aggregation, Effect, EventKey
 from services.reporting.monthly.store import MonthlyStore
 from services.shared.kafka import (
     DEFAULT_RETRY,
@@ -41,8 +40,8 @@ from services.shared.tracing import consumer_span
 
 @dataclass
 class _Effects:
-    effects: dict[uuid.UUID, Effect] = field(default_factory=dict)
-    records: dict[uuid.UUID, Record] = field(default_factory=dict)  # for dead-lettering
+    effects: dict[EventKey, Effect] = field(default_factory=dict)
+    records: dict[EventKey, Record] = field(default_factory=dict)  # for dead-lettering
     taken: int = 0  # records decoded, counted or not
 
 
@@ -94,7 +93,8 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
 
     async def take(self, record: Record, event: Event, work: _Effects) -> None:
         work.taken += 1
-        if event.event_id in work.effects:
+        key = EventKey.of(event)
+        if key in work.effects:
             return  # the same event twice in one batch: counted once
         try:
             effect = self.aggregation.effect(event)
@@ -103,8 +103,8 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
             await self.dead_letters.write(record, failure.reason, failure.attempts)
             return
         if effect is not None:
-            work.effects[event.event_id] = effect
-            work.records[event.event_id] = record
+            work.effects[key] = effect
+            work.records[key] = record
 
     async def complete(self, work: _Effects, positions: Positions) -> None:
         attributes: dict[str, str | int] = {
@@ -121,7 +121,7 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
             if isinstance(outcome, Failure):
                 await self._apply_one_by_one(work, positions, outcome.attempts)
 
-    async def _apply(self, effects: dict[uuid.UUID, Effect], positions: Positions | None) -> None:
+    async def _apply(self, effects: dict[EventKey, Effect], positions: Positions | None) -> None:
         # In a thread: the event loop (and the Faust worker sharing it) keeps running.
         self.counted += await asyncio.to_thread(self.store.apply, effects, positions)
 
@@ -131,8 +131,8 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
         held hostage by one of them). Each is tried once more, or for as long as an outage
         that starts meanwhile lasts."""
         once = replace(self.retry, attempts=1)
-        for event_id, effect in work.effects.items():
-            alone = {event_id: effect}
+        for key, effect in work.effects.items():
+            alone = {key: effect}
             outcome = await self.retrying(
                 partial(self._apply, alone, None),
                 "monthly event",
@@ -140,9 +140,7 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
                 tried=tried,  # the batch's tries count as the event's too
             )
             if isinstance(outcome, Failure):
-                await self.dead_letters.write(
-                    work.records[event_id], outcome.reason, outcome.attempts
-                )
+                await self.dead_letters.write(work.records[key], outcome.reason, outcome.attempts)
         # Every record is counted or dead-lettered: the partitions move on. If even this
         # fails (other than an outage), the error stops the consumer: nothing is skipped.
         outcome = await self.retrying(

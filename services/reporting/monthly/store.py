@@ -10,32 +10,54 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, func, select
+from sqlalchemy import Connection, Table, case, func, inspect, select, table
 from sqlalchemy.engine import Engine
 
-from services.reporting.monthly.aggregation import CountKey, Effect, OrderFact, parse_donors
+from services.reporting.monthly.aggregation import (
+    CountKey,
+    Effect,
+    EventKey,
+    OrderFact,
+    parse_donors,
+)
 from services.reporting.monthly.figures import OrderSpan
 from services.reporting.monthly.tables import (
     ALL_TABLES,
+    LEGACY_COUNTED,
     MonthlyCount,
+    MonthlyCounted,
     MonthlyOrder,
     MonthlyPosition,
-    MonthlyProcessed,
     utc,
 )
 from services.shared.db import create_tables, dialect_insert
 
 COUNTS: Table = MonthlyCount.__table__  # type: ignore[attr-defined]
 ORDERS: Table = MonthlyOrder.__table__  # type: ignore[attr-defined]
-PROCESSED: Table = MonthlyProcessed.__table__  # type: ignore[attr-defined]
+COUNTED: Table = MonthlyCounted.__table__  # type: ignore[attr-defined]
 POSITIONS: Table = MonthlyPosition.__table__  # type: ignore[attr-defined]
-_PG_SEEN = "SELECT event_id FROM reporting_monthly_processed WHERE event_id = ANY(%s::uuid[])"
-_PG_RECORD = "INSERT INTO reporting_monthly_processed (event_id) SELECT unnest(%s::uuid[])"
-# One JSON array parameter however many ids; "WHERE true" tells SQLite's parser that ON
-# CONFLICT begins the upsert clause, not a join condition.
+_PG_SEEN = (
+    "SELECT event_id FROM reporting_monthly_counted "
+    "WHERE (hour, event_id) IN (SELECT * FROM unnest(%(hours)s::integer[], %(ids)s::uuid[]))"
+)
+_PG_SEEN_LEGACY = (
+    " UNION ALL SELECT event_id FROM reporting_monthly_processed "
+    "WHERE event_id = ANY(%(ids)s::uuid[])"
+)
+_PG_RECORD = (
+    "INSERT INTO reporting_monthly_counted (hour, event_id) "
+    "SELECT * FROM unnest(%(hours)s::integer[], %(ids)s::uuid[])"
+)
+# One JSON array parameter however many keys. Without the legacy table "WHERE true" stands
+# where its test would: it tells SQLite's parser that ON CONFLICT begins the upsert clause,
+# not a join condition.
 _SQLITE_RECORD = (
-    "INSERT INTO reporting_monthly_processed (event_id) SELECT value FROM json_each(?) "
-    "WHERE true ON CONFLICT DO NOTHING RETURNING event_id"
+    "INSERT INTO reporting_monthly_counted (hour, event_id) "
+    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) "
+    "WHERE {new} ON CONFLICT DO NOTHING RETURNING event_id"
+)
+_SQLITE_NOT_LEGACY = (
+    "json_extract(value, '$[1]') NOT IN (SELECT event_id FROM reporting_monthly_processed)"
 )
 # month -> region -> (metric, key) -> value
 MonthCounts = dict[str, dict[str, dict[tuple[str, str], int]]]
@@ -48,8 +70,12 @@ class MonthlyStore:
         self.postgres = engine.dialect.name == "postgresql"
         self._insert = dialect_insert(engine)
         create_tables(engine, *ALL_TABLES)
+        self._legacy = inspect(engine).has_table(LEGACY_COUNTED)
+        self._sqlite_record = _SQLITE_RECORD.format(
+            new=_SQLITE_NOT_LEGACY if self._legacy else "true"
+        )
 
-    def apply(self, effects: dict[uuid.UUID, Effect], positions: Positions | None = None) -> int:
+    def apply(self, effects: dict[EventKey, Effect], positions: Positions | None = None) -> int:
         """Counts the events not counted before and records `positions`, in one transaction;
         returns how many were new."""
         if not effects and not positions:
@@ -62,8 +88,8 @@ class MonthlyStore:
             new = self._record(connection, list(effects))
             counts: Counter[CountKey] = Counter()
             orders: dict[uuid.UUID, OrderFact] = {}
-            for event_id in new:
-                effect = effects[event_id]
+            for event_key in new:
+                effect = effects[event_key]
                 for key, amount in effect.counts:
                     counts[key] += amount
                 if effect.order is not None:
@@ -74,25 +100,30 @@ class MonthlyStore:
             self._merge_orders(connection, orders)
         return len(new)
 
-    def _record(self, connection: Connection, ids: list[uuid.UUID]) -> set[uuid.UUID]:
-        """Inserts the ids; those returned were new (a conflict returns nothing).
+    def _record(self, connection: Connection, keys: list[EventKey]) -> list[EventKey]:
+        """Inserts the keys; those returned were new (a conflict returns nothing).
 
-        Written at the driver level: for millions of ids SQLAlchemy's per-row parameter
-        handling costs more than the insert itself. The stored forms are what the table's
-        Uuid type uses: native uuid on PostgreSQL, 32 hex digits on SQLite.
+        Written at the driver level: for millions of keys SQLAlchemy's per-row parameter
+        handling costs more than the insert itself. The stored ids are what the table's Uuid
+        type uses: native uuid on PostgreSQL, 32 hex digits on SQLite.
         """
+        by_id = {k.event_id: k for k in keys}  # one id once, whatever the hours say
         if self.postgres:
             # Look up, then insert the new ones: PostgreSQL's ON CONFLICT insertion costs about
-            # twice a plain insert. A concurrent writer of the same id makes the insert fail,
-            # and the retried batch then finds the id.
-            seen = {row[0] for row in connection.exec_driver_sql(_PG_SEEN, (ids,))}
-            fresh = [i for i in ids if i not in seen]
+            # twice a plain insert. A concurrent writer of the same key makes the insert fail,
+            # and the retried batch then finds the key.
+            arrays = {"hours": [k.hour for k in by_id.values()], "ids": list(by_id)}
+            seen_sql = _PG_SEEN + (_PG_SEEN_LEGACY if self._legacy else "")
+            seen = {row[0] for row in connection.exec_driver_sql(seen_sql, arrays)}
+            fresh = [k for i, k in by_id.items() if i not in seen]
             if fresh:
-                connection.exec_driver_sql(_PG_RECORD, (fresh,))
-            return set(fresh)
-        by_hex = {i.hex: i for i in ids}
-        rows = connection.exec_driver_sql(_SQLITE_RECORD, (json.dumps(list(by_hex)),))
-        return {by_hex[row[0]] for row in rows}
+                arrays = {"hours": [k.hour for k in fresh], "ids": [k.event_id for k in fresh]}
+                connection.exec_driver_sql(_PG_RECORD, arrays)
+            return fresh
+        by_hex = {i.hex: k for i, k in by_id.items()}
+        rows = [[k.hour, id_hex] for id_hex, k in by_hex.items()]
+        inserted = connection.exec_driver_sql(self._sqlite_record, (json.dumps(rows),))
+        return [by_hex[row[0]] for row in inserted]
 
     def _advance(self, connection: Connection, positions: Positions) -> None:
         """Positions only move forward: a batch read again after a rebalance cannot undo a
@@ -178,8 +209,13 @@ class MonthlyStore:
             return [_span(row) for row in connection.execute(query)]
 
     def processed(self) -> int:
+        """Events counted, before the upgrade to hour-led keys too."""
+        counted = [COUNTED, table(LEGACY_COUNTED)] if self._legacy else [COUNTED]
         with self.engine.connect() as connection:
-            return int(connection.execute(select(func.count()).select_from(PROCESSED)).scalar_one())
+            return sum(
+                int(connection.execute(select(func.count()).select_from(t)).scalar_one())
+                for t in counted
+            )
 
 
 def _merged(known: OrderFact | None, fact: OrderFact) -> OrderFact:

@@ -45,14 +45,21 @@ class MonthlyOrder(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
-class MonthlyProcessed(SQLModel, table=True):
-    """Events already counted, written in the same transaction as their counts."""
+class MonthlyCounted(SQLModel, table=True):
+    """Events already counted (aggregation.EventKey), written in the same transaction as their
+    counts."""
 
-    __tablename__ = "reporting_monthly_processed"
-    # Without a rowid SQLite keeps the ids in the primary key's B-tree alone: half the size.
+    __tablename__ = "reporting_monthly_counted"
+    # Without a rowid SQLite keeps the keys in the primary key's B-tree alone: half the size.
     __table_args__ = {"sqlite_with_rowid": False}
 
+    hour: int = Field(primary_key=True)
     event_id: uuid.UUID = Field(primary_key=True)
+
+
+# The same by event id alone, before the hour led the key: kept where a database has it (read
+# only, so an event counted before the upgrade is never counted again), never created.
+LEGACY_COUNTED = "reporting_monthly_processed"
 
 
 class MonthlyPosition(SQLModel, table=True):
@@ -67,4 +74,4 @@ class MonthlyPosition(SQLModel, table=True):
     next_offset: int = Field(sa_type=BigInteger)
 
 
-ALL_TABLES = (MonthlyCount, MonthlyOrder, MonthlyProcessed, MonthlyPosition)
+ALL_TABLES = (MonthlyCount, MonthlyOrder, MonthlyCounted, MonthlyPosition)
