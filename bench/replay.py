@@ -36,8 +36,8 @@ from services.shared.start_up import freeze_start_up
 
 MONTH = "2024-05"
 FULL_MONTH = 1_500_000
-GOAL_SECONDS = 600.0
-CATCH_UP_SECONDS = 12 * GOAL_SECONDS
+GOAL_SECONDS = 120.0  # issue 20's (the monthly report's own issue asked for 600)
+CATCH_UP_SECONDS = 3600.0
 CONTACTS = int(os.environ.get("PKC_BENCH_MONTH_CONTACTS", str(FULL_MONTH)))
 
 
