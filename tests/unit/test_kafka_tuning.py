@@ -21,14 +21,19 @@ def test_producers_linger_a_few_ms_and_compress_with_lz4_by_default() -> None:
     }
 
 
-def test_a_bulk_producer_fills_larger_batches_with_the_same_linger_and_codec() -> None:
+def test_a_bulk_producer_fills_larger_batches_in_zstd_with_the_same_linger() -> None:
     bulk = DEFAULT_TUNING.for_bulk().client_kwargs()
     assert bulk["max_batch_size"] > DEFAULT_TUNING.client_kwargs()["max_batch_size"]
     assert bulk["max_batch_size"] <= 1024 * 1024  # the broker's message.max.bytes, uncompressed
     assert {k: v for k, v in bulk.items() if k != "max_batch_size"} == {
         "linger_ms": DEFAULT_TUNING.linger_ms,
-        "compression_type": "lz4",
+        "compression_type": "zstd",
     }
+
+
+def test_a_bulk_producer_stays_uncompressed_where_compression_is_off() -> None:
+    off = ProducerTuning(compression="none").for_bulk()
+    assert off.client_kwargs()["compression_type"] is None
 
 
 def test_every_service_reads_the_platform_wide_variables(monkeypatch: pytest.MonkeyPatch) -> None:
