@@ -1,15 +1,32 @@
 """The durable event producer: every service's way of putting events on Kafka."""
 
 import asyncio
+import functools
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner, murmur2
 
 from schemas.envelope import Event
 from schemas.topics import Topic, topic_for
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
 from services.shared.kafka_tuning import DEFAULT_TUNING, ProducerTuning
 from services.shared.tracing import inject_headers
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_hash(key: bytes) -> int:
+    return int(murmur2(key)) & 0x7FFFFFFF
+
+
+def partition_for(key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
+    """aiokafka's DefaultPartitioner (murmur2 of the key, the Java client's choice, so every
+    client puts a key on the same partition) with recent keys' hashes remembered: most topics
+    are keyed by region, a handful of keys, and murmur2 in pure Python was 8 % of `pkc
+    replay`'s CPU."""
+    if key is None:
+        return int(DefaultPartitioner()(key, all_partitions, available))
+    return all_partitions[_key_hash(key) % len(all_partitions)]
 
 
 class EventProducer:
@@ -37,6 +54,7 @@ class EventProducer:
             acks="all",
             enable_idempotence=True,
             request_timeout_ms=30000,
+            partitioner=partition_for,
             **self.tuning.client_kwargs(),
             **self.security.client_kwargs(),
         )
