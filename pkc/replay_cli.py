@@ -10,6 +10,7 @@ a file twice changes no figure.
 """
 
 import asyncio
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -32,7 +34,7 @@ from pkc.localkafka.tools import tool_access
 from schemas.codec import UndecodableEvent, decode_to_send_on
 from schemas.topics import topic_for
 from services.shared.kafka import PLAINTEXT, EventProducer, KafkaSecurity
-from services.shared.kafka_tuning import DEFAULT_TUNING
+from services.shared.kafka_tuning import DEFAULT_TUNING, ProducerSettings, ProducerTuning
 from services.shared.start_up import freeze_start_up
 
 BATCH = 5000  # events handed to the producer before waiting for their acks
@@ -62,11 +64,13 @@ async def publish_file(
     rate: float | None = None,
     skip_bad: bool = False,
     batch: int = BATCH,
+    tuning: ProducerTuning = DEFAULT_TUNING,
     progress: Callable[[int, int], None] = lambda _bytes, _events: None,
 ) -> Replayed:
-    """Publishes every event of `path`; `progress(bytes read, events published)` per batch."""
+    """Publishes every event of `path`; `progress(bytes read, events published)` per batch.
+    `tuning`: the platform's producers' (its bulk form is used: full batches)."""
     result = Replayed()
-    producer = EventProducer(bootstrap, "pkc-replay", security, DEFAULT_TUNING.for_bulk())
+    producer = EventProducer(bootstrap, "pkc-replay", security, tuning.for_bulk())
     began = time.monotonic()
     await producer.start()
     try:
@@ -130,10 +134,11 @@ def replay_cli(
     ] = None,
 ) -> None:
     """Publishes each event of FILE to its topic, with a progress bar and a final count."""
-    kafka = tool_access(bootstrap=bootstrap)  # every topic: the local broker's super user
-    servers = kafka.bootstrap
     # soft_wrap: a `FILE:LINE: reason` line stays one line, whatever the terminal's width.
     console = Console(stderr=True, soft_wrap=True)
+    tuning = _producer_tuning(console)
+    kafka = tool_access(bootstrap=bootstrap)  # every topic: the local broker's super user
+    servers = kafka.bootstrap
     batch = max(1, min(BATCH, int(rate))) if rate else BATCH
     freeze_start_up()
     with Progress(
@@ -160,6 +165,7 @@ def replay_cli(
                     rate=rate,
                     skip_bad=skip_bad,
                     batch=batch,
+                    tuning=tuning,
                     progress=progress,
                 )
             )
@@ -169,6 +175,17 @@ def replay_cli(
     _summarise(console, file, result)
     if result.stopped_at is not None:
         raise typer.Exit(1)
+
+
+def _producer_tuning(console: Console) -> ProducerTuning:
+    """PKC_KAFKA_COMPRESSION and PKC_KAFKA_LINGER_MS as the services read them (compression
+    `none` while consumers are rolled out); a bad value ends the command, naming it."""
+    try:
+        return ProducerSettings.model_validate(os.environ).producer_tuning()
+    except ValidationError as exc:
+        for error in exc.errors():
+            console.print(f"[red]{'.'.join(map(str, error['loc']))}: {error['msg']}[/]")
+        raise typer.Exit(2) from None
 
 
 def _summarise(console: Console, file: Path, result: Replayed) -> None:

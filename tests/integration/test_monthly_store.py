@@ -7,10 +7,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Column, MetaData, Table, Uuid
 
-from services.reporting.monthly.aggregation import Effect, EventKey, OrderFact
+from schemas import Region
+from services.reporting.monthly.aggregation import (
+    Aggregation,
+    Effect,
+    EventKey,
+    OrderFact,
+    effective,
+)
 from services.reporting.monthly.figures import OrderSpan
 from services.reporting.monthly.store import MonthlyStore
 from services.shared.db import make_engine
+from tests.queueing_contacts import classified
 
 AT = datetime(2024, 5, 7, 8, 0, tzinfo=UTC)
 HOUR = int(AT.timestamp()) // 3600
@@ -107,3 +115,16 @@ def test_events_counted_before_the_hour_led_the_key_are_not_counted_again(
     assert store.apply({counted_before: effect, new_key(): effect}) == 1
     assert store.counts(["2024-05"])["2024-05"]["syd"][("route", "operator")] == 1
     assert store.processed() == 2
+
+
+def test_an_event_built_again_later_from_the_same_cause_counts_once(store: MonthlyStore) -> None:
+    """Triage classifies a contact read again (a redelivery, a replay) into the same event id
+    at a new occurred_at, hours later perhaps: it is the same contact's classification."""
+    first = classified(Region.MITT, waited=0, at=AT)
+    again = first.model_copy(update={"occurred_at": AT + timedelta(hours=3)})
+    aggregation = Aggregation()
+    assert store.apply(effective(aggregation, [first])) == 1
+    assert store.apply(effective(aggregation, [again])) == 0
+    assert store.apply(effective(aggregation, [again, first])) == 0
+    month = store.counts(["2024-05"])["2024-05"]
+    assert sum(v for (metric, _), v in month["mitt"].items() if metric == "contacts") == 1

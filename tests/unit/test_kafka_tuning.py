@@ -2,9 +2,13 @@
 PKC_KAFKA_COMPRESSION, whatever the service's own prefix (the broker side:
 tests/integration/test_producer_compression.py)."""
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
+from pkc.cli import app
 from services.notify.settings import NotifySettings
 from services.queueing.settings import QueueingSettings
 from services.shared.kafka_tuning import DEFAULT_TUNING, ProducerTuning
@@ -50,3 +54,17 @@ def test_a_codec_aiokafka_is_not_given_is_refused_naming_the_variable(
     monkeypatch.setenv("PKC_KAFKA_COMPRESSION", "snappy")
     with pytest.raises(ValidationError, match="PKC_KAFKA_COMPRESSION"):
         QueueingSettings()
+
+
+def test_pkc_replay_refuses_a_bad_compression_setting_before_it_publishes(tmp_path: Path) -> None:
+    """`pkc replay` writes as the services do (PKC_KAFKA_COMPRESSION): a bad value is named,
+    with no broker contacted (none listens at the bootstrap given)."""
+    events = tmp_path / "month.jsonl"
+    events.write_text("{}\n")
+    result = CliRunner().invoke(
+        app,
+        ["replay", str(events), "--bootstrap", "127.0.0.1:1"],
+        env={"PKC_KAFKA_COMPRESSION": "brotli"},
+    )
+    assert result.exit_code == 2
+    assert "PKC_KAFKA_COMPRESSION" in result.output

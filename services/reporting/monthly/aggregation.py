@@ -62,17 +62,25 @@ class OrderFact:
 
 
 class EventKey(NamedTuple):
-    """What the store remembers a counted event by. The hour it occurred in leads: events come
-    roughly in time order, so a batch's ids go into the few hours' end of the store's index
-    instead of pages all over it (a month of random ids alone cost SQLite 28 µs an id, in
-    order 5). A re-sent event is the same event, its time included, so it finds its key."""
+    """What the store remembers a counted event by. The hour its contact was received in leads:
+    events come roughly in that order, so a batch's ids go into the few hours' end of the
+    store's index instead of pages all over it (a month of random ids alone cost SQLite 28 µs
+    an id, in order 5).
 
-    hour: int  # whole hours since the epoch of the event's occurred_at
+    The receipt time, not the event's own: an event whose id derives from its cause may be
+    built again, at another `occurred_at`, when the cause is read again (triage's Classified,
+    queueing's Queued, intake's ContactRated), but it copies its contact's `received_at` from
+    that cause. Order events have no contact: hour 0, a handful a month."""
+
+    hour: int  # whole hours since the epoch of the contact's receipt
     event_id: uuid.UUID
 
     @classmethod
     def of(cls, event: Event) -> "EventKey":
-        return cls(int(event.occurred_at.timestamp()) // 3600, event.event_id)
+        received = getattr(event, "received_at", None)
+        if not isinstance(received, datetime):
+            return cls(0, event.event_id)
+        return cls(int(received.timestamp()) // 3600, event.event_id)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ class MonthlyCounted(SQLModel, table=True):
     # Without a rowid SQLite keeps the keys in the primary key's B-tree alone: half the size.
     __table_args__ = {"sqlite_with_rowid": False}
 
-    hour: int = Field(primary_key=True)
+    hour: int = Field(primary_key=True)  # of the contact's receipt (EventKey)
     event_id: uuid.UUID = Field(primary_key=True)
 
 
