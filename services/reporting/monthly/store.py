@@ -107,8 +107,8 @@ class MonthlyStore:
         handling costs more than the insert itself. The stored ids are what the table's Uuid
         type uses: native uuid on PostgreSQL, 32 hex digits on SQLite.
         """
-        by_id = {k.event_id: k for k in keys}  # one id once, whatever the hours say
         if self.postgres:
+            by_id = {k.event_id: k for k in keys}  # one id once, whatever the hours say
             # Look up, then insert the new ones: PostgreSQL's ON CONFLICT insertion costs about
             # twice a plain insert. A concurrent writer of the same key makes the insert fail,
             # and the retried batch then finds the key.
@@ -120,7 +120,7 @@ class MonthlyStore:
                 arrays = {"hours": [k.hour for k in fresh], "ids": [k.event_id for k in fresh]}
                 connection.exec_driver_sql(_PG_RECORD, arrays)
             return fresh
-        by_hex = {i.hex: k for i, k in by_id.items()}
+        by_hex = {k.event_id.hex: k for k in keys}  # one id once, as above
         rows = [[k.hour, id_hex] for id_hex, k in by_hex.items()]
         inserted = connection.exec_driver_sql(self._sqlite_record, (json.dumps(rows),))
         return [by_hex[row[0]] for row in inserted]
