@@ -9,10 +9,10 @@ compression) and decompressed by each consumer. Measured with aiokafka's codecs 
 platform's events (CPU per record): lz4 costs 1.9 µs to write and 0.7 to read in a batch of
 five, where zstd costs 3.6 and 2.4; in batches of a hundred zstd is cheaper (0.6 / 0.2 against
 1.9 / 0.1) and writes 11 % of the bytes against lz4's 18 %: lz4 while batches are small, zstd
-for a bulk producer's full ones (`ProducerTuning.for_bulk`). Both
-work with the idempotent producer; aiokafka needs `cramjam` for them (the aiokafka[lz4,zstd]
-extras), the broker ships lz4-java and zstd-jni. Consumers must be able to read a codec before
-any producer writes it: roll out with `none`, then switch.
+for a bulk producer's full ones (`ProducerTuning.for_bulk`). Both work with the idempotent
+producer; aiokafka needs `cramjam` for them (the aiokafka[lz4,zstd] extras), the broker ships
+lz4-java and zstd-jni. Consumers must be able to read a codec before any producer writes it:
+roll out with `none`, then switch.
 
 A consumer's fetch waits on the broker at most FETCH_WAIT_MS for FETCH_MIN_BYTES of data (see
 below).
