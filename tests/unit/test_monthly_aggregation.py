@@ -4,6 +4,7 @@ database: the counts are folded in memory as the store would add them)."""
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,6 +24,7 @@ from schemas import (
 from schemas.envelope import Event
 from services.reporting.monthly.aggregation import (
     Aggregation,
+    EventKey,
     OrderFact,
     effective,
     parse_donors,
@@ -153,6 +155,35 @@ def test_a_late_event_counts_in_the_month_the_contact_was_received() -> None:
 def test_the_same_event_twice_counts_once() -> None:
     event = answered(AT, 10.0)
     assert nord(report_of([event, event, event]))["answered"] == 1
+
+
+def test_a_counted_event_is_remembered_by_its_contact_s_receipt_hour_or_hour_0() -> None:
+    # The consumer takes the key with the effect (the receipt's hour found once); the store
+    # and its tests know the key as EventKey.of: both must name the same event the same way.
+    aggregation = Aggregation()
+    stockholm_evening = datetime(2024, 5, 31, 23, 59, 59, tzinfo=ZoneInfo("Europe/Stockholm"))
+    contact_events: list[Event] = [
+        classified(AT),
+        classified(stockholm_evening),
+        queued(AT),
+        answered(AT, 700.0),
+        abandoned(AT + timedelta(minutes=5), 30.0),
+    ]
+    for event in contact_events:
+        counted = aggregation.counted(event)
+        assert counted is not None
+        assert counted[0] == EventKey.of(event)
+        assert counted[0].hour == int(event.received_at.timestamp()) // 3600  # type: ignore[attr-defined]
+        assert counted[1] == aggregation.effect(event)
+    order = ReinforcementEnded(
+        occurred_at=AT,
+        order_id=uuid.uuid4(),
+        region=Region.STOCKHOLM,
+        reason="ended_early",
+        ended_by="supervisor",
+    )
+    assert aggregation.counted(order) == (EventKey(0, order.event_id), aggregation.effect(order))
+    assert EventKey.of(order) == EventKey(0, order.event_id)
 
 
 def test_volumes_per_channel_and_category_and_e_service_potential() -> None:

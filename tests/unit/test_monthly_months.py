@@ -1,11 +1,14 @@
 """Months are Stockholm calendar months: the boundaries move with daylight saving time."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic_core import TzInfo
 
 from services.reporting.monthly.months import (
     BadMonth,
+    hour_of,
     month_bounds,
     month_label,
     month_of,
@@ -55,3 +58,22 @@ def test_year_before_and_labels() -> None:
 def test_bad_months_are_refused(text: str) -> None:
     with pytest.raises(BadMonth):
         parse_month(text)
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        UTC,
+        TzInfo(0),  # what a decoded event carries
+        timezone(timedelta(hours=2)),
+        timezone(timedelta(hours=-5, minutes=-30)),
+        ZoneInfo("Europe/Stockholm"),
+    ],
+)
+def test_the_hour_of_a_moment_is_the_same_in_every_zone_and_across_midnight(zone: object) -> None:
+    # The UTC shortcut (no float) must give what the timestamp gives, to the hour's last µs.
+    start = datetime(2024, 3, 30, 21, 0, tzinfo=UTC)
+    for minutes in range(0, 3 * 24 * 60, 29):
+        for extra in (timedelta(0), timedelta(minutes=28, seconds=59, microseconds=999_999)):
+            moment = (start + timedelta(minutes=minutes) + extra).astimezone(zone)  # type: ignore[arg-type]
+            assert hour_of(moment) == int(moment.timestamp()) // 3600, moment

@@ -12,6 +12,7 @@ hour and their own threshold (handled within 24 hours by default), not the calls
 rating (ContactRated) counts per channel and score in the month of the rated contact.
 """
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from schemas import (
 from schemas.envelope import Event
 from schemas.ratings import ContactRated
 from services.reporting.monthly.figures import bucket_of, wait_ms
-from services.reporting.monthly.months import month_of
+from services.reporting.monthly.months import hour_of, month_of_hour
 from services.reporting.window import MAIN, WindowConfig, counts_for
 
 # Metrics: "sl:<dimension>" -> the window's counts by name; the rest are named here.
@@ -47,6 +48,8 @@ COMMENTED = "rating_commented"  # key "<channel>": ratings that came with a comm
 WRITTEN_THRESHOLD_SECONDS = 24 * 3600.0
 
 CountKey = tuple[str, str, str, str]  # region, month, metric, key
+# Events of a contact: counted in the month of its receipt, remembered by its hour.
+_CONTACT_EVENTS = (Classified, Queued, Answered, Abandoned, RedirectedTo112, ContactRated)
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,21 @@ class EventKey(NamedTuple):
 
     @classmethod
     def of(cls, event: Event) -> "EventKey":
-        received = getattr(event, "received_at", None)
-        if not isinstance(received, datetime):
-            return cls(0, event.event_id)
-        return cls(int(received.timestamp()) // 3600, event.event_id)
+        received = _receipt(event)
+        return cls(0 if received is None else hour_of(received), event.event_id)
+
+
+def _receipt(event: Event) -> datetime | None:
+    """When the event's contact was received; None for events without a contact."""
+    if not _has_receipt(type(event)):
+        return None  # asking such a model for the field would raise (pydantic: ~2 µs)
+    received = getattr(event, "received_at", None)
+    return received if isinstance(received, datetime) else None
+
+
+@functools.cache
+def _has_receipt(kind: type[Event]) -> bool:
+    return "received_at" in kind.model_fields
 
 
 @dataclass(frozen=True)
@@ -102,37 +116,36 @@ class Aggregation:
 
     def effect(self, event: Event) -> Effect | None:
         """None for events the monthly figures do not count (they are not recorded either)."""
-        if isinstance(event, Classified):
-            return Effect(self._classified(event))
-        if isinstance(event, Queued | Answered | Abandoned | RedirectedTo112):
-            return self._queue_event(event)
-        if isinstance(event, ContactRated):
-            return Effect(_rated(event))
+        counted = self.counted(event)
+        return None if counted is None else counted[1]
+
+    def counted(self, event: Event) -> tuple[EventKey, Effect] | None:
+        """What the store remembers the event by (`EventKey.of`) and what it adds; None as
+        `effect`. The receipt's hour is found once for both: a replay asks millions of times."""
+        if isinstance(event, _CONTACT_EVENTS):
+            hour = hour_of(event.received_at)
+            month = month_of_hour(hour)
+            if isinstance(event, Classified):
+                effect: Effect | None = Effect(_classified(event, month))
+            elif isinstance(event, ContactRated):
+                effect = Effect(_rated(event, month))
+            else:
+                effect = self._queue_event(event, month)
+            return None if effect is None else (EventKey(hour, event.event_id), effect)
         if isinstance(event, ReinforcementOrdered):
             donors = ",".join(f"{d.region.value}:{d.operators}" for d in event.donors)
             # Stored as UTC: SQLite compares times as text, which only works in one zone.
             started, until = event.occurred_at, event.until.astimezone(UTC)
-            return Effect(
-                order=OrderFact(event.order_id, event.region.value, donors, started, until)
-            )
+            fact = OrderFact(event.order_id, event.region.value, donors, started, until)
+            return EventKey(0, event.event_id), Effect(order=fact)
         if isinstance(event, ReinforcementEnded):
-            return Effect(
-                order=OrderFact(event.order_id, event.region.value, ended=event.occurred_at)
-            )
+            fact = OrderFact(event.order_id, event.region.value, ended=event.occurred_at)
+            return EventKey(0, event.event_id), Effect(order=fact)
         return None
 
-    def _classified(self, event: Classified) -> tuple[tuple[CountKey, int], ...]:
-        region, month = event.region.value, month_of(event.received_at)
-        cell = f"{event.channel.value}|{event.category.value}"
-        counts = [
-            ((region, month, CONTACTS, cell), 1),
-            ((region, month, ROUTE, event.route.value), 1),
-        ]
-        if event.e_service_capable:
-            counts.append(((region, month, E_SERVICE_CAPABLE, cell), 1))
-        return tuple(counts)
-
-    def _queue_event(self, event: Queued | Answered | Abandoned | RedirectedTo112) -> Effect | None:
+    def _queue_event(
+        self, event: Queued | Answered | Abandoned | RedirectedTo112, month: str
+    ) -> Effect | None:
         pairs = counts_for(event, self.config)
         if not isinstance(event, RedirectedTo112) and event.channel.is_written:
             # The written channel's own counts replace the window's (calls') channel counts.
@@ -141,7 +154,7 @@ class Aggregation:
             pairs.append((WRITTEN + event.channel, self._written(event)))
         if not pairs:
             return None
-        region, month = event.region.value, month_of(event.received_at)
+        region = event.region.value
         counts = [((region, month, SL + dimension, name), 1) for dimension, name in pairs]
         if isinstance(event, Answered) and any(dimension == MAIN for dimension, _ in pairs):
             counts.append(((region, month, WAIT, bucket_key(bucket_of(event.wait_seconds))), 1))
@@ -158,8 +171,20 @@ class Aggregation:
         return "abandoned_within" if in_time else "abandoned_late"
 
 
-def _rated(event: ContactRated) -> tuple[tuple[CountKey, int], ...]:
-    region, month = event.region.value, month_of(event.received_at)
+def _classified(event: Classified, month: str) -> tuple[tuple[CountKey, int], ...]:
+    region = event.region.value
+    cell = f"{event.channel.value}|{event.category.value}"
+    counts = [
+        ((region, month, CONTACTS, cell), 1),
+        ((region, month, ROUTE, event.route.value), 1),
+    ]
+    if event.e_service_capable:
+        counts.append(((region, month, E_SERVICE_CAPABLE, cell), 1))
+    return tuple(counts)
+
+
+def _rated(event: ContactRated, month: str) -> tuple[tuple[CountKey, int], ...]:
+    region = event.region.value
     counts = [((region, month, RATING, f"{event.channel.value}|{event.rating}"), 1)]
     if event.commented:
         counts.append(((region, month, COMMENTED, event.channel.value), 1))
@@ -179,7 +204,7 @@ def effective(aggregation: Aggregation, events: Iterable[Event]) -> dict[EventKe
     """The effects of a batch by event: a duplicate within the batch counts once."""
     effects: dict[EventKey, Effect] = {}
     for event in events:
-        key = EventKey.of(event)
-        if key not in effects and (effect := aggregation.effect(event)) is not None:
-            effects[key] = effect
+        counted = aggregation.counted(event)
+        if counted is not None and counted[0] not in effects:
+            effects[counted[0]] = counted[1]
     return effects

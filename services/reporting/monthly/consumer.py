@@ -93,16 +93,16 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
 
     async def take(self, record: Record, event: Event, work: _Effects) -> None:
         work.taken += 1
-        key = EventKey.of(event)
-        if key in work.effects:
-            return  # the same event twice in one batch: counted once
         try:
-            effect = self.aggregation.effect(event)
+            counted = self.aggregation.counted(event)
         except Exception as exc:  # a rule that cannot count this event: never block the rest
             failure = Failure.rejected(exc)
             await self.dead_letters.write(record, failure.reason, failure.attempts)
             return
-        if effect is not None:
+        if counted is None:
+            return  # not counted (a resolution, a case, ...): not recorded either
+        key, effect = counted
+        if key not in work.effects:  # the same event twice in one batch: counted once
             work.effects[key] = effect
             work.records[key] = record
 
