@@ -23,6 +23,7 @@ from typing import Protocol
 
 from domain.service_level import NATIONAL, ServiceLevelPolicy
 from schemas import Abandoned, Answered, CallbackRequested, Queued, RedirectedTo112, SlaWindow
+from schemas.enums import Channel, NeedCategory
 from schemas.envelope import Event
 from services.reporting.positions import Position, Taken
 
@@ -38,6 +39,10 @@ COUNTS = (
 )
 _INDEX = {name: i for i, name in enumerate(COUNTS)}
 MAIN = "all"
+_QUEUE_EVENTS = (Queued, Answered, Abandoned)
+# Dimension names made once, not for every counted event (a replay counts millions).
+_CHANNEL_DIMENSION = {channel: f"channel:{channel}" for channel in Channel}
+_CATEGORY_DIMENSION = {category: f"category:{category}" for category in NeedCategory}
 CALLBACK = "callback"
 Bucket = dict[str, list[int]]  # dimension -> counts in COUNTS order
 
@@ -100,19 +105,24 @@ def at_minute(minute: int) -> datetime:
 
 def counts_for(event: Event, config: WindowConfig) -> list[tuple[str, str]]:
     """(dimension, count) pairs an event adds to; empty when it is out of every scope."""
+    if isinstance(event, _QUEUE_EVENTS):  # nearly every counted event: asked first
+        return _queue_counts(event, config.policy)
     if isinstance(event, RedirectedTo112):
-        return [(MAIN, "redirected_112"), (f"channel:{event.channel}", "redirected_112")]
+        return [(MAIN, "redirected_112"), (_CHANNEL_DIMENSION[event.channel], "redirected_112")]
     if isinstance(event, CallbackRequested):
         return [(CALLBACK, "offered")] if config.policy.within_hours(event.occurred_at) else []
-    if not isinstance(event, Queued | Answered | Abandoned):
-        return []
-    policy = config.policy
+    return []
+
+
+def _queue_counts(
+    event: Queued | Answered | Abandoned, policy: ServiceLevelPolicy
+) -> list[tuple[str, str]]:
     if not policy.within_hours(event.received_at):
         return [(MAIN, "outside_hours")] if isinstance(event, Queued) else []
     count = _outcome(event, policy)
-    pairs = [(f"channel:{event.channel}", count)]
+    pairs = [(_CHANNEL_DIMENSION[event.channel], count)]
     if policy.counts_channel(event.channel):
-        pairs += [(MAIN, count), (f"category:{event.category}", count)]
+        pairs += [(MAIN, count), (_CATEGORY_DIMENSION[event.category], count)]
     if _called_back(event):
         pairs.append((CALLBACK, count))
     return pairs
