@@ -145,11 +145,15 @@ def topics_create(
     """Creates every topic of the registry that does not exist yet (idempotent)."""
     import asyncio
 
+    from pkc.localkafka import KafkaSetupError
     from pkc.localkafka.tools import tool_access
     from schemas.topics import all_topics
     from services.shared.kafka_admin import create_topics
 
-    kafka = tool_access(port)
+    try:
+        kafka = tool_access(port)
+    except KafkaSetupError as exc:
+        _fail(str(exc))
     try:
         created = asyncio.run(
             create_topics(kafka.bootstrap, all_topics(), replication_factor, kafka.admin)

@@ -30,6 +30,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from pkc.localkafka.jars import KafkaSetupError
 from pkc.localkafka.tools import tool_access
 from schemas.codec import UndecodableEvent, decode_to_send_on
 from schemas.topics import topic_for
@@ -137,7 +138,11 @@ def replay_cli(
     # soft_wrap: a `FILE:LINE: reason` line stays one line, whatever the terminal's width.
     console = Console(stderr=True, soft_wrap=True)
     tuning = _producer_tuning(console)
-    kafka = tool_access(bootstrap=bootstrap)  # every topic: the local broker's super user
+    try:
+        kafka = tool_access(bootstrap=bootstrap)  # every topic: the local broker's super user
+    except KafkaSetupError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
     servers = kafka.bootstrap
     batch = max(1, min(BATCH, int(rate))) if rate else BATCH
     freeze_start_up()

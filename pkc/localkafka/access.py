@@ -4,6 +4,7 @@ services (each its own principal) and the tools that read and write topics direc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pkc.localkafka.jars import KafkaSetupError
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
 
 
@@ -24,8 +25,16 @@ class KafkaAccess:
 
 def external_access(bootstrap: str) -> KafkaAccess:
     """A cluster the project did not start: signed in as the PKC_KAFKA_* variables say
-    (an operator's or a CI job's principal; PLAINTEXT when they are not set)."""
+    (an operator's or a CI job's principal; PLAINTEXT when they are not set). A variable that
+    does not read raises KafkaSetupError naming it, never its value (it may be a password)."""
+    from pydantic import ValidationError
+
+    from schemas.codec import describe_errors
     from services.shared.kafka.security import kafka_security
     from services.shared.settings import ServiceSettings
 
-    return KafkaAccess(bootstrap, kafka_security(ServiceSettings()))
+    try:
+        settings = ServiceSettings()
+    except ValidationError as exc:
+        raise KafkaSetupError(f"cannot sign in to {bootstrap}: {describe_errors(exc)}") from None
+    return KafkaAccess(bootstrap, kafka_security(settings))

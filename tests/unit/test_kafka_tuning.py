@@ -68,3 +68,28 @@ def test_pkc_replay_refuses_a_bad_compression_setting_before_it_publishes(tmp_pa
     )
     assert result.exit_code == 2
     assert "PKC_KAFKA_COMPRESSION" in result.output
+
+
+@pytest.mark.parametrize(
+    "command", [["replay", "EVENTS", "--bootstrap", "127.0.0.1:1"], ["topics", "create"]]
+)
+def test_the_kafka_tools_name_an_unreadable_sign_in_setting_and_never_its_value(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """A cluster the project did not start is signed in to as PKC_KAFKA_* say: a value that
+    does not read ends the tool with the variable's name (no traceback), not with the value,
+    which may be a credential. No broker is contacted (none listens at 127.0.0.1:1)."""
+    events = tmp_path / "month.jsonl"
+    events.write_text("{}\n")
+    result = CliRunner().invoke(
+        app,
+        [str(events) if part == "EVENTS" else part for part in command],
+        env={
+            "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+            "PKC_KAFKA_SECURITY_PROTOCOL": "hunter2-not-a-protocol",
+        },
+    )
+    assert result.exit_code in (1, 2)
+    assert "PKC_KAFKA_SECURITY_PROTOCOL" in result.output
+    assert "hunter2" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
