@@ -5,7 +5,7 @@ a region's events stay in order on one partition whichever producer wrote them."
 from aiokafka.partitioner import DefaultPartitioner
 
 from schemas import Region
-from services.shared.kafka.producer import partition_for
+from services.shared.kafka.partitioning import partition_for
 
 
 def test_a_key_goes_where_the_default_partitioner_puts_it_every_time() -> None:

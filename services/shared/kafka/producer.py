@@ -1,32 +1,17 @@
 """The durable event producer: every service's way of putting events on Kafka."""
 
 import asyncio
-import functools
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.partitioner import DefaultPartitioner, murmur2
 
 from schemas.envelope import Event
 from schemas.topics import Topic, topic_for
+from services.shared.kafka.bulk import BulkSends
+from services.shared.kafka.partitioning import partition_for
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
 from services.shared.kafka_tuning import DEFAULT_TUNING, ProducerTuning
 from services.shared.tracing import inject_headers
-
-
-@functools.lru_cache(maxsize=4096)
-def _key_hash(key: bytes) -> int:
-    return int(murmur2(key)) & 0x7FFFFFFF
-
-
-def partition_for(key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
-    """aiokafka's DefaultPartitioner (murmur2 of the key, the Java client's choice, so every
-    client puts a key on the same partition) with recent keys' hashes remembered: most topics
-    are keyed by region, a handful of keys, and murmur2 in pure Python was 8 % of `pkc
-    replay`'s CPU."""
-    if key is None:
-        return int(DefaultPartitioner()(key, all_partitions, available))
-    return all_partitions[_key_hash(key) % len(all_partitions)]
 
 
 class EventProducer:
@@ -70,6 +55,11 @@ class EventProducer:
         if self._client is None:
             raise RuntimeError("EventProducer used before start()")
         return self._client
+
+    def bulk(self) -> BulkSends:
+        """A bulk writer on this producer: one batch per partition handed over whole (bulk.py),
+        for millions of events that nobody waits on one by one."""
+        return BulkSends(self._producer)
 
     async def publish(self, event: Event, topic: Topic | None = None) -> None:
         await (await self.enqueue(event, topic))
