@@ -30,11 +30,13 @@ def external_access(bootstrap: str) -> KafkaAccess:
     from pydantic import ValidationError
 
     from schemas.codec import describe_errors
-    from services.shared.kafka.security import kafka_security
+    from services.shared.kafka.security import KafkaCredentialsMissing, kafka_security
     from services.shared.settings import ServiceSettings
 
     try:
-        settings = ServiceSettings()
+        security = kafka_security(ServiceSettings())
     except ValidationError as exc:
         raise KafkaSetupError(f"cannot sign in to {bootstrap}: {describe_errors(exc)}") from None
-    return KafkaAccess(bootstrap, kafka_security(settings))
+    except KafkaCredentialsMissing as exc:  # names the variables only
+        raise KafkaSetupError(f"cannot sign in to {bootstrap}: {exc}") from None
+    return KafkaAccess(bootstrap, security)

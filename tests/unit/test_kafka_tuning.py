@@ -73,8 +73,18 @@ def test_pkc_replay_refuses_a_bad_compression_setting_before_it_publishes(tmp_pa
 @pytest.mark.parametrize(
     "command", [["replay", "EVENTS", "--bootstrap", "127.0.0.1:1"], ["topics", "create"]]
 )
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"PKC_KAFKA_SECURITY_PROTOCOL": "hunter2-not-a-protocol"}, "PKC_KAFKA_SECURITY_PROTOCOL"),
+        (  # SASL without a password
+            {"PKC_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "PKC_KAFKA_USERNAME": "hunter2"},
+            "PKC_KAFKA_PASSWORD",
+        ),
+    ],
+)
 def test_the_kafka_tools_name_an_unreadable_sign_in_setting_and_never_its_value(
-    tmp_path: Path, command: list[str]
+    tmp_path: Path, command: list[str], variables: dict[str, str], named: str
 ) -> None:
     """A cluster the project did not start is signed in to as PKC_KAFKA_* say: a value that
     does not read ends the tool with the variable's name (no traceback), not with the value,
@@ -84,12 +94,9 @@ def test_the_kafka_tools_name_an_unreadable_sign_in_setting_and_never_its_value(
     result = CliRunner().invoke(
         app,
         [str(events) if part == "EVENTS" else part for part in command],
-        env={
-            "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
-            "PKC_KAFKA_SECURITY_PROTOCOL": "hunter2-not-a-protocol",
-        },
+        env={"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", **variables},
     )
     assert result.exit_code in (1, 2)
-    assert "PKC_KAFKA_SECURITY_PROTOCOL" in result.output
+    assert named in result.output
     assert "hunter2" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)

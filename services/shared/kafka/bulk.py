@@ -9,7 +9,9 @@ appended to its partition's open batch, and only a full batch (or a `flush`) is 
 one future for all its records. Everything a reader sees is the same as `enqueue` writes: the
 key, the partition (`partition_for`, the Java client's choice), the `event_type` header and the
 trace context, the producer's compression, acks=all and idempotence, and per partition the order
-the events were added in.
+the events were added in. Two differences: an event over the broker's size limit is refused at
+the flush, not when it is added; and a hand-over waits for the partition's previous batch for at
+most the request timeout in all, where `enqueue` would wait per record.
 """
 
 import asyncio
@@ -50,7 +52,8 @@ class BulkSends:
         if batch is None:
             batch = self._open[where] = self._producer.create_batch()
         if batch.append(timestamp=None, key=key, value=value, headers=headers) is None:
-            await self._hand_over(where, batch)  # full: this event opens the next one
+            del self._open[where]  # full (out before the hand-over: never handed over twice)
+            await self._hand_over(where, batch)
             batch = self._open[where] = self._producer.create_batch()
             # An empty batch takes any record; one over the broker's limit is refused there,
             # and its future fails the flush.
@@ -59,12 +62,17 @@ class BulkSends:
 
     async def flush(self) -> int:
         """Hands over every open batch and waits for the broker's acks of all sent since the
-        last flush; how many events that acknowledged. A refused batch raises here."""
-        for where, batch in self._open.items():
+        last flush; how many events that acknowledged. A refused batch raises here, and the
+        sends are over: what they held is not known to be published (start again from the last
+        flush; consumers skip what they counted)."""
+        while self._open:  # taken out before it is handed over: never handed over twice
+            where, batch = self._open.popitem()
             await self._hand_over(where, batch)
-        self._open.clear()
         sent, self._sent = self._sent, []
         await asyncio.gather(*sent)
+        # Asked again after each flush: partitions added during a long replay are used as
+        # the services' producers use them.
+        self._partitions.clear()
         acknowledged, self.pending = self.pending, 0
         return acknowledged
 
