@@ -212,11 +212,11 @@ async def test_a_locked_database_is_waited_out_in_order_and_nothing_is_dead_lett
 class ContactsByText(Aggregation):
     """Counts each contact under its text; a text the rules cannot take is refused."""
 
-    def effect(self, event: Event) -> Effect | None:
+    def counted(self, event: Event) -> tuple[EventKey, Effect] | None:
         assert isinstance(event, ContactReceived)
         if event.text == "no rule for this":
             raise ValueError("no rule")
-        return Effect(counts=((("syd", "2025-03", "contacts", event.text), 1),))
+        return EventKey.of(event), Effect(counts=((("syd", "2025-03", "contacts", event.text), 1),))
 
 
 class StoreRefusing(MonthlyStore):
