@@ -22,8 +22,8 @@ from aiokafka.producer.message_accumulator import BatchBuilder
 
 from schemas.envelope import Event
 from schemas.topics import Topic
+from services.shared.kafka.encoding import record_of
 from services.shared.kafka.partitioning import partition_for
-from services.shared.tracing import inject_headers
 
 _Where = tuple[str, int]  # topic, partition
 
@@ -31,7 +31,7 @@ _Where = tuple[str, int]  # topic, partition
 class BulkSends:
     def __init__(self, producer: AIOKafkaProducer):
         self._producer = producer
-        self._partitions: dict[str, list[int]] = {}  # per topic, asked of the cluster once
+        self._partitions: dict[str, list[int]] = {}  # per topic, asked again after a flush
         self._open: dict[_Where, BatchBuilder] = {}
         self._sent: list[asyncio.Future[Any]] = []
         self.pending = 0  # events added since the last flush: not acknowledged yet
@@ -40,9 +40,7 @@ class BulkSends:
         """Appends the event to its partition's batch; a batch that is full is handed over (it
         waits while the previous batch of that partition is still queued). `wire`: the event's
         bytes when the caller holds them, as for `EventProducer.enqueue`."""
-        key = topic.key_of(event)
-        value = event.to_json() if wire is None else wire
-        headers = inject_headers([("event_type", event.EVENT_TYPE.encode())])
+        key, value, headers = record_of(event, topic, wire)
         partitions = self._partitions.get(topic.name)
         if partitions is None:
             partitions = sorted(await self._producer.partitions_for(topic.name))

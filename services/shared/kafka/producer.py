@@ -8,10 +8,10 @@ from aiokafka import AIOKafkaProducer
 from schemas.envelope import Event
 from schemas.topics import Topic, topic_for
 from services.shared.kafka.bulk import BulkSends
+from services.shared.kafka.encoding import record_of
 from services.shared.kafka.partitioning import partition_for
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
 from services.shared.kafka_tuning import DEFAULT_TUNING, ProducerTuning
-from services.shared.tracing import inject_headers
 
 
 class EventProducer:
@@ -68,15 +68,14 @@ class EventProducer:
         self, event: Event, topic: Topic | None = None, *, wire: bytes | None = None
     ) -> "asyncio.Future[Any]":
         """Hands the event to the batch sender; await the returned future for the broker's ack.
-        `wire`: the event's bytes when the caller holds them already (an outbox row's JSON,
-        model_dump_json's as `to_json` writes them), sent as they are, not written again."""
+        `wire`: as for `record_of`."""
         topic = topic or topic_for(event)
-        headers = inject_headers([("event_type", event.EVENT_TYPE.encode())])
+        record = record_of(event, topic, wire)
         future: asyncio.Future[Any] = await self._producer.send(
             topic.name,
-            value=event.to_json() if wire is None else wire,
-            key=topic.key_of(event),
-            headers=headers,
+            value=record.value,
+            key=record.key,
+            headers=record.headers,
             # The record keeps the producer's wall-clock timestamp. Event time is in the payload
             # (occurred_at), which is what every window reads; stamping records with event time
             # would make retention delete a replayed past month at once, and Kafka refuses
