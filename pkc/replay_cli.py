@@ -32,7 +32,7 @@ from rich.progress import (
 
 from pkc.localkafka.jars import KafkaSetupError
 from pkc.localkafka.tools import tool_access
-from schemas.codec import UndecodableEvent, decode_to_send_on
+from schemas.codec import UndecodableEvent, decode_to_send_on, describe_errors
 from schemas.topics import topic_for
 from services.shared.kafka import PLAINTEXT, EventProducer, KafkaSecurity
 from services.shared.kafka_tuning import DEFAULT_TUNING, ProducerSettings, ProducerTuning
@@ -181,8 +181,7 @@ def _producer_tuning(console: Console) -> ProducerTuning:
     try:
         return ProducerSettings.model_validate(os.environ).producer_tuning()
     except ValidationError as exc:
-        for error in exc.errors():
-            console.print(f"[red]{'.'.join(map(str, error['loc']))}: {error['msg']}[/]")
+        console.print(f"[red]{describe_errors(exc)}[/]")  # names and messages, never values
         raise typer.Exit(2) from None
 
 
