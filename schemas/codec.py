@@ -72,7 +72,10 @@ def _decode(raw: bytes | str | None, named: str | None) -> tuple[Event, bool]:
     model = EVENT_TYPES.get(named) if named is not None else _named_model(raw)
     if model is not None:
         try:
-            return model.model_validate_json(raw), True
+            # The model's validator called straight, as model_validate_json does: its keyword
+            # handling cost about 0.5 µs a record, a sixth of reading one.
+            event: Event = model.__pydantic_validator__.validate_json(raw)
+            return event, True
         except ValidationError:
             pass  # an old version to upcast, or not valid: the long way says which
     return _decode_parsed(_parse(raw)), False
