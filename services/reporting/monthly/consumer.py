@@ -102,8 +102,9 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
         if counted is None:
             return  # not counted (a resolution, a case, ...): not recorded either
         key, effect = counted
-        if key not in work.effects:  # the same event twice in one batch: counted once
-            work.effects[key] = effect
+        # The same event twice in one batch is counted once. One look-up, not two: hashing a
+        # key hashes its uuid in Python, millions of times in a replay.
+        if work.effects.setdefault(key, effect) is effect:
             work.records[key] = record
 
     async def complete(self, work: _Effects, positions: Positions) -> None:

@@ -122,8 +122,16 @@ class MonthlyStore:
             return fresh
         by_hex = {k.event_id.hex: k for k in keys}  # one id once, as above
         rows = [[k.hour, id_hex] for id_hex, k in by_hex.items()]
-        inserted = connection.exec_driver_sql(self._sqlite_record, (json.dumps(rows),))
-        return [by_hex[row[0]] for row in inserted]
+        # The driver's own cursor, in the transaction's connection: its fetchall reads the
+        # returned ids in C, SQLAlchemy's rows cost about 0.3 µs more each.
+        driver = connection.connection.driver_connection
+        assert driver is not None  # a connection checked out of the pool is open
+        cursor = driver.cursor()
+        try:
+            cursor.execute(self._sqlite_record, (json.dumps(rows),))
+            return [by_hex[id_hex] for (id_hex,) in cursor.fetchall()]
+        finally:
+            cursor.close()
 
     def _advance(self, connection: Connection, positions: Positions) -> None:
         """Positions only move forward: a batch read again after a rebalance cannot undo a
