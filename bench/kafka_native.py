@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from bench import system
+from bench.cpu import process_cpu
 from bench.results import Figure, Report
 from pkc.adapter_kafka import KafkaSubmitter
 from pkc.polling import poll_async
@@ -49,14 +50,14 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
         asyncio.run(_throughput(bootstrap, reporting, intake, clock, WARM_UP))
         asyncio.run(system._drained(bootstrap, others))
         processes = system.processes_of(platform.services, workdir, bootstrap)
-        before = {name: system.cpu_seconds(pid) for name, pid in processes.items()}
+        before = {name: process_cpu(pid) for name, pid in processes.items()}
         rate = asyncio.run(_throughput(bootstrap, reporting, intake, clock, CONTACTS))
-        after = {name: system.cpu_seconds(pid) for name, pid in processes.items()}
+        after = {name: process_cpu(pid) for name, pid in processes.items()}
         asyncio.run(system._drained(bootstrap, others))
         # The same count by POST /contacts on the same platform, a minute later: the yardstick
         # on a machine whose speed moves from run to run.
         posted = asyncio.run(system._pipeline_throughput(platform.services, intake, clock))
-        done = {name: system.cpu_seconds(pid) for name, pid in processes.items()}
+        done = {name: process_cpu(pid) for name, pid in processes.items()}
     _report(report, rate, ceiling, posted)
     system.report_cpu(report, before, after, CONTACTS, "Kafka-native")
     system.report_cpu(report, after, done, CONTACTS, "POST /contacts")

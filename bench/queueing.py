@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from bench.cpu import own_cpu, process_cpu, stat_fields
 from bench.events import theft_report
-from bench.replay import own_cpu, process_cpu, stat_fields
 from bench.results import Figure, Report
 from schemas import Region
 from services.queueing.bootstrap import build_core

@@ -9,7 +9,6 @@ smaller month is measured as it is and the full month extrapolated from its rate
 
 import asyncio
 import os
-import resource
 import sys
 import time
 import uuid
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from bench.cpu import children_cpu, own_cpu, process_cpu
 from bench.month import write_month
 from bench.results import Figure, Report
 from domain.service_level import NATIONAL
@@ -66,34 +66,6 @@ def broker(workdir: Path) -> Iterator[tuple[str, int | None]]:
         return
     with local_broker(workdir / "kafka", heap="2g") as local:
         yield local.bootstrap, local.running_pid()
-
-
-def process_cpu(pid: int | None, *, reaped_children: bool = False) -> float:
-    """user + system CPU seconds of a process, from /proc (Linux); with `reaped_children`, also
-    those of its children that have ended and been waited for. 0.0 for a process gone."""
-    fields = stat_fields(pid) if pid is not None else None
-    if fields is None:
-        return 0.0
-    ticks = fields[11 : 15 if reaped_children else 13]  # utime, stime, cutime, cstime
-    return sum(int(tick) for tick in ticks) / os.sysconf("SC_CLK_TCK")
-
-
-def stat_fields(pid: int) -> list[str] | None:
-    """/proc/PID/stat's fields after the command name (field 3 onwards); None: no such process."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-
-
-def own_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 async def end_offsets(bootstrap: str, spec: Consumer) -> dict[tuple[str, int], int]:

@@ -10,9 +10,10 @@ from pathlib import Path
 import httpx
 
 from bench import faust_floor
+from bench.cpu import process_cpu
 from bench.events import answered_call, publish_timed
 from bench.results import Figure, Report
-from bench.system import cpu_seconds, processes_of
+from bench.system import processes_of
 from pkc.issuer import Issuer, oidc_issuer
 from pkc.polling import poll_async
 from pkc.ports import free_port
@@ -146,10 +147,10 @@ def _run(report: Report, workdir: Path, bootstrap: str, issuer: Issuer) -> float
         wait_ready([service], timeout=120)
         processes = processes_of({"reporting": service}, workdir, bootstrap)
         processes.pop("load generator")
-        before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+        before = {name: process_cpu(pid) for name, pid in processes.items()}
         rate = asyncio.run(_throughput(bootstrap, service.url, issuer))
         for name, pid in processes.items():
-            used = (cpu_seconds(pid) - before[name]) / THROUGHPUT_EVENTS
+            used = (process_cpu(pid) - before[name]) / THROUGHPUT_EVENTS
             report.add(Figure("reporting", f"{name} CPU per event", used * 1000, "ms CPU"))
         report.add(
             Figure(

@@ -18,6 +18,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bench.cpu import process_cpu
 from bench.events import answered_call, publish_timed
 from bench.hops import Posted, stage_seconds
 from bench.results import Figure, Report
@@ -108,9 +109,9 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
             )
         )
         processes = processes_of(services, workdir, bootstrap)
-        cpu_before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+        cpu_before = {name: process_cpu(pid) for name, pid in processes.items()}
         offered = asyncio.run(_pipeline_throughput(services, intake, clock))
-        cpu_after = {name: cpu_seconds(pid) for name, pid in processes.items()}
+        cpu_after = {name: process_cpu(pid) for name, pid in processes.items()}
         report.add(
             Figure(
                 "pipeline",
@@ -469,12 +470,6 @@ def processes_of(
     if broker is not None:
         pids["broker"] = broker
     return pids
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process (fields 14 and 15 of /proc/PID/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def report_cpu(
