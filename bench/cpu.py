@@ -6,12 +6,18 @@ import resource
 from pathlib import Path
 
 
-def process_cpu(pid: int | None, *, reaped_children: bool = False) -> float:
+def process_cpu(pid: int | None, *, reaped_children: bool = False, gone_ok: bool = False) -> float:
     """user + system CPU seconds of a process, from /proc (Linux); with `reaped_children`, also
-    those of its children that have ended and been waited for. 0.0 for a process gone."""
-    fields = stat_fields(pid) if pid is not None else None
-    if fields is None:
+    those of its children that have ended and been waited for. 0.0 for no process (None: one
+    the bench did not start, an external broker). A process gone raises, unless `gone_ok`: a
+    service that died mid-run must stop the bench, not lower its figures."""
+    if pid is None:
         return 0.0
+    fields = stat_fields(pid)
+    if fields is None:
+        if gone_ok:
+            return 0.0
+        raise ProcessLookupError(f"process {pid} has ended: its CPU time cannot be read")
     ticks = fields[11 : 15 if reaped_children else 13]  # utime, stime, cutime, cstime
     return sum(int(tick) for tick in ticks) / os.sysconf("SC_CLK_TCK")
 

@@ -56,7 +56,7 @@ def server_cpu(engine: Engine) -> float | None:
     except OSError:
         return None
     pids = (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit())
-    live = sum(process_cpu(pid) for pid in pids if _parent(pid) == postmaster)
+    live = sum(process_cpu(pid, gone_ok=True) for pid in pids if _parent(pid) == postmaster)
     return process_cpu(postmaster, reaped_children=True) + live
 
 

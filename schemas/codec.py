@@ -4,9 +4,10 @@ Old versions stay readable after a schema change: register an upcaster that turn
 JSON into version n+1's, and every reader sees the current model (eventsourcing's Mapper idea).
 
 The common record (a current version, valid) is parsed straight into the model its
-`event_type` names (pydantic's model_validate_json); anything that refuses goes the long way,
-parsed with orjson, upcast and validated, which also gives the reason of a refusal. Both ways
-end in the same pydantic model: the models stay the contract, the parser is only faster.
+`event_type` names (its pydantic validator's validate_json); anything that refuses goes the
+long way, parsed with orjson, upcast and validated, which also gives the reason of a refusal.
+Both ways end in the same pydantic model: the models stay the contract, the parser is only
+faster.
 """
 
 import re

@@ -59,6 +59,30 @@ def test_a_batch_counts_once_however_often_it_is_applied(store: MonthlyStore) ->
     assert store.processed() == 5
 
 
+@pytest.mark.parametrize("positions", [None, {("q", 0): 3}], ids=["alone", "with positions"])
+def test_a_batch_whose_counts_fail_records_nothing_and_counts_once_when_retried(
+    store: MonthlyStore,
+    monkeypatch: pytest.MonkeyPatch,
+    positions: dict[tuple[str, int], int] | None,
+) -> None:
+    """The ids go in before the counts, in the same transaction: a failure between them must
+    take the ids back too, or the retried batch would find them and never count the events."""
+    batch = {new_key(): counting("syd", "2024-05", "contacts", "phone|theft") for _ in range(3)}
+    add_counts = store._add_counts
+
+    def failing(*args: object) -> None:
+        monkeypatch.setattr(store, "_add_counts", add_counts)  # this once
+        raise RuntimeError("the counts did not land")
+
+    monkeypatch.setattr(store, "_add_counts", failing)
+    with pytest.raises(RuntimeError):
+        store.apply(batch, positions)
+    assert store.processed() == 0
+    assert store.positions() == {}
+    assert store.apply(batch, positions) == 3
+    assert store.counts(["2024-05"])["2024-05"]["syd"][("contacts", "phone|theft")] == 3
+
+
 def test_many_ids_in_one_batch(store: MonthlyStore) -> None:
     batch = {
         new_key(HOUR + n % 7): counting("syd", "2024-05", "route", "operator")

@@ -40,6 +40,7 @@ def invalid_person() -> ValidationError:
     "error",
     [
         locked(),
+        sqlite3.OperationalError("database is locked"),  # from the driver's own cursor
         sql_errors.OperationalError("SELECT 1", {}, psycopg.OperationalError("server closed")),
         sql_errors.DBAPIError("SELECT 1", {}, Exception("gone"), connection_invalidated=True),
         psycopg.OperationalError("connection refused"),

@@ -47,9 +47,9 @@ RATING = "rating"  # key "<channel>|<score>": ratings given
 COMMENTED = "rating_commented"  # key "<channel>": ratings that came with a comment
 WRITTEN_THRESHOLD_SECONDS = 24 * 3600.0
 
-CountKey = tuple[str, str, str, str]  # region, month, metric, key
-# The keys take the enums' values as str(member): every enum here is a StrEnum, whose str() is
-# its value at a quarter of `.value`'s cost (millions of events in a replay).
+# region, month, metric, key. Keys take an enum's value as str(member): every enum here is a
+# StrEnum, whose str() is its value at a quarter of `.value`'s cost (millions in a replay).
+CountKey = tuple[str, str, str, str]
 # Events of a contact: counted in the month of its receipt, remembered by its hour.
 _CONTACT_EVENTS = (Classified, Queued, Answered, Abandoned, RedirectedTo112, ContactRated)
 
@@ -202,10 +202,10 @@ def _classified(event: Classified, month: str) -> tuple[tuple[CountKey, int], ..
 
 
 def _rated(event: ContactRated, month: str) -> tuple[tuple[CountKey, int], ...]:
-    region = event.region.value
-    counts = [((region, month, RATING, f"{event.channel.value}|{event.rating}"), 1)]
+    region = str(event.region)
+    counts = [((region, month, RATING, f"{event.channel}|{event.rating}"), 1)]
     if event.commented:
-        counts.append(((region, month, COMMENTED, event.channel.value), 1))
+        counts.append(((region, month, COMMENTED, str(event.channel)), 1))
     return tuple(counts)
 
 
