@@ -44,6 +44,7 @@ from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.transport.drivers.aiokafka import Consumer as KafkaConsumer
 from faust.types import TP
 
+from services.reporting.delivery import PromptDeliveryConsumer
 from services.shared.kafka.injection import InjectedFaults
 from services.shared.kafka_tuning import FETCH_WAIT_MS
 
@@ -152,9 +153,10 @@ class ShortFetchWaitThread(AIOKafkaConsumerThread):
         return consumer
 
 
-class RewindingConsumer(KafkaConsumer):
+class RewindingConsumer(PromptDeliveryConsumer):
     """Faust's aiokafka consumer whose seek to the committed offsets also rewinds the source
-    partitions that have none to their start, and whose commits never pass a skipped record."""
+    partitions that have none to their start, and whose commits never pass a skipped record
+    (and which hands records to the agent without a race of tasks each: delivery.py)."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -1,0 +1,140 @@
+"""Reporting's consumer hands each fetched record to the agent as Faust's race of tasks would
+(services/reporting/delivery.py): a delivery that finishes at once is done without the race; one
+that waits still loses to a suspended flow, which cancels it; an error still stops the drain."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import faust
+import pytest
+
+from services.reporting.delivery import PromptDeliveryConsumer
+from services.reporting.rewind import install_rewinding_consumer
+
+
+def on_a_consumer(test: Callable[[Any], Awaitable[None]]) -> None:
+    """Runs `test` with the worker's consumer, as the worker builds it (nothing connects)."""
+
+    async def run() -> None:
+        app: Any = faust.App("pkc-delivery-test", broker="kafka://127.0.0.1:9", web_enabled=False)
+        install_rewinding_consumer(app)
+        assert isinstance(app.consumer, PromptDeliveryConsumer)
+        await test(app.consumer)
+
+    asyncio.run(run())
+
+
+def test_a_delivery_that_finishes_at_once_is_delivered_without_starting_a_task() -> None:
+    delivered: list[str] = []
+
+    async def deliver(message: str) -> str:
+        delivered.append(message)
+        return message
+
+    async def test(consumer: Any) -> None:
+        tasks_before = len(asyncio.all_tasks())
+        flow = consumer.suspend_flow.wait()
+        done = await consumer.wait_first(deliver("record 1"), flow)
+        assert delivered == ["record 1"]
+        assert done.results == ["record 1"]
+        assert not done.stopped
+        assert len(asyncio.all_tasks()) == tasks_before  # no race was set up
+        assert flow.cr_frame is None  # the flow's wait was closed, never left dangling
+
+    on_a_consumer(test)
+
+
+def test_a_delivery_that_waits_finishes_when_its_buffer_has_room() -> None:
+    async def test(consumer: Any) -> None:
+        buffer: asyncio.Queue[str] = asyncio.Queue(maxsize=1)
+        buffer.put_nowait("earlier record")  # the agent's buffer is full
+
+        async def deliver(message: str) -> str:
+            await buffer.put(message)
+            return message
+
+        async def agent_takes_one() -> None:
+            await asyncio.sleep(0)
+            assert buffer.get_nowait() == "earlier record"
+
+        taking = asyncio.create_task(agent_takes_one())
+        done = await consumer.wait_first(deliver("record 2"), consumer.suspend_flow.wait())
+        await taking
+        assert [r for r in done.results if r is not None] == ["record 2"]
+        assert buffer.get_nowait() == "record 2"
+
+    on_a_consumer(test)
+
+
+def test_a_waiting_delivery_is_cancelled_when_the_flow_is_suspended() -> None:
+    async def test(consumer: Any) -> None:
+        cancelled = asyncio.Event()
+        room = asyncio.Event()
+
+        async def deliver(message: str) -> str:
+            try:
+                await room.wait()  # a full buffer, never emptied
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+            return message
+
+        async def rebalance() -> None:
+            await asyncio.sleep(0)
+            consumer.suspend_flow.set()
+
+        suspending = asyncio.create_task(rebalance())
+        done = await consumer.wait_first(deliver("record 3"), consumer.suspend_flow.wait())
+        await suspending
+        assert "record 3" not in done.results
+        await asyncio.wait_for(cancelled.wait(), timeout=5)
+        assert not room.is_set()
+
+    on_a_consumer(test)
+
+
+def test_with_the_flow_suspended_faust_s_own_race_runs() -> None:
+    delivered: list[str] = []
+
+    async def deliver(message: str) -> str:
+        delivered.append(message)
+        return message
+
+    async def test(consumer: Any) -> None:
+        consumer.suspend_flow.set()
+        done = await consumer.wait_first(deliver("record 4"), consumer.suspend_flow.wait())
+        # Both finish in the race's first round, as they always did: the record is delivered.
+        assert delivered == ["record 4"]
+        assert "record 4" in done.results
+
+    on_a_consumer(test)
+
+
+def test_a_delivery_s_error_stops_the_drain() -> None:
+    async def deliver(message: str) -> str:
+        raise ValueError(f"cannot deliver {message}")
+
+    async def test(consumer: Any) -> None:
+        flow = consumer.suspend_flow.wait()
+        with pytest.raises(ValueError, match="cannot deliver record 5"):
+            await consumer.wait_first(deliver("record 5"), flow)
+        assert flow.cr_frame is None
+
+    on_a_consumer(test)
+
+
+def test_other_calls_keep_faust_s_race() -> None:
+    async def test(consumer: Any) -> None:
+        other = asyncio.Event()
+        other.set()
+
+        async def quick() -> str:
+            return "quick"
+
+        # Not the drain's call (another waitable than the flow's): both may win, as before.
+        done = await consumer.wait_first(quick(), other.wait())
+        assert "quick" in done.results
+        assert len(done.done) == 2
+
+    on_a_consumer(test)
