@@ -3,7 +3,7 @@
 that waits still loses to a suspended flow, which cancels it; an error still stops the drain."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import faust
@@ -25,12 +25,20 @@ def on_a_consumer(test: Callable[[Any], Awaitable[None]]) -> None:
     asyncio.run(run())
 
 
-def test_a_delivery_that_finishes_at_once_is_delivered_without_starting_a_task() -> None:
-    delivered: list[str] = []
+def into_buffer(buffer: list[str]) -> Callable[[str], Coroutine[Any, Any, str]]:
+    """A delivery that never waits: it puts the message in `buffer`, as Faust's callback puts
+    it in the agent's buffer when there is room."""
 
     async def deliver(message: str) -> str:
-        delivered.append(message)
+        buffer.append(message)
         return message
+
+    return deliver
+
+
+def test_a_delivery_that_finishes_at_once_is_delivered_without_starting_a_task() -> None:
+    delivered: list[str] = []
+    deliver = into_buffer(delivered)
 
     async def test(consumer: Any) -> None:
         tasks_before = len(asyncio.all_tasks())
@@ -96,10 +104,7 @@ def test_a_waiting_delivery_is_cancelled_when_the_flow_is_suspended() -> None:
 
 def test_with_the_flow_suspended_faust_s_own_race_runs() -> None:
     delivered: list[str] = []
-
-    async def deliver(message: str) -> str:
-        delivered.append(message)
-        return message
+    deliver = into_buffer(delivered)
 
     async def test(consumer: Any) -> None:
         consumer.suspend_flow.set()
