@@ -25,6 +25,7 @@ from schemas.topics import CONTACTS_CLASSIFIED, QUEUE_EVENTS, REPORTING, SLA_EVE
 from services.reporting.counting import Windows
 from services.reporting.decisions import Capacity, DecisionRules
 from services.reporting.deferred import DeferredWrites, DirectWrites, Writes
+from services.reporting.monitor import InboundTimesMonitor
 from services.reporting.positions import Position, Taken
 from services.reporting.refetch import Refetcher
 from services.reporting.rewind import RewindingConsumer
@@ -168,6 +169,7 @@ def faust_app(settings: ReportingSettings) -> faust.App:
         topic_replication_factor=settings.topic_replication_factor,
         topic_partitions=QUEUE_EVENTS.partitions,
         web_enabled=False,
+        Monitor=InboundTimesMonitor,  # what Faust's web views would read is not kept
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         # A changelog record per key written at each commit (deferred.py): a short linger
