@@ -3,6 +3,7 @@
 that waits still loses to a suspended flow, which cancels it; an error still stops the drain."""
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -20,7 +21,10 @@ def on_a_consumer(test: Callable[[Any], Awaitable[None]]) -> None:
         app: Any = faust.App("pkc-delivery-test", broker="kafka://127.0.0.1:9", web_enabled=False)
         install_rewinding_consumer(app)
         assert isinstance(app.consumer, PromptDeliveryConsumer)
-        await test(app.consumer)
+        try:
+            await test(app.consumer)
+        finally:
+            app.consumer._thread.thread_loop.close()  # the consumer's thread never started
 
     asyncio.run(run())
 
@@ -102,16 +106,80 @@ def test_a_waiting_delivery_is_cancelled_when_the_flow_is_suspended() -> None:
     on_a_consumer(test)
 
 
-def test_with_the_flow_suspended_faust_s_own_race_runs() -> None:
+@pytest.mark.parametrize("state", ["suspend_flow", "_stopped", "_crashed"])
+def test_with_the_flow_suspended_or_the_consumer_stopping_faust_s_own_race_runs(
+    state: str,
+) -> None:
     delivered: list[str] = []
     deliver = into_buffer(delivered)
 
     async def test(consumer: Any) -> None:
-        consumer.suspend_flow.set()
+        getattr(consumer, state).set()
         done = await consumer.wait_first(deliver("record 4"), consumer.suspend_flow.wait())
-        # Both finish in the race's first round, as they always did: the record is delivered.
+        # The race's first round runs the delivery too, as it always did: it is delivered.
         assert delivered == ["record 4"]
-        assert "record 4" in done.results
+        if state == "suspend_flow":
+            assert len(done.done) == 2  # both finished in the race's first round
+        else:
+            assert done.stopped  # the race says the consumer stopped
+
+    on_a_consumer(test)
+
+
+def test_a_timeout_in_the_delivery_s_first_step_never_cancels_the_drain() -> None:
+    async def test(consumer: Any) -> None:
+        never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        async def deliver(message: str) -> str:
+            try:  # as Faust waits for its producer's buffer to ebb, for at most 0.1 s
+                await asyncio.wait_for(asyncio.shield(never), timeout=0.01)
+            except TimeoutError:
+                return f"{message} after the timeout"
+            return message
+
+        done = await consumer.wait_first(deliver("record 6"), consumer.suspend_flow.wait())
+        assert "record 6 after the timeout" in done.results
+        await asyncio.sleep(0.05)  # the drain goes on: nothing cancelled it meanwhile
+
+    on_a_consumer(test)
+
+
+def test_a_delivery_keeps_a_context_of_its_own_across_its_waits() -> None:
+    seen_by = contextvars.ContextVar("seen_by", default="the drain")
+
+    async def deliver(message: str) -> str:
+        seen_by.set(message)
+        await asyncio.sleep(0)  # suspends: the rest runs in a task
+        return seen_by.get()
+
+    async def test(consumer: Any) -> None:
+        done = await consumer.wait_first(deliver("record 7"), consumer.suspend_flow.wait())
+        assert "record 7" in done.results
+        assert seen_by.get() == "the drain"
+
+    on_a_consumer(test)
+
+
+def test_cancelling_the_drain_cancels_a_waiting_delivery() -> None:
+    async def test(consumer: Any) -> None:
+        cancelled = asyncio.Event()
+
+        async def deliver(message: str) -> str:
+            try:
+                await asyncio.Event().wait()  # a full buffer, never emptied
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+            return message
+
+        drain = asyncio.create_task(
+            consumer.wait_first(deliver("record 8"), consumer.suspend_flow.wait())
+        )
+        await asyncio.sleep(0.01)
+        drain.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await drain
+        await asyncio.wait_for(cancelled.wait(), timeout=5)
 
     on_a_consumer(test)
 
