@@ -52,7 +52,7 @@ class PromptDeliveryConsumer(KafkaConsumer):
         except BaseException:
             flow.close()
             raise  # as the race would: a delivery's error stops the drain
-        return await super().wait_first(_continued(delivery, context, waits_on), flow)
+        return await super().wait_first(_Resumed(delivery, context, waits_on), flow)
 
     def _a_delivery(self, coros: tuple[Any, ...], timeout: Any) -> bool:
         """The drain's call (a callback's coroutine and the flow's wait, no timeout), while
@@ -68,15 +68,11 @@ class PromptDeliveryConsumer(KafkaConsumer):
         return not (self.suspend_flow.is_set() or self._stopped.is_set() or self._crashed.is_set())
 
 
-async def _continued(
-    coro: Coroutine[Any, Any, Any], context: contextvars.Context, waits_on: Any
-) -> Any:
-    """`coro` from where its first step left it (waiting on `waits_on`), in the context its
-    first step ran in, as a coroutine of its own that a task can run."""
-    return await _Resumed(coro, context, waits_on)
-
-
 class _Resumed(Awaitable[Any]):
+    """`coro` from where its first step left it (waiting on `waits_on`), in the context its
+    first step ran in: an awaitable, which mode's `wait_first` runs as a task of its own
+    (`asyncio.ensure_future` wraps an awaitable in one)."""
+
     def __init__(self, coro: Coroutine[Any, Any, Any], context: contextvars.Context, waits_on: Any):
         self.coro, self.context, self.waits_on = coro, context, waits_on
 
