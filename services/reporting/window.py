@@ -18,7 +18,7 @@ dict in tests), so an event rewrites one small bucket and windows are summed on 
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Protocol
 
 from domain.service_level import NATIONAL, ServiceLevelPolicy
@@ -27,6 +27,7 @@ from schemas.enums import Channel, NeedCategory
 from schemas.envelope import Event
 from services.reporting.positions import Position, Taken
 
+# A bucket's counts, in this order (window_of unpacks the first six by position).
 COUNTS = (
     "offered",
     "answered_within",
@@ -99,6 +100,7 @@ def minute_of(moment: datetime) -> int:
     return int(moment.timestamp()) // 60
 
 
+@lru_cache(maxsize=256)  # a window's ends and the step's moment: the same few minutes per event
 def at_minute(minute: int) -> datetime:
     return datetime.fromtimestamp(minute * 60, UTC)
 
@@ -173,19 +175,14 @@ def sla_window(
 
 
 def window_of(summed: list[int], end: int, config: WindowConfig) -> SlaWindow:
-    named = dict(zip(COUNTS, summed, strict=True))
-    handled = (
-        named["answered_within"]
-        + named["answered_late"]
-        + named["abandoned_within"]
-        + named["abandoned_late"]
-    )
+    offered, within, late, short, abandoned_within, abandoned_late, *_ = summed  # COUNTS order
+    handled = within + late + abandoned_within + abandoned_late
     return SlaWindow(
         start=at_minute(end - config.length_minutes + 1),
         end=at_minute(end + 1),
-        offered=named["offered"],
-        answered_within=named["answered_within"],
-        answered_late=named["answered_late"],
-        abandoned=named["abandoned_short"] + named["abandoned_within"] + named["abandoned_late"],
-        share=named["answered_within"] / handled if handled else None,
+        offered=offered,
+        answered_within=within,
+        answered_late=late,
+        abandoned=short + abandoned_within + abandoned_late,
+        share=within / handled if handled else None,
     )
