@@ -123,9 +123,9 @@ def _verdict(
 def _prediction(step: _Step, state: RegionState, rules: DecisionRules) -> list[Event]:
     """A predicted breach once per danger; the flag clears when the danger passes."""
     meta, policy = state.meta, rules.policy
-    past = state.waiting_over(policy.threshold_seconds, step.now)
-    horizon = policy.threshold_seconds - rules.prediction_horizon_seconds
-    soon = state.waiting_over(horizon, step.now) - past
+    past, soon = state.waiting_past(
+        policy.threshold_seconds, rules.prediction_horizon_seconds, step.now
+    )
     prediction = predict(step.window, past, soon)
     if prediction is None:
         return []

@@ -48,9 +48,7 @@ def predicted_share(state: RegionState, rules: DecisionRules) -> float | None:
     if not meta.latest:
         return None
     now = at_minute(meta.latest + 1)  # the moment the decisions take for the newest event
-    past = state.waiting_over(policy.threshold_seconds, now)
-    horizon = policy.threshold_seconds - rules.prediction_horizon_seconds
-    soon = state.waiting_over(horizon, now) - past
+    past, soon = state.waiting_past(policy.threshold_seconds, rules.prediction_horizon_seconds, now)
     prediction = predict(state.window(), past, soon)
     return prediction.predicted_share if prediction else None
 

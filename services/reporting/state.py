@@ -199,9 +199,20 @@ class RegionState:
             self._main = (end, totals(self.buckets, end, self.config))
         return window_of(list(self._main[1]), end, self.config)
 
-    def waiting_over(self, seconds: float, now: datetime) -> int:
-        cutoff = (now.timestamp() - seconds) // 60
-        return sum(n for k, n in self.meta.waiting.items() if int(k) <= cutoff)
+    def waiting_past(self, threshold: float, horizon: float, now: datetime) -> tuple[int, int]:
+        """Calls waiting at `now` past `threshold` seconds, and those that pass it within
+        `horizon` seconds more (the prediction's two counts): one walk over the waiting
+        minutes, which the decisions read at every event."""
+        past_cutoff = (now.timestamp() - threshold) // 60
+        soon_cutoff = (now.timestamp() - threshold + horizon) // 60
+        past = by_horizon = 0
+        for key, waiting in self.meta.waiting.items():
+            minute = int(key)
+            if minute <= past_cutoff:
+                past += waiting
+            if minute <= soon_cutoff:
+                by_horizon += waiting
+        return past, by_horizon - past
 
     def arrivals_per_hour(self, window: SlaWindow | None = None) -> float:
         offered = (window or self.window()).offered

@@ -170,8 +170,9 @@ def test_calls_waiting_past_the_target_are_counted_for_a_prediction() -> None:
     state = fresh()
     for minutes_ago in (12, 11, 9, 2):
         state.apply(queued(MORNING - timedelta(minutes=minutes_ago)))
-    assert state.waiting_over(600, MORNING) == 2
-    assert state.waiting_over(480, MORNING) == 3
+    # Past the 10 minutes: the calls of 12 and 11 minutes ago; within 2 more: the 9 minutes one.
+    assert state.waiting_past(600, 120, MORNING) == (2, 1)
+    assert state.waiting_past(600, 30, MORNING) == (2, 0)
 
 
 def _window(within: int, late: int) -> RegionState:
