@@ -27,6 +27,7 @@ from services.reporting.positions import Position
 from services.reporting.state import RegionMeta
 from services.shared.kafka.faults import Refused, describe
 from services.shared.kafka.retry import Failure
+from services.shared.tracing import tag_event
 
 Send = Callable[[Event, Region], Awaitable[None]]
 DeadLetter = Callable[[Any, str, int], Awaitable[None]]
@@ -54,15 +55,13 @@ class Windows:
         self.admit, self.retrying = admit, reporting.retrier
 
     async def handle(self, record: Any, span: Any) -> None:
+        message = record.message
         try:
             event = decode_event(record.value)
         except UndecodableEvent as exc:
             await self._give_up(record, Failure(str(exc), 1), span)
             return
-        span.set_attribute("pkc.event_type", event.EVENT_TYPE)
-        if (contact_id := getattr(event, "contact_id", None)) is not None:
-            span.set_attribute("pkc.contact_id", str(contact_id))
-        message = record.message
+        tag_event(span, event.EVENT_TYPE, getattr(event, "contact_id", None))
         at = Position.of(message.topic, message.partition, message.offset)
         produced = produced_at(record)
         counted = await self.retrying(lambda: self._take(event, at, produced), "sla-windows count")

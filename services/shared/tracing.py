@@ -113,6 +113,17 @@ def record_attributes(topic: str, partition: int, offset: int) -> dict[str, str 
     }
 
 
+def tag_event(span: trace.Span, event_type: str, contact_id: object | None) -> None:
+    """Names on `span` the event it handles and the contact that is about (a random id, never
+    personal data). Nothing is written for a span that is not recorded, as every span is with
+    tracing off: the contact id's text alone cost the Faust agent 2 % of its time."""
+    if not span.is_recording():
+        return
+    span.set_attribute("pkc.event_type", event_type)
+    if contact_id is not None:
+        span.set_attribute("pkc.contact_id", str(contact_id))
+
+
 @contextmanager
 def consumer_span(
     name: str, headers: Sequence[tuple[str, bytes]] | None, attributes: dict[str, str | int]

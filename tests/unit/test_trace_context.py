@@ -2,10 +2,21 @@
 service sends while handling it carries the same trace, so a trace stays whole across a service
 that records no spans of its own (tests/e2e/test_tracing.py covers tracing on)."""
 
+import uuid
+
 import pytest
 from opentelemetry import baggage, context
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from services.shared.tracing import consumer_span, inject_headers, record_attributes, server_span
+from services.shared.tracing import (
+    consumer_span,
+    inject_headers,
+    record_attributes,
+    server_span,
+    tag_event,
+)
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 PARENT = f"00-{TRACE}-b7ad6b7169203331-01"
@@ -50,3 +61,28 @@ def test_baggage_without_a_span_is_passed_on() -> None:
         assert dict(inject_headers([])).get("baggage") == b"pkc.channel=phone"
     finally:
         context.detach(token)
+
+
+def test_a_recorded_span_names_the_event_and_its_contact() -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    contact = uuid.uuid4()
+    with provider.get_tracer("test").start_as_current_span("pkc.contacts process") as span:
+        tag_event(span, "Answered", contact)
+    with provider.get_tracer("test").start_as_current_span("pkc.contacts process") as span:
+        tag_event(span, "OperatorPresenceChanged", None)
+    first, second = (dict(s.attributes or {}) for s in exporter.get_finished_spans())
+    assert first == {"pkc.event_type": "Answered", "pkc.contact_id": str(contact)}
+    assert second == {"pkc.event_type": "OperatorPresenceChanged"}
+
+
+class _Unwritable:
+    def __str__(self) -> str:
+        raise AssertionError("a span that is not recorded had its contact id written")
+
+
+def test_a_span_that_is_not_recorded_costs_no_writing() -> None:
+    with consumer_span("pkc.contacts process", [("traceparent", PARENT.encode())], {}) as span:
+        assert not span.is_recording()  # tracing off: the caller's span, passed on
+        tag_event(span, "Answered", _Unwritable())

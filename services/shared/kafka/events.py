@@ -15,7 +15,7 @@ from services.shared.kafka.consumer import BatchConsumer, Positions
 from services.shared.kafka.decoding import Record
 from services.shared.kafka.producer import EventProducer
 from services.shared.kafka.retry import DEFAULT_RETRY, Failure, RetryPolicy
-from services.shared.tracing import current_traceparent, resumed
+from services.shared.tracing import current_traceparent, resumed, tag_event
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +93,7 @@ class EventConsumer(BatchConsumer[_Work]):
 
     async def take(self, record: Record, event: Event, work: _Work) -> None:
         span = trace.get_current_span()
-        span.set_attribute("pkc.event_type", event.EVENT_TYPE)
-        contact_id = getattr(event, "contact_id", None)
-        if contact_id is not None:  # a random id, never personal data
-            span.set_attribute("pkc.contact_id", str(contact_id))
+        tag_event(span, event.EVENT_TYPE, getattr(event, "contact_id", None))
         if self._bulk is not None and self._bulk.wants(event):
             work.gathered.append(Gathered(record, event, current_traceparent()))
             return
