@@ -25,6 +25,7 @@ from schemas.envelope import Event
 from services.reporting.decisions import decide_step
 from services.reporting.positions import Position
 from services.reporting.state import RegionMeta
+from services.shared.kafka.decoding import decode_value
 from services.shared.kafka.faults import Refused, describe
 from services.shared.kafka.retry import Failure
 from services.shared.tracing import tag_event
@@ -57,7 +58,8 @@ class Windows:
     async def handle(self, record: Any, span: Any) -> None:
         message = record.message
         try:
-            event = decode_event(record.value)
+            # The type named in the record's header, if it has one: the value is not searched.
+            event = decode_value(record.value, message.headers)
         except UndecodableEvent as exc:
             await self._give_up(record, Failure(str(exc), 1), span)
             return

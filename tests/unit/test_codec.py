@@ -25,9 +25,11 @@ from schemas import (
 )
 from schemas.envelope import Event
 from schemas.events import SlaWindow
+from services.shared.kafka.decoding import Headers, decode_value
 
 AT = datetime(2026, 3, 29, 0, 59, 59, 123456, tzinfo=UTC)  # the night clocks go forward
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+_ANSWERED = ("event_type", b"Answered")
 
 
 def received(text: str = "Min cykel blev stulen i förra veckan, vad gör jag nu? 🚲") -> Event:
@@ -130,6 +132,24 @@ def test_a_wrong_header_costs_time_not_the_event() -> None:
     event = answered()
     assert decode_event(event.to_json(), named="Classified") == event
     assert decode_event(event.to_json(), named="Unheard") == event
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"), _ANSWERED],
+        {"event_type": b"Answered"},  # as a Faust message may hold them
+        [("event_type", b"Classified")],  # wrong: the value says otherwise
+        [("event_type", b"\xff")],
+        {"event_type": b"Classified"},
+        [],
+        {},
+        None,
+    ],
+)
+def test_a_record_s_headers_name_its_type_or_leave_it_to_the_value(headers: Headers) -> None:
+    event = answered()
+    assert decode_value(event.to_json(), headers) == event
 
 
 @pytest.mark.parametrize(

@@ -121,8 +121,9 @@ class Worker:
 
         windows = Windows(self.reporting, self.memory, send, nothing, nothing)
         produced = event.occurred_at.timestamp()  # Faust's message timestamps are in seconds
+        headers = [("event_type", event.EVENT_TYPE.encode())]  # as EventProducer sends them
         message = SimpleNamespace(
-            topic=TOPIC, partition=PARTITION, offset=offset, timestamp=produced
+            topic=TOPIC, partition=PARTITION, offset=offset, timestamp=produced, headers=headers
         )
         record = SimpleNamespace(value=event.to_json(), message=message)
         asyncio.run(windows.handle(record, INVALID_SPAN))

@@ -1,5 +1,6 @@
 """Decoding a consumed record into its event, told its type by the record's header."""
 
+from collections.abc import Iterable, Mapping
 from typing import TypeAlias
 
 from aiokafka import ConsumerRecord
@@ -8,15 +9,27 @@ from schemas.codec import decode_event
 from schemas.envelope import Event
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
+# A record's headers as aiokafka gives them (pairs), or as a Faust message may hold them (a map).
+Headers: TypeAlias = Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None
 
 
 def decode(record: Record) -> Event:
     """The codec's decode_event, given the type the record names in its `event_type` header
     (EventProducer sets it), so the value is not searched for it. A wrong header costs nothing
     but time: the codec then reads the type from the value, upcasts or gives the reason."""
-    named = None
-    for name, value in record.headers or ():
+    return decode_value(record.value, record.headers)
+
+
+def decode_value(value: bytes | None, headers: Headers) -> Event:
+    """`decode` of a value and the headers it came with (a Faust agent's record)."""
+    return decode_event(value, _named(headers))
+
+
+def _named(headers: Headers) -> str | None:
+    if isinstance(headers, Mapping):
+        named = headers.get("event_type")
+        return None if named is None else named.decode(errors="replace")
+    for name, value in headers or ():
         if name == "event_type":
-            named = value.decode(errors="replace")
-            break
-    return decode_event(record.value, named)
+            return value.decode(errors="replace")
+    return None
