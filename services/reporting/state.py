@@ -21,7 +21,6 @@ from services.reporting.window import (
     MAIN,
     Buckets,
     WindowConfig,
-    add_to_bucket,
     add_to_totals,
     counts_for,
     minute_of,
@@ -107,11 +106,7 @@ class RegionState:
             return False
         if not news_for_meta:
             self._drop_again(minute)
-        news_for_bucket = at is None or not self.buckets.has_taken(minute, at)
-        if news_for_bucket:
-            bucket = self.buckets.get(minute) or {}
-            add_to_bucket(bucket, pairs)
-            self.buckets.put(minute, bucket, at)
+        news_for_bucket = self.buckets.add(minute, pairs, at)
         if news_for_meta:
             for dimension, _ in pairs:
                 if dimension not in meta.dimensions:

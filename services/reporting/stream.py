@@ -32,7 +32,7 @@ from services.reporting.rewind import RewindingConsumer
 from services.reporting.seen import SeenBatches
 from services.reporting.settings import ReportingSettings
 from services.reporting.state import RegionMeta, RegionState
-from services.reporting.window import Bucket, WindowConfig
+from services.reporting.window import Bucket, WindowConfig, add_to_bucket
 from services.shared.kafka.dead_letters import DeadLetterWriter
 from services.shared.kafka.injection import InjectedFaults
 from services.shared.kafka.retry import Retrier
@@ -61,14 +61,18 @@ class TableBuckets:
         counts: Bucket | None = self._record(minute).get("counts")
         return counts or None
 
-    def has_taken(self, minute: int, at: Position) -> bool:
-        return at.taken_by(self._record(minute).get("taken", {}))
-
-    def put(self, minute: int, bucket: Bucket, at: Position | None = None) -> None:
-        taken: Taken = dict(self._record(minute).get("taken", {}))
+    def add(self, minute: int, pairs: list[tuple[str, str]], at: Position | None = None) -> bool:
+        # The record is read once: each read of a Faust table passes its sensors and mappings.
+        record = self._record(minute)
+        taken: Taken = dict(record.get("taken", {}))
         if at is not None:
+            if at.taken_by(taken):
+                return False
             at.mark(taken)
+        bucket: Bucket = record.get("counts") or {}
+        add_to_bucket(bucket, pairs)
         self.writes.set(self.table, f"{self.region}|{minute}", {"counts": bucket, "taken": taken})
+        return True
 
     def drop(self, minute: int) -> None:
         self.writes.delete(self.table, f"{self.region}|{minute}")

@@ -66,12 +66,15 @@ class WindowConfig:
 
 
 class Buckets(Protocol):
-    """Minute buckets, each stored with the input positions it has taken in (positions.py):
-    `put` writes both in one record."""
+    """Minute buckets, each stored with the input positions it has taken in (positions.py)."""
 
     def get(self, minute: int) -> Bucket | None: ...
-    def has_taken(self, minute: int, at: Position) -> bool: ...
-    def put(self, minute: int, bucket: Bucket, at: Position | None = None) -> None: ...
+    def add(self, minute: int, pairs: list[tuple[str, str]], at: Position | None = None) -> bool:
+        """Adds an event's (dimension, count) pairs to the minute's bucket and marks `at`
+        taken in, both in one record; False, changing nothing, when the bucket has taken `at`
+        in already (a replay)."""
+        ...
+
     def drop(self, minute: int) -> None: ...
 
 
@@ -83,13 +86,14 @@ class DictBuckets:
     def get(self, minute: int) -> Bucket | None:
         return self.data.get(minute)
 
-    def has_taken(self, minute: int, at: Position) -> bool:
-        return at.taken_by(self.taken.get(minute, {}))
-
-    def put(self, minute: int, bucket: Bucket, at: Position | None = None) -> None:
-        self.data[minute] = bucket
+    def add(self, minute: int, pairs: list[tuple[str, str]], at: Position | None = None) -> bool:
         if at is not None:
-            at.mark(self.taken.setdefault(minute, {}))
+            taken = self.taken.setdefault(minute, {})
+            if at.taken_by(taken):
+                return False
+            at.mark(taken)
+        add_to_bucket(self.data.setdefault(minute, {}), pairs)
+        return True
 
     def drop(self, minute: int) -> None:
         self.data.pop(minute, None)
