@@ -21,6 +21,7 @@ from schemas import (
     ReinforcementRequested,
     Route,
     UndecodableEvent,
+    codec,
     decode_event,
 )
 from schemas.envelope import Event
@@ -137,12 +138,15 @@ def test_a_wrong_header_costs_time_not_the_event() -> None:
 @pytest.mark.parametrize(
     "headers",
     [
-        [("traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"), _ANSWERED],
-        {"event_type": b"Answered"},  # as a Faust message may hold them
+        # As aiokafka hands them to Faust's messages and the shared consumers: a tuple of pairs.
+        (("traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"), _ANSWERED),
+        {"event_type": b"Answered"},  # as a Faust event holds them
         [("event_type", b"Classified")],  # wrong: the value says otherwise
         [("event_type", b"\xff")],
         {"event_type": b"Classified"},
-        [],
+        (("event_type", None),),  # Kafka allows a header without a value
+        {"event_type": None},
+        (),
         {},
         None,
     ],
@@ -150,6 +154,19 @@ def test_a_wrong_header_costs_time_not_the_event() -> None:
 def test_a_record_s_headers_name_its_type_or_leave_it_to_the_value(headers: Headers) -> None:
     event = answered()
     assert decode_value(event.to_json(), headers) == event
+
+
+def test_a_record_whose_header_names_its_type_is_not_searched_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def searched(raw: object) -> None:
+        raise AssertionError("the value was searched for its type")
+
+    monkeypatch.setattr(codec, "_named_model", searched)
+    event = answered()
+    assert decode_value(event.to_json(), ((_ANSWERED),)) == event
+    with pytest.raises(AssertionError, match="searched"):
+        decode_value(event.to_json(), (("event_type", None),))
 
 
 @pytest.mark.parametrize(

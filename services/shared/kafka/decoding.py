@@ -10,7 +10,7 @@ from schemas.envelope import Event
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 # A record's headers as aiokafka gives them (pairs), or as a Faust message may hold them (a map).
-Headers: TypeAlias = Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None
+Headers: TypeAlias = Iterable[tuple[str, bytes | None]] | Mapping[str, bytes | None] | None
 
 
 def decode(record: Record) -> Event:
@@ -26,10 +26,10 @@ def decode_value(value: bytes | None, headers: Headers) -> Event:
 
 
 def _named(headers: Headers) -> str | None:
+    """The type the `event_type` header names; None without one, or with a null value (Kafka
+    allows one: the value is searched then, as for a record without the header)."""
     if isinstance(headers, Mapping):
         named = headers.get("event_type")
-        return None if named is None else named.decode(errors="replace")
-    for name, value in headers or ():
-        if name == "event_type":
-            return value.decode(errors="replace")
-    return None
+    else:
+        named = next((value for name, value in headers or () if name == "event_type"), None)
+    return named.decode(errors="replace") if isinstance(named, bytes) else None
