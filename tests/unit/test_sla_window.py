@@ -31,6 +31,7 @@ from services.reporting.breach import (
     standing,
 )
 from services.reporting.decisions import DecisionRules, decide_step
+from services.reporting.positions import Position
 from services.reporting.state import RegionMeta, RegionState
 from services.reporting.window import DictBuckets, WindowConfig, sla_window
 from tests import contact_events
@@ -41,7 +42,11 @@ MORNING = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm (summer t
 
 
 def fresh() -> RegionState:
-    return RegionState(RegionMeta(), DictBuckets(), CONFIG)
+    return fresh_over(DictBuckets())
+
+
+def fresh_over(buckets: DictBuckets) -> RegionState:
+    return RegionState(RegionMeta(), buckets, CONFIG)
 
 
 def answered(
@@ -164,6 +169,16 @@ def test_callbacks_count_in_the_share_as_calls_and_again_on_their_own() -> None:
     assert (callbacks.abandoned, callbacks.share) == (1, 1 / 3)
     main = state.window()
     assert (main.answered_within, main.answered_late, main.abandoned) == (2, 1, 1)
+
+
+def test_a_replay_whose_bucket_landed_before_the_crash_is_not_counted_in_it_again() -> None:
+    buckets = DictBuckets()
+    at = Position.of("pkc.queue.events", 2, 41)
+    event = answered(60, MORNING)
+    assert fresh_over(buckets).apply(event, at)
+    replaying = fresh_over(buckets)  # the worker died after the bucket's write, before the meta's
+    assert not replaying.apply(event, at)
+    assert replaying.window().answered_within == 1
 
 
 def test_calls_waiting_past_the_target_are_counted_for_a_prediction() -> None:
