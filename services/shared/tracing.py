@@ -58,12 +58,13 @@ class _HeaderSetter(Setter[Headers]):
         carrier.append((key, value.encode()))
 
 
-class _HeaderGetter(Getter[Sequence[tuple[str, bytes]]]):
-    def get(self, carrier: Sequence[tuple[str, bytes]], key: str) -> list[str] | None:
-        found = [v.decode(errors="replace") for k, v in carrier if k == key]
+class _HeaderGetter(Getter[Sequence[tuple[str, bytes | None]]]):
+    def get(self, carrier: Sequence[tuple[str, bytes | None]], key: str) -> list[str] | None:
+        # A header may have no value (Kafka allows one): it carries no context.
+        found = [v.decode(errors="replace") for k, v in carrier if k == key and v is not None]
         return found or None
 
-    def keys(self, carrier: Sequence[tuple[str, bytes]]) -> list[str]:
+    def keys(self, carrier: Sequence[tuple[str, bytes | None]]) -> list[str]:
         return [k for k, _ in carrier]
 
 
@@ -126,7 +127,9 @@ def tag_event(span: trace.Span, event_type: str, contact_id: object | None) -> N
 
 @contextmanager
 def consumer_span(
-    name: str, headers: Sequence[tuple[str, bytes]] | None, attributes: dict[str, str | int]
+    name: str,
+    headers: Sequence[tuple[str, bytes | None]] | None,
+    attributes: dict[str, str | int],
 ) -> Iterator[trace.Span]:
     """A CONSUMER span whose parent is the trace context that came with the record."""
     parent = propagate.extract(headers or [], getter=_HeaderGetter())

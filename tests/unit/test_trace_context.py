@@ -53,6 +53,9 @@ def test_a_failing_handler_s_error_comes_through_and_its_trace_ends() -> None:
 def test_a_record_without_trace_context_starts_none() -> None:
     with consumer_span("pkc.contacts process", None, {}):
         assert _trace_sent() is None
+    # Kafka allows a header without a value: it carries no context, and stops nothing.
+    with consumer_span("pkc.contacts process", [("traceparent", None), ("baggage", None)], {}):
+        assert _trace_sent() is None
 
 
 def test_baggage_without_a_span_is_passed_on() -> None:
