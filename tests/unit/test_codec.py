@@ -21,7 +21,6 @@ from schemas import (
     ReinforcementRequested,
     Route,
     UndecodableEvent,
-    codec,
     decode_event,
 )
 from schemas.envelope import Event
@@ -156,13 +155,8 @@ def test_a_record_s_headers_name_its_type_or_leave_it_to_the_value(headers: Head
     assert decode_value(event.to_json(), headers) == event
 
 
-def test_a_record_whose_header_names_its_type_is_not_searched_for_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def searched(raw: object) -> None:
-        raise AssertionError("the value was searched for its type")
-
-    monkeypatch.setattr(codec, "_named_model", searched)
+@pytest.mark.usefixtures("values_unsearched")
+def test_a_record_whose_header_names_its_type_is_not_searched_for_it() -> None:
     event = answered()
     assert decode_value(event.to_json(), ((_ANSWERED),)) == event
     with pytest.raises(AssertionError, match="searched"):

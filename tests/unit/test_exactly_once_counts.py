@@ -21,7 +21,7 @@ import pytest
 from opentelemetry.trace import INVALID_SPAN
 
 from domain.service_level import NATIONAL
-from schemas import Event, Region, SlaStatus, codec
+from schemas import Event, Region, SlaStatus
 from services.reporting.counting import Windows
 from services.reporting.decisions import DecisionRules
 from services.reporting.deferred import DeferredWrites, DirectWrites, Writes
@@ -256,15 +256,9 @@ def test_meta_written_before_positions_were_kept_still_loads() -> None:
     assert RegionMeta.from_dict(old).taken == {}
 
 
-def test_the_agent_takes_each_record_s_type_from_its_header(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.mark.usefixtures("values_unsearched")
+def test_the_agent_takes_each_record_s_type_from_its_header() -> None:
     """As the shared consumers do: the record's value is not searched for its event type."""
-
-    def searched(raw: object) -> None:
-        raise AssertionError("the value was searched for its type")
-
-    monkeypatch.setattr(codec, "_named_model", searched)
     worker = Worker.over(Changelog(), Changelog(), Changelog())
     for offset, event in enumerate(a_busy_morning(seed=2)[:10]):
         worker.handle(offset, event)
