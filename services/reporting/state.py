@@ -198,8 +198,9 @@ class RegionState:
         """Calls waiting at `now` past `threshold` seconds, and those that pass it within
         `horizon` seconds more (the prediction's two counts): one walk over the waiting
         minutes, which the decisions read at every event."""
-        past_cutoff = (now.timestamp() - threshold) // 60
-        soon_cutoff = (now.timestamp() - threshold + horizon) // 60
+        passing_now = now.timestamp() - threshold  # arrived then or before: past the threshold
+        past_cutoff = passing_now // 60
+        soon_cutoff = (passing_now + horizon) // 60
         past = by_horizon = 0
         for key, waiting in self.meta.waiting.items():
             minute = int(key)
