@@ -118,14 +118,16 @@ class Contacts:
             if (first := requests.under_key(request)) is not None:
                 return Answered.model_validate_json(first)
             answering = Contact.answering(now)
-            contact = tx.contacts.answer_held(contact_id, operator.operator_id, answering)
-            if contact is None:  # answered before, not theirs, or not answerable
+            held = tx.contacts.answer_held(contact_id, operator.operator_id, answering)
+            if held is None:  # answered before, not theirs, or not answerable
                 if (first := requests.of_same_move(request)) is not None:
                     return Answered.model_validate_json(first)
                 self._get(tx, contact_id).check_answerable(operator.operator_id)
                 raise IllegalMove("the contact changed meanwhile; try again")
             # Reached: its number is not needed any more, and the answer says it was a callback.
-            called_back = forget_callback(tx, contact_id)
+            contact, called_back = held
+            if called_back:
+                forget_callback(tx, contact_id)
             answered = contact.answered(operator.operator_id, Region(operator.region), called_back)
             tx.emit(answered, contact.traceparent)  # the answer joins the contact's trace
             tx.audit(

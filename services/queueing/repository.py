@@ -117,12 +117,12 @@ class ContactRepository:
 
     def answer_held(
         self, contact_id: uuid.UUID, operator_id: str, answering: dict[str, Any]
-    ) -> Contact | None:
-        """The contact, answered (see Contact.answering), if this operator held it unanswered;
-        else None and nothing changed."""
+    ) -> tuple[Contact, bool] | None:
+        """The contact, answered (see Contact.answering), if this operator held it unanswered,
+        and whether a callback's number is kept for it; else None and nothing changed."""
         params = {f"new_{name}": value for name, value in answering.items()}
         row = self._execute(_ANSWER, {"id": contact_id, "op": operator_id, **params}).first()
-        return self._remember(row) if row is not None else None
+        return (self._remember(row), bool(row.called_back)) if row is not None else None
 
     def held_by(self, operator_id: str) -> list[Contact]:
         """Contacts the operator was offered and has not answered."""

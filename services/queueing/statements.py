@@ -8,7 +8,7 @@ connection instead.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, Update, bindparam, func, or_, update
+from sqlalchemy import BindParameter, Select, Update, bindparam, exists, func, or_, update
 from sqlalchemy import select as core_select
 
 from schemas import Channel
@@ -121,8 +121,10 @@ def claim_statement(longest_waiting: bool) -> Update:
 
 def answer_statement() -> Update:
     """Answers a contact the operator holds unanswered (Contact.answering), atomically, and
-    returns it whole; nothing when it is not theirs or not answerable.
-    Binds: id, op, new_status, new_answered_at."""
+    returns it whole with whether a callback's number is kept for it (`called_back`: only
+    then is there a row to delete, and most answers spare that statement); nothing when it
+    is not theirs or not answerable. Binds: id, op, new_status, new_answered_at."""
+    called_back = exists().where(CALLBACK.c.contact_id == ENTRY.c.contact_id)
     return (
         update(ENTRY)
         .where(
@@ -131,7 +133,7 @@ def answer_statement() -> Update:
             ENTRY.c.status == ANSWERABLE,
         )
         .values({name: bindparam(f"new_{name}") for name in ("status", "answered_at")})
-        .returning(*ENTRY.c)
+        .returning(*ENTRY.c, called_back.label("called_back"))
     )
 
 

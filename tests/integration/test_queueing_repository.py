@@ -106,8 +106,10 @@ def test_only_the_holder_answers_and_a_refused_answer_changes_nothing(db: QueueD
     with db.transaction() as tx:
         assert tx.contacts.answer_held(contact.contact_id, "other", answering) is None
     with db.transaction() as tx:
-        answered = tx.contacts.answer_held(contact.contact_id, "holder", answering)
-    assert answered is not None
+        held = tx.contacts.answer_held(contact.contact_id, "holder", answering)
+    assert held is not None
+    answered, called_back = held
+    assert not called_back
     assert (answered.status, answered.answered_at) == (ContactStatus.ANSWERED, NOW)
     with db.transaction() as tx:
         assert tx.contacts.answer_held(contact.contact_id, "holder", answering) is None
