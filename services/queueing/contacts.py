@@ -114,7 +114,7 @@ class Contacts:
         answering again) gets the first answer back, with no second event."""
         request = OperatorRequest(operator.operator_id, "answer", contact_id, key)
         with self.db.transaction() as tx:
-            requests = RecordedRequests(tx.session)
+            requests = RecordedRequests(tx)
             if (first := requests.under_key(request)) is not None:
                 return Answered.model_validate_json(first)
             answering = Contact.answering(now)
@@ -155,7 +155,7 @@ class Contacts:
         request = OperatorRequest(operator.operator_id, "outcome", contact_id, key, outcome.value)
         with self.db.transaction() as tx:
             tx.lock_operator(operator.operator_id)  # before the contact (Tx.lock_operator)
-            requests = RecordedRequests(tx.session)
+            requests = RecordedRequests(tx)
             if (first := requests.under_key(request)) is not None:
                 return ContactResolved.model_validate_json(first)
             contact = self._get(tx, contact_id)
@@ -189,7 +189,7 @@ class Contacts:
     def forget_expired_requests(self, now: datetime) -> int:
         """Drops remembered answers and outcomes past their retention; how many."""
         with self.db.transaction() as tx:
-            return RecordedRequests(tx.session).forget_expired(now)
+            return RecordedRequests(tx).forget_expired(now)
 
     def abandon(self, contact_id: uuid.UUID, now: datetime, reason: AbandonReason) -> Abandoned:
         """The caller hung up. An offer vanishes from its operator's desk: they are ready

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import delete, insert
-from sqlmodel import Session, col, select
+from sqlalchemy import delete
+from sqlmodel import col, select
 
 from services.queueing.domain import QueueError
+from services.queueing.store import Tx
 from services.queueing.tables import RecordedRequest
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-_INSERT = insert(RecordedRequest.__table__)  # type: ignore[attr-defined]
 
 
 class RequestReused(QueueError):
@@ -48,10 +48,11 @@ class OperatorRequest:
 
 
 class RecordedRequests:
-    """The records, inside one transaction's session."""
+    """The records, inside one transaction."""
 
-    def __init__(self, session: Session):
-        self.session = session
+    def __init__(self, tx: Tx):
+        self.tx = tx
+        self.session = tx.session
 
     def under_key(self, request: OperatorRequest) -> str | None:
         """The response given under the request's key before; None if the key is new (or
@@ -95,8 +96,9 @@ class RecordedRequests:
         return recorded.response_json
 
     def record(self, request: OperatorRequest, response_json: str, expires_at: datetime) -> None:
-        """Inserted at once as plain values (an ORM row cost more than the rest of an answer):
-        a concurrent first try under the same key fails here, on the unique key."""
+        """Inserted with the transaction's other closing rows, as plain values (an ORM row cost
+        more than the rest of an answer): a concurrent first try under the same key fails
+        there, on the unique key, and its transaction changes nothing."""
         row = {
             "operator_id": request.operator_id,
             "request_key": request.key,
@@ -106,7 +108,7 @@ class RecordedRequests:
             "response_json": response_json,
             "expires_at": expires_at,
         }
-        self.session.connection().execute(_INSERT, row)
+        self.tx.requests.append(row)
 
     def forget_expired(self, now: datetime) -> int:
         """Deletes records past their expiry; how many."""

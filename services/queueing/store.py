@@ -6,22 +6,18 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from schemas.envelope import Event
+from services.queueing.closing import AUDIT, OUTBOX, REQUEST, write_closing_rows
 from services.queueing.domain import Actor, AuditQuery
 from services.queueing.repository import ContactRepository
-from services.queueing.tables import ALL_TABLES, AuditRecord, Operator, OutboxRecord
+from services.queueing.tables import ALL_TABLES, AuditRecord, Operator
 from services.shared.db import create_tables
 from services.shared.tracing import current_traceparent
-
-OUTBOX = OutboxRecord.__table__  # type: ignore[attr-defined]
-AUDIT = AuditRecord.__table__  # type: ignore[attr-defined]
-# Built once, as every statement on a move's path: each transaction ends with them.
-_INSERT_OUTBOX, _INSERT_AUDIT = insert(OUTBOX), insert(AUDIT)
 
 # How many write transactions a process runs at once on PostgreSQL; the others wait their turn
 # here. Every request thread (FastAPI's pool has 40) otherwise runs its own, and beyond a few
@@ -33,14 +29,16 @@ POSTGRES_WRITERS = 4
 
 @dataclass
 class Tx:
-    """A unit of work: the session, the contacts in it, plus the events and audit records it
-    will commit (as plain values, inserted together at the end: nothing in a transaction reads
-    back its own audit, and an ORM row each cost more than the move it records)."""
+    """A unit of work: the session, the contacts in it, plus the events, audit records and
+    answered requests it will commit (as plain values, inserted together at the end, see
+    services/queueing/closing.py: nothing in a transaction reads them back, and an ORM row
+    each cost more than the move it records)."""
 
     session: Session
     contacts: ContactRepository
     events: list[tuple[Event, str | None]] = field(default_factory=list)
-    audits: list[dict[str, object]] = field(default_factory=list)
+    audits: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
 
     def lock_operator(self, operator_id: str) -> Operator | None:
         """The operator's row, locked until the transaction ends (PostgreSQL; SQLAlchemy leaves
@@ -98,13 +96,12 @@ class QueueDb:
         with self._writer, Session(self.engine, expire_on_commit=False) as session:
             tx = Tx(session, ContactRepository(session, lock_rows=self.postgres))
             yield tx
-            if tx.events:
-                session.connection().execute(
-                    _INSERT_OUTBOX,
-                    [{"event_json": e.model_dump_json(), "traceparent": t} for e, t in tx.events],
-                )
-            if tx.audits:
-                session.connection().execute(_INSERT_AUDIT, tx.audits)
+            outbox: list[dict[str, Any]] = [
+                {"event_json": e.model_dump_json(), "traceparent": t, "published": False}
+                for e, t in tx.events
+            ]
+            closing = {OUTBOX: outbox, AUDIT: tx.audits, REQUEST: tx.requests}
+            write_closing_rows(session.connection(), closing)
             session.commit()
         if tx.events:
             self.on_commit()

@@ -55,7 +55,7 @@ class Transfers:
         )
         with self.db.transaction() as tx:
             row = tx.lock_operator(operator.operator_id)  # before the contact (Tx.lock_operator)
-            requests = RecordedRequests(tx.session)
+            requests = RecordedRequests(tx)
             if (first := requests.under_key(request)) is not None:
                 return Transferred.model_validate_json(first)
             contact = load(tx, contact_id)
