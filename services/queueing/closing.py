@@ -4,8 +4,10 @@ audit records and the operator requests it answered.
 An operator's move (an answer, an outcome) writes one row to each of these tables. On PostgreSQL
 they go in one statement, each table's insert a data-modifying CTE of the next: every statement
 cost this process about a quarter of a millisecond in SQLAlchemy and psycopg, more than the
-server spent on the row. SQLite has no data-modifying CTEs, and a consumer's batch of hundreds of
-events is one executemany anyway; both insert table by table.
+server spent on the row. Only single rows are combined: SQLAlchemy caches no compiled insert of
+several VALUES rows, and compiling one cost more than the statements it saved. SQLite has no
+data-modifying CTEs, and a consumer's batch of hundreds of events is one executemany anyway;
+both insert table by table.
 """
 
 from collections.abc import Mapping, Sequence
@@ -22,29 +24,24 @@ REQUEST: Table = RecordedRequest.__table__  # type: ignore[attr-defined]
 _TABLES = {table.name: table for table in (OUTBOX, AUDIT, REQUEST)}
 _INSERTS = {name: insert(table) for name, table in _TABLES.items()}
 
-# Rows of one table that one combined statement takes; a move writes one. More go table by
-# table, so the statements cached stay few (one per shape of the rows).
-MOST_ROWS_COMBINED = 4
-
 Rows = Sequence[Mapping[str, Any]]
-# Per table, in the order they are written: its name, how many rows, and their columns.
-_Shape = tuple[tuple[str, int, tuple[str, ...]], ...]
+# Per table, in the order they are written: its name and the columns of its one row.
+_Shape = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def write_closing_rows(connection: Connection, rows_by_table: Mapping[Table, Rows]) -> None:
     """Inserts each table's rows (every row of a table with the same columns); in one statement
-    on PostgreSQL when more than one table has rows and each has only a few."""
+    on PostgreSQL when more than one table has rows and each has one."""
     present = [(table, rows) for table, rows in rows_by_table.items() if rows]
     combined = connection.dialect.name == "postgresql" and len(present) > 1
-    if not combined or any(len(rows) > MOST_ROWS_COMBINED for _, rows in present):
+    if not combined or any(len(rows) > 1 for _, rows in present):
         for table, rows in present:
             connection.execute(_INSERTS[table.name], list(rows))
         return
-    shape = tuple((table.name, len(rows), tuple(rows[0])) for table, rows in present)
+    shape = tuple((table.name, tuple(rows[0])) for table, rows in present)
     params = {
-        _param(table.name, index, column): value
-        for table, rows in present
-        for index, row in enumerate(rows)
+        _param(table.name, column): value
+        for table, (row,) in present
         for column, value in row.items()
     }
     connection.execute(_combined(shape), params)
@@ -56,12 +53,9 @@ def _combined(shape: _Shape) -> Insert:
     shape: building it cost as much as running it."""
     inserts = [
         insert(_TABLES[name]).values(
-            [
-                {column: bindparam(_param(name, index, column)) for column in columns}
-                for index in range(count)
-            ]
+            {column: bindparam(_param(name, column)) for column in columns}
         )
-        for name, count, columns in shape
+        for name, columns in shape
     ]
     *earlier, last = inserts
     for position, statement in enumerate(earlier):
@@ -69,5 +63,5 @@ def _combined(shape: _Shape) -> Insert:
     return last
 
 
-def _param(table: str, index: int, column: str) -> str:
-    return f"{table}_{index}_{column}"
+def _param(table: str, column: str) -> str:
+    return f"{table}_{column}"
