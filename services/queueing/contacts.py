@@ -90,21 +90,22 @@ class Contacts:
             operator = check_can_take(tx.contacts.operator_on_duty(operator_id, now))
             if operator.holds_a_contact:
                 return tx.contacts.held_by(operator_id)[0]
-            contact = None
+            contact, moved = None, False
             open_now = [queue.value for queue in self.policy.open_queues(now)]
             if operator.may_be_lent:
                 order = self.reinforcements.lend(tx, operator_id, now)
                 if order is not None:
                     lent = Contact.assignment(operator_id, order.order_id, now)
-                    region = Region(order.region)
-                    contact = tx.contacts.claim_next(region, operator.skills, lent, True, open_now)
+                    contact, moved = tx.contacts.claim_next_as_busy(
+                        Region(order.region), operator.skills, lent, True, open_now, operator
+                    )
             if contact is None:
                 own = Contact.assignment(operator_id, None, now)
-                contact = tx.contacts.claim_next(
-                    operator.region, operator.skills, own, False, open_now
+                contact, moved = tx.contacts.claim_next_as_busy(
+                    operator.region, operator.skills, own, False, open_now, operator
                 )
             if contact is not None:
-                move_known_presence(tx, operator_id, operator, OperatorStatus.BUSY, now)
+                move_known_presence(tx, operator_id, operator, OperatorStatus.BUSY, now, moved)
             return contact
 
     def answer(

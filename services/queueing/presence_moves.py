@@ -48,14 +48,22 @@ def move_presence(
 
 
 def move_known_presence(
-    tx: Tx, operator_id: str, read: OperatorOnDuty, status: OperatorStatus, now: datetime
+    tx: Tx,
+    operator_id: str,
+    read: OperatorOnDuty,
+    status: OperatorStatus,
+    now: datetime,
+    made: bool = False,
 ) -> None:
     """`move_presence` for a caller that has read the operator's status and region (take-next):
     a round trip fewer. The move is made only from the status and region read; if either
-    changed meanwhile (SQLite reads outside the transaction), `move_presence` reads them again."""
-    values = {"op": operator_id, "status": status.value, "now": now, "until": None}
-    known = {"was": read.status.value, "read_region": read.region.value}
-    if tx.session.connection().execute(_MOVE_FROM, values | known).rowcount == 0:
-        move_presence(tx, operator_id, status, now)
-    else:
-        announce_presence(tx, operator_id, read.region, read.status, status, None, now)
+    changed meanwhile (SQLite reads outside the transaction), `move_presence` reads them again.
+    `made`: the caller's own statement made that move already (the claim of take-next on
+    PostgreSQL, ContactRepository.claim_next_as_busy); only its announcement is left."""
+    if not made:
+        values = {"op": operator_id, "status": status.value, "now": now, "until": None}
+        known = {"was": read.status.value, "read_region": read.region.value}
+        if tx.session.connection().execute(_MOVE_FROM, values | known).rowcount == 0:
+            move_presence(tx, operator_id, status, now)
+            return
+    announce_presence(tx, operator_id, read.region, read.status, status, None, now)

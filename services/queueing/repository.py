@@ -27,6 +27,7 @@ from services.queueing.domain import (
 from services.queueing.statements import (
     SAVED_COLUMNS,
     answer_statement,
+    claim_as_busy_statement,
     claim_statement,
     contact_statement,
     held_statement,
@@ -40,6 +41,7 @@ from services.queueing.tables import Operator, ProcessedEvent, QueueEntry, utc
 
 _GET = contact_statement()
 _CLAIM_OWN, _CLAIM_LENT = claim_statement(False), claim_statement(True)
+_CLAIM_OWN_BUSY, _CLAIM_LENT_BUSY = claim_as_busy_statement(False), claim_as_busy_statement(True)
 _ANSWER, _HELD, _OVERDUE = answer_statement(), held_statement(), overdue_statement()
 _SAVE, _OFFERED_TO = save_statement(), offered_to_statement()
 _LOCK_OPERATOR, _OPERATOR = lock_operator_statement(), operator_statement()
@@ -106,14 +108,37 @@ class ContactRepository:
         """The next waiting contact of the region in these queues, assigned (see
         Contact.assignment); None when none waits. Written contacts come only from
         `open_queues` (None: every queue)."""
-        if open_queues is None:
-            open_queues = [queue.value for queue in QueueName]
         statement = _CLAIM_LENT if longest_waiting else _CLAIM_OWN
-        params = {f"new_{name}": value for name, value in assignment.items()}
-        params |= {"in_region": region.value, "skills": skills, "open_queues": open_queues}
-        row = self._execute(statement, params)
-        claimed = row.first()
+        params = _claim_params(region, skills, assignment, open_queues)
+        claimed = self._execute(statement, params).first()
         return self._remember(claimed) if claimed is not None else None
+
+    def claim_next_as_busy(
+        self,
+        region: Region,
+        skills: list[str],
+        assignment: dict[str, Any],
+        longest_waiting: bool,
+        open_queues: list[str],
+        read: OperatorOnDuty,
+    ) -> tuple[Contact | None, bool]:
+        """`claim_next` for take-next, whose operator becomes busy when it claims a contact:
+        on PostgreSQL both in one statement, from the status and region `read` (whether the
+        operator was moved: not if either changed since, nor on SQLite, nor without a
+        contact)."""
+        if not self.lock_rows:  # SQLite: no data-modifying CTEs
+            return self.claim_next(region, skills, assignment, longest_waiting, open_queues), False
+        statement = _CLAIM_LENT_BUSY if longest_waiting else _CLAIM_OWN_BUSY
+        params = _claim_params(region, skills, assignment, open_queues)
+        params |= {
+            "was": read.status.value,
+            "read_region": read.region.value,
+            "busy": OperatorStatus.BUSY.value,
+        }
+        claimed = self._execute(statement, params).first()
+        if claimed is None:
+            return None, False
+        return self._remember(claimed), bool(claimed.moved)
 
     def answer_held(
         self, contact_id: uuid.UUID, operator_id: str, answering: dict[str, Any]
@@ -188,6 +213,16 @@ class ContactRepository:
         contact = _contact(row)
         self._loaded[contact.contact_id] = contact.status
         return contact
+
+
+def _claim_params(
+    region: Region, skills: list[str], assignment: dict[str, Any], open_queues: list[str] | None
+) -> dict[str, Any]:
+    """A claim's binds (statements.claim_statement); no `open_queues`: every queue."""
+    if open_queues is None:
+        open_queues = [queue.value for queue in QueueName]
+    params = {f"new_{name}": value for name, value in assignment.items()}
+    return params | {"in_region": region.value, "skill_queues": skills, "open_queues": open_queues}
 
 
 def _columns(contact: Contact) -> dict[str, Any]:

@@ -13,10 +13,16 @@ from sqlmodel import Session, select
 from domain.service_level import NATIONAL
 from schemas import NeedCategory, QueueName, Region
 from services.queueing.contact import Contact
-from services.queueing.domain import ContactStatus, QueueError, QueuePolicy
+from services.queueing.domain import (
+    ContactStatus,
+    OperatorOnDuty,
+    OperatorStatus,
+    QueueError,
+    QueuePolicy,
+)
 from services.queueing.repository import ContactRepository
 from services.queueing.store import QueueDb
-from services.queueing.tables import OutboxRecord
+from services.queueing.tables import Operator, OutboxRecord
 from services.shared.db import make_engine
 from tests.queueing_contacts import NOW, classified
 
@@ -115,6 +121,51 @@ def test_only_the_holder_answers_and_a_refused_answer_changes_nothing(db: QueueD
         assert tx.contacts.answer_held(contact.contact_id, "holder", answering) is None
         again = tx.contacts.get(contact.contact_id)
     assert again == answered
+
+
+def on_duty(db: QueueDb, operator_id: str, status: OperatorStatus) -> Operator:
+    with Session(db.engine, expire_on_commit=False) as session:
+        row = Operator(
+            operator_id=operator_id,
+            region=Region.VAST.value,
+            skills="crime_report,lost_property",
+            logged_in_at=NOW,
+        )
+        row.status = status.value
+        session.add(row)
+        session.commit()
+    return row
+
+
+@pytest.mark.parametrize("read_as", [OperatorStatus.READY, OperatorStatus.PAUSED])
+def test_a_claim_as_busy_moves_its_operator_only_from_the_status_read(
+    db: QueueDb, read_as: OperatorStatus
+) -> None:
+    """Take-next's claim on PostgreSQL moves its operator to busy in the same statement, from
+    the status and region it read them in; nothing else of theirs changes. On SQLite (and when
+    the operator moved meanwhile) it claims alone, and says so: the caller moves them."""
+    waiting = arrived()
+    stored(db, waiting)
+    on_duty(db, "op", OperatorStatus.READY)
+    read = OperatorOnDuty(read_as, Region.VAST, ALL_QUEUES, False, False)
+    with db.transaction() as tx:
+        assignment = Contact.assignment("op", None, NOW)
+        contact, moved = tx.contacts.claim_next_as_busy(
+            Region.VAST, ALL_QUEUES, assignment, False, ALL_QUEUES, read
+        )
+        nothing = tx.contacts.claim_next_as_busy(
+            Region.VAST, ALL_QUEUES, assignment, False, ALL_QUEUES, read
+        )
+    assert contact is not None
+    assert contact.contact_id == waiting.contact_id
+    assert nothing == (None, False), "no contact left: the operator is not moved"
+    postgres = db.engine.dialect.name == "postgresql"
+    assert moved == (postgres and read_as == OperatorStatus.READY)
+    with Session(db.engine) as session:
+        operator = session.get(Operator, "op")
+    assert operator is not None
+    assert operator.status == (OperatorStatus.BUSY if moved else OperatorStatus.READY).value
+    assert (operator.region, operator.skills) == (Region.VAST.value, "crime_report,lost_property")
 
 
 def test_a_save_is_refused_when_the_row_moved_since_it_was_loaded(db: QueueDb) -> None:
