@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select, update
 from schemas import Region
 from services.queueing.domain import OperatorOnDuty, OperatorStatus
 from services.queueing.operators import OPERATOR, announce_presence
+from services.queueing.statements import presence_move
 from services.queueing.store import Tx
 
 _PRESENCE = select(OPERATOR.c.status, OPERATOR.c.region).where(
@@ -17,12 +18,7 @@ _PRESENCE = select(OPERATOR.c.status, OPERATOR.c.region).where(
 _MOVE = (
     update(OPERATOR)
     .where(OPERATOR.c.operator_id == bindparam("op"))
-    .values(
-        status=bindparam("status"),
-        pause_reason=None,
-        status_since=bindparam("now"),
-        wrap_up_until=bindparam("until"),
-    )
+    .values(presence_move(bindparam("status"), bindparam("now"), bindparam("until")))
 )
 # The move from a known status and region: it changes no row if either moved meanwhile.
 _MOVE_FROM = _MOVE.where(

@@ -121,6 +121,12 @@ def claim_statement(longest_waiting: bool) -> Update:
     )
 
 
+def presence_move(status: Any, since: Any, until: Any) -> dict[str, Any]:
+    """What moving an operator's presence writes (a pause's reason is `set_status`'s, in
+    services/queueing/operators.py): one list for the statements that make the move."""
+    return {"status": status, "pause_reason": None, "status_since": since, "wrap_up_until": until}
+
+
 def claim_as_busy_statement(longest_waiting: bool) -> Select[Any]:
     """PostgreSQL: `claim_statement`, and in the same statement (a data-modifying CTE) the
     claiming operator moved to busy from the status and region take-next read them in; `moved`
@@ -135,12 +141,7 @@ def claim_as_busy_statement(longest_waiting: bool) -> Select[Any]:
             OPERATOR.c.region == bindparam("read_region"),
             exists(core_select(claimed.c.contact_id)),
         )
-        .values(
-            status=bindparam("busy"),
-            pause_reason=None,
-            status_since=bindparam("new_assigned_at"),
-            wrap_up_until=None,
-        )
+        .values(presence_move(bindparam("busy"), bindparam("new_assigned_at"), None))
         .returning(OPERATOR.c.operator_id)
         .cte("moved")
     )

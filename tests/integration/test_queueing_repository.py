@@ -123,49 +123,82 @@ def test_only_the_holder_answers_and_a_refused_answer_changes_nothing(db: QueueD
     assert again == answered
 
 
-def on_duty(db: QueueDb, operator_id: str, status: OperatorStatus) -> Operator:
-    with Session(db.engine, expire_on_commit=False) as session:
+def on_duty(db: QueueDb, operator_id: str) -> None:
+    """An operator wrapping up their last contact since an hour ago: they may take the next."""
+    with Session(db.engine) as session:
         row = Operator(
             operator_id=operator_id,
             region=Region.VAST.value,
             skills="crime_report,lost_property",
-            logged_in_at=NOW,
+            logged_in_at=NOW - timedelta(hours=2),
         )
-        row.status = status.value
+        row.status = OperatorStatus.WRAP_UP.value
+        row.status_since, row.wrap_up_until = NOW - timedelta(hours=1), NOW + timedelta(seconds=30)
         session.add(row)
         session.commit()
-    return row
 
 
-@pytest.mark.parametrize("read_as", [OperatorStatus.READY, OperatorStatus.PAUSED])
-def test_a_claim_as_busy_moves_its_operator_only_from_the_status_read(
-    db: QueueDb, read_as: OperatorStatus
-) -> None:
+def operator_row(db: QueueDb, operator_id: str) -> tuple[object, ...]:
+    with Session(db.engine) as session:
+        row = session.get(Operator, operator_id)
+        assert row is not None
+        since = row.status_since.replace(tzinfo=None) if row.status_since else None
+        until = row.wrap_up_until.replace(tzinfo=None) if row.wrap_up_until else None
+        return (row.status, row.region, row.skills, row.pause_reason, since, until)
+
+
+UNMOVED = (
+    OperatorStatus.WRAP_UP.value,
+    Region.VAST.value,
+    "crime_report,lost_property",
+    None,
+    (NOW - timedelta(hours=1)).replace(tzinfo=None),
+    (NOW + timedelta(seconds=30)).replace(tzinfo=None),
+)
+
+
+@pytest.mark.parametrize(
+    "read", ["as they are", "paused since", "in another region since"], ids=str
+)
+def test_a_claim_as_busy_moves_its_operator_only_from_what_was_read(db: QueueDb, read: str) -> None:
     """Take-next's claim on PostgreSQL moves its operator to busy in the same statement, from
-    the status and region it read them in; nothing else of theirs changes. On SQLite (and when
-    the operator moved meanwhile) it claims alone, and says so: the caller moves them."""
+    the status and region it read them in, and writes what any move of theirs writes; nothing
+    else of theirs changes. On SQLite (and when they moved since the read) it claims alone, and
+    says so: the caller moves them."""
     waiting = arrived()
     stored(db, waiting)
-    on_duty(db, "op", OperatorStatus.READY)
-    read = OperatorOnDuty(read_as, Region.VAST, ALL_QUEUES, False, False)
+    on_duty(db, "op")
+    status = OperatorStatus.PAUSED if read == "paused since" else OperatorStatus.WRAP_UP
+    region = Region.SYD if read == "in another region since" else Region.VAST
     with db.transaction() as tx:
-        assignment = Contact.assignment("op", None, NOW)
         contact, moved = tx.contacts.claim_next_as_busy(
-            Region.VAST, ALL_QUEUES, assignment, False, ALL_QUEUES, read
-        )
-        nothing = tx.contacts.claim_next_as_busy(
-            Region.VAST, ALL_QUEUES, assignment, False, ALL_QUEUES, read
+            Region.VAST,
+            ALL_QUEUES,
+            Contact.assignment("op", None, NOW),
+            False,
+            ALL_QUEUES,
+            OperatorOnDuty(status, region, ALL_QUEUES, False, False),
         )
     assert contact is not None
     assert contact.contact_id == waiting.contact_id
-    assert nothing == (None, False), "no contact left: the operator is not moved"
     postgres = db.engine.dialect.name == "postgresql"
-    assert moved == (postgres and read_as == OperatorStatus.READY)
-    with Session(db.engine) as session:
-        operator = session.get(Operator, "op")
-    assert operator is not None
-    assert operator.status == (OperatorStatus.BUSY if moved else OperatorStatus.READY).value
-    assert (operator.region, operator.skills) == (Region.VAST.value, "crime_report,lost_property")
+    assert moved == (postgres and read == "as they are")
+    busy = (OperatorStatus.BUSY.value, *UNMOVED[1:3], None, NOW.replace(tzinfo=None), None)
+    assert operator_row(db, "op") == (busy if moved else UNMOVED)
+
+
+def test_a_claim_as_busy_with_no_contact_waiting_leaves_its_operator_as_they_are(
+    db: QueueDb,
+) -> None:
+    on_duty(db, "op")
+    read = OperatorOnDuty(OperatorStatus.WRAP_UP, Region.VAST, ALL_QUEUES, False, False)
+    with db.transaction() as tx:
+        assignment = Contact.assignment("op", None, NOW)
+        nothing = tx.contacts.claim_next_as_busy(
+            Region.VAST, ALL_QUEUES, assignment, False, ALL_QUEUES, read
+        )
+    assert nothing == (None, False)
+    assert operator_row(db, "op") == UNMOVED
 
 
 def test_a_save_is_refused_when_the_row_moved_since_it_was_loaded(db: QueueDb) -> None:
