@@ -59,22 +59,29 @@ def staffing(state: RegionState, policy: ServiceLevelPolicy) -> Staffing | None:
     arrivals = state.arrivals_per_hour()
     if arrivals <= 0:
         return None
-    handling = state.handling()
+    handling = _tenths(state.handling())
     present = len(state.meta.operators)
     patience = state.meta.patience_seconds
     need_c, need_a = _needed(
         arrivals,
-        round(handling, 1),
-        round(patience, 1) if patience is not None else None,
+        handling,
+        _tenths(patience) if patience is not None else None,
         policy.target,
         policy.threshold_seconds,
     )
     needed = need_a if need_a is not None else need_c
     return Staffing(
         arrivals_per_hour=round(arrivals, 1),
-        handling_seconds=round(handling, 1),
+        handling_seconds=handling,
         operators_needed_erlang_c=need_c,
         operators_needed_erlang_a=need_a,
         operators_present=present,
         shortfall=max(0, needed - present),
     )
+
+
+def _tenths(seconds: float) -> float:
+    """A time to a tenth of a second (few keys in _needed's cache), never down to zero: Erlang
+    takes only positive times, and contacts resolved within a few hundredths of a second of
+    their answer once made the board's every region unreadable."""
+    return max(0.1, round(seconds, 1))

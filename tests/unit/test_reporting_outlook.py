@@ -46,6 +46,15 @@ def test_the_staffing_suggestion_is_what_a_reinforcement_request_would_ask() -> 
     assert suggested.shortfall == plan.shortfall > 0, "40 calls an hour at 6 min need more than 3"
 
 
+def test_a_region_handling_and_abandoning_within_hundredths_of_a_second_is_still_staffed() -> None:
+    state = busy_morning()
+    state.meta.handling_seconds, state.meta.patience_seconds = 0.03, 0.04
+    suggested = staffing(state, NATIONAL)
+    assert suggested is not None
+    assert suggested.handling_seconds == 0.1
+    assert suggested.operators_needed_erlang_c >= 1
+
+
 def test_the_predicted_share_counts_the_calls_waiting_past_the_threshold_as_missed() -> None:
     state = busy_morning()
     # At 10:42 the 10 still waiting (queued 10:22-10:29) have passed the ten minutes.
