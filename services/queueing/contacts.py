@@ -26,7 +26,11 @@ from services.queueing.domain import (
 from services.queueing.presence import after_outcome
 from services.queueing.presence_moves import move_known_presence, move_presence
 from services.queueing.reinforcements import Reinforcements
-from services.queueing.requests import OperatorRequest, RecordedRequests
+from services.queueing.requests import (
+    OperatorRequest,
+    RecordedRequests,
+    once_more_after_a_key_race,
+)
 from services.queueing.store import QueueDb, Tx
 from services.queueing.tables import Callback, Operator
 from services.shared.tracing import current_traceparent
@@ -108,6 +112,7 @@ class Contacts:
                 move_known_presence(tx, operator_id, operator, OperatorStatus.BUSY, now, moved)
             return contact
 
+    @once_more_after_a_key_race
     def answer(
         self, operator: Operator, contact_id: uuid.UUID, now: datetime, key: str | None = None
     ) -> Answered:
@@ -143,6 +148,7 @@ class Contacts:
             requests.record(request, answered.model_dump_json(), now + self.request_retention)
             return answered
 
+    @once_more_after_a_key_race
     def resolve(
         self,
         operator: Operator,

@@ -7,13 +7,16 @@ written in the transaction of the change it answers: either both commit or neith
 changes are recorded; a refusal changed nothing, and a retry of it is simply decided again.
 """
 
+import functools
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, ParamSpec, TypeVar
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from services.queueing.domain import QueueError
@@ -21,6 +24,10 @@ from services.queueing.store import Tx
 from services.queueing.tables import RecordedRequest
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+_KEY_INDEX = "ux_queueing_request_key"
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class RequestReused(QueueError):
@@ -114,3 +121,27 @@ class RecordedRequests:
         """Deletes records past their expiry; how many."""
         statement = delete(RecordedRequest).where(col(RecordedRequest.expires_at) <= now)
         return int(self.session.connection().execute(statement).rowcount)
+
+
+def once_more_after_a_key_race(move: Callable[P, R]) -> Callable[P, R]:
+    """A recorded move whose transaction lost a race for its key: two requests under one key
+    at once (PostgreSQL; SQLite's writers run one at a time) both find the key unused, and the
+    second fails on its unique index as it records its response. Run once more, it finds the
+    first's record: the first response again for the same request, `RequestReused` (409) for
+    another, where the database's error would have answered 500."""
+
+    @functools.wraps(move)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return move(*args, **kwargs)
+        except IntegrityError as error:
+            if not _on_the_key(error):
+                raise
+        return move(*args, **kwargs)
+
+    return run
+
+
+def _on_the_key(error: IntegrityError) -> bool:
+    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+    return constraint == _KEY_INDEX or "queueing_request.request_key" in str(error.orig)

@@ -15,7 +15,11 @@ from services.queueing.domain import Actor, NotFound, OperatorStatus, QueueError
 from services.queueing.handover import TransferOrder, transfer
 from services.queueing.operators import set_status
 from services.queueing.presence import after_outcome
-from services.queueing.requests import OperatorRequest, RecordedRequests
+from services.queueing.requests import (
+    OperatorRequest,
+    RecordedRequests,
+    once_more_after_a_key_race,
+)
 from services.queueing.statements import ENTRY, SAVED_COLUMNS
 from services.queueing.store import QueueDb, Tx
 from services.queueing.tables import Operator
@@ -39,6 +43,7 @@ class Transfers:
         self.assignable = assignable  # a contact joined a queue: open desks look for offers
         self.request_retention = request_retention  # how long a keyed retry gets the answer
 
+    @once_more_after_a_key_race
     def transfer(
         self,
         operator: Operator,
