@@ -106,21 +106,27 @@ class RecordedRequests:
         """Inserted with the transaction's other closing rows, as plain values (an ORM row cost
         more than the rest of an answer): a concurrent first try under the same key fails
         there, on the unique key, and its transaction changes nothing."""
-        row = {
-            "operator_id": request.operator_id,
-            "request_key": request.key,
-            "action": request.action,
-            "contact_id": request.contact_id,
-            "fingerprint": request.fingerprint,
-            "response_json": response_json,
-            "expires_at": expires_at,
-        }
-        self.tx.requests.append(row)
+        self.tx.requests.append(request_row(request, response_json, expires_at))
 
     def forget_expired(self, now: datetime) -> int:
         """Deletes records past their expiry; how many."""
         statement = delete(RecordedRequest).where(col(RecordedRequest.expires_at) <= now)
         return int(self.session.connection().execute(statement).rowcount)
+
+
+def request_row(
+    request: OperatorRequest, response_json: str, expires_at: datetime
+) -> dict[str, object]:
+    """The request's record, as the requests table holds it."""
+    return {
+        "operator_id": request.operator_id,
+        "request_key": request.key,
+        "action": request.action,
+        "contact_id": request.contact_id,
+        "fingerprint": request.fingerprint,
+        "response_json": response_json,
+        "expires_at": expires_at,
+    }
 
 
 def once_more_after_a_key_race(move: Callable[P, R]) -> Callable[P, R]:

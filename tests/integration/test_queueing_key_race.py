@@ -16,7 +16,12 @@ from sqlalchemy import insert
 
 from schemas import Region
 from services.queueing.contact import Contact
-from services.queueing.requests import OperatorRequest, RecordedRequests, RequestReused
+from services.queueing.requests import (
+    OperatorRequest,
+    RecordedRequests,
+    RequestReused,
+    request_row,
+)
 from services.queueing.tables import Operator, RecordedRequest
 from tests.conftest import fresh_database
 from tests.queueing_contacts import NOW, Queueing, classified
@@ -43,15 +48,7 @@ def other_request_commits_once_the_key_is_found_unused(
         if first is None and not raced:
             raced.append(request)
             with q.db.engine.begin() as connection:  # the other request, committing first
-                row = {
-                    "operator_id": other.operator_id,
-                    "request_key": other.key,
-                    "action": other.action,
-                    "contact_id": other.contact_id,
-                    "fingerprint": other.fingerprint,
-                    "response_json": response,
-                    "expires_at": NOW + timedelta(days=1),
-                }
+                row = request_row(other, response, NOW + timedelta(days=1))
                 connection.execute(insert(RecordedRequest.__table__), row)  # type: ignore[attr-defined]
         return first
 
