@@ -96,6 +96,8 @@ class QueueDb:
         with self._writer, Session(self.engine, expire_on_commit=False) as session:
             tx = Tx(session, ContactRepository(session, lock_rows=self.postgres))
             yield tx
+            # `published` given, not left to its column default: SQLAlchemy fills in no default
+            # for an insert nested as a CTE, so closing.py's combined statement wrote NULL.
             outbox: list[dict[str, Any]] = [
                 {"event_json": e.model_dump_json(), "traceparent": t, "published": False}
                 for e, t in tx.events
