@@ -22,12 +22,42 @@ def process_cpu(pid: int | None, *, reaped_children: bool = False, gone_ok: bool
     return sum(int(tick) for tick in ticks) / os.sysconf("SC_CLK_TCK")
 
 
-def stat_fields(pid: int) -> list[str] | None:
-    """/proc/PID/stat's fields after the command name (field 3 onwards); None: no such process."""
+def stat_fields(pid: int | str, task: str = "") -> list[str] | None:
+    """/proc/PID/stat's fields after the command name (field 3 onwards), or those of one of
+    its threads (`task`); None: no such process or thread."""
+    path = f"/proc/{pid}/task/{task}/stat" if task else f"/proc/{pid}/stat"
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(path).read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
+
+
+# A JVM's JIT compiler threads, by the names HotSpot gives them ("C2 CompilerThread0").
+JIT_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
+
+
+def jit_cpu(pid: int | None) -> dict[str, float]:
+    """user + system CPU seconds of each JIT compiler thread of a JVM (by thread id; none for
+    no process): a broker's compiling, apart from its serving. HotSpot starts and ends
+    compiler threads as its queue of work grows and shrinks: `jit_cpu_between` counts what
+    the threads alive at the end did, a thread ended meanwhile goes uncounted."""
+    threads: dict[str, float] = {}
+    if pid is None:
+        return threads
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+        except OSError:
+            continue  # the thread ended meanwhile
+        fields = stat_fields(pid, task.name) if name.startswith(JIT_THREADS) else None
+        if fields is not None:
+            threads[task.name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return threads
+
+
+def jit_cpu_between(before: dict[str, float], after: dict[str, float]) -> float:
+    """CPU seconds the JIT compiler threads alive at `after` spent since `before`."""
+    return sum(seconds - before.get(thread, 0.0) for thread, seconds in after.items())
 
 
 def own_cpu() -> float:

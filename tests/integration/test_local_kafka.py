@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.cpu import JIT_THREADS, jit_cpu
 from pkc.localkafka import LocalKafka
 from pkc.localkafka.config import new_cluster_id, server_properties
 from pkc.localkafka.jars import ensure_jars
@@ -40,7 +41,19 @@ def test_a_second_broker_starts_reports_its_status_and_stops_cleanly(
         assert status.pid is not None
         assert took > 0
         assert broker.start() == 0.0, "starting a running broker is a no-op"
+        # A local broker lives for a test or a benchmark: the JIT's first tier alone, whose
+        # compiler threads it has, and none of the second's (pkc/localkafka/broker.py).
+        compilers = _thread_names(status.pid, JIT_THREADS)
+        assert compilers == {"C1 CompilerThre"}
+        assert sum(jit_cpu(status.pid).values()) > 0, "the bench reads what they compiled"
     finally:
         assert broker.stop()
     assert broker.status().pid is None
     assert not broker.stop(), "stopping twice says nothing was running"
+
+
+def _thread_names(pid: int, prefixes: tuple[str, ...]) -> set[str]:
+    names = {
+        task.joinpath("comm").read_text().strip() for task in Path(f"/proc/{pid}/task").iterdir()
+    }
+    return {name for name in names if name.startswith(prefixes)}
