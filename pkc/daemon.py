@@ -11,6 +11,11 @@ from pathlib import Path
 
 from pkc.polling import poll
 
+# The JVM option that keeps a local server's JIT to its first tier (C1). Both local servers
+# (the broker, Keycloak) live for a test run, a benchmark or a `pkc run`, and with the second
+# tier (C2) they spent much of that life compiling: see where each passes it.
+JIT_FIRST_TIER = "-XX:TieredStopAtLevel=1"
+
 
 class SetupError(RuntimeError):
     """A local server cannot be set up; the message says what to do."""

@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pkc.daemon import Daemon, DaemonStatus
+from pkc.daemon import JIT_FIRST_TIER, Daemon, DaemonStatus
 from pkc.localkafka.access import KafkaAccess
 from pkc.localkafka.config import LOG4J2, new_cluster_id, server_properties
 from pkc.localkafka.credentials import FILE_NAME, BrokerCredentials, write_private
@@ -95,16 +95,14 @@ class LocalKafka:
         jars = ensure_jars(self.cache_dir)
         jvm = [java, "-Xms256m", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true"]
         jvm.append(f"-Dlog4j2.configurationFile={self.home / 'log4j2.properties'}")
-        # The JIT's first tier (C1) alone, for the storage tool and the broker. The tool runs
-        # for a second: 2.4 s of CPU down to 1.4 on two cores, on every fresh broker a test
-        # starts. A local broker lives for a test, a benchmark or a `pkc run`, and with the
-        # second tier (C2) it spent that life compiling: in `python -m bench native`'s
-        # measured run (10,000 contacts after 1,000), 40 % of its CPU was the C2 compiler's
-        # threads, and its CPU per contact fell from 0.36 to 0.15 ms only after some 70,000
-        # contacts. With C1 alone it costs 0.18-0.20 ms per contact from the first run on
-        # (README, "Performance"). A production broker runs for months: Strimzi's keep the
-        # JVM's default, both tiers.
-        jvm.append("-XX:TieredStopAtLevel=1")
+        # The JIT's first tier (C1) alone (pkc/daemon.py), for the storage tool and the broker.
+        # The tool runs for a second: 2.4 s of CPU down to 1.4 on two cores, on every fresh
+        # broker a test starts. In `python -m bench native`'s measured run (10,000 contacts
+        # after 1,000) 40 % of a broker's CPU was the C2 compiler's threads, and its CPU per
+        # contact fell from 0.36 to 0.15 ms only after some 70,000 contacts; with C1 alone it
+        # costs 0.18-0.23 ms from the first run on (README, "Benchmarks"). A production broker
+        # runs for months: Strimzi's keep the JVM's default, both tiers.
+        jvm.append(JIT_FIRST_TIER)
         self._prepare_storage(jvm, f"{jars}/*")
         properties = self.home / "server.properties"
         process = self._process.launch([*jvm, "-cp", f"{jars}/*", "kafka.Kafka", str(properties)])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from pkc.daemon import Daemon, DaemonStatus
+from pkc.daemon import JIT_FIRST_TIER, Daemon, DaemonStatus
 from pkc.localoidc import realm, tokens, users
 from pkc.localoidc.distribution import OidcSetupError, ensure_keycloak
 from pkc.polling import poll
@@ -92,6 +92,12 @@ class LocalOidc:
             # Used only when the master realm is first created (a fresh database).
             "KC_BOOTSTRAP_ADMIN_USERNAME": realm.ADMIN_USER,
             "KC_BOOTSTRAP_ADMIN_PASSWORD": dev_secrets.admin_password,
+            # The JIT's first tier alone (pkc/daemon.py): a local provider issues a few tokens.
+            # Measured, two starts each way: CPU to start 27.5 / 35.7 → 20.0 / 21.4 s, the
+            # first 50 tokens 2.4 → 1.6 s, the time to answer unchanged (15-20 s).
+            "JAVA_OPTS_APPEND": " ".join(
+                filter(None, (os.environ.get("JAVA_OPTS_APPEND"), JIT_FIRST_TIER))
+            ),
         }
         command = [
             str(keycloak_home / "bin" / "kc.sh"),

@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from bench.cpu import JIT_THREADS, jit_cpu
+from bench.cpu import jit_cpu
 from pkc.localkafka import LocalKafka
 from pkc.localkafka.config import new_cluster_id, server_properties
 from pkc.localkafka.jars import ensure_jars
 from pkc.paths import cache_dir
 from pkc.ports import free_port
+from tests.jvm_threads import jit_compilers
 
 pytestmark = pytest.mark.kafka
 
@@ -43,17 +44,9 @@ def test_a_second_broker_starts_reports_its_status_and_stops_cleanly(
         assert broker.start() == 0.0, "starting a running broker is a no-op"
         # A local broker lives for a test or a benchmark: the JIT's first tier alone, whose
         # compiler threads it has, and none of the second's (pkc/localkafka/broker.py).
-        compilers = _thread_names(status.pid, JIT_THREADS)
-        assert compilers == {"C1 CompilerThre"}
+        assert jit_compilers(status.pid) == {"C1 CompilerThre"}
         assert sum(jit_cpu(status.pid).values()) > 0, "the bench reads what they compiled"
     finally:
         assert broker.stop()
     assert broker.status().pid is None
     assert not broker.stop(), "stopping twice says nothing was running"
-
-
-def _thread_names(pid: int, prefixes: tuple[str, ...]) -> set[str]:
-    names = {
-        task.joinpath("comm").read_text().strip() for task in Path(f"/proc/{pid}/task").iterdir()
-    }
-    return {name for name in names if name.startswith(prefixes)}

@@ -21,6 +21,7 @@ from pkc.localoidc.realm import (
     service_clients,
 )
 from pkc.localoidc.tokens import client_credentials_token, discovery, password_token
+from tests.jvm_threads import jit_compilers
 
 pytestmark = pytest.mark.oidc
 
@@ -131,6 +132,13 @@ def test_the_cli_reports_the_running_provider(oidc: LocalOidc, state: Path) -> N
     )
     assert printed.exit_code == 0, printed.output
     assert verified_claims(oidc.issuer, printed.output.strip())["azp"] == "adapter-mail"
+
+
+def test_the_local_provider_compiles_with_the_jits_first_tier_alone(oidc: LocalOidc) -> None:
+    """It lives for a test run or a `pkc run`: C2 spent its start compiling (pkc/daemon.py)."""
+    pid = oidc.status().pid
+    assert pid is not None
+    assert jit_compilers(pid) == {"C1 CompilerThre"}
 
 
 def test_restarted_provider_keeps_its_realm_and_users(oidc: LocalOidc) -> None:
