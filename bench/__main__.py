@@ -28,6 +28,7 @@ from bench.results import Report
 from pkc.localpostgres import private_postgres
 from pkc.platform import kafka_with_topics
 from pkc.ports import free_port
+from schemas.access import SERVICES
 
 # Those in NEEDS_KAFKA take the bootstrap address as a fourth argument.
 BENCHMARKS: dict[str, Callable[..., None]] = {
@@ -64,12 +65,12 @@ def main() -> int:
     parser.add_argument("--kill-every", type=float, default=30.0, help="soak: seconds per kill")
     parser.add_argument(
         "--kill",
-        default=",".join(soak.SERVICES),
+        default=",".join(SERVICES),
         help="soak: the services whose replicas are killed, comma-separated",
     )
     args = parser.parse_args()
     victims = tuple(args.kill.split(","))
-    if unknown := set(victims) - set(soak.SERVICES):
+    if unknown := set(victims) - set(SERVICES):
         parser.error(f"--kill: no such service: {', '.join(sorted(unknown))}")
     chosen = args.only or list(BENCHMARKS)
     report = Report()

@@ -28,13 +28,13 @@ from pkc.platform import LocalPlatform, PlatformSetup, local_broker, running_pla
 from pkc.polling import poll
 from pkc.simulation import Credential, TokenSource
 from schemas import Region
+from schemas.access import SERVICES
 from schemas.topics import all_topics
 from services.reporting.settings import ReportingSettings
 
 # A Tuesday morning inside service hours (the run's clock starts there, at real speed).
 START = datetime.fromisoformat("2027-03-09T09:00:00+01:00")
 TEXT = "Min cykel blev stulen utanför stationen i förra veckan, jag vill anmäla det."
-SERVICES = ("intake", "triage", "queueing", "reporting", "notify")
 FAUST_GROUP = ReportingSettings.model_fields["faust_app_id"].default  # its consumer group
 
 

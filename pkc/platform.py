@@ -16,8 +16,9 @@ from pkc.issuer import Issuer, oidc_issuer
 from pkc.localkafka import KafkaAccess, LocalKafka, external_access
 from pkc.paths import cache_dir
 from pkc.ports import free_port
-from pkc.processes import SERVICES, ServiceProcess, wait_ready
+from pkc.processes import ServiceProcess, wait_ready
 from pkc.simulation import clock_from_env
+from schemas.access import SERVICES
 from schemas.topics import all_topics
 from services.shared.clock import Clock
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity

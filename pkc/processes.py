@@ -12,7 +12,6 @@ import httpx
 
 from pkc.polling import poll
 
-SERVICES = ("intake", "triage", "queueing", "reporting", "notify")
 DEFAULT_PORTS = {
     "intake": 8001,
     "triage": 8002,

@@ -4,24 +4,24 @@ import importlib
 
 import uvicorn
 
+from schemas.access import SERVICES
 from services.shared.logs import setup_logging
+from services.shared.settings import ServiceSettings
 from services.shared.start_up import freeze_start_up
 from services.shared.tracing import setup_tracing
 
-_SETTINGS = {
-    "intake": ("services.intake.settings", "IntakeSettings"),
-    "triage": ("services.triage.settings", "TriageSettings"),
-    "queueing": ("services.queueing.settings", "QueueingSettings"),
-    "reporting": ("services.reporting.settings", "ReportingSettings"),
-    "notify": ("services.notify.settings", "NotifySettings"),
-}
+
+def settings_class(name: str) -> type[ServiceSettings]:
+    """A service's settings class: services/<name>/settings.py's <Name>Settings."""
+    if name not in SERVICES:
+        raise LookupError(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
+    module = importlib.import_module(f"services.{name}.settings")
+    found: type[ServiceSettings] = getattr(module, f"{name.capitalize()}Settings")
+    return found
 
 
 def serve_service(name: str) -> None:
-    if name not in _SETTINGS:
-        raise LookupError(f"unknown service {name!r}; one of {', '.join(_SETTINGS)}")
-    module, cls = _SETTINGS[name]
-    settings = getattr(importlib.import_module(module), cls)()
+    settings = settings_class(name)()  # from the environment
     setup_logging(name, settings.log_level)
     setup_tracing(name, settings.traces_exporter, settings.otlp_endpoint)
     app = importlib.import_module(f"services.{name}.app").create_app(settings)

@@ -13,7 +13,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from pkc.processes import SERVICES
+from schemas.access import SERVICES
 from services.shared.production_rules import public_url_problem
 from services.shared.settings import ServiceSettings
 from tests.deploy.manifests import Doc, containers, env_of, named, render

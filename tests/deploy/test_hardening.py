@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from pkc.processes import DEFAULT_PORTS, SERVICES
+from pkc.processes import DEFAULT_PORTS
+from schemas.access import SERVICES
 from schemas.topics import CONSUMERS
 from tests.deploy.manifests import Doc, containers, env_of, named, of_kind
 

@@ -5,7 +5,8 @@ import itertools
 
 import pytest
 
-from pkc.processes import DEFAULT_PORTS, SERVICES
+from pkc.processes import DEFAULT_PORTS
+from schemas.access import SERVICES
 from tests.deploy.manifests import Doc, named, of_kind
 from tests.deploy.netpol import Endpoint, allowed, selects
 

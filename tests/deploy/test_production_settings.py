@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pkc.processes import SERVICES
+from schemas.access import SERVICES
 from services.shared.production_rules import secret_problems
 from tests.deploy.manifests import K8S, Doc, containers, env_of, named, of_kind, render
 from tests.deploy.release import address_problems, settings_of

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pkc.processes import SERVICES
+from schemas.access import SERVICES
 from tests.deploy.manifests import K8S, ROOT, Doc, tool
 
 DOCKERFILE = ROOT / "Dockerfile"

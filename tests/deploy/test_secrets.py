@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pkc.processes import SERVICES
+from schemas.access import SERVICES
 from tests.deploy.manifests import Doc, containers, of_kind, walk
 
 # Made in the cluster by the operators: the database's by CloudNativePG from the Cluster

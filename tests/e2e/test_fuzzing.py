@@ -14,12 +14,12 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+from schemas.access import SERVICES
 from tests.e2e.conftest import Platform
 
 pytestmark = pytest.mark.kafka
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
-SERVICES = ("intake", "triage", "queueing", "reporting", "notify")
 EXAMPLES = 20  # per operation: enough to find a crash on a bad body, quick enough for CI
 
 

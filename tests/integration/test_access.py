@@ -19,20 +19,14 @@ from fastapi import FastAPI
 from fastapi.routing import RouteContext, iter_route_contexts
 from fastapi.testclient import TestClient
 
+from pkc.serve import settings_class
+from schemas.access import SERVICES
 from services.shared.http import roles_of
 from services.shared.identity import Role
 from tests.identities import Headers, Identities
 
 pytestmark = pytest.mark.oidc
 
-SERVICES = ("intake", "triage", "queueing", "reporting", "notify")
-SETTINGS = {
-    "intake": "IntakeSettings",
-    "triage": "TriageSettings",
-    "queueing": "QueueingSettings",
-    "reporting": "ReportingSettings",
-    "notify": "NotifySettings",
-}
 # Public on purpose, and nothing else: health probes; notify's acknowledgement page and form
 # (the signed one-time link is the credential); the dashboard's page shell and the sign-in
 # configuration it needs before anyone has a token (no data in either; `/` only redirects to
@@ -53,7 +47,7 @@ PUBLIC: dict[str, set[tuple[str, str]]] = {
 
 
 def build(service: str, state: Path, issuer: str) -> FastAPI:
-    settings = getattr(importlib.import_module(f"services.{service}.settings"), SETTINGS[service])
+    settings = settings_class(service)
     create_app = importlib.import_module(f"services.{service}.app").create_app
     app: FastAPI = create_app(settings(state_dir=state, oidc_issuer=issuer))
     return app

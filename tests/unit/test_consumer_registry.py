@@ -11,7 +11,7 @@ from typing import Any
 import faust
 import pytest
 
-from pkc.processes import SERVICES
+from schemas.access import SERVICES
 from schemas.topics import CONSUMERS, Consumer, all_topics
 from services.shared.kafka import BatchConsumer, DeadLetterWriter
 

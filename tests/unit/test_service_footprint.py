@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-SERVICES = ("intake", "triage", "queueing", "reporting", "notify")
+from schemas.access import SERVICES
 
 
 def _loaded(probe: str, env: dict[str, str] | None = None) -> str:
@@ -37,11 +37,9 @@ def test_services_on_sqlite_do_not_load_the_postgresql_driver(
 ) -> None:
     probe = (
         "import importlib, sys\n"
-        "from pkc.serve import _SETTINGS\n"
+        "from pkc.serve import settings_class\n"
         f"for name in {SERVICES!r}:\n"
-        "    module, cls = _SETTINGS[name]\n"
-        "    settings = getattr(importlib.import_module(module), cls)()\n"
-        "    importlib.import_module(f'services.{name}.app').create_app(settings)\n"
+        "    importlib.import_module(f'services.{name}.app').create_app(settings_class(name)())\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'psycopg'))"
     )
     env = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}

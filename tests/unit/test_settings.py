@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 from pydantic import Field, SecretStr
 
-from pkc.processes import SERVICES
+from schemas.access import SERVICES
 from services.intake.settings import IntakeSettings
 from services.notify.settings import NotifySettings
 from services.queueing.settings import QueueingSettings
