@@ -4,7 +4,8 @@ when it changed, and at least every `queue_state_interval_seconds` while it did 
 It looks for changes every `live_interval_seconds` (the live stream's cadence) and at once
 after a commit that wrote events, but no sooner than `LEAST_GAP_SECONDS` after its last look:
 under load every commit woke it, and each look reads every waiting contact (a fifth of
-queueing's CPU at 64 concurrent posts in `python -m bench profile`).
+queueing's CPU at 64 concurrent posts in `python -m bench profile`). Nor sooner than the read
+allows (`look_gap`): its cost grows with the queue.
 
 Only the replica whose outbox relay holds the lease publishes: a snapshot from another
 replica, read a moment earlier but sent a moment later, would put an older state last on the
@@ -31,6 +32,18 @@ log = logging.getLogger(__name__)
 Send = Callable[[QueueState], Awaitable[None]]
 Sent = tuple[dict[str, object], float]  # what a region's last record said, and when (monotonic)
 LEAST_GAP_SECONDS = 0.25
+# A look groups every waiting contact, so it costs more the more wait: on SQLite 1.8 ms at
+# 1,000 waiting, 10.7 at 10,000, 50.5 at 40,000. In a scratch run of `bench native`'s platform
+# whose contacts nobody answered, queueing's CPU per contact rose from 0.26 to 0.58 ms as
+# 100,000 piled up. Reads take at most this share of the time: with tens of thousands waiting
+# (an incident, written contacts piling up) the states go out every second or so instead of
+# every quarter, and queueing keeps its CPU for queueing them.
+LOOK_SHARE = 0.05
+
+
+def look_gap(read_seconds: float, least_gap_seconds: float) -> float:
+    """How long after a look began the next may begin, its read having taken `read_seconds`."""
+    return max(least_gap_seconds, read_seconds / LOOK_SHARE)
 
 
 def holds_lease(engine: Engine, holder: str) -> bool:
@@ -80,6 +93,7 @@ class QueueStatePublisher:
         self.least_gap_seconds = least_gap_seconds
         self.sent: dict[Region, Sent] = {}
         self.notify = Wakeup()  # called after a commit, from any thread: look again now
+        self.read_seconds = 0.0  # what the last look's read took
 
     async def run(self) -> None:
         while True:
@@ -91,7 +105,8 @@ class QueueStatePublisher:
                 self.sent.clear()  # unsure what reached the broker: send everything again
             await self.notify.wait(self.check_seconds)
             # Rate, not synchronisation: a commit meanwhile still ends the next wait at once.
-            await asyncio.sleep(max(0.0, looked + self.least_gap_seconds - time.monotonic()))
+            gap = look_gap(self.read_seconds, self.least_gap_seconds)
+            await asyncio.sleep(max(0.0, looked + gap - time.monotonic()))
 
     async def publish_due(self) -> int:
         """Sends each region whose state changed or whose last send is an interval old; the
@@ -99,7 +114,10 @@ class QueueStatePublisher:
         if not await asyncio.to_thread(self.leads):
             self.sent.clear()
             return 0
+        began = time.monotonic()
+        # Only the read counts towards the gap: the sends wait for the broker's acks.
         states = await asyncio.to_thread(self.read)
+        self.read_seconds = time.monotonic() - began
         sent = 0
         for state in states:
             content, last = _content(state), self.sent.get(state.region)

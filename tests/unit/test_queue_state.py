@@ -3,6 +3,7 @@ publisher sends one: on a change, at least every interval, only from the leading
 
 import asyncio
 import json
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -20,7 +21,13 @@ from services.queueing.queue_state import (
     operator_state,
     snapshot,
 )
-from services.queueing.queue_state_publisher import QueueStatePublisher, kafka_sender
+from services.queueing.queue_state_publisher import (
+    LEAST_GAP_SECONDS,
+    LOOK_SHARE,
+    QueueStatePublisher,
+    kafka_sender,
+    look_gap,
+)
 
 NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 POLICY = ServiceLevelPolicy()
@@ -163,10 +170,12 @@ def test_only_queueing_writes_the_queue_state_and_it_is_compacted_by_region() ->
 
 
 class Looks:
-    """A publisher whose reads are counted, woken only by commits (`notify`)."""
+    """A publisher whose reads are counted, woken only by commits (`notify`); each read takes
+    `read_seconds` (the work of grouping a queue)."""
 
-    def __init__(self, least_gap: float) -> None:
+    def __init__(self, least_gap: float, read_seconds: float = 0.0) -> None:
         self.reads = 0
+        self.read_seconds = read_seconds
         self.looked = asyncio.Event()
         self.publisher = QueueStatePublisher(
             self.read, lambda: True, Sent(), interval_seconds=3600, least_gap_seconds=least_gap
@@ -174,6 +183,7 @@ class Looks:
         self.publisher.check_seconds = 3600
 
     def read(self) -> list[QueueState]:
+        time.sleep(self.read_seconds)  # the read's own work, in the publisher's thread
         self.reads += 1
         self.looked.set()
         return [snapshot(Region.VAST, NOW, [], [], POLICY)]
@@ -181,6 +191,14 @@ class Looks:
     async def next_look(self) -> None:
         await asyncio.wait_for(self.looked.wait(), 5)
         self.looked.clear()
+
+    async def burst_after_a_look(self) -> None:
+        """Twenty commits right after a look, and no look for the next 0.3 s."""
+        await self.next_look()
+        for _ in range(20):
+            self.publisher.notify()
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(self.looked.wait(), 0.3)
 
 
 async def test_a_commit_makes_it_look_again_at_once() -> None:
@@ -200,11 +218,21 @@ async def test_a_burst_of_commits_within_its_least_gap_makes_it_look_no_more() -
     looks = Looks(least_gap=3600)
     running = asyncio.create_task(looks.publisher.run())
     try:
-        await looks.next_look()
-        for _ in range(20):
-            looks.publisher.notify()
-        with pytest.raises(TimeoutError):
-            await asyncio.wait_for(looks.looked.wait(), 0.3)
+        await looks.burst_after_a_look()
     finally:
         running.cancel()
     assert looks.reads == 1
+
+
+async def test_a_costly_read_spaces_the_looks_out_whatever_the_commits() -> None:
+    """A long queue makes each read cost more: reads take at most LOOK_SHARE of the time."""
+    looks = Looks(least_gap=0, read_seconds=0.05)  # the next look no sooner than 1 s after
+    running = asyncio.create_task(looks.publisher.run())
+    try:
+        await looks.burst_after_a_look()
+        await looks.next_look()  # and it does look again
+    finally:
+        running.cancel()
+    assert looks.reads == 2
+    assert look_gap(0.05, 0) == pytest.approx(0.05 / LOOK_SHARE)
+    assert look_gap(0.001, LEAST_GAP_SECONDS) == LEAST_GAP_SECONDS
