@@ -32,7 +32,8 @@ def stat_fields(pid: int | str, task: str = "") -> list[str] | None:
         return None
 
 
-# A JVM's JIT compiler threads, by the names HotSpot gives them ("C2 CompilerThread0").
+# A JVM's JIT compiler threads: HotSpot names them "C2 CompilerThread0" and so on, of which
+# Linux keeps the first 15 characters (/proc/PID/task/TID/comm).
 JIT_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
 
 

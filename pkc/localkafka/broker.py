@@ -100,7 +100,7 @@ class LocalKafka:
         # broker a test starts. In `python -m bench native`'s measured run (10,000 contacts
         # after 1,000) 40 % of a broker's CPU was the C2 compiler's threads, and its CPU per
         # contact fell from 0.36 to 0.15 ms only after some 70,000 contacts; with C1 alone it
-        # costs 0.18-0.23 ms from the first run on (README, "Benchmarks"). A production broker
+        # costs 0.18-0.22 ms from the first run on (README, "Benchmarks"). A production broker
         # runs for months: Strimzi's keep the JVM's default, both tiers.
         jvm.append(JIT_FIRST_TIER)
         self._prepare_storage(jvm, f"{jars}/*")

@@ -34,16 +34,19 @@ Sent = tuple[dict[str, object], float]  # what a region's last record said, and 
 LEAST_GAP_SECONDS = 0.25
 # A look groups every waiting contact, so it costs more the more wait: on SQLite 1.8 ms at
 # 1,000 waiting, 10.7 at 10,000, 50.5 at 40,000. In a scratch run of `bench native`'s platform
-# whose contacts nobody answered, queueing's CPU per contact rose from 0.26 to 0.58 ms as
-# 100,000 piled up. Reads take at most this share of the time: with tens of thousands waiting
-# (an incident, written contacts piling up) the states go out every second or so instead of
+# whose contacts nobody answered (eight runs of 10,000), queueing's CPU per contact rose from
+# 0.32 to 0.53-0.64 ms as they piled up; 0.29-0.36 with this bound. Reads take at most this
+# share of the time, as long as a look a second allows it: with tens of thousands waiting (an
+# incident, written contacts piling up) the states go out about once a second instead of
 # every quarter, and queueing keeps its CPU for queueing them.
 LOOK_SHARE = 0.05
 
 
-def look_gap(read_seconds: float, least_gap_seconds: float) -> float:
-    """How long after a look began the next may begin, its read having taken `read_seconds`."""
-    return max(least_gap_seconds, read_seconds / LOOK_SHARE)
+def look_gap(read_seconds: float, least_gap_seconds: float, most_gap_seconds: float) -> float:
+    """How long after a look began the next may begin, its read having taken `read_seconds`:
+    never longer than `most_gap_seconds` (the look's cadence without commits), so that one
+    slow read (a lock, a pause) does not hold back the heartbeat a board relies on."""
+    return min(most_gap_seconds, max(least_gap_seconds, read_seconds / LOOK_SHARE))
 
 
 def holds_lease(engine: Engine, holder: str) -> bool:
@@ -96,6 +99,7 @@ class QueueStatePublisher:
         self.read_seconds = 0.0  # what the last look's read took
 
     async def run(self) -> None:
+        self.notify.bind()  # a commit during the first look makes the second come at once
         while True:
             looked = time.monotonic()
             try:
@@ -105,19 +109,17 @@ class QueueStatePublisher:
                 self.sent.clear()  # unsure what reached the broker: send everything again
             await self.notify.wait(self.check_seconds)
             # Rate, not synchronisation: a commit meanwhile still ends the next wait at once.
-            gap = look_gap(self.read_seconds, self.least_gap_seconds)
+            gap = look_gap(self.read_seconds, self.least_gap_seconds, self.check_seconds)
             await asyncio.sleep(max(0.0, looked + gap - time.monotonic()))
 
     async def publish_due(self) -> int:
         """Sends each region whose state changed or whose last send is an interval old; the
         number sent."""
+        self.read_seconds = 0.0
         if not await asyncio.to_thread(self.leads):
             self.sent.clear()
             return 0
-        began = time.monotonic()
-        # Only the read counts towards the gap: the sends wait for the broker's acks.
-        states = await asyncio.to_thread(self.read)
-        self.read_seconds = time.monotonic() - began
+        states = await asyncio.to_thread(self._timed_read)
         sent = 0
         for state in states:
             content, last = _content(state), self.sent.get(state.region)
@@ -126,6 +128,15 @@ class QueueStatePublisher:
                 self.sent[state.region] = (content, time.monotonic())
                 sent += 1
         return sent
+
+    def _timed_read(self) -> list[QueueState]:
+        """The read, timed in its own thread: only it counts towards the gap, not the wait for
+        a free thread nor the sends, which wait for the broker's acks."""
+        began = time.monotonic()
+        try:
+            return self.read()
+        finally:
+            self.read_seconds = time.monotonic() - began
 
     def _interval_up(self, last: Sent) -> bool:
         return time.monotonic() - last[1] >= self.interval_seconds

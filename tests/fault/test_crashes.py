@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from pkc.polling import poll, poll_async
 from schemas import Region
+from schemas.access import SERVICES
 from schemas.topics import (
     CONTACTS_CLASSIFIED,
     CONTACTS_RECEIVED,
@@ -76,7 +77,7 @@ def wait_for_offered(platform: FaultPlatform, expected: dict[Region, int]) -> No
         raise
 
 
-@pytest.mark.parametrize("service", ["intake", "triage", "queueing", "reporting", "notify"])
+@pytest.mark.parametrize("service", SERVICES)
 def test_a_service_killed_mid_stream_loses_and_duplicates_nothing(
     fault_platform: FaultPlatform, service: str
 ) -> None:

@@ -15,6 +15,7 @@ from pkc.platform import LocalPlatform, PlatformSetup, local_broker, running_pla
 from pkc.polling import poll
 from pkc.processes import ServiceProcess
 from schemas import Region
+from schemas.access import SERVICES
 from tests.conftest import fresh_database
 from tests.fault.conftest import SIMULATED_START, THEFT_REPORT
 from tests.fault.trail import queued_trail
@@ -164,7 +165,7 @@ def test_killing_a_replica_of_every_service_loses_and_doubles_nothing(
         post(platform, identities, region)
         posted[region] += 1
         if i == CONTACTS_PER_ROUND // 3:
-            for name in ("intake", "triage", "queueing", "reporting", "notify"):
+            for name in SERVICES:
                 kill_and_restart(platform.replicas[name][replica])
     expected_offered = {r: before_offered[r] + posted[r] for r in REGIONS}
     expected_waiting = {r: before_waiting[r] + posted[r] for r in REGIONS}

@@ -177,6 +177,7 @@ class Looks:
         self.reads = 0
         self.read_seconds = read_seconds
         self.looked = asyncio.Event()
+        self.loop = asyncio.get_running_loop()  # the reads run in a worker thread
         self.publisher = QueueStatePublisher(
             self.read, lambda: True, Sent(), interval_seconds=3600, least_gap_seconds=least_gap
         )
@@ -185,7 +186,7 @@ class Looks:
     def read(self) -> list[QueueState]:
         time.sleep(self.read_seconds)  # the read's own work, in the publisher's thread
         self.reads += 1
-        self.looked.set()
+        self.loop.call_soon_threadsafe(self.looked.set)
         return [snapshot(Region.VAST, NOW, [], [], POLICY)]
 
     async def next_look(self) -> None:
@@ -234,5 +235,6 @@ async def test_a_costly_read_spaces_the_looks_out_whatever_the_commits() -> None
     finally:
         running.cancel()
     assert looks.reads == 2
-    assert look_gap(0.05, 0) == pytest.approx(0.05 / LOOK_SHARE)
-    assert look_gap(0.001, LEAST_GAP_SECONDS) == LEAST_GAP_SECONDS
+    assert look_gap(0.05, 0, 3600) == pytest.approx(0.05 / LOOK_SHARE)
+    assert look_gap(0.001, LEAST_GAP_SECONDS, 3600) == LEAST_GAP_SECONDS
+    assert look_gap(5.0, LEAST_GAP_SECONDS, 1.0) == 1.0, "one slow read holds back no heartbeat"
