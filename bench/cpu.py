@@ -18,7 +18,11 @@ def process_cpu(pid: int | None, *, reaped_children: bool = False, gone_ok: bool
         if gone_ok:
             return 0.0
         raise ProcessLookupError(f"process {pid} has ended: its CPU time cannot be read")
-    ticks = fields[11 : 15 if reaped_children else 13]  # utime, stime, cutime, cstime
+    return _seconds(fields[11 : 15 if reaped_children else 13])  # utime, stime, cutime, cstime
+
+
+def _seconds(ticks: list[str]) -> float:
+    """CPU seconds from /proc stat's clock ticks."""
     return sum(int(tick) for tick in ticks) / os.sysconf("SC_CLK_TCK")
 
 
@@ -37,23 +41,29 @@ def stat_fields(pid: int | str, task: str = "") -> list[str] | None:
 JIT_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
 
 
-def jit_cpu(pid: int | None) -> dict[str, float]:
-    """user + system CPU seconds of each JIT compiler thread of a JVM (by thread id; none for
-    no process): a broker's compiling, apart from its serving. HotSpot starts and ends
-    compiler threads as its queue of work grows and shrinks: `jit_cpu_between` counts what
-    the threads alive at the end did, a thread ended meanwhile goes uncounted."""
-    threads: dict[str, float] = {}
-    if pid is None:
-        return threads
-    for task in Path(f"/proc/{pid}/task").iterdir():
+def jit_threads(pid: int) -> dict[str, str]:
+    """The JIT compiler threads JVM `pid` runs now, thread id → name (none once it ended).
+    HotSpot starts and ends them as its queue of work grows and shrinks: one that ends while
+    it is read is passed over."""
+    threads: dict[str, str] = {}
+    for comm in Path(f"/proc/{pid}/task").glob("*/comm"):
         try:
-            name = (task / "comm").read_text().strip()
+            name = comm.read_text().strip()
         except OSError:
             continue  # the thread ended meanwhile
-        fields = stat_fields(pid, task.name) if name.startswith(JIT_THREADS) else None
-        if fields is not None:
-            threads[task.name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        if name.startswith(JIT_THREADS):
+            threads[comm.parent.name] = name
     return threads
+
+
+def jit_cpu(pid: int | None) -> dict[str, float]:
+    """user + system CPU seconds of each JIT compiler thread of a JVM (by thread id; none for
+    no process): a broker's compiling, apart from its serving. `jit_cpu_between` counts what
+    the threads alive at the end did: a thread ended meanwhile goes uncounted."""
+    if pid is None:
+        return {}
+    stats = {thread: stat_fields(pid, thread) for thread in jit_threads(pid)}
+    return {thread: _seconds(fields[11:13]) for thread, fields in stats.items() if fields}
 
 
 def jit_cpu_between(before: dict[str, float], after: dict[str, float]) -> float:
