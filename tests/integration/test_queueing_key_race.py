@@ -8,7 +8,6 @@ The race is made certain, not hoped for: the other request's record commits righ
 one has found the key unused."""
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -23,18 +22,14 @@ from services.queueing.requests import (
     request_row,
 )
 from services.queueing.tables import Operator, RecordedRequest
-from tests.conftest import fresh_database
 from tests.queueing_contacts import NOW, Queueing, classified
 
 KEY = "the-key"
 
 
 @pytest.fixture
-def q(postgres_server: str | None) -> Iterator[Queueing]:
-    if postgres_server is None:
-        pytest.skip("no PostgreSQL on this machine (CI installs it; or set PKC_TEST_POSTGRES_URL)")
-    with fresh_database(postgres_server) as url:
-        yield Queueing(url)
+def q(postgres_url: str) -> Queueing:
+    return Queueing(postgres_url)
 
 
 def other_request_commits_once_the_key_is_found_unused(

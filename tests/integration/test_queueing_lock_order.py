@@ -12,7 +12,7 @@ finish. SQLite runs one writing transaction at a time, so this is PostgreSQL's a
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -29,21 +29,12 @@ from services.queueing.presence import PauseReason
 from services.queueing.settings import QueueingSettings
 from services.queueing.store import Tx
 from services.queueing.tables import Operator
-from tests.conftest import fresh_database
 from tests.queueing_contacts import NOW, classified
 
 REGION = Region.VAST
 OPERATOR = "lock-order-operator"
 SUPERVISOR = Actor("lock-order-supervisor", "lock-order-supervisor")
 DEADLINE = 10.0
-
-
-@pytest.fixture
-def postgres_url(postgres_server: str | None) -> Iterator[str]:
-    if postgres_server is None:
-        pytest.skip("no PostgreSQL on this machine (CI installs it; or set PKC_TEST_POSTGRES_URL)")
-    with fresh_database(postgres_server) as url:
-        yield url
 
 
 def _blocked_on_a_lock(engine: sqlalchemy.Engine) -> bool:
