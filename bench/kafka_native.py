@@ -2,7 +2,8 @@
 the adapter library (pkc/adapter_kafka.py) instead of `POST /contacts`: contacts per second from
 the first submission to reporting's windows counting them all, its ratio to the broker's
 ceiling measured in the same run, and CPU per contact of every process on the machine; then
-the same count by `POST /contacts` on the same platform, the yardstick of that run.
+the same count by `POST /contacts` on the same platform, the yardstick of that run; then each
+process's CPU while no contact comes in (IDLE_SECONDS).
 
 Goal (issue 20): 1,200 contacts/s on two cores. The load generator is the phone adapter's
 library in this process, on the bench's open broker (PLAINTEXT, as `python -m bench system`)."""
@@ -27,6 +28,10 @@ from services.shared.clock import Clock
 CONTACTS = system.PIPELINE_CONTACTS  # as many as `bench system` posts, so the two compare
 WARM_UP = 1000
 GOAL = 1200  # contacts/s through Kafka-native adapters, two cores
+# How long the platform is watched with no contact coming in. PKC's own traffic is a few
+# contacts a second at its busiest, so this cost, not the cost per contact under load, is most
+# of what the platform spends: every consumer's fetches, heartbeats and the services' loops.
+IDLE_SECONDS = 10.0
 
 
 def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str) -> None:
@@ -61,6 +66,10 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
         # on a machine whose speed moves from run to run.
         posted = asyncio.run(system._pipeline_throughput(platform.services, intake, clock))
         done = {name: process_cpu(pid) for name, pid in processes.items()}
+        asyncio.run(system._drained(bootstrap, others))
+        idle_from = {name: process_cpu(pid) for name, pid in processes.items()}
+        time.sleep(IDLE_SECONDS)  # the measured window itself, no contact in it
+        idle_to = {name: process_cpu(pid) for name, pid in processes.items()}
     _report(report, rate, ceiling, posted)
     system.report_cpu(report, before, after, CONTACTS, "Kafka-native")
     if broker is not None:
@@ -74,6 +83,23 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
             )
         )
     system.report_cpu(report, after, done, CONTACTS, "POST /contacts")
+    _report_idle(report, idle_from, idle_to)
+
+
+def _report_idle(report: Report, before: dict[str, float], after: dict[str, float]) -> None:
+    """Each process's CPU while no contact comes in, as a share of one core."""
+    shares = {name: (after[name] - before[name]) / IDLE_SECONDS * 100 for name in before}
+    for name, share in shares.items():
+        report.add(Figure("cpu", f"idle: {name}", share, "% of a core"))
+    report.add(
+        Figure(
+            "cpu",
+            "idle: all processes",
+            sum(shares.values()),
+            "% of a core",
+            note=f"over {IDLE_SECONDS:.0f} s after the runs, no contact coming in",
+        )
+    )
 
 
 def _report(report: Report, rate: float, ceiling: float, posted: float) -> None:
