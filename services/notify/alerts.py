@@ -180,10 +180,13 @@ class AlertService:
     def escalate_due(self, now: datetime, wall: datetime) -> list[AlertEscalated]:
         """Moves every unacknowledged alert whose time is up; the escalations (written to the
         outbox with the change)."""
-        schedule = self.schedule()
         with self.store.transaction() as tx:
+            due = tx.alerts.due(now)
+            if not due:  # nearly every step: no schedule to read (a query of its own)
+                return []
+            schedule = self.schedule()
             done = []
-            for alert in tx.alerts.due(now):
+            for alert in due:
                 levels = schedule.levels(Region(alert.region))
                 decision = when_due(episode_of(alert), levels, now, self.policy)
                 event = self._apply_due(tx, alert, decision, schedule, now, wall)
