@@ -35,7 +35,6 @@ from services.shared.kafka import (
     RetryPolicy,
 )
 from services.shared.kafka_admin import create_topics
-from services.shared.kafka_tuning import FETCH_WAIT_MS
 from services.shared.tracing import consumer_span
 
 
@@ -62,17 +61,7 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
         retry: RetryPolicy = DEFAULT_RETRY,
         replication_factor: int = 1,
     ):
-        # The report has no latency goal: a fetch on quiet topics may wait as long as a batch
-        # gathers, instead of the platform's 50 ms. Idle, that is 2 fetches a second for the
-        # broker to serve and this process to read rather than 20 (python -m bench native,
-        # idle figures); under load a fetch is answered once it has FETCH_MIN_BYTES anyway.
-        batching = Batching(
-            batch_size,
-            flush_seconds,
-            overlapped=True,
-            fetch_bytes=4 * 1024 * 1024,
-            fetch_wait_ms=max(FETCH_WAIT_MS, round(flush_seconds * 1000)),
-        )
+        batching = Batching(batch_size, flush_seconds, overlapped=True, fetch_bytes=4 * 1024 * 1024)
         super().__init__(
             spec,
             bootstrap,

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from services.shared.kafka_tuning import FETCH_MIN_BYTES, FETCH_WAIT_MS
+from services.shared.kafka_tuning import FETCH_MIN_BYTES
 
 
 @dataclass(frozen=True)
@@ -13,7 +13,6 @@ class Batching:
     overlapped: bool = False
     fetch_bytes: int = 1024 * 1024  # per partition and fetch
     fetch_min_bytes: int = FETCH_MIN_BYTES  # what the broker gathers before it answers a fetch
-    fetch_wait_ms: int = FETCH_WAIT_MS  # how long a fetch waits for it on a quiet topic
 
 
 # For the consumers on a possible emergency's path (triage; intake's submissions and the

@@ -31,6 +31,7 @@ from services.shared.kafka.dead_letters import DeadLetterWriter, SendRaw
 from services.shared.kafka.decoding import Record, decode
 from services.shared.kafka.retry import DEFAULT_RETRY, Failure, Retrier, RetryPolicy
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
+from services.shared.kafka_tuning import FETCH_WAIT_MS
 from services.shared.logs import fields
 from services.shared.tracing import consumer_span, record_attributes
 
@@ -127,10 +128,8 @@ class BatchConsumer(ABC, Generic[Work]):
         Kafka's committed offsets; a partition missing: from the beginning)."""
         return None
 
-    def kafka_client(self) -> AIOKafkaConsumer:
-        """The aiokafka consumer `run` reads with, as this consumer's batching tunes its
-        fetches (nothing connects until it is started; built inside a running event loop)."""
-        return AIOKafkaConsumer(
+    async def run(self) -> None:
+        consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
             group_id=self.spec.group,
             client_id=self._client_id,
@@ -138,13 +137,10 @@ class BatchConsumer(ABC, Generic[Work]):
             auto_offset_reset="earliest",
             max_poll_records=self._batching.max_records,
             max_partition_fetch_bytes=self._batching.fetch_bytes,
-            fetch_max_wait_ms=self._batching.fetch_wait_ms,
+            fetch_max_wait_ms=FETCH_WAIT_MS,
             fetch_min_bytes=self._batching.fetch_min_bytes,
             **self.security.client_kwargs(),
         )
-
-    async def run(self) -> None:
-        consumer = self.kafka_client()
         consumer.subscribe(
             topics=[t.name for t in self.spec.topics], listener=_Rebalance(self, consumer)
         )
