@@ -108,6 +108,9 @@ def notify_process(
             "PKC_NOTIFY_DELIVERY_ATTEMPTS": "200",
             # A kill mid-send leaves the message claimed this long (the shortest allowed).
             "PKC_NOTIFY_CLAIM_SECONDS": "15",
+            # Five looks a second, not the default one: with two replicas, the other one looks
+            # at a row pending on a slow receiver many times (a second send would show).
+            "PKC_NOTIFY_POLL_SECONDS": "0.2",
         },
     )
 
