@@ -3,6 +3,7 @@ every bench."""
 
 import os
 import resource
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -19,6 +20,11 @@ def process_cpu(pid: int | None, *, reaped_children: bool = False, gone_ok: bool
             return 0.0
         raise ProcessLookupError(f"process {pid} has ended: its CPU time cannot be read")
     return _seconds(fields[11 : 15 if reaped_children else 13])  # utime, stime, cutime, cstime
+
+
+def processes_cpu(processes: Mapping[str, int]) -> dict[str, float]:
+    """`process_cpu` of each named process: a reading to subtract from a later one."""
+    return {name: process_cpu(pid) for name, pid in processes.items()}
 
 
 def _seconds(ticks: list[str]) -> float:

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from bench import system
-from bench.cpu import jit_cpu, jit_cpu_between, process_cpu
+from bench.cpu import jit_cpu, jit_cpu_between, processes_cpu
 from bench.results import Figure, Report
 from pkc.adapter_kafka import KafkaSubmitter
 from pkc.polling import poll_async
@@ -59,16 +59,16 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
         # queue-state publisher reads every waiting contact at each look.
         idle = _idle_cpu(processes)
         broker = processes.get("broker")
-        before = {name: process_cpu(pid) for name, pid in processes.items()}
+        before = processes_cpu(processes)
         compiled = jit_cpu(broker)
         rate = asyncio.run(_throughput(bootstrap, reporting, intake, clock, CONTACTS))
-        after = {name: process_cpu(pid) for name, pid in processes.items()}
+        after = processes_cpu(processes)
         compiling = jit_cpu_between(compiled, jit_cpu(broker))
         asyncio.run(system._drained(bootstrap, others))
         # The same count by POST /contacts on the same platform, a minute later: the yardstick
         # on a machine whose speed moves from run to run.
         posted = asyncio.run(system._pipeline_throughput(platform.services, intake, clock))
-        done = {name: process_cpu(pid) for name, pid in processes.items()}
+        done = processes_cpu(processes)
     _report(report, rate, ceiling, posted)
     system.report_cpu(report, before, after, CONTACTS, "Kafka-native")
     if broker is not None:
@@ -87,10 +87,10 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
 
 def _idle_cpu(processes: dict[str, int]) -> dict[str, float]:
     """Each process's CPU over IDLE_SECONDS with no contact coming in, as a share of a core."""
-    began, before = time.monotonic(), {name: process_cpu(pid) for name, pid in processes.items()}
+    began, before = time.monotonic(), processes_cpu(processes)
     time.sleep(IDLE_SECONDS)  # the measured window itself
     elapsed = time.monotonic() - began
-    after = {name: process_cpu(pid) for name, pid in processes.items()}
+    after = processes_cpu(processes)
     return {name: (after[name] - before[name]) / elapsed * 100 for name in before}
 
 

@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import system
-from bench.cpu import process_cpu
+from bench.cpu import processes_cpu
 from bench.results import RESULTS, Figure, Report
 
 SAMPLES_PER_SECOND = 100
@@ -118,12 +118,12 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
         asyncio.run(system._pipeline_throughput(platform.services, intake, platform.clock, WARM_UP))
         pids = {name: s.process.pid for name, s in platform.services.items() if s.process}
         processes = system.processes_of(platform.services, workdir, bootstrap)
-        before = {name: process_cpu(pid) for name, pid in processes.items()}
+        before = processes_cpu(processes)
         with _sampling(pids, folder):
             rate = asyncio.run(
                 system._pipeline_throughput(platform.services, intake, platform.clock)
             )
-        after = {name: process_cpu(pid) for name, pid in processes.items()}
+        after = processes_cpu(processes)
     report.add(
         Figure(
             "profile",

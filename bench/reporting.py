@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from bench import faust_floor
-from bench.cpu import process_cpu
+from bench.cpu import process_cpu, processes_cpu
 from bench.events import answered_call, publish_timed
 from bench.results import Figure, Report
 from bench.system import processes_of
@@ -232,7 +232,7 @@ def _run(report: Report, workdir: Path, bootstrap: str, issuer: Issuer) -> float
         )
         processes = processes_of({"reporting": service}, workdir, bootstrap)
         processes.pop("load generator")
-        before = {name: process_cpu(process) for name, process in processes.items()}
+        before = processes_cpu(processes)
         published = asyncio.run(_published_run(bootstrap, service.url, issuer, pid))
         for name, process in processes.items():
             used = (process_cpu(process) - before[name]) / THROUGHPUT_EVENTS

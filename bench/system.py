@@ -18,7 +18,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench.cpu import process_cpu
+from bench.cpu import processes_cpu
 from bench.events import answered_call, publish_timed
 from bench.hops import Posted, stage_seconds
 from bench.results import Figure, Report
@@ -109,9 +109,9 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
             )
         )
         processes = processes_of(services, workdir, bootstrap)
-        cpu_before = {name: process_cpu(pid) for name, pid in processes.items()}
+        cpu_before = processes_cpu(processes)
         offered = asyncio.run(_pipeline_throughput(services, intake, clock))
-        cpu_after = {name: process_cpu(pid) for name, pid in processes.items()}
+        cpu_after = processes_cpu(processes)
         report.add(
             Figure(
                 "pipeline",
