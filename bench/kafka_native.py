@@ -129,6 +129,8 @@ def _report(report: Report, rate: float, ceiling: float, posted: float) -> None:
             "POST /contacts → reporting window, same platform after",
             posted,
             "contacts/s",
+            goal=f"≥ {system.HTTP_GOAL:,}/s",
+            met=posted >= system.HTTP_GOAL,
             note=f"{system.PIPELINE_CONTACTS:,} contacts; Kafka-native ÷ HTTP {rate / posted:.2f}",
         )
     )

@@ -133,7 +133,8 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
             note=f"py-spy at {SAMPLES_PER_SECOND} Hz on every service; stacks in {folder}",
         )
     )
-    system.report_cpu(report, before, after, system.PIPELINE_CONTACTS, "sampled")
+    # py-spy's sampling costs every process CPU: no goal for these figures.
+    system.report_cpu(report, before, after, system.PIPELINE_CONTACTS, "sampled", goal_ms=None)
     for name in pids:
         profile = Profile.parse((folder / f"{name}.txt").read_text().splitlines())
         _print(name, profile)

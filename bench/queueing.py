@@ -27,7 +27,8 @@ from services.shared.db import make_engine
 NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 OPERATORS = 50
 CONTACTS = 5_000
-GOAL = 500.0
+# take-next + answer ops/s: 500 on either store (issue 4), 1,000 on PostgreSQL (issue 20).
+GOALS = {"SQLite": 500.0, "PostgreSQL": 1000.0}
 BATCH = 500  # records in one fetch: the shared consumer's max_records
 
 
@@ -125,15 +126,15 @@ def run(report: Report, workdir: Path, postgres_url: str | None) -> None:
         targets.append(("PostgreSQL", postgres_url))
     for name, url in targets:
         measured = run_on(url)
-        rate, doubles = measured.taken, measured.doubles
+        rate, doubles, goal = measured.taken, measured.doubles, GOALS[name]
         report.add(
             Figure(
                 "queueing",
                 f"take-next+answer, {OPERATORS} operators, {name}",
                 rate,
                 "ops/s",
-                goal=f"≥ {GOAL:.0f} ops/s, no double assignment",
-                met=rate >= GOAL and doubles == 0,
+                goal=f"≥ {goal:,.0f} ops/s, no double assignment",
+                met=rate >= goal and doubles == 0,
                 note=f"{measured.total} contacts, {doubles} assigned twice",
             )
         )
