@@ -138,7 +138,7 @@ def fetcher_state(consumer: Any) -> tuple[Mapping[Any, Any], Any] | None:
     return (records, subscription.assignment) if subscription is not None else None
 
 
-class ShortFetchWaitThread(AIOKafkaConsumerThread):
+class PlatformFetchThread(AIOKafkaConsumerThread):
     """Faust's consumer thread, whose aiokafka client's fetch waits on the broker FETCH_WAIT_MS
     instead of the 1,500 ms Faust hard-codes (services/shared/kafka_tuning.py says why: a busy
     region's records waited seconds behind a fetch of the quiet ones), for FETCH_MIN_BYTES as
@@ -169,7 +169,7 @@ class RewindingConsumer(PromptDeliveryConsumer):
         self.handled = Handled()
 
     def _new_consumer_thread(self) -> AIOKafkaConsumerThread:
-        return ShortFetchWaitThread(self, loop=self.loop, beacon=self.beacon)
+        return PlatformFetchThread(self, loop=self.loop, beacon=self.beacon)
 
     def _is_source(self, tp: TP) -> bool:
         return tp.topic not in self.app.tables.changelog_topics
