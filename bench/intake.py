@@ -7,7 +7,6 @@ Measured on intake's stores, and checked: every contact's key is held once, publ
 status is `received`.
 """
 
-import resource
 import time
 import uuid
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bench.cpu import own_cpu
 from bench.results import Figure, Report
 from schemas import Channel, ContactReceived, Region
 from services.intake.ratings import Ratings
@@ -40,11 +40,6 @@ class Measured:
     received: int  # statuses `received` afterwards
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def run_on(url: str) -> Measured:
     engine = make_engine(url)
     create_tables(engine, AcceptedContact, ContactStatusRow, AdapterCallback, CallbackDelivery)
@@ -62,7 +57,7 @@ def run_on(url: str) -> Measured:
         )
         for _ in range(CONTACTS)
     ]
-    cpu, began = _cpu(), time.perf_counter()
+    cpu, began = own_cpu(), time.perf_counter()
     for start in range(0, CONTACTS, GROUP):
         group = []
         for event in events[start : start + GROUP]:  # as services/intake/handlers.py builds
@@ -75,7 +70,7 @@ def run_on(url: str) -> Measured:
             group.append((row, opened))
         held = accepted.claim_each(group)
         accepted.mark_all_published([(h.key, h.contact_id) for h in held], statuses.announce_all_in)
-    cpu, elapsed = _cpu() - cpu, time.perf_counter() - began
+    cpu, elapsed = own_cpu() - cpu, time.perf_counter() - began
     with engine.connect() as connection:
         ours = ACCEPTED.c.key.in_([str(e.contact_id) for e in events])
         published = connection.scalar(
