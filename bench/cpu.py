@@ -79,15 +79,15 @@ def jit_cpu_between(before: dict[str, float], after: dict[str, float]) -> float:
 
 def own_cpu() -> float:
     """user + system CPU seconds of this process, every thread of it."""
-    return _used(resource.RUSAGE_SELF)
+    return _rusage_seconds(resource.RUSAGE_SELF)
 
 
 def children_cpu() -> float:
     """user + system CPU seconds of this process's children that have ended and been waited
     for (a `pkc replay` the bench ran)."""
-    return _used(resource.RUSAGE_CHILDREN)
+    return _rusage_seconds(resource.RUSAGE_CHILDREN)
 
 
-def _used(who: int) -> float:
+def _rusage_seconds(who: int) -> float:
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime

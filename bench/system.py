@@ -46,7 +46,9 @@ LATENCY_GOALS: dict[int, int | None] = {150: None, 300: 500, 500: 1000}
 LATENCY_SECONDS = 10
 MEMORY_GOAL_MIB = 150  # every service, resident, after all the above (issue 20)
 CPU_GOAL_MS = 1.5  # CPU per contact over all processes, the pipeline's (issue 20)
-HTTP_GOAL = 700  # contacts/s by POST /contacts on two cores (issue 20; issue 8 asked 2,000)
+# Contacts/s by POST /contacts on two cores (issue 20). Issue 8 asked 2,000 with no machine
+# named; on this project's two cores issue 20's is the one to meet.
+HTTP_GOAL = 700
 # A Wednesday morning inside service hours, a day no other benchmark uses.
 START = datetime.fromisoformat("2028-03-08T09:00:00+01:00")
 TEXT = "Min plånbok blev stulen på bussen i förra veckan och jag vill göra en anmälan."
@@ -120,8 +122,8 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
                 "POST /contacts → reporting window",
                 offered,
                 "contacts/s",
-                goal="≥ 2,000/s",
-                met=offered >= 2000,
+                goal=f"≥ {HTTP_GOAL:,}/s",
+                met=offered >= HTTP_GOAL,
                 note=f"{PIPELINE_CONTACTS:,} contacts, {PIPELINE_CONCURRENCY} concurrent posts",
             )
         )
