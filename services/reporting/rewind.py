@@ -142,12 +142,12 @@ class PlatformFetchThread(AIOKafkaConsumerThread):
     """Faust's consumer thread, whose aiokafka client's fetch waits on the broker FETCH_WAIT_MS
     instead of the 1,500 ms Faust hard-codes (services/shared/kafka_tuning.py says why: a busy
     region's records waited seconds behind a fetch of the quiet ones), for FETCH_MIN_BYTES as
-    the platform's other gathering consumers do (Faust asks for 1 byte: under load, a fetch
-    per handful of records)."""
+    the platform's other gathering consumers do (Faust asks for 1 byte: under load, many small
+    fetches)."""
 
     def _create_worker_consumer(self, transport: Any) -> AIOKafkaConsumer:
         consumer = super()._create_worker_consumer(transport)
-        # Faust passes no setting for them; aiokafka reads these attributes when the consumer
+        # Faust offers no setting for them; aiokafka reads these attributes when the consumer
         # starts (to build its fetcher), which is after this returns.
         for name, value in (
             ("_fetch_max_wait_ms", FETCH_WAIT_MS),

@@ -48,9 +48,10 @@ FETCH_WAIT_MS = 50
 # records waits up to FETCH_WAIT_MS per hop, as a quiet consumer's fetch does already; so the
 # consumers on a possible emergency's path answer at once (AT_ONCE in kafka/batching.py).
 # Reporting's Faust worker gathers too (reporting/rewind.py), since 2026-12-06: by POST
-# /contacts at about 600/s its CPU per contact fell 0.47-0.60 to 0.40-0.45 ms (bench native,
-# four runs each way), one worker while published took 4,220-4,810 -> 4,440-5,480 events/s,
-# and Answered -> window at 500/s went p50 15 -> 45 ms, p99 no worse (bench reporting).
+# /contacts at 485-614 contacts/s its CPU per contact fell 0.47-0.60 to 0.40-0.45 ms (bench
+# native, four runs each way), one worker while published took 4,220-4,810 -> 4,440-5,480
+# events/s, and Answered -> window at 500/s went p50 15 -> 45 ms, p99 72-121 -> 79-143 ms
+# (bench reporting, six runs each way). Its breach alerts may leave up to 50 ms later.
 FETCH_MIN_BYTES = 16 * 1024
 
 
