@@ -27,6 +27,11 @@ def processes_cpu(processes: Mapping[str, int]) -> dict[str, float]:
     return {name: process_cpu(pid) for name, pid in processes.items()}
 
 
+def cpu_between(before: Mapping[str, float], after: Mapping[str, float]) -> dict[str, float]:
+    """CPU seconds each process of `before` used until `after` (two `processes_cpu` readings)."""
+    return {name: after[name] - seconds for name, seconds in before.items()}
+
+
 def _seconds(ticks: list[str]) -> float:
     """CPU seconds from /proc stat's clock ticks."""
     return sum(int(tick) for tick in ticks) / os.sysconf("SC_CLK_TCK")

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from bench import system
-from bench.cpu import jit_cpu, jit_cpu_between, processes_cpu
+from bench.cpu import cpu_between, jit_cpu, jit_cpu_between, processes_cpu
 from bench.results import Figure, Report
 from pkc.adapter_kafka import KafkaSubmitter
 from pkc.polling import poll_async
@@ -92,7 +92,7 @@ def _idle_cpu(processes: dict[str, int]) -> dict[str, float]:
     time.sleep(IDLE_SECONDS)  # the measured window itself
     elapsed = time.monotonic() - began
     after = processes_cpu(processes)
-    return {name: (after[name] - before[name]) / elapsed * 100 for name in before}
+    return {name: used / elapsed * 100 for name, used in cpu_between(before, after).items()}
 
 
 def _report_idle(report: Report, shares: dict[str, float]) -> None:

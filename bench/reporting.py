@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 from bench import faust_floor
-from bench.cpu import process_cpu, processes_cpu
+from bench.cpu import cpu_between, process_cpu, processes_cpu
 from bench.events import answered_call, publish_timed
 from bench.results import Figure, Report
 from bench.system import processes_of
@@ -234,10 +234,12 @@ def _run(report: Report, workdir: Path, bootstrap: str, issuer: Issuer) -> float
         processes.pop("load generator")
         before = processes_cpu(processes)
         published = asyncio.run(_published_run(bootstrap, service.url, issuer, pid))
-        for name, process in processes.items():
-            used = (process_cpu(process) - before[name]) / THROUGHPUT_EVENTS
+        for name, used in cpu_between(before, processes_cpu(processes)).items():
+            per_event = used / THROUGHPUT_EVENTS
             report.add(
-                Figure("reporting", f"{name} CPU per event while published", used * 1000, "ms CPU")
+                Figure(
+                    "reporting", f"{name} CPU per event while published", per_event * 1000, "ms CPU"
+                )
             )
         report.add(
             Figure(

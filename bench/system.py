@@ -18,7 +18,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench.cpu import processes_cpu
+from bench.cpu import cpu_between, processes_cpu
 from bench.events import answered_call, publish_timed
 from bench.hops import Posted, stage_seconds
 from bench.results import Figure, Report
@@ -488,7 +488,7 @@ def report_cpu(
     `way`: which way the contacts came in, named before each measure (bench/kafka_native.py).
     `goal_ms`: the sum's goal; None for a run that is not the pipeline's alone (sampled)."""
     label = f"{way}: " if way else ""
-    per_contact = {name: (after[name] - before[name]) / contacts for name in before}
+    per_contact = {name: used / contacts for name, used in cpu_between(before, after).items()}
     for name, seconds in per_contact.items():
         report.add(Figure("cpu", f"{label}{name} per contact", seconds * 1000, "ms CPU"))
     total = sum(per_contact.values())
