@@ -90,6 +90,10 @@ class BatchConsumer(ABC, Generic[Work]):
         self._retrier = Retrier(retry, wait)
         self._in_flight: asyncio.Task[None] | None = None
         self._consumer: AIOKafkaConsumer | None = None
+        # Whether `_keep_polled` paused partitions since the last `_resume`, which runs after
+        # every record an EventConsumer handles: asking aiokafka which are paused walks every
+        # assigned partition (1.7 µs with triage's six).
+        self._paused_to_poll = False
 
     @property
     def bootstrap(self) -> str:
@@ -190,13 +194,15 @@ class BatchConsumer(ABC, Generic[Work]):
         consumer = self._consumer
         if consumer is None:
             return
+        self._paused_to_poll = True
         consumer.pause(*consumer.assignment())
         fetched = await consumer.getmany(timeout_ms=0)
         for partition, records in fetched.items():
             consumer.seek(partition, records[0].offset)
 
     def _resume(self) -> None:
-        if self._consumer is not None and self._consumer.paused():
+        if self._consumer is not None and self._paused_to_poll:
+            self._paused_to_poll = False
             self._consumer.resume(*self._consumer.paused())
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
