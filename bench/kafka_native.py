@@ -20,7 +20,6 @@ from bench import system
 from bench.cpu import cpu_between, jit_cpu, jit_cpu_between, processes_cpu
 from bench.results import Figure, Report
 from pkc.adapter_kafka import KafkaSubmitter
-from pkc.polling import poll_async
 from pkc.simulation import TokenSource
 from schemas import Channel
 from schemas.submissions import ContactSubmission
@@ -148,13 +147,8 @@ async def _throughput(
             began = time.perf_counter()
             for start in range(0, count, 1000):  # received_at stays close to the clock
                 await adapter.submit_all(_submissions(clock, start, min(1000, count - start)))
-
-        async def all_counted() -> bool:
-            return await system._offered(issuer, reporting, reader) >= base + count
-
-        what = f"reporting to count {count:,} contacts"
-        await poll_async(all_counted, what, timeout=900, interval=0.05)
-        return count / (time.perf_counter() - began)
+        counted = await system._counted_at(reporting, reader, base, count, began)
+        return count / (counted - began)
 
 
 def _submissions(clock: Clock, start: int, count: int) -> list[ContactSubmission]:
