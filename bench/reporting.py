@@ -22,6 +22,7 @@ from bench.cpu import cpu_between, process_cpu, processes_cpu
 from bench.events import answered_call, publish_timed
 from bench.results import Figure, Report
 from bench.system import processes_of
+from bench.watching import until_counted
 from pkc.issuer import Issuer, oidc_issuer
 from pkc.polling import poll_async
 from pkc.ports import free_port
@@ -80,31 +81,34 @@ async def _counted_run(
     url: str, issuer: Issuer, pid: int, before: int, began: tuple[float, float] | None
 ) -> Run:
     """Watches the worker count the answers after the `before` each region held, reading every
-    region's window every 50 ms (one `GET /sla`, as `pkc run`'s status reads them: seven
-    detailed reads every 50 ms had cost the measured worker a tenth of its CPU). Timed from
-    `began` (the first send, and the worker's CPU then), or when None from the first look that
-    finds any counted (the worker may still be starting: a look it cannot answer is skipped),
-    to the look that finds them all; the worker's CPU is read at each look."""
-    expected = before + THROUGHPUT_EVENTS // 7
+    region's window in one `GET /sla` (as `pkc run`'s status reads them: seven detailed reads
+    every 50 ms had cost the measured worker a tenth of its CPU), spaced as bench/watching.py
+    spaces looks. Timed from `began` (the first send, and the worker's CPU then), or when None
+    from the first look that finds any counted (the worker may still be starting: a look it
+    cannot answer is skipped), to the look that finds them all; the worker's CPU is read at
+    each look."""
+    per_region = THROUGHPUT_EVENTS // 7
     looks: list[tuple[float, float, int]] = []  # (when, the worker's CPU, answers counted)
 
     async with httpx.AsyncClient(timeout=5) as http:
         reader = _auditor(issuer, http)
 
-        async def all_counted() -> bool:
+        async def look() -> int | None:
+            """Answers counted in every region, each up to the run's share (all regions hold
+            theirs once it reaches 7 x `per_region`)."""
             try:
                 answer = await http.get(f"{url}/sla", headers=await reader.headers())
             except httpx.TransportError:
-                return False  # not listening yet
+                return None  # not listening yet
             if answer.status_code != httpx.codes.OK:
-                return False  # not ready yet
-            answers = {w["region"]: _answers(w["window"]) for w in answer.json()}
-            counted = sum(max(0, answers[r.value] - before) for r in Region)
+                return None  # not ready yet
+            answers = {w["region"]: _answers(w["window"]) - before for w in answer.json()}
+            counted = sum(max(0, answers[r.value]) for r in Region)
             looks.append((time.perf_counter(), process_cpu(pid), counted))
-            return all(answers[r.value] >= expected for r in Region)
+            return sum(min(max(0, answers[r.value]), per_region) for r in Region)
 
-        what = f"{expected} answers in every region"
-        await poll_async(all_counted, what, timeout=600, interval=0.05)
+        what = f"{before + per_region} answers in every region"
+        await until_counted(look, 7 * per_region, what, timeout=600)
     first = next(look for look in looks if look[2] > 0) if began is None else (*began, 0)
     last = looks[-1]
     if last[2] - first[2] < THROUGHPUT_EVENTS / 2:

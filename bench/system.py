@@ -22,6 +22,7 @@ from bench.cpu import cpu_between, processes_cpu
 from bench.events import answered_call, publish_timed
 from bench.hops import Posted, stage_seconds
 from bench.results import Figure, Report
+from bench.watching import until_counted
 from pkc.alert_desk import Received, WebhookReceiver
 from pkc.localkafka import LocalKafka
 from pkc.paths import cache_dir
@@ -49,9 +50,6 @@ CPU_GOAL_MS = 1.5  # CPU per contact over all processes, the pipeline's (issue 2
 # Contacts/s by POST /contacts on two cores (issue 20). Issue 8 asked 2,000 with no machine
 # named; on this project's two cores issue 20's is the one to meet.
 HTTP_GOAL = 700
-# The throughput runs' watcher waits between its looks at reporting's count (_counted_at): at
-# least the first, in seconds, at most the second.
-WATCH_GAPS = (0.02, 0.25)
 # A Wednesday morning inside service hours, a day no other benchmark uses.
 START = datetime.fromisoformat("2028-03-08T09:00:00+01:00")
 TEXT = "Min plånbok blev stulen på bussen i förra veckan och jag vill göra en anmälan."
@@ -315,31 +313,22 @@ async def _offered(http: httpx.AsyncClient, client_url: str, reader: SignedIn) -
 
 
 async def _counted_at(
-    client_url: str, reader: SignedIn, base: int, count: int, began: float, timeout: float = 900
+    client_url: str, reader: SignedIn, base: int, count: int, timeout: float = 900
 ) -> float:
-    """When (perf_counter) reporting's windows counted `count` contacts more than `base`,
-    the first of them sent at `began`. The watcher looks again after half the time the
-    contacts left should take at the rate so far, within WATCH_GAPS: seldom while thousands are
-    left, often at the end, which the rate is timed by. Each look is a GET /sla, which costs
-    reporting an outlook per region, and this process is counted as the load generator: looks
-    every 50 ms by httpx (as before 2026-12-06) took CPU from the pipeline they measured."""
-    deadline = time.monotonic() + timeout
-    fastest, slowest = WATCH_GAPS
+    """When (perf_counter) reporting's windows counted `count` contacts more than `base`, by
+    aiohttp (this process is counted as the load generator: httpx costs several times the CPU
+    per request), looks spaced as bench/watching.py spaces them."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as client:
-        while True:
+
+        async def look() -> int:
             headers = await reader.headers()
             async with client.get(f"{client_url}/sla", headers=headers) as answer:
                 answer.raise_for_status()
                 rows = await answer.json()
-            now = time.perf_counter()
-            counted = sum(int(r["window"]["offered"]) for r in rows) - base
-            if counted >= count:
-                return now
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"reporting counted {counted:,} of {count:,} contacts")
-            rate = counted / max(now - began, 1e-3)
-            left_seconds = (count - counted) / rate if rate > 0 else slowest
-            await asyncio.sleep(min(slowest, max(fastest, left_seconds / 2)))
+            return sum(int(r["window"]["offered"]) for r in rows) - base
+
+        what = f"reporting to count {count:,} contacts"
+        return await until_counted(look, count, what, timeout=timeout)
 
 
 async def _post_all(
@@ -408,7 +397,7 @@ async def _pipeline_throughput(
         base = await _offered(issuer, reporting, reader)
         began = time.perf_counter()
         await _post_all(intake, tokens, clock, count, rate=None)
-        return count / (await _counted_at(reporting, reader, base, count, began) - began)
+        return count / (await _counted_at(reporting, reader, base, count) - began)
 
 
 async def _window_latency(
