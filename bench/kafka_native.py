@@ -147,7 +147,7 @@ async def _throughput(
             began = time.perf_counter()
             for start in range(0, count, 1000):  # received_at stays close to the clock
                 await adapter.submit_all(_submissions(clock, start, min(1000, count - start)))
-        counted = await system._counted_at(reporting, reader, base, count)
+        counted = await system._counted_at(reporting, reader, base, count, began)
         return count / (counted - began)
 
 

@@ -107,8 +107,9 @@ async def _counted_run(
             looks.append((time.perf_counter(), process_cpu(pid), counted))
             return sum(min(max(0, answers[r.value]), per_region) for r in Region)
 
-        what = f"{before + per_region} answers in every region"
-        await until_counted(look, 7 * per_region, what, timeout=600)
+        what = f"{7 * per_region} answers, {per_region} in every region"
+        since = None if began is None else (began[0], 0)
+        await until_counted(look, 7 * per_region, what, timeout=600, since=since)
     first = next(look for look in looks if look[2] > 0) if began is None else (*began, 0)
     last = looks[-1]
     if last[2] - first[2] < THROUGHPUT_EVENTS / 2:

@@ -313,11 +313,11 @@ async def _offered(http: httpx.AsyncClient, client_url: str, reader: SignedIn) -
 
 
 async def _counted_at(
-    client_url: str, reader: SignedIn, base: int, count: int, timeout: float = 900
+    client_url: str, reader: SignedIn, base: int, count: int, began: float, timeout: float = 900
 ) -> float:
-    """When (perf_counter) reporting's windows counted `count` contacts more than `base`, by
-    aiohttp (this process is counted as the load generator: httpx costs several times the CPU
-    per request), looks spaced as bench/watching.py spaces them."""
+    """When (perf_counter) reporting's windows counted `count` contacts more than `base`, the
+    first sent at `began`: by aiohttp (this process is counted as the load generator: httpx
+    costs several times the CPU per request), looks spaced as bench/watching.py spaces them."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as client:
 
         async def look() -> int:
@@ -328,7 +328,7 @@ async def _counted_at(
             return sum(int(r["window"]["offered"]) for r in rows) - base
 
         what = f"reporting to count {count:,} contacts"
-        return await until_counted(look, count, what, timeout=timeout)
+        return await until_counted(look, count, what, timeout=timeout, since=(began, 0))
 
 
 async def _post_all(
@@ -397,7 +397,7 @@ async def _pipeline_throughput(
         base = await _offered(issuer, reporting, reader)
         began = time.perf_counter()
         await _post_all(intake, tokens, clock, count, rate=None)
-        return count / (await _counted_at(reporting, reader, base, count) - began)
+        return count / (await _counted_at(reporting, reader, base, count, began) - began)
 
 
 async def _window_latency(

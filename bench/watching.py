@@ -9,34 +9,42 @@ load generator's CPU per contact 0.091-0.114 -> 0.064-0.077 ms, reporting's 0.38
 0.36-0.38.
 """
 
-import asyncio
-import time
+from asyncio import sleep
 from collections.abc import Awaitable, Callable
+from time import monotonic, perf_counter
 
 # The shortest and the longest wait between two looks, in seconds.
 GAPS = (0.02, 0.25)
 
 
 async def until_counted(
-    look: Callable[[], Awaitable[int | None]], target: int, what: str, *, timeout: float
+    look: Callable[[], Awaitable[int | None]],
+    target: int,
+    what: str,
+    *,
+    timeout: float,
+    since: tuple[float, int] | None = None,
 ) -> float:
     """Calls `look` (the count so far, or None while it cannot tell) until the count reaches
-    `target`; when (perf_counter) the look that saw it was answered. TimeoutError naming
+    `target`; when (perf_counter) the look that saw it was answered. The rate is read from
+    `since` (when, perf_counter, and the count then: a run's start), or from the first look;
+    moved on while the count stands still (a worker still starting). TimeoutError naming
     `what` and the last count after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+    deadline = monotonic() + timeout
     fastest, slowest = GAPS
-    first: tuple[float, int] | None = None  # the first count seen, and when
+    first = since
     while True:
         counted = await look()
-        now = time.perf_counter()
+        now = perf_counter()
         if counted is not None and counted >= target:
             return now
-        if time.monotonic() >= deadline:
+        if monotonic() >= deadline:
             raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}; last: {counted}")
         gap = slowest
         if counted is not None:
-            first = first or (now, counted)
-            rate = (counted - first[1]) / (now - first[0]) if now > first[0] else 0.0
-            if rate > 0:
+            if first is None or counted <= first[1]:
+                first = (now, counted)
+            elif now > first[0]:
+                rate = (counted - first[1]) / (now - first[0])
                 gap = min(slowest, max(fastest, (target - counted) / rate / 2))
-        await asyncio.sleep(gap)
+        await sleep(gap)

@@ -1,31 +1,75 @@
-"""The throughput runs' watcher (bench/watching.py): it ends at the look that sees the target,
-waits through looks that cannot tell yet, and names what it waited for when it gives up."""
+"""The throughput runs' watcher (bench/watching.py): it looks seldom while much is left and
+often near the end, ends at the look that sees the target, and names what it waited for when
+it gives up. On a clock of its own: each wait moves it on, and a look counts what a steady
+1,000 a second would have counted by then."""
 
 import asyncio
-import time
 
 import pytest
 
+from bench import watching
 from bench.watching import until_counted
 
 
-def test_ends_at_the_look_that_sees_the_target_after_looks_that_could_not_tell() -> None:
-    answers = iter([None, None, 0, 400, 800, 1000])
-    looked_at: list[float] = []
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.waits: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(watching, "perf_counter", fake.time)
+    monkeypatch.setattr(watching, "monotonic", fake.time)
+    monkeypatch.setattr(watching, "sleep", fake.sleep)
+    return fake
+
+
+def test_looks_seldom_while_much_is_left_and_often_at_the_end(clock: Clock) -> None:
+    began = clock.now
+
+    async def look() -> int:
+        return int((clock.now - began) * 1000)  # 1,000 a second from `began`
+
+    seen = asyncio.run(until_counted(look, 2000, "2,000", timeout=60, since=(began, 0)))
+
+    fastest, slowest = watching.GAPS
+    assert clock.waits[0] == slowest, "nothing counted yet: the longest wait"
+    assert clock.waits[-1] == fastest, "the end is looked for as often as it may be"
+    assert clock.waits == sorted(clock.waits, reverse=True), "closer and closer"
+    assert 2.0 <= seen - began <= 2.0 + fastest, "seen within the shortest wait of its end"
+
+
+def test_waits_through_looks_that_cannot_tell_and_a_count_that_stands_still(
+    clock: Clock,
+) -> None:
+    """A worker still starting: no answer, then nothing counted for a while. The rate is read
+    from when counting began, not from the first look."""
+    answers = iter([None, None, 0, 0, 0, 0, 500, 1000])
 
     async def look() -> int | None:
-        looked_at.append(time.perf_counter())
         return next(answers)
 
-    seen = asyncio.run(until_counted(look, 1000, "a thousand", timeout=30))
+    asyncio.run(until_counted(look, 1000, "1,000", timeout=60))
 
-    assert len(looked_at) == 6, "no look after the one that saw the target"
-    assert looked_at[-1] <= seen <= time.perf_counter()
+    slowest = watching.GAPS[1]
+    assert clock.waits[:6] == [slowest] * 6
+    assert clock.waits[6] == slowest / 2, "500 in one wait, 500 left: half of one more"
 
 
-def test_a_count_that_never_gets_there_times_out_naming_what_and_the_last_count() -> None:
+def test_a_count_that_never_gets_there_times_out_naming_what_and_the_last_count(
+    clock: Clock,
+) -> None:
     async def look() -> int:
         return 7
 
     with pytest.raises(TimeoutError, match="a thousand; last: 7"):
-        asyncio.run(until_counted(look, 1000, "a thousand", timeout=0))
+        asyncio.run(until_counted(look, 1000, "a thousand", timeout=1))
