@@ -4,9 +4,9 @@ A look costs the process it asks (reporting's `GET /sla` works out every region'
 this one, and on a small machine both come out of the CPU being measured. So the next look
 comes after half the time what is left should take at the rate seen so far, within GAPS:
 seldom while most is left, often at the end, which a throughput run is timed by. In `python
--m bench native` (2026-12-06, three runs each way), against a look by httpx every 50 ms: the
-load generator's CPU per contact 0.091-0.114 -> 0.064-0.077 ms, reporting's 0.38-0.46 ->
-0.36-0.38.
+-m bench native` (2026-12-06, three runs each way; README, "Benchmarks"), against a look by
+httpx every 50 ms: the load generator's CPU per contact 0.091-0.114 -> 0.064-0.077 ms,
+reporting's 0.38-0.46 -> 0.36-0.38. That is the bench's own looking, not the platform's work.
 """
 
 from asyncio import sleep
