@@ -110,7 +110,7 @@ async def _counted_run(
         what = f"{7 * per_region} answers, {per_region} in every region"
         since = None if began is None else (began[0], 0)
         await until_counted(look, 7 * per_region, what, timeout=600, since=since)
-    first = next(look for look in looks if look[2] > 0) if began is None else (*began, 0)
+    first = next(seen for seen in looks if seen[2] > 0) if began is None else (*began, 0)
     last = looks[-1]
     if last[2] - first[2] < THROUGHPUT_EVENTS / 2:
         raise RuntimeError("the worker had counted most of the events before it was first seen")

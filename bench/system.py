@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import httpx
@@ -308,7 +309,11 @@ async def _triage_throughput(bootstrap: str) -> float:
 
 async def _offered(http: httpx.AsyncClient, client_url: str, reader: SignedIn) -> int:
     answer = await http.get(f"{client_url}/sla", headers=await reader.headers())
-    rows = answer.json()
+    return _offered_in(answer.json())
+
+
+def _offered_in(rows: list[dict[str, Any]]) -> int:
+    """Contacts offered in every region's window, from a `GET /sla` answer."""
     return sum(int(r["window"]["offered"]) for r in rows)
 
 
@@ -324,8 +329,7 @@ async def _counted_at(
             headers = await reader.headers()
             async with client.get(f"{client_url}/sla", headers=headers) as answer:
                 answer.raise_for_status()
-                rows = await answer.json()
-            return sum(int(r["window"]["offered"]) for r in rows) - base
+                return _offered_in(await answer.json()) - base
 
         what = f"reporting to count {count:,} contacts"
         return await until_counted(look, count, what, timeout=timeout, since=(began, 0))
@@ -437,8 +441,7 @@ async def _window_latency_signed_in(
             async def all_counted() -> bool:
                 headers = await reader.headers()
                 async with client.get(f"{reporting}/sla", headers=headers) as response:
-                    rows = await response.json()
-                count = sum(int(r["window"]["offered"]) for r in rows) - base
+                    count = _offered_in(await response.json()) - base
                 now = time.perf_counter()
                 while len(observed) < min(count, total):
                     observed.append(now)
