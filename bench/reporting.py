@@ -22,7 +22,7 @@ from bench.cpu import cpu_between, process_cpu, processes_cpu
 from bench.events import answered_call, publish_timed
 from bench.results import Figure, Report
 from bench.system import processes_of
-from bench.watching import until_counted
+from bench.watching import stamp_counted, until_counted
 from pkc.issuer import Issuer, oidc_issuer
 from pkc.polling import poll_async
 from pkc.ports import free_port
@@ -160,10 +160,7 @@ async def _latency(bootstrap: str, url: str, issuer: Issuer) -> list[float]:
             async def observe() -> bool:
                 """Stamps each newly counted event with the time its count was seen."""
                 count = await counted(client, url, reader, region) - base
-                now = time.perf_counter()
-                while len(observed) < min(count, total):
-                    observed.append(now)
-                return len(observed) >= total
+                return stamp_counted(observed, count, total)
 
             what = f"all {total} events counted"
             await poll_async(observe, what, timeout=LATENCY_SECONDS + 120, interval=0.01)

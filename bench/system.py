@@ -23,7 +23,7 @@ from bench.cpu import cpu_between, processes_cpu
 from bench.events import answered_call, publish_timed
 from bench.hops import Posted, stage_seconds
 from bench.results import Figure, Report
-from bench.watching import until_counted
+from bench.watching import stamp_counted, until_counted
 from pkc.alert_desk import Received, WebhookReceiver
 from pkc.localkafka import LocalKafka
 from pkc.paths import cache_dir
@@ -442,10 +442,7 @@ async def _window_latency_signed_in(
                 headers = await reader.headers()
                 async with client.get(f"{reporting}/sla", headers=headers) as response:
                     count = _offered_in(await response.json()) - base
-                now = time.perf_counter()
-                while len(observed) < min(count, total):
-                    observed.append(now)
-                return len(observed) >= total
+                return stamp_counted(observed, count, total)
 
             what = f"reporting to count {total:,} contacts"
             await poll_async(all_counted, what, timeout=LATENCY_SECONDS + 300, interval=0.1)

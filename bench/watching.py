@@ -1,4 +1,5 @@
-"""Watching a count another process keeps grow to a target: the throughput runs' end.
+"""Watching a count another process keeps grow to a target: the throughput runs' end, and the
+latency runs' stamps (when each item's count was seen).
 
 A look costs the process it asks (reporting's `GET /sla` works out every region's outlook) and
 this one, and on a small machine both come out of the CPU being measured. So the next look
@@ -48,3 +49,13 @@ async def until_counted(
                 rate = (counted - first[1]) / (now - first[0])
                 gap = min(slowest, max(fastest, (target - counted) / rate / 2))
         await sleep(gap)
+
+
+def stamp_counted(observed: list[float], counted: int, total: int) -> bool:
+    """The latency runs' look: each item counted since the last look is stamped with now
+    (perf_counter), when its count was seen; counts grow in the order items were sent, near
+    enough, so the n-th stamp belongs to the n-th send. True once all `total` are stamped."""
+    now = perf_counter()
+    while len(observed) < min(counted, total):
+        observed.append(now)
+    return len(observed) >= total

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from bench import watching
-from bench.watching import until_counted
+from bench.watching import stamp_counted, until_counted
 
 
 class Clock:
@@ -73,3 +73,14 @@ def test_a_count_that_never_gets_there_times_out_naming_what_and_the_last_count(
 
     with pytest.raises(TimeoutError, match="a thousand; last: 7"):
         asyncio.run(until_counted(look, 1000, "a thousand", timeout=1))
+
+
+def test_a_latency_look_stamps_what_it_newly_sees_with_when_it_saw_it(clock: Clock) -> None:
+    observed: list[float] = []
+    assert not stamp_counted(observed, 2, 5)
+    first = clock.now
+    clock.now += 0.1
+    assert not stamp_counted(observed, 2, 5), "nothing new: nothing stamped"
+    clock.now += 0.1
+    assert stamp_counted(observed, 7, 5), "more than sent: stamps for what was sent"
+    assert observed == [first, first, clock.now, clock.now, clock.now]
