@@ -40,15 +40,6 @@ class Phrase:
         )
         object.__setattr__(self, "pattern", pattern)
 
-    def matches_at(self, toks: list[str], start: int) -> bool:
-        if start + len(self.pattern) > len(toks):
-            return False
-        for offset, (word, prefix) in enumerate(self.pattern):
-            token = toks[start + offset]
-            if not (token.startswith(word) if prefix else token == word):
-                return False
-        return True
-
 
 @dataclass(frozen=True)
 class Rule:
