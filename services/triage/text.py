@@ -3,12 +3,16 @@
 import re
 import unicodedata
 
-_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "æ": "a", "ø": "o", "é": "e", "ü": "u"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).lower().translate(_FOLD)
+    text = unicodedata.normalize("NFC", text).lower()
+    # Æ and ø have no decomposition to fold away; the other letters we fold (å, ä, ö, é, ü)
+    # lose their marks in NFKD below. Replaced only when present: str.translate with a table
+    # of them took half of this function's time on every text.
+    if "æ" in text or "ø" in text:
+        text = text.replace("æ", "a").replace("ø", "o")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return _NON_WORD.sub(" ", text).strip()
 
