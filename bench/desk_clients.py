@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 from aiokafka import AIOKafkaConsumer
 
-from pkc.polling import poll_async
+from bench.records import read_from_now
 from pkc.simulation import Credential, TokenSource
 from schemas.topics import QUEUE_EVENTS
 
@@ -123,12 +123,7 @@ async def read_queued(bootstrap: str, seen: Seen) -> None:
     consumer = AIOKafkaConsumer(QUEUE_EVENTS.name, bootstrap_servers=bootstrap)  # no group
     await consumer.start()
     try:
-        await poll_async(
-            lambda: _assigned(consumer), "the topic's partitions", timeout=30, interval=0.05
-        )
-        await consumer.seek_to_end()
-        for partition in consumer.assignment():  # resolved: nothing queued from now is missed
-            await consumer.position(partition)
+        await read_from_now(consumer)
         seen.listening = True
         while True:
             for records in (await consumer.getmany(timeout_ms=200)).values():
@@ -139,7 +134,3 @@ async def read_queued(bootstrap: str, seen: Seen) -> None:
                         seen.queued[uuid.UUID(event["contact_id"])] = at
     finally:
         await consumer.stop()
-
-
-async def _assigned(consumer: AIOKafkaConsumer) -> bool:
-    return bool(consumer.assignment())

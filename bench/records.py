@@ -4,6 +4,8 @@ from collections.abc import AsyncIterator
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from pkc.polling import poll_async
+
 
 async def records_to_end(
     bootstrap: str, topic: str, since_ms: int | None = None
@@ -33,3 +35,19 @@ async def records_to_end(
                     yield record
     finally:
         await consumer.stop()
+
+
+async def read_from_now(consumer: AIOKafkaConsumer) -> None:
+    """A started consumer without a group, at the end of every partition of its topics, each
+    end resolved: nothing sent from now on is missed (a position left to resolve at its first
+    fetch would skip what was sent before it)."""
+    await poll_async(
+        lambda: _assigned(consumer), "the topic's partitions", timeout=30, interval=0.05
+    )
+    await consumer.seek_to_end()
+    for partition in consumer.assignment():
+        await consumer.position(partition)
+
+
+async def _assigned(consumer: AIOKafkaConsumer) -> bool:
+    return bool(consumer.assignment())

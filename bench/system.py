@@ -1,6 +1,7 @@
-"""The platform on a real broker: the broker's own ceiling, triage through Kafka, contacts per
-second from `POST /contacts` to reporting's windows, latency to the window and to an alert, and
-each service's resident memory."""
+"""The platform on a real broker: the broker's own ceiling, triage through Kafka (the service
+alone, then with the platform following its output), contacts per second from `POST /contacts`
+to reporting's windows, latency to the window and to an alert, and each service's resident
+memory."""
 
 import asyncio
 import json
@@ -8,7 +9,8 @@ import os
 import statistics
 import time
 import uuid
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,9 +24,11 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from bench.cpu import cpu_between, processes_cpu
 from bench.events import answered_call, publish_timed
 from bench.hops import Posted, stage_seconds
+from bench.records import read_from_now
 from bench.results import Figure, Report
 from bench.watching import stamp_counted, until_counted
 from pkc.alert_desk import Received, WebhookReceiver
+from pkc.issuer import Issuer, oidc_issuer
 from pkc.localkafka import LocalKafka
 from pkc.paths import cache_dir
 from pkc.platform import LocalPlatform, PlatformSetup, running_platform
@@ -98,7 +102,7 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
     )
     # Groups left by the benchmarks before (their workers are gone) would never drain.
     others = asyncio.run(_groups(bootstrap))
-    with _platform(workdir, bootstrap) as platform:
+    with _platform_after_triage_alone(report, workdir, bootstrap) as platform:
         services, clock, webhook = platform.services, platform.clock, platform.desk.webhook
         intake = _intake(platform)
         rate = asyncio.run(_triage_throughput(bootstrap))
@@ -106,12 +110,13 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
         report.add(
             Figure(
                 "triage",
-                "contacts through the service on Kafka",
+                "contacts through the service on Kafka, the platform following",
                 rate,
                 "contacts/s",
-                goal="≥ 2,000/s",
-                met=rate >= 2000,
-                note=f"{TRIAGE_CONTACTS:,} ContactReceived → Classified",
+                note=(
+                    f"{TRIAGE_CONTACTS:,} more, while intake, queueing and reporting follow "
+                    "triage's output on the same cores (this bench's figure up to 2026-12-06)"
+                ),
             )
         )
         processes = processes_of(services, workdir, bootstrap)
@@ -176,18 +181,57 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
             )
 
 
-def _platform(workdir: Path, bootstrap: str) -> AbstractContextManager[LocalPlatform]:
-    """The platform as `pkc run` starts it (its own Keycloak too, unless PKC_OIDC_ISSUER), on
-    the bench's broker, quiet and untraced."""
-    settings = {
+def _platform(
+    workdir: Path, bootstrap: str, issuer: Issuer | None = None
+) -> AbstractContextManager[LocalPlatform]:
+    """The platform as `pkc run` starts it (its own Keycloak too, unless PKC_OIDC_ISSUER or
+    `issuer`), on the bench's broker, quiet and untraced."""
+    setup = PlatformSetup(bootstrap, workdir / "system", START, settings=_settings(), issuer=issuer)
+    return running_platform(setup, ready_timeout=180)
+
+
+def _settings() -> dict[str, str]:
+    return {
         "PKC_TRACES_EXPORTER": "none",
         "PKC_LOG_LEVEL": "WARNING",
         "PKC_REPORTING_MIN_VOLUME": "5",
         # Reporting's tables of earlier runs on an external broker must not count here.
         "PKC_REPORTING_FAUST_APP_ID": f"pkc-reporting-system-{uuid.uuid4().hex[:6]}",
     }
-    setup = PlatformSetup(bootstrap, workdir / "system", START, settings=settings)
-    return running_platform(setup, ready_timeout=180)
+
+
+@contextmanager
+def _platform_after_triage_alone(
+    report: Report, workdir: Path, bootstrap: str
+) -> Iterator[LocalPlatform]:
+    """Triage's own rate on Kafka, the service alone on the broker as the platform starts it,
+    as bench reporting times one worker alone: with the rest of the platform beside it, the
+    two cores also go to intake, queueing and reporting following triage's output, which in
+    production run on cores of their own. Then the whole platform, on the same issuer."""
+    with oidc_issuer(workdir / "system", settings=_settings()) as issuer:
+        alone = PlatformSetup(
+            bootstrap,
+            workdir / "triage",
+            START,
+            settings=_settings(),
+            names=("triage",),
+            issuer=issuer,
+        )
+        with running_platform(alone, ready_timeout=180):
+            rate = asyncio.run(_triage_throughput(bootstrap))
+        report.add(
+            Figure(
+                "triage",
+                "contacts through the service on Kafka, alone",
+                rate,
+                "contacts/s",
+                goal="≥ 2,000/s",
+                met=rate >= 2000,
+                note=f"{TRIAGE_CONTACTS:,} ContactReceived → Classified",
+            )
+        )
+        with _platform(workdir, bootstrap, issuer) as platform:
+            yield platform
 
 
 async def _ceiling(bootstrap: str) -> float:
@@ -266,27 +310,8 @@ async def _drained(bootstrap: str, others: frozenset[str], timeout: float = 900)
         await admin.close()
 
 
-async def _count_classified(bootstrap: str, ids: set[uuid.UUID], timeout: float) -> None:
-    """Returns once every contact in `ids` was classified (and removed from it)."""
-    consumer = AIOKafkaConsumer(
-        CONTACTS_CLASSIFIED.name, bootstrap_servers=bootstrap, auto_offset_reset="latest"
-    )
-
-    async def all_classified() -> bool:
-        for records in (await consumer.getmany(timeout_ms=500)).values():
-            for record in records:
-                ids.discard(uuid.UUID(json.loads(record.value)["contact_id"]))
-        return not ids
-
-    await consumer.start()
-    try:
-        what = f"triage to classify {len(ids):,} contacts"
-        await poll_async(all_classified, what, timeout=timeout, interval=0)
-    finally:
-        await consumer.stop()
-
-
 async def _triage_throughput(bootstrap: str) -> float:
+    """Contacts per second from the first ContactReceived sent to the last Classified seen."""
     now = START
     contacts = [
         ContactReceived(
@@ -300,10 +325,22 @@ async def _triage_throughput(bootstrap: str) -> float:
         for i in range(TRIAGE_CONTACTS)
     ]
     pending = {c.contact_id for c in contacts}
-    watcher = asyncio.create_task(_count_classified(bootstrap, pending, timeout=600))
-    await asyncio.sleep(1.0)  # the watcher's consumer must have its partitions before we send
-    began = await publish_timed(bootstrap, "bench-triage", contacts, CONTACTS_RECEIVED)
-    await watcher
+    consumer = AIOKafkaConsumer(CONTACTS_CLASSIFIED.name, bootstrap_servers=bootstrap)  # no group
+
+    async def all_classified() -> bool:
+        for records in (await consumer.getmany(timeout_ms=500)).values():
+            for record in records:
+                pending.discard(uuid.UUID(json.loads(record.value)["contact_id"]))
+        return not pending
+
+    await consumer.start()
+    try:
+        await read_from_now(consumer)
+        began = await publish_timed(bootstrap, "bench-triage", contacts, CONTACTS_RECEIVED)
+        what = f"triage to classify {TRIAGE_CONTACTS:,} contacts"
+        await poll_async(all_classified, what, timeout=600, interval=0)
+    finally:
+        await consumer.stop()
     return TRIAGE_CONTACTS / (time.perf_counter() - began)
 
 
