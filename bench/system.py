@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.cpu import cpu_between, processes_cpu
@@ -37,7 +37,14 @@ from pkc.processes import ServiceProcess
 from pkc.simulation import Credential, TokenSource
 from pkc.simulation.signin import SignedIn
 from schemas import Channel, ContactReceived, Region
-from schemas.topics import CONTACTS_CLASSIFIED, CONTACTS_RECEIVED, QUEUE_EVENTS
+from schemas.topics import (
+    CONSUMERS,
+    CONTACTS_CLASSIFIED,
+    CONTACTS_RECEIVED,
+    QUEUE_EVENTS,
+    REPORTING,
+    TRIAGE,
+)
 from services.shared.clock import Clock
 from services.shared.kafka import EventProducer
 
@@ -102,7 +109,7 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
     )
     # Groups left by the benchmarks before (their workers are gone) would never drain.
     others = asyncio.run(_groups(bootstrap))
-    with _platform_after_triage_alone(report, workdir, bootstrap) as platform:
+    with _triage_alone_then_platform(report, workdir, bootstrap) as platform:
         services, clock, webhook = platform.services, platform.clock, platform.desk.webhook
         intake = _intake(platform)
         rate = asyncio.run(_triage_throughput(bootstrap))
@@ -114,8 +121,9 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
                 rate,
                 "contacts/s",
                 note=(
-                    f"{TRIAGE_CONTACTS:,} more, while intake, queueing and reporting follow "
-                    "triage's output on the same cores (this bench's figure up to 2026-12-06)"
+                    f"{TRIAGE_CONTACTS:,} more, while intake, queueing, notify and reporting "
+                    "follow triage's output on the same cores (this bench's figure up to "
+                    "2026-12-06)"
                 ),
             )
         )
@@ -182,11 +190,16 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
 
 
 def _platform(
-    workdir: Path, bootstrap: str, issuer: Issuer | None = None
+    workdir: Path,
+    bootstrap: str,
+    issuer: Issuer | None = None,
+    settings: dict[str, str] | None = None,
 ) -> AbstractContextManager[LocalPlatform]:
     """The platform as `pkc run` starts it (its own Keycloak too, unless PKC_OIDC_ISSUER or
     `issuer`), on the bench's broker, quiet and untraced."""
-    setup = PlatformSetup(bootstrap, workdir / "system", START, settings=_settings(), issuer=issuer)
+    setup = PlatformSetup(
+        bootstrap, workdir / "system", START, settings=settings or _settings(), issuer=issuer
+    )
     return running_platform(setup, ready_timeout=180)
 
 
@@ -201,24 +214,30 @@ def _settings() -> dict[str, str]:
 
 
 @contextmanager
-def _platform_after_triage_alone(
+def _triage_alone_then_platform(
     report: Report, workdir: Path, bootstrap: str
 ) -> Iterator[LocalPlatform]:
-    """Triage's own rate on Kafka, the service alone on the broker as the platform starts it,
-    as bench reporting times one worker alone: with the rest of the platform beside it, the
-    two cores also go to intake, queueing and reporting following triage's output, which in
-    production run on cores of their own. Then the whole platform, on the same issuer."""
-    with oidc_issuer(workdir / "system", settings=_settings()) as issuer:
+    """Measures triage's own rate on Kafka, the service alone on the broker as the platform
+    starts it, as bench reporting times one worker alone: beside the rest of the platform, the
+    two cores also go to intake, queueing, notify and reporting following triage's output,
+    which in production run on cores of their own. Then starts the whole platform on the same
+    issuer, once its followers have taken in what triage wrote alone, so the figures after
+    carry none of it."""
+    settings = _settings()
+    with oidc_issuer(workdir / "system", settings=settings) as issuer:
         alone = PlatformSetup(
             bootstrap,
             workdir / "triage",
             START,
-            settings=_settings(),
+            settings=settings,
             names=("triage",),
             issuer=issuer,
         )
         with running_platform(alone, ready_timeout=180):
             rate = asyncio.run(_triage_throughput(bootstrap))
+            # Its last batch committed before it stops: the platform's triage must not read it
+            # again, and send its Classified a second time.
+            asyncio.run(_read_to_end(bootstrap, CONTACTS_RECEIVED.name, [TRIAGE.group]))
         report.add(
             Figure(
                 "triage",
@@ -230,8 +249,47 @@ def _platform_after_triage_alone(
                 note=f"{TRIAGE_CONTACTS:,} ContactReceived → Classified",
             )
         )
-        with _platform(workdir, bootstrap, issuer) as platform:
+        with _platform(workdir, bootstrap, issuer, settings) as platform:
+            followers = [c.group for c in CONSUMERS if CONTACTS_CLASSIFIED in c.topics]
+            reporting = settings["PKC_REPORTING_FAUST_APP_ID"]  # the Faust worker's group
+            groups = [reporting if group == REPORTING.group else group for group in followers]
+            asyncio.run(_read_to_end(bootstrap, CONTACTS_CLASSIFIED.name, groups))
             yield platform
+
+
+async def _read_to_end(bootstrap: str, topic: str, groups: list[str], timeout: float = 600) -> None:
+    """Waits until each of `groups` has committed the end every partition of `topic` has now
+    (a group that has committed nothing yet has read nothing: `_drained` cannot tell)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await probe.start()
+    try:
+        known: set[int] = set()
+
+        async def partitions_known() -> bool:
+            await probe.topics()  # metadata: partitions_for_topic is None without it
+            known.update(probe.partitions_for_topic(topic) or ())
+            return bool(known)
+
+        await poll_async(partitions_known, f"{topic}'s partitions", timeout=30, interval=0.2)
+        partitions = [TopicPartition(topic, p) for p in sorted(known)]
+        ends = await probe.end_offsets(partitions)
+
+        async def all_read() -> bool:
+            for group in groups:
+                committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
+                for partition, end in ends.items():
+                    read = committed.get(partition)
+                    if end > 0 and (read is None or read.offset < end):
+                        return False
+            return True
+
+        what = f"{', '.join(groups)} to read {topic} to its end"
+        await poll_async(all_read, what, timeout=timeout, interval=0.5)
+    finally:
+        await probe.stop()
+        await admin.close()
 
 
 async def _ceiling(bootstrap: str) -> float:
