@@ -1,4 +1,5 @@
-"""Reading a topic as it stands: what the bench reads back from the broker after a run."""
+"""Reading a topic: as it stands, what the bench reads back from the broker after a run; or from
+now on, what a run is about to send."""
 
 from collections.abc import AsyncIterator
 

@@ -35,7 +35,8 @@ from services.shared.kafka import EventProducer
 
 # A multiple of the seven regions, so each holds the same number (20,000 gave one region 2,858
 # and the rest 2,857: a run ended before that region's last, and the next run's base was off).
-THROUGHPUT_EVENTS = 7 * 2_858
+REGIONS = len(Region)
+THROUGHPUT_EVENTS = REGIONS * 2_858
 LATENCY_RATE = 500
 LATENCY_SECONDS = 10
 # Event times of their own (a far-off day): the bench's windows are its alone.
@@ -59,7 +60,7 @@ def _answers(window: dict[str, int]) -> int:
 def _events(first: int) -> list[Answered]:
     """THROUGHPUT_EVENTS answers from the `first`-th on, the same number in each region."""
     regions = list(Region)
-    return [answered(regions[i % 7], i) for i in range(first, first + THROUGHPUT_EVENTS)]
+    return [answered(regions[i % REGIONS], i) for i in range(first, first + THROUGHPUT_EVENTS)]
 
 
 async def _publish_before_start(bootstrap: str) -> None:
@@ -89,7 +90,7 @@ async def _counted_run(
     from the first look that finds any counted (the worker may still be starting: a look it
     cannot answer is skipped), to the look that finds them all; the worker's CPU is read at
     each look."""
-    per_region = THROUGHPUT_EVENTS // 7
+    per_region = THROUGHPUT_EVENTS // REGIONS
     looks: list[tuple[float, float, int]] = []  # (when, the worker's CPU, answers counted)
 
     async with httpx.AsyncClient(timeout=5) as http:
@@ -97,7 +98,7 @@ async def _counted_run(
 
         async def look() -> int | None:
             """Answers counted in every region, each up to the run's share (all regions hold
-            theirs once it reaches 7 x `per_region`)."""
+            theirs once it reaches REGIONS x `per_region`)."""
             try:
                 answer = await http.get(f"{url}/sla", headers=await reader.headers())
             except httpx.TransportError:
@@ -109,9 +110,9 @@ async def _counted_run(
             looks.append((time.perf_counter(), process_cpu(pid), counted))
             return sum(min(max(0, answers[r.value]), per_region) for r in Region)
 
-        what = f"{7 * per_region} answers, {per_region} in every region"
+        what = f"{REGIONS * per_region} answers, {per_region} in every region"
         since = None if began is None else (began[0], 0)
-        await until_counted(look, 7 * per_region, what, timeout=600, since=since)
+        await until_counted(look, REGIONS * per_region, what, timeout=600, since=since)
     first = next(seen for seen in looks if seen[2] > 0) if began is None else (*began, 0)
     last = looks[-1]
     if last[2] - first[2] < THROUGHPUT_EVENTS / 2:
@@ -125,7 +126,7 @@ async def _published_run(bootstrap: str, url: str, issuer: Issuer, pid: int) -> 
     began = await publish_timed(
         bootstrap, "bench-reporting", _events(THROUGHPUT_EVENTS), QUEUE_EVENTS
     )
-    return await _counted_run(url, issuer, pid, THROUGHPUT_EVENTS // 7, (began, cpu))
+    return await _counted_run(url, issuer, pid, THROUGHPUT_EVENTS // REGIONS, (began, cpu))
 
 
 def _auditor(issuer: Issuer, http: httpx.AsyncClient) -> SignedIn:

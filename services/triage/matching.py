@@ -31,7 +31,7 @@ class PhraseIndex:
             by_key.setdefault(key, []).append((pid, phrase.pattern))
         self._by_key = {key: tuple(entries) for key, entries in by_key.items()}
         # The stems of short starred words ("kör*"), looked up beside each token's own stem.
-        self._star_lengths = tuple(sorted(star_lengths - {PREFIX_MIN}))
+        self._star_lengths = tuple(sorted(star_lengths))
 
     def id_of(self, phrase: Phrase) -> int:
         return self._ids[phrase.words]

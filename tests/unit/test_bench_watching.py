@@ -1,7 +1,7 @@
 """The throughput runs' watcher (bench/watching.py): it looks seldom while much is left and
 often near the end, ends at the look that sees the target, and names what it waited for when
-it gives up. On a clock of its own: each wait moves it on, and a look counts what a steady
-1,000 a second would have counted by then."""
+it gives up; and the latency runs' stamps. On a clock of its own: each wait moves it on, and a
+look counts what a steady 1,000 a second would have counted by then."""
 
 import asyncio
 

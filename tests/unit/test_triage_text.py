@@ -17,7 +17,7 @@ from services.triage.text import normalise, tokens
         ("Café Müller", "cafe muller"),
         ("ｆｕｌｌ ﬁrst", "full first"),  # compatibility forms
         ("Straße — 112?!", "strae 112"),  # what has no ASCII form goes
-        ("\u01e3", ""),  # æ with a macron: kept as it always was, not read as a
+        ("\u01e3", ""),  # æ with a macron: dropped, as before (NFC keeps it whole: not æ)
         ("", ""),
     ],
 )
