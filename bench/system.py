@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.cpu import cpu_between, processes_cpu
@@ -47,6 +47,7 @@ from schemas.topics import (
 )
 from services.shared.clock import Clock
 from services.shared.kafka import EventProducer
+from services.shared.kafka.lag import LagProbe
 
 CEILING_RECORDS = 200_000
 TRIAGE_CONTACTS = 20_000
@@ -258,38 +259,18 @@ def _triage_alone_then_platform(
 
 
 async def _read_to_end(bootstrap: str, topic: str, groups: list[str], timeout: float = 600) -> None:
-    """Waits until each of `groups` has committed the end every partition of `topic` has now
-    (a group that has committed nothing yet has read nothing: `_drained` cannot tell)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await admin.start()
-    await probe.start()
-    try:
-        known: set[int] = set()
+    """Waits until each of `groups` has read `topic` to its end (the lag /readyz shows: a group
+    that has committed nothing is behind by all of it, which `_drained` cannot tell)."""
+    probes = [LagProbe(bootstrap, group, [topic]) for group in groups]
 
-        async def partitions_known() -> bool:
-            await probe.topics()  # metadata: partitions_for_topic is None without it
-            known.update(probe.partitions_for_topic(topic) or ())
-            return bool(known)
+    async def all_read() -> bool:
+        for probe in probes:
+            if not (await probe.measure()).caught_up():
+                return False
+        return True
 
-        await poll_async(partitions_known, f"{topic}'s partitions", timeout=30, interval=0.2)
-        partitions = [TopicPartition(topic, p) for p in sorted(known)]
-        ends = await probe.end_offsets(partitions)
-
-        async def all_read() -> bool:
-            for group in groups:
-                committed = await admin.list_consumer_group_offsets(group, partitions=partitions)
-                for partition, end in ends.items():
-                    read = committed.get(partition)
-                    if end > 0 and (read is None or read.offset < end):
-                        return False
-            return True
-
-        what = f"{', '.join(groups)} to read {topic} to its end"
-        await poll_async(all_read, what, timeout=timeout, interval=0.5)
-    finally:
-        await probe.stop()
-        await admin.close()
+    what = f"{', '.join(groups)} to read {topic} to its end"
+    await poll_async(all_read, what, timeout=timeout, interval=0.5)
 
 
 async def _ceiling(bootstrap: str) -> float:
