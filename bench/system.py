@@ -1,7 +1,7 @@
-"""The platform on a real broker: the broker's own ceiling, triage through Kafka (the service
-alone, then with the platform following its output), contacts per second from `POST /contacts`
-to reporting's windows, latency to the window and to an alert, and each service's resident
-memory."""
+"""The platform on a real broker: the broker's own ceiling, triage through Kafka (with the
+platform following its output; last, the service alone), contacts per second from `POST
+/contacts` to reporting's windows, latency to the window and to an alert, and each service's
+resident memory."""
 
 import asyncio
 import json
@@ -9,8 +9,7 @@ import os
 import statistics
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,12 +27,11 @@ from bench.records import read_from_now
 from bench.results import Figure, Report
 from bench.watching import stamp_counted, until_counted
 from pkc.alert_desk import Received, WebhookReceiver
-from pkc.issuer import Issuer, oidc_issuer
 from pkc.localkafka import LocalKafka
 from pkc.paths import cache_dir
 from pkc.platform import LocalPlatform, PlatformSetup, running_platform
 from pkc.polling import poll_async
-from pkc.processes import ServiceProcess
+from pkc.processes import ServiceProcess, wait_ready
 from pkc.simulation import Credential, TokenSource
 from pkc.simulation.signin import SignedIn
 from schemas import Channel, ContactReceived, Region
@@ -43,7 +41,6 @@ from schemas.topics import (
     CONTACTS_RECEIVED,
     QUEUE_EVENTS,
     REPORTING,
-    TRIAGE,
 )
 from services.shared.clock import Clock
 from services.shared.kafka import EventProducer
@@ -110,7 +107,8 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
     )
     # Groups left by the benchmarks before (their workers are gone) would never drain.
     others = asyncio.run(_groups(bootstrap))
-    with _triage_alone_then_platform(report, workdir, bootstrap) as platform:
+    settings = _settings()
+    with _platform(workdir, bootstrap, settings=settings) as platform:
         services, clock, webhook = platform.services, platform.clock, platform.desk.webhook
         intake = _intake(platform)
         rate = asyncio.run(_triage_throughput(bootstrap))
@@ -122,9 +120,8 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
                 rate,
                 "contacts/s",
                 note=(
-                    f"{TRIAGE_CONTACTS:,} more, while intake, queueing, notify and reporting "
-                    "follow triage's output on the same cores (this bench's figure up to "
-                    "2026-12-06)"
+                    f"{TRIAGE_CONTACTS:,} ContactReceived → Classified while intake, queueing, "
+                    "notify and reporting follow triage's output on the same cores"
                 ),
             )
         )
@@ -188,19 +185,15 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
                     met=resident <= MEMORY_GOAL_MIB,
                 )
             )
+        report.add(_triage_alone(platform, bootstrap, settings))
 
 
 def _platform(
-    workdir: Path,
-    bootstrap: str,
-    issuer: Issuer | None = None,
-    settings: dict[str, str] | None = None,
+    workdir: Path, bootstrap: str, settings: dict[str, str] | None = None
 ) -> AbstractContextManager[LocalPlatform]:
-    """The platform as `pkc run` starts it (its own Keycloak too, unless PKC_OIDC_ISSUER or
-    `issuer`), on the bench's broker, quiet and untraced."""
-    setup = PlatformSetup(
-        bootstrap, workdir / "system", START, settings=settings or _settings(), issuer=issuer
-    )
+    """The platform as `pkc run` starts it (its own Keycloak too, unless PKC_OIDC_ISSUER), on
+    the bench's broker, quiet and untraced."""
+    setup = PlatformSetup(bootstrap, workdir / "system", START, settings=settings or _settings())
     return running_platform(setup, ready_timeout=180)
 
 
@@ -214,48 +207,35 @@ def _settings() -> dict[str, str]:
     }
 
 
-@contextmanager
-def _triage_alone_then_platform(
-    report: Report, workdir: Path, bootstrap: str
-) -> Iterator[LocalPlatform]:
-    """Measures triage's own rate on Kafka, the service alone on the broker as the platform
-    starts it, as bench reporting times one worker alone: beside the rest of the platform, the
-    two cores also go to intake, queueing, notify and reporting following triage's output,
-    which in production run on cores of their own. Then starts the whole platform on the same
-    issuer, once its followers have taken in what triage wrote alone, so the figures after
-    carry none of it."""
-    settings = _settings()
-    with oidc_issuer(workdir / "system", settings=settings) as issuer:
-        alone = PlatformSetup(
-            bootstrap,
-            workdir / "triage",
-            START,
-            settings=settings,
-            names=("triage",),
-            issuer=issuer,
-        )
-        with running_platform(alone, ready_timeout=180):
-            rate = asyncio.run(_triage_throughput(bootstrap))
-            # Its last batch committed before it stops: the platform's triage must not read it
-            # again, and send its Classified a second time.
-            asyncio.run(_read_to_end(bootstrap, CONTACTS_RECEIVED.name, [TRIAGE.group]))
-        report.add(
-            Figure(
-                "triage",
-                "contacts through the service on Kafka, alone",
-                rate,
-                "contacts/s",
-                goal="≥ 2,000/s",
-                met=rate >= 2000,
-                note=f"{TRIAGE_CONTACTS:,} ContactReceived → Classified",
-            )
-        )
-        with _platform(workdir, bootstrap, issuer, settings) as platform:
-            followers = [c.group for c in CONSUMERS if CONTACTS_CLASSIFIED in c.topics]
-            reporting = settings["PKC_REPORTING_FAUST_APP_ID"]  # the Faust worker's group
-            groups = [reporting if group == REPORTING.group else group for group in followers]
-            asyncio.run(_read_to_end(bootstrap, CONTACTS_CLASSIFIED.name, groups))
-            yield platform
+def _triage_alone(platform: LocalPlatform, bootstrap: str, settings: dict[str, str]) -> Figure:
+    """Triage's own rate on Kafka, as bench reporting times one worker alone: with the rest of
+    the platform beside it, the two cores also go to intake, queueing, notify and reporting
+    following triage's output, which in production run on cores of their own. Last, after the
+    memory figures: the other services are stopped, triage is timed by itself, and they are
+    started again and read what it sent meanwhile (the next benchmark's platform joins their
+    groups, and must not start behind)."""
+    followers = [service for name, service in platform.services.items() if name != "triage"]
+    for service in followers:
+        service.stop()
+    try:
+        rate = asyncio.run(_triage_throughput(bootstrap))
+    finally:
+        for service in followers:
+            service.start()
+    wait_ready(followers, timeout=180)
+    groups = [c.group for c in CONSUMERS if CONTACTS_CLASSIFIED in c.topics]
+    faust = settings["PKC_REPORTING_FAUST_APP_ID"]  # the reporting worker's group
+    groups = [faust if group == REPORTING.group else group for group in groups]
+    asyncio.run(_read_to_end(bootstrap, CONTACTS_CLASSIFIED.name, groups))
+    return Figure(
+        "triage",
+        "contacts through the service on Kafka, alone",
+        rate,
+        "contacts/s",
+        goal="≥ 2,000/s",
+        met=rate >= 2000,
+        note=f"{TRIAGE_CONTACTS:,} more, the other services stopped",
+    )
 
 
 async def _read_to_end(bootstrap: str, topic: str, groups: list[str], timeout: float = 600) -> None:
