@@ -311,19 +311,25 @@ def _offered_in(rows: list[dict[str, Any]]) -> int:
     return sum(int(r["window"]["offered"]) for r in rows)
 
 
+async def _offered_by(client: aiohttp.ClientSession, client_url: str, reader: SignedIn) -> int:
+    """`_offered` by aiohttp, for the watchers that look many times a run (this process is
+    counted as the load generator: httpx costs several times the CPU per request)."""
+    headers = await reader.headers()
+    async with client.get(f"{client_url}/sla", headers=headers) as answer:
+        answer.raise_for_status()
+        return _offered_in(await answer.json())
+
+
 async def _counted_at(
     client_url: str, reader: SignedIn, base: int, count: int, began: float, timeout: float = 900
 ) -> float:
     """When (perf_counter) reporting's windows counted `count` contacts more than `base`, the
-    first sent at `began`: by aiohttp (this process is counted as the load generator: httpx
-    costs several times the CPU per request), looks spaced as bench/watching.py spaces them."""
+    first sent at `began`: by aiohttp (`_offered_by`), looks spaced as bench/watching.py spaces
+    them."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as client:
 
         async def look() -> int:
-            headers = await reader.headers()
-            async with client.get(f"{client_url}/sla", headers=headers) as answer:
-                answer.raise_for_status()
-                return _offered_in(await answer.json()) - base
+            return await _offered_by(client, client_url, reader) - base
 
         what = f"reporting to count {count:,} contacts"
         return await until_counted(look, count, what, timeout=timeout, since=(began, 0))
@@ -433,9 +439,7 @@ async def _window_latency_signed_in(
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as client:
 
             async def all_counted() -> bool:
-                headers = await reader.headers()
-                async with client.get(f"{reporting}/sla", headers=headers) as response:
-                    count = _offered_in(await response.json()) - base
+                count = await _offered_by(client, reporting, reader) - base
                 return stamp_counted(observed, count, total)
 
             what = f"reporting to count {total:,} contacts"
