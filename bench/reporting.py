@@ -20,6 +20,7 @@ import httpx
 from bench import faust_floor
 from bench.cpu import cpu_between, process_cpu, processes_cpu
 from bench.events import answered_call, publish_timed
+from bench.memory import peak_figure
 from bench.results import Figure, Report
 from bench.system import processes_of
 from bench.watching import stamp_counted, until_counted
@@ -235,6 +236,8 @@ def _run(report: Report, workdir: Path, bootstrap: str, issuer: Issuer) -> float
                 ),
             )
         )
+        note = f"started {THROUGHPUT_EVENTS:,} events behind, as after an outage"
+        report.add(peak_figure("reporting", "reporting", pid, note))
         processes = processes_of({"reporting": service}, workdir, bootstrap)
         processes.pop("load generator")
         before = processes_cpu(processes)
