@@ -169,9 +169,10 @@ def faust_credentials(security: KafkaSecurity) -> faust.SASLCredentials | None:
 # reporting`, alternated: started 20,006 events behind (as the bench starts it, five runs each
 # way), the worker's resident peak 171-173 -> 152-156 MiB; started 140,000 behind (a scratch
 # variant, two runs), 237 / 234 -> 178 / 173 MiB. The price is its catch-up rate, 6,740-7,580
-# -> 5,220-6,250 events/s (Faust hands each poll's records from its consumer's thread to the
-# agent's); its rate while the events are published, 4,140-5,300 -> 4,430-5,860, is unchanged.
-# A worker killed at its memory limit while catching up would never catch up at all.
+# -> 5,220-6,250 events/s, for a cause not isolated (2,000 a poll was no faster: 4,220 / 5,580,
+# at 155 / 158 MiB); its rate while the events are published, 4,140-5,300 -> 4,430-5,860, is
+# unchanged. A worker killed at its memory limit while catching up would never catch up at all.
+# Its tables' recovery from their changelogs takes the same 500 a poll (not measured).
 POLL_RECORDS = 500
 
 
