@@ -107,9 +107,9 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
         # The memory figures are the peaks from here on: the platform live. Catching up on
         # this backlog, and on what the benchmarks before left on the broker, is
         # `bench reporting`'s figure.
-        for service in services.values():
-            assert service.process is not None
-            reset_peak(service.process.pid)
+        live = service_pids(services)
+        for pid in live.values():
+            reset_peak(pid)
         report.add(
             Figure(
                 "triage",
@@ -169,9 +169,8 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
                 note=f"median {statistics.median(alerts) * 1000:,.0f} ms, {len(alerts)} regions",
             )
         )
-        for service in services.values():
-            assert service.process is not None
-            report.add(peak_figure("memory", service.name, service.process.pid))
+        for name, pid in live.items():
+            report.add(peak_figure("memory", name, pid))
 
 
 def _platform(workdir: Path, bootstrap: str) -> AbstractContextManager[LocalPlatform]:
@@ -471,12 +470,17 @@ async def _alert_latency(bootstrap: str, clock: Clock, webhook: WebhookReceiver)
     return latencies
 
 
+def service_pids(services: dict[str, ServiceProcess]) -> dict[str, int]:
+    """Each started service's process id, by name."""
+    return {name: s.process.pid for name, s in services.items() if s.process is not None}
+
+
 def processes_of(
     services: dict[str, ServiceProcess], workdir: Path, bootstrap: str
 ) -> dict[str, int]:
     """The processes that share this machine's cores during the pipeline run: the services,
     the load generator (this process) and the broker when the benchmark started it."""
-    pids = {name: s.process.pid for name, s in services.items() if s.process is not None}
+    pids = service_pids(services)
     pids["load generator"] = os.getpid()
     port = int(bootstrap.rsplit(":", 1)[1])
     broker = LocalKafka(workdir / "kafka", cache_dir(), port=port).running_pid()
