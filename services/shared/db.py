@@ -4,14 +4,16 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, event, inspect
+from sqlalchemy import Table, create_engine, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlmodel import SQLModel, create_engine
+
+if TYPE_CHECKING:  # reporting's tables are SQLAlchemy's own: SQLModel's ORM costs it memory
+    from sqlmodel import SQLModel
 
 # The database's errors rather than a statement's: down, unreachable, locked, or its pool out
 # of connections. Every write would meet them alike (group_commit.py).
@@ -54,10 +56,11 @@ class StaleSchemaError(RuntimeError):
     version): the message says which, and what to do."""
 
 
-def create_tables(engine: Engine, *tables: type[SQLModel]) -> None:
-    """Creates missing tables, and refuses to run on an existing table that lacks columns:
-    create_all never alters a table, and the first query would fail far from the cause."""
-    wanted = [t.__table__ for t in tables]  # type: ignore[attr-defined]
+def create_tables(engine: Engine, *tables: "Table | type[SQLModel]") -> None:
+    """Creates missing tables (SQLModel models or SQLAlchemy tables of one metadata), and
+    refuses to run on an existing table that lacks columns: create_all never alters a table,
+    and the first query would fail far from the cause."""
+    wanted: list[Table] = [t if isinstance(t, Table) else t.__table__ for t in tables]  # type: ignore[attr-defined]
     # Replicas starting together: another one may create a table between our check and our
     # CREATE ("already exists", or a duplicate key in PostgreSQL's catalogue). SQLite creates
     # each table in a transaction of its own, so that can happen once per table; each such
@@ -65,7 +68,7 @@ def create_tables(engine: Engine, *tables: type[SQLModel]) -> None:
     # other error repeats on every try and is raised.
     for tries_left in reversed(range(len(wanted) + 1)):
         try:
-            SQLModel.metadata.create_all(engine, tables=wanted)
+            wanted[0].metadata.create_all(engine, tables=wanted)
             break
         except DBAPIError:
             if not tries_left:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, func, inspect, select, table
+from sqlalchemy import Connection, case, func, inspect, select, table
 from sqlalchemy.engine import Engine
 
 from services.reporting.monthly.aggregation import (
@@ -22,19 +22,15 @@ from services.reporting.monthly.aggregation import (
 from services.reporting.monthly.figures import OrderSpan
 from services.reporting.monthly.tables import (
     ALL_TABLES,
+    COUNTED,
+    COUNTS,
     LEGACY_COUNTED,
-    MonthlyCount,
-    MonthlyCounted,
-    MonthlyOrder,
-    MonthlyPosition,
+    ORDERS,
+    POSITIONS,
     utc,
 )
 from services.shared.db import create_tables, dialect_insert
 
-COUNTS: Table = MonthlyCount.__table__  # type: ignore[attr-defined]
-ORDERS: Table = MonthlyOrder.__table__  # type: ignore[attr-defined]
-COUNTED: Table = MonthlyCounted.__table__  # type: ignore[attr-defined]
-POSITIONS: Table = MonthlyPosition.__table__  # type: ignore[attr-defined]
 _PG_SEEN = (
     "SELECT event_id FROM reporting_monthly_counted "
     "WHERE (hour, event_id) IN (SELECT * FROM unnest(%(hours)s::integer[], %(ids)s::uuid[]))"

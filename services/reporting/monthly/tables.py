@@ -4,11 +4,9 @@ Counters are summed increments keyed by (month, region, metric, key), so a batch
 one bulk upsert; the month leads the key because every read is of one month or two.
 """
 
-import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime
-from sqlmodel import Field, SQLModel
+from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, Uuid
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -18,60 +16,57 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-def _ts() -> Column:  # type: ignore[type-arg]
-    return Column(DateTime(timezone=True), nullable=True)
+# SQLAlchemy's tables rather than SQLModel's models: every read and write here is a bulk
+# statement, never an ORM object, and SQLModel would bring SQLAlchemy's ORM into reporting's
+# memory (about 6 MiB resident), which a worker catching up after an outage needs.
+METADATA = MetaData()
 
+COUNTS = Table(
+    "reporting_monthly_count",
+    METADATA,
+    Column("month", String(7), primary_key=True),
+    Column("region", String(20), primary_key=True),
+    Column("metric", String(40), primary_key=True),
+    Column("key", String(60), primary_key=True),
+    Column("value", BigInteger, nullable=False, default=0),
+)
 
-class MonthlyCount(SQLModel, table=True):
-    __tablename__ = "reporting_monthly_count"
+# A reinforcement order, filled in by its events in whatever order they come.
+ORDERS = Table(
+    "reporting_monthly_order",
+    METADATA,
+    Column("order_id", Uuid, primary_key=True),
+    Column("region", String(20), nullable=False),
+    Column("donors", String(400)),  # "syd:3,ost:2"
+    Column("started_at", DateTime(timezone=True)),
+    Column("until", DateTime(timezone=True)),
+    Column("ended_at", DateTime(timezone=True)),
+)
 
-    month: str = Field(primary_key=True, max_length=7)
-    region: str = Field(primary_key=True, max_length=20)
-    metric: str = Field(primary_key=True, max_length=40)
-    key: str = Field(primary_key=True, max_length=60)
-    value: int = Field(default=0, sa_type=BigInteger)
-
-
-class MonthlyOrder(SQLModel, table=True):
-    """A reinforcement order, filled in by its events in whatever order they come."""
-
-    __tablename__ = "reporting_monthly_order"
-
-    order_id: uuid.UUID = Field(primary_key=True)
-    region: str = Field(max_length=20)
-    donors: str | None = Field(default=None, max_length=400)  # "syd:3,ost:2"
-    started_at: datetime | None = Field(default=None, sa_column=_ts())
-    until: datetime | None = Field(default=None, sa_column=_ts())
-    ended_at: datetime | None = Field(default=None, sa_column=_ts())
-
-
-class MonthlyCounted(SQLModel, table=True):
-    """Events already counted (aggregation.EventKey), written in the same transaction as their
-    counts."""
-
-    __tablename__ = "reporting_monthly_counted"
-    # Without a rowid SQLite keeps the keys in the primary key's B-tree alone: half the size.
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    hour: int = Field(primary_key=True)  # of the contact's receipt (EventKey)
-    event_id: uuid.UUID = Field(primary_key=True)
-
+# Events already counted (aggregation.EventKey), written in the same transaction as their
+# counts. Without a rowid SQLite keeps the keys in the primary key's B-tree alone: half the size.
+COUNTED = Table(
+    "reporting_monthly_counted",
+    METADATA,
+    Column("hour", Integer, primary_key=True),  # of the contact's receipt (EventKey)
+    Column("event_id", Uuid, primary_key=True),
+    sqlite_with_rowid=False,
+)
 
 # The same by event id alone, before the hour led the key: kept where a database has it (read
 # only, so an event counted before the upgrade is never counted again), never created.
 LEGACY_COUNTED = "reporting_monthly_processed"
 
+# How far this database has counted each partition, written in the same transaction as the
+# counts: the consumer starts there, so a new or emptied database is rebuilt from the start of
+# the topics whatever offsets Kafka still holds for the consumer group.
+POSITIONS = Table(
+    "reporting_monthly_position",
+    METADATA,
+    Column("topic", String(200), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("next_offset", BigInteger, nullable=False),
+)
 
-class MonthlyPosition(SQLModel, table=True):
-    """How far this database has counted each partition, written in the same transaction as
-    the counts: the consumer starts there, so a new or emptied database is rebuilt from the
-    start of the topics whatever offsets Kafka still holds for the consumer group."""
 
-    __tablename__ = "reporting_monthly_position"
-
-    topic: str = Field(primary_key=True, max_length=200)
-    partition: int = Field(primary_key=True)
-    next_offset: int = Field(sa_type=BigInteger)
-
-
-ALL_TABLES = (MonthlyCount, MonthlyOrder, MonthlyCounted, MonthlyPosition)
+ALL_TABLES = (COUNTS, ORDERS, COUNTED, POSITIONS)
