@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from opentelemetry.trace import StatusCode
 
-from schemas import Region, SlaStatus
+from schemas import Classified, Region, SlaStatus
 from schemas.codec import UndecodableEvent, decode_event
 from schemas.envelope import Event
 from services.reporting.decisions import decide_step
@@ -82,7 +82,11 @@ class Windows:
         """What to publish for `event` once it is counted (nothing for a re-send)."""
         await self.admit(event)
         region = getattr(event, "region", None)
-        if not isinstance(region, Region):
+        if not isinstance(region, Region) or isinstance(event, Classified):
+            # The agent reads the classified topic for its RedirectedTo112s; a Classified
+            # changes no window (the Queued that follows it counts), so its minute, meta and
+            # decision are not worked out and written again for nothing: a third of the
+            # records of a queued contact, half of an emergency's.
             return []
         first = self.seen.first(event)
         if first is not None and first != str(at):

@@ -21,7 +21,7 @@ import pytest
 from opentelemetry.trace import INVALID_SPAN
 
 from domain.service_level import NATIONAL
-from schemas import Event, Region, SlaStatus
+from schemas import Event, Queued, Region, SlaStatus
 from services.reporting.counting import Windows
 from services.reporting.decisions import DecisionRules
 from services.reporting.deferred import DeferredWrites, DirectWrites, Writes
@@ -249,6 +249,27 @@ def test_a_re_sent_event_at_a_new_offset_is_not_counted_again() -> None:
     for offset, event in enumerate(events[-20:], start=len(events)):
         worker.handle(offset, event)
     assert worker.counts() == once
+
+
+def test_a_classified_counts_nowhere_and_is_not_written() -> None:
+    """The agent reads the classified topic for its RedirectedTo112s; the Classified records
+    beside them change no window, decide nothing and cost no table write."""
+    events = a_busy_morning(seed=3)
+    reference = Worker.over(Changelog(), Changelog(), Changelog())
+    for offset, event in enumerate(events):
+        reference.handle(offset, event)
+    worker = Worker.over(Changelog(), Changelog(), Changelog())
+    offset = 0
+    for event in events:
+        if isinstance(event, Queued):
+            worker.handle(offset, contact_events.classified(event.received_at, region=Region.MITT))
+            offset += 1
+        worker.handle(offset, event)
+        offset += 1
+    assert worker.counts() == reference.counts()
+    assert alerts(worker.sent) == alerts(reference.sent)
+    assert len(worker.reporting.regions.log) == len(reference.reporting.regions.log)
+    assert len(worker.seen.log) == len(reference.seen.log)
 
 
 def test_meta_written_before_positions_were_kept_still_loads() -> None:
