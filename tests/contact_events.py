@@ -9,14 +9,11 @@ from schemas import (
     Abandoned,
     Answered,
     Channel,
-    Classified,
     ContactReceived,
-    MatterType,
     NeedCategory,
     Queued,
     QueueName,
     Region,
-    Route,
 )
 
 
@@ -32,23 +29,6 @@ def received(
         channel=channel,
         source="test",
         text="",
-    )
-
-
-def classified(received: datetime, *, region: Region = Region.NORD) -> Classified:
-    """Triage's verdict on a case-help phone contact, a second after it was received."""
-    return Classified(
-        occurred_at=received + timedelta(seconds=1),
-        contact_id=uuid.uuid4(),
-        region=region,
-        channel=Channel.PHONE,
-        received_at=received,
-        category=NeedCategory.CASE_HELP,
-        matter=MatterType.THEFT,
-        priority=3,
-        route=Route.OPERATOR,
-        rule_id="r",
-        rules_version="1",
     )
 
 

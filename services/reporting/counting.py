@@ -84,9 +84,9 @@ class Windows:
         region = getattr(event, "region", None)
         if not isinstance(region, Region) or isinstance(event, Classified):
             # The agent reads the classified topic for its RedirectedTo112s; a Classified
-            # changes no window (the Queued that follows it counts), so its minute, meta and
-            # decision are not worked out and written again for nothing: a third of the
-            # records of a queued contact, half of an emergency's.
+            # changes no window (the Queued that follows it counts), so its meta, decision and
+            # capacity are not worked out and written again for nothing: one record in four
+            # of an answered contact's, one in two of an emergency's.
             return []
         first = self.seen.first(event)
         if first is not None and first != str(at):
