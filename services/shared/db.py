@@ -57,10 +57,12 @@ class StaleSchemaError(RuntimeError):
 
 
 def create_tables(engine: Engine, *tables: "Table | type[SQLModel]") -> None:
-    """Creates missing tables (SQLModel models or SQLAlchemy tables of one metadata), and
-    refuses to run on an existing table that lacks columns: create_all never alters a table,
-    and the first query would fail far from the cause."""
+    """Creates missing tables (SQLModel models or SQLAlchemy tables), and refuses to run on
+    an existing table that lacks columns: create_all never alters a table, and the first query
+    would fail far from the cause."""
     wanted: list[Table] = [t if isinstance(t, Table) else t.__table__ for t in tables]  # type: ignore[attr-defined]
+    if not wanted:
+        return
     # Replicas starting together: another one may create a table between our check and our
     # CREATE ("already exists", or a duplicate key in PostgreSQL's catalogue). SQLite creates
     # each table in a transaction of its own, so that can happen once per table; each such
@@ -68,6 +70,7 @@ def create_tables(engine: Engine, *tables: "Table | type[SQLModel]") -> None:
     # other error repeats on every try and is raised.
     for tries_left in reversed(range(len(wanted) + 1)):
         try:
+            # create_all creates the tables it is given, whichever metadata holds them.
             wanted[0].metadata.create_all(engine, tables=wanted)
             break
         except DBAPIError:
