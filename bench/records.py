@@ -40,8 +40,8 @@ async def records_to_end(
 
 async def read_from_now(consumer: AIOKafkaConsumer) -> None:
     """A started consumer without a group, at the end of every partition of its topics, each
-    end resolved: nothing sent from now on is missed (a position left to resolve at its first
-    fetch would skip what was sent before it)."""
+    end resolved: nothing sent from now on is missed. aiokafka's seek_to_end waits for the ends
+    only up to its request timeout; the position calls wait for any it did not get."""
     await poll_async(
         lambda: _assigned(consumer), "the topic's partitions", timeout=30, interval=0.05
     )
