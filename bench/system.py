@@ -179,18 +179,18 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
 def _platform(workdir: Path, bootstrap: str) -> AbstractContextManager[LocalPlatform]:
     """The platform as `pkc run` starts it (its own Keycloak too, unless PKC_OIDC_ISSUER), on
     the bench's broker, quiet and untraced."""
-    run = uuid.uuid4().hex[:6]
+    run_id = uuid.uuid4().hex[:6]  # not `run`: that is this module's benchmark
     settings = {
         "PKC_TRACES_EXPORTER": "none",
         "PKC_LOG_LEVEL": "WARNING",
         "PKC_REPORTING_MIN_VOLUME": "5",
         # Reporting's tables of earlier runs on an external broker must not count here.
-        "PKC_REPORTING_FAUST_APP_ID": f"pkc-reporting-system-{run}",
+        "PKC_REPORTING_FAUST_APP_ID": f"pkc-reporting-system-{run_id}",
         # The monthly follow-up reads the topics from their start into this run's new
         # database. Under the group an earlier benchmark's platform left, `_drained` passed it
         # by (and that group's offsets were at the end anyway) while it re-read everything the
         # benchmarks before had left: in a full `make bench`, during the measured runs.
-        "PKC_REPORTING_MONTHLY_GROUP": f"pkc-reporting-monthly-system-{run}",
+        "PKC_REPORTING_MONTHLY_GROUP": f"pkc-reporting-monthly-system-{run_id}",
     }
     setup = PlatformSetup(bootstrap, workdir / "system", START, settings=settings)
     return running_platform(setup, ready_timeout=180)

@@ -22,6 +22,7 @@ from opentelemetry.trace import INVALID_SPAN
 
 from domain.service_level import NATIONAL
 from schemas import Event, Queued, Region, SlaStatus
+from schemas.topics import CONTACTS_CLASSIFIED
 from services.reporting.counting import Windows
 from services.reporting.decisions import DecisionRules
 from services.reporting.deferred import DeferredWrites, DirectWrites, Writes
@@ -34,7 +35,8 @@ from tests.queueing_contacts import classified
 
 MORNING = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)  # 10:00 in Stockholm
 TOPIC, PARTITION = "pkc.queue.events", 2
-CLASSIFIED_TOPIC = "pkc.contacts.classified"  # co-partitioned with TOPIC: the same region's
+# Co-partitioned with TOPIC: a region's records of both share PARTITION, as the agent reads them.
+CLASSIFIED_TOPIC = CONTACTS_CLASSIFIED.name
 
 
 class Changelog(dict[str, Any]):
