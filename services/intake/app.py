@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.intake import status_routes
-from services.intake.api import map_errors, router
+from services.intake.api import hot_contacts, map_errors, router
 from services.intake.bootstrap import bootstrap
 from services.intake.ratings import router as ratings_router
 from services.intake.settings import IntakeSettings
@@ -34,6 +34,7 @@ def create_app(settings: IntakeSettings | None = None, clock: Clock | None = Non
     app = service_app("PKC intake", lifespan)
     app.state.intake = intake
     settings = intake.settings
+    hot_contacts(app)  # inside harden's body limit and spans
     harden(app, settings.identity(), settings.max_body_bytes, settings.page_origin_list())
     map_errors(app)
 

@@ -77,6 +77,8 @@ def test_a_contacts_path_through_every_service_is_one_trace(platform: Platform) 
         )
 
     assert one("intake", "http")["parent_id"] is None, "the contact's trace starts at intake"
+    # Named by the route's template (POST /contacts is answered by intake's HotRoute).
+    assert one("intake", "http")["name"] == "HTTP POST /contacts"
     assert parent_service(one("triage", "ContactReceived")) == "intake"
     assert parent_service(one("queueing", "Classified")) == "triage"
     assert parent_service(one("reporting", "Queued")) == "queueing"
