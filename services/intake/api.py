@@ -60,7 +60,8 @@ async def submit_contact(
     """Accepts one contact; 202 once ContactReceived is durably in Kafka (acks=all), 503 with
     Retry-After when the broker does not confirm within the deadline."""
     # Most submissions never reach this function: `hot_contacts` answers the plain ones
-    # through `submitted` too (services/shared/hot_route.py); the rest come here.
+    # through `submitted` too (services/shared/hot_route.py). Whatever is added here beyond
+    # the body and the adapter's role, HotRoute refuses to start until it honours it too.
     response.status_code, accepted = await submitted(request.app, submission, adapter)
     return accepted
 
@@ -76,8 +77,10 @@ async def submitted(
 
 
 def hot_contacts(app: FastAPI) -> None:
-    """POST /contacts, intake's busiest route, answered by a `HotRoute` when plain. Call it
-    before `harden`, so body limits and spans wrap it."""
+    """POST /contacts, intake's busiest route, answered by a `HotRoute` when plain. Before
+    `harden`: its body limit and server span must wrap the fast path too."""
+    if app.user_middleware:
+        raise RuntimeError("hot_contacts goes before harden: its middleware must wrap it")
     (route,) = [r for r in router.routes if isinstance(r, APIRoute) and r.path == "/contacts"]
     app.add_middleware(HotRoute, route=route, body=ContactSubmission, answer=submitted)
 
