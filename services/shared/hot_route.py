@@ -25,13 +25,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi.routing import APIRoute
+from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.shared.http import roles_of
-from services.shared.identity import Principal
+from services.shared.identity import Principal, Role
 
 Answer = Callable[[Starlette, Any, Principal], Awaitable[tuple[int, BaseModel]]]
 _JSON = b"application/json"
@@ -40,10 +40,9 @@ _RAISED = "pkc.hot_route.raised"  # the scope key of the error `_raise_again` ra
 
 class HotRoute:
     def __init__(self, app: ASGIApp, route: APIRoute, body: type[BaseModel], answer: Answer):
-        _check_shape(route, body)
+        self.roles = _roles_if_plain(route, body)
         self.app = app
         self.route = route
-        self.roles = roles_of(route) or frozenset()
         self.body = body
         self.answer = answer
         self._handled: ExceptionMiddleware | None = None
@@ -107,10 +106,11 @@ async def _raise_again(scope: Scope, receive: Receive, send: Send) -> None:
     raise scope.pop(_RAISED)
 
 
-def _check_shape(route: APIRoute, body: type[BaseModel]) -> None:
-    """The fast path honours a role, a JSON body and nothing else: a route that asks for more
-    (another dependency, a parameter from the path, query, headers or cookies) is refused here,
-    so a maintainer adding one to the route cannot have the fast path silently skip it."""
+def _roles_if_plain(route: APIRoute, body: type[BaseModel]) -> frozenset[Role]:
+    """The roles the route's one `caller(...)` admits. The fast path honours a role, a JSON
+    body and nothing else: a route that asks for more (another dependency, a parameter from the
+    path, query, headers or cookies) is refused here, so a maintainer adding one to the route
+    cannot have the fast path silently skip it."""
     dependant, name = route.dependant, route.path
     guards = [d for d in dependant.dependencies if getattr(d.call, "roles", None) is not None]
     if len(guards) != 1 or len(dependant.dependencies) != 1 or route.dependencies:
@@ -121,6 +121,8 @@ def _check_shape(route: APIRoute, body: type[BaseModel]) -> None:
     bodies = dependant.body_params
     if len(bodies) != 1 or bodies[0].field_info.annotation is not body:
         raise ValueError(f"{name}: HotRoute takes a route whose one body is {body.__name__}")
+    roles: frozenset[Role] = guards[0].call.roles  # type: ignore[union-attr]  # caller(...)'s
+    return roles
 
 
 def _bearer_and_media_type(scope: Scope) -> tuple[str | None, str | None]:
@@ -130,8 +132,8 @@ def _bearer_and_media_type(scope: Scope) -> tuple[str | None, str | None]:
     for name, value in scope["headers"]:
         if name in (b"authorization", b"content-type") and name not in first:
             first[name] = value.decode("latin-1")
-    scheme, _, credentials = first.get(b"authorization", "").partition(" ")
-    token = credentials.strip() if scheme.lower() == "bearer" else None
+    scheme, credentials = get_authorization_scheme_param(first.get(b"authorization"))
+    token = credentials if scheme.lower() == "bearer" else None
     media_type = first.get(b"content-type", "").partition(";")[0].strip().lower()
     return token or None, media_type or None
 
