@@ -1,5 +1,6 @@
 """The shared consumer on real Kafka: poison records go to the DLQ and the partition flows on."""
 
+import json
 import sqlite3
 import uuid
 from datetime import UTC, datetime
@@ -271,5 +272,8 @@ async def test_the_monthly_consumer_dead_letters_with_the_same_writer_and_counts
     assert dead[2].attempts == 1
     assert dead[3].reason.startswith("failed after 3 attempts: RuntimeError")
     assert dead[3].attempts == 3, "the batch's two tries, then its own"
+    # The batch kept only where the record was: it is read again from the broker.
+    assert dead[3].value is not None
+    assert json.loads(dead[3].value)["event_id"] == str(refused.event_id)
     assert all(d.consumer == spec.group and d.topic == spec.topics[0].name for d in dead.values())
     assert all(began <= d.failed_at <= datetime.now(UTC) for d in dead.values())

@@ -34,6 +34,7 @@ from services.shared.kafka import (
     Record,
     RetryPolicy,
 )
+from services.shared.kafka.read_again import Position, read_again
 from services.shared.kafka_admin import create_topics
 from services.shared.tracing import consumer_span
 
@@ -41,7 +42,11 @@ from services.shared.tracing import consumer_span
 @dataclass
 class _Effects:
     effects: dict[EventKey, Effect] = field(default_factory=dict)
-    records: dict[EventKey, Record] = field(default_factory=dict)  # for dead-lettering
+    # Where each counted event's record is, to read it again should it be dead-lettered: a
+    # position is some 100 bytes where the record was some 800, and a replay's batch holds
+    # 5,000 of them while the next fills (`python -m bench reporting` 70,000 events behind,
+    # two runs each way alternated: the worker's resident peak 161 / 162 -> 153 / 151 MiB).
+    positions: dict[EventKey, Position] = field(default_factory=dict)
     taken: int = 0  # records decoded, counted or not
 
 
@@ -61,7 +66,13 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
         retry: RetryPolicy = DEFAULT_RETRY,
         replication_factor: int = 1,
     ):
-        batching = Batching(batch_size, flush_seconds, overlapped=True, fetch_bytes=4 * 1024 * 1024)
+        batching = Batching(
+            batch_size,
+            flush_seconds,
+            overlapped=True,
+            fetch_bytes=4 * 1024 * 1024,
+            slice_records=500,  # a batch keeps none of its records (_Effects.positions)
+        )
         super().__init__(
             spec,
             bootstrap,
@@ -105,7 +116,7 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
         # The same event twice in one batch is counted once. One look-up, not two: hashing a
         # key hashes its uuid in Python, millions of times in a replay.
         if work.effects.setdefault(key, effect) is effect:
-            work.records[key] = record
+            work.positions[key] = (record.topic, record.partition, record.offset)
 
     async def complete(self, work: _Effects, positions: Positions) -> None:
         attributes: dict[str, str | int] = {
@@ -132,6 +143,7 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
         held hostage by one of them). Each is tried once more, or for as long as an outage
         that starts meanwhile lasts."""
         once = replace(self.retry, attempts=1)
+        failed: dict[EventKey, Failure] = {}
         for key, effect in work.effects.items():
             alone = {key: effect}
             outcome = await self.retrying(
@@ -141,7 +153,13 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
                 tried=tried,  # the batch's tries count as the event's too
             )
             if isinstance(outcome, Failure):
-                await self.dead_letters.write(work.records[key], outcome.reason, outcome.attempts)
+                failed[key] = outcome
+        if failed:
+            wanted = [work.positions[key] for key in failed]
+            records = await read_again(self.bootstrap, self.security, wanted)
+            for key, failure in failed.items():
+                record = records[work.positions[key]]
+                await self.dead_letters.write(record, failure.reason, failure.attempts)
         # Every record is counted or dead-lettered: the partitions move on. If even this
         # fails (other than an outage), the error stops the consumer: nothing is skipped.
         outcome = await self.retrying(

@@ -13,6 +13,14 @@ class Batching:
     overlapped: bool = False
     fetch_bytes: int = 1024 * 1024  # per partition and fetch
     fetch_min_bytes: int = FETCH_MIN_BYTES  # what the broker gathers before it answers a fetch
+    # Records taken from the client at a time (0: as many as the batch has room for). A batch
+    # that keeps only what it makes of its records frees each slice's records as it goes.
+    slice_records: int = 0
+
+    def room(self, size: int) -> int:
+        """How many records to take next into a batch that holds `size`."""
+        room = self.max_records - size
+        return min(room, self.slice_records) if self.slice_records else room
 
 
 # For the consumers on a possible emergency's path (triage; intake's submissions and the

@@ -212,7 +212,7 @@ class BatchConsumer(ABC, Generic[Work]):
             wait = seconds - (time.monotonic() - batch.began)
             fetched = await consumer.getmany(
                 timeout_ms=int(max(wait, 0.01) * 1000) if batch.size else 500,
-                max_records=limit - batch.size,
+                max_records=self._batching.room(batch.size),
             )
             if consumer.assignment():
                 self.assigned.set()
