@@ -17,7 +17,7 @@ before it pass for replays when they came again."""
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from faust.types import TP
 
 from services.reporting.rewind import Handled
+from services.shared.kafka.read_again import reader
 from services.shared.kafka.security import PLAINTEXT, KafkaSecurity
 from services.shared.kafka_admin import admin_client
 
@@ -137,21 +138,11 @@ class Refetcher:
             self._admin = admin
         return self._admin
 
-    @contextlib.asynccontextmanager
-    async def _reader(self) -> AsyncIterator[AIOKafkaConsumer]:
+    def _reader(self) -> contextlib.AbstractAsyncContextManager[AIOKafkaConsumer]:
         """A consumer of our own for one read (assigned, no group): skips are rare, and a
-        fresh one carries no fetch state over from an earlier read."""
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",  # what retention deleted is not there to count
-            **self.security.client_kwargs(),
-        )
-        await consumer.start()
-        try:
-            yield consumer
-        finally:
-            await consumer.stop()
+        fresh one carries no fetch state over from an earlier read. What retention deleted is
+        not there to count."""
+        return reader(self.bootstrap, self.security)
 
     async def stop(self) -> None:
         if self._admin is not None:

@@ -9,8 +9,9 @@ back as `Gone`, its position alone, so the read always ends: each partition is r
 last wanted offset or its end, whichever comes first."""
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -66,16 +67,8 @@ async def _read(
         tp = TopicPartition(topic, partition)
         first, last = spans.get(tp, (offset, offset))
         spans[tp] = (min(first, offset), max(last, offset))
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        client_id=client_id,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",  # past a deleted start: from the first record still there
-        **security.client_kwargs(),
-    )
     found: dict[Position, Record] = {}
-    try:
-        await consumer.start()  # inside the try: an attempt cut short still closes it
+    async with reader(bootstrap, security, client_id) as consumer:
         consumer.assign(list(spans))
         ends = await consumer.end_offsets(list(spans))
         # A partition is done once read past its last wanted offset or up to its end.
@@ -93,5 +86,24 @@ async def _read(
                 if await consumer.position(tp) > min(spans[tp][1], ends[tp] - 1):
                     reading.discard(tp)
         return found
+
+
+@contextlib.asynccontextmanager
+async def reader(
+    bootstrap: str, security: KafkaSecurity, client_id: str | None = None
+) -> AsyncIterator[AIOKafkaConsumer]:
+    """A consumer of our own for one read: to be assigned, no group, nothing committed, and
+    past a start retention deleted, from the first record still there."""
+    named = {"client_id": client_id} if client_id else {}  # else aiokafka's own
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **named,
+        **security.client_kwargs(),
+    )
+    try:
+        await consumer.start()  # inside the try: an attempt cut short still closes it
+        yield consumer
     finally:
         await consumer.stop()
