@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Insert, Table, bindparam, insert
 
 from services.queueing.tables import AuditRecord, OutboxRecord, RecordedRequest
+from services.shared.prepared import run_prepared
 
 OUTBOX: Table = OutboxRecord.__table__  # type: ignore[attr-defined]
 AUDIT: Table = AuditRecord.__table__  # type: ignore[attr-defined]
@@ -44,7 +45,7 @@ def write_closing_rows(connection: Connection, rows_by_table: Mapping[Table, Row
         for table, (row,) in present
         for column, value in row.items()
     }
-    connection.execute(_combined(shape), params)
+    run_prepared(connection, _combined(shape), params)
 
 
 @lru_cache(maxsize=32)

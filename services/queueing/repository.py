@@ -38,11 +38,16 @@ from services.queueing.statements import (
     save_statement,
 )
 from services.queueing.tables import Operator, ProcessedEvent, QueueEntry, utc
+from services.shared.prepared import run_prepared
 
 _GET = contact_statement()
-_CLAIM_OWN, _CLAIM_LENT = claim_statement(False), claim_statement(True)
+# By (PostgreSQL, longest waiting): PostgreSQL's with arrays, to be prepared.
+_CLAIMS = {
+    (pg, lent): claim_statement(lent, arrays=pg) for pg in (False, True) for lent in (False, True)
+}
 _CLAIM_OWN_BUSY, _CLAIM_LENT_BUSY = claim_as_busy_statement(False), claim_as_busy_statement(True)
-_ANSWER, _HELD, _OVERDUE = answer_statement(), held_statement(), overdue_statement()
+_ANSWER, _HELD = answer_statement(), held_statement()
+_OVERDUE = {pg: overdue_statement(arrays=pg) for pg in (False, True)}
 _SAVE, _OFFERED_TO = save_statement(), offered_to_statement()
 _LOCK_OPERATOR, _OPERATOR = lock_operator_statement(), operator_statement()
 # Rows written as plain values (Core): no ORM object per contact or event, which a consumer
@@ -108,7 +113,7 @@ class ContactRepository:
         """The next waiting contact of the region in these queues, assigned (see
         Contact.assignment); None when none waits. Written contacts come only from
         `open_queues` (None: every queue)."""
-        statement = _CLAIM_LENT if longest_waiting else _CLAIM_OWN
+        statement = _CLAIMS[self.lock_rows, longest_waiting]
         params = _claim_params(region, skills, assignment, open_queues)
         claimed = self._execute(statement, params).first()
         return self._remember(claimed) if claimed is not None else None
@@ -156,7 +161,7 @@ class ContactRepository:
 
     def overdue(self, waiting_since: datetime) -> list[Contact]:
         """Up to 500 contacts waiting since before `waiting_since`."""
-        rows = self._execute(_OVERDUE, {"before": waiting_since})
+        rows = self._execute(_OVERDUE[self.lock_rows], {"before": waiting_since})
         return [self._remember(row) for row in rows]
 
     def save(self, contact: Contact) -> None:
@@ -207,6 +212,10 @@ class ContactRepository:
 
     # --- helpers -----------------------------------------------------------------------------
     def _execute(self, statement: Any, params: dict[str, Any]) -> Any:
+        """Runs one of this module's prebuilt statements: on PostgreSQL prepared, on its driver
+        (services/shared/prepared.py: SQLAlchemy's part cost as much as psycopg's)."""
+        if self.lock_rows:
+            return run_prepared(self.session.connection(), statement, params)
         return self.session.connection().execute(statement, params)
 
     def _remember(self, row: Row[Any]) -> Contact:

@@ -8,7 +8,22 @@ connection instead.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, Update, bindparam, exists, func, or_, update
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    ColumnElement,
+    Select,
+    String,
+    Update,
+    all_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    update,
+)
 from sqlalchemy import select as core_select
 
 from schemas import Channel
@@ -79,15 +94,23 @@ def offered_to_statement() -> Select[Any]:
     )
 
 
-def claim_statement(longest_waiting: bool) -> Update:
+def claim_statement(longest_waiting: bool, arrays: bool = False) -> Update:
     """Assigns the next waiting contact of a region in the operator's queues, atomically, and
     returns it whole. Own region: by rank (priority with aging). A lent operator: the longest
     waiting first. Rows another transaction is taking right now are skipped (PostgreSQL;
     SQLite's writers run one at a time anyway). A written contact is taken only from a queue
     open now (open_queues): it waits across closing hours for the next opening.
     Binds: in_region, skill_queues (list), open_queues (list), and new_<column> for
-    Contact.assignment's columns."""
+    Contact.assignment's columns. `arrays` (PostgreSQL): the lists as arrays (`= ANY`), so the
+    statement's text is one for any number of queues and it can be prepared (shared/prepared.py);
+    SQLite has no arrays, and gets an IN list of each list's length."""
     order_by = (ENTRY.c.received_at,) if longest_waiting else (ENTRY.c.rank_at, ENTRY.c.received_at)
+    if arrays:
+        in_skills = ENTRY.c.queue == any_(bindparam("skill_queues", type_=ARRAY(String)))
+        in_open = ENTRY.c.queue == any_(bindparam("open_queues", type_=ARRAY(String)))
+    else:
+        in_skills = ENTRY.c.queue.in_(bindparam("skill_queues", expanding=True))
+        in_open = ENTRY.c.queue.in_(bindparam("open_queues", expanding=True))
     candidate = (
         core_select(ENTRY.c.contact_id)
         .where(
@@ -95,11 +118,8 @@ def claim_statement(longest_waiting: bool) -> Update:
             ENTRY.c.region == bindparam("in_region"),
             # Not named `skills`: in claim_as_busy_statement, SQLAlchemy would set a bind named
             # after one of the operator's columns on the operator's row.
-            ENTRY.c.queue.in_(bindparam("skill_queues", expanding=True)),
-            or_(
-                ENTRY.c.channel.not_in(WRITTEN),
-                ENTRY.c.queue.in_(bindparam("open_queues", expanding=True)),
-            ),
+            in_skills,
+            or_(_spoken(arrays), in_open),
             # A callback nobody answered waits out its retry delay (the assignment's time).
             ENTRY.c.contact_id.not_in(
                 core_select(CALLBACK.c.contact_id).where(
@@ -121,6 +141,16 @@ def claim_statement(longest_waiting: bool) -> Update:
     )
 
 
+def _spoken(arrays: bool) -> ColumnElement[bool]:
+    """Not a written channel; `arrays`: against an array (claim_statement)."""
+    spoken: ColumnElement[bool] = (
+        ENTRY.c.channel != all_(literal(list(WRITTEN), ARRAY(String)))
+        if arrays
+        else ENTRY.c.channel.not_in(WRITTEN)
+    )
+    return spoken
+
+
 def presence_move(status: Any, since: Any, until: Any) -> dict[str, Any]:
     """What moving an operator's presence writes (a pause's reason is `set_status`'s, in
     services/queueing/operators.py): one list for the statements that make the move."""
@@ -132,7 +162,7 @@ def claim_as_busy_statement(longest_waiting: bool) -> Select[Any]:
     claiming operator moved to busy from the status and region take-next read them in; `moved`
     says whether they were still those (the caller then moves them on its own). One statement
     instead of two on every take. Binds: claim_statement's, was, read_region, busy."""
-    claimed = claim_statement(longest_waiting).cte("claimed")
+    claimed = claim_statement(longest_waiting, arrays=True).cte("claimed")
     moved = (
         update(OPERATOR)
         .where(
@@ -177,16 +207,16 @@ def held_statement() -> Select[Any]:
     )
 
 
-def overdue_statement() -> Select[Any]:
+def overdue_statement(arrays: bool = False) -> Select[Any]:
     """Contacts waiting since before a time, at most 500, skipping any an operator is taking
     right now; written ones (mail, e-service, social media) and callbacks never time out.
-    Binds: before."""
+    Binds: before. `arrays`: as claim_statement's."""
     return (
         core_select(ENTRY)
         .where(
             ENTRY.c.status == ContactStatus.WAITING,
             ENTRY.c.received_at < bindparam("before"),
-            ENTRY.c.channel.not_in(WRITTEN),
+            _spoken(arrays),
             ENTRY.c.contact_id.not_in(core_select(CALLBACK.c.contact_id)),  # nobody holds
         )
         .limit(500)
