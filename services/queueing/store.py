@@ -24,7 +24,14 @@ from services.shared.tracing import current_traceparent
 # the threads only contend for the interpreter's lock: 50 operators' take + answer ran at 271
 # ops/s with 50 at once, 345 with 4, 335 with 8, 328 with 2, and this process's CPU per op fell
 # from 3.8 to 2.9 ms (scratch runs of bench/queueing.py's work on one PostgreSQL, 2026-12-05).
-POSTGRES_WRITERS = 4
+# Once its statements ran prepared (services/shared/prepared.py) this process's part of an op
+# shrank, and two at once did better than four: `python -m bench queueing` with the number set
+# from outside, 2026-12-07 02:35-02:50, alternated, 50 operators on PostgreSQL: 4 -> 2 gave
+# 459 -> 506, 365 -> 429, 344 -> 398, 406 -> 422, 408 / 405 and 350 / 398 ops/s, this process's
+# CPU per op 2.1-2.7 -> 1.8-2.3 ms; one at a time 223 / 269, three 307 / 357. Offers to 50 open
+# desks (`python -m bench offers`, two pairs, a slow hour) no slower: PostgreSQL p99 735 / 1,548
+# ms with 4, 775 / 882 with 2.
+POSTGRES_WRITERS = 2
 
 
 @dataclass
