@@ -105,12 +105,6 @@ def claim_statement(longest_waiting: bool, arrays: bool = False) -> Update:
     statement's text is one for any number of queues and it can be prepared (shared/prepared.py);
     SQLite has no arrays, and gets an IN list of each list's length."""
     order_by = (ENTRY.c.received_at,) if longest_waiting else (ENTRY.c.rank_at, ENTRY.c.received_at)
-    if arrays:
-        in_skills = ENTRY.c.queue == any_(bindparam("skill_queues", type_=ARRAY(String)))
-        in_open = ENTRY.c.queue == any_(bindparam("open_queues", type_=ARRAY(String)))
-    else:
-        in_skills = ENTRY.c.queue.in_(bindparam("skill_queues", expanding=True))
-        in_open = ENTRY.c.queue.in_(bindparam("open_queues", expanding=True))
     candidate = (
         core_select(ENTRY.c.contact_id)
         .where(
@@ -118,8 +112,8 @@ def claim_statement(longest_waiting: bool, arrays: bool = False) -> Update:
             ENTRY.c.region == bindparam("in_region"),
             # Not named `skills`: in claim_as_busy_statement, SQLAlchemy would set a bind named
             # after one of the operator's columns on the operator's row.
-            in_skills,
-            or_(_spoken(arrays), in_open),
+            _queue_among("skill_queues", arrays),
+            or_(_spoken(arrays), _queue_among("open_queues", arrays)),
             # A callback nobody answered waits out its retry delay (the assignment's time).
             ENTRY.c.contact_id.not_in(
                 core_select(CALLBACK.c.contact_id).where(
@@ -139,6 +133,16 @@ def claim_statement(longest_waiting: bool, arrays: bool = False) -> Update:
         .values({name: bindparam(f"new_{name}") for name in assigned})
         .returning(*ENTRY.c)
     )
+
+
+def _queue_among(name: str, arrays: bool) -> ColumnElement[bool]:
+    """The queue one of the list bound as `name`; `arrays`: as an array (claim_statement)."""
+    among: ColumnElement[bool] = (
+        ENTRY.c.queue == any_(bindparam(name, type_=ARRAY(String)))
+        if arrays
+        else ENTRY.c.queue.in_(bindparam(name, expanding=True))
+    )
+    return among
 
 
 def _spoken(arrays: bool) -> ColumnElement[bool]:
