@@ -7,7 +7,7 @@ import uvicorn
 from schemas.access import SERVICES
 from services.shared.logs import setup_logging
 from services.shared.settings import ServiceSettings
-from services.shared.start_up import freeze_start_up
+from services.shared.start_up import freeze_start_up, return_freed_buffers
 from services.shared.tracing import setup_tracing
 
 
@@ -21,6 +21,7 @@ def settings_class(name: str) -> type[ServiceSettings]:
 
 
 def serve_service(name: str) -> None:
+    return_freed_buffers()  # before start-up allocates: see its docstring
     settings = settings_class(name)()  # from the environment
     setup_logging(name, settings.log_level)
     setup_tracing(name, settings.traces_exporter, settings.otlp_endpoint)
