@@ -1,9 +1,16 @@
 """Records read again from the broker by position (services/shared/kafka/read_again.py), on
 real Kafka: what a monthly batch that kept only its records' positions dead-letters."""
 
+import asyncio
+import logging
+from functools import partial
+
+import pytest
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import RecordsToDelete
 
+from pkc.polling import poll_async
+from pkc.ports import free_port
 from services.shared.kafka import PLAINTEXT
 from services.shared.kafka.read_again import Gone, read_again
 from services.shared.kafka_admin import admin_client
@@ -48,3 +55,51 @@ async def test_a_record_deleted_since_comes_back_as_its_position_and_the_read_en
     # Wholly past what is left: gone too, without waiting for records that will never come.
     all_gone = await read_again(kafka, PLAINTEXT, [(topic, 0, 1)], "test")
     assert all_gone == {(topic, 0, 1): Gone(topic, 0, 1)}
+
+
+async def test_a_broker_out_of_reach_is_waited_out(
+    kafka: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The read starts while its bootstrap address answers nothing, and ends with the record
+    once the broker can be reached there (a forwarder to the session's broker, started late)."""
+    topic = await _topic_with(kafka, [b"zero", b"one"])
+    port = free_port()  # nothing listens on it yet
+    caplog.set_level(logging.WARNING, "services.shared.kafka.read_again")
+    reading = asyncio.create_task(
+        read_again(f"127.0.0.1:{port}", PLAINTEXT, [(topic, 0, 1)], "test")
+    )
+
+    async def failed_twice() -> bool:
+        if reading.done():
+            reading.result()  # an error the read gave up on fails the test here
+            raise AssertionError("the read ended without the broker")
+        return sum("starting over" in r.getMessage() for r in caplog.records) >= 2
+
+    await poll_async(failed_twice, "two failed attempts to reach the broker", timeout=60)
+    host, broker_port = kafka.rsplit(":", 1)
+    forwarder = await asyncio.start_server(
+        partial(_forward_to, host, int(broker_port)), "127.0.0.1", port
+    )
+    try:
+        found = await asyncio.wait_for(reading, 60)
+    finally:
+        forwarder.close()
+    assert found[(topic, 0, 1)].value == b"one"
+
+
+async def _forward_to(
+    host: str, port: int, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter
+) -> None:
+    broker_in, broker_out = await asyncio.open_connection(host, port)
+    await asyncio.gather(_pipe(client_in, broker_out), _pipe(broker_in, client_out))
+
+
+async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    try:
+        while chunk := await source.read(65536):
+            sink.write(chunk)
+            await sink.drain()
+    except ConnectionError:
+        pass  # the other side went first
+    finally:
+        sink.close()
