@@ -32,7 +32,7 @@ from services.reporting.monthly.consumer import MonthlyConsumer
 from services.shared.db import make_engine
 from services.shared.kafka import EventProducer
 from services.shared.kafka_admin import create_topics
-from services.shared.start_up import freeze_start_up
+from services.shared.start_up import freeze_start_up, return_freed_buffers
 
 MONTH = "2024-05"
 FULL_MONTH = 1_500_000
@@ -95,7 +95,10 @@ async def count_until_caught_up(
     producer = EventProducer(bootstrap, "bench-monthly")
     await producer.start()
     consumer = MonthlyConsumer(spec, bootstrap, store, Aggregation(), producer)
-    freeze_start_up()  # as reporting, whose monthly consumer this is, does once started
+    # As reporting, whose monthly consumer this is, does: freed buffers leave at once, and
+    # what start-up made is frozen.
+    return_freed_buffers()
+    freeze_start_up()
     began = time.monotonic()
     cpu_began = Cpu(own_cpu(), children_cpu(), process_cpu(broker_pid))
     task = asyncio.create_task(consumer.run())

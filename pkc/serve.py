@@ -1,6 +1,7 @@
 """Runs one service: its settings, logging, tracing, and uvicorn."""
 
 import importlib
+import logging
 
 import uvicorn
 
@@ -9,6 +10,8 @@ from services.shared.logs import setup_logging
 from services.shared.settings import ServiceSettings
 from services.shared.start_up import freeze_start_up, return_freed_buffers
 from services.shared.tracing import setup_tracing
+
+log = logging.getLogger(__name__)
 
 
 def settings_class(name: str) -> type[ServiceSettings]:
@@ -21,9 +24,11 @@ def settings_class(name: str) -> type[ServiceSettings]:
 
 
 def serve_service(name: str) -> None:
-    return_freed_buffers()  # before start-up allocates: see its docstring
+    freed = return_freed_buffers()  # early: a catch-up's buffers must not stay (its docstring)
     settings = settings_class(name)()  # from the environment
     setup_logging(name, settings.log_level)
+    if not freed:
+        log.warning("glibc's mallopt is not there: freed buffers may stay resident")
     setup_tracing(name, settings.traces_exporter, settings.otlp_endpoint)
     app = importlib.import_module(f"services.{name}.app").create_app(settings)
     freeze_start_up()

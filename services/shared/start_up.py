@@ -1,5 +1,5 @@
 """What a long-running process does once its start-up is over, and how it asks its C allocator
-to behave before start-up begins."""
+to behave."""
 
 import ctypes
 import gc
@@ -10,21 +10,23 @@ _MAPPED_FROM_BYTES = 128 * 1024  # glibc's own starting value
 
 
 def return_freed_buffers() -> bool:
-    """Keeps every block of 128 KiB or more mapped on its own, so that freeing it returns it to
-    the system at once. False where the C library is not glibc (the setting is glibc's).
+    """Keeps glibc's threshold for mapping a block on its own at 128 KiB, so that a freed
+    block that size or larger, once mapped, goes back to the system at once. False where the
+    C library has no glibc `mallopt` (musl: the setting is glibc's).
 
     A Kafka fetch response arrives as one buffer per partition (up to the fetch size, a MiB
-    or more while a consumer catches up). glibc maps such a block on its own, but the first
-    time one is freed it raises that threshold to the block's size, for good: from then on
+    or more while a consumer catches up). glibc maps such a block on its own, but each time
+    one is freed it raises that threshold to the block's size (up to 32 MiB): from then on
     they are carved from the heap, where the small objects that outlive them pin the pages,
-    so a worker's resident memory stays at its catch-up peak. Fixed at 128 KiB it does not
-    move (mallopt turns the raising off). Reporting started 70,000 events behind, resident
-    peak alternated in two pairs (`python -m bench reporting`, scratch variant): 156.6 / 148.1
-    MiB as glibc starts, 143.5 / 143.0 with the threshold fixed."""
+    so a worker's resident memory stays at its catch-up peak. Set once, the threshold no
+    longer moves (mallopt turns the raising off), whenever in the process it is called.
+    Reporting started 70,000 events behind, resident peak alternated in two pairs (`python
+    -m bench reporting`, scratch variant): 156.6 / 148.1 MiB as glibc starts, 143.5 / 143.0
+    with the threshold fixed. A preloaded allocator (jemalloc, tcmalloc) ignores it."""
     try:
         libc = ctypes.CDLL(None)  # the C library this process already has loaded
         mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # no such library, no mallopt, not POSIX
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, _MAPPED_FROM_BYTES))
 

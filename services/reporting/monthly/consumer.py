@@ -70,8 +70,9 @@ class MonthlyConsumer(BatchConsumer[_Effects]):
             batch_size,
             flush_seconds,
             overlapped=True,
-            # The default, 1 MiB a partition: at 4 MiB a worker catching up held four times as
-            # much fetched and not yet counted, for no faster a rebuild (bench month).
+            # 1 MiB a partition: at 4 MiB a worker catching up held four times as much fetched
+            # and not yet counted, for no faster a rebuild (bench month).
+            fetch_bytes=1024 * 1024,
             slice_records=500,  # a batch keeps none of its records (_Effects.positions)
         )
         super().__init__(
