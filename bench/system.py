@@ -109,7 +109,9 @@ def run(report: Report, workdir: Path, postgres_url: str | None, bootstrap: str)
         # `bench reporting`'s figure; but a process keeps what catching up took (reporting's
         # new worker and monthly store read the topics from their start), so after `bench
         # reporting` in a full `make bench` reporting's figure is its size once caught up on
-        # some 65,000 events (162-166 MiB on 2026-12-06, 126-129 when run alone).
+        # some 65,000 events (162-166 MiB on 2026-12-06, 126-129 when run alone). Since
+        # 95537ff it gives freed fetch buffers back, so it keeps less of it: 139.5 and 144.2
+        # MiB after `bench reporting system` on 2026-12-07.
         live = service_pids(services)
         for pid in live.values():
             reset_peak(pid)
