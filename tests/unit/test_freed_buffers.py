@@ -16,23 +16,21 @@ ROOT = Path(__file__).resolve().parents[2]
 # A catch-up in small: buffers of a MiB (a fetch response's partition) with small objects
 # made between them that outlive them, after one such buffer was freed already.
 _CATCH_UP = """
+import os
+from bench.memory import resident_mib
 from services.shared.start_up import return_freed_buffers
-
-def resident_mib():
-    status = open("/proc/self/status").read()
-    return int(status.split("VmRSS:")[1].split()[0]) / 1024
 
 assert return_freed_buffers(), "glibc's mallopt refused the threshold"
 first = bytes(1 << 20)
 del first
-before = resident_mib()
+before = resident_mib(os.getpid())
 buffers, kept = [], []
 for _ in range(40):
     buffers.append(bytearray(1 << 20))
     kept.append(bytearray(2000))
-held = resident_mib()
+held = resident_mib(os.getpid())
 del buffers
-print(before, held, resident_mib())
+print(before, held, resident_mib(os.getpid()))
 """
 
 
